@@ -1,0 +1,155 @@
+import type { SizeSpec } from '../domain/types';
+import { SettingError } from './settingError';
+import { parseSizes } from './sizes';
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/** How a client reaches a service: a connection string/key (emulators only) or an Entra identity. */
+export type BlobConnection =
+  | { kind: 'connectionString'; connectionString: string; accountName: string }
+  | { kind: 'identity'; serviceUri: string; accountName: string; credential: IdentityCredential };
+
+export type CosmosAuth = { kind: 'key'; key: string } | { kind: 'identity'; credential: IdentityCredential };
+
+/** `managedidentity` with an optional client id (user-assigned); otherwise DefaultAzureCredential. */
+export interface IdentityCredential {
+  managedIdentity: boolean;
+  clientId: string | undefined;
+}
+
+export interface Settings {
+  images: BlobConnection;
+  unprocessedContainer: string;
+  processedContainer: string;
+  cosmos: { endpoint: string; auth: CosmosAuth; database: string; container: string };
+  sizes: SizeSpec[];
+  maxSourceBytes: number;
+  maxSourcePixels: number;
+}
+
+const CONTAINER_NAME = /^(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
+const DEFAULT_MAX_SOURCE_BYTES = 50 * 1024 * 1024;
+const DEFAULT_MAX_SOURCE_PIXELS = 50_000_000;
+
+function nonEmpty(env: Env, name: string): string | undefined {
+  const value = env[name];
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+function required(env: Env, name: string, expected: string): string {
+  const value = nonEmpty(env, name);
+  if (value === undefined) throw new SettingError(name, expected, env[name]);
+  return value;
+}
+
+function httpUrl(env: Env, name: string): string {
+  const value = required(env, name, 'an http(s) URL');
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new SettingError(name, 'an http(s) URL', value);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new SettingError(name, 'an http(s) URL', value);
+  return value.replace(/\/+$/, '');
+}
+
+function positiveInteger(env: Env, name: string, fallback: number): number {
+  const raw = nonEmpty(env, name);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value) || value < 1) {
+    throw new SettingError(name, 'a positive integer', raw);
+  }
+  return value;
+}
+
+function containerName(env: Env, name: string, fallback: string): string {
+  const value = nonEmpty(env, name) ?? fallback;
+  if (!CONTAINER_NAME.test(value)) throw new SettingError(name, 'a valid blob container name', value);
+  return value;
+}
+
+function identityCredential(env: Env, prefix: string): IdentityCredential {
+  const credential = nonEmpty(env, `${prefix}__credential`);
+  if (credential !== undefined && credential.toLowerCase() !== 'managedidentity') {
+    throw new SettingError(`${prefix}__credential`, '"managedidentity" or nothing', credential);
+  }
+  return { managedIdentity: credential !== undefined, clientId: nonEmpty(env, `${prefix}__clientId`) };
+}
+
+/** The account name an Event Grid topic must name: from the connection string, or the service URI. */
+export function accountNameFromConnectionString(connectionString: string): string | undefined {
+  if (/UseDevelopmentStorage=true/i.test(connectionString)) return 'devstoreaccount1';
+  return /(?:^|;)\s*AccountName=([^;]+)/i.exec(connectionString)?.[1]?.trim();
+}
+
+export function accountNameFromServiceUri(serviceUri: string): string | undefined {
+  const url = new URL(serviceUri);
+  // Emulators put the account in the path (http://127.0.0.1:10000/devstoreaccount1); Azure in the host.
+  const pathAccount = url.pathname.split('/').find((segment) => segment !== '');
+  if (/^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/.test(url.hostname)) return pathAccount;
+  return url.hostname.split('.')[0];
+}
+
+function imagesConnection(env: Env): BlobConnection {
+  const connectionString = nonEmpty(env, 'IMAGES_STORAGE');
+  if (connectionString !== undefined) {
+    const accountName = accountNameFromConnectionString(connectionString);
+    if (accountName === undefined) {
+      throw new SettingError(
+        'IMAGES_STORAGE',
+        'a storage connection string with AccountName',
+        connectionString,
+      );
+    }
+    return { kind: 'connectionString', connectionString, accountName };
+  }
+  if (nonEmpty(env, 'IMAGES_STORAGE__blobServiceUri') === undefined) {
+    throw new SettingError(
+      'IMAGES_STORAGE__blobServiceUri',
+      'a blob service URI (or IMAGES_STORAGE as a connection string for emulators)',
+      undefined,
+    );
+  }
+  const serviceUri = httpUrl(env, 'IMAGES_STORAGE__blobServiceUri');
+  const accountName = accountNameFromServiceUri(serviceUri);
+  if (accountName === undefined) {
+    throw new SettingError('IMAGES_STORAGE__blobServiceUri', 'a URI naming the storage account', serviceUri);
+  }
+  return { kind: 'identity', serviceUri, accountName, credential: identityCredential(env, 'IMAGES_STORAGE') };
+}
+
+function cosmosAuth(env: Env): CosmosAuth {
+  const key = nonEmpty(env, 'COSMOS__key');
+  // Keys exist only for emulators; in Azure the account has local auth disabled.
+  if (key !== undefined) return { kind: 'key', key };
+  return { kind: 'identity', credential: identityCredential(env, 'COSMOS') };
+}
+
+/** Reads and validates every setting the app uses; throws a SettingError naming the first bad one. */
+export function loadSettings(env: Env = process.env): Settings {
+  return {
+    images: imagesConnection(env),
+    unprocessedContainer: containerName(env, 'UNPROCESSED_CONTAINER', 'images-unprocessed'),
+    processedContainer: containerName(env, 'PROCESSED_CONTAINER', 'images-processed'),
+    cosmos: {
+      endpoint: httpUrl(env, 'COSMOS__accountEndpoint'),
+      auth: cosmosAuth(env),
+      database: nonEmpty(env, 'COSMOS_DATABASE') ?? 'MediaCorp',
+      container: nonEmpty(env, 'COSMOS_CONTAINER') ?? 'Images',
+    },
+    sizes: parseSizes('IMAGE_SIZES', env.IMAGE_SIZES),
+    maxSourceBytes: positiveInteger(env, 'MAX_SOURCE_BYTES', DEFAULT_MAX_SOURCE_BYTES),
+    maxSourcePixels: positiveInteger(env, 'MAX_SOURCE_PIXELS', DEFAULT_MAX_SOURCE_PIXELS),
+  };
+}
+
+let cached: Settings | undefined;
+
+/** The process-wide settings, read once on first use (start-up fails with the setting's name). */
+export function getSettings(): Settings {
+  cached ??= loadSettings(process.env);
+  return cached;
+}

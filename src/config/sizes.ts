@@ -1,0 +1,50 @@
+import type { SizeSpec } from '../domain/types';
+import { SettingError } from './settingError';
+
+/** Built-in size catalog; `IMAGE_SIZES` replaces it. Each is a box to fit inside, never enlarged. */
+export const DEFAULT_SIZES: readonly SizeSpec[] = Object.freeze([
+  { label: 'thumb', width: 150, height: 150 },
+  { label: 'medium', width: 640, height: 640 },
+  { label: 'large', width: 1280, height: 1280 },
+]);
+
+const LABEL_PATTERN = /^[a-z0-9][a-z0-9-]{0,31}$/;
+const MAX_EDGE = 16384;
+
+function isPositiveEdge(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= MAX_EDGE;
+}
+
+/**
+ * Parses `IMAGE_SIZES`: a JSON array of `{label, width, height}` (labels become blob-name suffixes and
+ * activity names, so they are lower-case slugs and unique).
+ */
+export function parseSizes(name: string, raw: string | undefined): SizeSpec[] {
+  if (raw === undefined || raw.trim() === '') return DEFAULT_SIZES.map((size) => ({ ...size }));
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new SettingError(name, 'a JSON array of {label, width, height}', raw);
+  }
+  if (!Array.isArray(parsed) || parsed.length === 0) {
+    throw new SettingError(name, 'a non-empty JSON array of {label, width, height}', raw);
+  }
+  const seen = new Set<string>();
+  return parsed.map((entry: unknown, index) => {
+    const item = (typeof entry === 'object' && entry !== null ? entry : {}) as Record<string, unknown>;
+    const { label, width, height } = item;
+    if (typeof label !== 'string' || !LABEL_PATTERN.test(label)) {
+      throw new SettingError(`${name}[${index}].label`, 'a lower-case slug of 1-32 characters', label);
+    }
+    if (seen.has(label)) throw new SettingError(`${name}[${index}].label`, 'a unique label', label);
+    seen.add(label);
+    if (!isPositiveEdge(width)) {
+      throw new SettingError(`${name}[${index}].width`, `an integer between 1 and ${MAX_EDGE}`, width);
+    }
+    if (!isPositiveEdge(height)) {
+      throw new SettingError(`${name}[${index}].height`, `an integer between 1 and ${MAX_EDGE}`, height);
+    }
+    return { label, width, height };
+  });
+}

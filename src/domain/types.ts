@@ -1,0 +1,116 @@
+/** Contracts shared by the trigger, the orchestrator and the activities (see ../shared/DESIGN.md). */
+
+/** One target size: a bounding box the derivative must fit inside, never enlarged. */
+export interface SizeSpec {
+  /** Short name used in blob names and activity names: `resize-{label}`. */
+  label: string;
+  width: number;
+  height: number;
+}
+
+/** The source blob version an orchestration works on; captured from the Event Grid event. */
+export interface SourceRef {
+  container: string;
+  blobName: string;
+  /** The blob's ETag as Event Grid reported it (with or without quotes). */
+  eTag: string;
+  /** Event Grid `data.sequencer`: string order is event order for one blob. */
+  sequencer: string;
+  contentLength: number;
+  contentType: string;
+}
+
+/** Orchestration input: the source plus the size plan captured at start, so replays never see a changed plan. */
+export interface ResizeOrchestrationInput {
+  source: SourceRef;
+  sizes: SizeSpec[];
+}
+
+/** Input of one `resize-{label}` activity. */
+export interface ResizeActivityInput {
+  source: SourceRef;
+  size: SizeSpec;
+  instanceId: string;
+}
+
+export const ERROR_CODES = [
+  'not-an-image',
+  'unsupported-format',
+  'corrupt-image',
+  'too-large',
+  'too-many-pixels',
+  'source-missing',
+  'superseded',
+  'internal',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export interface ImageError {
+  label?: string;
+  code: ErrorCode;
+  message: string;
+}
+
+/** Output formats a derivative can have; the value is sharp's format id. */
+export type OutputFormat = 'jpeg' | 'png' | 'webp' | 'gif' | 'avif';
+
+export interface Variant {
+  label: string;
+  width: number;
+  height: number;
+  contentType: string;
+  format: OutputFormat;
+  blobName: string;
+  url: string;
+  sizeBytes: number;
+  eTag: string;
+  lastModified: string;
+  createdAt: string;
+}
+
+/** What the source turned out to be; every successful resize reports it. */
+export interface SourceInfo {
+  /** Detected format in upper case, e.g. "JPEG". */
+  format: string;
+  width: number;
+  height: number;
+  length: number;
+  contentType: string;
+}
+
+/** A resize activity's typed result: permanent problems are outcomes, transient ones throw. */
+export type ResizeOutcome =
+  | { status: 'ok'; label: string; variant: Variant; source: SourceInfo }
+  | { status: 'error'; label: string; error: ImageError };
+
+export interface WriteDocumentInput {
+  instanceId: string;
+  source: SourceRef;
+  outcomes: ResizeOutcome[];
+}
+
+export type DocumentStatus = 'completed' | 'partial' | 'failed';
+
+export interface ImageDocument {
+  id: string;
+  sourceContainer: string;
+  sourceBlobName: string;
+  sourceLength: number;
+  sourceFormat: string | null;
+  sourceContentType: string;
+  sourceWidth: number | null;
+  sourceHeight: number | null;
+  sourceETag: string;
+  sourceSequencer: string;
+  instanceId: string;
+  status: DocumentStatus;
+  createdAt: string;
+  updatedAt: string;
+  variants: Variant[];
+  errors: ImageError[];
+}
+
+/** What the document writer did, returned to the orchestrator as its output. */
+export type WriteDocumentResult =
+  | { written: true; documentId: string; status: DocumentStatus }
+  | { written: false; documentId: string; reason: 'superseded' | 'stale' };

@@ -1,0 +1,135 @@
+import { describe, expect, it } from 'vitest';
+import { loadSettings } from '../../src/config/settings';
+
+const local = {
+  IMAGES_STORAGE: 'UseDevelopmentStorage=true',
+  COSMOS__accountEndpoint: 'https://127.0.0.1:8081',
+  COSMOS__key: 'emulator-key',
+};
+
+const azure = {
+  IMAGES_STORAGE__blobServiceUri: 'https://stimages.blob.core.windows.net',
+  IMAGES_STORAGE__credential: 'managedidentity',
+  IMAGES_STORAGE__clientId: '00000000-0000-0000-0000-000000000001',
+  COSMOS__accountEndpoint: 'https://cosmos-images.documents.azure.com:443/',
+  COSMOS__credential: 'managedidentity',
+  COSMOS__clientId: '00000000-0000-0000-0000-000000000001',
+};
+
+describe('loadSettings', () => {
+  it('reads the local (emulator) form with defaults', () => {
+    const settings = loadSettings(local);
+    expect(settings.images).toEqual({
+      kind: 'connectionString',
+      connectionString: 'UseDevelopmentStorage=true',
+      accountName: 'devstoreaccount1',
+    });
+    expect(settings.cosmos).toEqual({
+      endpoint: 'https://127.0.0.1:8081',
+      auth: { kind: 'key', key: 'emulator-key' },
+      database: 'MediaCorp',
+      container: 'Images',
+    });
+    expect(settings.unprocessedContainer).toBe('images-unprocessed');
+    expect(settings.processedContainer).toBe('images-processed');
+    expect(settings.sizes.map((s) => `${s.label}:${s.width}x${s.height}`)).toEqual([
+      'thumb:150x150',
+      'medium:640x640',
+      'large:1280x1280',
+    ]);
+    expect(settings.maxSourceBytes).toBe(52_428_800);
+    expect(settings.maxSourcePixels).toBe(50_000_000);
+  });
+
+  it('reads the identity-based Azure form and never needs a key', () => {
+    const settings = loadSettings(azure);
+    expect(settings.images).toEqual({
+      kind: 'identity',
+      serviceUri: 'https://stimages.blob.core.windows.net',
+      accountName: 'stimages',
+      credential: { managedIdentity: true, clientId: '00000000-0000-0000-0000-000000000001' },
+    });
+    expect(settings.cosmos.auth).toEqual({
+      kind: 'identity',
+      credential: { managedIdentity: true, clientId: '00000000-0000-0000-0000-000000000001' },
+    });
+    expect(settings.cosmos.endpoint).toBe('https://cosmos-images.documents.azure.com:443');
+  });
+
+  it('takes the account name of an emulator service URI from its path', () => {
+    const settings = loadSettings({
+      ...azure,
+      IMAGES_STORAGE__blobServiceUri: 'http://127.0.0.1:10000/devstoreaccount1',
+    });
+    expect(settings.images.accountName).toBe('devstoreaccount1');
+  });
+
+  it.each([
+    [
+      { ...local, IMAGES_STORAGE: undefined },
+      'Expected a blob service URI (or IMAGES_STORAGE as a connection string for emulators) for IMAGES_STORAGE__blobServiceUri but received nothing (the setting is missing)',
+    ],
+    [
+      { ...local, IMAGES_STORAGE: 'DefaultEndpointsProtocol=https' },
+      'Expected a storage connection string with AccountName for IMAGES_STORAGE but received "DefaultEndpointsProtocol=https"',
+    ],
+    [
+      { ...local, COSMOS__accountEndpoint: undefined },
+      'Expected an http(s) URL for COSMOS__accountEndpoint but received nothing (the setting is missing)',
+    ],
+    [
+      { ...local, COSMOS__accountEndpoint: 'not a url' },
+      'Expected an http(s) URL for COSMOS__accountEndpoint but received "not a url"',
+    ],
+    [
+      { ...azure, COSMOS__credential: 'connectionstring' },
+      'Expected "managedidentity" or nothing for COSMOS__credential but received "connectionstring"',
+    ],
+    [
+      { ...local, MAX_SOURCE_BYTES: '-5' },
+      'Expected a positive integer for MAX_SOURCE_BYTES but received "-5"',
+    ],
+    [
+      { ...local, MAX_SOURCE_PIXELS: '1e6' },
+      'Expected a positive integer for MAX_SOURCE_PIXELS but received "1e6"',
+    ],
+    [
+      { ...local, PROCESSED_CONTAINER: 'Images_Processed' },
+      'Expected a valid blob container name for PROCESSED_CONTAINER but received "Images_Processed"',
+    ],
+    [
+      { ...local, IMAGE_SIZES: '{' },
+      'Expected a JSON array of {label, width, height} for IMAGE_SIZES but received "{"',
+    ],
+    [
+      { ...local, IMAGE_SIZES: '[]' },
+      'Expected a non-empty JSON array of {label, width, height} for IMAGE_SIZES but received "[]"',
+    ],
+    [
+      { ...local, IMAGE_SIZES: '[{"label":"Thumb","width":1,"height":1}]' },
+      'Expected a lower-case slug of 1-32 characters for IMAGE_SIZES[0].label but received "Thumb"',
+    ],
+    [
+      { ...local, IMAGE_SIZES: '[{"label":"a","width":1,"height":1},{"label":"a","width":2,"height":2}]' },
+      'Expected a unique label for IMAGE_SIZES[1].label but received "a"',
+    ],
+    [
+      { ...local, IMAGE_SIZES: '[{"label":"a","width":0,"height":1}]' },
+      'Expected an integer between 1 and 16384 for IMAGE_SIZES[0].width but received 0',
+    ],
+    [
+      { ...local, IMAGE_SIZES: '[{"label":"a","width":10,"height":"10"}]' },
+      'Expected an integer between 1 and 16384 for IMAGE_SIZES[0].height but received "10"',
+    ],
+  ])('rejects a bad setting with a message naming it (%#)', (env, message) => {
+    expect(() => loadSettings(env)).toThrow(message);
+  });
+
+  it('accepts a custom size plan', () => {
+    const settings = loadSettings({
+      ...local,
+      IMAGE_SIZES: '[{"label":"square-2k","width":2048,"height":2048}]',
+    });
+    expect(settings.sizes).toEqual([{ label: 'square-2k', width: 2048, height: 2048 }]);
+  });
+});
