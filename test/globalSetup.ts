@@ -1,4 +1,4 @@
-import type { TestProject } from 'vitest/node';
+import type { TestProject } from 'vitest/node' with { 'resolution-mode': 'import' };
 import { startAzurite } from '../devhost/services/azurite';
 import { ensureCosmosContainer, EMULATOR_KEY, startCosmos } from '../devhost/services/cosmos';
 import { freePort } from '../devhost/services/ports';
