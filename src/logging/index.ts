@@ -1,0 +1,2 @@
+export { formatLogLine, invocationLogger } from './invocationLogger';
+export type { InvocationLogger, LogExtra, LogFields } from './invocationLogger';
