@@ -1,0 +1,153 @@
+import type { SourceRef } from '../domain/types';
+import { blobNameProblem } from './blobName';
+import { parseBlobSubject } from './subject';
+import { storageAccountFromTopic } from './topic';
+
+export const BLOB_CREATED_EVENT_TYPE = 'Microsoft.Storage.BlobCreated';
+
+/**
+ * Blob REST calls after which the blob's content is complete. `CreateFile` / `SftpCreate` (empty files that are
+ * filled later) and everything else are ignored; DESIGN.md fixes this list.
+ */
+export const ACCEPTED_BLOB_APIS: readonly string[] = Object.freeze([
+  'PutBlob',
+  'PutBlockList',
+  'CopyBlob',
+  'FlushWithClose',
+]);
+
+/** Why an event starts no work. Each reason is logged once; none of them is worth an Event Grid retry. */
+export type IgnoreReason =
+  | 'malformed-event'
+  | 'not-blob-created'
+  | 'unsupported-api'
+  | 'malformed-topic'
+  | 'other-account'
+  | 'malformed-subject'
+  | 'other-container'
+  | 'missing-data-field'
+  | 'unsafe-blob-name';
+
+export type ParsedBlobCreatedEvent =
+  { kind: 'accepted'; source: SourceRef } | { kind: 'ignored'; reason: IgnoreReason; detail: string };
+
+export interface EventFilter {
+  /** The configured images storage account; compared case-insensitively (account names are lower case). */
+  accountName: string;
+  unprocessedContainer: string;
+}
+
+type Fields = Record<string, unknown>;
+
+function isRecord(value: unknown): value is Fields {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  return JSON.stringify(value) ?? typeof value;
+}
+
+function ignored(reason: IgnoreReason, detail: string): ParsedBlobCreatedEvent {
+  return { kind: 'ignored', reason, detail };
+}
+
+/** Event Grid schema names the fields `eventType`/`topic`; CloudEvents 1.0 names them `type`/`source`. */
+function envelope(event: Fields): { type: unknown; topic: unknown } {
+  const isCloudEvent =
+    event.specversion !== undefined || (event.eventType === undefined && event.type !== undefined);
+  return isCloudEvent
+    ? { type: event.type, topic: event.source }
+    : { type: event.eventType, topic: event.topic };
+}
+
+function nonEmptyString(value: unknown): value is string {
+  return typeof value === 'string' && value !== '';
+}
+
+/** The data fields a SourceRef needs, or the name of the first one that is missing or of the wrong type. */
+function sourceData(
+  data: Fields,
+): Omit<SourceRef, 'container' | 'blobName'> | { missing: string; value: unknown } {
+  const { eTag, sequencer, contentLength, contentType } = data;
+  if (!nonEmptyString(eTag)) return { missing: 'data.eTag (a non-empty string)', value: eTag };
+  if (!nonEmptyString(sequencer)) return { missing: 'data.sequencer (a non-empty string)', value: sequencer };
+  if (typeof contentLength !== 'number' || !Number.isSafeInteger(contentLength) || contentLength < 0) {
+    return { missing: 'data.contentLength (a non-negative integer)', value: contentLength };
+  }
+  if (!nonEmptyString(contentType))
+    return { missing: 'data.contentType (a non-empty string)', value: contentType };
+  return { eTag, sequencer, contentLength, contentType };
+}
+
+/**
+ * Decides whether an Event Grid delivery is a finished upload into our unprocessed container. Pure: no I/O,
+ * and `data.url` is never read, so an event cannot point the function at an arbitrary host.
+ */
+export function parseBlobCreatedEvent(event: unknown, filter: EventFilter): ParsedBlobCreatedEvent {
+  if (!isRecord(event))
+    return ignored('malformed-event', `Expected an event object but received ${describe(event)}`);
+  const { type, topic } = envelope(event);
+  if (type !== BLOB_CREATED_EVENT_TYPE) {
+    return ignored(
+      'not-blob-created',
+      `Expected ${BLOB_CREATED_EVENT_TYPE} for the event type but received ${describe(type)}`,
+    );
+  }
+  const data = event.data;
+  if (!isRecord(data))
+    return ignored('malformed-event', `Expected an object for data but received ${describe(data)}`);
+  if (typeof data.api !== 'string' || !ACCEPTED_BLOB_APIS.includes(data.api)) {
+    return ignored(
+      'unsupported-api',
+      `Expected one of ${ACCEPTED_BLOB_APIS.join(', ')} for data.api but received ${describe(data.api)}`,
+    );
+  }
+
+  const account = typeof topic === 'string' ? storageAccountFromTopic(topic) : undefined;
+  if (account === undefined) {
+    return ignored(
+      'malformed-topic',
+      `Expected a storage account resource id for the topic but received ${describe(topic)}`,
+    );
+  }
+  if (account.toLowerCase() !== filter.accountName.toLowerCase()) {
+    return ignored(
+      'other-account',
+      `Expected storage account ${filter.accountName} but received ${describe(account)}`,
+    );
+  }
+
+  if (typeof event.subject !== 'string') {
+    return ignored('malformed-subject', `Expected a blob subject but received ${describe(event.subject)}`);
+  }
+  const subject = parseBlobSubject(event.subject);
+  if ('problem' in subject) {
+    return ignored(
+      'malformed-subject',
+      `Expected a blob subject but received ${describe(event.subject)}: ${subject.problem}`,
+    );
+  }
+  if (subject.container !== filter.unprocessedContainer) {
+    return ignored(
+      'other-container',
+      `Expected container ${filter.unprocessedContainer} but received ${describe(subject.container)}`,
+    );
+  }
+
+  const fields = sourceData(data);
+  if ('missing' in fields) {
+    return ignored('missing-data-field', `Expected ${fields.missing} but received ${describe(fields.value)}`);
+  }
+  const unsafe = blobNameProblem(subject.blobName);
+  if (unsafe !== undefined) {
+    return ignored(
+      'unsafe-blob-name',
+      `Expected a safe blob name but received ${describe(subject.blobName)}: ${unsafe}`,
+    );
+  }
+  return {
+    kind: 'accepted',
+    source: { container: subject.container, blobName: subject.blobName, ...fields },
+  };
+}
