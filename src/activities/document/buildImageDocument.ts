@@ -1,0 +1,82 @@
+import { documentIdFor, unquoteETag } from '../../domain/ids';
+import type {
+  DocumentStatus,
+  ImageDocument,
+  ImageError,
+  ResizeOutcome,
+  SourceInfo,
+  Variant,
+  WriteDocumentInput,
+} from '../../domain/types';
+
+/** `completed` when every size has a variant, `partial` when some do, `failed` when none do. */
+export function documentStatus(variants: readonly Variant[], errors: readonly ImageError[]): DocumentStatus {
+  if (variants.length === 0) return 'failed';
+  return errors.length === 0 ? 'completed' : 'partial';
+}
+
+function okSource(outcomes: readonly ResizeOutcome[]): SourceInfo | undefined {
+  for (const outcome of outcomes) if (outcome.status === 'ok') return outcome.source;
+  return undefined;
+}
+
+function byLabel(a: { label?: string }, b: { label?: string }): number {
+  return (a.label ?? '').localeCompare(b.label ?? '');
+}
+
+/** The larger of two sequencers: Event Grid sequencers are fixed-width hex, so string order is event order. */
+export function laterSequencer(a: string, b: string): string {
+  return a > b ? a : b;
+}
+
+export interface BuildOptions {
+  input: WriteDocumentInput;
+  /**
+   * The stored document for the SAME source version (same eTag), whose other labels this run merges into;
+   * undefined when the run describes the version from scratch.
+   */
+  sameVersion: ImageDocument | undefined;
+  /** `createdAt` of whatever document exists for this path (kept across versions). */
+  createdAt: string | undefined;
+  now: Date;
+}
+
+/**
+ * Builds the DESIGN.md document. A run for a version already described (a reprocess or a one-size re-run)
+ * replaces only the labels it ran; the other labels' variants and errors are kept and the status is
+ * recomputed over the merged set.
+ */
+export function buildImageDocument({ input, sameVersion, createdAt, now }: BuildOptions): ImageDocument {
+  const { source, outcomes, instanceId } = input;
+  const runLabels = new Set(outcomes.map((outcome) => outcome.label));
+  const keptVariants = (sameVersion?.variants ?? []).filter((variant) => !runLabels.has(variant.label));
+  const keptErrors = (sameVersion?.errors ?? []).filter(
+    (error) => error.label !== undefined && !runLabels.has(error.label),
+  );
+  const runVariants = outcomes.flatMap((outcome) => (outcome.status === 'ok' ? [outcome.variant] : []));
+  const runErrors = outcomes.flatMap((outcome) =>
+    outcome.status === 'error' ? [{ ...outcome.error, label: outcome.label }] : [],
+  );
+  const variants = [...keptVariants, ...runVariants].sort(byLabel);
+  const errors = [...keptErrors, ...runErrors].sort(byLabel);
+  const detected = okSource(outcomes);
+  const timestamp = now.toISOString();
+  return {
+    id: documentIdFor(source.container, source.blobName),
+    sourceContainer: source.container,
+    sourceBlobName: source.blobName,
+    sourceLength: detected?.length ?? sameVersion?.sourceLength ?? source.contentLength,
+    sourceFormat: detected?.format ?? sameVersion?.sourceFormat ?? null,
+    sourceContentType: detected?.contentType ?? sameVersion?.sourceContentType ?? source.contentType,
+    sourceWidth: detected?.width ?? sameVersion?.sourceWidth ?? null,
+    sourceHeight: detected?.height ?? sameVersion?.sourceHeight ?? null,
+    sourceETag: unquoteETag(source.eTag),
+    sourceSequencer: laterSequencer(sameVersion?.sourceSequencer ?? '', source.sequencer),
+    instanceId,
+    status: documentStatus(variants, errors),
+    createdAt: createdAt ?? timestamp,
+    updatedAt: timestamp,
+    variants,
+    errors,
+  };
+}

@@ -1,0 +1,46 @@
+import { unquoteETag } from '../../domain/ids';
+import type { ImageDocument, WriteDocumentInput } from '../../domain/types';
+
+/** What the writer does with one run's results, given the stored document. */
+export type WriteDecision =
+  | { action: 'skip'; reason: 'superseded' | 'stale' }
+  /** Same source version: merge this run's labels into the stored document. */
+  | { action: 'merge' }
+  /** A newer (or first) version: describe it from scratch. */
+  | { action: 'write' };
+
+export interface GuardInput {
+  input: WriteDocumentInput;
+  existing: ImageDocument | undefined;
+  /** The source blob's current eTag (a HEAD), asked only when the run's order is unknown; undefined if gone. */
+  currentSourceETag: () => Promise<string | undefined>;
+}
+
+/**
+ * The stale-write guard: an older source version never overwrites a newer one's document.
+ * - Any `superseded` outcome: a newer upload exists, whose own run will write; write nothing.
+ * - Same eTag as stored: the same version (a reprocess or one-size re-run); merge.
+ * - Otherwise compare Event Grid sequencers (fixed-width hex per blob, so string order is event order).
+ * - An empty sequencer (a reprocess does not know its event) wins only if the blob still IS this version.
+ */
+export async function decideWrite({
+  input,
+  existing,
+  currentSourceETag,
+}: GuardInput): Promise<WriteDecision> {
+  if (input.outcomes.some((outcome) => outcome.status === 'error' && outcome.error.code === 'superseded')) {
+    return { action: 'skip', reason: 'superseded' };
+  }
+  if (existing === undefined) return { action: 'write' };
+  const runETag = unquoteETag(input.source.eTag);
+  if (unquoteETag(existing.sourceETag) === runETag) return { action: 'merge' };
+  if (input.source.sequencer === '') {
+    const current = await currentSourceETag();
+    return current !== undefined && unquoteETag(current) === runETag
+      ? { action: 'write' }
+      : { action: 'skip', reason: 'stale' };
+  }
+  return existing.sourceSequencer > input.source.sequencer
+    ? { action: 'skip', reason: 'stale' }
+    : { action: 'write' };
+}

@@ -1,0 +1,58 @@
+import { documentIdFor } from '../../domain/ids';
+import type { WriteDocumentInput, WriteDocumentResult } from '../../domain/types';
+import { buildImageDocument } from './buildImageDocument';
+import type { DocumentStore } from './documentStore';
+import { decideWrite } from './staleWriteGuard';
+
+export interface WriteDocumentDeps {
+  store: DocumentStore;
+  /** The source blob's current eTag, undefined when it no longer exists (a HEAD on the images account). */
+  currentSourceETag: (input: WriteDocumentInput) => Promise<string | undefined>;
+  now: () => Date;
+  /** How many read-decide-write rounds to try before giving up (then the activity throws and Durable retries). */
+  maxAttempts?: number;
+}
+
+export const DEFAULT_WRITE_ATTEMPTS = 5;
+
+export class WriteConflictError extends Error {
+  constructor(documentId: string, attempts: number) {
+    super(
+      `Document ${documentId} kept changing under us: gave up after ${attempts} optimistic-concurrency attempts`,
+    );
+    this.name = 'WriteConflictError';
+  }
+}
+
+/**
+ * Read, decide, write with the document's ETag; on a concurrent change (412 on replace, 409 on create) the
+ * whole round runs again against what is now stored, so the guard always judges the latest document.
+ */
+export async function writeImageDocumentWithGuard(
+  input: WriteDocumentInput,
+  deps: WriteDocumentDeps,
+): Promise<WriteDocumentResult> {
+  const documentId = documentIdFor(input.source.container, input.source.blobName);
+  const attempts = deps.maxAttempts ?? DEFAULT_WRITE_ATTEMPTS;
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    const stored = await deps.store.read(documentId);
+    const decision = await decideWrite({
+      input,
+      existing: stored?.document,
+      currentSourceETag: () => deps.currentSourceETag(input),
+    });
+    if (decision.action === 'skip') return { written: false, documentId, reason: decision.reason };
+    const document = buildImageDocument({
+      input,
+      sameVersion: decision.action === 'merge' ? stored?.document : undefined,
+      createdAt: stored?.document.createdAt,
+      now: deps.now(),
+    });
+    const result =
+      stored === undefined
+        ? await deps.store.create(document)
+        : await deps.store.replace(document, stored.etag);
+    if (result === 'written') return { written: true, documentId, status: document.status };
+  }
+  throw new WriteConflictError(documentId, attempts);
+}

@@ -1,0 +1,86 @@
+import type { ResizeActivityInput, SizeSpec, SourceRef, WriteDocumentInput } from '../domain/types';
+
+/**
+ * Activity inputs come from our own orchestrator, so a bad one is a bug or a version skew between
+ * deployments; it fails loudly with the field named (sharp's message shape) instead of half-working.
+ */
+export class ActivityInputError extends TypeError {
+  constructor(field: string, expected: string, received: unknown) {
+    super(`Expected ${expected} for ${field} but received ${JSON.stringify(received) ?? typeof received}`);
+    this.name = 'ActivityInputError';
+  }
+}
+
+type Fields = Record<string, unknown>;
+
+function object(value: unknown, field: string): Fields {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ActivityInputError(field, 'an object', value);
+  }
+  return value as Fields;
+}
+
+function string(fields: Fields, name: string, prefix: string, allowEmpty = false): string {
+  const value = fields[name];
+  if (typeof value !== 'string' || (!allowEmpty && value === '')) {
+    throw new ActivityInputError(`${prefix}.${name}`, allowEmpty ? 'a string' : 'a non-empty string', value);
+  }
+  return value;
+}
+
+function count(fields: Fields, name: string, prefix: string, min: number): number {
+  const value = fields[name];
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
+    throw new ActivityInputError(`${prefix}.${name}`, `an integer >= ${min}`, value);
+  }
+  return value;
+}
+
+function sourceRef(value: unknown, field: string): SourceRef {
+  const fields = object(value, field);
+  return {
+    container: string(fields, 'container', field),
+    blobName: string(fields, 'blobName', field),
+    eTag: string(fields, 'eTag', field),
+    sequencer: string(fields, 'sequencer', field, true),
+    contentLength: count(fields, 'contentLength', field, 0),
+    contentType: string(fields, 'contentType', field, true),
+  };
+}
+
+function sizeSpec(value: unknown, field: string): SizeSpec {
+  const fields = object(value, field);
+  return {
+    label: string(fields, 'label', field),
+    width: count(fields, 'width', field, 1),
+    height: count(fields, 'height', field, 1),
+  };
+}
+
+export function assertResizeActivityInput(value: unknown): ResizeActivityInput {
+  const fields = object(value, 'input');
+  return {
+    source: sourceRef(fields.source, 'input.source'),
+    size: sizeSpec(fields.size, 'input.size'),
+    instanceId: string(fields, 'instanceId', 'input'),
+  };
+}
+
+export function assertWriteDocumentInput(value: unknown): WriteDocumentInput {
+  const fields = object(value, 'input');
+  const outcomes = fields.outcomes;
+  if (!Array.isArray(outcomes)) throw new ActivityInputError('input.outcomes', 'an array', outcomes);
+  outcomes.forEach((outcome, index) => {
+    const entry = object(outcome, `input.outcomes[${index}]`);
+    if (entry.status !== 'ok' && entry.status !== 'error') {
+      throw new ActivityInputError(`input.outcomes[${index}].status`, '"ok" or "error"', entry.status);
+    }
+    string(entry, 'label', `input.outcomes[${index}]`);
+  });
+  return {
+    instanceId: string(fields, 'instanceId', 'input'),
+    source: sourceRef(fields.source, 'input.source'),
+    // Outcomes are our own activities' results, checked for shape above; their payloads are trusted.
+    outcomes: outcomes as WriteDocumentInput['outcomes'],
+  };
+}

@@ -1,0 +1,381 @@
+import { InvocationContext } from '@azure/functions';
+import type { Container, CosmosClient } from '@azure/cosmos';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createBlobServiceClient } from '../../src/clients/blobs';
+import { createCosmosClient, imagesContainerOf } from '../../src/clients/cosmos';
+import { loadSettings } from '../../src/config/settings';
+import { documentIdFor } from '../../src/domain/ids';
+import type { ImageDocument, WriteDocumentInput } from '../../src/domain/types';
+import { currentSourceETag } from '../../src/activities/blob/sourceETag';
+import { cosmosDocumentStore, type DocumentStore } from '../../src/activities/document/documentStore';
+import {
+  writeImageDocumentWithGuard,
+  type WriteDocumentDeps,
+} from '../../src/activities/document/writeDocument';
+import { ActivityInputError } from '../../src/activities/inputs';
+import { createWriteImageDocumentHandler } from '../../src/activities/writeImageDocument';
+import { testEnv } from '../support/env';
+import { errorOutcome, okOutcome, sourceRef } from './documentFixtures';
+
+const settings = loadSettings(testEnv());
+let client: CosmosClient;
+let container: Container;
+let clock = Date.parse('2026-11-24T05:00:00.000Z');
+
+function deps(overrides: Partial<WriteDocumentDeps> = {}): WriteDocumentDeps {
+  return {
+    store: cosmosDocumentStore(container),
+    currentSourceETag: () => Promise.reject(new Error('the source eTag is only asked for empty sequencers')),
+    now: () => new Date((clock += 1000)),
+    ...overrides,
+  };
+}
+
+async function readDocument(input: WriteDocumentInput): Promise<ImageDocument | undefined> {
+  const id = documentIdFor(input.source.container, input.source.blobName);
+  const { resource } = await container.item(id, id).read<ImageDocument>();
+  return resource;
+}
+
+const allSizes = [okOutcome('thumb', 150, 113), okOutcome('medium', 640, 480), okOutcome('large', 1280, 960)];
+
+beforeAll(() => {
+  client = createCosmosClient(settings.cosmos);
+  container = imagesContainerOf(client, settings.cosmos);
+});
+afterAll(() => client.dispose());
+
+describe('writeImageDocument: document shape', () => {
+  it('writes a completed document with every DESIGN.md field', async () => {
+    const source = sourceRef();
+    const input = { instanceId: 'img-completed', source, outcomes: allSizes };
+    const result = await writeImageDocumentWithGuard(input, deps());
+    const id = documentIdFor(source.container, source.blobName);
+    expect(result).toEqual({ written: true, documentId: id, status: 'completed' });
+
+    const document = await readDocument(input);
+    expect(document).toMatchObject({
+      id,
+      sourceContainer: 'images-unprocessed',
+      sourceBlobName: source.blobName,
+      sourceLength: 48_000,
+      sourceFormat: 'JPEG',
+      sourceContentType: 'image/jpeg',
+      sourceWidth: 2000,
+      sourceHeight: 1500,
+      sourceETag: '0x8DC0000000000A1',
+      sourceSequencer: source.sequencer,
+      instanceId: 'img-completed',
+      status: 'completed',
+      errors: [],
+    });
+    expect(document?.variants.map((variant) => [variant.label, variant.width, variant.height])).toEqual([
+      ['large', 1280, 960],
+      ['medium', 640, 480],
+      ['thumb', 150, 113],
+    ]);
+    expect(document?.variants[0]).toEqual(allSizes[2]?.status === 'ok' ? allSizes[2].variant : undefined);
+    expect(document?.createdAt).toBe(document?.updatedAt);
+    expect(Date.parse(document?.createdAt ?? '')).toBe(clock);
+  });
+
+  it('writes a partial document with the failing size in errors[]', async () => {
+    const input = {
+      instanceId: 'img-partial',
+      source: sourceRef(),
+      outcomes: [okOutcome('thumb', 150, 113), errorOutcome('large', 'too-many-pixels', 'over the limit')],
+    };
+    expect(await writeImageDocumentWithGuard(input, deps())).toMatchObject({
+      written: true,
+      status: 'partial',
+    });
+    const document = await readDocument(input);
+    expect(document?.status).toBe('partial');
+    expect(document?.variants.map((variant) => variant.label)).toEqual(['thumb']);
+    expect(document?.errors).toEqual([
+      { label: 'large', code: 'too-many-pixels', message: 'over the limit' },
+    ]);
+  });
+
+  it('writes a failed document with null source dimensions when no size succeeded', async () => {
+    const source = sourceRef({ contentType: 'text/plain', contentLength: 12 });
+    const input = {
+      instanceId: 'img-failed',
+      source,
+      outcomes: [errorOutcome('thumb', 'not-an-image'), errorOutcome('medium', 'not-an-image')],
+    };
+    expect(await writeImageDocumentWithGuard(input, deps())).toMatchObject({
+      written: true,
+      status: 'failed',
+    });
+    const document = await readDocument(input);
+    expect(document).toMatchObject({
+      status: 'failed',
+      sourceFormat: null,
+      sourceWidth: null,
+      sourceHeight: null,
+      sourceLength: 12,
+      sourceContentType: 'text/plain',
+      variants: [],
+      errors: [
+        { label: 'medium', code: 'not-an-image', message: 'not-an-image for medium' },
+        { label: 'thumb', code: 'not-an-image', message: 'not-an-image for thumb' },
+      ],
+    });
+  });
+});
+
+describe('writeImageDocument: stale-write guard', () => {
+  const older = { eTag: '"0xOLD"', sequencer: '0000000000000000000000000001000000000000000000aa' };
+  const newer = { eTag: '"0xNEW"', sequencer: '0000000000000000000000000002000000000000000000aa' };
+
+  it('never lets an older version overwrite a newer one (newer written first)', async () => {
+    const path = sourceRef();
+    const newInput = { instanceId: 'img-new', source: { ...path, ...newer }, outcomes: allSizes };
+    const oldInput = { instanceId: 'img-old', source: { ...path, ...older }, outcomes: allSizes };
+    expect(await writeImageDocumentWithGuard(newInput, deps())).toMatchObject({ written: true });
+    expect(await writeImageDocumentWithGuard(oldInput, deps())).toMatchObject({
+      written: false,
+      reason: 'stale',
+    });
+    expect(await readDocument(newInput)).toMatchObject({ sourceETag: '0xNEW', instanceId: 'img-new' });
+  });
+
+  it('lets a newer version replace an older one, keeping createdAt', async () => {
+    const path = sourceRef();
+    const oldInput = { instanceId: 'img-old', source: { ...path, ...older }, outcomes: allSizes };
+    const newInput = {
+      instanceId: 'img-new',
+      source: { ...path, ...newer },
+      outcomes: [okOutcome('thumb', 100, 150)],
+    };
+    await writeImageDocumentWithGuard(oldInput, deps());
+    const first = await readDocument(oldInput);
+    expect(await writeImageDocumentWithGuard(newInput, deps())).toMatchObject({ written: true });
+    const second = await readDocument(newInput);
+    expect(second).toMatchObject({
+      sourceETag: '0xNEW',
+      sourceSequencer: newer.sequencer,
+      instanceId: 'img-new',
+    });
+    // A new version is described from scratch: the old version's medium/large are not carried over.
+    expect(second?.variants.map((variant) => variant.label)).toEqual(['thumb']);
+    expect(second?.createdAt).toBe(first?.createdAt);
+    expect(second?.updatedAt).not.toBe(first?.updatedAt);
+  });
+
+  it('merges a single-size re-run of the same version and recomputes the status', async () => {
+    const source = sourceRef();
+    const firstRun = {
+      instanceId: 'img-first',
+      source,
+      outcomes: [
+        okOutcome('thumb', 150, 113),
+        errorOutcome('medium', 'internal'),
+        okOutcome('large', 1280, 960),
+      ],
+    };
+    await writeImageDocumentWithGuard(firstRun, deps());
+    expect((await readDocument(firstRun))?.status).toBe('partial');
+
+    // A reprocess of one size does not know its event: empty sequencer, same eTag.
+    const rerun = {
+      instanceId: 'img-rerun',
+      source: { ...source, sequencer: '' },
+      outcomes: [okOutcome('medium', 640, 480, '"0xmedium02"')],
+    };
+    expect(await writeImageDocumentWithGuard(rerun, deps())).toMatchObject({
+      written: true,
+      status: 'completed',
+    });
+    const merged = await readDocument(firstRun);
+    expect(merged?.variants.map((variant) => [variant.label, variant.eTag])).toEqual([
+      ['large', '"0xlarge01"'],
+      ['medium', '"0xmedium02"'],
+      ['thumb', '"0xthumb01"'],
+    ]);
+    expect(merged).toMatchObject({ status: 'completed', errors: [], instanceId: 'img-rerun' });
+    // The known sequencer is kept, so a later, older event is still recognised as stale.
+    expect(merged?.sourceSequencer).toBe(source.sequencer);
+  });
+
+  it('writes nothing when any size was superseded by a newer upload', async () => {
+    const source = sourceRef();
+    const input = {
+      instanceId: 'img-superseded',
+      source,
+      outcomes: [okOutcome('thumb', 150, 113), errorOutcome('medium', 'superseded')],
+    };
+    expect(await writeImageDocumentWithGuard(input, deps())).toEqual({
+      written: false,
+      documentId: documentIdFor(source.container, source.blobName),
+      reason: 'superseded',
+    });
+    expect(await readDocument(input)).toBeUndefined();
+  });
+
+  describe('a reprocess with an unknown event order (empty sequencer)', () => {
+    const blobService = createBlobServiceClient(settings.images);
+    const blobs = blobService.getContainerClient('images-unprocessed');
+
+    beforeAll(async () => {
+      await blobs.createIfNotExists();
+    });
+
+    it('replaces a different version only while the blob still is the version it processed', async () => {
+      const path = sourceRef();
+      const uploaded = await blobs.getBlockBlobClient(path.blobName).upload('v2', 2);
+      const liveETag = uploaded.etag ?? '';
+      const headDeps = deps({ currentSourceETag: (input) => currentSourceETag(blobService, input.source) });
+      await writeImageDocumentWithGuard(
+        { instanceId: 'img-v1', source: { ...path, ...older }, outcomes: allSizes },
+        headDeps,
+      );
+
+      const staleReprocess = {
+        instanceId: 'img-reprocess-old',
+        source: { ...path, eTag: '"0xGONE"', sequencer: '' },
+        outcomes: allSizes,
+      };
+      expect(await writeImageDocumentWithGuard(staleReprocess, headDeps)).toMatchObject({ reason: 'stale' });
+
+      const liveReprocess = {
+        instanceId: 'img-reprocess-live',
+        source: { ...path, eTag: liveETag, sequencer: '' },
+        outcomes: allSizes,
+      };
+      expect(await writeImageDocumentWithGuard(liveReprocess, headDeps)).toMatchObject({ written: true });
+      expect(await readDocument(liveReprocess)).toMatchObject({ instanceId: 'img-reprocess-live' });
+    });
+
+    it('writes when no document exists yet', async () => {
+      const input = { instanceId: 'img-fresh', source: sourceRef({ sequencer: '' }), outcomes: allSizes };
+      expect(await writeImageDocumentWithGuard(input, deps())).toMatchObject({ written: true });
+    });
+  });
+});
+
+describe('writeImageDocument: optimistic concurrency', () => {
+  it('re-reads and merges when another writer changes the document between read and replace (412)', async () => {
+    const source = sourceRef();
+    await writeImageDocumentWithGuard({ instanceId: 'img-1', source, outcomes: allSizes }, deps());
+
+    const real = cosmosDocumentStore(container);
+    let replaceCalls = 0;
+    const racing: DocumentStore = {
+      read: (id) => real.read(id),
+      create: (document) => real.create(document),
+      replace: async (document, etag) => {
+        replaceCalls += 1;
+        if (replaceCalls === 1) {
+          // A concurrent re-run of `large` lands after our read, changing the document's _etag.
+          await writeImageDocumentWithGuard(
+            {
+              instanceId: 'img-2',
+              source,
+              outcomes: [okOutcome('large', 1280, 960, '"0xlarge-concurrent"')],
+            },
+            deps(),
+          );
+        }
+        return real.replace(document, etag);
+      },
+    };
+    const result = await writeImageDocumentWithGuard(
+      { instanceId: 'img-3', source, outcomes: [okOutcome('thumb', 150, 113, '"0xthumb-ours"')] },
+      deps({ store: racing }),
+    );
+    expect(result).toMatchObject({ written: true, status: 'completed' });
+    expect(replaceCalls).toBe(2);
+    const document = await readDocument({ instanceId: 'img-3', source, outcomes: [] });
+    // Both writers' work survives: the concurrent large and our thumb.
+    expect(document?.variants.map((variant) => [variant.label, variant.eTag])).toEqual([
+      ['large', '"0xlarge-concurrent"'],
+      ['medium', '"0xmedium01"'],
+      ['thumb', '"0xthumb-ours"'],
+    ]);
+  });
+
+  it('re-decides after losing a create race (409) and honours the winner being newer', async () => {
+    const path = sourceRef();
+    const real = cosmosDocumentStore(container);
+    let createCalls = 0;
+    const racing: DocumentStore = {
+      read: (id) => real.read(id),
+      replace: (document, etag) => real.replace(document, etag),
+      create: async (document) => {
+        createCalls += 1;
+        if (createCalls === 1) {
+          await writeImageDocumentWithGuard(
+            {
+              instanceId: 'img-newer',
+              source: {
+                ...path,
+                eTag: '"0xNEWER"',
+                sequencer: '0000000000000000000000000009000000000000000000aa',
+              },
+              outcomes: allSizes,
+            },
+            deps(),
+          );
+        }
+        return real.create(document);
+      },
+    };
+    const result = await writeImageDocumentWithGuard(
+      { instanceId: 'img-older', source: path, outcomes: allSizes },
+      deps({ store: racing }),
+    );
+    expect(result).toMatchObject({ written: false, reason: 'stale' });
+    expect(createCalls).toBe(1);
+    expect(await readDocument({ instanceId: '', source: path, outcomes: [] })).toMatchObject({
+      sourceETag: '0xNEWER',
+    });
+  });
+
+  it('gives up with an error after the bounded number of attempts, so Durable retries the activity', async () => {
+    const source = sourceRef();
+    const alwaysConflicting: DocumentStore = {
+      read: () => Promise.resolve(undefined),
+      create: () => Promise.resolve('conflict'),
+      replace: () => Promise.resolve('conflict'),
+    };
+    await expect(
+      writeImageDocumentWithGuard(
+        { instanceId: 'img-x', source, outcomes: allSizes },
+        deps({ store: alwaysConflicting, maxAttempts: 3 }),
+      ),
+    ).rejects.toThrow(/gave up after 3 optimistic-concurrency attempts/);
+  });
+});
+
+describe('writeImageDocument activity handler', () => {
+  it('logs the blob name and instance id on every line and returns the result', async () => {
+    const lines: string[] = [];
+    const context = new InvocationContext({
+      functionName: 'writeImageDocument',
+      logHandler: (_level, ...args) => lines.push(args.map(String).join(' ')),
+    });
+    const source = sourceRef();
+    const handler = createWriteImageDocumentHandler(() => deps());
+    const result = await handler({ instanceId: 'img-handler', source, outcomes: allSizes }, context);
+    expect(result).toMatchObject({ written: true, status: 'completed' });
+    expect(lines.length).toBeGreaterThan(0);
+    for (const line of lines) {
+      expect(JSON.parse(line)).toMatchObject({ blobName: source.blobName, instanceId: 'img-handler' });
+    }
+  });
+
+  it('rejects a malformed input with the field named', async () => {
+    const handler = createWriteImageDocumentHandler(() => deps());
+    const context = new InvocationContext({ logHandler: () => undefined });
+    const call = handler(
+      { instanceId: 'img-bad', source: sourceRef({ blobName: '' }), outcomes: [] },
+      context,
+    );
+    await expect(call).rejects.toThrow(ActivityInputError);
+    await expect(call).rejects.toThrow(
+      'Expected a non-empty string for input.source.blobName but received ""',
+    );
+  });
+});
