@@ -1,0 +1,120 @@
+import type { OrchestrationContext, OrchestrationHandler, RegisteredActivity, Task } from 'durable-functions';
+import { resizeActivityName, WRITE_DOCUMENT_ACTIVITY } from '../activities/names';
+import type {
+  ResizeActivityInput,
+  ResizeOrchestrationInput,
+  ResizeOutcome,
+  SizeSpec,
+  WriteDocumentInput,
+  WriteDocumentResult,
+} from '../domain/types';
+import { invocationLogger } from '../logging';
+import { checkedOutcome, internalOutcome, summarize, type OrchestrationSummary } from './outcomes';
+import { transientRetryOptions } from './retryPolicy';
+
+/** The registered activity handles; a size without one is called by its function name. */
+export interface OrchestratorActivities {
+  resize: ReadonlyMap<string /* label */, RegisteredActivity>;
+  writeDocument?: RegisteredActivity;
+}
+
+/** What `setCustomStatus` publishes, so status queries show where an image is. */
+export type ResizeProgress =
+  | { stage: 'resizing'; sizes: string[] }
+  | { stage: 'writing-document'; succeeded: string[]; failed: string[] }
+  | { stage: 'done'; status: OrchestrationSummary['status'] };
+
+type Steps<T> = Generator<Task, T, unknown>;
+
+function isOrchestrationInput(value: unknown): value is ResizeOrchestrationInput {
+  if (typeof value !== 'object' || value === null) return false;
+  const { source, sizes } = value as Partial<ResizeOrchestrationInput>;
+  return (
+    typeof source === 'object' &&
+    source !== null &&
+    typeof source.blobName === 'string' &&
+    typeof source.eTag === 'string' &&
+    Array.isArray(sizes) &&
+    sizes.every((size) => typeof size === 'object' && size !== null && typeof size.label === 'string')
+  );
+}
+
+/**
+ * Waits for one size's task (already scheduled by the fan-out, so yielding it again adds no action) and turns
+ * it into an outcome: a task that still failed after its retries becomes that size's `internal` error.
+ */
+function* settle(task: Task, size: SizeSpec): Steps<ResizeOutcome> {
+  if (task.isCompleted) return checkedOutcome(size, task.result);
+  if (task.isFaulted) return internalOutcome(size, task.result);
+  try {
+    return checkedOutcome(size, yield task);
+  } catch (error) {
+    return internalOutcome(size, error);
+  }
+}
+
+/**
+ * The orchestration: one `resize-{label}` activity per size of the plan in the INPUT (captured at start, so
+ * a changed IMAGE_SIZES never alters the replay of an in-flight instance), then the document writer.
+ * Pure scheduling: no clock, randomness, I/O or settings; logs only when not replaying.
+ */
+export function createResizeImageOrchestrator(activities: OrchestratorActivities): OrchestrationHandler {
+  function scheduleResize(context: OrchestrationContext, input: ResizeActivityInput): Task {
+    const handle = activities.resize.get(input.size.label);
+    return handle
+      ? handle(input).withRetry(transientRetryOptions())
+      : context.df.callActivityWithRetry(
+          resizeActivityName(input.size.label),
+          transientRetryOptions(),
+          input,
+        );
+  }
+
+  function scheduleWrite(context: OrchestrationContext, input: WriteDocumentInput): Task {
+    return activities.writeDocument
+      ? activities.writeDocument(input).withRetry(transientRetryOptions())
+      : context.df.callActivityWithRetry(WRITE_DOCUMENT_ACTIVITY, transientRetryOptions(), input);
+  }
+
+  return function* resizeImageOrchestrator(context: OrchestrationContext): Steps<OrchestrationSummary> {
+    const input: unknown = context.df.getInput();
+    if (!isOrchestrationInput(input)) {
+      // Only our trigger starts this orchestration; anything else is a bug worth a Failed instance.
+      throw new Error(
+        `Expected {source, sizes} for the orchestration input but received ${JSON.stringify(input)}`,
+      );
+    }
+    const { source, sizes } = input;
+    const instanceId = context.df.instanceId;
+    const log = invocationLogger(context, { blobName: source.blobName, instanceId });
+    const publish = (progress: ResizeProgress) => context.df.setCustomStatus(progress);
+
+    if (!context.df.isReplaying) log.info('resizing', { sizes: sizes.map((size) => size.label) });
+    publish({ stage: 'resizing', sizes: sizes.map((size) => size.label) });
+
+    const tasks = sizes.map((size) => scheduleResize(context, { source, size, instanceId }));
+    if (tasks.length > 0) {
+      try {
+        yield context.df.Task.all(tasks);
+      } catch {
+        // Task.all fails on the first size that exhausted its retries; the others are still wanted and are
+        // collected (and, if still running, awaited) one by one below.
+      }
+    }
+    const outcomes: ResizeOutcome[] = [];
+    for (const [index, size] of sizes.entries()) {
+      const task = tasks[index];
+      if (task) outcomes.push(yield* settle(task, size));
+    }
+
+    const labels = (status: ResizeOutcome['status']) =>
+      outcomes.filter((outcome) => outcome.status === status).map((outcome) => outcome.label);
+    publish({ stage: 'writing-document', succeeded: labels('ok'), failed: labels('error') });
+
+    const written = (yield scheduleWrite(context, { instanceId, source, outcomes })) as WriteDocumentResult;
+    const summary = summarize(outcomes, written);
+    publish({ stage: 'done', status: summary.status });
+    if (!context.df.isReplaying) log.info('done', { status: summary.status, variants: summary.variants });
+    return summary;
+  };
+}

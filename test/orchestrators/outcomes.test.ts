@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { checkedOutcome, internalOutcome } from '../../src/orchestrators/outcomes';
+
+const thumb = { label: 'thumb', width: 150, height: 150 };
+
+describe('checkedOutcome', () => {
+  it.each([
+    ['undefined', undefined],
+    ['a string', 'done'],
+    ['another size', { status: 'ok', label: 'medium', variant: {} }],
+    ['an unknown status', { status: 'maybe', label: 'thumb' }],
+  ])('turns %s into an internal error naming the result', (_case, result) => {
+    expect(checkedOutcome(thumb, result)).toEqual({
+      status: 'error',
+      label: 'thumb',
+      error: {
+        label: 'thumb',
+        code: 'internal',
+        message: expect.stringMatching(/^resize-thumb failed after retries: unexpected activity result /),
+      },
+    });
+  });
+
+  it('keeps a contract outcome as it is', () => {
+    const outcome = { status: 'error', label: 'thumb', error: { code: 'not-an-image', message: 'x' } };
+    expect(checkedOutcome(thumb, outcome)).toBe(outcome);
+  });
+});
+
+describe('internalOutcome', () => {
+  it('keeps only the first line (no serialized stack) and bounds the length', () => {
+    const error = new Error(
+      `Activity function 'resize-thumb' failed: ${'x'.repeat(400)} \n {"stack":"at a.js:1"}`,
+    );
+    const outcome = internalOutcome(thumb, error);
+    expect(outcome.status === 'error' && outcome.error.message).toMatch(
+      /^resize-thumb failed after retries: Activity function 'resize-thumb' failed: x+\.\.\.$/,
+    );
+    expect(outcome.status === 'error' && outcome.error.message.length).toBeLessThanOrEqual(
+      300 + 'resize-thumb failed after retries: '.length,
+    );
+  });
+});

@@ -1,0 +1,340 @@
+import * as df from 'durable-functions';
+import { describe, expect, it } from 'vitest';
+import { ORCHESTRATOR_NAME, resizeActivityName, WRITE_DOCUMENT_ACTIVITY } from '../../src/activities/names';
+import { DEFAULT_SIZES } from '../../src/config/sizes';
+import { instanceIdFor } from '../../src/domain/ids';
+import type { ResizeOrchestrationInput, ResizeOutcome, SizeSpec, SourceRef } from '../../src/domain/types';
+import { createResizeImageOrchestrator } from '../../src/orchestrators/resizeImageOrchestration';
+import { HistoryBuilder, runEpisode, type HistoryEvent } from './support/replay';
+
+const source: SourceRef = {
+  container: 'images-unprocessed',
+  blobName: 'users/42/cat.jpg',
+  eTag: '"0x8DCAFE0001"',
+  sequencer: '00000000000000000000000000000001',
+  contentLength: 48213,
+  contentType: 'image/jpeg',
+};
+const sizes: SizeSpec[] = DEFAULT_SIZES.map((size) => ({ ...size }));
+const input: ResizeOrchestrationInput = { source, sizes };
+const instanceId = instanceIdFor(source.container, source.blobName, source.eTag);
+const handler = createResizeImageOrchestrator({ resize: new Map() });
+
+const RETRY = {
+  firstRetryIntervalInMilliseconds: 2000,
+  maxNumberOfAttempts: 5,
+  backoffCoefficient: 2,
+  maxRetryIntervalInMilliseconds: 30000,
+};
+
+/** What a resize activity returns for a 1600x1200 source (the activity's contract, not computed here). */
+function ok(size: SizeSpec): ResizeOutcome {
+  const width = Math.min(size.width, Math.round((size.height * 4) / 3));
+  return {
+    status: 'ok',
+    label: size.label,
+    variant: {
+      label: size.label,
+      width,
+      height: Math.round((width * 3) / 4),
+      contentType: 'image/jpeg',
+      format: 'jpeg',
+      blobName: `users/42/cat_${size.label}.jpg`,
+      url: `http://127.0.0.1:10000/devstoreaccount1/images-processed/users/42/cat_${size.label}.jpg`,
+      sizeBytes: 1000 + size.width,
+      eTag: `"0x8D${size.label}"`,
+      lastModified: '2026-11-24T04:00:05.000Z',
+      createdAt: '2026-11-24T04:00:05.000Z',
+    },
+    source: { format: 'JPEG', width: 1600, height: 1200, length: 48213, contentType: 'image/jpeg' },
+  };
+}
+
+const [thumb, medium, large] = sizes as [SizeSpec, SizeSpec, SizeSpec];
+
+function resizeAction(size: SizeSpec) {
+  return {
+    functionName: resizeActivityName(size.label),
+    actionType: 1,
+    retryOptions: RETRY,
+    input: { source, size, instanceId },
+  };
+}
+
+function writeAction(outcomes: ResizeOutcome[]) {
+  return {
+    functionName: WRITE_DOCUMENT_ACTIVITY,
+    actionType: 1,
+    retryOptions: RETRY,
+    input: { instanceId, source, outcomes },
+  };
+}
+
+const fanOut = { actionType: 12, compoundActions: sizes.map(resizeAction) };
+
+/** History up to the fan-out being scheduled (task ids 0, 1, 2 in plan order). */
+function scheduledFanOut(): HistoryBuilder {
+  return new HistoryBuilder()
+    .started(ORCHESTRATOR_NAME, input)
+    .episodeEnd(sizes.map((size, id) => [id, resizeActivityName(size.label)]))
+    .episode();
+}
+
+async function run(history: readonly HistoryEvent[], orchestrator = handler) {
+  return runEpisode(orchestrator, instanceId, input, history);
+}
+
+describe('resizeImageOrchestrator', () => {
+  it('fans out one CallActivityWithRetry per size of the input plan in a single WhenAll', async () => {
+    const result = await run(new HistoryBuilder().started(ORCHESTRATOR_NAME, input).events);
+    expect(result).toMatchObject({ ok: true });
+    expect(result.state).toEqual({
+      isDone: false,
+      actions: [[fanOut]],
+      customStatus: { stage: 'resizing', sizes: ['thumb', 'medium', 'large'] },
+      schemaVersion: 1,
+    });
+  });
+
+  it('all sizes succeed (in any order): writes the document with every outcome in plan order and completes', async () => {
+    const history = scheduledFanOut()
+      .completed(2, ok(large))
+      .completed(0, ok(thumb))
+      .completed(1, ok(medium));
+    const writing = await run(history.events);
+    const outcomes = [ok(thumb), ok(medium), ok(large)];
+    expect(writing.state).toMatchObject({
+      isDone: false,
+      actions: [[fanOut, writeAction(outcomes)]],
+      customStatus: { stage: 'writing-document', succeeded: ['thumb', 'medium', 'large'], failed: [] },
+    });
+
+    history.episodeEnd([[3, WRITE_DOCUMENT_ACTIVITY]]).episode();
+    history.completed(3, { written: true, documentId: 'doc-1', status: 'completed' });
+    const done = await run(history.events);
+    expect(done.state).toMatchObject({
+      isDone: true,
+      output: { documentId: 'doc-1', status: 'completed', variants: 3, errors: [] },
+      customStatus: { stage: 'done', status: 'completed' },
+    });
+  });
+
+  it('a size with a permanent error outcome keeps the others; the writer gets the partial set', async () => {
+    const corrupt: ResizeOutcome = {
+      status: 'error',
+      label: 'thumb',
+      error: { label: 'thumb', code: 'corrupt-image', message: 'Input buffer has corrupt header' },
+    };
+    const history = scheduledFanOut().completed(0, corrupt).completed(1, ok(medium)).completed(2, ok(large));
+    const writing = await run(history.events);
+    expect(writing.state.actions).toEqual([[fanOut, writeAction([corrupt, ok(medium), ok(large)])]]);
+    expect(writing.state.customStatus).toEqual({
+      stage: 'writing-document',
+      succeeded: ['medium', 'large'],
+      failed: ['thumb'],
+    });
+
+    history.episodeEnd([[3, WRITE_DOCUMENT_ACTIVITY]]).episode();
+    history.completed(3, { written: true, documentId: 'doc-1', status: 'partial' });
+    const done = await run(history.events);
+    expect(done.state).toMatchObject({
+      isDone: true,
+      output: { documentId: 'doc-1', status: 'partial', variants: 2, errors: [corrupt.error] },
+    });
+  });
+
+  /** Fails the thumb's task on every attempt: ids 0, then (timer, re-attempt) pairs 3/4, 5/6, 7/8, 9/10, last timer 11. */
+  function thumbFailsEveryAttempt(history: HistoryBuilder): HistoryBuilder {
+    let attemptId = 0;
+    let nextId = 3;
+    for (let attempt = 1; attempt <= RETRY.maxNumberOfAttempts; attempt++) {
+      const timerId = nextId++;
+      history.failed(attemptId, 'resize-thumb', `blob service unavailable (attempt ${attempt})`);
+      history.episodeEnd([], [timerId]).episode().timerFired(timerId);
+      if (attempt < RETRY.maxNumberOfAttempts) {
+        attemptId = nextId++;
+        history.episodeEnd([[attemptId, 'resize-thumb']]).episode();
+      }
+    }
+    return history;
+  }
+
+  it('a size whose task still fails after every retry becomes an internal outcome; running sizes are awaited', async () => {
+    const history = thumbFailsEveryAttempt(scheduledFanOut());
+    // Task.all has failed, but medium and large are still running: nothing new is scheduled yet.
+    const waiting = await run(history.events);
+    expect(waiting.state).toMatchObject({ isDone: false, actions: [[fanOut]] });
+
+    history.episodeEnd().episode().completed(1, ok(medium)).completed(2, ok(large));
+    const writing = await run(history.events);
+    const internal: ResizeOutcome = {
+      status: 'error',
+      label: 'thumb',
+      error: {
+        label: 'thumb',
+        code: 'internal',
+        message:
+          "resize-thumb failed after retries: Activity function 'resize-thumb' failed: blob service unavailable (attempt 5)",
+      },
+    };
+    expect(writing.state.actions).toEqual([[fanOut, writeAction([internal, ok(medium), ok(large)])]]);
+    expect(writing.state.customStatus).toEqual({
+      stage: 'writing-document',
+      succeeded: ['medium', 'large'],
+      failed: ['thumb'],
+    });
+
+    history.episodeEnd([[12, WRITE_DOCUMENT_ACTIVITY]]).episode();
+    history.completed(12, { written: true, documentId: 'doc-1', status: 'partial' });
+    const done = await run(history.events);
+    expect(done.state).toMatchObject({
+      isDone: true,
+      output: { status: 'partial', variants: 2, errors: [internal.error] },
+      customStatus: { stage: 'done', status: 'partial' },
+    });
+  });
+
+  it('a transient failure followed by the retry timer and a successful attempt completes', async () => {
+    const history = scheduledFanOut()
+      .failed(0, 'resize-thumb', 'ECONNRESET')
+      .episodeEnd([], [3])
+      .episode()
+      .timerFired(3)
+      .episodeEnd([[4, 'resize-thumb']])
+      .episode()
+      .completed(1, ok(medium))
+      .completed(4, ok(thumb))
+      .completed(2, ok(large));
+    const writing = await run(history.events);
+    expect(writing.state.actions).toEqual([[fanOut, writeAction([ok(thumb), ok(medium), ok(large)])]]);
+
+    history.episodeEnd([[5, WRITE_DOCUMENT_ACTIVITY]]).episode();
+    history.completed(5, { written: true, documentId: 'doc-1', status: 'completed' });
+    const done = await run(history.events);
+    expect(done.state).toMatchObject({
+      isDone: true,
+      output: { status: 'completed', variants: 3, errors: [] },
+    });
+  });
+
+  it('replaying the same history twice gives identical state, and logs only in the new episode', async () => {
+    const history = thumbFailsEveryAttempt(scheduledFanOut())
+      .episodeEnd()
+      .episode()
+      .completed(1, ok(medium))
+      .completed(2, ok(large))
+      .episodeEnd([[12, WRITE_DOCUMENT_ACTIVITY]])
+      .episode()
+      .completed(12, { written: true, documentId: 'doc-1', status: 'partial' });
+    const first = await run(history.events);
+    const second = await run(history.events);
+    expect(second.state).toEqual(first.state);
+    expect(first.state.isDone).toBe(true);
+    // Every earlier step is a replay: only the final episode's line is written.
+    expect(first.logs).toHaveLength(1);
+    expect(JSON.parse(first.logs[0] ?? '')).toEqual({
+      msg: 'done',
+      status: 'partial',
+      variants: 2,
+      blobName: 'users/42/cat.jpg',
+      instanceId,
+    });
+  });
+
+  it('a document that was not written (superseded) is reported, not treated as a failure', async () => {
+    const history = scheduledFanOut()
+      .completed(0, ok(thumb))
+      .completed(1, ok(medium))
+      .completed(2, ok(large))
+      .episodeEnd([[3, WRITE_DOCUMENT_ACTIVITY]])
+      .episode()
+      .completed(3, { written: false, documentId: 'doc-1', reason: 'superseded' });
+    const done = await run(history.events);
+    expect(done.state).toMatchObject({ isDone: true, output: { status: 'superseded', documentId: 'doc-1' } });
+  });
+
+  it('the writer failing after its retries fails the instance (a redelivered event may then restart it)', async () => {
+    const history = scheduledFanOut()
+      .completed(0, ok(thumb))
+      .completed(1, ok(medium))
+      .completed(2, ok(large))
+      .episodeEnd([[3, WRITE_DOCUMENT_ACTIVITY]])
+      .episode();
+    let attemptId = 3;
+    let nextId = 4;
+    for (let attempt = 1; attempt <= RETRY.maxNumberOfAttempts; attempt++) {
+      const timerId = nextId++;
+      history
+        .failed(attemptId, WRITE_DOCUMENT_ACTIVITY, 'Cosmos 503')
+        .episodeEnd([], [timerId])
+        .episode()
+        .timerFired(timerId);
+      if (attempt < RETRY.maxNumberOfAttempts) {
+        attemptId = nextId++;
+        history.episodeEnd([[attemptId, WRITE_DOCUMENT_ACTIVITY]]).episode();
+      }
+    }
+    const result = await run(history.events);
+    expect(result).toMatchObject({
+      ok: false,
+      error: expect.stringContaining("Activity function 'writeImageDocument' failed: Cosmos 503"),
+    });
+  });
+
+  it('uses the plan in the input, not the current catalog', async () => {
+    const square: SizeSpec = { label: 'square', width: 300, height: 300 };
+    const custom: ResizeOrchestrationInput = { source, sizes: [square] };
+    const result = await runEpisode(
+      handler,
+      instanceId,
+      custom,
+      new HistoryBuilder().started(ORCHESTRATOR_NAME, custom).events,
+    );
+    expect(result.state.actions).toEqual([
+      [
+        {
+          actionType: 12,
+          compoundActions: [
+            {
+              functionName: 'resize-square',
+              actionType: 1,
+              retryOptions: RETRY,
+              input: { source, size: square, instanceId },
+            },
+          ],
+        },
+      ],
+    ]);
+  });
+
+  it('calls registered activity handles with the same actions as the names', async () => {
+    const noop = () => null;
+    const withHandles = createResizeImageOrchestrator({
+      resize: new Map(
+        sizes.map((size) => [size.label, df.app.activity(resizeActivityName(size.label), { handler: noop })]),
+      ),
+      writeDocument: df.app.activity(WRITE_DOCUMENT_ACTIVITY, { handler: noop }),
+    });
+    const history = scheduledFanOut()
+      .completed(0, ok(thumb))
+      .completed(1, ok(medium))
+      .completed(2, ok(large));
+    const byHandle = await run(history.events, withHandles);
+    const byName = await run(history.events);
+    expect(byHandle.state).toEqual(byName.state);
+    expect(byHandle.state.actions).toEqual([[fanOut, writeAction([ok(thumb), ok(medium), ok(large)])]]);
+  });
+
+  it('an input that is not {source, sizes} fails the instance with a clear message', async () => {
+    const result = await runEpisode(
+      handler,
+      instanceId,
+      { blob: 'x' },
+      new HistoryBuilder().started(ORCHESTRATOR_NAME, { blob: 'x' }).events,
+    );
+    expect(result).toMatchObject({
+      ok: false,
+      error: 'Expected {source, sizes} for the orchestration input but received {"blob":"x"}',
+    });
+  });
+});
