@@ -7,10 +7,12 @@ const appRoot = path.resolve(__dirname, '../../fixtures/basic-app');
 const logs: HostLogEntry[] = [];
 let app: LoadedFunctionApp;
 
-declare global {
-  var fixtureEvents: Array<{ event: unknown; triggerMetadata: unknown }>;
-  var fixtureHookCalls: string[];
+interface FixtureGlobals {
+  fixtureEvents: Array<{ event: unknown; triggerMetadata: unknown }>;
+  fixtureHookCalls: string[];
 }
+/** The fixture app runs in this process and records what it sees on globalThis. */
+const fixture = globalThis as unknown as FixtureGlobals;
 
 function httpData(method: string, url: string, body = '', params: Record<string, string> = {}): TypedData {
   const parsed = new URL(url);
@@ -104,7 +106,7 @@ describe('loadFunctionApp', () => {
   });
 
   it('ran appStart hooks and locked setup through getCapabilities', () => {
-    expect(globalThis.fixtureHookCalls[0]).toBe('appStart:object');
+    expect(fixture.fixtureHookCalls[0]).toBe('appStart:object');
     expect(app.capabilities).not.toHaveProperty('HttpUri');
   });
 
@@ -137,10 +139,10 @@ describe('loadFunctionApp', () => {
   });
 
   it('runs pre and post invocation hooks around the handler with shared hook data', async () => {
-    globalThis.fixtureHookCalls.length = 0;
+    fixture.fixtureHookCalls.length = 0;
     await app.invoker.invoke('plain', { triggerData: httpData('GET', 'http://127.0.0.1:7071/api/plain') });
     await app.invoker.invoke('broken', { triggerData: httpData('GET', 'http://127.0.0.1:7071/api/broken') });
-    expect(globalThis.fixtureHookCalls).toEqual([
+    expect(fixture.fixtureHookCalls).toEqual([
       'pre:plain',
       'post:plain:pre:ok',
       'pre:broken',
@@ -168,7 +170,7 @@ describe('loadFunctionApp', () => {
       triggerMetadata: { data: { json: JSON.stringify(event.data) } },
     });
     expect(result.ok).toBe(true);
-    expect(globalThis.fixtureEvents.at(-1)).toEqual({ event, triggerMetadata: { data: { a: 1 } } });
+    expect(fixture.fixtureEvents.at(-1)).toEqual({ event, triggerMetadata: { data: { a: 1 } } });
   });
 
   it('fills durableClient inputs lazily from the durable host', async () => {
@@ -209,6 +211,6 @@ describe('loadFunctionApp', () => {
 
   it('runs appTerminate hooks on terminate', async () => {
     await app.terminate();
-    expect(globalThis.fixtureHookCalls.at(-1)).toBe('appTerminate');
+    expect(fixture.fixtureHookCalls.at(-1)).toBe('appTerminate');
   });
 });
