@@ -1,0 +1,223 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ORCHESTRATOR_NAME } from '../../src/activities/names';
+import { loadSettings } from '../../src/config/settings';
+import { instanceIdFor } from '../../src/domain/ids';
+import { createOnImageUploadedHandler } from '../../src/triggers/onImageUploaded';
+import { recordingContext, startDurableApiStub, type DurableApiStub } from './support/durableApiStub';
+
+const settings = loadSettings({
+  IMAGES_STORAGE: 'UseDevelopmentStorage=true',
+  COSMOS__accountEndpoint: 'https://127.0.0.1:8081',
+  COSMOS__key: 'emulator-key',
+  IMAGE_SIZES: JSON.stringify([
+    { label: 'thumb', width: 150, height: 150 },
+    { label: 'wide', width: 1920, height: 1080 },
+  ]),
+});
+const handler = createOnImageUploadedHandler(() => settings);
+
+const TOPIC =
+  '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/local/providers/Microsoft.Storage/storageAccounts/devstoreaccount1';
+
+function blobCreated(
+  blobName = 'users/42/cat.jpg',
+  eTag = '"0x8DCAFE0001"',
+  overrides: Record<string, unknown> = {},
+) {
+  return {
+    topic: TOPIC,
+    subject: `/blobServices/default/containers/images-unprocessed/blobs/${blobName}`,
+    eventType: 'Microsoft.Storage.BlobCreated',
+    eventTime: '2026-11-24T04:00:00.000Z',
+    id: 'event-1',
+    data: {
+      api: 'PutBlob',
+      eTag,
+      contentType: 'image/jpeg',
+      contentLength: 48213,
+      blobType: 'BlockBlob',
+      url: `http://127.0.0.1:10000/devstoreaccount1/images-unprocessed/${blobName}`,
+      sequencer: '00000000000000000000000000000007',
+    },
+    dataVersion: '',
+    metadataVersion: '1',
+    ...overrides,
+  };
+}
+
+const instanceId = instanceIdFor('images-unprocessed', 'users/42/cat.jpg', '"0x8DCAFE0001"');
+
+let stub: DurableApiStub;
+beforeAll(async () => {
+  stub = await startDurableApiStub();
+});
+afterAll(async () => {
+  await stub.stop();
+});
+beforeEach(() => {
+  stub.instances.clear();
+  stub.requests.length = 0;
+  stub.failWith = undefined;
+});
+
+describe('onImageUploaded', () => {
+  it('starts the orchestration under the deterministic id with the source and the size plan', async () => {
+    const { context, lines } = recordingContext();
+    await handler(blobCreated(), stub.client(), context);
+
+    expect(stub.requests).toEqual([
+      `GET instances/${instanceId}`,
+      `POST orchestrators/${ORCHESTRATOR_NAME}/${instanceId}`,
+    ]);
+    expect(stub.instances.get(instanceId)?.input).toEqual({
+      source: {
+        container: 'images-unprocessed',
+        blobName: 'users/42/cat.jpg',
+        eTag: '"0x8DCAFE0001"',
+        sequencer: '00000000000000000000000000000007',
+        contentLength: 48213,
+        contentType: 'image/jpeg',
+      },
+      sizes: [
+        { label: 'thumb', width: 150, height: 150 },
+        { label: 'wide', width: 1920, height: 1080 },
+      ],
+    });
+    expect(lines).toEqual([
+      {
+        level: 'information',
+        line: expect.objectContaining({
+          msg: 'orchestration started',
+          blobName: 'users/42/cat.jpg',
+          instanceId,
+        }),
+      },
+    ]);
+  });
+
+  it('a duplicate delivery finds the instance and starts nothing', async () => {
+    await handler(blobCreated(), stub.client(), recordingContext().context);
+    const { context, lines } = recordingContext();
+    await handler(blobCreated(), stub.client(), context);
+    await handler(blobCreated(), stub.client(), context);
+
+    expect(stub.requests.filter((request) => request.startsWith('POST'))).toHaveLength(1);
+    expect(lines.map(({ line }) => [line.msg, line.runtimeStatus])).toEqual([
+      ['duplicate event: this version is already being or has been processed', 'Pending'],
+      ['duplicate event: this version is already being or has been processed', 'Pending'],
+    ]);
+  });
+
+  it.each(['Completed', 'Running'])('an instance that is %s is not started again', async (runtimeStatus) => {
+    stub.instances.set(instanceId, {
+      name: ORCHESTRATOR_NAME,
+      instanceId,
+      input: null,
+      runtimeStatus,
+      customStatus: null,
+      output: null,
+    });
+    await handler(blobCreated(), stub.client(), recordingContext().context);
+    expect(stub.requests).toEqual([`GET instances/${instanceId}`]);
+  });
+
+  it.each(['Failed', 'Terminated'])(
+    'an earlier instance that %s is restarted under the same id',
+    async (runtimeStatus) => {
+      stub.instances.set(instanceId, {
+        name: ORCHESTRATOR_NAME,
+        instanceId,
+        input: null,
+        runtimeStatus,
+        customStatus: null,
+        output: null,
+      });
+      const { context, lines } = recordingContext();
+      await handler(blobCreated(), stub.client(), context);
+
+      expect(stub.requests).toEqual([
+        `GET instances/${instanceId}`,
+        `POST orchestrators/${ORCHESTRATOR_NAME}/${instanceId}`,
+      ]);
+      expect(stub.instances.get(instanceId)?.runtimeStatus).toBe('Pending');
+      expect(lines[0]?.line).toMatchObject({ msg: 'orchestration restarted', previousStatus: runtimeStatus });
+    },
+  );
+
+  it('a new version of the same blob (new eTag) gets its own instance', async () => {
+    await handler(blobCreated(), stub.client(), recordingContext().context);
+    await handler(
+      blobCreated('users/42/cat.jpg', '"0x8DCAFE0002"'),
+      stub.client(),
+      recordingContext().context,
+    );
+    expect(stub.instances.size).toBe(2);
+    expect(stub.instances.has(instanceIdFor('images-unprocessed', 'users/42/cat.jpg', '0x8DCAFE0002'))).toBe(
+      true,
+    );
+  });
+
+  it.each([
+    [
+      'another container',
+      blobCreated('x.jpg', '"1"', {
+        subject: '/blobServices/default/containers/images-processed/blobs/x_thumb.jpg',
+      }),
+      'other-container',
+      'information',
+    ],
+    [
+      'a delete',
+      blobCreated('x.jpg', '"1"', { eventType: 'Microsoft.Storage.BlobDeleted' }),
+      'not-blob-created',
+      'information',
+    ],
+    [
+      'another account',
+      blobCreated('x.jpg', '"1"', { topic: TOPIC.replace('devstoreaccount1', 'elsewhere') }),
+      'other-account',
+      'information',
+    ],
+    ['a traversal name', blobCreated('a/../../b.jpg'), 'unsafe-blob-name', 'warning'],
+    ['junk', 'not an event', 'malformed-event', 'warning'],
+  ])('ignores %s with one log line and never calls the task hub', async (_case, event, reason, level) => {
+    const { context, lines } = recordingContext();
+    await expect(handler(event, stub.client(), context)).resolves.toBeUndefined();
+    expect(stub.requests).toEqual([]);
+    expect(lines).toEqual([{ level, line: expect.objectContaining({ msg: 'event ignored', reason }) }]);
+  });
+
+  it('throws when the task hub fails, so Event Grid redelivers', async () => {
+    stub.failWith = 503;
+    const { context, lines } = recordingContext();
+    await expect(handler(blobCreated(), stub.client(), context)).rejects.toThrow();
+    expect(stub.instances.size).toBe(0);
+    expect(lines).toEqual([
+      { level: 'error', line: expect.objectContaining({ blobName: 'users/42/cat.jpg', instanceId }) },
+    ]);
+  });
+
+  it('throws when starting fails (e.g. a concurrent delivery won the race), so the redelivery finds the instance', async () => {
+    const client = stub.client();
+    const racing = { getStatus: client.getStatus.bind(client), startNew: client.startNew.bind(client) };
+    // The other delivery starts the instance between our status check and our start.
+    const getStatus: typeof racing.getStatus = async (id, options) => {
+      const status = racing.getStatus(id, options);
+      await status.catch(() => undefined);
+      stub.instances.set(instanceId, {
+        name: ORCHESTRATOR_NAME,
+        instanceId,
+        input: null,
+        runtimeStatus: 'Running',
+        customStatus: null,
+        output: null,
+      });
+      return status;
+    };
+    await expect(
+      handler(blobCreated(), { ...racing, getStatus }, recordingContext().context),
+    ).rejects.toThrow();
+    await handler(blobCreated(), client, recordingContext().context);
+    expect(stub.requests.filter((request) => request.startsWith('POST'))).toHaveLength(1);
+  });
+});
