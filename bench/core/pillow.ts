@@ -1,0 +1,82 @@
+import { spawn, spawnSync } from 'node:child_process';
+import path from 'node:path';
+import type { SizeSpec } from '../../src/domain/types';
+import { benchSourceDir } from '../options';
+
+export interface PillowRun {
+  decodeMs: number;
+  sizes: Record<string, number>;
+}
+
+export type PillowAvailability =
+  { available: true; python: string; version: string } | { available: false; note: string };
+
+function pillowVersion(python: string): string | undefined {
+  const probe = spawnSync(python, ['-c', 'import PIL; print(PIL.__version__)'], { encoding: 'utf8' });
+  return probe.status === 0 ? probe.stdout.trim() : undefined;
+}
+
+/**
+ * Finds a Python that imports PIL. The PATH python may be a pyenv build that does not see Debian's
+ * dist-packages, so `/usr/bin/python3` (where `python3-pil` installs) is tried too; if neither has PIL,
+ * installs Debian's `python3-pil` once (saying so), or reports why the Pillow comparison is skipped.
+ */
+export function ensurePillow(log: (line: string) => void): PillowAvailability {
+  const candidates = ['python3', '/usr/bin/python3'];
+  for (const python of candidates) {
+    const version = pillowVersion(python);
+    if (version !== undefined) return { available: true, python, version };
+  }
+  const asRoot = process.getuid?.() === 0;
+  const command = asRoot ? 'apt-get' : 'sudo';
+  const args = asRoot ? ['install', '-y', 'python3-pil'] : ['-n', 'apt-get', 'install', '-y', 'python3-pil'];
+  log(`pillow: PIL not importable; installing Debian python3-pil (${[command, ...args].join(' ')}) ...`);
+  const install = spawnSync(command, args, {
+    encoding: 'utf8',
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
+  if (install.status === 0) {
+    for (const python of candidates) {
+      const version = pillowVersion(python);
+      if (version !== undefined) return { available: true, python, version };
+    }
+  }
+  const reason =
+    install.error?.message ?? (install.stderr || install.stdout).trim().split('\n').slice(-2).join(' ');
+  return {
+    available: false,
+    note: `Pillow comparison skipped: python3-pil could not be installed (${reason || 'unknown error'}). Install it with "apt-get install -y python3-pil" and rerun.`,
+  };
+}
+
+/** Runs bench/pillow_resize.py over the files; one JSON request in, one JSON result out. */
+export async function runPillow(
+  python: string,
+  files: readonly string[],
+  sizes: readonly SizeSpec[],
+  repetitions: number,
+  encoder: { jpegQuality: number; webpQuality: number; pngCompressLevel: number },
+): Promise<{ version: string; python: string; runs: Map<string, PillowRun[]> }> {
+  const script = path.join(benchSourceDir(), 'pillow_resize.py');
+  const child = spawn(python, [script], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stdin.end(JSON.stringify({ files, sizes, repetitions, ...encoder }));
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', resolve);
+  });
+  if (code !== 0) throw new Error(`pillow_resize.py exited with ${code}: ${stderr.trim()}`);
+  const parsed = JSON.parse(stdout) as {
+    pillowVersion: string;
+    python: string;
+    results: Array<{ file: string; runs: PillowRun[] }>;
+  };
+  return {
+    version: parsed.pillowVersion,
+    python: `${python} (Python ${parsed.python})`,
+    runs: new Map(parsed.results.map((result) => [result.file, result.runs])),
+  };
+}

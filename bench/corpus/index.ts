@@ -1,0 +1,106 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import sharp from 'sharp';
+import { photoLikePixels } from './photoLike';
+
+export type CorpusFormat = 'jpeg' | 'png' | 'webp';
+
+export interface CorpusImage {
+  /** Short id used in tables and the chart, e.g. `12MP.jpeg`. */
+  name: string;
+  file: string;
+  format: string;
+  width: number;
+  height: number;
+  megapixels: number;
+  bytes: number;
+  /** `generated` (deterministic corpus) or `user` (--images). */
+  origin: 'generated' | 'user';
+}
+
+/** Bump when the generator or the encoder settings change, so a stale cache is never reused. */
+const CORPUS_VERSION = 1;
+const FORMATS: readonly CorpusFormat[] = ['jpeg', 'png', 'webp'];
+const EXTENSIONS: Record<CorpusFormat, string> = { jpeg: 'jpg', png: 'png', webp: 'webp' };
+
+/** 3:2 like most camera sensors. */
+export function dimensionsFor(megapixels: number): { width: number; height: number } {
+  const width = Math.round(Math.sqrt(megapixels * 1e6 * 1.5) / 8) * 8;
+  return { width, height: Math.round(width / 1.5 / 8) * 8 };
+}
+
+/** Camera-like encodings of the same pixels: JPEG q92 4:2:0 (as phones save), lossless PNG, WebP q90. */
+function encode(pixels: Buffer, width: number, height: number, format: CorpusFormat): Promise<Buffer> {
+  const image = sharp(pixels, { raw: { width, height, channels: 3 }, limitInputPixels: false });
+  switch (format) {
+    case 'jpeg':
+      return image.jpeg({ quality: 92, chromaSubsampling: '4:2:0' }).toBuffer();
+    case 'png':
+      return image.png({ compressionLevel: 6 }).toBuffer();
+    case 'webp':
+      return image.webp({ quality: 90 }).toBuffer();
+  }
+}
+
+async function describe(file: string, origin: CorpusImage['origin']): Promise<CorpusImage | undefined> {
+  const data = await readFile(file);
+  try {
+    const meta = await sharp(data, { limitInputPixels: false }).metadata();
+    if (meta.width === undefined || meta.height === undefined || meta.format === undefined) return undefined;
+    // Displayed dimensions: EXIF orientations 5-8 swap width and height.
+    const swap = (meta.orientation ?? 1) >= 5;
+    const width = swap ? meta.height : meta.width;
+    const height = swap ? meta.width : meta.height;
+    const megapixels = (width * height) / 1e6;
+    const format: string = meta.format;
+    const name =
+      origin === 'generated'
+        ? `${Math.round(megapixels)}MP.${format}`
+        : `${path.basename(file)} (${megapixels.toFixed(1)}MP)`;
+    return { name, file, format, width, height, megapixels, bytes: data.length, origin };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Generates (or reuses) the deterministic corpus: every megapixel tier in JPEG, PNG and WebP. */
+export async function generatedCorpus(
+  corpusDir: string,
+  megapixelTiers: readonly number[],
+  log: (line: string) => void,
+): Promise<CorpusImage[]> {
+  await mkdir(corpusDir, { recursive: true });
+  const images: CorpusImage[] = [];
+  for (const megapixels of megapixelTiers) {
+    const { width, height } = dimensionsFor(megapixels);
+    let pixels: Buffer | undefined;
+    for (const format of FORMATS) {
+      const file = path.join(corpusDir, `photo-v${CORPUS_VERSION}-${width}x${height}.${EXTENSIONS[format]}`);
+      if (!existsSync(file)) {
+        log(`corpus: generating ${path.basename(file)}`);
+        pixels ??= photoLikePixels(width, height, 0x5eed0000 + megapixels);
+        const encoded = await encode(pixels, width, height, format);
+        // Write then rename, so an interrupted run never leaves a truncated image in the cache.
+        await writeFile(`${file}.tmp`, encoded);
+        await rename(`${file}.tmp`, file);
+      }
+      const image = await describe(file, 'generated');
+      if (image === undefined) throw new Error(`Generated corpus image ${file} cannot be read back`);
+      images.push(image);
+    }
+  }
+  return images;
+}
+
+/** Real photos from a folder: every file sharp can identify as JPEG, PNG or WebP. */
+export async function userCorpus(dir: string): Promise<CorpusImage[]> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  const images: CorpusImage[] = [];
+  for (const entry of entries.filter((item) => item.isFile()).sort((a, b) => a.name.localeCompare(b.name))) {
+    const image = await describe(path.join(dir, entry.name), 'user');
+    if (image !== undefined && FORMATS.includes(image.format as CorpusFormat)) images.push(image);
+  }
+  if (images.length === 0) throw new Error(`No JPEG, PNG or WebP images found in ${dir}`);
+  return images;
+}

@@ -1,0 +1,74 @@
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+
+export interface BenchOptions {
+  /** Quick mode: a small corpus, one repetition, a handful of uploads (keeps the script from rotting). */
+  smoke: boolean;
+  /** A folder of real photos to use instead of the generated corpus. */
+  imagesDir: string | undefined;
+  /** Concurrent uploads in the end-to-end burst. */
+  uploads: number;
+  /** Repetitions per image in the single-thread core comparison (medians are reported). */
+  repetitions: number;
+  /** Flex Consumption instance memory the cost model bills (MB). */
+  instanceMemoryMb: number;
+  /** Skip the end-to-end burst (e.g. when only the core comparison is wanted). */
+  skipEndToEnd: boolean;
+  /** Where latest.json and latest.svg go. */
+  resultsDir: string;
+  /** Where the generated corpus is cached. */
+  corpusDir: string;
+}
+
+const USAGE = `Usage: npm run bench -- [--smoke] [--images <dir>] [--uploads N] [--reps N] [--instance-memory-mb 2048|4096] [--no-e2e] [--out <dir>]`;
+
+function positiveInteger(name: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value) || value < 1) {
+    throw new Error(
+      `Expected a positive integer for --${name} but received ${JSON.stringify(raw)}\n${USAGE}`,
+    );
+  }
+  return value;
+}
+
+/** `bench/` lives next to `dist/bench/` after the build; results and corpus always go to the source tree. */
+export function benchSourceDir(): string {
+  const here = __dirname;
+  return path.basename(path.dirname(here)) === 'dist' ? path.resolve(here, '..', '..', 'bench') : here;
+}
+
+export function parseOptions(argv: readonly string[]): BenchOptions {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      smoke: { type: 'boolean', default: false },
+      images: { type: 'string' },
+      uploads: { type: 'string' },
+      reps: { type: 'string' },
+      'instance-memory-mb': { type: 'string' },
+      'no-e2e': { type: 'boolean', default: false },
+      out: { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const smoke = values.smoke ?? false;
+  const bench = benchSourceDir();
+  return {
+    smoke,
+    imagesDir: values.images === undefined ? undefined : path.resolve(values.images),
+    uploads: positiveInteger('uploads', values.uploads, smoke ? 4 : 50),
+    repetitions: positiveInteger('reps', values.reps, smoke ? 1 : 5),
+    instanceMemoryMb: positiveInteger('instance-memory-mb', values['instance-memory-mb'], 2048),
+    skipEndToEnd: values['no-e2e'] ?? false,
+    resultsDir: values.out === undefined ? path.join(bench, 'results') : path.resolve(values.out),
+    corpusDir: path.join(bench, '.corpus'),
+  };
+}

@@ -1,0 +1,114 @@
+/** The issue's targets, evaluated on this run's figures (benchmark figures, never test assertions). */
+
+export interface TargetResult {
+  name: string;
+  target: string;
+  actual: string;
+  pass: boolean;
+  /** Positive: headroom; negative: by how much it was missed (in the target's own unit). */
+  margin: string;
+}
+
+export interface TargetInputs {
+  totalVsPillow: number | undefined;
+  criticalVsPillow: number | undefined;
+  endToEndP50Ms: number | undefined;
+  criticalPathMs: number | undefined;
+  throughputVsCoreLimit: number | undefined;
+  peakRssMb: number | undefined;
+  lost: number | undefined;
+  duplicated: number | undefined;
+}
+
+function ratioTarget(name: string, actual: number | undefined, limit: number): TargetResult {
+  if (actual === undefined)
+    return { name, target: `<= ${limit}x`, actual: 'not measured', pass: false, margin: 'n/a' };
+  return {
+    name,
+    target: `<= ${limit.toFixed(2)}x`,
+    actual: `${actual.toFixed(3)}x`,
+    pass: actual <= limit,
+    margin: `${(limit - actual).toFixed(3)}x (${(((limit - actual) / limit) * 100).toFixed(0)}% of target)`,
+  };
+}
+
+export function evaluateTargets(inputs: TargetInputs): TargetResult[] {
+  const results: TargetResult[] = [
+    ratioTarget('total per-size CPU vs Pillow', inputs.totalVsPillow, 0.55),
+    ratioTarget('critical path vs Pillow', inputs.criticalVsPillow, 0.3),
+  ];
+  if (inputs.endToEndP50Ms === undefined || inputs.criticalPathMs === undefined) {
+    results.push({
+      name: 'end-to-end p50',
+      target: '<= 1.5x critical path + 100 ms',
+      actual: 'not measured',
+      pass: false,
+      margin: 'n/a',
+    });
+  } else {
+    const limit = 1.5 * inputs.criticalPathMs + 100;
+    results.push({
+      name: 'end-to-end p50',
+      target: `<= ${limit.toFixed(0)} ms (1.5 x ${inputs.criticalPathMs.toFixed(0)} + 100)`,
+      actual: `${inputs.endToEndP50Ms.toFixed(0)} ms`,
+      pass: inputs.endToEndP50Ms <= limit,
+      margin: `${(limit - inputs.endToEndP50Ms).toFixed(0)} ms`,
+    });
+  }
+  if (inputs.throughputVsCoreLimit === undefined) {
+    results.push({
+      name: 'burst throughput',
+      target: '>= 80% of core limit',
+      actual: 'not measured',
+      pass: false,
+      margin: 'n/a',
+    });
+  } else {
+    const percent = inputs.throughputVsCoreLimit * 100;
+    results.push({
+      name: 'burst throughput',
+      target: '>= 80% of core limit',
+      actual: `${percent.toFixed(0)}%`,
+      pass: percent >= 80,
+      margin: `${(percent - 80).toFixed(0)} points`,
+    });
+  }
+  if (inputs.peakRssMb === undefined) {
+    results.push({
+      name: 'peak RSS, 24 MP',
+      target: '<= 512 MB',
+      actual: 'not measured',
+      pass: false,
+      margin: 'n/a',
+    });
+  } else {
+    results.push({
+      name: 'peak RSS, 24 MP',
+      target: '<= 512 MB',
+      actual: `${inputs.peakRssMb.toFixed(0)} MB`,
+      pass: inputs.peakRssMb <= 512,
+      margin: `${(512 - inputs.peakRssMb).toFixed(0)} MB`,
+    });
+  }
+  if (inputs.lost === undefined || inputs.duplicated === undefined) {
+    results.push({
+      name: 'lost / duplicated',
+      target: '0 / 0',
+      actual: 'not measured',
+      pass: false,
+      margin: 'n/a',
+    });
+  } else {
+    results.push({
+      name: 'lost / duplicated',
+      target: '0 / 0',
+      actual: `${inputs.lost} / ${inputs.duplicated}`,
+      pass: inputs.lost === 0 && inputs.duplicated === 0,
+      margin:
+        inputs.lost === 0 && inputs.duplicated === 0
+          ? 'none lost'
+          : `${inputs.lost + inputs.duplicated} over`,
+    });
+  }
+  return results;
+}
