@@ -1,0 +1,39 @@
+import * as df from 'durable-functions';
+import type { RegisteredActivity } from 'durable-functions';
+import { getImagesBlobService } from '../clients/blobs';
+import { getSettings } from '../config/settings';
+import { activityConcurrencyFromHost, configureSharp, renderDerivative } from '../imaging';
+import { resizeActivityName } from './names';
+import { findAppRoot } from './resize/appRoot';
+import { createResizeHandler } from './resize/resizeHandler';
+import type { ResizeDeps } from './resize/resizeToOutcome';
+
+export { createResizeHandler } from './resize/resizeHandler';
+export type { ResizeDeps } from './resize/resizeToOutcome';
+
+let productionDeps: ResizeDeps | undefined;
+
+function defaultDeps(): ResizeDeps {
+  const settings = getSettings();
+  productionDeps ??= {
+    blobService: getImagesBlobService(),
+    processedContainer: settings.processedContainer,
+    limits: { maxSourceBytes: settings.maxSourceBytes, maxSourcePixels: settings.maxSourcePixels },
+    render: renderDerivative,
+    now: () => new Date(),
+  };
+  return productionDeps;
+}
+
+// sharp's cache and thread pool are sized once per worker for the activities that can run side by side.
+configureSharp({ activityConcurrency: activityConcurrencyFromHost(findAppRoot(), process.env) });
+
+const handler = createResizeHandler(defaultDeps);
+
+/** One registered activity per size of the catalog, so a size can be retuned, redeployed or re-run alone. */
+export const resizeActivityHandles: ReadonlyMap<string, RegisteredActivity> = new Map(
+  getSettings().sizes.map((size) => [
+    size.label,
+    df.app.activity(resizeActivityName(size.label), { handler }),
+  ]),
+);

@@ -1,0 +1,269 @@
+import { InvocationContext } from '@azure/functions';
+import { RestError, type BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DERIVATIVE_CACHE_CONTROL } from '../../src/activities/blob/uploadDerivative';
+import { createResizeHandler } from '../../src/activities/resize/resizeHandler';
+import type { RenderFunction, ResizeDeps } from '../../src/activities/resize/resizeToOutcome';
+import { createBlobServiceClient } from '../../src/clients/blobs';
+import { loadSettings } from '../../src/config/settings';
+import type { ResizeActivityInput, ResizeOutcome, SizeSpec, SourceRef } from '../../src/domain/types';
+import { renderDerivative } from '../../src/imaging';
+import { freePort } from '../../devhost/services/ports';
+import { makeNonImage, makePhoto } from '../support/images';
+import { testEnv } from '../support/env';
+
+const settings = loadSettings(testEnv());
+const SIZES: SizeSpec[] = [
+  { label: 'thumb', width: 150, height: 150 },
+  { label: 'medium', width: 640, height: 640 },
+  { label: 'large', width: 1280, height: 1280 },
+];
+let blobService: BlobServiceClient;
+let unprocessed: ContainerClient;
+let processed: ContainerClient;
+let photo: Buffer;
+
+beforeAll(async () => {
+  blobService = createBlobServiceClient(settings.images);
+  unprocessed = blobService.getContainerClient(settings.unprocessedContainer);
+  processed = blobService.getContainerClient(settings.processedContainer);
+  await unprocessed.createIfNotExists();
+  await processed.createIfNotExists();
+  // 2:1, so every box gives exact integer dimensions (and `large` shows the "never enlarged" side too).
+  photo = await makePhoto({ width: 1400, height: 700, format: 'jpeg' });
+});
+
+function deps(overrides: Partial<ResizeDeps> = {}): ResizeDeps {
+  return {
+    blobService,
+    processedContainer: settings.processedContainer,
+    limits: { maxSourceBytes: settings.maxSourceBytes, maxSourcePixels: settings.maxSourcePixels },
+    render: renderDerivative,
+    now: () => new Date('2026-11-24T05:00:00.000Z'),
+    ...overrides,
+  };
+}
+
+function context(lines: string[] = []): InvocationContext {
+  return new InvocationContext({
+    functionName: 'resize-test',
+    logHandler: (_level, ...args) => lines.push(args.map(String).join(' ')),
+  });
+}
+
+/** Uploads `data` under a unique nested name and returns the event-like source reference. */
+async function uploadSource(
+  data: Buffer,
+  file = 'cat.photo.jpg',
+  contentType = 'image/jpeg',
+): Promise<SourceRef> {
+  const blobName = `users/${randomUUID()}/holiday/${file}`;
+  const response = await unprocessed
+    .getBlockBlobClient(blobName)
+    .uploadData(data, { blobHTTPHeaders: { blobContentType: contentType } });
+  return {
+    container: settings.unprocessedContainer,
+    blobName,
+    eTag: response.etag ?? '',
+    sequencer: '000000000000000000000000000000010000000000000001',
+    contentLength: data.length,
+    contentType,
+  };
+}
+
+function input(source: SourceRef, size: SizeSpec): ResizeActivityInput {
+  return { source, size, instanceId: `img-${randomUUID().replace(/-/g, '')}` };
+}
+
+async function run(
+  source: SourceRef,
+  size: SizeSpec,
+  resizeDeps = deps(),
+  lines?: string[],
+): Promise<ResizeOutcome> {
+  const handler = createResizeHandler(() => resizeDeps);
+  return (await handler(input(source, size), context(lines))) as ResizeOutcome;
+}
+
+async function derivativesOf(source: SourceRef): Promise<string[]> {
+  const prefix = source.blobName.slice(0, source.blobName.lastIndexOf('/') + 1);
+  const names: string[] = [];
+  for await (const blob of processed.listBlobsFlat({ prefix })) names.push(blob.name);
+  return names;
+}
+
+describe('resize activity against Azurite', () => {
+  it('produces each size from the source, with real dimensions, headers and nested names', async () => {
+    const source = await uploadSource(photo);
+    const expected = { thumb: [150, 75], medium: [640, 320], large: [1280, 640] } as const;
+    for (const size of SIZES) {
+      const lines: string[] = [];
+      const outcome = await run(source, size, deps(), lines);
+      if (outcome.status !== 'ok') throw new Error(`expected ok, got ${JSON.stringify(outcome)}`);
+      const dir = source.blobName.slice(0, source.blobName.lastIndexOf('/') + 1);
+      expect(outcome.variant.blobName).toBe(`${dir}cat.photo_${size.label}.jpg`);
+      expect(outcome.source).toEqual({
+        format: 'JPEG',
+        width: 1400,
+        height: 700,
+        length: photo.length,
+        contentType: 'image/jpeg',
+      });
+
+      const blob = processed.getBlobClient(outcome.variant.blobName);
+      const properties = await blob.getProperties();
+      expect(properties.contentType).toBe('image/jpeg');
+      expect(properties.cacheControl).toBe(DERIVATIVE_CACHE_CONTROL);
+      expect(properties.metadata).toMatchObject({
+        sourceetag: source.eTag.replace(/"/g, ''),
+        sizelabel: size.label,
+      });
+      expect(properties.etag).toBe(outcome.variant.eTag);
+      expect(properties.contentLength).toBe(outcome.variant.sizeBytes);
+      expect(outcome.variant.url).toBe(blob.url);
+
+      const bytes = await blob.downloadToBuffer();
+      const metadata = await sharp(bytes).metadata();
+      const [width, height] = expected[size.label as keyof typeof expected];
+      expect([metadata.format, metadata.width, metadata.height]).toEqual(['jpeg', width, height]);
+      expect([outcome.variant.width, outcome.variant.height, outcome.variant.format]).toEqual([
+        width,
+        height,
+        'jpeg',
+      ]);
+
+      for (const line of lines) {
+        expect(JSON.parse(line)).toMatchObject({ blobName: source.blobName, label: size.label });
+        expect((JSON.parse(line) as { instanceId: string }).instanceId).toMatch(/^img-/);
+      }
+    }
+    expect((await derivativesOf(source)).sort()).toHaveLength(3);
+  });
+
+  it('returns `superseded` and writes nothing when the source changed after the event', async () => {
+    const source = await uploadSource(photo);
+    await unprocessed
+      .getBlockBlobClient(source.blobName)
+      .uploadData(await makePhoto({ width: 64, height: 64, format: 'png' }));
+    const outcome = await run(source, SIZES[0]!);
+    expect(outcome).toMatchObject({
+      status: 'error',
+      label: 'thumb',
+      error: { label: 'thumb', code: 'superseded' },
+    });
+    expect(await derivativesOf(source)).toEqual([]);
+  });
+
+  it('returns `source-missing` when the source was deleted', async () => {
+    const source = await uploadSource(photo);
+    await unprocessed.deleteBlob(source.blobName);
+    const outcome = await run(source, SIZES[0]!);
+    expect(outcome).toMatchObject({ status: 'error', error: { code: 'source-missing' } });
+    expect(await derivativesOf(source)).toEqual([]);
+  });
+
+  it('returns `not-an-image` for a text file named .jpg and uploads no derivative', async () => {
+    const source = await uploadSource(makeNonImage(), 'notes.jpg');
+    const outcome = await run(source, SIZES[1]!);
+    expect(outcome).toMatchObject({ status: 'error', label: 'medium', error: { code: 'not-an-image' } });
+    expect(await derivativesOf(source)).toEqual([]);
+  });
+
+  it('returns `too-large` from the response headers, before the body is read or rendered', async () => {
+    const source = await uploadSource(photo);
+    let renders = 0;
+    const countingRender: RenderFunction = (...args) => {
+      renders += 1;
+      return renderDerivative(...args);
+    };
+    const outcome = await run(
+      source,
+      SIZES[0]!,
+      deps({
+        limits: { maxSourceBytes: photo.length - 1, maxSourcePixels: 50_000_000 },
+        render: countingRender,
+      }),
+    );
+    expect(outcome).toMatchObject({
+      status: 'error',
+      error: {
+        code: 'too-large',
+        message: `The source is ${photo.length} bytes; the limit (MAX_SOURCE_BYTES) is ${photo.length - 1}`,
+      },
+    });
+    expect(renders).toBe(0);
+    expect(await derivativesOf(source)).toEqual([]);
+  });
+
+  it('reports a throwing renderer as a permanent `internal` outcome', async () => {
+    const source = await uploadSource(photo);
+    const outcome = await run(
+      source,
+      SIZES[0]!,
+      deps({ render: () => Promise.reject(new Error('libvips bug')) }),
+    );
+    expect(outcome).toMatchObject({ status: 'error', error: { code: 'internal', message: 'libvips bug' } });
+  });
+
+  it('rejects a malformed input with the field named', async () => {
+    const handler = createResizeHandler(() => deps());
+    const source = await uploadSource(photo);
+    await expect(
+      handler({ source, size: { label: 'thumb', width: 0, height: 150 }, instanceId: 'img-1' }, context()),
+    ).rejects.toThrow('Expected an integer >= 1 for input.size.width but received 0');
+  });
+});
+
+describe('resize activity: transient failures throw so Durable retries', () => {
+  const source: SourceRef = {
+    container: 'images-unprocessed',
+    blobName: 'users/1/cat.jpg',
+    eTag: '"0x1"',
+    sequencer: '',
+    contentLength: 10,
+    contentType: 'image/jpeg',
+  };
+  let unavailable: http.Server;
+
+  beforeAll(async () => {
+    unavailable = http.createServer((_request, response) => {
+      response.writeHead(503, { 'content-type': 'application/xml', 'x-ms-error-code': 'ServerBusy' });
+      response.end('<?xml version="1.0"?><Error><Code>ServerBusy</Code><Message>busy</Message></Error>');
+    });
+    await new Promise<void>((resolve) => unavailable.listen(0, '127.0.0.1', resolve));
+  });
+  afterAll(() => new Promise<void>((resolve) => unavailable.close(() => resolve())));
+
+  function clientFor(port: number): BlobServiceClient {
+    const connection = loadSettings(
+      testEnv({
+        IMAGES_STORAGE:
+          settings.images.kind === 'connectionString'
+            ? settings.images.connectionString.replace(
+                /BlobEndpoint=[^;]+/,
+                `BlobEndpoint=http://127.0.0.1:${port}/devstoreaccount1`,
+              )
+            : undefined,
+      }),
+    ).images;
+    return createBlobServiceClient(connection, { pipeline: { retryOptions: { maxTries: 1 } } });
+  }
+
+  it('throws the 503 from storage', async () => {
+    const port = (unavailable.address() as AddressInfo).port;
+    const call = run(source, SIZES[0]!, deps({ blobService: clientFor(port) }));
+    await expect(call).rejects.toBeInstanceOf(RestError);
+    await expect(call).rejects.toMatchObject({ statusCode: 503 });
+  });
+
+  it('throws a network error when storage cannot be reached', async () => {
+    const closedPort = await freePort();
+    await expect(run(source, SIZES[0]!, deps({ blobService: clientFor(closedPort) }))).rejects.toThrow(
+      /ECONNREFUSED|connect/i,
+    );
+  });
+});
