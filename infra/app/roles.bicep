@@ -1,0 +1,199 @@
+// Every role the app's identity holds, each at the narrowest scope that works, plus optional matching
+// roles for the deploying user so they can upload and run the app locally against Azure.
+param identityPrincipalId string
+param hostStorageAccountName string
+param imagesStorageAccountName string
+param unprocessedContainerName string
+param processedContainerName string
+param deadLetterContainerName string
+param cosmosAccountName string
+param cosmosDatabaseName string
+param applicationInsightsName string
+@description('Object id of the deploying user or CI principal; empty for none.')
+param principalId string = ''
+@allowed(['User', 'ServicePrincipal'])
+param principalType string = 'User'
+
+// Built-in role definition ids (https://learn.microsoft.com/azure/role-based-access-control/built-in-roles).
+// Storage Blob Data Owner
+var storageBlobDataOwner = 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
+// Storage Blob Data Contributor
+var storageBlobDataContributor = 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
+// Storage Blob Data Reader
+var storageBlobDataReader = '2a2b9908-6ea1-4ae2-8e65-a410df84e7d1'
+// Storage Queue Data Contributor
+var storageQueueDataContributor = '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
+// Storage Table Data Contributor
+var storageTableDataContributor = '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
+// Monitoring Metrics Publisher
+var monitoringMetricsPublisher = '3913510d-42f4-4e42-8a64-420c390055eb'
+// Cosmos DB Built-in Data Contributor (a Cosmos DB data-plane role, not an Azure RBAC role)
+var cosmosDbBuiltInDataContributor = '00000000-0000-0000-0000-000000000002'
+
+resource hostStorage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
+  name: hostStorageAccountName
+}
+
+resource imagesStorage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
+  name: imagesStorageAccountName
+}
+
+resource imagesBlobs 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01' existing = {
+  parent: imagesStorage
+  name: 'default'
+}
+
+resource unprocessedContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' existing = {
+  parent: imagesBlobs
+  name: unprocessedContainerName
+}
+
+resource processedContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' existing = {
+  parent: imagesBlobs
+  name: processedContainerName
+}
+
+resource deadLetterContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' existing = {
+  parent: imagesBlobs
+  name: deadLetterContainerName
+}
+
+resource applicationInsights 'Microsoft.Insights/components@2020-02-02' existing = {
+  name: applicationInsightsName
+}
+
+resource cosmos 'Microsoft.DocumentDB/databaseAccounts@2024-11-15' existing = {
+  name: cosmosAccountName
+}
+
+var cosmosDataContributorRoleId = '${cosmos.id}/sqlRoleDefinitions/${cosmosDbBuiltInDataContributor}'
+var cosmosDatabaseScope = '${cosmos.id}/dbs/${cosmosDatabaseName}'
+var withUser = !empty(principalId)
+
+// --- The app's identity ---------------------------------------------------------------------------
+
+// Host storage: Flex Consumption reads the deployment package and Durable Functions keeps leases and
+// large messages in blobs; Owner (not Contributor) because the host manages containers and leases there.
+resource appHostBlobs 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  scope: hostStorage
+  name: guid(hostStorage.id, identityPrincipalId, storageBlobDataOwner)
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', storageBlobDataOwner)
+    principalId: identityPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// Durable Functions task hub: control and work-item queues.
+resource appHostQueues 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  scope: hostStorage
+  name: guid(hostStorage.id, identityPrincipalId, storageQueueDataContributor)
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', storageQueueDataContributor)
+    principalId: identityPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// Durable Functions task hub: instance and history tables.
+resource appHostTables 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  scope: hostStorage
+  name: guid(hostStorage.id, identityPrincipalId, storageTableDataContributor)
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', storageTableDataContributor)
+    principalId: identityPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// Sources are only ever read (If-Match the event's eTag), never changed by the app.
+resource appReadsUnprocessed 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  scope: unprocessedContainer
+  name: guid(unprocessedContainer.id, identityPrincipalId, storageBlobDataReader)
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', storageBlobDataReader)
+    principalId: identityPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// Derivatives are written (and overwritten on re-processing) here.
+resource appWritesProcessed 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  scope: processedContainer
+  name: guid(processedContainer.id, identityPrincipalId, storageBlobDataContributor)
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', storageBlobDataContributor)
+    principalId: identityPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// Event Grid's system topic uses the same identity to write undeliverable events here.
+resource topicWritesDeadLetters 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  scope: deadLetterContainer
+  name: guid(deadLetterContainer.id, identityPrincipalId, storageBlobDataContributor)
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', storageBlobDataContributor)
+    principalId: identityPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// Telemetry ingestion with an Entra token (the component has local auth disabled).
+resource appPublishesTelemetry 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  scope: applicationInsights
+  name: guid(applicationInsights.id, identityPrincipalId, monitoringMetricsPublisher)
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', monitoringMetricsPublisher)
+    principalId: identityPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// Read and write image documents in the one database (a data-plane role; scope is the database).
+resource appCosmosData 'Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments@2024-11-15' = {
+  parent: cosmos
+  name: guid(cosmosDatabaseScope, identityPrincipalId, cosmosDataContributorRoleId)
+  properties: {
+    roleDefinitionId: cosmosDataContributorRoleId
+    principalId: identityPrincipalId
+    scope: cosmosDatabaseScope
+  }
+}
+
+// --- The deploying user (optional) ----------------------------------------------------------------
+
+// Upload sources (`az storage blob upload --auth-mode login`) and run the app locally against Azure.
+resource userWritesUnprocessed 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (withUser) {
+  scope: unprocessedContainer
+  name: guid(unprocessedContainer.id, principalId, storageBlobDataContributor)
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', storageBlobDataContributor)
+    principalId: principalId
+    principalType: principalType
+  }
+}
+
+// Inspect derivatives, and write them when running the app locally against Azure.
+resource userWritesProcessed 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (withUser) {
+  scope: processedContainer
+  name: guid(processedContainer.id, principalId, storageBlobDataContributor)
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', storageBlobDataContributor)
+    principalId: principalId
+    principalType: principalType
+  }
+}
+
+// Read image documents (Data Explorer, `npm run status` against Azure).
+resource userCosmosData 'Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments@2024-11-15' = if (withUser) {
+  parent: cosmos
+  name: guid(cosmosDatabaseScope, principalId, cosmosDataContributorRoleId)
+  properties: {
+    roleDefinitionId: cosmosDataContributorRoleId
+    principalId: principalId
+    scope: cosmosDatabaseScope
+  }
+  // Cosmos DB applies role assignments on one account one at a time; a parallel write fails.
+  dependsOn: [appCosmosData]
+}
