@@ -33,3 +33,22 @@ export interface RenderedDerivative {
 /** Permanent problems with the source are outcomes, never exceptions. */
 export type RenderResult =
   { ok: true; derivative: RenderedDerivative } | { ok: false; error: { code: ErrorCode; message: string } };
+
+/** Formats this pipeline decodes (sharp's prebuilt libvips), named as `source.format` reports them. */
+export type DecodableFormat = 'JPEG' | 'PNG' | 'WEBP' | 'GIF' | 'TIFF' | 'AVIF' | 'HEIF';
+
+/** Image formats recognised by their magic bytes but deliberately not decoded. */
+export type UnsupportedFormat = 'HEIC' | 'BMP' | 'PSD' | 'ICO' | 'JPEG2000' | 'JXL' | 'SVG' | 'PDF';
+
+/** What the first bytes of a file say it is; names, extensions and declared content types play no part. */
+export type DetectedFormat =
+  | { kind: 'decodable'; format: DecodableFormat }
+  | { kind: 'unsupported'; format: UnsupportedFormat }
+  | { kind: 'unknown' };
+
+/** An output format with the HTTP content type and blob-name extension that go with it. */
+export interface OutputEncoding {
+  format: 'jpeg' | 'png' | 'webp';
+  contentType: 'image/jpeg' | 'image/png' | 'image/webp';
+  extension: 'jpg' | 'png' | 'webp';
+}
