@@ -17,12 +17,13 @@ describe('activity registration', () => {
     });
     for (const [name, value] of Object.entries(env)) if (value !== undefined) vi.stubEnv(name, value);
     // The catalog is read when the module loads, so it is imported after the environment is set.
-    const { resizeActivityHandles }: typeof ResizeModule = await import('../../src/activities/resizeImage');
+    const { resizeActivityHandles }: typeof ResizeModule =
+      await import('../../src/activities/resizeImage.js');
     expect([...resizeActivityHandles.keys()]).toEqual(['tiny', 'hero']);
     for (const handle of resizeActivityHandles.values()) expect(handle).toBeTypeOf('function');
 
     const { writeImageDocumentActivity }: typeof WriteModule =
-      await import('../../src/activities/writeImageDocument');
+      await import('../../src/activities/writeImageDocument.js');
     expect(writeImageDocumentActivity).toBeTypeOf('function');
   });
 

@@ -7,7 +7,7 @@ describe('blob client factory', () => {
   it('builds the images client once per worker from the settings and talks to Azurite with it', async () => {
     for (const [name, value] of Object.entries(testEnv())) if (value !== undefined) vi.stubEnv(name, value);
     // Settings are read once per process, so the module is loaded after the environment is set.
-    const { getImagesBlobService }: typeof BlobsModule = await import('../../src/clients/blobs');
+    const { getImagesBlobService }: typeof BlobsModule = await import('../../src/clients/blobs.js');
     const service = getImagesBlobService();
     expect(getImagesBlobService()).toBe(service);
     expect(service.accountName).toBe('devstoreaccount1');
