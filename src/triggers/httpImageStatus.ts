@@ -1,0 +1,116 @@
+import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import * as df from 'durable-functions';
+import type { DurableClient, DurableOrchestrationStatus } from 'durable-functions';
+import { documentIdFor, instanceIdFor, unquoteETag } from '../domain/ids';
+import type { ImageDocument } from '../domain/types';
+import { invocationLogger } from '../logging';
+import { blobNameFrom } from './http/blobNameParam';
+import { productionHttpDeps, type ImageHttpDeps } from './http/deps';
+import { jsonError } from './http/jsonResponses';
+import { readBlobVersion, readImageDocument, type BlobVersion } from './http/sourceLookup';
+import { findInstanceStatus } from './instanceStatus';
+
+export const IMAGE_STATUS_FUNCTION = 'imageStatus';
+
+export type StatusClient = Pick<DurableClient, 'getStatus' | 'createHttpManagementPayload'>;
+
+/**
+ * Instance ids to try, most relevant first. The document names the run that wrote it (a reprocess run
+ * included); but when the blob has since been overwritten, the run for its current eTag is the newer one.
+ */
+function candidateInstanceIds(
+  container: string,
+  blobName: string,
+  document: ImageDocument | undefined,
+  blob: BlobVersion | undefined,
+): string[] {
+  const current = blob ? instanceIdFor(container, blobName, blob.eTag) : undefined;
+  const documented = document?.instanceId;
+  const documentIsCurrent =
+    document !== undefined &&
+    (blob === undefined || unquoteETag(document.sourceETag) === unquoteETag(blob.eTag));
+  const ordered = documentIsCurrent ? [documented, current] : [current, documented];
+  return [...new Set(ordered.filter((id): id is string => id !== undefined && id !== ''))];
+}
+
+async function latestInstance(
+  client: StatusClient,
+  instanceIds: readonly string[],
+): Promise<DurableOrchestrationStatus | undefined> {
+  for (const instanceId of instanceIds) {
+    const status = await findInstanceStatus(client, instanceId);
+    if (status) return status;
+  }
+  return undefined;
+}
+
+/** The Durable HTTP API URLs of an instance (status, terminate, purge, ...), without the duplicate id. */
+function managementUrls(client: StatusClient, instanceId: string): Record<string, string> {
+  const { id: _id, ...urls } = client.createHttpManagementPayload(instanceId);
+  return urls;
+}
+
+/** `GET /api/images/{*blobName}`: the document and the latest orchestration of one source blob. */
+export function createImageStatusHandler(deps: () => ImageHttpDeps = productionHttpDeps) {
+  return async (
+    request: HttpRequest,
+    client: StatusClient,
+    context: InvocationContext,
+  ): Promise<HttpResponseInit> => {
+    const name = blobNameFrom(request);
+    if ('response' in name) return name.response;
+    const { blobName } = name;
+    const { settings, blobService, documents } = deps();
+    const container = settings.unprocessedContainer;
+    const documentId = documentIdFor(container, blobName);
+
+    const [document, blob] = await Promise.all([
+      readImageDocument(documents, documentId),
+      readBlobVersion(blobService, container, blobName),
+    ]);
+    const instance = await latestInstance(client, candidateInstanceIds(container, blobName, document, blob));
+    if (!document && !blob && !instance) {
+      return jsonError(
+        404,
+        'not-found',
+        `No blob, document or orchestration is known for "${blobName}" in ${container}`,
+        {
+          blobName,
+          documentId,
+        },
+      );
+    }
+
+    invocationLogger(context, { blobName, instanceId: instance?.instanceId }).info('status read', {
+      runtimeStatus: instance?.runtimeStatus ?? null,
+      documentStatus: document?.status ?? null,
+    });
+    return {
+      status: 200,
+      jsonBody: {
+        blobName,
+        documentId,
+        instanceId: instance?.instanceId ?? null,
+        runtimeStatus: instance?.runtimeStatus ?? null,
+        customStatus: instance?.customStatus ?? null,
+        output: instance?.output ?? null,
+        createdTime: instance?.createdTime ?? null,
+        lastUpdatedTime: instance?.lastUpdatedTime ?? null,
+        blob: blob ?? null,
+        document: document ?? null,
+        ...(instance ? managementUrls(client, instance.instanceId) : {}),
+      },
+    };
+  };
+}
+
+export const imageStatus = createImageStatusHandler();
+
+// Function-level key: the answer carries the Durable management URLs, whose system key can terminate or purge
+// instances, so it must not be anonymous. (Core Tools and the local host do not enforce keys.)
+df.app.client.http(IMAGE_STATUS_FUNCTION, {
+  route: 'images/{*blobName}',
+  methods: ['GET'],
+  authLevel: 'function',
+  handler: imageStatus,
+});

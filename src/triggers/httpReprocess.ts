@@ -1,0 +1,90 @@
+import type { HttpRequest, HttpResponse, HttpResponseInit, InvocationContext } from '@azure/functions';
+import * as df from 'durable-functions';
+import type { DurableClient } from 'durable-functions';
+import { randomBytes } from 'node:crypto';
+import { ORCHESTRATOR_NAME } from '../activities/names';
+import { documentIdFor, instanceIdFor, unquoteETag } from '../domain/ids';
+import type { ResizeOrchestrationInput, SourceRef } from '../domain/types';
+import { invocationLogger } from '../logging';
+import { blobNameFrom } from './http/blobNameParam';
+import { productionHttpDeps, type ImageHttpDeps } from './http/deps';
+import { jsonError } from './http/jsonResponses';
+import { selectSizes } from './http/sizeSelection';
+import { readBlobVersion, readImageDocument } from './http/sourceLookup';
+
+export const REPROCESS_FUNCTION = 'reprocessImage';
+
+export type ReprocessClient = Pick<DurableClient, 'startNew' | 'createCheckStatusResponse'>;
+
+/**
+ * A fresh instance id for another run of the same version: the version's id plus a time-and-random suffix,
+ * so it never collides with the event-started run (which a redelivered event must still find) or earlier
+ * reprocess runs. Clock and randomness are fine here: this is client code, not orchestrator code.
+ */
+export function reprocessInstanceId(
+  container: string,
+  blobName: string,
+  eTag: string,
+  now = Date.now(),
+): string {
+  return `${instanceIdFor(container, blobName, eTag)}-r${now.toString(36)}${randomBytes(3).toString('hex')}`;
+}
+
+/** `POST /api/reprocess/{*blobName}[?sizes=thumb,medium]`: re-runs the pipeline on the blob's current version. */
+export function createReprocessHandler(deps: () => ImageHttpDeps = productionHttpDeps) {
+  return async (
+    request: HttpRequest,
+    client: ReprocessClient,
+    context: InvocationContext,
+  ): Promise<HttpResponseInit | HttpResponse> => {
+    const name = blobNameFrom(request);
+    if ('response' in name) return name.response;
+    const { blobName } = name;
+    const { settings, blobService, documents } = deps();
+    const container = settings.unprocessedContainer;
+
+    const selection = selectSizes(settings.sizes, request.query.get('sizes'));
+    if ('unknown' in selection) {
+      return jsonError(400, 'unknown-sizes', selection.message, {
+        unknown: selection.unknown,
+        known: settings.sizes.map((size) => size.label),
+      });
+    }
+
+    const blob = await readBlobVersion(blobService, container, blobName);
+    if (!blob) return jsonError(404, 'not-found', `No blob "${blobName}" in ${container}`, { blobName });
+    const document = await readImageDocument(documents, documentIdFor(container, blobName));
+    // The event's sequencer is only known for the version the document describes; otherwise the writer is
+    // told "order unknown" (empty) and decides from the source blob's current eTag.
+    const sequencer =
+      document && unquoteETag(document.sourceETag) === unquoteETag(blob.eTag) ? document.sourceSequencer : '';
+    const source: SourceRef = {
+      container,
+      blobName,
+      eTag: blob.eTag,
+      sequencer,
+      contentLength: blob.contentLength,
+      contentType: blob.contentType,
+    };
+
+    const instanceId = reprocessInstanceId(container, blobName, blob.eTag);
+    const input: ResizeOrchestrationInput = { source, sizes: selection.sizes };
+    await client.startNew(ORCHESTRATOR_NAME, { instanceId, input });
+    invocationLogger(context, { blobName, instanceId }).info('reprocess started', {
+      sizes: selection.sizes.map((size) => size.label),
+      eTag: blob.eTag,
+      sequencerKnown: sequencer !== '',
+    });
+    return client.createCheckStatusResponse(request, instanceId);
+  };
+}
+
+export const reprocessImage = createReprocessHandler();
+
+// Function-level key: reprocessing spends compute and the answer carries the Durable management URLs.
+df.app.client.http(REPROCESS_FUNCTION, {
+  route: 'reprocess/{*blobName}',
+  methods: ['POST'],
+  authLevel: 'function',
+  handler: reprocessImage,
+});

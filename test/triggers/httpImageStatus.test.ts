@@ -1,0 +1,175 @@
+import { HttpRequest } from '@azure/functions';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ORCHESTRATOR_NAME } from '../../src/activities/names';
+import { documentIdFor, instanceIdFor } from '../../src/domain/ids';
+import type { ImageHttpDeps } from '../../src/triggers/http/deps';
+import { createImageStatusHandler } from '../../src/triggers/httpImageStatus';
+import {
+  recordingContext,
+  startDurableApiStub,
+  type DurableApiStub,
+  type StubInstance,
+} from './support/durableApiStub';
+import { httpDepsForTests, seedDocument, uniqueBlobName, uploadSource } from './support/imageStore';
+
+const CONTAINER = 'images-unprocessed';
+let deps: ImageHttpDeps;
+let stub: DurableApiStub;
+let handler: ReturnType<typeof createImageStatusHandler>;
+
+beforeAll(async () => {
+  deps = await httpDepsForTests();
+  stub = await startDurableApiStub();
+  handler = createImageStatusHandler(() => deps);
+});
+afterAll(async () => {
+  await stub.stop();
+});
+beforeEach(() => {
+  stub.instances.clear();
+});
+
+function get(blobName: string) {
+  const request = new HttpRequest({
+    method: 'GET',
+    url: `http://127.0.0.1:7071/api/images/${encodeURI(blobName)}`,
+    params: { blobName },
+  });
+  return handler(request, stub.client(), recordingContext().context);
+}
+
+function instance(instanceId: string, runtimeStatus: string, customStatus: unknown = null): StubInstance {
+  const created = {
+    name: ORCHESTRATOR_NAME,
+    instanceId,
+    input: null,
+    runtimeStatus,
+    customStatus,
+    output: null,
+  };
+  stub.instances.set(instanceId, created);
+  return created;
+}
+
+describe('GET /api/images/{*blobName}', () => {
+  it('404 with a clear body when neither blob, document nor instance is known', async () => {
+    const blobName = uniqueBlobName();
+    const response = await get(blobName);
+    expect(response).toEqual({
+      status: 404,
+      jsonBody: {
+        error: 'not-found',
+        message: `No blob, document or orchestration is known for "${blobName}" in images-unprocessed`,
+        blobName,
+        documentId: documentIdFor(CONTAINER, blobName),
+      },
+    });
+  });
+
+  it('200 with the document, the instance it names, its status and the Durable status URLs', async () => {
+    const blobName = uniqueBlobName('photo.png');
+    const eTag = await uploadSource(deps, blobName);
+    const document = await seedDocument(deps, blobName, eTag);
+    instance(document.instanceId, 'Completed', { stage: 'done', status: 'completed' });
+
+    const response = await get(blobName);
+    expect(response.status).toBe(200);
+    expect(response.jsonBody).toMatchObject({
+      blobName,
+      documentId: document.id,
+      instanceId: document.instanceId,
+      runtimeStatus: 'Completed',
+      customStatus: { stage: 'done', status: 'completed' },
+      blob: { eTag, contentLength: 17, contentType: 'image/jpeg' },
+      document: { ...document },
+      statusQueryGetUri: `http://localhost:7071/runtime/webhooks/durabletask/instances/${document.instanceId}?taskHub=ImageDerivatives&connection=Storage&code=test-system-key`,
+      terminatePostUri: expect.stringContaining(`/instances/${document.instanceId}/terminate?`),
+      purgeHistoryDeleteUri: expect.stringContaining(`/instances/${document.instanceId}?`),
+    });
+    expect(response.jsonBody).not.toHaveProperty('id');
+  });
+
+  it('no document yet: the instance for the blob’s current eTag', async () => {
+    const blobName = uniqueBlobName();
+    const eTag = await uploadSource(deps, blobName);
+    const instanceId = instanceIdFor(CONTAINER, blobName, eTag);
+    instance(instanceId, 'Running', { stage: 'resizing', sizes: ['thumb', 'medium', 'large'] });
+
+    const response = await get(blobName);
+    expect(response).toMatchObject({
+      status: 200,
+      jsonBody: { instanceId, runtimeStatus: 'Running', customStatus: { stage: 'resizing' }, document: null },
+    });
+  });
+
+  it('after an overwrite, the run for the new version wins over the document’s older run', async () => {
+    const blobName = uniqueBlobName();
+    const oldETag = await uploadSource(deps, blobName, Buffer.from('version 1'));
+    const document = await seedDocument(deps, blobName, oldETag);
+    instance(document.instanceId, 'Completed');
+    const newETag = await uploadSource(deps, blobName, Buffer.from('version 2'));
+    const newInstanceId = instanceIdFor(CONTAINER, blobName, newETag);
+    instance(newInstanceId, 'Running');
+
+    const response = await get(blobName);
+    expect(response.jsonBody).toMatchObject({
+      instanceId: newInstanceId,
+      runtimeStatus: 'Running',
+      document: { sourceETag: oldETag },
+    });
+  });
+
+  it('a reprocess run named by the document is reported (not the event-started run)', async () => {
+    const blobName = uniqueBlobName();
+    const eTag = await uploadSource(deps, blobName);
+    const reprocessId = `${instanceIdFor(CONTAINER, blobName, eTag)}-rabc123`;
+    await seedDocument(deps, blobName, eTag, { instanceId: reprocessId });
+    instance(instanceIdFor(CONTAINER, blobName, eTag), 'Completed');
+    instance(reprocessId, 'Completed');
+
+    expect((await get(blobName)).jsonBody).toMatchObject({ instanceId: reprocessId });
+  });
+
+  it('a blob with no run and no document yet: 200 with nulls, not a 404', async () => {
+    const blobName = uniqueBlobName();
+    await uploadSource(deps, blobName);
+    const response = await get(blobName);
+    expect(response).toMatchObject({
+      status: 200,
+      jsonBody: {
+        blobName,
+        instanceId: null,
+        runtimeStatus: null,
+        document: null,
+        blob: { contentLength: 17 },
+      },
+    });
+    expect(response.jsonBody).not.toHaveProperty('statusQueryGetUri');
+  });
+
+  it('a deleted blob whose document remains: 200 with the document', async () => {
+    const blobName = uniqueBlobName();
+    const document = await seedDocument(deps, blobName, '"0x8DGONE"');
+    const response = await get(blobName);
+    expect(response).toMatchObject({
+      status: 200,
+      jsonBody: { blob: null, document: { id: document.id }, runtimeStatus: null },
+    });
+  });
+
+  it.each([['a/../b.jpg'], [''], ['dir/']])('400 for the unsafe name %j', async (blobName) => {
+    const response = await get(blobName);
+    expect(response).toMatchObject({ status: 400, jsonBody: { error: 'invalid-blob-name' } });
+  });
+
+  it('a failing task hub is a server error, not a 404', async () => {
+    const blobName = uniqueBlobName();
+    await uploadSource(deps, blobName);
+    stub.failWith = 500;
+    try {
+      await expect(get(blobName)).rejects.toThrow();
+    } finally {
+      stub.failWith = undefined;
+    }
+  });
+});

@@ -1,0 +1,146 @@
+import { HttpRequest, HttpResponse } from '@azure/functions';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ORCHESTRATOR_NAME } from '../../src/activities/names';
+import { instanceIdFor } from '../../src/domain/ids';
+import type { ResizeOrchestrationInput } from '../../src/domain/types';
+import type { ImageHttpDeps } from '../../src/triggers/http/deps';
+import { createReprocessHandler } from '../../src/triggers/httpReprocess';
+import { recordingContext, startDurableApiStub, type DurableApiStub } from './support/durableApiStub';
+import { httpDepsForTests, seedDocument, uniqueBlobName, uploadSource } from './support/imageStore';
+
+const CONTAINER = 'images-unprocessed';
+let deps: ImageHttpDeps;
+let stub: DurableApiStub;
+let handler: ReturnType<typeof createReprocessHandler>;
+
+beforeAll(async () => {
+  deps = await httpDepsForTests();
+  stub = await startDurableApiStub();
+  handler = createReprocessHandler(() => deps);
+});
+afterAll(async () => {
+  await stub.stop();
+});
+beforeEach(() => {
+  stub.instances.clear();
+  stub.requests.length = 0;
+});
+
+function post(blobName: string, query = '') {
+  const request = new HttpRequest({
+    method: 'POST',
+    url: `http://127.0.0.1:7071/api/reprocess/${encodeURI(blobName)}${query}`,
+    params: { blobName },
+  });
+  return handler(request, stub.client(), recordingContext().context);
+}
+
+function startedInput(instanceId: string): ResizeOrchestrationInput {
+  return stub.instances.get(instanceId)?.input as ResizeOrchestrationInput;
+}
+
+describe('POST /api/reprocess/{*blobName}', () => {
+  it('202 with status URLs on the request origin; a fresh instance on the current version with every size', async () => {
+    const blobName = uniqueBlobName();
+    const eTag = await uploadSource(deps, blobName);
+    const document = await seedDocument(deps, blobName, eTag);
+
+    const response = await post(blobName);
+    expect(response).toBeInstanceOf(HttpResponse);
+    const http = response as HttpResponse;
+    expect(http.status).toBe(202);
+    const body = (await http.json()) as Record<string, string>;
+    const instanceId = body.id ?? '';
+    expect(instanceId).toMatch(new RegExp(`^${instanceIdFor(CONTAINER, blobName, eTag)}-r[0-9a-z]+$`));
+    expect(body.statusQueryGetUri).toBe(
+      `http://127.0.0.1:7071/runtime/webhooks/durabletask/instances/${instanceId}?taskHub=ImageDerivatives&connection=Storage&code=test-system-key`,
+    );
+    expect(http.headers.get('location')).toBe(body.statusQueryGetUri);
+    expect(stub.requests).toEqual([`POST orchestrators/${ORCHESTRATOR_NAME}/${instanceId}`]);
+    expect(startedInput(instanceId)).toEqual({
+      source: {
+        container: CONTAINER,
+        blobName,
+        eTag,
+        // The document describes this version, so its event sequencer is reused.
+        sequencer: document.sourceSequencer,
+        contentLength: 17,
+        contentType: 'image/jpeg',
+      },
+      sizes: deps.settings.sizes,
+    });
+  });
+
+  it('each reprocess of the same version gets its own instance', async () => {
+    const blobName = uniqueBlobName();
+    await uploadSource(deps, blobName);
+    await post(blobName);
+    await post(blobName);
+    expect(stub.instances.size).toBe(2);
+  });
+
+  it('?sizes=medium,thumb re-runs only those sizes, in catalog order', async () => {
+    const blobName = uniqueBlobName();
+    await uploadSource(deps, blobName);
+    const response = (await post(blobName, '?sizes=medium,thumb,medium')) as HttpResponse;
+    const { id } = (await response.json()) as { id: string };
+    expect(startedInput(id).sizes.map((size) => size.label)).toEqual(['thumb', 'medium']);
+  });
+
+  it('an unknown size label is a 400 naming it, and starts nothing', async () => {
+    const blobName = uniqueBlobName();
+    await uploadSource(deps, blobName);
+    const response = await post(blobName, '?sizes=thumb,huge,tiny');
+    expect(response).toEqual({
+      status: 400,
+      jsonBody: {
+        error: 'unknown-sizes',
+        message:
+          'Expected size labels from thumb, medium, large for sizes but received unknown size labels huge, tiny',
+        unknown: ['huge', 'tiny'],
+        known: ['thumb', 'medium', 'large'],
+      },
+    });
+    expect(stub.requests).toEqual([]);
+  });
+
+  it('an empty ?sizes= is a 400', async () => {
+    const response = await post(uniqueBlobName(), '?sizes=');
+    expect(response).toMatchObject({ status: 400, jsonBody: { error: 'unknown-sizes', unknown: [] } });
+  });
+
+  it('404 JSON for a blob that does not exist', async () => {
+    const blobName = uniqueBlobName();
+    const response = await post(blobName);
+    expect(response).toEqual({
+      status: 404,
+      jsonBody: { error: 'not-found', message: `No blob "${blobName}" in images-unprocessed`, blobName },
+    });
+    expect(stub.requests).toEqual([]);
+  });
+
+  it('a document for another version: the sequencer is left empty for the writer to decide', async () => {
+    const blobName = uniqueBlobName();
+    const oldETag = await uploadSource(deps, blobName, Buffer.from('version 1'));
+    await seedDocument(deps, blobName, oldETag);
+    const newETag = await uploadSource(deps, blobName, Buffer.from('version 2!'));
+
+    const response = (await post(blobName)) as HttpResponse;
+    const { id } = (await response.json()) as { id: string };
+    expect(startedInput(id).source).toMatchObject({ eTag: newETag, sequencer: '', contentLength: 10 });
+  });
+
+  it('no document yet: the sequencer is empty too', async () => {
+    const blobName = uniqueBlobName();
+    await uploadSource(deps, blobName);
+    const { id } = (await ((await post(blobName)) as HttpResponse).json()) as { id: string };
+    expect(startedInput(id).source.sequencer).toBe('');
+  });
+
+  it('400 for an unsafe name', async () => {
+    expect(await post('../secrets.jpg')).toMatchObject({
+      status: 400,
+      jsonBody: { error: 'invalid-blob-name' },
+    });
+  });
+});
