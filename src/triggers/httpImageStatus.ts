@@ -46,7 +46,8 @@ async function latestInstance(
 
 /** The Durable HTTP API URLs of an instance (status, terminate, purge, ...), without the duplicate id. */
 function managementUrls(client: StatusClient, instanceId: string): Record<string, string> {
-  const { id: _id, ...urls } = client.createHttpManagementPayload(instanceId);
+  const urls: Record<string, string> = { ...client.createHttpManagementPayload(instanceId) };
+  delete urls.id;
   return urls;
 }
 
