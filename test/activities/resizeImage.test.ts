@@ -144,6 +144,25 @@ describe('resize activity against Azurite', () => {
     expect((await derivativesOf(source)).sort()).toHaveLength(3);
   });
 
+  it('keeps PNG with alpha as PNG (extension and content type follow the output) and accepts an unquoted eTag', async () => {
+    const png = await makePhoto({ width: 300, height: 200, format: 'png', alpha: true });
+    const uploaded = await uploadSource(png, 'logo', 'application/octet-stream');
+    const source = { ...uploaded, eTag: uploaded.eTag.replace(/"/g, '') };
+    const outcome = await run(source, SIZES[0]!);
+    if (outcome.status !== 'ok') throw new Error(`expected ok, got ${JSON.stringify(outcome)}`);
+    expect(outcome.variant.blobName).toBe(source.blobName.replace(/logo$/, 'logo_thumb.png'));
+    const blob = processed.getBlobClient(outcome.variant.blobName);
+    expect((await blob.getProperties()).contentType).toBe('image/png');
+    const metadata = await sharp(await blob.downloadToBuffer()).metadata();
+    expect([metadata.format, metadata.width, metadata.height, metadata.hasAlpha]).toEqual([
+      'png',
+      150,
+      100,
+      true,
+    ]);
+    expect(outcome.source).toMatchObject({ format: 'PNG', width: 300, height: 200 });
+  });
+
   it('returns `superseded` and writes nothing when the source changed after the event', async () => {
     const source = await uploadSource(photo);
     await unprocessed
