@@ -10,8 +10,11 @@ export interface DecodedImage {
   data: Buffer;
 }
 
-export async function decode(encoded: Buffer): Promise<DecodedImage> {
-  const { data, info } = await sharp(encoded).raw().toBuffer({ resolveWithObject: true });
+/** Raw pixels; with `storedNumbers`, the values as stored, without converting an embedded profile to sRGB. */
+export async function decode(encoded: Buffer, { storedNumbers = false } = {}): Promise<DecodedImage> {
+  const { data, info } = await sharp(encoded, { ignoreIcc: storedNumbers })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
   return { width: info.width, height: info.height, channels: info.channels, data };
 }
 

@@ -10,6 +10,7 @@ import {
 import {
   EXIF_ORIENTATIONS,
   MARKERS,
+  makeAnimation,
   makeNonImage,
   makePhoto,
   makePixelBomb,
@@ -167,6 +168,16 @@ describe('renderDerivative: colour and metadata', () => {
     expect(colourDistance(pixelAt(image, 5, 5), MARKERS.topLeft)).toBeLessThan(60);
   });
 
+  it('converts a Display P3 source to sRGB through its ICC profile, then drops the profile', async () => {
+    const source = await makePhoto({ width: 300, height: 200, format: 'png', icc: 'p3' });
+    const input = await decode(source, { storedNumbers: true });
+    // The stored P3 numbers differ from the sRGB marker: a pipeline that ignored the profile would fail below.
+    expect(colourDistance(pixelAt(input, 5, 5), MARKERS.topLeft)).toBeGreaterThan(15);
+    const derivative = derivativeOf(await renderDerivative(source, THUMB, LIMITS));
+    expect((await sharp(derivative.data).metadata()).hasProfile).toBe(false);
+    expect(colourDistance(pixelAt(await decode(derivative.data), 5, 5), MARKERS.topLeft)).toBeLessThan(4);
+  });
+
   it('converts a 16-bit PNG to an 8-bit sRGB PNG', async () => {
     const derivative = await render({ width: 300, height: 200, format: 'png', sixteenBit: true });
     const metadata = await sharp(derivative.data).metadata();
@@ -298,6 +309,21 @@ describe('renderDerivative: bad input is a typed outcome, never a throw', () => 
     const at = await renderDerivative(photo, THUMB, { ...LIMITS, maxSourcePixels: 400 * 300 });
     expect(at.ok).toBe(true);
   });
+
+  it.each(['gif', 'webp'] as const)(
+    'an animated %s counts every frame against the pixel budget and renders its first frame',
+    async (format) => {
+      const animation = await makeAnimation({ width: 100, height: 80, frames: 4, format });
+      const over = await renderDerivative(animation, THUMB, { ...LIMITS, maxSourcePixels: 4 * 100 * 80 - 1 });
+      expect(over).toMatchObject({ ok: false, error: { code: 'too-many-pixels' } });
+      expect(!over.ok && over.error.message).toContain('100x80 x 4 pages = 32000 pixels');
+      const derivative = derivativeOf(
+        await renderDerivative(animation, THUMB, { ...LIMITS, maxSourcePixels: 32000 }),
+      );
+      const metadata = await sharp(derivative.data).metadata();
+      expect([metadata.width, metadata.height, metadata.pages ?? 1]).toEqual([100, 80, 1]);
+    },
+  );
 
   it('invalid arguments are caller bugs and throw with the argument named', async () => {
     const photo = await makePhoto({ width: 10, height: 10, format: 'png' });

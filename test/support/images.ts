@@ -28,6 +28,11 @@ export interface PhotoOptions {
   exif?: { gps?: boolean; xmp?: boolean };
   /** JPEG only: encode as 4-channel CMYK (as print workflows and some scanners produce). */
   cmyk?: boolean;
+  /**
+   * Convert the pixels to Display P3 and embed that ICC profile, as iPhones and recent cameras do; a viewer that
+   * honours the profile shows the same colours as the untagged sRGB version.
+   */
+  icc?: 'p3';
   /** PNG/TIFF only: 16 bits per sample. */
   sixteenBit?: boolean;
   /** JPEG/WebP/AVIF quality; default 90. */
@@ -208,6 +213,7 @@ export async function makePhoto(options: PhotoOptions): Promise<Buffer> {
   if (options.sixteenBit) image = image.toColourspace('rgb16');
   // Converting through the CMYK ICC profile (and embedding it) is what print-workflow JPEGs look like.
   if (options.cmyk) image = image.withIccProfile('cmyk');
+  else if (options.icc !== undefined) image = image.withIccProfile(options.icc);
   if (options.exif !== undefined) {
     image = image.withExifMerge({
       IFD0: CAMERA_EXIF,
@@ -238,6 +244,27 @@ export async function makePhoto(options: PhotoOptions): Promise<Buffer> {
     case 'avif':
       return image.avif({ quality: Math.min(quality, 70), effort: 0 }).toBuffer();
   }
+}
+
+/** An animated GIF or WebP of `frames` photo-like frames (each with its own noise seed). */
+export async function makeAnimation(options: {
+  width: number;
+  height: number;
+  frames: number;
+  format: 'gif' | 'webp';
+}): Promise<Buffer> {
+  const { width, height, frames, format } = options;
+  expect(
+    Number.isInteger(frames) && frames > 0,
+    `Expected a positive integer for frames but received ${frames}`,
+  );
+  const stills = await Promise.all(
+    Array.from({ length: frames }, (_, index) =>
+      makePhoto({ width, height, format: 'png', seed: index + 1 }),
+    ),
+  );
+  const animation = sharp(stills, { join: { animated: true } });
+  return (format === 'gif' ? animation.gif() : animation.webp({ quality: 90 })).toBuffer();
 }
 
 /** Bytes that are plainly not an image (a text file), whatever name or content type they arrive with. */
