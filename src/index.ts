@@ -1,1 +1,8 @@
 // The app's entry point (package.json "main"): importing each module registers its functions with the host.
+// Only src/ is imported: the local host (devhost/) loads this file, never the other way round.
+import './activities/resizeImage';
+import './activities/writeImageDocument';
+import './orchestrators/resizeImageOrchestrator';
+import './triggers/onImageUploaded';
+import './triggers/httpImageStatus';
+import './triggers/httpReprocess';
