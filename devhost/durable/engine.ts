@@ -1,0 +1,733 @@
+import { randomUUID } from 'node:crypto';
+import type { FunctionInvoker, TypedData } from '../contracts';
+import { emptyCursor, isInboxConsumed, markInboxConsumed, type Cursor } from './cursor';
+import { applyActions, applyRetries, selectInbox, type InboxSelection, type WorkItem } from './episode';
+import { instanceExists, invalidInstanceId, isValidInstanceId, unknownOrchestrator } from './errors';
+import { EventType, newEvent, type CompletionStatus, type HistoryEvent } from './history';
+import { ConcurrencyLimiter } from './limiter';
+import { KeyedLock } from './keyedLock';
+import type { Action } from './actions';
+import {
+  actionList,
+  stateFromError,
+  stateFromReturnValue,
+  type OrchestratorState,
+} from './orchestratorState';
+import { isTerminal, type RuntimeStatus } from './status';
+import { DurableStore, type InboxItem, type InstanceQuery, type InstanceRecord } from './store';
+
+export type DurableLogLevel = 'info' | 'warn' | 'error';
+export type DurableLogger = (level: DurableLogLevel, message: string) => void;
+
+export interface EngineOptions {
+  invoker: FunctionInvoker;
+  store: DurableStore;
+  maxConcurrentActivities: number;
+  logger: DurableLogger;
+  /** How long `stop()` waits for activities in flight before leaving them to be re-run (default 2 s). */
+  stopGraceMs: number;
+}
+
+/** Outcome of an operation addressed to an existing instance (HTTP 202 / 404 / 410). */
+export type ControlResult = 'accepted' | 'notFound' | 'gone';
+
+/** One orchestration instance this engine is driving (not yet Completed/Failed/Terminated). */
+interface LiveInstance {
+  instanceId: string;
+  name: string;
+  executionId: string;
+  createdTime: Date;
+  inputText: string | undefined;
+  status: RuntimeStatus;
+  history: HistoryEvent[];
+  cursor: Cursor;
+  pending: InboxItem[];
+  nextInboxSeq: number;
+  /** Inbox writes of one instance are serialized so sequence order is commit order (the consumed watermark relies on it). */
+  inboxChain: Promise<void>;
+  pumping: boolean;
+  timers: Map<number, NodeJS.Timeout>;
+  finished: boolean;
+}
+
+const MAX_TIMEOUT_MS = 2_147_483_647;
+const EPISODE_RETRY_MS = 1_000;
+
+const newExecutionId = (): string => randomUUID().replace(/-/g, '');
+
+/** JSON text of an activity's return value (`TaskCompleted.Result`), as the extension serializes the output. */
+export function resultJsonText(returnValue: TypedData | undefined): string {
+  if (!returnValue) return 'null';
+  if (returnValue.json !== undefined) return returnValue.json;
+  if (returnValue.string !== undefined) return JSON.stringify(returnValue.string);
+  if (returnValue.int !== undefined) return JSON.stringify(returnValue.int);
+  if (returnValue.double !== undefined) return JSON.stringify(returnValue.double);
+  if (returnValue.bytes !== undefined)
+    return JSON.stringify(Buffer.from(returnValue.bytes).toString('base64'));
+  return 'null';
+}
+
+/** Input JSON text -> the value the orchestrator's payload carries (`input`: parsed JSON, null if none). */
+function parsedInput(inputText: string | undefined): unknown {
+  if (inputText === undefined) return null;
+  try {
+    return JSON.parse(inputText) as unknown;
+  } catch {
+    return inputText;
+  }
+}
+
+/**
+ * The Durable Task engine: event-sourced orchestration replay against the durable-functions library's
+ * out-of-proc protocol, with instances and history in Table storage. Push-based: an activity result, timer or
+ * raised event is written to the instance's inbox and the next episode runs at once.
+ */
+export class DurableTaskEngine {
+  readonly store: DurableStore;
+  readonly #invoker: FunctionInvoker;
+  readonly #logger: DurableLogger;
+  readonly #activities: ConcurrencyLimiter;
+  readonly #stopGraceMs: number;
+  readonly #live = new Map<string, LiveInstance>();
+  readonly #locks = new KeyedLock();
+  readonly #episodes = new Set<Promise<void>>();
+  #stopping = false;
+  #started = false;
+
+  constructor(options: EngineOptions) {
+    this.store = options.store;
+    this.#invoker = options.invoker;
+    this.#logger = options.logger;
+    this.#activities = new ConcurrencyLimiter(options.maxConcurrentActivities);
+    this.#stopGraceMs = options.stopGraceMs;
+  }
+
+  /** Activities running right now (for diagnostics and tests). */
+  get activeActivities(): number {
+    return this.#activities.active;
+  }
+
+  /** Creates the tables and resumes every unfinished orchestration found in them. */
+  async start(): Promise<void> {
+    if (this.#started) return;
+    this.#started = true;
+    await this.store.ensureTables();
+    const unfinished = await this.store.allInstances({ runtimeStatus: ['Pending', 'Running', 'Suspended'] });
+    for (const record of unfinished) {
+      await this.#locks.run(record.instanceId, () => this.#resume(record));
+    }
+    if (unfinished.length > 0)
+      this.#logger('info', `Resumed ${unfinished.length} unfinished orchestration(s)`);
+  }
+
+  /**
+   * Stops taking work: no new episodes, activities or timers. Waits for episodes being committed and, up to the
+   * grace period, for activities in flight; results arriving later are dropped (they re-run on the next start).
+   */
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    for (const instance of this.#live.values()) this.#clearTimers(instance);
+    this.#activities.clearQueue();
+    await Promise.allSettled([...this.#episodes]);
+    let graceTimer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.#activities.idle(),
+      new Promise<void>((resolve) => {
+        graceTimer = setTimeout(resolve, this.#stopGraceMs);
+      }),
+    ]);
+    clearTimeout(graceTimer);
+    await Promise.allSettled([...this.#live.values()].map((instance) => instance.inboxChain));
+  }
+
+  /** Whether `name` is registered with an `orchestrationTrigger`. */
+  isOrchestrator(name: string): boolean {
+    return this.#hasTrigger(name, 'orchestrationtrigger');
+  }
+
+  async startNew(
+    name: string,
+    instanceId: string | undefined,
+    inputText: string | undefined,
+  ): Promise<string> {
+    if (!this.isOrchestrator(name)) throw unknownOrchestrator(name);
+    const id = instanceId ?? randomUUID().replace(/-/g, '');
+    if (!isValidInstanceId(id)) throw invalidInstanceId(id);
+    return this.#locks.run(id, async () => {
+      const existing = this.#live.get(id)?.status ?? (await this.store.readInstance(id))?.runtimeStatus;
+      if (existing && !isTerminal(existing)) throw instanceExists(id, existing);
+      const now = new Date();
+      const executionId = newExecutionId();
+      const started: InboxItem = {
+        seq: 0,
+        event: this.#executionStarted(id, executionId, name, inputText, now),
+      };
+      await this.store.putInbox(id, executionId, started);
+      // The instance row is the commit point: until it names the new execution, the old one stays current.
+      await this.store.writeInstance({
+        instanceId: id,
+        name,
+        executionId,
+        runtimeStatus: 'Pending',
+        input: inputText,
+        output: undefined,
+        customStatus: undefined,
+        createdTime: now,
+        lastUpdatedTime: now,
+      });
+      if (existing) this.#collectGarbage(this.store.deleteHistory(id, executionId));
+      const instance = this.#newLive(id, name, executionId, now, inputText, 'Pending');
+      instance.pending.push(started);
+      instance.nextInboxSeq = 1;
+      this.#live.set(id, instance);
+      this.#pump(instance);
+      return id;
+    });
+  }
+
+  raiseEvent(instanceId: string, eventName: string, inputText: string | undefined): Promise<ControlResult> {
+    return this.#control(instanceId, (now) =>
+      newEvent(EventType.EventRaised, now, {
+        Name: eventName,
+        ...(inputText !== undefined ? { Input: inputText } : {}),
+      }),
+    );
+  }
+
+  terminate(instanceId: string, reason: string | undefined): Promise<ControlResult> {
+    return this.#control(instanceId, (now) =>
+      newEvent(EventType.ExecutionTerminated, now, { Input: reason ?? null }),
+    );
+  }
+
+  suspend(instanceId: string, reason: string | undefined): Promise<ControlResult> {
+    return this.#control(instanceId, (now) =>
+      newEvent(EventType.ExecutionSuspended, now, { Input: reason ?? null }),
+    );
+  }
+
+  resume(instanceId: string, reason: string | undefined): Promise<ControlResult> {
+    return this.#control(instanceId, (now) =>
+      newEvent(EventType.ExecutionResumed, now, { Input: reason ?? null }),
+    );
+  }
+
+  getInstance(instanceId: string): Promise<InstanceRecord | undefined> {
+    return this.store.readInstance(instanceId);
+  }
+
+  /** Committed history of the instance's current execution. */
+  async getHistory(record: InstanceRecord): Promise<HistoryEvent[]> {
+    return (await this.store.readExecution(record.instanceId, record.executionId)).history;
+  }
+
+  /** Deletes the instance and its history; returns false when there is no such instance. */
+  purge(instanceId: string): Promise<boolean> {
+    return this.#locks.run(instanceId, async () => {
+      const live = this.#live.get(instanceId);
+      if (live) this.#finish(live);
+      const deleted = await this.store.deleteInstance(instanceId);
+      if (deleted || live) await this.store.deleteHistory(instanceId);
+      return deleted;
+    });
+  }
+
+  async purgeBy(query: InstanceQuery): Promise<number> {
+    const records = await this.store.allInstances(query);
+    let deleted = 0;
+    for (const record of records) if (await this.purge(record.instanceId)) deleted++;
+    return deleted;
+  }
+
+  // ---- instance lifecycle -------------------------------------------------------------------------------------
+
+  #newLive(
+    instanceId: string,
+    name: string,
+    executionId: string,
+    createdTime: Date,
+    inputText: string | undefined,
+    status: RuntimeStatus,
+  ): LiveInstance {
+    return {
+      instanceId,
+      name,
+      executionId,
+      createdTime,
+      inputText,
+      status,
+      history: [],
+      cursor: emptyCursor(),
+      pending: [],
+      nextInboxSeq: 0,
+      inboxChain: Promise.resolve(),
+      pumping: false,
+      timers: new Map(),
+      finished: false,
+    };
+  }
+
+  #executionStarted(
+    instanceId: string,
+    executionId: string,
+    name: string,
+    inputText: string | undefined,
+    now: Date,
+  ): HistoryEvent {
+    return newEvent(EventType.ExecutionStarted, now, {
+      Name: name,
+      Input: inputText ?? null,
+      Version: '',
+      OrchestrationInstance: { InstanceId: instanceId, ExecutionId: executionId },
+    });
+  }
+
+  async #control(instanceId: string, makeEvent: (now: Date) => HistoryEvent): Promise<ControlResult> {
+    const instance = await this.#locks.run(instanceId, async () => {
+      const live = this.#live.get(instanceId);
+      if (live) return live;
+      const record = await this.store.readInstance(instanceId);
+      if (!record) return 'notFound' as const;
+      if (isTerminal(record.runtimeStatus)) return 'gone' as const;
+      await this.#resume(record);
+      return this.#live.get(instanceId) ?? ('gone' as const);
+    });
+    if (typeof instance === 'string') return instance;
+    await this.#enqueue(instance, makeEvent(new Date()));
+    return 'accepted';
+  }
+
+  /** Loads an unfinished instance from storage and re-creates its outstanding work (activities re-run). */
+  async #resume(record: InstanceRecord): Promise<void> {
+    if (this.#live.has(record.instanceId)) return;
+    const stored = await this.store.readExecution(record.instanceId, record.executionId);
+    const cursor = stored.cursor ?? emptyCursor();
+    const completion = stored.history.find((event) => event.EventType === EventType.ExecutionCompleted);
+    const instance = this.#newLive(
+      record.instanceId,
+      record.name,
+      record.executionId,
+      record.createdTime,
+      record.input,
+      record.runtimeStatus,
+    );
+    instance.history = stored.history;
+    instance.cursor = cursor;
+    instance.pending = stored.inbox.filter((item) => !isInboxConsumed(cursor, item.seq));
+    instance.nextInboxSeq =
+      Math.max(cursor.inboxConsumedThrough, ...stored.inbox.map((item) => item.seq)) + 1;
+    const consumed = stored.inbox.filter((item) => isInboxConsumed(cursor, item.seq)).map((item) => item.seq);
+    if (consumed.length > 0) {
+      this.#collectGarbage(this.store.deleteInboxRows(record.instanceId, record.executionId, consumed));
+    }
+
+    if (completion) {
+      // The episode committed but the process stopped before the instance row (or the next execution) was written.
+      if (completion.OrchestrationStatus === 'ContinuedAsNew') {
+        this.#live.set(record.instanceId, instance);
+        await this.#continueAsNew(instance, completion.Result ?? undefined);
+        this.#pump(instance);
+      } else {
+        await this.#writeRecord(
+          instance,
+          completion.OrchestrationStatus ?? 'Failed',
+          completion.Result ?? undefined,
+        );
+      }
+      return;
+    }
+
+    this.#live.set(record.instanceId, instance);
+    for (const item of this.#outstandingWork(instance)) this.#startWork(instance, item);
+    this.#pump(instance);
+  }
+
+  /** Scheduled activities and timers without a completion in the history or the inbox. */
+  #outstandingWork(instance: LiveInstance): WorkItem[] {
+    const done = new Set<string>();
+    for (const event of [...instance.history, ...instance.pending.map((item) => item.event)]) {
+      if (event.EventType === EventType.TaskCompleted || event.EventType === EventType.TaskFailed) {
+        done.add(`task:${event.TaskScheduledId}`);
+      }
+      if (event.EventType === EventType.TimerFired) done.add(`timer:${event.TimerId}`);
+    }
+    const work: WorkItem[] = [];
+    for (const event of instance.history) {
+      if (event.EventType === EventType.TaskScheduled && !done.has(`task:${event.EventId}`)) {
+        const tracker = instance.cursor.retries.find((r) => r.taskId === event.EventId && r.timerId === null);
+        work.push(
+          tracker?.exhausted
+            ? {
+                kind: 'failTask',
+                taskId: event.EventId,
+                reason: tracker.lastReason,
+                details: tracker.lastDetails,
+              }
+            : {
+                kind: 'activity',
+                taskId: event.EventId,
+                functionName: event.Name ?? '',
+                inputText: event.Input ?? undefined,
+              },
+        );
+      }
+      if (
+        event.EventType === EventType.TimerCreated &&
+        !done.has(`timer:${event.EventId}`) &&
+        !instance.cursor.canceledTimers.includes(event.EventId)
+      ) {
+        work.push({ kind: 'timer', taskId: event.EventId, fireAt: event.FireAt ?? event.Timestamp });
+      }
+    }
+    return work;
+  }
+
+  #finish(instance: LiveInstance): void {
+    instance.finished = true;
+    this.#clearTimers(instance);
+    if (this.#live.get(instance.instanceId) === instance) this.#live.delete(instance.instanceId);
+  }
+
+  #clearTimers(instance: LiveInstance): void {
+    for (const timer of instance.timers.values()) clearTimeout(timer);
+    instance.timers.clear();
+  }
+
+  async #continueAsNew(instance: LiveInstance, inputText: string | undefined): Promise<void> {
+    const oldExecutionId = instance.executionId;
+    const executionId = newExecutionId();
+    const now = new Date();
+    const started: InboxItem = {
+      seq: 0,
+      event: this.#executionStarted(instance.instanceId, executionId, instance.name, inputText, now),
+    };
+    await this.store.putInbox(instance.instanceId, executionId, started);
+    this.#clearTimers(instance);
+    instance.executionId = executionId;
+    instance.inputText = inputText;
+    instance.history = [];
+    instance.cursor = { ...emptyCursor(), customStatus: instance.cursor.customStatus };
+    instance.pending = [started];
+    instance.nextInboxSeq = 1;
+    await this.#writeRecord(instance, 'Running', undefined);
+    this.#collectGarbage(this.store.deleteHistory(instance.instanceId, executionId));
+    this.#logger(
+      'info',
+      `${instance.instanceId}: continued as new (execution ${oldExecutionId} -> ${executionId})`,
+    );
+  }
+
+  async #writeRecord(
+    instance: LiveInstance,
+    status: RuntimeStatus,
+    output: string | undefined,
+  ): Promise<void> {
+    instance.status = status;
+    await this.store.writeInstance({
+      instanceId: instance.instanceId,
+      name: instance.name,
+      executionId: instance.executionId,
+      runtimeStatus: status,
+      input: instance.inputText,
+      output,
+      customStatus: instance.cursor.customStatus ?? undefined,
+      createdTime: instance.createdTime,
+      lastUpdatedTime: new Date(),
+    });
+  }
+
+  // ---- messages and episodes ----------------------------------------------------------------------------------
+
+  /** Persists a message for the instance, then wakes its episode loop. */
+  #enqueue(instance: LiveInstance, event: HistoryEvent, executionId = instance.executionId): Promise<void> {
+    const write = instance.inboxChain.then(async () => {
+      if (instance.finished || this.#stopping || instance.executionId !== executionId) return;
+      const item: InboxItem = { seq: instance.nextInboxSeq++, event };
+      await this.store.putInbox(instance.instanceId, executionId, item);
+      instance.pending.push(item);
+      this.#pump(instance);
+    });
+    instance.inboxChain = write.catch((error: unknown) => {
+      this.#logger('error', `${instance.instanceId}: could not store a message: ${String(error)}`);
+    });
+    return write;
+  }
+
+  #pump(instance: LiveInstance): void {
+    if (instance.pumping || instance.finished || this.#stopping) return;
+    instance.pumping = true;
+    const loop = (async () => {
+      try {
+        for (;;) {
+          if (this.#stopping || instance.finished) return;
+          const selection = selectInbox(instance.pending, instance.cursor);
+          if (!selection) return;
+          await this.#runEpisode(instance, selection);
+        }
+      } catch (error) {
+        this.#logger(
+          'error',
+          `${instance.instanceId}: episode failed, retrying: ${(error as Error).stack ?? String(error)}`,
+        );
+        setTimeout(() => this.#pump(instance), EPISODE_RETRY_MS).unref();
+      } finally {
+        instance.pumping = false;
+      }
+    })();
+    this.#episodes.add(loop);
+    void loop.finally(() => this.#episodes.delete(loop));
+  }
+
+  /** Orchestration time of a new episode: wall clock, but never earlier than the previous episode. */
+  #episodeTime(instance: LiveInstance): Date {
+    const now = Date.now();
+    const last = instance.history.at(-1);
+    const floor = last ? Date.parse(last.Timestamp) + 1 : 0;
+    return new Date(Math.max(now, floor));
+  }
+
+  async #runEpisode(instance: LiveInstance, selection: InboxSelection): Promise<void> {
+    const now = this.#episodeTime(instance);
+    const cursor = structuredClone(instance.cursor);
+    markInboxConsumed(
+      cursor,
+      selection.items.map((item) => item.seq),
+    );
+    const events: HistoryEvent[] = [newEvent(EventType.OrchestratorStarted, now)];
+    let work: WorkItem[] = [];
+    let status: RuntimeStatus = instance.status === 'Pending' ? 'Running' : instance.status;
+    let completion: { status: CompletionStatus; result: string | undefined } | undefined;
+
+    switch (selection.kind) {
+      case 'terminate':
+        events.push(newEvent(EventType.ExecutionTerminated, now, { Input: selection.reason ?? null }));
+        completion = { status: 'Terminated', result: selection.reason };
+        break;
+      case 'suspend':
+        events.push(newEvent(EventType.ExecutionSuspended, now, { Input: selection.reason ?? null }));
+        cursor.suspended = true;
+        status = 'Suspended';
+        break;
+      case 'resume':
+        events.push(newEvent(EventType.ExecutionResumed, now, { Input: selection.reason ?? null }));
+        cursor.suspended = false;
+        status = 'Running';
+        break;
+      case 'events': {
+        const incoming = selection.items.map((item) => item.event);
+        events.push(...incoming);
+        const retries = applyRetries(cursor, incoming, now);
+        const outcome = await this.#callOrchestrator(
+          instance,
+          [...instance.history, events[0] as HistoryEvent, ...incoming],
+          cursor,
+          now,
+        );
+        events.push(...retries.events, ...outcome.events);
+        work = [...retries.work, ...outcome.work];
+        completion = outcome.completion;
+        break;
+      }
+    }
+    if (completion) {
+      events.push(
+        newEvent(EventType.ExecutionCompleted, now, {
+          OrchestrationStatus: completion.status,
+          Result: completion.result ?? null,
+        }),
+      );
+    }
+    events.push(newEvent(EventType.OrchestratorCompleted, now));
+
+    await this.store.commitEpisode(
+      instance.instanceId,
+      instance.executionId,
+      instance.history.length,
+      events,
+      cursor,
+    );
+    instance.history.push(...events);
+    instance.cursor = cursor;
+    const consumed = new Set(selection.items);
+    instance.pending = instance.pending.filter((item) => !consumed.has(item));
+    this.#collectGarbage(
+      this.store.deleteInboxRows(
+        instance.instanceId,
+        instance.executionId,
+        selection.items.map((item) => item.seq),
+      ),
+    );
+
+    if (completion?.status === 'ContinuedAsNew') {
+      await this.#continueAsNew(instance, completion.result);
+      return;
+    }
+    if (completion) {
+      await this.#writeRecord(instance, completion.status, completion.result);
+      this.#finish(instance);
+      this.#logger('info', `${instance.instanceId}: ${completion.status}`);
+      return;
+    }
+    await this.#writeRecord(instance, status, undefined);
+    for (const item of work) this.#startWork(instance, item);
+  }
+
+  /** Runs the orchestrator over the history and turns its new actions into events and work. */
+  async #callOrchestrator(
+    instance: LiveInstance,
+    history: readonly HistoryEvent[],
+    cursor: Cursor,
+    now: Date,
+  ): Promise<{
+    events: HistoryEvent[];
+    work: WorkItem[];
+    completion: { status: CompletionStatus; result: string | undefined } | undefined;
+  }> {
+    const pastCount = instance.history.length;
+    const payload = {
+      history: history.map((event, index) => ({ ...event, IsPlayed: index < pastCount })),
+      input: parsedInput(instance.inputText),
+      instanceId: instance.instanceId,
+      isReplaying: pastCount > 0,
+      parentInstanceId: null,
+      upperSchemaVersion: 1,
+    };
+    const result = await this.#invoker.invoke(instance.name, {
+      triggerData: { string: JSON.stringify(payload) },
+    });
+    const failed = (message: string) => ({
+      status: 'Failed' as const,
+      result: `Orchestrator function '${instance.name}' failed: ${message}`,
+    });
+    const isActivity = (name: string): boolean => this.#hasTrigger(name, 'activitytrigger');
+
+    if (!result.ok) {
+      try {
+        const { message, state } = stateFromError(result.error);
+        // The extension replays the failed episode's actions before failing the instance: record them, start nothing.
+        const recorded = state ? applyActions(cursor, actionList(state), now, isActivity) : undefined;
+        if (state?.customStatus !== undefined) cursor.customStatus = JSON.stringify(state.customStatus);
+        return { events: recorded?.events ?? [], work: [], completion: failed(message) };
+      } catch {
+        return { events: [], work: [], completion: failed(result.error.message) };
+      }
+    }
+
+    let state: OrchestratorState;
+    let actions: Action[];
+    try {
+      state = stateFromReturnValue(result.returnValue);
+      actions = actionList(state);
+    } catch (error) {
+      return { events: [], work: [], completion: failed((error as Error).message) };
+    }
+    if (state.customStatus !== undefined) cursor.customStatus = JSON.stringify(state.customStatus);
+    const outcome = applyActions(cursor, actions, now, isActivity);
+    if (outcome.failure) return { events: outcome.events, work: [], completion: failed(outcome.failure) };
+    if (outcome.continueAsNew) {
+      return {
+        events: outcome.events,
+        work: [],
+        completion: { status: 'ContinuedAsNew', result: outcome.continueAsNew.inputText },
+      };
+    }
+    if (state.isDone) {
+      return {
+        events: outcome.events,
+        work: [],
+        completion: { status: 'Completed', result: JSON.stringify(state.output) ?? 'null' },
+      };
+    }
+    return { events: outcome.events, work: outcome.work, completion: undefined };
+  }
+
+  // ---- activities and timers ----------------------------------------------------------------------------------
+
+  #startWork(instance: LiveInstance, item: WorkItem): void {
+    switch (item.kind) {
+      case 'activity':
+        this.#runActivity(instance, item.taskId, item.functionName, item.inputText);
+        break;
+      case 'timer':
+        this.#armTimer(instance, item.taskId, item.fireAt);
+        break;
+      case 'cancelTimer': {
+        const timer = instance.timers.get(item.taskId);
+        clearTimeout(timer);
+        instance.timers.delete(item.taskId);
+        break;
+      }
+      case 'failTask':
+        void this.#enqueue(
+          instance,
+          newEvent(EventType.TaskFailed, new Date(), {
+            TaskScheduledId: item.taskId,
+            Reason: item.reason,
+            Details: item.details,
+          }),
+        );
+        break;
+    }
+  }
+
+  #runActivity(
+    instance: LiveInstance,
+    taskId: number,
+    functionName: string,
+    inputText: string | undefined,
+  ): void {
+    const executionId = instance.executionId;
+    this.#activities.run(async () => {
+      if (this.#stopping || instance.finished || instance.executionId !== executionId) return;
+      const result = await this.#invoker.invoke(functionName, {
+        triggerData: inputText !== undefined ? { string: inputText } : {},
+        triggerMetadata: { instanceId: { string: instance.instanceId } },
+      });
+      const now = new Date();
+      const event = result.ok
+        ? newEvent(EventType.TaskCompleted, now, {
+            TaskScheduledId: taskId,
+            Result: resultJsonText(result.returnValue),
+          })
+        : newEvent(EventType.TaskFailed, now, {
+            TaskScheduledId: taskId,
+            Reason: `Activity function '${functionName}' failed: ${result.error.message}`,
+            Details: JSON.stringify({ message: result.error.message, stack: result.error.stack ?? null }),
+          });
+      await this.#enqueue(instance, event, executionId).catch(() => undefined);
+    });
+  }
+
+  #armTimer(instance: LiveInstance, taskId: number, fireAt: string): void {
+    if (this.#stopping || instance.finished) return;
+    const executionId = instance.executionId;
+    const due = Date.parse(fireAt);
+    const wait = (): void => {
+      const delay = Math.min(Math.max(0, due - Date.now()), MAX_TIMEOUT_MS);
+      const handle = setTimeout(() => {
+        if (Date.now() < due) return wait(); // longer than setTimeout allows: wait again
+        instance.timers.delete(taskId);
+        void this.#enqueue(
+          instance,
+          newEvent(EventType.TimerFired, new Date(), { TimerId: taskId, FireAt: fireAt }),
+          executionId,
+        ).catch(() => undefined);
+      }, delay);
+      handle.unref();
+      instance.timers.set(taskId, handle);
+    };
+    wait();
+  }
+
+  #hasTrigger(name: string, triggerType: string): boolean {
+    return this.#invoker
+      .functions()
+      .some((fn) => fn.name === name && fn.trigger.type.toLowerCase() === triggerType);
+  }
+
+  #collectGarbage(cleanup: Promise<void>): void {
+    cleanup.catch((error: unknown) =>
+      this.#logger('warn', `Storage clean-up failed (harmless): ${String(error)}`),
+    );
+  }
+}
