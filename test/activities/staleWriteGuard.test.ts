@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { buildImageDocument } from '../../src/activities/document/buildImageDocument';
+import { decideWrite } from '../../src/activities/document/staleWriteGuard';
+import type { ImageDocument, WriteDocumentInput } from '../../src/domain/types';
+import { errorOutcome, okOutcome, sourceRef } from './documentFixtures';
+
+const NOW = new Date('2026-11-24T05:00:00.000Z');
+
+function storedFor(input: WriteDocumentInput): ImageDocument {
+  return buildImageDocument({ input, sameVersion: undefined, createdAt: undefined, now: NOW });
+}
+
+const noHead = (): Promise<string | undefined> => Promise.reject(new Error('HEAD not expected'));
+
+describe('decideWrite', () => {
+  const source = sourceRef({ eTag: '"0xA"', sequencer: '0000000000000000000000000005000000000000000000aa' });
+  const stored = storedFor({ instanceId: 'img-a', source, outcomes: [okOutcome('thumb', 150, 100)] });
+
+  it('skips a run with a superseded size even when its eTag matches the stored document', async () => {
+    const input = { instanceId: 'img-b', source, outcomes: [errorOutcome('thumb', 'superseded')] };
+    expect(await decideWrite({ input, existing: stored, currentSourceETag: noHead })).toEqual({
+      action: 'skip',
+      reason: 'superseded',
+    });
+  });
+
+  it('merges the same version whatever the quoting of its eTag or its sequencer', async () => {
+    const input = {
+      instanceId: 'img-b',
+      source: { ...source, eTag: '0xA', sequencer: '' },
+      outcomes: [okOutcome('large', 1280, 853)],
+    };
+    expect(await decideWrite({ input, existing: stored, currentSourceETag: noHead })).toEqual({
+      action: 'merge',
+    });
+  });
+
+  it('treats an equal sequencer of another version as not older', async () => {
+    const input = { instanceId: 'img-b', source: { ...source, eTag: '"0xB"' }, outcomes: [] };
+    expect(await decideWrite({ input, existing: stored, currentSourceETag: noHead })).toEqual({
+      action: 'write',
+    });
+  });
+
+  it('skips a reprocess of unknown order when the source blob is gone', async () => {
+    const input = { instanceId: 'img-b', source: { ...source, eTag: '"0xB"', sequencer: '' }, outcomes: [] };
+    const gone = (): Promise<string | undefined> => Promise.resolve(undefined);
+    expect(await decideWrite({ input, existing: stored, currentSourceETag: gone })).toEqual({
+      action: 'skip',
+      reason: 'stale',
+    });
+  });
+});
+
+describe('buildImageDocument', () => {
+  it('replaces a label that now fails and keeps labels this run did not touch', () => {
+    const source = sourceRef();
+    const first = storedFor({
+      instanceId: 'img-1',
+      source,
+      outcomes: [okOutcome('thumb', 150, 100), okOutcome('large', 1280, 853)],
+    });
+    const merged = buildImageDocument({
+      input: { instanceId: 'img-2', source, outcomes: [errorOutcome('large', 'internal', 'boom')] },
+      sameVersion: first,
+      createdAt: first.createdAt,
+      now: new Date('2026-11-24T06:00:00.000Z'),
+    });
+    expect(merged.variants.map((variant) => variant.label)).toEqual(['thumb']);
+    expect(merged.errors).toEqual([{ label: 'large', code: 'internal', message: 'boom' }]);
+    expect(merged.status).toBe('partial');
+    // No size succeeded in this run, so the source facts come from the stored document.
+    expect([merged.sourceFormat, merged.sourceWidth, merged.sourceHeight]).toEqual(['JPEG', 2000, 1500]);
+    expect([merged.createdAt, merged.updatedAt]).toEqual([NOW.toISOString(), '2026-11-24T06:00:00.000Z']);
+  });
+});
