@@ -53,7 +53,7 @@ describe('src/index.ts (package.json "main")', () => {
     };
     Object.assign(process.env, testEnv());
     try {
-      await import('../../src/index');
+      await import('../../src/index.js');
     } finally {
       moduleProto.require = originalRequire;
     }
