@@ -1,0 +1,60 @@
+/**
+ * `npm start`: the whole pipeline locally (Azurite, Cosmos, the function app, Durable, Event Grid) with one
+ * ready line; Ctrl-C stops everything.
+ */
+import { findAppRoot } from './appRoot';
+import { parsePortArgument } from './cli/args';
+import { startStack, type RunningStack } from './stack';
+
+function blobEndpoint(connectionString: string): string {
+  return (
+    /(?:^|;)BlobEndpoint=([^;]+)/.exec(connectionString)?.[1] ?? 'http://127.0.0.1:10000/devstoreaccount1'
+  );
+}
+
+async function main(): Promise<void> {
+  const port = parsePortArgument(process.argv.slice(2));
+  const started = Date.now();
+  let stack: RunningStack;
+  try {
+    stack = await startStack({ appRoot: findAppRoot(), ...(port === undefined ? {} : { port }) });
+  } catch (error) {
+    console.error(`devhost: could not start: ${(error as Error).message}`);
+    process.exitCode = 1;
+    return;
+  }
+
+  console.log(
+    `devhost ready in ${((Date.now() - started) / 1000).toFixed(1)} s · functions ${stack.baseUrl}/api (${stack.functionNames.length} registered)` +
+      ` · status ${stack.baseUrl}/admin/host/status · Azurite ${blobEndpoint(stack.connectionString)}` +
+      ` · Cosmos ${stack.cosmosEndpoint} · settings ${stack.settingsFile ?? 'environment only'}` +
+      ` · try: npm run upload -- photo.jpg · Ctrl-C to stop`,
+  );
+
+  let stopping = false;
+  const shutdown = (signal: NodeJS.Signals): void => {
+    if (stopping) {
+      console.error(`devhost: ${signal} again, exiting without waiting`);
+      process.exit(1);
+    }
+    stopping = true;
+    console.log(`devhost: ${signal} received, stopping…`);
+    stack.stop().then(
+      () => {
+        console.log('devhost: stopped');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        console.error(`devhost: error while stopping: ${(error as Error).message}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
+}
+
+main().catch((error: unknown) => {
+  console.error(`devhost: ${(error as Error).message}`);
+  process.exitCode = 1;
+});
