@@ -10,14 +10,15 @@ import { assertRenderArguments } from './validateArguments';
 
 function decodeOptions(limits: SourceLimits): SharpOptions {
   return {
-    // The header probe already rejected anything over the budget; libvips enforces the same limit again so a
-    // header that lies between probe and decode (or a caller that skips the probe) still cannot allocate more.
+    // Defence in depth: the header probe already rejected anything over the budget, and libvips enforces the
+    // same limit again at decode time (sharp's own default, 268 MP, is far above what we accept).
     limitInputPixels: limits.maxSourcePixels,
     // 'error' aborts on truncated data and real decode errors (a half-uploaded file must not become a
     // half-grey derivative) but tolerates libjpeg/libpng *warnings* such as "extraneous bytes before marker",
     // which many phone and editor JPEGs trigger and which decode fine; the default 'warning' would reject them.
     failOn: 'error',
-    // Top-to-bottom streaming decode: libvips holds only the rows the shrink needs, not the whole source.
+    // Top-to-bottom streaming decode: libvips holds only the rows the shrink needs, not the whole source
+    // (a 90/270 degree orientation buffers the already-shrunk image, never the full-size one).
     sequentialRead: true,
     // The first frame of animated GIF/WebP and multi-page TIFF; the budget already counted every page.
     pages: 1,

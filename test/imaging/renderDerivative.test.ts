@@ -88,6 +88,15 @@ describe('renderDerivative: exact dimensions into the default boxes', () => {
     );
   }
 
+  it.each([
+    [3000, 2, 150, 1],
+    [2, 3000, 1, 150],
+    [1, 1, 1, 1],
+  ])('keeps at least one pixel per side: %ix%i -> %ix%i', async (width, height, outWidth, outHeight) => {
+    const derivative = await render({ width, height, format: 'png' });
+    expect([derivative.width, derivative.height]).toEqual([outWidth, outHeight]);
+  });
+
   it('never enlarges an image smaller than the box', async () => {
     const derivative = await render({ width: 120, height: 90, format: 'png' }, { width: 640, height: 640 });
     expect([derivative.width, derivative.height]).toEqual([120, 90]);
