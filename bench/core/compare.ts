@@ -1,0 +1,211 @@
+import { readFile } from 'node:fs/promises';
+import sharp from 'sharp';
+import type { SizeSpec } from '../../src/domain/types';
+import type { CorpusImage } from '../corpus';
+import { measureCpuMs } from '../cpuTime';
+import { median, sum } from '../stats';
+import { renderOneSize } from './activityPath';
+import { encoderFormatOf, PILLOW_ENCODER } from './encoder';
+import { floorRender } from './floor';
+import { runPillow, type PillowAvailability, type PillowRun } from './pillow';
+
+/** Medians over the repetitions, in CPU milliseconds. */
+export interface ApproachFigures {
+  perSizeMs: Record<string, number>;
+  /** Shared work done once per image (a decode), 0 for the per-size design. */
+  sharedMs: number;
+  totalMs: number;
+  /** The slowest single step a parallel design waits for; for sequential designs, the whole image. */
+  criticalPathMs: number;
+}
+
+export interface ImageComparison {
+  image: string;
+  format: string;
+  ours: ApproachFigures;
+  floor: ApproachFigures;
+  pillow: ApproachFigures | undefined;
+  ratios: {
+    oursTotalVsPillow: number | undefined;
+    oursCriticalVsPillow: number | undefined;
+    oursTotalVsFloor: number;
+    oursCriticalVsFloor: number;
+  };
+}
+
+export interface Aggregate {
+  oursTotalMs: number;
+  oursCriticalMs: number;
+  floorTotalMs: number;
+  pillowTotalMs: number | undefined;
+  oursTotalVsPillow: number | undefined;
+  oursCriticalVsPillow: number | undefined;
+  oursTotalVsFloor: number;
+  oursCriticalVsFloor: number;
+}
+
+export interface CoreComparison {
+  repetitions: number;
+  sharpConcurrency: number;
+  images: ImageComparison[];
+  /** Corpus-wide ratios: sums of the per-image medians (bigger images weigh more, as in CPU bills). */
+  aggregate: Aggregate;
+  /** The same per source format: JPEG (most uploads) behaves very differently from PNG and WebP. */
+  byFormat: Record<string, Aggregate>;
+  pillow: { version: string; python: string; encoder: typeof PILLOW_ENCODER } | { skipped: string };
+}
+
+function aggregateOf(comparisons: readonly ImageComparison[]): Aggregate {
+  const oursTotalMs = sum(comparisons.map((item) => item.ours.totalMs));
+  const oursCriticalMs = sum(comparisons.map((item) => item.ours.criticalPathMs));
+  const floorTotalMs = sum(comparisons.map((item) => item.floor.totalMs));
+  const withPillow = comparisons.every((item) => item.pillow !== undefined);
+  const pillowTotalMs = withPillow ? sum(comparisons.map((item) => item.pillow?.totalMs ?? 0)) : undefined;
+  return {
+    oursTotalMs,
+    oursCriticalMs,
+    floorTotalMs,
+    pillowTotalMs,
+    oursTotalVsPillow: pillowTotalMs && oursTotalMs / pillowTotalMs,
+    oursCriticalVsPillow: pillowTotalMs && oursCriticalMs / pillowTotalMs,
+    oursTotalVsFloor: oursTotalMs / floorTotalMs,
+    oursCriticalVsFloor: oursCriticalMs / floorTotalMs,
+  };
+}
+
+/**
+ * Medians of per-repetition figures. `sequential` designs (floor, Pillow) finish an image only after every
+ * step, so their critical path is the whole image; the per-size design waits for its slowest size.
+ */
+function figuresFrom(
+  sharedRuns: readonly number[],
+  sizeRuns: ReadonlyArray<Record<string, number>>,
+  sizes: readonly SizeSpec[],
+  sequential: boolean,
+): ApproachFigures {
+  const perSizeMs = Object.fromEntries(
+    sizes.map((size) => [size.label, median(sizeRuns.map((run) => run[size.label] ?? 0))]),
+  );
+  const totals = sizeRuns.map((run, index) => (sharedRuns[index] ?? 0) + sum(Object.values(run)));
+  const critical = sizeRuns.map((run, index) =>
+    sequential ? (totals[index] as number) : (sharedRuns[index] ?? 0) + Math.max(...Object.values(run)),
+  );
+  return {
+    perSizeMs,
+    sharedMs: median(sharedRuns),
+    totalMs: median(totals),
+    criticalPathMs: median(critical),
+  };
+}
+
+async function oursOnce(source: Buffer, sizes: readonly SizeSpec[]): Promise<Record<string, number>> {
+  const perSize: Record<string, number> = {};
+  for (const size of sizes)
+    perSize[size.label] = (await measureCpuMs(() => renderOneSize(source, size))).cpuMs;
+  return perSize;
+}
+
+interface LibvipsRuns {
+  ours: Array<Record<string, number>>;
+  floorDecode: number[];
+  floorSizes: Array<Record<string, number>>;
+}
+
+/**
+ * Single thread, same inputs, one image at a time: the activity path (one decode per size), the libvips
+ * floor (one decode for all sizes) and Pillow (the approach replaced). Ours and the floor alternate per
+ * repetition so background load from other processes hits both alike.
+ */
+export async function compareCore(
+  images: readonly CorpusImage[],
+  sizes: readonly SizeSpec[],
+  repetitions: number,
+  pillow: PillowAvailability,
+  log: (line: string) => void,
+): Promise<CoreComparison> {
+  // One libvips thread and no operation cache: CPU time is then the cost of the call, and repeating the same
+  // input never hits a cached result. Restored afterwards for whatever runs next in this process.
+  const previousConcurrency = sharp.concurrency();
+  sharp.concurrency(1);
+  sharp.cache(false);
+  const libvipsRuns = new Map<string, LibvipsRuns>();
+  try {
+    for (const image of images) {
+      const source = await readFile(image.file);
+      const format = encoderFormatOf(image.format);
+      const runs: LibvipsRuns = { ours: [], floorDecode: [], floorSizes: [] };
+      // One warm-up of each path: first calls pay for lazy library loading, not for resizing.
+      await oursOnce(source, sizes);
+      await floorRender(source, sizes, format);
+      for (let repetition = 0; repetition < repetitions; repetition += 1) {
+        runs.ours.push(await oursOnce(source, sizes));
+        const floor = await floorRender(source, sizes, format);
+        runs.floorDecode.push(floor.decodeMs);
+        runs.floorSizes.push(floor.sizes);
+      }
+      libvipsRuns.set(image.file, runs);
+      log(`core: ${image.name} done (${repetitions} repetitions)`);
+    }
+  } finally {
+    sharp.concurrency(previousConcurrency);
+  }
+
+  let pillowRuns: Map<string, PillowRun[]> | undefined;
+  let pillowInfo: CoreComparison['pillow'];
+  if (pillow.available) {
+    const files = images.map((image) => image.file);
+    const result = await runPillow(pillow.python, files, sizes, repetitions, PILLOW_ENCODER);
+    pillowRuns = result.runs;
+    pillowInfo = { version: result.version, python: result.python, encoder: PILLOW_ENCODER };
+    log(`core: Pillow ${result.version} done`);
+  } else {
+    pillowInfo = { skipped: pillow.note };
+  }
+
+  const comparisons: ImageComparison[] = [];
+  for (const image of images) {
+    const runs = libvipsRuns.get(image.file);
+    if (runs === undefined) continue;
+    const ours = figuresFrom(
+      runs.ours.map(() => 0),
+      runs.ours,
+      sizes,
+      false,
+    );
+    const floor = figuresFrom(runs.floorDecode, runs.floorSizes, sizes, true);
+    const pillowImageRuns = pillowRuns?.get(image.file);
+    const pillowFigures =
+      pillowImageRuns === undefined
+        ? undefined
+        : figuresFrom(
+            pillowImageRuns.map((run) => run.decodeMs),
+            pillowImageRuns.map((run) => run.sizes),
+            sizes,
+            true,
+          );
+    comparisons.push({
+      image: image.name,
+      format: image.format,
+      ours,
+      floor,
+      pillow: pillowFigures,
+      ratios: {
+        oursTotalVsPillow: pillowFigures && ours.totalMs / pillowFigures.totalMs,
+        oursCriticalVsPillow: pillowFigures && ours.criticalPathMs / pillowFigures.totalMs,
+        oursTotalVsFloor: ours.totalMs / floor.totalMs,
+        oursCriticalVsFloor: ours.criticalPathMs / floor.totalMs,
+      },
+    });
+  }
+  const formats = [...new Set(comparisons.map((item) => item.format))];
+  return {
+    repetitions,
+    sharpConcurrency: 1,
+    images: comparisons,
+    aggregate: aggregateOf(comparisons),
+    byFormat: Object.fromEntries(
+      formats.map((format) => [format, aggregateOf(comparisons.filter((item) => item.format === format))]),
+    ),
+    pillow: pillowInfo,
+  };
+}
