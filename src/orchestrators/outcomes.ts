@@ -51,6 +51,7 @@ export interface OrchestrationSummary {
   documentId: string;
   /** The document's status, or why nothing was written (`superseded` source, `stale` older version). */
   status: 'completed' | 'partial' | 'failed' | 'superseded' | 'stale';
+  /** Variants this run produced (a `?sizes=` re-run merges into the document, which may hold more). */
   variants: number;
   errors: ImageError[];
 }
