@@ -1,0 +1,25 @@
+import { readAppSettings } from '../functions/appSettings';
+import { azuriteConnectionString } from '../services/azurite';
+import { DEFAULT_PORTS } from '../stack';
+
+export interface LocalTarget {
+  connectionString: string;
+  unprocessedContainer: string;
+}
+
+/**
+ * Where `npm start` keeps uploads: Azurite on its default ports, and the container named by the same settings
+ * start reads (environment, then local.settings.json or its sample).
+ */
+export function localTarget(appRoot: string, env: NodeJS.ProcessEnv = process.env): LocalTarget {
+  const values = { ...readAppSettings(appRoot, { fallbackToSample: true }).values, ...env };
+  const container = values.UNPROCESSED_CONTAINER?.trim();
+  return {
+    connectionString: azuriteConnectionString({
+      blob: DEFAULT_PORTS.blob,
+      queue: DEFAULT_PORTS.queue,
+      table: DEFAULT_PORTS.table,
+    }),
+    unprocessedContainer: container ? container : 'images-unprocessed',
+  };
+}

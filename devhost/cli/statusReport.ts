@@ -1,0 +1,84 @@
+import { formatBytes, renderTable } from './format';
+
+/** The part of `GET /api/images/{blob}` the report shows (the app's status answer). */
+export interface ImageStatusAnswer {
+  blobName: string;
+  instanceId: string | null;
+  runtimeStatus: string | null;
+  createdTime?: string | null;
+  lastUpdatedTime?: string | null;
+  statusQueryGetUri?: string;
+  blob?: { eTag?: string; contentLength?: number; contentType?: string } | null;
+  document?: {
+    status: string;
+    sourceFormat: string | null;
+    sourceWidth: number | null;
+    sourceHeight: number | null;
+    sourceLength: number;
+    updatedAt: string;
+    variants: Array<{
+      label: string;
+      width: number;
+      height: number;
+      format: string;
+      sizeBytes: number;
+      blobName: string;
+    }>;
+    errors: Array<{ label?: string; code: string; message: string }>;
+  } | null;
+}
+
+function orNone(value: string | null | undefined): string {
+  return value === null || value === undefined || value === '' ? '-' : value;
+}
+
+/** A readable report: source, orchestration, document, one table of variants and one of errors. */
+export function renderStatusReport(answer: ImageStatusAnswer): string {
+  const document = answer.document ?? undefined;
+  const summary: string[][] = [
+    ['Blob', answer.blobName],
+    [
+      'Source',
+      answer.blob
+        ? `${orNone(answer.blob.contentType)}, ${formatBytes(answer.blob.contentLength ?? 0)}, eTag ${orNone(answer.blob.eTag)}`
+        : 'not in storage',
+    ],
+    ['Orchestration', answer.instanceId ? `${answer.instanceId}  ${orNone(answer.runtimeStatus)}` : 'none'],
+    ['  created / updated', `${orNone(answer.createdTime)} / ${orNone(answer.lastUpdatedTime)}`],
+    [
+      'Document',
+      document
+        ? `${document.status}  ${orNone(document.sourceFormat)} ${document.sourceWidth ?? '?'}x${document.sourceHeight ?? '?'}  ${formatBytes(document.sourceLength)}  updated ${document.updatedAt}`
+        : 'none yet',
+    ],
+  ];
+  if (answer.statusQueryGetUri) summary.push(['Durable status', answer.statusQueryGetUri]);
+  const width = Math.max(...summary.map(([label]) => (label ?? '').length));
+  const lines = summary.map(([label, value]) => `${(label ?? '').padEnd(width)}  ${value ?? ''}`);
+
+  if (document && document.variants.length > 0) {
+    lines.push(
+      '',
+      renderTable(
+        ['variant', 'size', 'format', 'bytes', 'blob'],
+        document.variants.map((variant) => [
+          variant.label,
+          `${variant.width}x${variant.height}`,
+          variant.format,
+          formatBytes(variant.sizeBytes),
+          variant.blobName,
+        ]),
+      ),
+    );
+  }
+  if (document && document.errors.length > 0) {
+    lines.push(
+      '',
+      renderTable(
+        ['error', 'variant', 'message'],
+        document.errors.map((error) => [error.code, error.label ?? '-', error.message]),
+      ),
+    );
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,66 @@
+/**
+ * `npm run upload -- <files or folders> [--prefix users/42/] [--port 7071]`: uploads images into the local
+ * images-unprocessed container (Azurite from `npm start`) with a progress bar, and prints each status URL.
+ */
+import { findAppRoot } from '../appRoot';
+import { hostBaseUrl } from './args';
+import { formatBytes, progressBar } from './format';
+import { localTarget } from './localTarget';
+import { uploadFiles } from './uploadFiles';
+import { planUploads, statusUrl } from './uploadPlan';
+
+const USAGE = 'usage: npm run upload -- <files or folders> [--prefix users/42/] [--port 7071]';
+
+function parseArguments(args: string[]): { paths: string[]; prefix: string } {
+  const paths: string[] = [];
+  let prefix = '';
+  for (let index = 0; index < args.length; index++) {
+    const arg = args[index] ?? '';
+    if (arg === '--prefix') prefix = args[++index] ?? '';
+    else if (arg.startsWith('--prefix=')) prefix = arg.slice('--prefix='.length);
+    else if (arg === '--port') index++;
+    else if (arg.startsWith('--port=')) continue;
+    else if (arg === '--help' || arg === '-h') throw new Error(USAGE);
+    else paths.push(arg);
+  }
+  if (paths.length === 0) throw new Error(USAGE);
+  return { paths, prefix };
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const { paths, prefix } = parseArguments(args);
+  const baseUrl = hostBaseUrl(args);
+  const target = localTarget(findAppRoot());
+  const uploads = planUploads(paths, prefix);
+  const interactive = process.stdout.isTTY === true;
+  console.log(`Uploading ${uploads.length} file(s) to ${target.unprocessedContainer} in local Azurite`);
+
+  await uploadFiles({
+    connectionString: target.connectionString,
+    container: target.unprocessedContainer,
+    uploads,
+    onProgress: ({ upload, loadedBytes }) => {
+      if (!interactive) return;
+      process.stdout.write(
+        `\r${progressBar(loadedBytes, upload.size)} ${upload.blobName} (${formatBytes(loadedBytes)}/${formatBytes(upload.size)})`,
+      );
+    },
+    onDone: (upload) => {
+      const line = `${progressBar(upload.size, upload.size)} ${upload.blobName} (${formatBytes(upload.size)})`;
+      process.stdout.write(interactive ? `\r${line}\n` : `${line}\n`);
+      console.log(`  status: ${statusUrl(baseUrl, upload.blobName)}`);
+    },
+  });
+  console.log(`Done. Follow one with: npm run status -- ${uploads[0]?.blobName ?? '<blobName>'}`);
+}
+
+main().catch((error: unknown) => {
+  const message = (error as Error).message;
+  console.error(
+    /ECONNREFUSED/.test(message)
+      ? `upload: Azurite is not running on 127.0.0.1:10000; start the stack with npm start (${message})`
+      : `upload: ${message}`,
+  );
+  process.exitCode = 1;
+});
