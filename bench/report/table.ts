@@ -1,0 +1,198 @@
+import type { BenchResult } from '../result';
+
+/** Plain-text tables: columns padded to their widest cell, numbers right-aligned. */
+export function formatTable(headers: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
+  const widths = headers.map((header, column) =>
+    Math.max(header.length, ...rows.map((row) => (row[column] ?? '').length)),
+  );
+  const line = (cells: readonly string[]): string =>
+    cells
+      .map((cell, column) => {
+        const width = widths[column] ?? 0;
+        return column === 0 ? cell.padEnd(width) : cell.padStart(width);
+      })
+      .join('  ');
+  return [line(headers), widths.map((width) => '-'.repeat(width)).join('  '), ...rows.map(line)].join('\n');
+}
+
+const ms = (value: number | undefined): string =>
+  value === undefined || !Number.isFinite(value) ? '-' : value.toFixed(0);
+const ratio = (value: number | undefined): string =>
+  value === undefined || !Number.isFinite(value) ? '-' : `${value.toFixed(2)}x`;
+const usd = (value: number): string => `$${value < 10 ? value.toFixed(4) : value.toFixed(2)}`;
+
+export function renderReport(result: BenchResult): string {
+  const sections: string[] = [];
+  const { machine, core } = result;
+  sections.push(
+    `Machine: ${machine.cpuModel}, ${machine.cores} cores, ${machine.totalMemoryGb} GB, ${machine.platform}; node ${machine.node}, sharp ${machine.sharp} / libvips ${machine.libvips}, ${machine.pillow}; load average at start ${machine.loadAverageAtStart}`,
+    `Corpus (${result.corpus.origin}): ${result.corpus.description}`,
+  );
+  const labels = result.sizes.map((size) => size.label);
+  sections.push(
+    `\nResize core: CPU ms per image, single thread (sharp.concurrency(1)), median of ${core.repetitions}`,
+    formatTable(
+      [
+        'image',
+        ...labels.map((label) => `ours ${label}`),
+        'ours total',
+        'ours crit',
+        'floor',
+        'pillow',
+        'ours/pil',
+        'crit/pil',
+        'ours/floor',
+        'crit/floor',
+      ],
+      core.images.map((item) => [
+        item.image,
+        ...labels.map((label) => ms(item.ours.perSizeMs[label])),
+        ms(item.ours.totalMs),
+        ms(item.ours.criticalPathMs),
+        ms(item.floor.totalMs),
+        ms(item.pillow?.totalMs),
+        ratio(item.ratios.oursTotalVsPillow),
+        ratio(item.ratios.oursCriticalVsPillow),
+        ratio(item.ratios.oursTotalVsFloor),
+        ratio(item.ratios.oursCriticalVsFloor),
+      ]),
+    ),
+    `corpus-wide: ours total ${ms(core.aggregate.oursTotalMs)} ms, critical paths ${ms(core.aggregate.oursCriticalMs)} ms, floor ${ms(core.aggregate.floorTotalMs)} ms, Pillow ${ms(core.aggregate.pillowTotalMs)} ms -> ours/Pillow ${ratio(core.aggregate.oursTotalVsPillow)}, critical/Pillow ${ratio(core.aggregate.oursCriticalVsPillow)}, ours/floor ${ratio(core.aggregate.oursTotalVsFloor)}, critical/floor ${ratio(core.aggregate.oursCriticalVsFloor)}`,
+  );
+  for (const [format, aggregate] of Object.entries(core.byFormat)) {
+    sections.push(
+      `${format} sources only: ours/Pillow ${ratio(aggregate.oursTotalVsPillow)}, critical/Pillow ${ratio(aggregate.oursCriticalVsPillow)}, ours/floor ${ratio(aggregate.oursTotalVsFloor)}, critical/floor ${ratio(aggregate.oursCriticalVsFloor)}`,
+    );
+  }
+  if ('skipped' in core.pillow) sections.push(`NOTE: ${core.pillow.skipped}`);
+  sections.push(
+    `\nPer-size detail (CPU ms, medians): floor and Pillow list their one decode as "decode"`,
+    formatTable(
+      ['image', 'approach', 'decode', ...labels],
+      core.images.flatMap((item) => [
+        [item.image, 'ours', '-', ...labels.map((label) => ms(item.ours.perSizeMs[label]))],
+        [
+          item.image,
+          'floor',
+          ms(item.floor.sharedMs),
+          ...labels.map((label) => ms(item.floor.perSizeMs[label])),
+        ],
+        ...(item.pillow
+          ? [
+              [
+                item.image,
+                'pillow',
+                ms(item.pillow.sharedMs),
+                ...labels.map((label) => ms(item.pillow?.perSizeMs[label])),
+              ],
+            ]
+          : []),
+      ]),
+    ),
+  );
+  sections.push(
+    '\nMemory: peak RSS of one worker process per size (activity path, fresh process each; VmHWM on Linux)',
+    formatTable(
+      ['source', 'size', 'output', 'baseline MB', 'peak RSS MB'],
+      result.memory.flatMap((source) =>
+        source.perSize.map((item) => [
+          source.image,
+          item.label,
+          `${item.width}x${item.height}`,
+          item.baselineRssMb.toFixed(0),
+          item.peakRssMb.toFixed(0),
+        ]),
+      ),
+    ),
+  );
+  const e2e = result.endToEnd;
+  if ('skipped' in e2e) {
+    sections.push(`\nEnd to end: skipped (${e2e.skipped})`);
+  } else {
+    sections.push(
+      `\nEnd to end on the local stack: ${e2e.uploads} concurrent uploads of ${e2e.image} (${(e2e.imageBytes / 1e6).toFixed(1)} MB); stack start ${ms(e2e.stackStartMs)} ms, upload phase ${ms(e2e.uploadPhaseMs)} ms`,
+      formatTable(
+        [
+          'p50 ms',
+          'p95 ms',
+          'max ms',
+          'images/s',
+          'core limit/s',
+          '% of limit',
+          'completed',
+          'lost',
+          'dup docs',
+          'dup instances',
+          'executions/image',
+        ],
+        [
+          [
+            ms(e2e.latencyMs.p50),
+            ms(e2e.latencyMs.p95),
+            ms(e2e.latencyMs.max),
+            e2e.throughputImagesPerSecond.toFixed(2),
+            e2e.coreLimitImagesPerSecond.toFixed(2),
+            `${(e2e.throughputVsCoreLimit * 100).toFixed(0)}%`,
+            String(e2e.completed),
+            String(e2e.lost),
+            String(e2e.duplicatedDocuments),
+            String(e2e.duplicatedInstances),
+            String(e2e.executionsPerImage.count),
+          ],
+        ],
+      ),
+      `duplicate check: ${e2e.instanceCheck}; executions: ${e2e.executionsPerImage.method}`,
+    );
+  }
+  const cost = result.cost;
+  sections.push(
+    `\nCost projection (Flex Consumption on demand, ${cost.instanceMemoryMb} MB instance = ${cost.vcpusPerInstance} vCPU)`,
+    formatTable(
+      [
+        'billed s/image',
+        'GB-s/image',
+        'executions/image',
+        'compute $/M images',
+        'executions $/M',
+        'total $/M images',
+        'D8_v5 $/month',
+        'break-even images/month',
+        'D8_v5 capacity/month',
+      ],
+      [
+        [
+          cost.billedInstanceSecondsPerImage.toFixed(3),
+          cost.gbSecondsPerImage.toFixed(3),
+          String(cost.executionsPerImage),
+          usd(cost.costPerMillionImages.compute),
+          usd(cost.costPerMillionImages.executions),
+          usd(cost.costPerMillionImages.total),
+          usd(cost.vm.monthlyCost),
+          cost.vm.breakEvenImagesPerMonth.toExponential(2),
+          cost.vm.imagesPerMonthCapacity.toExponential(2),
+        ],
+      ],
+    ),
+    `conversion: ${cost.conversion}`,
+    ...Object.values(cost.prices).map(
+      (price) => `price: ${price.value} ${price.unit} [${price.kind}] source: ${price.source}`,
+    ),
+    ...cost.notes.map((note) => `note: ${note}`),
+  );
+  sections.push(
+    '\nTargets',
+    formatTable(
+      ['target', 'goal', 'actual', 'result', 'margin'],
+      result.targets.map((target) => [
+        target.name,
+        target.target,
+        target.actual,
+        target.pass ? 'PASS' : 'MISS',
+        target.margin,
+      ]),
+    ),
+  );
+  if (result.notes.length > 0) sections.push('\nNotes', ...result.notes.map((note) => `- ${note}`));
+  sections.push(`\nFinished in ${result.durationSeconds.toFixed(0)} s.`);
+  return sections.join('\n');
+}
