@@ -35,6 +35,7 @@ function isOrchestrationInput(value: unknown): value is ResizeOrchestrationInput
     typeof source.blobName === 'string' &&
     typeof source.eTag === 'string' &&
     Array.isArray(sizes) &&
+    sizes.length > 0 &&
     sizes.every((size) => typeof size === 'object' && size !== null && typeof size.label === 'string')
   );
 }
@@ -81,7 +82,7 @@ export function createResizeImageOrchestrator(activities: OrchestratorActivities
     if (!isOrchestrationInput(input)) {
       // Only our trigger starts this orchestration; anything else is a bug worth a Failed instance.
       throw new Error(
-        `Expected {source, sizes} for the orchestration input but received ${JSON.stringify(input)}`,
+        `Expected {source, sizes} with at least one size for the orchestration input but received ${JSON.stringify(input)}`,
       );
     }
     const { source, sizes } = input;
@@ -93,13 +94,11 @@ export function createResizeImageOrchestrator(activities: OrchestratorActivities
     publish({ stage: 'resizing', sizes: sizes.map((size) => size.label) });
 
     const tasks = sizes.map((size) => scheduleResize(context, { source, size, instanceId }));
-    if (tasks.length > 0) {
-      try {
-        yield context.df.Task.all(tasks);
-      } catch {
-        // Task.all fails on the first size that exhausted its retries; the others are still wanted and are
-        // collected (and, if still running, awaited) one by one below.
-      }
+    try {
+      yield context.df.Task.all(tasks);
+    } catch {
+      // Task.all fails on the first size that exhausted its retries; the others are still wanted and are
+      // collected (and, if still running, awaited) one by one below.
     }
     const outcomes: ResizeOutcome[] = [];
     for (const [index, size] of sizes.entries()) {

@@ -325,16 +325,19 @@ describe('resizeImageOrchestrator', () => {
     expect(byHandle.state.actions).toEqual([[fanOut, writeAction([ok(thumb), ok(medium), ok(large)])]]);
   });
 
-  it('an input that is not {source, sizes} fails the instance with a clear message', async () => {
+  it.each([
+    ['not {source, sizes}', { blob: 'x' }],
+    ['an empty plan', { source, sizes: [] }],
+  ])('an input that is %s fails the instance with a clear message', async (_case, bad) => {
     const result = await runEpisode(
       handler,
       instanceId,
-      { blob: 'x' },
-      new HistoryBuilder().started(ORCHESTRATOR_NAME, { blob: 'x' }).events,
+      bad,
+      new HistoryBuilder().started(ORCHESTRATOR_NAME, bad).events,
     );
     expect(result).toMatchObject({
       ok: false,
-      error: 'Expected {source, sizes} for the orchestration input but received {"blob":"x"}',
+      error: `Expected {source, sizes} with at least one size for the orchestration input but received ${JSON.stringify(bad)}`,
     });
   });
 });
