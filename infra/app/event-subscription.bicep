@@ -35,7 +35,7 @@ resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' 
   name: identityName
 }
 
-resource subscription 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2025-02-15' = {
+resource blobCreatedSubscription 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2025-02-15' = {
   parent: systemTopic
   name: subscriptionName
   properties: {
@@ -81,4 +81,4 @@ resource subscription 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2025-
   }
 }
 
-output name string = subscription.name
+output name string = blobCreatedSubscription.name

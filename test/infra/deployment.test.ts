@@ -24,7 +24,7 @@ const azureYaml = readRepoFile('azure.yaml');
 const mainOutputs = new Set([...mainBicep.matchAll(/^output (\w+) /gm)].map((m) => m[1]));
 
 describe('Event Grid subscription (deployed by the postdeploy hook)', () => {
-  const subscription = resourceNamed(subscriptionBicep, 'subscription');
+  const subscription = resourceNamed(subscriptionBicep, 'blobCreatedSubscription');
   const properties = objectMember(subscription.body, 'properties');
   const filter = objectMember(properties, 'filter');
   const unprocessed = loadSettings({
