@@ -1,0 +1,261 @@
+import { existsSync } from 'node:fs';
+import https from 'node:https';
+import path from 'node:path';
+import { CosmosClient, type Container } from '@azure/cosmos';
+import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { blobCreatedEvent } from '../../devhost/eventgrid';
+import { freePort } from '../../devhost/services/ports';
+import { startStack, type RunningStack } from '../../devhost/stack';
+import { documentIdFor, instanceIdFor } from '../../src/domain/ids';
+import type { ImageDocument } from '../../src/domain/types';
+import { makeNonImage, makePhoto } from '../support/images';
+
+/**
+ * The whole pipeline as `npm start` runs it: the compiled app (dist, built by `npm test`), loaded by the local
+ * host, Durable engine, Event Grid publisher, Azurite and the Cosmos SQL API server, on free ports.
+ */
+const repoRoot = path.resolve(__dirname, '../..');
+const UNPROCESSED = 'images-unprocessed';
+const PROCESSED = 'images-processed';
+const runId = Date.now().toString(36);
+
+let stack: RunningStack;
+let unprocessed: ContainerClient;
+let processed: ContainerClient;
+let cosmos: CosmosClient;
+let documents: Container;
+
+interface InstanceStatus {
+  instanceId: string;
+  runtimeStatus: string;
+  historyEvents?: Array<{ EventType: string; FunctionName?: string }>;
+}
+
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+async function readDocument(blobName: string): Promise<ImageDocument | undefined> {
+  const id = documentIdFor(UNPROCESSED, blobName);
+  const { resource } = await documents.item(id, id).read<ImageDocument>();
+  return resource;
+}
+
+/** The document once it is final for this source version (its eTag) and, if given, this run. */
+function finalDocument(blobName: string, eTag: string, instanceId?: string): Promise<ImageDocument> {
+  return waitFor(`the document of ${blobName}`, async () => {
+    const document = await readDocument(blobName);
+    if (!document || document.sourceETag.replace(/"/g, '') !== eTag.replace(/"/g, '')) return undefined;
+    if (instanceId && document.instanceId !== instanceId) return undefined;
+    return document.status === 'completed' || document.status === 'failed' || document.status === 'partial'
+      ? document
+      : undefined;
+  });
+}
+
+async function getJson<T>(url: string): Promise<{ status: number; body: T }> {
+  const response = await fetch(url);
+  return { status: response.status, body: (await response.json()) as T };
+}
+
+async function upload(blobName: string, data: Buffer, contentType: string): Promise<string> {
+  const response = await unprocessed
+    .getBlockBlobClient(blobName)
+    .uploadData(data, { blobHTTPHeaders: { blobContentType: contentType } });
+  return response.etag ?? '';
+}
+
+beforeAll(async () => {
+  if (!existsSync(path.join(repoRoot, 'dist/src/index.js'))) {
+    throw new Error(
+      'dist/src/index.js is missing: the e2e tests run the compiled app; run `npm run build` (npm test does).',
+    );
+  }
+  stack = await startStack({
+    appRoot: repoRoot,
+    port: 0,
+    azurite: {
+      ports: { blob: await freePort(), queue: await freePort(), table: await freePort() },
+      inMemory: true,
+    },
+    cosmos: { endpoint: inject('cosmosEndpoint'), key: inject('cosmosKey') },
+    pollIntervalMs: 100,
+    logger: (entry) => {
+      if (entry.level === 'error' || entry.level === 'critical') console.error(entry.message);
+    },
+  });
+  const blobs = BlobServiceClient.fromConnectionString(stack.connectionString);
+  unprocessed = blobs.getContainerClient(UNPROCESSED);
+  processed = blobs.getContainerClient(PROCESSED);
+  cosmos = new CosmosClient({
+    endpoint: stack.cosmosEndpoint,
+    key: stack.cosmosKey,
+    agent: new https.Agent({ rejectUnauthorized: false }),
+  });
+  documents = cosmos.database('MediaCorp').container('Images');
+});
+
+afterAll(async () => {
+  cosmos?.dispose();
+  await stack?.stop();
+});
+
+describe('end to end on the local stack', () => {
+  const photoName = `e2e-${runId}/users/42/holiday photo.jpg`;
+  let photoETag = '';
+
+  it('turns an uploaded JPEG into three derivatives with the right dimensions and a completed document', async () => {
+    photoETag = await upload(
+      photoName,
+      await makePhoto({ width: 1600, height: 1200, format: 'jpeg' }),
+      'image/jpeg',
+    );
+    const document = await finalDocument(photoName, photoETag);
+
+    expect(document.status).toBe('completed');
+    expect(document).toMatchObject({
+      sourceFormat: 'JPEG',
+      sourceWidth: 1600,
+      sourceHeight: 1200,
+      errors: [],
+    });
+    expect(document.instanceId).toBe(instanceIdFor(UNPROCESSED, photoName, photoETag));
+    const expected = { thumb: [150, 113], medium: [640, 480], large: [1280, 960] } as Record<
+      string,
+      [number, number]
+    >;
+    expect(document.variants.map((variant) => variant.label).sort()).toEqual(['large', 'medium', 'thumb']);
+    for (const variant of document.variants) {
+      expect([variant.width, variant.height]).toEqual(expected[variant.label]);
+      expect(variant.blobName).toBe(`e2e-${runId}/users/42/holiday photo_${variant.label}.jpg`);
+      const bytes = await processed.getBlobClient(variant.blobName).downloadToBuffer();
+      const metadata = await sharp(bytes).metadata();
+      expect({ format: metadata.format, width: metadata.width, height: metadata.height }).toEqual({
+        format: 'jpeg',
+        width: expected[variant.label]?.[0],
+        height: expected[variant.label]?.[1],
+      });
+    }
+  });
+
+  it('reports Completed through GET /api/images/{blob} and the Durable status URL', async () => {
+    const encoded = photoName.split('/').map(encodeURIComponent).join('/');
+    const { status, body } = await getJson<{
+      runtimeStatus: string;
+      document: ImageDocument;
+      statusQueryGetUri: string;
+    }>(`${stack.baseUrl}/api/images/${encoded}`);
+    expect(status).toBe(200);
+    expect(body.runtimeStatus).toBe('Completed');
+    expect(body.document.status).toBe('completed');
+    expect(
+      body.statusQueryGetUri.startsWith(`${stack.baseUrl}/runtime/webhooks/durabletask/instances/`),
+    ).toBe(true);
+    const durable = await getJson<InstanceStatus>(body.statusQueryGetUri);
+    expect(durable.status).toBe(200);
+    expect(durable.body).toMatchObject({
+      instanceId: instanceIdFor(UNPROCESSED, photoName, photoETag),
+      runtimeStatus: 'Completed',
+    });
+  });
+
+  it('runs one orchestration and writes one document when the same event is delivered five times', async () => {
+    const name = `e2e-${runId}/dupes/cat.jpg`;
+    const eTag = await upload(
+      name,
+      await makePhoto({ width: 400, height: 300, format: 'jpeg', seed: 7 }),
+      'image/jpeg',
+    );
+    const properties = await unprocessed.getBlobClient(name).getProperties();
+    const event = blobCreatedEvent({
+      accountName: 'devstoreaccount1',
+      container: UNPROCESSED,
+      name,
+      url: unprocessed.getBlobClient(name).url,
+      api: 'PutBlob',
+      eTag,
+      contentType: 'image/jpeg',
+      contentLength: properties.contentLength,
+      blobType: 'BlockBlob',
+      lastModified: properties.lastModified ?? new Date(),
+      sequence: 1,
+    });
+    const webhook = `${stack.baseUrl}/runtime/webhooks/eventgrid?functionName=onImageUploaded`;
+    const deliver = (): Promise<number> =>
+      fetch(webhook, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'aeg-event-type': 'Notification' },
+        body: JSON.stringify([event]),
+      }).then((response) => response.status);
+    // Five concurrent copies (on top of the publisher's own): a copy that loses the start race may answer 500,
+    // which tells Event Grid to redeliver; each is redelivered until accepted, as Event Grid would.
+    const firstAnswers = await Promise.all(Array.from({ length: 5 }, deliver));
+    expect(firstAnswers.every((status) => status === 202 || status === 500)).toBe(true);
+    const document = await finalDocument(name, eTag);
+    expect(document.status).toBe('completed');
+    const redelivered = await Promise.all(firstAnswers.filter((status) => status !== 202).map(deliver));
+    expect(redelivered.every((status) => status === 202)).toBe(true);
+    expect(await deliver()).toBe(202);
+
+    const instanceId = instanceIdFor(UNPROCESSED, name, eTag);
+    const list = await getJson<InstanceStatus[]>(
+      `${stack.baseUrl}/runtime/webhooks/durabletask/instances?instanceIdPrefix=${encodeURIComponent(instanceId)}`,
+    );
+    expect(list.body.map((instance) => instance.instanceId)).toEqual([instanceId]);
+    const history = await getJson<InstanceStatus>(
+      `${stack.baseUrl}/runtime/webhooks/durabletask/instances/${instanceId}?showHistory=true`,
+    );
+    const events = history.body.historyEvents ?? [];
+    expect(events.filter((entry) => entry.EventType === 'ExecutionStarted')).toHaveLength(1);
+    expect(
+      events.filter(
+        (entry) => entry.EventType === 'TaskCompleted' && entry.FunctionName === 'writeImageDocument',
+      ),
+    ).toHaveLength(1);
+    const { resources } = await documents.items
+      .query<{ id: string }>({
+        query: 'SELECT c.id FROM c WHERE c.sourceBlobName = @name',
+        parameters: [{ name: '@name', value: name }],
+      })
+      .fetchAll();
+    expect(resources).toEqual([{ id: documentIdFor(UNPROCESSED, name) }]);
+  });
+
+  it('reprocesses on POST /api/reprocess/{blob}: 202 with status URLs and a new completed run', async () => {
+    const encoded = photoName.split('/').map(encodeURIComponent).join('/');
+    const response = await fetch(`${stack.baseUrl}/api/reprocess/${encoded}`, { method: 'POST' });
+    expect(response.status).toBe(202);
+    const body = (await response.json()) as { id: string; statusQueryGetUri: string };
+    expect(body.id).not.toBe(instanceIdFor(UNPROCESSED, photoName, photoETag));
+    expect(response.headers.get('location')).toBe(body.statusQueryGetUri);
+    const completed = await waitFor('the reprocess run', async () => {
+      const { status, body: instance } = await getJson<InstanceStatus>(body.statusQueryGetUri);
+      return status === 200 ? instance : undefined;
+    });
+    expect(completed.runtimeStatus).toBe('Completed');
+    const document = await finalDocument(photoName, photoETag, body.id);
+    expect(document.status).toBe('completed');
+    expect(document.variants).toHaveLength(3);
+  });
+
+  it('records a non-image upload as a failed document with not-an-image and writes no derivative', async () => {
+    const name = `e2e-${runId}/docs/not-a-photo.jpg`;
+    const eTag = await upload(name, makeNonImage(), 'image/jpeg');
+    const document = await finalDocument(name, eTag);
+    expect(document.status).toBe('failed');
+    expect(document.variants).toEqual([]);
+    expect(document.errors.map((error) => error.code)).toContain('not-an-image');
+    const derivatives: string[] = [];
+    for await (const blob of processed.listBlobsFlat({ prefix: `e2e-${runId}/docs/` }))
+      derivatives.push(blob.name);
+    expect(derivatives).toEqual([]);
+  });
+});
