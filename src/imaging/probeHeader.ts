@@ -1,5 +1,6 @@
 import sharp from 'sharp';
 import { describeError, imageFailure, type ImageFailure } from './failure';
+import { heifCodec } from './heifCodec';
 import type { DecodableFormat, SourceLimits } from './types';
 
 /** What the header says, before any pixel is decoded. */
@@ -26,22 +27,25 @@ export async function probeHeader(
   detected: DecodableFormat,
   limits: SourceLimits,
 ): Promise<ProbeResult> {
-  let metadata: sharp.Metadata;
-  try {
-    metadata = await sharp(source, { limitInputPixels: false }).metadata();
-  } catch (error) {
-    return imageFailure('corrupt-image', `The ${detected} header could not be read: ${describeError(error)}`);
-  }
   let format = detected;
-  if (metadata.format === 'heif') {
-    // sharp's prebuilt libheif decodes AV1 only; HEVC ("HEIC") needs a patent-licensed decoder it does not ship.
-    if (metadata.compression === 'hevc') {
+  if (detected === 'HEIF') {
+    // A generic HEIF brand names no codec; the item types do. Checked before libheif parses anything:
+    // sharp's prebuilt libheif decodes AV1 only, HEVC ("HEIC") needs a patent-licensed decoder it does not ship.
+    const codec = heifCodec(source);
+    if (codec === 'hevc') {
       return imageFailure(
         'unsupported-format',
         'HEIC (HEVC-coded HEIF) images are not supported; use JPEG, PNG, WebP or AVIF',
       );
     }
-    if (metadata.compression === 'av1') format = 'AVIF';
+    if (codec === 'av1') format = 'AVIF';
+  }
+  let metadata: sharp.Metadata;
+  try {
+    metadata = await sharp(source, { limitInputPixels: false }).metadata();
+  } catch (error) {
+    const message = describeError(error);
+    return imageFailure('corrupt-image', `The ${format} header could not be read: ${message}`);
   }
   const { width, height } = metadata.autoOrient;
   if (!(width > 0 && height > 0)) {
