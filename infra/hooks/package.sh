@@ -6,10 +6,13 @@
 set -eu
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
-out="$root/dist/package"
+# PACKAGE_OUTPUT_DIR and PACKAGE_SKIP_BUILD=1 let test/infra/package.test.ts stage the existing build elsewhere.
+out="${PACKAGE_OUTPUT_DIR:-$root/dist/package}"
 
 cd "$root"
-npm run build
+if [ "${PACKAGE_SKIP_BUILD:-}" != 1 ]; then
+  npm run build
+fi
 
 rm -rf "$out"
 mkdir -p "$out/dist"

@@ -100,8 +100,8 @@ describe('azure.yaml', () => {
     expect(azureYaml).toMatch(/^ {4}dist: dist\/package$/m);
     expect(azureYaml).toMatch(/^ {4}remoteBuild: false$/m);
     const packageScript = readRepoFile('infra/hooks/package.sh');
-    expect(packageScript).toMatch(/^npm run build$/m);
-    expect(packageScript).toMatch(/out="\$root\/dist\/package"/);
+    expect(packageScript).toMatch(/^ {2}npm run build$/m);
+    expect(packageScript).toMatch(/out="\$\{PACKAGE_OUTPUT_DIR:-\$root\/dist\/package\}"/);
     expect(packageScript).toMatch(/--omit=dev --os=linux --cpu=x64 --libc=glibc/);
     expect(packageScript).toMatch(/cp -R dist\/src "\$out\/dist\/src"/);
     const commands = packageScript.replace(/^\s*#.*$/gm, '');
