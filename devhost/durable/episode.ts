@@ -25,9 +25,11 @@ const SYSTEM_EVENTS = new Set([
 
 /**
  * Which pending messages the next episode consumes. Terminate wins over everything; a suspended instance only
- * takes resume; otherwise messages are taken in arrival order, all at once unless a retry is in flight, in which
- * case one per episode: the library allocates retry task ids while it processes a failure or timer event, before
- * user code yields new tasks, and only one event per episode keeps that interleaving knowable to the host.
+ * takes resume; otherwise messages are taken in arrival order, as many as possible, except that an event which
+ * makes the library allocate retry task ids (a retry attempt's failure, or its retry timer firing while attempts
+ * remain) only ever opens an episode: the library allocates those ids while it processes the event, interleaved
+ * with the ids of tasks user code yields after earlier events, and only at the head of the batch is that order
+ * knowable to the host (all retry ids first, then the new actions in yield order).
  */
 export function selectInbox(pending: readonly InboxItem[], cursor: Cursor): InboxSelection | undefined {
   const terminate = pending.find((item) => item.event.EventType === EventType.ExecutionTerminated);
@@ -45,13 +47,20 @@ export function selectInbox(pending: readonly InboxItem[], cursor: Cursor): Inbo
   if (head.event.EventType === EventType.ExecutionResumed) {
     return { kind: 'resume', items: [head], reason: head.event.Input ?? undefined };
   }
-  if (cursor.retries.length > 0) return { kind: 'events', items: [head] };
-  const items: InboxItem[] = [];
-  for (const item of pending) {
-    if (SYSTEM_EVENTS.has(item.event.EventType)) break;
+  const items: InboxItem[] = [head];
+  for (const item of pending.slice(1)) {
+    if (SYSTEM_EVENTS.has(item.event.EventType) || allocatesRetryIds(cursor, item.event)) break;
     items.push(item);
   }
   return { kind: 'events', items };
+}
+
+/** Whether processing the event makes the library (and so the host) allocate task ids for a retry. */
+export function allocatesRetryIds(cursor: Cursor, event: HistoryEvent): boolean {
+  const tracker = trackerFor(cursor.retries, event);
+  if (!tracker) return false;
+  if (event.EventType === EventType.TaskFailed) return true;
+  return event.EventType === EventType.TimerFired && tracker.failures < tracker.options.maxNumberOfAttempts;
 }
 
 /**

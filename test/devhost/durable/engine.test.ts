@@ -98,6 +98,26 @@ describe('orchestration replay', () => {
     expect(JSON.parse(scheduled[3]?.Input ?? '')).toEqual({ key: id, failFirst: 2 });
   });
 
+  it('keeps task ids in step with the library when retries of a fan-out interleave', async () => {
+    const id = await engine.startNew('retryFanOut', { input: { width: 6, retryIntervalMs: 5 } });
+    const done = await engine.waitForCompletion(id);
+    expect(done.runtimeStatus).toBe('Completed');
+    expect(JSON.parse(done.output ?? '')).toEqual({
+      attempts: [1, 2, 3, 1, 2, 3],
+      after: 'Hello after retries',
+    });
+    const history = await committedHistory(id);
+    // Every id is used once, by exactly one TaskScheduled or TimerCreated, with no gaps: 6 first attempts,
+    // 6 failures (each a timer and a new attempt) and the final activity.
+    const ids = history
+      .filter((e) => e.EventType === EventType.TaskScheduled || e.EventType === EventType.TimerCreated)
+      .map((e) => e.EventId)
+      .sort((a, b) => a - b);
+    expect(ids).toEqual([...Array(6 + 6 * 2 + 1).keys()]);
+    const last = history.filter((e) => e.EventType === EventType.TaskScheduled).at(-1);
+    expect(last).toMatchObject({ Name: 'greet', EventId: 18 });
+  });
+
   it('fails the orchestration with the extension message when an activity failure is not caught', async () => {
     const id = await engine.startNew('failing');
     const done = await engine.waitForCompletion(id);
