@@ -156,9 +156,19 @@ describe('postdeploy hook', () => {
   });
 
   it('passes every parameter event-subscription.bicep requires', () => {
-    const script = readRepoFile('infra/hooks/postdeploy.sh');
-    for (const [name, declaration] of parameters(subscriptionBicep)) {
-      if (declaration.value === '') expect(script, name).toMatch(new RegExp(`"${name}": \\{ "value": `));
+    const shell = readRepoFile('infra/hooks/postdeploy.sh');
+    const pwsh = readRepoFile('infra/hooks/postdeploy.ps1');
+    const required = [...parameters(subscriptionBicep)].filter(([, declaration]) => declaration.value === '');
+    expect(required.map(([name]) => name).sort()).toEqual([
+      'eventGridExtensionKey',
+      'functionAppName',
+      'identityName',
+      'imagesStorageAccountName',
+      'systemTopicName',
+    ]);
+    for (const [name] of required) {
+      expect(shell, name).toMatch(new RegExp(`"${name}": \\{ "value": `));
+      expect(pwsh, name).toMatch(new RegExp(`\\b${name}\\s+= @\\{ value = `));
     }
   });
 });
