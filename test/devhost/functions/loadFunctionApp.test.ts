@@ -138,6 +138,15 @@ describe('loadFunctionApp', () => {
     );
   });
 
+  it("passes every log through the app's log hooks, which may rewrite it", async () => {
+    await app.invoker.invoke('greet', {
+      triggerData: httpData('GET', 'http://127.0.0.1:7071/api/greet/secret', '', { name: 'secret' }),
+    });
+    const messages = logs.filter((entry) => entry.functionName === 'greet').map((entry) => entry.message);
+    expect(messages).toContain('greeting [redacted]');
+    expect(messages).not.toContain('greeting secret');
+  });
+
   it('runs pre and post invocation hooks around the handler with shared hook data', async () => {
     fixture.fixtureHookCalls.length = 0;
     await app.invoker.invoke('plain', { triggerData: httpData('GET', 'http://127.0.0.1:7071/api/plain') });
