@@ -29,9 +29,11 @@ export interface StackOptions {
   appRoot?: string;
   /** Port of the Functions host (default 7071; 0 picks a free one). */
   port?: number;
-  /** Attach to a running Azurite by connection string, or start one (default ports, data under `.azurite/` unless in memory). */
-  azurite?:
-    { connectionString: string } | { ports?: Partial<AzuritePorts>; location?: string; inMemory?: boolean };
+  /**
+   * Attach to a running Azurite by connection string, or start one (default ports; data under `.azurite/`,
+   * in another folder, or nowhere with `location: 'memory'`).
+   */
+  azurite?: { connectionString: string } | { ports?: Partial<AzuritePorts>; location?: string };
   /** Attach to a running Cosmos SQL API, or start one (default port 8081). */
   cosmos?: { endpoint: string; key?: string } | { port?: number };
   /** App settings that win over everything else (e.g. other container names in tests). */

@@ -84,7 +84,7 @@ beforeAll(async () => {
     port: 0,
     azurite: {
       ports: { blob: await freePort(), queue: await freePort(), table: await freePort() },
-      inMemory: true,
+      location: 'memory',
     },
     cosmos: { endpoint: inject('cosmosEndpoint'), key: inject('cosmosKey') },
     pollIntervalMs: 100,
