@@ -15,6 +15,11 @@ export class PayloadTooLargeError extends Error {
   }
 }
 
+/** Per value of an instance row, which holds input, output and custom status together within 1 MiB. */
+export const MAX_INSTANCE_VALUE_CHARS = 200_000;
+/** The extension refuses custom status values over 16 KB. */
+export const MAX_CUSTOM_STATUS_CHARS = 16_384;
+
 export function maxChunkedChars(): number {
   return CHUNK_CHARS * MAX_CHUNKS;
 }

@@ -2,7 +2,19 @@ import { randomUUID } from 'node:crypto';
 import type { FunctionInvoker, TypedData } from '../contracts';
 import { emptyCursor, isInboxConsumed, markInboxConsumed, type Cursor } from './cursor';
 import { applyActions, applyRetries, selectInbox, type InboxSelection, type WorkItem } from './episode';
-import { instanceExists, invalidInstanceId, isValidInstanceId, unknownOrchestrator } from './errors';
+import {
+  MAX_CUSTOM_STATUS_CHARS,
+  MAX_INSTANCE_VALUE_CHARS,
+  maxChunkedChars,
+  PayloadTooLargeError,
+} from './chunks';
+import {
+  DurableRequestError,
+  engineStopping,
+  invalidInstanceId,
+  isValidInstanceId,
+  unknownOrchestrator,
+} from './errors';
 import { EventType, newEvent, type CompletionStatus, type HistoryEvent } from './history';
 import { ConcurrencyLimiter } from './limiter';
 import { KeyedLock } from './keyedLock';
@@ -128,14 +140,13 @@ export class DurableTaskEngine {
     this.#stopping = true;
     for (const instance of this.#live.values()) this.#clearTimers(instance);
     this.#activities.clearQueue();
-    await Promise.allSettled([...this.#episodes]);
     let graceTimer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      this.#activities.idle(),
-      new Promise<void>((resolve) => {
-        graceTimer = setTimeout(resolve, this.#stopGraceMs);
-      }),
-    ]);
+    const grace = new Promise<void>((resolve) => {
+      graceTimer = setTimeout(resolve, this.#stopGraceMs);
+    });
+    // Episodes are short (one orchestrator call and a commit); activities may be long and simply re-run.
+    await Promise.race([Promise.allSettled([...this.#episodes]), grace]);
+    await Promise.race([this.#activities.idle(), grace]);
     clearTimeout(graceTimer);
     await Promise.allSettled([...this.#live.values()].map((instance) => instance.inboxChain));
   }
@@ -153,9 +164,20 @@ export class DurableTaskEngine {
     if (!this.isOrchestrator(name)) throw unknownOrchestrator(name);
     const id = instanceId ?? randomUUID().replace(/-/g, '');
     if (!isValidInstanceId(id)) throw invalidInstanceId(id);
+    if (inputText !== undefined && inputText.length > MAX_INSTANCE_VALUE_CHARS) {
+      throw new DurableRequestError(
+        `The input is ${inputText.length} characters of JSON; the local Durable engine accepts at most ${MAX_INSTANCE_VALUE_CHARS}.`,
+        400,
+      );
+    }
     return this.#locks.run(id, async () => {
+      if (this.#stopping) throw engineStopping();
       const existing = this.#live.get(id)?.status ?? (await this.store.readInstance(id))?.runtimeStatus;
-      if (existing && !isTerminal(existing)) throw instanceExists(id, existing);
+      if (existing && !isTerminal(existing)) {
+        // As the Azure Storage backend does with an ExecutionStarted for a running instance: discarded.
+        this.#logger('warn', `${id}: already ${existing}; the new start request is ignored`);
+        return id;
+      }
       const now = new Date();
       const executionId = newExecutionId();
       const started: InboxItem = {
@@ -221,13 +243,16 @@ export class DurableTaskEngine {
     return (await this.store.readExecution(record.instanceId, record.executionId)).history;
   }
 
-  /** Deletes the instance and its history; returns false when there is no such instance. */
+  /**
+   * Deletes a Completed, Failed or Terminated instance and its history; false when there is no such instance or
+   * it has not finished (purging is for finished instances, as the Durable storage providers implement it).
+   */
   purge(instanceId: string): Promise<boolean> {
     return this.#locks.run(instanceId, async () => {
-      const live = this.#live.get(instanceId);
-      if (live) this.#finish(live);
+      const record = await this.store.readInstance(instanceId);
+      if (!record || !isTerminal(record.runtimeStatus) || this.#live.has(instanceId)) return false;
       const deleted = await this.store.deleteInstance(instanceId);
-      if (deleted || live) await this.store.deleteHistory(instanceId);
+      await this.store.deleteHistory(instanceId);
       return deleted;
     });
   }
@@ -283,6 +308,7 @@ export class DurableTaskEngine {
   }
 
   async #control(instanceId: string, makeEvent: (now: Date) => HistoryEvent): Promise<ControlResult> {
+    if (this.#stopping) throw engineStopping();
     const instance = await this.#locks.run(instanceId, async () => {
       const live = this.#live.get(instanceId);
       if (live) return live;
@@ -529,6 +555,17 @@ export class DurableTaskEngine {
         break;
       }
     }
+    const tooLarge = this.#oversizedValue(cursor, completion);
+    if (tooLarge) {
+      events.splice(1);
+      if (selection.kind === 'events') events.push(...selection.items.map((item) => item.event));
+      work = [];
+      completion = {
+        status: 'Failed',
+        result: `Orchestrator function '${instance.name}' failed: ${tooLarge}`,
+      };
+      cursor.customStatus = instance.cursor.customStatus;
+    }
     if (completion) {
       events.push(
         newEvent(EventType.ExecutionCompleted, now, {
@@ -539,13 +576,34 @@ export class DurableTaskEngine {
     }
     events.push(newEvent(EventType.OrchestratorCompleted, now));
 
-    await this.store.commitEpisode(
-      instance.instanceId,
-      instance.executionId,
-      instance.history.length,
-      events,
-      cursor,
-    );
+    try {
+      await this.store.commitEpisode(
+        instance.instanceId,
+        instance.executionId,
+        instance.history.length,
+        events,
+        cursor,
+      );
+    } catch (error) {
+      if (!(error instanceof PayloadTooLargeError) || completion?.status === 'Failed') throw error;
+      // An event too large for a Table entity (e.g. a huge activity input): fail the instance instead.
+      const failure = `Orchestrator function '${instance.name}' failed: ${error.message}`;
+      events.splice(1);
+      if (selection.kind === 'events') events.push(...selection.items.map((item) => item.event));
+      events.push(
+        newEvent(EventType.ExecutionCompleted, now, { OrchestrationStatus: 'Failed', Result: failure }),
+        newEvent(EventType.OrchestratorCompleted, now),
+      );
+      work = [];
+      completion = { status: 'Failed', result: failure };
+      await this.store.commitEpisode(
+        instance.instanceId,
+        instance.executionId,
+        instance.history.length,
+        events,
+        cursor,
+      );
+    }
     instance.history.push(...events);
     instance.cursor = cursor;
     const consumed = new Set(selection.items);
@@ -570,6 +628,22 @@ export class DurableTaskEngine {
     }
     await this.#writeRecord(instance, status, undefined);
     for (const item of work) this.#startWork(instance, item);
+  }
+
+  /** Why the instance row could not hold this episode's output or custom status, if it could not. */
+  #oversizedValue(
+    cursor: Cursor,
+    completion: { status: CompletionStatus; result: string | undefined } | undefined,
+  ): string | undefined {
+    const custom = cursor.customStatus;
+    if (custom !== null && custom.length > MAX_CUSTOM_STATUS_CHARS) {
+      return `The custom status is ${custom.length} characters of JSON; at most ${MAX_CUSTOM_STATUS_CHARS} are allowed.`;
+    }
+    const output = completion?.result;
+    if (completion?.status !== 'Failed' && output !== undefined && output.length > MAX_INSTANCE_VALUE_CHARS) {
+      return `The output is ${output.length} characters of JSON; the local Durable engine stores at most ${MAX_INSTANCE_VALUE_CHARS}.`;
+    }
+    return undefined;
   }
 
   /** Runs the orchestrator over the history and turns its new actions into events and work. */
@@ -684,11 +758,15 @@ export class DurableTaskEngine {
         triggerMetadata: { instanceId: { string: instance.instanceId } },
       });
       const now = new Date();
+      const resultText = result.ok ? resultJsonText(result.returnValue) : '';
       const event = result.ok
-        ? newEvent(EventType.TaskCompleted, now, {
-            TaskScheduledId: taskId,
-            Result: resultJsonText(result.returnValue),
-          })
+        ? resultText.length > maxChunkedChars()
+          ? newEvent(EventType.TaskFailed, now, {
+              TaskScheduledId: taskId,
+              Reason: `Activity function '${functionName}' failed: its output is ${resultText.length} characters of JSON; the local Durable engine stores at most ${maxChunkedChars()}.`,
+              Details: '{}',
+            })
+          : newEvent(EventType.TaskCompleted, now, { TaskScheduledId: taskId, Result: resultText })
         : newEvent(EventType.TaskFailed, now, {
             TaskScheduledId: taskId,
             Reason: `Activity function '${functionName}' failed: ${result.error.message}`,

@@ -2,7 +2,7 @@
 export class DurableRequestError extends Error {
   constructor(
     message: string,
-    readonly statusCode: 400 | 409,
+    readonly statusCode: 400 | 503,
   ) {
     super(message);
     this.name = 'DurableRequestError';
@@ -23,12 +23,8 @@ export function invalidInstanceId(instanceId: string): DurableRequestError {
   );
 }
 
-/** Starting an id whose instance is Pending, Running or Suspended is refused (DTFx dedupe of running states). */
-export function instanceExists(instanceId: string, status: string): DurableRequestError {
-  return new DurableRequestError(
-    `An instance with ID '${instanceId}' already exists and is ${status}; it can be started again once it has completed, failed or been terminated.`,
-    409,
-  );
+export function engineStopping(): DurableRequestError {
+  return new DurableRequestError('The Durable engine is stopping and takes no new work.', 503);
 }
 
 // eslint-disable-next-line no-control-regex

@@ -1,6 +1,7 @@
 import type { HttpExchangeRequest, HttpExchangeResponse } from '../contracts';
 import { checkStatusPayload, WEBHOOK_PATH } from './clientBinding';
 import type { ControlResult, DurableTaskEngine } from './engine';
+import { PayloadTooLargeError } from './chunks';
 import { DurableRequestError } from './errors';
 import { isTerminal, RUNTIME_STATUSES, statusPayload } from './status';
 import type { InstanceQuery } from './store';
@@ -106,6 +107,7 @@ export class DurableHttpApi {
     } catch (error) {
       if (error instanceof BadRequest) return message(400, error.message);
       if (error instanceof DurableRequestError) return message(error.statusCode, error.message);
+      if (error instanceof PayloadTooLargeError) return message(400, error.message);
       return message(500, `${(error as Error).message}`);
     }
   }

@@ -213,13 +213,24 @@ describe('external events and termination', () => {
 });
 
 describe('instance ids', () => {
-  it('refuses an unknown orchestrator, an invalid id and a second start of a running id', async () => {
+  it('refuses an unknown orchestrator and an invalid id', async () => {
     await expect(engine.startNew('noSuchOrchestrator')).rejects.toThrow(DurableRequestError);
     await expect(engine.startNew('approval', { instanceId: 'a/b' })).rejects.toMatchObject({
       statusCode: 400,
     });
-    const id = await engine.startNew('approval', { instanceId: `dup-${Date.now()}` });
-    await expect(engine.startNew('approval', { instanceId: id })).rejects.toMatchObject({ statusCode: 409 });
+  });
+
+  it('ignores a second start of a running id: same instance, same execution, first input kept', async () => {
+    const id = await engine.startNew('approval', { instanceId: `dup-${Date.now()}`, input: 'first' });
+    await expect.poll(async () => (await engine.getInstance(id))?.runtimeStatus).toBe('Running');
+    const before = await engine.getInstance(id);
+    expect(await engine.startNew('approval', { instanceId: id, input: 'second' })).toBe(id);
+    const after = await engine.getInstance(id);
+    expect(after?.executionId).toBe(before?.executionId);
+    expect(after?.input).toBe('"first"');
+    expect(
+      (await committedHistory(id)).filter((e) => e.EventType === EventType.ExecutionStarted),
+    ).toHaveLength(1);
     await engine.terminate(id, 'cleanup');
     await engine.waitForCompletion(id);
   });
@@ -235,6 +246,35 @@ describe('instance ids', () => {
     expect((await committedHistory(id)).find((e) => e.EventType === EventType.ExecutionStarted)?.Name).toBe(
       'failing',
     );
+  });
+});
+
+describe('storage limits', () => {
+  it('turns an activity output too large for a Table entity into a clear task failure', async () => {
+    const done = await engine.waitForCompletion(await engine.startNew('bigResult', { input: 460_000 }));
+    expect(done.runtimeStatus).toBe('Failed');
+    expect(done.output).toMatch(
+      /^Orchestrator function 'bigResult' failed: Activity function 'sized' failed: its output is 460002 characters of JSON; the local Durable engine stores at most 450000\./,
+    );
+  });
+
+  it('fails an orchestration whose output or custom status exceeds the instance limits', async () => {
+    const output = await engine.waitForCompletion(await engine.startNew('bigResult', { input: 250_000 }));
+    expect(output.runtimeStatus).toBe('Failed');
+    expect(output.output).toBe(
+      "Orchestrator function 'bigResult' failed: The output is 250002 characters of JSON; the local Durable engine stores at most 200000.",
+    );
+    const status = await engine.waitForCompletion(await engine.startNew('bigStatus', { input: 20_000 }));
+    expect(status.output).toBe(
+      "Orchestrator function 'bigStatus' failed: The custom status is 20002 characters of JSON; at most 16384 are allowed.",
+    );
+  });
+
+  it('refuses an input too large for the instance row', async () => {
+    await expect(engine.startNew('bigResult', { input: 'i'.repeat(200_000) })).rejects.toMatchObject({
+      statusCode: 400,
+      message: 'The input is 200002 characters of JSON; the local Durable engine accepts at most 200000.',
+    });
   });
 });
 

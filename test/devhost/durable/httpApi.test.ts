@@ -103,13 +103,15 @@ describe('Durable HTTP API', () => {
     });
   });
 
-  it('refuses invalid JSON, unknown orchestrators and a running id with 400/400/409', async () => {
+  it('refuses invalid JSON and unknown orchestrators with 400; a running id is accepted and left alone', async () => {
     const invalid = await fetch(`${durable}/orchestrators/approval`, { method: 'POST', body: '{nope' });
     expect(invalid.status).toBe(400);
     expect(await invalid.json()).toEqual({ Message: 'Invalid JSON content' });
     expect((await postJson(`${durable}/orchestrators/doesNotExist`)).status).toBe(400);
     const id = await startApproval();
-    expect((await postJson(`${durable}/orchestrators/approval/${id}`)).status).toBe(409);
+    const again = await postJson(`${durable}/orchestrators/approval/${id}`);
+    expect(again.status).toBe(202);
+    expect(((await again.json()) as { id: string }).id).toBe(id);
     await fetch(`${durable}/instances/${id}/terminate?reason=done`, { method: 'POST' });
   });
 
@@ -260,6 +262,11 @@ describe('Durable HTTP API', () => {
     expect(await purged.json()).toEqual({ instancesDeleted: 1 });
     expect((await fetch(`${durable}/instances/${id}`, { method: 'DELETE' })).status).toBe(404);
     expect((await statusOf(id)).status).toBe(404);
+
+    const running = await startApproval();
+    expect((await fetch(`${durable}/instances/${running}`, { method: 'DELETE' })).status).toBe(404);
+    expect((await statusOf(running)).status).toBe(202);
+    await fetch(`${durable}/instances/${running}/terminate`, { method: 'POST' });
 
     expect((await fetch(`${durable}/instances/`, { method: 'DELETE' })).status).toBe(400);
     const from = new Date(Date.now() - 1000).toISOString();
