@@ -6,7 +6,8 @@ img.copy(); thumbnail((w, h), LANCZOS); save (JPEG quality 90 with optimised Huf
 equivalents for those inputs). CPU time per step comes from time.process_time (this process, all threads).
 
 Input (stdin, JSON): {"files": [...], "sizes": [{"label", "width", "height"}], "repetitions": N,
-                      "jpegQuality": 90, "webpQuality": 90, "pngCompressLevel": 6}
+                      "jpegQuality": 90, "webpQuality": 90, "webpMethod": 4,
+                      "pngCompressLevel": 6}
 Output (stdout, JSON): {"pillowVersion", "python", "results": [{"file", "runs": [{"decodeMs", "sizes": {label: ms}}]}]}
 """
 import io
@@ -23,7 +24,7 @@ def save_like_source(image, source_format, options):
     if source_format == "PNG":
         image.save(out, "PNG", compress_level=options["pngCompressLevel"])
     elif source_format == "WEBP":
-        image.save(out, "WEBP", quality=options["webpQuality"])
+        image.save(out, "WEBP", quality=options["webpQuality"], method=options["webpMethod"])
     else:
         rgb = image if image.mode in ("RGB", "L") else image.convert("RGB")
         rgb.save(out, "JPEG", quality=options["jpegQuality"], optimize=True)
@@ -54,6 +55,7 @@ def main():
         "jpegQuality": request.get("jpegQuality", 90),
         "webpQuality": request.get("webpQuality", 90),
         "pngCompressLevel": request.get("pngCompressLevel", 6),
+        "webpMethod": request.get("webpMethod", 4),
     }
     results = []
     for path in request["files"]:

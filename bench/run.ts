@@ -103,6 +103,7 @@ async function main(): Promise<void> {
         ? 40_000
         : Math.max(120_000, (10_000 * options.uploads * cpuSecondsPerImage) / machine.cores),
       publisherPollMs: 100,
+      soloUploads: options.smoke ? 1 : 3,
       log,
     });
   }

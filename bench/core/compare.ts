@@ -5,7 +5,7 @@ import type { CorpusImage } from '../corpus';
 import { measureCpuMs } from '../cpuTime';
 import { median, sum } from '../stats';
 import { renderOneSize } from './activityPath';
-import { encoderFormatOf, PILLOW_ENCODER } from './encoder';
+import { encoderFormatOf, PILLOW_ENCODER, PILLOW_MATCHED_ENCODER, type PillowEncoder } from './encoder';
 import { floorRender } from './floor';
 import { runPillow, type PillowAvailability, type PillowRun } from './pillow';
 
@@ -25,8 +25,11 @@ export interface ImageComparison {
   ours: ApproachFigures;
   floor: ApproachFigures;
   pillow: ApproachFigures | undefined;
+  /** Pillow with the activity path's encoder settings (informational; targets use `pillow`). */
+  pillowMatched: ApproachFigures | undefined;
   ratios: {
     oursTotalVsPillow: number | undefined;
+    oursTotalVsPillowMatched: number | undefined;
     oursCriticalVsPillow: number | undefined;
     oursTotalVsFloor: number;
     oursCriticalVsFloor: number;
@@ -38,8 +41,10 @@ export interface Aggregate {
   oursCriticalMs: number;
   floorTotalMs: number;
   pillowTotalMs: number | undefined;
+  pillowMatchedTotalMs: number | undefined;
   oursTotalVsPillow: number | undefined;
   oursCriticalVsPillow: number | undefined;
+  oursTotalVsPillowMatched: number | undefined;
   oursTotalVsFloor: number;
   oursCriticalVsFloor: number;
 }
@@ -52,7 +57,9 @@ export interface CoreComparison {
   aggregate: Aggregate;
   /** The same per source format: JPEG (most uploads) behaves very differently from PNG and WebP. */
   byFormat: Record<string, Aggregate>;
-  pillow: { version: string; python: string; encoder: typeof PILLOW_ENCODER } | { skipped: string };
+  pillow:
+    | { version: string; python: string; encoder: PillowEncoder; matchedEncoder: PillowEncoder }
+    | { skipped: string };
 }
 
 function aggregateOf(comparisons: readonly ImageComparison[]): Aggregate {
@@ -61,12 +68,18 @@ function aggregateOf(comparisons: readonly ImageComparison[]): Aggregate {
   const floorTotalMs = sum(comparisons.map((item) => item.floor.totalMs));
   const withPillow = comparisons.every((item) => item.pillow !== undefined);
   const pillowTotalMs = withPillow ? sum(comparisons.map((item) => item.pillow?.totalMs ?? 0)) : undefined;
+  const withMatched = comparisons.every((item) => item.pillowMatched !== undefined);
+  const pillowMatchedTotalMs = withMatched
+    ? sum(comparisons.map((item) => item.pillowMatched?.totalMs ?? 0))
+    : undefined;
   return {
     oursTotalMs,
     oursCriticalMs,
     floorTotalMs,
     pillowTotalMs,
+    pillowMatchedTotalMs,
     oursTotalVsPillow: pillowTotalMs && oursTotalMs / pillowTotalMs,
+    oursTotalVsPillowMatched: pillowMatchedTotalMs && oursTotalMs / pillowMatchedTotalMs,
     oursCriticalVsPillow: pillowTotalMs && oursCriticalMs / pillowTotalMs,
     oursTotalVsFloor: oursTotalMs / floorTotalMs,
     oursCriticalVsFloor: oursCriticalMs / floorTotalMs,
@@ -96,6 +109,19 @@ function figuresFrom(
     totalMs: median(totals),
     criticalPathMs: median(critical),
   };
+}
+
+function pillowFiguresFrom(
+  runs: PillowRun[] | undefined,
+  sizes: readonly SizeSpec[],
+): ApproachFigures | undefined {
+  if (runs === undefined) return undefined;
+  return figuresFrom(
+    runs.map((run) => run.decodeMs),
+    runs.map((run) => run.sizes),
+    sizes,
+    true,
+  );
 }
 
 async function oursOnce(source: Buffer, sizes: readonly SizeSpec[]): Promise<Record<string, number>> {
@@ -151,13 +177,22 @@ export async function compareCore(
   }
 
   let pillowRuns: Map<string, PillowRun[]> | undefined;
+  let pillowMatchedRuns: Map<string, PillowRun[]> | undefined;
   let pillowInfo: CoreComparison['pillow'];
   if (pillow.available) {
     const files = images.map((image) => image.file);
     const result = await runPillow(pillow.python, files, sizes, repetitions, PILLOW_ENCODER);
     pillowRuns = result.runs;
-    pillowInfo = { version: result.version, python: result.python, encoder: PILLOW_ENCODER };
     log(`core: Pillow ${result.version} done`);
+    pillowMatchedRuns = (await runPillow(pillow.python, files, sizes, repetitions, PILLOW_MATCHED_ENCODER))
+      .runs;
+    log(`core: Pillow with the activity path's encoder settings done`);
+    pillowInfo = {
+      version: result.version,
+      python: result.python,
+      encoder: PILLOW_ENCODER,
+      matchedEncoder: PILLOW_MATCHED_ENCODER,
+    };
   } else {
     pillowInfo = { skipped: pillow.note };
   }
@@ -173,24 +208,18 @@ export async function compareCore(
       false,
     );
     const floor = figuresFrom(runs.floorDecode, runs.floorSizes, sizes, true);
-    const pillowImageRuns = pillowRuns?.get(image.file);
-    const pillowFigures =
-      pillowImageRuns === undefined
-        ? undefined
-        : figuresFrom(
-            pillowImageRuns.map((run) => run.decodeMs),
-            pillowImageRuns.map((run) => run.sizes),
-            sizes,
-            true,
-          );
+    const pillowFigures = pillowFiguresFrom(pillowRuns?.get(image.file), sizes);
+    const pillowMatched = pillowFiguresFrom(pillowMatchedRuns?.get(image.file), sizes);
     comparisons.push({
       image: image.name,
       format: image.format,
       ours,
       floor,
       pillow: pillowFigures,
+      pillowMatched,
       ratios: {
         oursTotalVsPillow: pillowFigures && ours.totalMs / pillowFigures.totalMs,
+        oursTotalVsPillowMatched: pillowMatched && ours.totalMs / pillowMatched.totalMs,
         oursCriticalVsPillow: pillowFigures && ours.criticalPathMs / pillowFigures.totalMs,
         oursTotalVsFloor: ours.totalMs / floor.totalMs,
         oursCriticalVsFloor: ours.criticalPathMs / floor.totalMs,

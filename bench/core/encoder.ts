@@ -1,5 +1,12 @@
 import type { Sharp } from 'sharp';
-import { JPEG_OUTPUT, PNG_OUTPUT, WEBP_OUTPUT } from '../../src/imaging';
+import {
+  JPEG_OUTPUT,
+  JPEG_SETTINGS,
+  PNG_OUTPUT,
+  PNG_SETTINGS,
+  WEBP_OUTPUT,
+  WEBP_SETTINGS,
+} from '../../src/imaging';
 import { encodeAs } from '../../src/imaging/encode';
 import type { OutputEncoding } from '../../src/imaging/types';
 
@@ -25,4 +32,28 @@ export function encoderFormatOf(sourceFormat: string): EncoderFormat {
  * The replaced job's encoder: JPEG quality 90 with optimised Huffman tables (as the issue describes it); the
  * same quality policy for WebP, and Pillow's default zlib level for PNG (optimize=True would mean level 9).
  */
-export const PILLOW_ENCODER = { jpegQuality: 90, webpQuality: 90, pngCompressLevel: 6 } as const;
+export const PILLOW_ENCODER: PillowEncoder = {
+  jpegQuality: 90,
+  webpQuality: 90,
+  webpMethod: 4,
+  pngCompressLevel: 6,
+};
+
+/**
+ * Pillow with the activity path's own encoder settings (JPEG quality, WebP quality and effort, zlib level),
+ * so the ratio also shows how much of the gap is the encoder settings rather than the pipeline.
+ */
+export const PILLOW_MATCHED_ENCODER: PillowEncoder = {
+  jpegQuality: JPEG_SETTINGS.quality ?? 80,
+  webpQuality: WEBP_SETTINGS.quality ?? 80,
+  webpMethod: WEBP_SETTINGS.effort ?? 4,
+  pngCompressLevel: PNG_SETTINGS.compressionLevel ?? 6,
+};
+
+export interface PillowEncoder {
+  jpegQuality: number;
+  webpQuality: number;
+  /** libwebp method 0-6 (sharp calls it effort). */
+  webpMethod: number;
+  pngCompressLevel: number;
+}

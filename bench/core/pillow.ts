@@ -2,6 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import type { SizeSpec } from '../../src/domain/types';
 import { benchSourceDir } from '../options';
+import type { PillowEncoder } from './encoder';
 
 export interface PillowRun {
   decodeMs: number;
@@ -55,7 +56,7 @@ export async function runPillow(
   files: readonly string[],
   sizes: readonly SizeSpec[],
   repetitions: number,
-  encoder: { jpegQuality: number; webpQuality: number; pngCompressLevel: number },
+  encoder: PillowEncoder,
 ): Promise<{ version: string; python: string; runs: Map<string, PillowRun[]> }> {
   const script = path.join(benchSourceDir(), 'pillow_resize.py');
   const child = spawn(python, [script], { stdio: ['pipe', 'pipe', 'pipe'] });

@@ -1,4 +1,4 @@
-import { CosmosClient } from '@azure/cosmos';
+import { CosmosClient, type Container } from '@azure/cosmos';
 import { odata, TableClient } from '@azure/data-tables';
 import { BlobServiceClient } from '@azure/storage-blob';
 import https from 'node:https';
@@ -9,6 +9,7 @@ import { startStack } from '../../devhost/stack';
 import { instanceIdFor } from '../../src/domain/ids';
 import type { ImageDocument } from '../../src/domain/types';
 import { percentile } from '../stats';
+import { cpuBetween, cpuSnapshot } from './processCpu';
 
 export interface EndToEndResult {
   uploads: number;
@@ -31,6 +32,13 @@ export interface EndToEndResult {
   statuses: Record<string, number>;
   executionsPerImage: { count: number; orchestratorEpisodes: number; method: string };
   publisherPollMs: number;
+  /** Upload -> document latency of single images through the idle pipeline (the pipeline's own overhead). */
+  soloLatencyMs: number[];
+  /**
+   * CPU the whole local pipeline used during the burst (this process: host, app, Durable engine, Cosmos server,
+   * publisher; plus its children: Azurite), per completed image, and as a share of all cores over the window.
+   */
+  pipelineCpu: { seconds: number; perImageSeconds: number; shareOfCores: number; azuriteSeconds: number };
 }
 
 export interface EndToEndOptions {
@@ -43,6 +51,8 @@ export interface EndToEndOptions {
   timeoutMs: number;
   /** How often the local Event Grid publisher lists the container (Event Grid's own delivery delay stand-in). */
   publisherPollMs: number;
+  /** Images sent one at a time through the idle pipeline before the burst. */
+  soloUploads: number;
   log: (line: string) => void;
 }
 
@@ -99,6 +109,38 @@ async function listInstances(baseUrl: string): Promise<DurableStatus[] | undefin
   return all;
 }
 
+interface SeenDocuments {
+  completed: Map<string, ImageDocument>;
+  documentsPerPath: Map<string, number>;
+  latestStatus: Map<string, string>;
+}
+
+/** Polls Cosmos until every named source has a `completed` document, or the deadline passes. */
+async function waitForDocuments(
+  documents: Container,
+  names: ReadonlySet<string>,
+  deadline: number,
+): Promise<SeenDocuments> {
+  const completed = new Map<string, ImageDocument>();
+  const documentsPerPath = new Map<string, number>();
+  const latestStatus = new Map<string, string>();
+  for (;;) {
+    const { resources } = await documents.items.query<ImageDocument>('SELECT * FROM c').fetchAll();
+    documentsPerPath.clear();
+    for (const document of resources) {
+      if (!names.has(document.sourceBlobName)) continue;
+      documentsPerPath.set(document.sourceBlobName, (documentsPerPath.get(document.sourceBlobName) ?? 0) + 1);
+      latestStatus.set(document.sourceBlobName, document.status);
+      if (document.status === 'completed' && !completed.has(document.sourceBlobName)) {
+        completed.set(document.sourceBlobName, document);
+      }
+    }
+    if (completed.size === names.size || Date.now() >= deadline)
+      return { completed, documentsPerPath, latestStatus };
+    await sleep(POLL_INTERVAL_MS);
+  }
+}
+
 /**
  * N concurrent uploads into images-unprocessed on the local stack (real app, Durable engine, Event Grid
  * publisher), then upload-complete -> Cosmos document latency, throughput, and lost / duplicated work.
@@ -134,41 +176,46 @@ export async function runBurst(options: EndToEndOptions): Promise<EndToEndResult
     await blobs.createIfNotExists();
     const documents = cosmos.database('MediaCorp').container('Images');
     const runId = Date.now().toString(36);
+    const upload = async (name: string): Promise<{ doneAt: number; eTag: string | undefined }> => {
+      const response = await blobs.getBlockBlobClient(name).uploadData(options.image.data, {
+        blobHTTPHeaders: { blobContentType: 'image/jpeg' },
+      });
+      return { doneAt: Date.now(), eTag: response.etag };
+    };
+
+    // Solo: one image at a time through an idle pipeline (also warms the app up before the burst).
+    const soloLatencies: number[] = [];
+    for (let index = 0; index < options.soloUploads; index += 1) {
+      const name = `bench-${runId}/solo-${index}.jpg`;
+      const uploaded = await upload(name);
+      const seen = await waitForDocuments(documents, new Set([name]), Date.now() + options.timeoutMs);
+      const document = seen.completed.get(name);
+      if (document !== undefined) soloLatencies.push(Date.parse(document.updatedAt) - uploaded.doneAt);
+    }
+    log(`e2e: solo latencies ${soloLatencies.map((latency) => latency.toFixed(0)).join(', ')} ms`);
+
+    // Burst: every upload at once.
     const names = Array.from(
       { length: options.uploads },
       (_, index) => `bench-${runId}/photo-${String(index).padStart(3, '0')}.jpg`,
     );
     const uploadedAt = new Map<string, number>();
     const eTags = new Map<string, string>();
+    const cpuBefore = cpuSnapshot();
     const uploadStart = Date.now();
     await Promise.all(
       names.map(async (name) => {
-        const response = await blobs.getBlockBlobClient(name).uploadData(options.image.data, {
-          blobHTTPHeaders: { blobContentType: 'image/jpeg' },
-        });
-        uploadedAt.set(name, Date.now());
-        if (response.etag !== undefined) eTags.set(name, response.etag);
+        const uploaded = await upload(name);
+        uploadedAt.set(name, uploaded.doneAt);
+        if (uploaded.eTag !== undefined) eTags.set(name, uploaded.eTag);
       }),
     );
     const uploadPhaseMs = Date.now() - uploadStart;
     log(`e2e: ${options.uploads} uploads of ${options.image.name} done in ${uploadPhaseMs} ms`);
-
-    const finished = new Map<string, ImageDocument>();
-    const byPath = new Map<string, number>();
-    const deadline = Date.now() + options.timeoutMs;
-    while (Date.now() < deadline) {
-      const { resources } = await documents.items.query<ImageDocument>('SELECT * FROM c').fetchAll();
-      byPath.clear();
-      for (const document of resources) {
-        if (!uploadedAt.has(document.sourceBlobName)) continue;
-        byPath.set(document.sourceBlobName, (byPath.get(document.sourceBlobName) ?? 0) + 1);
-        if (document.status === 'completed' && !finished.has(document.sourceBlobName)) {
-          finished.set(document.sourceBlobName, document);
-        }
-      }
-      if (finished.size === names.length) break;
-      await sleep(POLL_INTERVAL_MS);
-    }
+    const seen = await waitForDocuments(documents, new Set(names), Date.now() + options.timeoutMs);
+    const cpu = cpuBetween(cpuBefore, cpuSnapshot());
+    const finished = seen.completed;
+    const byPath = seen.documentsPerPath;
 
     // Latency from the document's own write time: the writer stamps updatedAt on this machine's clock, so
     // the poll interval does not blur the figure.
@@ -181,13 +228,13 @@ export async function runBurst(options: EndToEndOptions): Promise<EndToEndResult
       completions.push(written);
     }
     const firstUploadDone = Math.min(...uploadedAt.values());
-    const windowSeconds =
-      completions.length > 0 ? (Math.max(...completions) - firstUploadDone) / 1000 : Number.NaN;
+    const lastCompletion = completions.length > 0 ? Math.max(...completions) : Number.NaN;
+    const windowSeconds = (lastCompletion - firstUploadDone) / 1000;
     const throughput = finished.size / windowSeconds;
     const coreLimit = options.cores / options.cpuSecondsPerImage;
+    const cpuSeconds = cpu.selfSeconds + cpu.descendantsSeconds;
     const statuses: Record<string, number> = {};
-    for (const document of finished.values())
-      statuses[document.status] = (statuses[document.status] ?? 0) + 1;
+    for (const status of seen.latestStatus.values()) statuses[status] = (statuses[status] ?? 0) + 1;
 
     // Duplicates: more than one document per source path, or more than one instance for one version.
     const duplicatedDocuments = [...byPath.values()].filter((count) => count > 1).length;
@@ -218,11 +265,16 @@ export async function runBurst(options: EndToEndOptions): Promise<EndToEndResult
         'instance listing unavailable: checked each document names the deterministic instance id of its upload';
     }
 
-    let episodes: number | undefined;
-    const sample = finished.values().next().value;
+    // Episodes vary with how activity completions batch into replays: average over up to 10 instances.
     const taskHub = readDurableHostConfig(appRoot).hubName;
-    if (sample !== undefined)
-      episodes = await countEpisodes(stack.connectionString, taskHub, sample.instanceId);
+    const sampled = [...finished.values()].slice(0, 10);
+    const counts: number[] = [];
+    for (const document of sampled) {
+      const count = await countEpisodes(stack.connectionString, taskHub, document.instanceId);
+      if (count !== undefined) counts.push(count);
+    }
+    const episodes =
+      counts.length > 0 ? counts.reduce((total, count) => total + count, 0) / counts.length : undefined;
     const orchestratorEpisodes = episodes ?? options.sizeCount + 2;
     const lostBlobNames = names.filter((name) => !finished.has(name));
     return {
@@ -256,9 +308,16 @@ export async function runBurst(options: EndToEndOptions): Promise<EndToEndResult
         method:
           episodes === undefined
             ? `history unavailable: upper bound of ${orchestratorEpisodes} episodes (start, one per size completion, writer completion)`
-            : `counted OrchestratorStarted rows in ${taskHub}History for ${sample?.instanceId ?? '?'}`,
+            : `mean OrchestratorStarted rows in ${taskHub}History over ${counts.length} instances (${Math.min(...counts)}-${Math.max(...counts)})`,
       },
       publisherPollMs: options.publisherPollMs,
+      soloLatencyMs: soloLatencies,
+      pipelineCpu: {
+        seconds: cpuSeconds,
+        perImageSeconds: cpuSeconds / Math.max(1, finished.size),
+        shareOfCores: cpuSeconds / (options.cores * ((lastCompletion - uploadStart) / 1000)),
+        azuriteSeconds: cpu.descendantsSeconds,
+      },
     };
   } finally {
     cosmos.dispose();

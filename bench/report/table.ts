@@ -39,7 +39,9 @@ export function renderReport(result: BenchResult): string {
         'ours crit',
         'floor',
         'pillow',
+        'pil@our-enc',
         'ours/pil',
+        'ours/pil@enc',
         'crit/pil',
         'ours/floor',
         'crit/floor',
@@ -51,17 +53,19 @@ export function renderReport(result: BenchResult): string {
         ms(item.ours.criticalPathMs),
         ms(item.floor.totalMs),
         ms(item.pillow?.totalMs),
+        ms(item.pillowMatched?.totalMs),
         ratio(item.ratios.oursTotalVsPillow),
+        ratio(item.ratios.oursTotalVsPillowMatched),
         ratio(item.ratios.oursCriticalVsPillow),
         ratio(item.ratios.oursTotalVsFloor),
         ratio(item.ratios.oursCriticalVsFloor),
       ]),
     ),
-    `corpus-wide: ours total ${ms(core.aggregate.oursTotalMs)} ms, critical paths ${ms(core.aggregate.oursCriticalMs)} ms, floor ${ms(core.aggregate.floorTotalMs)} ms, Pillow ${ms(core.aggregate.pillowTotalMs)} ms -> ours/Pillow ${ratio(core.aggregate.oursTotalVsPillow)}, critical/Pillow ${ratio(core.aggregate.oursCriticalVsPillow)}, ours/floor ${ratio(core.aggregate.oursTotalVsFloor)}, critical/floor ${ratio(core.aggregate.oursCriticalVsFloor)}`,
+    `corpus-wide: ours total ${ms(core.aggregate.oursTotalMs)} ms, critical paths ${ms(core.aggregate.oursCriticalMs)} ms, floor ${ms(core.aggregate.floorTotalMs)} ms, Pillow ${ms(core.aggregate.pillowTotalMs)} ms -> ours/Pillow ${ratio(core.aggregate.oursTotalVsPillow)} (${ratio(core.aggregate.oursTotalVsPillowMatched)} against Pillow with our encoder settings), critical/Pillow ${ratio(core.aggregate.oursCriticalVsPillow)}, ours/floor ${ratio(core.aggregate.oursTotalVsFloor)}, critical/floor ${ratio(core.aggregate.oursCriticalVsFloor)}`,
   );
   for (const [format, aggregate] of Object.entries(core.byFormat)) {
     sections.push(
-      `${format} sources only: ours/Pillow ${ratio(aggregate.oursTotalVsPillow)}, critical/Pillow ${ratio(aggregate.oursCriticalVsPillow)}, ours/floor ${ratio(aggregate.oursTotalVsFloor)}, critical/floor ${ratio(aggregate.oursCriticalVsFloor)}`,
+      `${format} sources only: ours/Pillow ${ratio(aggregate.oursTotalVsPillow)} (${ratio(aggregate.oursTotalVsPillowMatched)} with our encoder settings), critical/Pillow ${ratio(aggregate.oursCriticalVsPillow)}, ours/floor ${ratio(aggregate.oursTotalVsFloor)}, critical/floor ${ratio(aggregate.oursCriticalVsFloor)}`,
     );
   }
   if ('skipped' in core.pillow) sections.push(`NOTE: ${core.pillow.skipped}`);
@@ -137,11 +141,13 @@ export function renderReport(result: BenchResult): string {
             String(e2e.lost),
             String(e2e.duplicatedDocuments),
             String(e2e.duplicatedInstances),
-            String(e2e.executionsPerImage.count),
+            e2e.executionsPerImage.count.toFixed(1),
           ],
         ],
       ),
       `duplicate check: ${e2e.instanceCheck}; executions: ${e2e.executionsPerImage.method}`,
+      `solo (idle pipeline, one image at a time): ${e2e.soloLatencyMs.map((latency) => `${ms(latency)} ms`).join(', ') || '-'}; Event Grid publisher poll ${e2e.publisherPollMs} ms`,
+      `pipeline CPU during the burst: ${e2e.pipelineCpu.seconds.toFixed(1)} s (${e2e.pipelineCpu.perImageSeconds.toFixed(3)} s per image, of which Azurite ${e2e.pipelineCpu.azuriteSeconds.toFixed(1)} s total) = ${(e2e.pipelineCpu.shareOfCores * 100).toFixed(0)}% of ${result.machine.cores} cores over the burst`,
     );
   }
   const cost = result.cost;
@@ -163,7 +169,7 @@ export function renderReport(result: BenchResult): string {
         [
           cost.billedInstanceSecondsPerImage.toFixed(3),
           cost.gbSecondsPerImage.toFixed(3),
-          String(cost.executionsPerImage),
+          cost.executionsPerImage.toFixed(1),
           usd(cost.costPerMillionImages.compute),
           usd(cost.costPerMillionImages.executions),
           usd(cost.costPerMillionImages.total),
