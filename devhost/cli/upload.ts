@@ -3,6 +3,8 @@
  * images-unprocessed container (Azurite from `npm start`) with a progress bar, and prints each status URL.
  */
 import { findAppRoot } from '../appRoot';
+import { waitForPort } from '../services/ports';
+import { DEFAULT_PORTS } from '../stack';
 import { hostBaseUrl } from './args';
 import { formatBytes, progressBar } from './format';
 import { localTarget } from './localTarget';
@@ -33,6 +35,12 @@ async function main(): Promise<void> {
   const baseUrl = hostBaseUrl(args);
   const target = localTarget(findAppRoot());
   const uploads = planUploads(paths, prefix);
+  // Fail fast: the storage SDK would otherwise retry a refused connection for many seconds.
+  await waitForPort(DEFAULT_PORTS.blob, 500, 'Azurite Blob').catch(() => {
+    throw new Error(
+      `Azurite is not running on 127.0.0.1:${DEFAULT_PORTS.blob}; start the stack with npm start`,
+    );
+  });
   const interactive = process.stdout.isTTY === true;
   console.log(`Uploading ${uploads.length} file(s) to ${target.unprocessedContainer} in local Azurite`);
 
@@ -56,11 +64,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  const message = (error as Error).message;
-  console.error(
-    /ECONNREFUSED/.test(message)
-      ? `upload: Azurite is not running on 127.0.0.1:10000; start the stack with npm start (${message})`
-      : `upload: ${message}`,
-  );
+  console.error(`upload: ${(error as Error).message}`);
   process.exitCode = 1;
 });
