@@ -626,8 +626,9 @@ export class DurableTaskEngine {
       this.#logger('info', `${instance.instanceId}: ${completion.status}`);
       return;
     }
-    await this.#writeRecord(instance, status, undefined);
+    // Work first: the history already records it, and the instance row only reports status.
     for (const item of work) this.#startWork(instance, item);
+    await this.#writeRecord(instance, status, undefined);
   }
 
   /** Why the instance row could not hold this episode's output or custom status, if it could not. */
