@@ -103,6 +103,12 @@ describe('Durable HTTP API', () => {
     });
   });
 
+  it('waits for completion when asked (timeout query) and answers 200 with the output', async () => {
+    const response = await postJson(`${durable}/orchestrators/countToThree?timeout=10&pollingInterval=1`, 2);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toBe('reached 3');
+  });
+
   it('refuses invalid JSON and unknown orchestrators with 400; a running id is accepted and left alone', async () => {
     const invalid = await fetch(`${durable}/orchestrators/approval`, { method: 'POST', body: '{nope' });
     expect(invalid.status).toBe(400);
