@@ -134,9 +134,10 @@ export function createEventGridPublisher(options: EventGridPublisherOptions): Ev
       sequence,
     });
     const entry: LedgerEntry = { blobName: blob.name, eTag, sequence, state: 'pending', event };
-    known.set(blob.name, entry);
     // Recorded before delivery: a crash mid-delivery redelivers on restart (at least once, like Event Grid).
+    // If recording fails, the blob stays unknown and the next pass tries again.
     await ledger.record(entry);
+    known.set(blob.name, entry);
     track(entry);
   }
 
@@ -145,7 +146,11 @@ export function createEventGridPublisher(options: EventGridPublisherOptions): Ev
       try {
         for await (const blob of container.listBlobsFlat({ includeCopy: true })) {
           if (stopController.signal.aborted) return;
-          await publish(blob);
+          await publish(blob).catch((error: unknown) => {
+            // Deleted between the listing and the block-list read: nothing was created that still exists.
+            if ((error as { statusCode?: number }).statusCode === 404) return;
+            throw error;
+          });
         }
         lastPollError = '';
       } catch (error) {

@@ -100,7 +100,12 @@ export async function startHostServer(options: HostServerOptions): Promise<HostS
   async function route(
     request: IncomingMessage,
   ): Promise<{ reply: HttpExchangeResponse; cookies: string[] }> {
-    const url = new URL(request.url ?? '/', `http://${request.headers.host ?? new URL(baseUrl).host}`);
+    let url: URL;
+    try {
+      url = new URL(request.url ?? '/', `http://${request.headers.host ?? new URL(baseUrl).host}`);
+    } catch {
+      return { reply: errorReply(400, 'The request URL or Host header is not valid'), cookies: [] };
+    }
     const method = (request.method ?? 'GET').toUpperCase();
     const exchange: HttpExchangeRequest = {
       method,
