@@ -84,6 +84,14 @@ function publisher(retryDelaysMs = [20, 20]): EventGridPublisher {
   return created;
 }
 
+async function waitUntil(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
 async function deliverPending(target: EventGridPublisher): Promise<void> {
   await target.pollOnce();
   await target.idle();
@@ -190,6 +198,24 @@ describe('local Event Grid publisher', () => {
     await secondRun.idle();
     const subjects = webhook.notifications().map((event) => event.subject.split('/').at(-1));
     expect(subjects).toEqual(['a.jpg', 'b.jpg']);
+  });
+
+  it('redelivers, after a restart, the same event it was still retrying when stopped', async () => {
+    await freshContainer();
+    const firstRun = publisher([60_000]);
+    await firstRun.start();
+    webhook.failWith.push(500);
+    await container.getBlockBlobClient('pending.jpg').uploadData(Buffer.from('p'));
+    await firstRun.pollOnce();
+    await waitUntil(() => webhook.notifications().length === 1);
+    await firstRun.stop(); // while waiting a minute before the second attempt
+
+    const secondRun = publisher();
+    await secondRun.start();
+    await secondRun.idle();
+    const [failed, redelivered] = webhook.notifications();
+    expect(redelivered?.id).toBe(failed?.id);
+    expect(redelivered?.data.sequencer).toBe(failed?.data.sequencer);
   });
 
   it('retries a failed delivery with backoff and counts attempts', async () => {
