@@ -82,6 +82,62 @@ describe('stop and resume on the same tables', () => {
   });
 });
 
+describe('recovery of an episode committed just before a crash', () => {
+  async function crashedAfterCommit(completion: HistoryEvent): Promise<{ taskHub: string; id: string }> {
+    const taskHub = uniqueHub();
+    const store = new DurableStore(inject('azuriteConnectionString'), taskHub);
+    await store.ensureTables();
+    const at = new Date();
+    const id = `crashed-${completion.OrchestrationStatus}`;
+    await store.writeInstance({
+      instanceId: id,
+      name: 'countToThree',
+      executionId: 'exec1',
+      runtimeStatus: 'Running',
+      input: '2',
+      output: undefined,
+      customStatus: undefined,
+      createdTime: at,
+      lastUpdatedTime: at,
+    });
+    const events = [
+      newEvent(EventType.OrchestratorStarted, at),
+      newEvent(EventType.ExecutionStarted, at, { Name: 'countToThree', Input: '2' }),
+      completion,
+      newEvent(EventType.OrchestratorCompleted, at),
+    ];
+    await store.commitEpisode(id, 'exec1', 0, events, emptyCursor());
+    return { taskHub, id };
+  }
+
+  it('writes the final status the instance row missed', async () => {
+    const { taskHub, id } = await crashedAfterCommit(
+      newEvent(EventType.ExecutionCompleted, new Date(), {
+        OrchestrationStatus: 'Completed',
+        Result: '"done"',
+      }),
+    );
+    const engine = await startEngine(app, { taskHub });
+    const record = await engine.getInstance(id);
+    expect(record).toMatchObject({ runtimeStatus: 'Completed', output: '"done"' });
+    await engine.stop();
+  });
+
+  it('starts the next execution a continueAsNew committed but did not start', async () => {
+    const { taskHub, id } = await crashedAfterCommit(
+      newEvent(EventType.ExecutionCompleted, new Date(), {
+        OrchestrationStatus: 'ContinuedAsNew',
+        Result: '3',
+      }),
+    );
+    const engine = await startEngine(app, { taskHub });
+    const done = await engine.waitForCompletion(id);
+    expect(done).toMatchObject({ runtimeStatus: 'Completed', output: '"reached 3"', input: '3' });
+    expect(done.executionId).not.toBe('exec1');
+    await engine.stop();
+  });
+});
+
 describe('episode commits', () => {
   it('trusts only events below the sentinel, so an episode cut short by a crash is run again', async () => {
     const store = new DurableStore(inject('azuriteConnectionString'), uniqueHub());
