@@ -3,7 +3,7 @@
  * ready line; Ctrl-C stops everything.
  */
 import { findAppRoot } from './appRoot';
-import { parsePortArgument } from './cli/args';
+import { parseStartArguments } from './cli/args';
 import { startStack, type RunningStack } from './stack';
 
 function blobEndpoint(connectionString: string): string {
@@ -13,11 +13,19 @@ function blobEndpoint(connectionString: string): string {
 }
 
 async function main(): Promise<void> {
-  const port = parsePortArgument(process.argv.slice(2));
   const started = Date.now();
   let stack: RunningStack;
   try {
-    stack = await startStack({ appRoot: findAppRoot(), ...(port === undefined ? {} : { port }) });
+    const args = parseStartArguments(process.argv.slice(2));
+    stack = await startStack({
+      appRoot: findAppRoot(),
+      ...(args.port === undefined ? {} : { port: args.port }),
+      azurite: {
+        ...(args.azuritePorts ? { ports: args.azuritePorts } : {}),
+        ...(args.azuriteLocation ? { location: args.azuriteLocation } : {}),
+      },
+      ...(args.cosmosPort === undefined ? {} : { cosmos: { port: args.cosmosPort } }),
+    });
   } catch (error) {
     console.error(`devhost: could not start: ${(error as Error).message}`);
     process.exitCode = 1;

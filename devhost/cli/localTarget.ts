@@ -1,5 +1,5 @@
 import { readAppSettings } from '../functions/appSettings';
-import { azuriteConnectionString } from '../services/azurite';
+import { azuriteConnectionString, type AzuritePorts } from '../services/azurite';
 import { DEFAULT_PORTS } from '../stack';
 
 export interface LocalTarget {
@@ -8,18 +8,22 @@ export interface LocalTarget {
 }
 
 /**
- * Where `npm start` keeps uploads: Azurite on its default ports, and the container named by the same settings
+ * Where `npm start` keeps uploads: Azurite on its default ports (or `--azurite-ports`), and the container named by the same settings
  * start reads (environment, then local.settings.json or its sample).
  */
-export function localTarget(appRoot: string, env: NodeJS.ProcessEnv = process.env): LocalTarget {
+export function localTarget(
+  appRoot: string,
+  azuritePorts: AzuritePorts = {
+    blob: DEFAULT_PORTS.blob,
+    queue: DEFAULT_PORTS.queue,
+    table: DEFAULT_PORTS.table,
+  },
+  env: NodeJS.ProcessEnv = process.env,
+): LocalTarget {
   const values = { ...readAppSettings(appRoot, { fallbackToSample: true }).values, ...env };
   const container = values.UNPROCESSED_CONTAINER?.trim();
   return {
-    connectionString: azuriteConnectionString({
-      blob: DEFAULT_PORTS.blob,
-      queue: DEFAULT_PORTS.queue,
-      table: DEFAULT_PORTS.table,
-    }),
+    connectionString: azuriteConnectionString(azuritePorts),
     unprocessedContainer: container ? container : 'images-unprocessed',
   };
 }

@@ -5,13 +5,14 @@
 import { findAppRoot } from '../appRoot';
 import { waitForPort } from '../services/ports';
 import { DEFAULT_PORTS } from '../stack';
-import { hostBaseUrl } from './args';
+import { hostBaseUrl, parseStartArguments } from './args';
 import { formatBytes, progressBar } from './format';
 import { localTarget } from './localTarget';
 import { uploadFiles } from './uploadFiles';
 import { planUploads, statusUrl } from './uploadPlan';
 
-const USAGE = 'usage: npm run upload -- <files or folders> [--prefix users/42/] [--port 7071]';
+const USAGE =
+  'usage: npm run upload -- <files or folders> [--prefix users/42/] [--port 7071] [--azurite-ports 10000,10001,10002]';
 
 function parseArguments(args: string[]): { paths: string[]; prefix: string } {
   const paths: string[] = [];
@@ -20,8 +21,8 @@ function parseArguments(args: string[]): { paths: string[]; prefix: string } {
     const arg = args[index] ?? '';
     if (arg === '--prefix') prefix = args[++index] ?? '';
     else if (arg.startsWith('--prefix=')) prefix = arg.slice('--prefix='.length);
-    else if (arg === '--port') index++;
-    else if (arg.startsWith('--port=')) continue;
+    else if (arg === '--port' || arg === '--azurite-ports') index++;
+    else if (arg.startsWith('--port=') || arg.startsWith('--azurite-ports=')) continue;
     else if (arg === '--help' || arg === '-h') throw new Error(USAGE);
     else paths.push(arg);
   }
@@ -33,10 +34,11 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const { paths, prefix } = parseArguments(args);
   const baseUrl = hostBaseUrl(args);
-  const target = localTarget(findAppRoot());
+  const azuritePorts = parseStartArguments(args).azuritePorts;
+  const target = localTarget(findAppRoot(), azuritePorts);
   const uploads = planUploads(paths, prefix);
   // Fail fast: the storage SDK would otherwise retry a refused connection for many seconds.
-  await waitForPort(DEFAULT_PORTS.blob, 500, 'Azurite Blob').catch(() => {
+  await waitForPort(azuritePorts?.blob ?? DEFAULT_PORTS.blob, 500, 'Azurite Blob').catch(() => {
     throw new Error(
       `Azurite is not running on 127.0.0.1:${DEFAULT_PORTS.blob}; start the stack with npm start`,
     );

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { describe, expect, inject, it } from 'vitest';
-import { hostBaseUrl, parsePortArgument } from '../../../devhost/cli/args';
+import { hostBaseUrl, parsePortArgument, parseStartArguments } from '../../../devhost/cli/args';
 import { formatBytes, progressBar, renderTable } from '../../../devhost/cli/format';
 import { renderStatusReport } from '../../../devhost/cli/statusReport';
 import { uploadFiles } from '../../../devhost/cli/uploadFiles';
@@ -123,5 +123,30 @@ describe('arguments', () => {
     );
     expect(hostBaseUrl(['--port', '7080'], {})).toBe('http://127.0.0.1:7080');
     expect(hostBaseUrl([], { DEVHOST_URL: 'http://localhost:9999/' })).toBe('http://localhost:9999');
+  });
+
+  it('reads the start options and names a bad one', () => {
+    expect(parseStartArguments([])).toEqual({});
+    expect(
+      parseStartArguments([
+        '--port=7072',
+        '--azurite-ports',
+        '1,2,3',
+        '--cosmos-port',
+        '8082',
+        '--azurite-location=memory',
+      ]),
+    ).toEqual({
+      port: 7072,
+      azuritePorts: { blob: 1, queue: 2, table: 3 },
+      cosmosPort: 8082,
+      azuriteLocation: 'memory',
+    });
+    expect(() => parseStartArguments(['--cosmos-port'])).toThrow(
+      'Expected a value for --cosmos-port but received nothing',
+    );
+    expect(() => parseStartArguments(['--azurite-ports', '1,2,x'])).toThrow(
+      'Expected a port number (1-65535) for --azurite-ports but received "x"',
+    );
   });
 });
