@@ -1,13 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { FunctionInvoker, TypedData } from '../contracts';
+import type { FunctionInvoker } from '../contracts';
+import { activityCompletionEvent } from './activityEvents';
+import { MAX_INSTANCE_VALUE_CHARS, PayloadTooLargeError } from './chunks';
 import { emptyCursor, isInboxConsumed, markInboxConsumed, type Cursor } from './cursor';
-import { applyActions, applyRetries, selectInbox, type InboxSelection, type WorkItem } from './episode';
-import {
-  MAX_CUSTOM_STATUS_CHARS,
-  MAX_INSTANCE_VALUE_CHARS,
-  maxChunkedChars,
-  PayloadTooLargeError,
-} from './chunks';
+import { applyRetries, selectInbox, type InboxSelection, type WorkItem } from './episode';
 import {
   DurableRequestError,
   engineStopping,
@@ -15,18 +11,14 @@ import {
   isValidInstanceId,
   unknownOrchestrator,
 } from './errors';
-import { EventType, newEvent, type CompletionStatus, type HistoryEvent } from './history';
-import { ConcurrencyLimiter } from './limiter';
+import { EventType, newEvent, type HistoryEvent } from './history';
 import { KeyedLock } from './keyedLock';
-import type { Action } from './actions';
-import {
-  actionList,
-  stateFromError,
-  stateFromReturnValue,
-  type OrchestratorState,
-} from './orchestratorState';
+import { ConcurrencyLimiter } from './limiter';
+import { callOrchestrator, oversizedValue, type Completion } from './orchestratorCall';
+import { outstandingWork } from './recovery';
 import { isTerminal, type RuntimeStatus } from './status';
 import { DurableStore, type InboxItem, type InstanceQuery, type InstanceRecord } from './store';
+import { scheduleAt, type ScheduledTimer } from './timer';
 
 export type DurableLogLevel = 'info' | 'warn' | 'error';
 export type DurableLogger = (level: DurableLogLevel, message: string) => void;
@@ -58,36 +50,13 @@ interface LiveInstance {
   /** Inbox writes of one instance are serialized so sequence order is commit order (the consumed watermark relies on it). */
   inboxChain: Promise<void>;
   pumping: boolean;
-  timers: Map<number, NodeJS.Timeout>;
+  timers: Map<number, ScheduledTimer>;
   finished: boolean;
 }
 
-const MAX_TIMEOUT_MS = 2_147_483_647;
 const EPISODE_RETRY_MS = 1_000;
 
 const newExecutionId = (): string => randomUUID().replace(/-/g, '');
-
-/** JSON text of an activity's return value (`TaskCompleted.Result`), as the extension serializes the output. */
-export function resultJsonText(returnValue: TypedData | undefined): string {
-  if (!returnValue) return 'null';
-  if (returnValue.json !== undefined) return returnValue.json;
-  if (returnValue.string !== undefined) return JSON.stringify(returnValue.string);
-  if (returnValue.int !== undefined) return JSON.stringify(returnValue.int);
-  if (returnValue.double !== undefined) return JSON.stringify(returnValue.double);
-  if (returnValue.bytes !== undefined)
-    return JSON.stringify(Buffer.from(returnValue.bytes).toString('base64'));
-  return 'null';
-}
-
-/** Input JSON text -> the value the orchestrator's payload carries (`input`: parsed JSON, null if none). */
-function parsedInput(inputText: string | undefined): unknown {
-  if (inputText === undefined) return null;
-  try {
-    return JSON.parse(inputText) as unknown;
-  } catch {
-    return inputText;
-  }
-}
 
 /**
  * The Durable Task engine: event-sourced orchestration replay against the durable-functions library's
@@ -364,48 +333,9 @@ export class DurableTaskEngine {
     }
 
     this.#live.set(record.instanceId, instance);
-    for (const item of this.#outstandingWork(instance)) this.#startWork(instance, item);
+    const inbox = instance.pending.map((item) => item.event);
+    for (const item of outstandingWork(instance.history, inbox, cursor)) this.#startWork(instance, item);
     this.#pump(instance);
-  }
-
-  /** Scheduled activities and timers without a completion in the history or the inbox. */
-  #outstandingWork(instance: LiveInstance): WorkItem[] {
-    const done = new Set<string>();
-    for (const event of [...instance.history, ...instance.pending.map((item) => item.event)]) {
-      if (event.EventType === EventType.TaskCompleted || event.EventType === EventType.TaskFailed) {
-        done.add(`task:${event.TaskScheduledId}`);
-      }
-      if (event.EventType === EventType.TimerFired) done.add(`timer:${event.TimerId}`);
-    }
-    const work: WorkItem[] = [];
-    for (const event of instance.history) {
-      if (event.EventType === EventType.TaskScheduled && !done.has(`task:${event.EventId}`)) {
-        const tracker = instance.cursor.retries.find((r) => r.taskId === event.EventId && r.timerId === null);
-        work.push(
-          tracker?.exhausted
-            ? {
-                kind: 'failTask',
-                taskId: event.EventId,
-                reason: tracker.lastReason,
-                details: tracker.lastDetails,
-              }
-            : {
-                kind: 'activity',
-                taskId: event.EventId,
-                functionName: event.Name ?? '',
-                inputText: event.Input ?? undefined,
-              },
-        );
-      }
-      if (
-        event.EventType === EventType.TimerCreated &&
-        !done.has(`timer:${event.EventId}`) &&
-        !instance.cursor.canceledTimers.includes(event.EventId)
-      ) {
-        work.push({ kind: 'timer', taskId: event.EventId, fireAt: event.FireAt ?? event.Timestamp });
-      }
-    }
-    return work;
   }
 
   #finish(instance: LiveInstance): void {
@@ -415,7 +345,7 @@ export class DurableTaskEngine {
   }
 
   #clearTimers(instance: LiveInstance): void {
-    for (const timer of instance.timers.values()) clearTimeout(timer);
+    for (const timer of instance.timers.values()) timer.cancel();
     instance.timers.clear();
   }
 
@@ -522,7 +452,7 @@ export class DurableTaskEngine {
     const events: HistoryEvent[] = [newEvent(EventType.OrchestratorStarted, now)];
     let work: WorkItem[] = [];
     let status: RuntimeStatus = instance.status === 'Pending' ? 'Running' : instance.status;
-    let completion: { status: CompletionStatus; result: string | undefined } | undefined;
+    let completion: Completion | undefined;
 
     switch (selection.kind) {
       case 'terminate':
@@ -543,19 +473,24 @@ export class DurableTaskEngine {
         const incoming = selection.items.map((item) => item.event);
         events.push(...incoming);
         const retries = applyRetries(cursor, incoming, now);
-        const outcome = await this.#callOrchestrator(
-          instance,
-          [...instance.history, events[0] as HistoryEvent, ...incoming],
+        const outcome = await callOrchestrator({
+          invoker: this.#invoker,
+          name: instance.name,
+          instanceId: instance.instanceId,
+          inputText: instance.inputText,
+          history: [...instance.history, events[0] as HistoryEvent, ...incoming],
+          pastCount: instance.history.length,
           cursor,
           now,
-        );
+          isActivity: (name) => this.#hasTrigger(name, 'activitytrigger'),
+        });
         events.push(...retries.events, ...outcome.events);
         work = [...retries.work, ...outcome.work];
         completion = outcome.completion;
         break;
       }
     }
-    const tooLarge = this.#oversizedValue(cursor, completion);
+    const tooLarge = oversizedValue(cursor, completion);
     if (tooLarge) {
       events.splice(1);
       if (selection.kind === 'events') events.push(...selection.items.map((item) => item.event));
@@ -631,91 +566,6 @@ export class DurableTaskEngine {
     await this.#writeRecord(instance, status, undefined);
   }
 
-  /** Why the instance row could not hold this episode's output or custom status, if it could not. */
-  #oversizedValue(
-    cursor: Cursor,
-    completion: { status: CompletionStatus; result: string | undefined } | undefined,
-  ): string | undefined {
-    const custom = cursor.customStatus;
-    if (custom !== null && custom.length > MAX_CUSTOM_STATUS_CHARS) {
-      return `The custom status is ${custom.length} characters of JSON; at most ${MAX_CUSTOM_STATUS_CHARS} are allowed.`;
-    }
-    const output = completion?.result;
-    if (completion?.status !== 'Failed' && output !== undefined && output.length > MAX_INSTANCE_VALUE_CHARS) {
-      return `The output is ${output.length} characters of JSON; the local Durable engine stores at most ${MAX_INSTANCE_VALUE_CHARS}.`;
-    }
-    return undefined;
-  }
-
-  /** Runs the orchestrator over the history and turns its new actions into events and work. */
-  async #callOrchestrator(
-    instance: LiveInstance,
-    history: readonly HistoryEvent[],
-    cursor: Cursor,
-    now: Date,
-  ): Promise<{
-    events: HistoryEvent[];
-    work: WorkItem[];
-    completion: { status: CompletionStatus; result: string | undefined } | undefined;
-  }> {
-    const pastCount = instance.history.length;
-    const payload = {
-      history: history.map((event, index) => ({ ...event, IsPlayed: index < pastCount })),
-      input: parsedInput(instance.inputText),
-      instanceId: instance.instanceId,
-      isReplaying: pastCount > 0,
-      parentInstanceId: null,
-      upperSchemaVersion: 1,
-    };
-    const result = await this.#invoker.invoke(instance.name, {
-      triggerData: { string: JSON.stringify(payload) },
-    });
-    const failed = (message: string) => ({
-      status: 'Failed' as const,
-      result: `Orchestrator function '${instance.name}' failed: ${message}`,
-    });
-    const isActivity = (name: string): boolean => this.#hasTrigger(name, 'activitytrigger');
-
-    if (!result.ok) {
-      try {
-        const { message, state } = stateFromError(result.error);
-        // The extension replays the failed episode's actions before failing the instance: record them, start nothing.
-        const recorded = state ? applyActions(cursor, actionList(state), now, isActivity) : undefined;
-        if (state?.customStatus !== undefined) cursor.customStatus = JSON.stringify(state.customStatus);
-        return { events: recorded?.events ?? [], work: [], completion: failed(message) };
-      } catch {
-        return { events: [], work: [], completion: failed(result.error.message) };
-      }
-    }
-
-    let state: OrchestratorState;
-    let actions: Action[];
-    try {
-      state = stateFromReturnValue(result.returnValue);
-      actions = actionList(state);
-    } catch (error) {
-      return { events: [], work: [], completion: failed((error as Error).message) };
-    }
-    if (state.customStatus !== undefined) cursor.customStatus = JSON.stringify(state.customStatus);
-    const outcome = applyActions(cursor, actions, now, isActivity);
-    if (outcome.failure) return { events: outcome.events, work: [], completion: failed(outcome.failure) };
-    if (outcome.continueAsNew) {
-      return {
-        events: outcome.events,
-        work: [],
-        completion: { status: 'ContinuedAsNew', result: outcome.continueAsNew.inputText },
-      };
-    }
-    if (state.isDone) {
-      return {
-        events: outcome.events,
-        work: [],
-        completion: { status: 'Completed', result: JSON.stringify(state.output) ?? 'null' },
-      };
-    }
-    return { events: outcome.events, work: outcome.work, completion: undefined };
-  }
-
   // ---- activities and timers ----------------------------------------------------------------------------------
 
   #startWork(instance: LiveInstance, item: WorkItem): void {
@@ -726,12 +576,10 @@ export class DurableTaskEngine {
       case 'timer':
         this.#armTimer(instance, item.taskId, item.fireAt);
         break;
-      case 'cancelTimer': {
-        const timer = instance.timers.get(item.taskId);
-        clearTimeout(timer);
+      case 'cancelTimer':
+        instance.timers.get(item.taskId)?.cancel();
         instance.timers.delete(item.taskId);
         break;
-      }
       case 'failTask':
         void this.#enqueue(
           instance,
@@ -758,21 +606,7 @@ export class DurableTaskEngine {
         triggerData: inputText !== undefined ? { string: inputText } : {},
         triggerMetadata: { instanceId: { string: instance.instanceId } },
       });
-      const now = new Date();
-      const resultText = result.ok ? resultJsonText(result.returnValue) : '';
-      const event = result.ok
-        ? resultText.length > maxChunkedChars()
-          ? newEvent(EventType.TaskFailed, now, {
-              TaskScheduledId: taskId,
-              Reason: `Activity function '${functionName}' failed: its output is ${resultText.length} characters of JSON; the local Durable engine stores at most ${maxChunkedChars()}.`,
-              Details: '{}',
-            })
-          : newEvent(EventType.TaskCompleted, now, { TaskScheduledId: taskId, Result: resultText })
-        : newEvent(EventType.TaskFailed, now, {
-            TaskScheduledId: taskId,
-            Reason: `Activity function '${functionName}' failed: ${result.error.message}`,
-            Details: JSON.stringify({ message: result.error.message, stack: result.error.stack ?? null }),
-          });
+      const event = activityCompletionEvent(functionName, taskId, result, new Date());
       await this.#enqueue(instance, event, executionId).catch(() => undefined);
     });
   }
@@ -780,22 +614,12 @@ export class DurableTaskEngine {
   #armTimer(instance: LiveInstance, taskId: number, fireAt: string): void {
     if (this.#stopping || instance.finished) return;
     const executionId = instance.executionId;
-    const due = Date.parse(fireAt);
-    const wait = (): void => {
-      const delay = Math.min(Math.max(0, due - Date.now()), MAX_TIMEOUT_MS);
-      const handle = setTimeout(() => {
-        if (Date.now() < due) return wait(); // longer than setTimeout allows: wait again
-        instance.timers.delete(taskId);
-        void this.#enqueue(
-          instance,
-          newEvent(EventType.TimerFired, new Date(), { TimerId: taskId, FireAt: fireAt }),
-          executionId,
-        ).catch(() => undefined);
-      }, delay);
-      handle.unref();
-      instance.timers.set(taskId, handle);
-    };
-    wait();
+    const timer = scheduleAt(Date.parse(fireAt), () => {
+      instance.timers.delete(taskId);
+      const fired = newEvent(EventType.TimerFired, new Date(), { TimerId: taskId, FireAt: fireAt });
+      void this.#enqueue(instance, fired, executionId).catch(() => undefined);
+    });
+    instance.timers.set(taskId, timer);
   }
 
   #hasTrigger(name: string, triggerType: string): boolean {

@@ -7,10 +7,11 @@ import {
   markInboxConsumed,
   type Cursor,
 } from '../../../devhost/durable/cursor';
-import { resultJsonText } from '../../../devhost/durable/engine';
+import { activityCompletionEvent, resultJsonText } from '../../../devhost/durable/activityEvents';
 import { allocatesRetryIds, applyActions, applyRetries, selectInbox } from '../../../devhost/durable/episode';
 import { EventType, newEvent, type HistoryEvent } from '../../../devhost/durable/history';
 import { stateFromError } from '../../../devhost/durable/orchestratorState';
+import { outstandingWork } from '../../../devhost/durable/recovery';
 import { computeNextDelayMs } from '../../../devhost/durable/retry';
 import { formatStatusTime, publicHistory } from '../../../devhost/durable/status';
 import type { InboxItem } from '../../../devhost/durable/store';
@@ -260,6 +261,50 @@ describe('orchestrator results', () => {
     expect(resultJsonText({ json: '{"a":1}' })).toBe('{"a":1}');
     expect(resultJsonText({ int: 3 })).toBe('3');
     expect(resultJsonText(undefined)).toBe('null');
+  });
+});
+
+describe('activityCompletionEvent', () => {
+  it('records a result as TaskCompleted and an error as TaskFailed with the extension reason', () => {
+    const ok = activityCompletionEvent(
+      'a',
+      4,
+      { ok: true, returnValue: { json: '[1]' }, outputData: [] },
+      T0,
+    );
+    expect(ok).toEqual(newEvent(EventType.TaskCompleted, T0, { TaskScheduledId: 4, Result: '[1]' }));
+    const error = new Error('nope');
+    const failure = activityCompletionEvent('a', 4, { ok: false, error }, T0);
+    expect(failure).toMatchObject({
+      EventType: EventType.TaskFailed,
+      TaskScheduledId: 4,
+      Reason: "Activity function 'a' failed: nope",
+    });
+    expect(JSON.parse(failure.Details ?? '')).toEqual({ message: 'nope', stack: error.stack });
+  });
+});
+
+describe('outstandingWork (restart)', () => {
+  it('re-runs scheduled activities and re-arms timers that have no completion in the history or the inbox', () => {
+    const cursor = scheduled([
+      activity('a', '1'),
+      activity('b'),
+      { actionType: ActionType.CreateTimer, fireAt: '2024-05-01T10:05:00.000Z' },
+      withRetry('r'),
+    ]);
+    const history: HistoryEvent[] = [
+      newEvent(EventType.TaskScheduled, T0, { Name: 'a', Input: '1' }, 0),
+      newEvent(EventType.TaskScheduled, T0, { Name: 'b' }, 1),
+      newEvent(EventType.TimerCreated, T0, { FireAt: '2024-05-01T10:05:00.000Z' }, 2),
+      newEvent(EventType.TaskScheduled, T0, { Name: 'r' }, 3),
+      completed(1),
+    ];
+    expect(outstandingWork(history, [failed(3)], cursor)).toEqual([
+      { kind: 'activity', taskId: 0, functionName: 'a', inputText: '1' },
+      { kind: 'timer', taskId: 2, fireAt: '2024-05-01T10:05:00.000Z' },
+    ]);
+    cursor.canceledTimers.push(2);
+    expect(outstandingWork(history, [failed(3), completed(0)], cursor)).toEqual([]);
   });
 });
 
