@@ -111,3 +111,42 @@ export function projectCost(inputs: CostInputs): CostProjection {
     ],
   };
 }
+
+export interface CostScenario {
+  name: string;
+  billedInstanceSecondsPerImage: number;
+  gbSecondsPerImage: number;
+  costPerMillionImages: number;
+  breakEvenImagesPerMonth: number;
+}
+
+/**
+ * The same model under other readings of "busy time per image", so the headline figure can be judged:
+ * the resize CPU alone at 100% of the core limit (best case), and the whole app's CPU per image measured in
+ * the burst (SDK calls, Durable replays, JSON; storage emulators excluded) at full use of the vCPUs.
+ */
+export function costScenarios(inputs: CostInputs, appCpuSecondsPerImage: number | undefined): CostScenario[] {
+  const scenario = (name: string, projection: CostProjection): CostScenario => ({
+    name,
+    billedInstanceSecondsPerImage: projection.billedInstanceSecondsPerImage,
+    gbSecondsPerImage: projection.gbSecondsPerImage,
+    costPerMillionImages: projection.costPerMillionImages.total,
+    breakEvenImagesPerMonth: projection.vm.breakEvenImagesPerMonth,
+  });
+  const scenarios = [
+    scenario(
+      'resize CPU only, 100% of the core limit (best case)',
+      projectCost({ ...inputs, utilization: 1 }),
+    ),
+  ];
+  if (appCpuSecondsPerImage !== undefined && appCpuSecondsPerImage > 0) {
+    scenarios.push(
+      scenario(
+        'whole-app CPU per image from the burst, vCPUs fully used',
+        projectCost({ ...inputs, cpuSecondsPerImage: appCpuSecondsPerImage, utilization: 1 }),
+      ),
+    );
+  }
+  scenarios.push(scenario('measured burst utilization (headline)', projectCost(inputs)));
+  return scenarios;
+}

@@ -1,6 +1,6 @@
 import type { CorpusImage } from './corpus';
 import type { CoreComparison } from './core/compare';
-import type { CostProjection } from './cost';
+import type { CostProjection, CostScenario } from './cost';
 import type { EndToEndResult } from './e2e/burst';
 import type { MachineInfo } from './machine';
 import type { MemoryMeasurement } from './memory/measure';
@@ -19,7 +19,7 @@ export interface BenchResult {
   core: CoreComparison;
   memory: Array<{ image: string; perSize: MemoryMeasurement[]; peakRssMb: number }>;
   endToEnd: EndToEndResult | { skipped: string };
-  cost: CostProjection;
+  cost: CostProjection & { scenarios: CostScenario[] };
   targets: TargetResult[];
   notes: string[];
 }

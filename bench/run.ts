@@ -9,7 +9,7 @@ import { generatedCorpus, userCorpus, type CorpusImage } from './corpus';
 import { APP_DEFAULT_MAX_SOURCE_BYTES, BENCH_SIZES } from './core/activityPath';
 import { compareCore } from './core/compare';
 import { ensurePillow } from './core/pillow';
-import { projectCost } from './cost';
+import { costScenarios, projectCost } from './cost';
 import type { EndToEndResult } from './e2e/burst';
 import { machineInfo } from './machine';
 import { measurePeakRss } from './memory/measure';
@@ -111,12 +111,17 @@ async function main(): Promise<void> {
 
   // 5. Cost.
   if (burst === undefined) notes.push('No burst measured: the cost model assumes 100% of the core limit.');
-  const cost = projectCost({
+  const costInputs = {
     cpuSecondsPerImage,
     utilization: burst?.throughputVsCoreLimit ?? 1,
     instanceMemoryMb: options.instanceMemoryMb,
     executionsPerImage: burst?.executionsPerImage.count ?? BENCH_SIZES.length + 4,
-  });
+  };
+  const appCpuPerImage =
+    burst === undefined
+      ? undefined
+      : (burst.pipelineCpu.seconds - burst.pipelineCpu.azuriteSeconds) / Math.max(1, burst.completed);
+  const cost = { ...projectCost(costInputs), scenarios: costScenarios(costInputs, appCpuPerImage) };
 
   // 6. Targets and output.
   const targets = evaluateTargets({

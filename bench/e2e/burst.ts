@@ -38,7 +38,14 @@ export interface EndToEndResult {
    * CPU the whole local pipeline used during the burst (this process: host, app, Durable engine, Cosmos server,
    * publisher; plus its children: Azurite), per completed image, and as a share of all cores over the window.
    */
-  pipelineCpu: { seconds: number; perImageSeconds: number; shareOfCores: number; azuriteSeconds: number };
+  pipelineCpu: {
+    seconds: number;
+    perImageSeconds: number;
+    shareOfCores: number;
+    azuriteSeconds: number;
+    /** cores / whole-pipeline CPU per image: the ceiling this stack could reach on this machine. */
+    limitImagesPerSecond: number;
+  };
 }
 
 export interface EndToEndOptions {
@@ -317,6 +324,7 @@ export async function runBurst(options: EndToEndOptions): Promise<EndToEndResult
         perImageSeconds: cpuSeconds / Math.max(1, finished.size),
         shareOfCores: cpuSeconds / (options.cores * ((lastCompletion - uploadStart) / 1000)),
         azuriteSeconds: cpu.descendantsSeconds,
+        limitImagesPerSecond: (options.cores * Math.max(1, finished.size)) / cpuSeconds,
       },
     };
   } finally {

@@ -144,15 +144,23 @@ export function renderSvg(result: BenchResult): string {
       `<rect x="${plotX}" y="${y}" width="${plotWidth}" height="${plotHeight}" fill="none" stroke="#ccc"/>`,
       `<polyline points="${points.join(' ')}" fill="none" stroke="#4e79a7" stroke-width="2"/>`,
     );
-    for (const [name, value] of [
+    const markers: Array<[string, number]> = [
       ['p50', e2e.latencyMs.p50],
       ['p95', e2e.latencyMs.p95],
-    ] as const) {
+    ];
+    const soloMedian = [...e2e.soloLatencyMs].sort((a, b) => a - b)[Math.floor(e2e.soloLatencyMs.length / 2)];
+    if (soloMedian !== undefined) markers.push(['solo (idle pipeline)', soloMedian]);
+    markers.forEach(([name, value], index) => {
       parts.push(
         `<line x1="${xOf(value).toFixed(1)}" y1="${y}" x2="${xOf(value).toFixed(1)}" y2="${y + plotHeight}" stroke="#e15759" stroke-dasharray="4 3"/>`,
-        text(xOf(value) + 3, y + 12, `${name} ${value.toFixed(0)} ms`, 'font-size="10" fill="#e15759"'),
+        text(
+          Math.min(xOf(value) + 3, WIDTH - 150),
+          y + 12 + 14 * index,
+          `${name} ${value.toFixed(0)} ms`,
+          'font-size="10" fill="#e15759"',
+        ),
       );
-    }
+    });
     for (const fraction of [0, 0.5, 1])
       parts.push(text(10, yOf(fraction) + 4, `${fraction * 100}%`, 'font-size="10"'));
     for (const fraction of [0, 0.25, 0.5, 0.75, 1]) {

@@ -147,7 +147,7 @@ export function renderReport(result: BenchResult): string {
       ),
       `duplicate check: ${e2e.instanceCheck}; executions: ${e2e.executionsPerImage.method}`,
       `solo (idle pipeline, one image at a time): ${e2e.soloLatencyMs.map((latency) => `${ms(latency)} ms`).join(', ') || '-'}; Event Grid publisher poll ${e2e.publisherPollMs} ms`,
-      `pipeline CPU during the burst: ${e2e.pipelineCpu.seconds.toFixed(1)} s (${e2e.pipelineCpu.perImageSeconds.toFixed(3)} s per image, of which Azurite ${e2e.pipelineCpu.azuriteSeconds.toFixed(1)} s total) = ${(e2e.pipelineCpu.shareOfCores * 100).toFixed(0)}% of ${result.machine.cores} cores over the burst`,
+      `pipeline CPU during the burst: ${e2e.pipelineCpu.seconds.toFixed(1)} s (${e2e.pipelineCpu.perImageSeconds.toFixed(3)} s per image, of which Azurite ${e2e.pipelineCpu.azuriteSeconds.toFixed(1)} s total) = ${(e2e.pipelineCpu.shareOfCores * 100).toFixed(0)}% of ${result.machine.cores} cores over the burst; the whole pipeline's own ceiling is ${e2e.pipelineCpu.limitImagesPerSecond.toFixed(2)} images/s, so the burst ran at ${((e2e.throughputImagesPerSecond / e2e.pipelineCpu.limitImagesPerSecond) * 100).toFixed(0)}% of it`,
     );
   }
   const cost = result.cost;
@@ -180,6 +180,16 @@ export function renderReport(result: BenchResult): string {
       ],
     ),
     `conversion: ${cost.conversion}`,
+    formatTable(
+      ['scenario', 'billed s/image', 'GB-s/image', '$/M images', 'D8_v5 break-even images/month'],
+      cost.scenarios.map((scenario) => [
+        scenario.name,
+        scenario.billedInstanceSecondsPerImage.toFixed(3),
+        scenario.gbSecondsPerImage.toFixed(3),
+        usd(scenario.costPerMillionImages),
+        scenario.breakEvenImagesPerMonth.toExponential(2),
+      ]),
+    ),
     ...Object.values(cost.prices).map(
       (price) => `price: ${price.value} ${price.unit} [${price.kind}] source: ${price.source}`,
     ),

@@ -110,6 +110,9 @@ describe('npm run bench -- --smoke', () => {
       expectPositiveFinite(e2e.latencyMs[key], `latency ${key}`);
     expectPositiveFinite(e2e.throughputImagesPerSecond, 'throughput');
     expectPositiveFinite(e2e.coreLimitImagesPerSecond, 'core limit');
+    expectPositiveFinite(e2e.pipelineCpu.perImageSeconds, 'pipeline CPU per image');
+    expect(e2e.soloLatencyMs.length).toBeGreaterThan(0);
+    for (const latency of e2e.soloLatencyMs) expectPositiveFinite(latency, 'solo latency');
     // Trigger + at least two orchestrator episodes + one activity per size + the writer.
     expect(e2e.executionsPerImage.count).toBeGreaterThanOrEqual(1 + 2 + result.sizes.length + 1);
   });
@@ -118,6 +121,11 @@ describe('npm run bench -- --smoke', () => {
     expectPositiveFinite(result.cost.gbSecondsPerImage, 'GB-s per image');
     expectPositiveFinite(result.cost.costPerMillionImages.total, 'cost per million');
     expectPositiveFinite(result.cost.vm.breakEvenImagesPerMonth, 'break-even');
+    expect(result.cost.scenarios.length).toBeGreaterThanOrEqual(2);
+    for (const scenario of result.cost.scenarios) {
+      expectPositiveFinite(scenario.gbSecondsPerImage, `${scenario.name} GB-s`);
+      expectPositiveFinite(scenario.costPerMillionImages, `${scenario.name} cost`);
+    }
     expect(result.targets.map((target) => target.name)).toHaveLength(6);
     for (const target of result.targets) expect(target.actual).not.toBe('not measured');
     expect(stdout).toContain('Targets');
