@@ -171,11 +171,21 @@ export class DurableHttpApi {
     const timeoutSeconds = Number(url.searchParams.get('timeout') ?? NaN);
     if (Number.isFinite(timeoutSeconds) && timeoutSeconds > 0) {
       const deadline = Date.now() + timeoutSeconds * 1000;
+      // `WaitForCompletionOrCreateCheckStatusResponseAsync`: the output when Completed, the status object with
+      // 500 when Failed and 200 when Terminated, the check-status response when time runs out.
       while (Date.now() < deadline) {
         const record = await this.engine.getInstance(id);
-        if (record?.runtimeStatus === 'Completed')
+        if (record?.runtimeStatus === 'Completed') {
           return { ...json(200, null), body: record.output ?? 'null' };
-        if (record && isTerminal(record.runtimeStatus)) break;
+        }
+        if (record && isTerminal(record.runtimeStatus)) {
+          const status = statusPayload(record, {
+            showInput: true,
+            showHistory: false,
+            showHistoryOutput: false,
+          });
+          return json(record.runtimeStatus === 'Failed' ? 500 : 200, status);
+        }
         await new Promise((resolve) => setTimeout(resolve, WAIT_POLL_MS));
       }
     }

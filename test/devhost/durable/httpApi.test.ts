@@ -107,6 +107,9 @@ describe('Durable HTTP API', () => {
     const response = await postJson(`${durable}/orchestrators/countToThree?timeout=10&pollingInterval=1`, 2);
     expect(response.status).toBe(200);
     expect(await response.json()).toBe('reached 3');
+    const failed = await postJson(`${durable}/orchestrators/failing?timeout=10`);
+    expect(failed.status).toBe(500);
+    expect(await failed.json()).toMatchObject({ name: 'failing', runtimeStatus: 'Failed' });
   });
 
   it('refuses invalid JSON and unknown orchestrators with 400; a running id is accepted and left alone', async () => {
