@@ -52,7 +52,20 @@ export function createOnImageUploadedHandler(settings: () => Settings = getSetti
       }
       // The size plan is captured here so the instance replays with the plan it started with.
       const input: ResizeOrchestrationInput = { source, sizes };
-      await client.startNew(ORCHESTRATOR_NAME, { instanceId, input });
+      try {
+        await client.startNew(ORCHESTRATOR_NAME, { instanceId, input });
+      } catch (startError) {
+        // Two deliveries of one event can pass the status check together; the task hub then refuses the
+        // second start (the instance exists and is running). That loser is a duplicate, not a failure.
+        const raced = await findInstanceStatus(client, instanceId);
+        if (raced !== undefined && !RESTARTABLE_STATUSES.has(raced.runtimeStatus)) {
+          log.info('duplicate event: a concurrent delivery started this version', {
+            runtimeStatus: raced.runtimeStatus,
+          });
+          return;
+        }
+        throw startError;
+      }
       log.info(existing === undefined ? 'orchestration started' : 'orchestration restarted', {
         previousStatus: existing?.runtimeStatus ?? null,
         sizes: sizes.map((size) => size.label),

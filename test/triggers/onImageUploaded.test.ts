@@ -197,27 +197,48 @@ describe('onImageUploaded', () => {
     ]);
   });
 
-  it('throws when starting fails (e.g. a concurrent delivery won the race), so the redelivery finds the instance', async () => {
+  it('treats losing a start race to a concurrent delivery as a duplicate, not a failure', async () => {
     const client = stub.client();
     const racing = { getStatus: client.getStatus.bind(client), startNew: client.startNew.bind(client) };
     // The other delivery starts the instance between our status check and our start.
+    let checks = 0;
     const getStatus: typeof racing.getStatus = async (id, options) => {
       const status = racing.getStatus(id, options);
       await status.catch(() => undefined);
-      stub.instances.set(instanceId, {
-        name: ORCHESTRATOR_NAME,
-        instanceId,
-        input: null,
-        runtimeStatus: 'Running',
-        customStatus: null,
-        output: null,
-      });
+      if (checks++ === 0) {
+        stub.instances.set(instanceId, {
+          name: ORCHESTRATOR_NAME,
+          instanceId,
+          input: null,
+          runtimeStatus: 'Running',
+          customStatus: null,
+          output: null,
+        });
+      }
       return status;
     };
+    const { context, lines } = recordingContext();
+    await handler(blobCreated(), { ...racing, getStatus }, context);
+    // The task hub refused our start (409) and nothing else was started.
+    expect(stub.requests.filter((request) => request.startsWith('POST'))).toEqual([
+      `POST orchestrators/${ORCHESTRATOR_NAME}/${instanceId}`,
+    ]);
+    expect(stub.instances.get(instanceId)?.input).toBeNull();
+    expect(JSON.stringify(lines.at(-1))).toContain(
+      'duplicate event: a concurrent delivery started this version',
+    );
+  });
+
+  it('still throws when a start fails and no instance exists, so Event Grid redelivers', async () => {
+    const client = stub.client();
+    const failingStart: typeof client.startNew = () => Promise.reject(new Error('connection reset'));
     await expect(
-      handler(blobCreated(), { ...racing, getStatus }, recordingContext().context),
-    ).rejects.toThrow();
-    await handler(blobCreated(), client, recordingContext().context);
-    expect(stub.requests.filter((request) => request.startsWith('POST'))).toHaveLength(1);
+      handler(
+        blobCreated(),
+        { getStatus: client.getStatus.bind(client), startNew: failingStart },
+        recordingContext().context,
+      ),
+    ).rejects.toThrow('connection reset');
+    expect(stub.instances.size).toBe(0);
   });
 });
