@@ -580,16 +580,15 @@ export class DurableTaskEngine {
         instance.timers.get(item.taskId)?.cancel();
         instance.timers.delete(item.taskId);
         break;
-      case 'failTask':
-        void this.#enqueue(
-          instance,
-          newEvent(EventType.TaskFailed, new Date(), {
-            TaskScheduledId: item.taskId,
-            Reason: item.reason,
-            Details: item.details,
-          }),
-        );
+      case 'failTask': {
+        const failed = newEvent(EventType.TaskFailed, new Date(), {
+          TaskScheduledId: item.taskId,
+          Reason: item.reason,
+          Details: item.details,
+        });
+        void this.#enqueue(instance, failed).catch(() => undefined); // logged by the inbox chain
         break;
+      }
     }
   }
 
