@@ -68,7 +68,8 @@ async function main(): Promise<void> {
   const pillow = ensurePillow(log);
   if (!pillow.available) notes.push(pillow.note);
   const coreImages = images.includes(burstImage) ? images : [...images, burstImage];
-  const core = await compareCore(coreImages, BENCH_SIZES, options.repetitions, pillow, log);
+  const corpusNames = new Set(images.map((image) => image.name));
+  const core = await compareCore(coreImages, corpusNames, BENCH_SIZES, options.repetitions, pillow, log);
   const burstCore = core.images.find((item) => item.image === burstImage.name);
   if (burstCore === undefined) throw new Error(`core figures missing for ${burstImage.name}`);
   const cpuSecondsPerImage = burstCore.ours.totalMs / 1000;

@@ -22,6 +22,8 @@ export interface ApproachFigures {
 export interface ImageComparison {
   image: string;
   format: string;
+  /** False for an image measured only to size the burst (not part of the corpus the ratios describe). */
+  inCorpus: boolean;
   ours: ApproachFigures;
   floor: ApproachFigures;
   pillow: ApproachFigures | undefined;
@@ -144,6 +146,8 @@ interface LibvipsRuns {
  */
 export async function compareCore(
   images: readonly CorpusImage[],
+  /** Names of the corpus images; others in `images` are measured but kept out of the aggregates. */
+  corpusNames: ReadonlySet<string>,
   sizes: readonly SizeSpec[],
   repetitions: number,
   pillow: PillowAvailability,
@@ -213,6 +217,7 @@ export async function compareCore(
     comparisons.push({
       image: image.name,
       format: image.format,
+      inCorpus: corpusNames.has(image.name),
       ours,
       floor,
       pillow: pillowFigures,
@@ -226,14 +231,15 @@ export async function compareCore(
       },
     });
   }
-  const formats = [...new Set(comparisons.map((item) => item.format))];
+  const corpus = comparisons.filter((item) => item.inCorpus);
+  const formats = [...new Set(corpus.map((item) => item.format))];
   return {
     repetitions,
     sharpConcurrency: 1,
     images: comparisons,
-    aggregate: aggregateOf(comparisons),
+    aggregate: aggregateOf(corpus),
     byFormat: Object.fromEntries(
-      formats.map((format) => [format, aggregateOf(comparisons.filter((item) => item.format === format))]),
+      formats.map((format) => [format, aggregateOf(corpus.filter((item) => item.format === format))]),
     ),
     pillow: pillowInfo,
   };

@@ -47,7 +47,7 @@ export function renderReport(result: BenchResult): string {
         'crit/floor',
       ],
       core.images.map((item) => [
-        item.image,
+        item.inCorpus ? item.image : `${item.image} (burst input only)`,
         ...labels.map((label) => ms(item.ours.perSizeMs[label])),
         ms(item.ours.totalMs),
         ms(item.ours.criticalPathMs),
