@@ -155,6 +155,22 @@ describe('orchestration replay', () => {
     ]);
   });
 
+  it('stops running attempts once the retry timeout has passed, and fails instead of waiting for ever', async () => {
+    const id = await engine.startNew('retryTimedOut');
+    const done = await engine.waitForCompletion(id);
+    expect(done.runtimeStatus).toBe('Failed');
+    expect(done.output).toContain("Activity function 'boom' failed: boom!");
+    expect(fixture().calls.filter((c) => c.fn === 'boom' && c.input === id)).toHaveLength(1);
+    const sequence = eventSequence(await committedHistory(id));
+    expect(sequence.filter((e) => e.startsWith('TaskFailed'))).toEqual([
+      'TaskFailed(0)',
+      'TaskFailed(2)',
+      'TaskFailed(4)',
+      'TaskFailed(6)',
+    ]);
+    expect(sequence.at(-2)).toBe('TimerFired(7)');
+  });
+
   it('continues as new with the new input until the orchestrator returns', async () => {
     const id = await engine.startNew('countToThree', { input: 0 });
     const done = await engine.waitForCompletion(id);
