@@ -29,21 +29,26 @@ export function ensurePillow(log: (line: string) => void): PillowAvailability {
     if (version !== undefined) return { available: true, python, version };
   }
   const asRoot = process.getuid?.() === 0;
-  const command = asRoot ? 'apt-get' : 'sudo';
-  const args = asRoot ? ['install', '-y', 'python3-pil'] : ['-n', 'apt-get', 'install', '-y', 'python3-pil'];
-  log(`pillow: PIL not importable; installing Debian python3-pil (${[command, ...args].join(' ')}) ...`);
-  const install = spawnSync(command, args, {
-    encoding: 'utf8',
-    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-  });
+  const apt = (args: string[]): ReturnType<typeof spawnSync> => {
+    const [command, fullArgs] = asRoot ? ['apt-get', args] : ['sudo', ['-n', 'apt-get', ...args]];
+    log(`pillow: ${[command, ...fullArgs].join(' ')}`);
+    return spawnSync(command, fullArgs, {
+      encoding: 'utf8',
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    });
+  };
+  log('pillow: PIL is not importable; installing Debian python3-pil for the comparison ...');
+  let install = apt(['install', '-y', 'python3-pil']);
+  // A fresh machine may have no package lists yet: refresh them once and retry.
+  if (install.status !== 0 && apt(['update']).status === 0) install = apt(['install', '-y', 'python3-pil']);
   if (install.status === 0) {
     for (const python of candidates) {
       const version = pillowVersion(python);
       if (version !== undefined) return { available: true, python, version };
     }
   }
-  const reason =
-    install.error?.message ?? (install.stderr || install.stdout).trim().split('\n').slice(-2).join(' ');
+  const output = `${String(install.stderr ?? '')}${String(install.stdout ?? '')}`;
+  const reason = install.error?.message ?? output.trim().split('\n').slice(-2).join(' ');
   return {
     available: false,
     note: `Pillow comparison skipped: python3-pil could not be installed (${reason || 'unknown error'}). Install it with "apt-get install -y python3-pil" and rerun.`,
