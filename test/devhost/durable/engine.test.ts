@@ -118,6 +118,28 @@ describe('orchestration replay', () => {
     expect(last).toMatchObject({ Name: 'greet', EventId: 18 });
   });
 
+  it('settles retrying tasks one by one after Task.all failed, without new ids for tasks already scheduled', async () => {
+    const id = await engine.startNew('settleAll');
+    const done = await engine.waitForCompletion(id);
+    expect(done.runtimeStatus).toBe('Completed');
+    expect(JSON.parse(done.output ?? '')).toEqual({
+      outcomes: [
+        { ok: 'Hello ok1' },
+        { error: "Activity function 'boom' failed: boom!" },
+        { ok: 'Hello ok2' },
+      ],
+      after: 'Hello after',
+    });
+    const scheduled = (await committedHistory(id)).filter((e) => e.EventType === EventType.TaskScheduled);
+    expect(scheduled.map((e) => [e.EventId, e.Name])).toEqual([
+      [0, 'greet'],
+      [1, 'boom'],
+      [2, 'greet'],
+      [4, 'boom'],
+      [6, 'greet'],
+    ]);
+  });
+
   it('fails the orchestration with the extension message when an activity failure is not caught', async () => {
     const id = await engine.startNew('failing');
     const done = await engine.waitForCompletion(id);
