@@ -199,6 +199,19 @@ describe('Durable HTTP API', () => {
     expect((await fetch(`${durable}/entities/counter/k`)).status).toBe(501);
   });
 
+  it('restarts an instance with its input, under a new id unless asked to keep it', async () => {
+    const restarted = await fetch(`${durable}/instances/http-start-1/restart`, { method: 'POST' });
+    expect(restarted.status).toBe(202);
+    const { id } = (await restarted.json()) as { id: string };
+    expect(id).not.toBe('http-start-1');
+    expect(await engine.waitForCompletion(id)).toMatchObject({ name: 'countToThree', input: '3' });
+    const same = await fetch(`${durable}/instances/${id}/restart?restartWithNewInstanceId=false`, {
+      method: 'POST',
+    });
+    expect(((await same.json()) as { id: string }).id).toBe(id);
+    expect((await fetch(`${durable}/instances/nobody/restart`, { method: 'POST' })).status).toBe(404);
+  });
+
   it('terminates with the reason as output', async () => {
     const id = await startApproval();
     const response = await fetch(
