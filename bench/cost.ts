@@ -33,6 +33,8 @@ export const PRICES = {
 } as const satisfies Record<string, PriceFigure>;
 
 export const D8V5_VCPUS = 8;
+/** Flex Consumption's minimum billable active period (assumption from the plan's billing notes). */
+export const MINIMUM_BILLED_PERIOD_SECONDS = 1;
 const HOURS_PER_MONTH = 730;
 
 export interface CostInputs {
@@ -148,5 +150,21 @@ export function costScenarios(inputs: CostInputs, appCpuSecondsPerImage: number 
     );
   }
   scenarios.push(scenario('measured burst utilization (headline)', projectCost(inputs)));
+  // Isolated uploads: each image is its own short active period; if the plan's 1,000 ms minimum billable
+  // period applies to it (an assumption, see notes), the instance bills a full second per image.
+  const isolated = projectCost(inputs);
+  const minimumSeconds = MINIMUM_BILLED_PERIOD_SECONDS;
+  const isolatedGbSeconds = minimumSeconds * (inputs.instanceMemoryMb / 1024);
+  scenarios.push({
+    name: 'isolated uploads, 1 s minimum billed period per image (assumption)',
+    billedInstanceSecondsPerImage: minimumSeconds,
+    gbSecondsPerImage: isolatedGbSeconds,
+    costPerMillionImages:
+      isolatedGbSeconds * PRICES.flexGbSecond.value * 1e6 + isolated.costPerMillionImages.executions,
+    breakEvenImagesPerMonth:
+      isolated.vm.monthlyCost /
+      ((isolatedGbSeconds * PRICES.flexGbSecond.value * 1e6 + isolated.costPerMillionImages.executions) /
+        1e6),
+  });
   return scenarios;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PRICES, projectCost } from '../../bench/cost';
+import { costScenarios, MINIMUM_BILLED_PERIOD_SECONDS, PRICES, projectCost } from '../../bench/cost';
 
 const base = { cpuSecondsPerImage: 0.2, utilization: 1, instanceMemoryMb: 2048, executionsPerImage: 10 };
 
@@ -44,5 +44,29 @@ describe('projectCost', () => {
       expect(price.source.length).toBeGreaterThan(20);
       expect(['sourced', 'assumption']).toContain(price.kind);
     }
+  });
+});
+
+describe('costScenarios', () => {
+  it('brackets the headline between the best case and isolated uploads', () => {
+    const inputs = { ...base, utilization: 0.5 };
+    const scenarios = costScenarios(inputs, 0.3);
+    const byName = (part: string) => scenarios.find((scenario) => scenario.name.includes(part));
+    const best = byName('best case');
+    const headline = byName('headline');
+    const app = byName('whole-app');
+    const isolated = byName('isolated');
+    expect(best?.gbSecondsPerImage).toBeCloseTo(0.2 * 2, 10);
+    expect(headline?.gbSecondsPerImage).toBeCloseTo(projectCost(inputs).gbSecondsPerImage, 10);
+    expect(app?.billedInstanceSecondsPerImage).toBeCloseTo(0.3, 10);
+    expect(isolated?.gbSecondsPerImage).toBeCloseTo(MINIMUM_BILLED_PERIOD_SECONDS * 2, 10);
+    expect(best?.costPerMillionImages).toBeLessThan(headline?.costPerMillionImages ?? 0);
+    expect(isolated?.breakEvenImagesPerMonth).toBeLessThan(best?.breakEvenImagesPerMonth ?? 0);
+  });
+
+  it('leaves out the whole-app scenario when the burst did not run', () => {
+    expect(costScenarios(base, undefined).some((scenario) => scenario.name.includes('whole-app'))).toBe(
+      false,
+    );
   });
 });
