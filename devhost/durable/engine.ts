@@ -309,8 +309,13 @@ export class DurableTaskEngine {
     instance.history = stored.history;
     instance.cursor = cursor;
     instance.pending = stored.inbox.filter((item) => !isInboxConsumed(cursor, item.seq));
+    // Above every number ever used, consumed ones included (their rows may be gone): a reused number would read as consumed.
     instance.nextInboxSeq =
-      Math.max(cursor.inboxConsumedThrough, ...stored.inbox.map((item) => item.seq)) + 1;
+      Math.max(
+        cursor.inboxConsumedThrough,
+        ...cursor.inboxConsumedAbove,
+        ...stored.inbox.map((item) => item.seq),
+      ) + 1;
     const consumed = stored.inbox.filter((item) => isInboxConsumed(cursor, item.seq)).map((item) => item.seq);
     if (consumed.length > 0) {
       this.#collectGarbage(this.store.deleteInboxRows(record.instanceId, record.executionId, consumed));
