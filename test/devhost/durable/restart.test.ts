@@ -138,6 +138,66 @@ describe('recovery of an episode committed just before a crash', () => {
   });
 });
 
+describe('inbox numbering across restarts', () => {
+  it('never reuses a number consumed out of order, so a message raised after a restart is not lost', async () => {
+    const taskHub = uniqueHub();
+    const store = new DurableStore(inject('azuriteConnectionString'), taskHub);
+    await store.ensureTables();
+    const at = new Date(Date.now() - 1000);
+    const id = 'out-of-order';
+    await store.writeInstance({
+      instanceId: id,
+      name: 'approval',
+      executionId: 'exec1',
+      runtimeStatus: 'Suspended',
+      input: undefined,
+      output: undefined,
+      customStatus: undefined,
+      createdTime: at,
+      lastUpdatedTime: at,
+    });
+    // Episode 1 ran the orchestrator (one WaitForExternalEvent action); episode 2 consumed a suspend (message 5)
+    // while message 4, an event, waits for the resume.
+    const history = [
+      newEvent(EventType.OrchestratorStarted, at),
+      newEvent(EventType.ExecutionStarted, at, { Name: 'approval', Input: null }),
+      newEvent(EventType.OrchestratorCompleted, at),
+      newEvent(EventType.OrchestratorStarted, at),
+      newEvent(EventType.ExecutionSuspended, at),
+      newEvent(EventType.OrchestratorCompleted, at),
+    ];
+    const cursor = {
+      ...emptyCursor(),
+      processedActions: 1,
+      actionTaskIds: [null],
+      suspended: true,
+      inboxConsumedThrough: 3,
+      inboxConsumedAbove: [5],
+    };
+    await store.commitEpisode(id, 'exec1', 0, history, cursor);
+    await store.putInbox(id, 'exec1', {
+      seq: 4,
+      event: newEvent(EventType.EventRaised, at, { Name: 'other' }),
+    });
+
+    const first = await startEngine(app, { taskHub });
+    expect(await first.raiseEvent(id, 'approve', { by: 'erin' })).toBe('accepted');
+    await first.stop();
+
+    const second = await startEngine(app, { taskHub });
+    const resumed = await second.handleHttp({
+      method: 'POST',
+      url: `http://127.0.0.1:7071/runtime/webhooks/durabletask/instances/${id}/resume`,
+      headers: {},
+      body: Buffer.alloc(0),
+    });
+    expect(resumed.status).toBe(202);
+    const done = await second.waitForCompletion(id, { timeoutMs: 10_000 });
+    expect(JSON.parse(done.output ?? '')).toEqual({ approvedBy: 'erin' });
+    await second.stop();
+  });
+});
+
 describe('episode commits', () => {
   it('trusts only events below the sentinel, so an episode cut short by a crash is run again', async () => {
     const store = new DurableStore(inject('azuriteConnectionString'), uniqueHub());
