@@ -21,3 +21,36 @@ describe('blob client factory', () => {
     await container.delete();
   });
 });
+
+describe('a stalled storage connection', () => {
+  it('becomes a thrown (transient) error after the call timeout instead of holding the activity', async () => {
+    const { createBlobServiceClient }: typeof BlobsModule = await import('../../src/clients/blobs.js');
+    const { downloadSource } = await import('../../src/activities/blob/downloadSource.js');
+    // A server that accepts the request and never answers.
+    const sockets: import('node:net').Socket[] = [];
+    const server = (await import('node:http')).createServer(() => undefined);
+    server.on('connection', (socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as import('node:net').AddressInfo;
+    const connectionString = `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${Buffer.from('k').toString('base64')};BlobEndpoint=http://127.0.0.1:${port}/devstoreaccount1`;
+    const service = createBlobServiceClient({
+      kind: 'connectionString',
+      connectionString,
+      accountName: 'devstoreaccount1',
+    });
+    const source = {
+      container: 'images-unprocessed',
+      blobName: 'stalled.jpg',
+      eTag: '"0x1"',
+      sequencer: '1',
+      contentLength: 10,
+      contentType: 'image/jpeg',
+    };
+    try {
+      await expect(downloadSource(service, source, 1024, 300)).rejects.toThrow(/abort/i);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});

@@ -2,6 +2,7 @@ import type { BlobServiceClient } from '@azure/storage-blob';
 import { unquoteETag } from '../../domain/ids';
 import type { ErrorCode, SourceRef } from '../../domain/types';
 import { isNotFound, isPreconditionFailed } from './restErrors';
+import { storageCallSignal, STORAGE_CALL_TIMEOUT_MS } from './storageTimeout';
 
 export interface DownloadedSource {
   ok: true;
@@ -48,18 +49,24 @@ function tooLarge(bytes: number | string, maxSourceBytes: number): SourceProblem
 /**
  * Downloads exactly the version the event announced (If-Match its eTag), so every size comes from one version.
  * The size is checked from the response headers before the body is read, so an oversized blob is never
- * pulled into memory. 412/404 are outcomes (a newer upload or a delete won); other failures throw (transient).
+ * pulled into memory. 412/404 are outcomes (a newer upload or a delete won); other failures, a stalled
+ * connection included (`timeoutMs`), throw as transient.
  */
 export async function downloadSource(
   blobService: BlobServiceClient,
   source: SourceRef,
   maxSourceBytes: number,
+  timeoutMs: number = STORAGE_CALL_TIMEOUT_MS,
 ): Promise<DownloadedSource | SourceProblem> {
   const blob = blobService.getContainerClient(source.container).getBlobClient(source.blobName);
   const eTag = quotedETag(source.eTag);
   let response;
   try {
-    response = await blob.download(0, undefined, { conditions: { ifMatch: eTag } });
+    // The signal bounds the whole call, body included (it is read below while the signal is live).
+    response = await blob.download(0, undefined, {
+      conditions: { ifMatch: eTag },
+      abortSignal: storageCallSignal(timeoutMs),
+    });
   } catch (error) {
     // A conditional GET on a deleted blob may answer 412 rather than 404 (Azurite does; RFC 9110 allows
     // either), so a 412 is told apart with an unconditional HEAD.

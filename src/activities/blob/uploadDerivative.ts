@@ -3,6 +3,7 @@ import { unquoteETag } from '../../domain/ids';
 import { derivativeBlobName } from '../../domain/naming';
 import type { SourceRef, Variant } from '../../domain/types';
 import type { RenderedDerivative } from '../../imaging/types';
+import { storageCallSignal } from './storageTimeout';
 
 /**
  * Derivative names are stable per source PATH (DESIGN.md: `{dir/}{stem}_{label}.{ext}`), and a re-upload of
@@ -27,6 +28,7 @@ export async function uploadDerivative(
   const blobName = derivativeBlobName(source.blobName, label, derivative.extension);
   const blob = blobService.getContainerClient(processedContainer).getBlockBlobClient(blobName);
   const response = await blob.uploadData(derivative.data, {
+    abortSignal: storageCallSignal(),
     blobHTTPHeaders: { blobContentType: derivative.contentType, blobCacheControl: DERIVATIVE_CACHE_CONTROL },
     // Which source version this was made from: lets an operator (or a cleanup job) spot orphans and races.
     metadata: { sourceetag: unquoteETag(source.eTag), sizelabel: label },
