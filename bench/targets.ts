@@ -12,7 +12,10 @@ export interface TargetResult {
 export interface TargetInputs {
   totalVsPillow: number | undefined;
   criticalVsPillow: number | undefined;
+  /** Unloaded p50 (one upload at a time): what the target is judged on. */
   endToEndP50Ms: number | undefined;
+  /** Burst p50, shown beside it: queueing behind the other uploads, not per-image latency. */
+  burstP50Ms: number | undefined;
   criticalPathMs: number | undefined;
   throughputVsCoreLimit: number | undefined;
   peakRssMb: number | undefined;
@@ -41,7 +44,7 @@ export function evaluateTargets(inputs: TargetInputs): TargetResult[] {
   ];
   if (inputs.endToEndP50Ms === undefined || inputs.criticalPathMs === undefined) {
     results.push({
-      name: 'end-to-end p50',
+      name: 'end-to-end p50 (unloaded)',
       target: '<= 1.5x critical path + 100 ms',
       actual: 'not measured',
       pass: false,
@@ -50,9 +53,12 @@ export function evaluateTargets(inputs: TargetInputs): TargetResult[] {
   } else {
     const limit = 1.5 * inputs.criticalPathMs + 100;
     results.push({
-      name: 'end-to-end p50',
+      name: 'end-to-end p50 (unloaded)',
       target: `<= ${limit.toFixed(0)} ms (1.5 x ${inputs.criticalPathMs.toFixed(0)} + 100)`,
-      actual: `${inputs.endToEndP50Ms.toFixed(0)} ms`,
+      actual:
+        inputs.burstP50Ms === undefined
+          ? `${inputs.endToEndP50Ms.toFixed(0)} ms`
+          : `${inputs.endToEndP50Ms.toFixed(0)} ms (burst p50 ${inputs.burstP50Ms.toFixed(0)} ms: queueing, not judged)`,
       pass: inputs.endToEndP50Ms <= limit,
       margin: `${(limit - inputs.endToEndP50Ms).toFixed(0)} ms`,
     });

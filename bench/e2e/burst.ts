@@ -10,30 +10,41 @@ import { instanceIdFor } from '../../src/domain/ids';
 import type { ImageDocument } from '../../src/domain/types';
 import { percentile } from '../stats';
 import { cpuBetween, cpuSnapshot } from './processCpu';
+import { runUnloaded, unloadedBlobName, type UnloadedResult } from './unloaded';
 
+/**
+ * The end-to-end section: first M uploads one at a time (`unloaded`: per-image latency and where it goes),
+ * then N uploads at once on the same stack (the burst: the top-level latency and throughput fields).
+ * `lost` and the duplicate counts cover both phases.
+ */
 export interface EndToEndResult {
+  /** Concurrent uploads in the burst. */
   uploads: number;
   image: string;
   imageBytes: number;
   stackStartMs: number;
   uploadPhaseMs: number;
+  /** Burst: upload completed -> document `updatedAt`; dominated by queueing behind the other uploads. */
   latencyMs: { p50: number; p95: number; max: number; min: number; samples: number[] };
   /** Completed images per second between the first upload finishing and the last document written. */
   throughputImagesPerSecond: number;
   windowSeconds: number;
   coreLimitImagesPerSecond: number;
   throughputVsCoreLimit: number;
+  /** Burst images with a completed document. */
   completed: number;
+  /** Both phases: uploads without a completed document before their timeout. */
   lost: number;
   lostBlobNames: string[];
+  lostByPhase: { unloaded: number; burst: number };
   duplicatedDocuments: number;
   duplicatedInstances: number;
   instanceCheck: string;
   statuses: Record<string, number>;
   executionsPerImage: { count: number; orchestratorEpisodes: number; method: string };
   publisherPollMs: number;
-  /** Upload -> document latency of single images through the idle pipeline (the pipeline's own overhead). */
-  soloLatencyMs: number[];
+  /** One image at a time through the idle pipeline: the latency the p50 target is evaluated on. */
+  unloaded: UnloadedResult;
   /**
    * CPU the whole local pipeline used during the burst (this process: host, app, Durable engine, Cosmos server,
    * publisher; plus its children: Azurite), per completed image, and as a share of all cores over the window.
@@ -53,13 +64,15 @@ export interface EndToEndOptions {
   image: { name: string; data: Buffer };
   /** Resize CPU seconds per image (all sizes) from the core comparison: the core limit's denominator. */
   cpuSecondsPerImage: number;
-  sizeCount: number;
+  sizeLabels: readonly string[];
   cores: number;
   timeoutMs: number;
   /** How often the local Event Grid publisher lists the container (Event Grid's own delivery delay stand-in). */
   publisherPollMs: number;
-  /** Images sent one at a time through the idle pipeline before the burst. */
-  soloUploads: number;
+  /** Images sent one at a time through the idle pipeline before the burst (after the warm-up ones). */
+  unloadedUploads: number;
+  /** Unloaded uploads first, outside the figures: the first image pays for JIT and sharp's start-up. */
+  warmUpUploads: number;
   log: (line: string) => void;
 }
 
@@ -118,7 +131,6 @@ async function listInstances(baseUrl: string): Promise<DurableStatus[] | undefin
 
 interface SeenDocuments {
   completed: Map<string, ImageDocument>;
-  documentsPerPath: Map<string, number>;
   latestStatus: Map<string, string>;
 }
 
@@ -129,27 +141,38 @@ async function waitForDocuments(
   deadline: number,
 ): Promise<SeenDocuments> {
   const completed = new Map<string, ImageDocument>();
-  const documentsPerPath = new Map<string, number>();
   const latestStatus = new Map<string, string>();
   for (;;) {
     const { resources } = await documents.items.query<ImageDocument>('SELECT * FROM c').fetchAll();
-    documentsPerPath.clear();
     for (const document of resources) {
       if (!names.has(document.sourceBlobName)) continue;
-      documentsPerPath.set(document.sourceBlobName, (documentsPerPath.get(document.sourceBlobName) ?? 0) + 1);
       latestStatus.set(document.sourceBlobName, document.status);
       if (document.status === 'completed' && !completed.has(document.sourceBlobName)) {
         completed.set(document.sourceBlobName, document);
       }
     }
-    if (completed.size === names.size || Date.now() >= deadline)
-      return { completed, documentsPerPath, latestStatus };
+    if (completed.size === names.size || Date.now() >= deadline) return { completed, latestStatus };
     await sleep(POLL_INTERVAL_MS);
   }
 }
 
+/** Counts this run's documents per source path (any status) with one query. */
+async function documentsPerPath(
+  documents: Container,
+  names: ReadonlySet<string>,
+): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  const { resources } = await documents.items
+    .query<{ sourceBlobName: string }>('SELECT c.sourceBlobName FROM c')
+    .fetchAll();
+  for (const { sourceBlobName } of resources) {
+    if (names.has(sourceBlobName)) counts.set(sourceBlobName, (counts.get(sourceBlobName) ?? 0) + 1);
+  }
+  return counts;
+}
+
 /**
- * N concurrent uploads into images-unprocessed on the local stack (real app, Durable engine, Event Grid
+ * M uploads one at a time, then N concurrent uploads into images-unprocessed on the local stack (real app, Durable engine, Event Grid
  * publisher), then upload-complete -> Cosmos document latency, throughput, and lost / duplicated work.
  */
 export async function runBurst(options: EndToEndOptions): Promise<EndToEndResult> {
@@ -183,6 +206,7 @@ export async function runBurst(options: EndToEndOptions): Promise<EndToEndResult
     await blobs.createIfNotExists();
     const documents = cosmos.database('MediaCorp').container('Images');
     const runId = Date.now().toString(36);
+    const sizeCount = options.sizeLabels.length;
     const upload = async (name: string): Promise<{ doneAt: number; eTag: string | undefined }> => {
       const response = await blobs.getBlockBlobClient(name).uploadData(options.image.data, {
         blobHTTPHeaders: { blobContentType: 'image/jpeg' },
@@ -190,16 +214,24 @@ export async function runBurst(options: EndToEndOptions): Promise<EndToEndResult
       return { doneAt: Date.now(), eTag: response.etag };
     };
 
-    // Solo: one image at a time through an idle pipeline (also warms the app up before the burst).
-    const soloLatencies: number[] = [];
-    for (let index = 0; index < options.soloUploads; index += 1) {
-      const name = `bench-${runId}/solo-${index}.jpg`;
-      const uploaded = await upload(name);
-      const seen = await waitForDocuments(documents, new Set([name]), Date.now() + options.timeoutMs);
-      const document = seen.completed.get(name);
-      if (document !== undefined) soloLatencies.push(Date.parse(document.updatedAt) - uploaded.doneAt);
-    }
-    log(`e2e: solo latencies ${soloLatencies.map((latency) => latency.toFixed(0)).join(', ')} ms`);
+    // Unloaded: one image at a time through an idle pipeline (also warms the app up before the burst).
+    const unloaded = await runUnloaded({
+      blobs,
+      documents,
+      baseUrl: stack.baseUrl,
+      image: { data: options.image.data, contentType: 'image/jpeg' },
+      namePrefix: `bench-${runId}/`,
+      uploads: options.unloadedUploads,
+      warmUpUploads: options.warmUpUploads,
+      sizeLabels: options.sizeLabels,
+      timeoutMs: Math.min(options.timeoutMs, 30_000),
+      log,
+    });
+    const unloadedNames = new Set(
+      Array.from({ length: options.warmUpUploads + options.unloadedUploads }, (_, index) =>
+        unloadedBlobName(`bench-${runId}/`, index, options.warmUpUploads),
+      ),
+    );
 
     // Burst: every upload at once.
     const names = Array.from(
@@ -222,7 +254,6 @@ export async function runBurst(options: EndToEndOptions): Promise<EndToEndResult
     const seen = await waitForDocuments(documents, new Set(names), Date.now() + options.timeoutMs);
     const cpu = cpuBetween(cpuBefore, cpuSnapshot());
     const finished = seen.completed;
-    const byPath = seen.documentsPerPath;
 
     // Latency from the document's own write time: the writer stamps updatedAt on this machine's clock, so
     // the poll interval does not blur the figure.
@@ -243,8 +274,11 @@ export async function runBurst(options: EndToEndOptions): Promise<EndToEndResult
     const statuses: Record<string, number> = {};
     for (const status of seen.latestStatus.values()) statuses[status] = (statuses[status] ?? 0) + 1;
 
-    // Duplicates: more than one document per source path, or more than one instance for one version.
-    const duplicatedDocuments = [...byPath.values()].filter((count) => count > 1).length;
+    // Duplicates, over both phases: more than one document per source path, or more than one instance for
+    // one version.
+    const allNames = new Set([...unloadedNames, ...names]);
+    const perPath = await documentsPerPath(documents, allNames);
+    const duplicatedDocuments = [...perPath.values()].filter((count) => count > 1).length;
     let duplicatedInstances = 0;
     let instanceCheck: string;
     const instances = await listInstances(stack.baseUrl);
@@ -252,7 +286,7 @@ export async function runBurst(options: EndToEndOptions): Promise<EndToEndResult
       const perVersion = new Map<string, number>();
       for (const instance of instances) {
         const source = instance.input?.source;
-        if (source?.blobName === undefined || !uploadedAt.has(source.blobName)) continue;
+        if (source?.blobName === undefined || !allNames.has(source.blobName)) continue;
         const version = `${source.blobName}@${source.eTag ?? ''}`;
         perVersion.set(version, (perVersion.get(version) ?? 0) + 1);
       }
@@ -260,7 +294,7 @@ export async function runBurst(options: EndToEndOptions): Promise<EndToEndResult
         (extra, count) => extra + Math.max(0, count - 1),
         0,
       );
-      instanceCheck = `listed ${instances.length} orchestration instances via the Durable HTTP API, ${perVersion.size} source versions from this run`;
+      instanceCheck = `listed ${instances.length} orchestration instances via the Durable HTTP API, ${perVersion.size} source versions from this run (both phases)`;
     } else {
       const expectedIds = new Set(
         names.map((name) => instanceIdFor(UNPROCESSED, name, eTags.get(name) ?? '')),
@@ -269,7 +303,7 @@ export async function runBurst(options: EndToEndOptions): Promise<EndToEndResult
         (document) => !expectedIds.has(document.instanceId),
       ).length;
       instanceCheck =
-        'instance listing unavailable: checked each document names the deterministic instance id of its upload';
+        'instance listing unavailable: checked each burst document names the deterministic instance id of its upload';
     }
 
     // Episodes vary with how activity completions batch into replays: average over up to 10 instances.
@@ -282,8 +316,9 @@ export async function runBurst(options: EndToEndOptions): Promise<EndToEndResult
     }
     const episodes =
       counts.length > 0 ? counts.reduce((total, count) => total + count, 0) / counts.length : undefined;
-    const orchestratorEpisodes = episodes ?? options.sizeCount + 2;
-    const lostBlobNames = names.filter((name) => !finished.has(name));
+    const orchestratorEpisodes = episodes ?? sizeCount + 2;
+    const burstLost = names.filter((name) => !finished.has(name));
+    const lostBlobNames = [...unloaded.lostBlobNames, ...burstLost];
     return {
       uploads: options.uploads,
       image: options.image.name,
@@ -304,13 +339,14 @@ export async function runBurst(options: EndToEndOptions): Promise<EndToEndResult
       completed: finished.size,
       lost: lostBlobNames.length,
       lostBlobNames,
+      lostByPhase: { unloaded: unloaded.lostBlobNames.length, burst: burstLost.length },
       duplicatedDocuments,
       duplicatedInstances,
       instanceCheck,
       statuses,
       executionsPerImage: {
         // 1 Event Grid trigger + orchestrator episodes + one activity per size + the document writer.
-        count: 1 + orchestratorEpisodes + options.sizeCount + 1,
+        count: 1 + orchestratorEpisodes + sizeCount + 1,
         orchestratorEpisodes,
         method:
           episodes === undefined
@@ -318,7 +354,7 @@ export async function runBurst(options: EndToEndOptions): Promise<EndToEndResult
             : `mean OrchestratorStarted rows in ${taskHub}History over ${counts.length} instances (${Math.min(...counts)}-${Math.max(...counts)})`,
       },
       publisherPollMs: options.publisherPollMs,
-      soloLatencyMs: soloLatencies,
+      unloaded,
       pipelineCpu: {
         seconds: cpuSeconds,
         perImageSeconds: cpuSeconds / Math.max(1, finished.size),

@@ -1,3 +1,4 @@
+import type { StageBreakdown } from '../e2e/stages';
 import type { BenchResult } from '../result';
 
 /** A small hand-written SVG: per-size CPU bars (ours / floor / Pillow) per image, and the latency CDF. */
@@ -38,6 +39,104 @@ function stackedBar(
     return rect;
   });
   return [...parts, text(offset + 4, y + BAR_HEIGHT - 2, caption, 'font-size="10"')].join('');
+}
+
+/** A step CDF of latency samples with dashed markers; returns the next free y. */
+function latencyCdf(
+  parts: string[],
+  top: number,
+  plot: { title: string; samples: readonly number[]; markers: Array<[string, number]>; colour: string },
+): number {
+  let y = top;
+  parts.push(text(10, y, plot.title, 'font-size="14" font-weight="bold"'));
+  y += 14;
+  const plotX = 60;
+  const plotWidth = WIDTH - 100;
+  const plotHeight = 150;
+  const samples = [...plot.samples].sort((a, b) => a - b);
+  const maxLatency = Math.max(...samples, ...plot.markers.map(([, value]) => value), 1);
+  const xOf = (latency: number): number => plotX + (latency / maxLatency) * plotWidth;
+  const yOf = (fraction: number): number => y + plotHeight - fraction * plotHeight;
+  const points = samples.flatMap((latency, index) => [
+    `${xOf(latency).toFixed(1)},${yOf(index / samples.length).toFixed(1)}`,
+    `${xOf(latency).toFixed(1)},${yOf((index + 1) / samples.length).toFixed(1)}`,
+  ]);
+  parts.push(
+    `<rect x="${plotX}" y="${y}" width="${plotWidth}" height="${plotHeight}" fill="none" stroke="#ccc"/>`,
+    `<polyline points="${points.join(' ')}" fill="none" stroke="${plot.colour}" stroke-width="2"/>`,
+  );
+  plot.markers.forEach(([name, value], index) => {
+    parts.push(
+      `<line x1="${xOf(value).toFixed(1)}" y1="${y}" x2="${xOf(value).toFixed(1)}" y2="${y + plotHeight}" stroke="#e15759" stroke-dasharray="4 3"/>`,
+      text(
+        Math.min(xOf(value) + 3, WIDTH - 150),
+        y + 12 + 14 * index,
+        `${name} ${value.toFixed(0)} ms`,
+        'font-size="10" fill="#e15759"',
+      ),
+    );
+  });
+  for (const fraction of [0, 0.5, 1])
+    parts.push(text(10, yOf(fraction) + 4, `${fraction * 100}%`, 'font-size="10"'));
+  for (const fraction of [0, 0.25, 0.5, 0.75, 1]) {
+    parts.push(
+      text(
+        xOf(maxLatency * fraction) - 12,
+        y + plotHeight + 14,
+        `${(maxLatency * fraction).toFixed(0)} ms`,
+        'font-size="10"',
+      ),
+    );
+  }
+  return y + plotHeight + 30;
+}
+
+const STAGE_COLOURS = [
+  '#4e79a7',
+  '#f28e2b',
+  '#e15759',
+  '#76b7b2',
+  '#59a14f',
+  '#edc948',
+  '#b07aa1',
+  '#ff9da7',
+];
+
+/** One stacked bar of the unloaded stage medians, labelled underneath; returns the next free y. */
+function stageBar(parts: string[], top: number, stages: StageBreakdown): number {
+  let y = top;
+  parts.push(
+    text(
+      10,
+      y,
+      `Where one unloaded upload's time goes (median ms per stage, history times: ${stages.historyTimes})`,
+      'font-size="13" font-weight="bold"',
+    ),
+  );
+  y += 10;
+  const positive = stages.stages.map((stage) => Math.max(0, stage.medianMs));
+  const total = Math.max(
+    positive.reduce((sum, value) => sum + value, 0),
+    1,
+  );
+  const scale = (WIDTH - 80) / total;
+  let x = 60;
+  stages.stages.forEach((stage, index) => {
+    const width = (positive[index] ?? 0) * scale;
+    const colour = STAGE_COLOURS[index % STAGE_COLOURS.length] ?? '#333';
+    parts.push(
+      `<rect x="${x.toFixed(1)}" y="${y}" width="${width.toFixed(1)}" height="16" fill="${colour}"><title>${escapeXml(`${stage.from} -> ${stage.to}: ${stage.medianMs.toFixed(0)} ms (${stage.contents})`)}</title></rect>`,
+      `<rect x="60" y="${y + 24 + 13 * index}" width="10" height="10" fill="${colour}"/>`,
+      text(
+        74,
+        y + 33 + 13 * index,
+        `${stage.from} -> ${stage.to}: ${stage.medianMs.toFixed(0)} ms — ${stage.contents}`,
+        'font-size="10"',
+      ),
+    );
+    x += width;
+  });
+  return y + 24 + 13 * stages.stages.length + 24;
 }
 
 export function renderSvg(result: BenchResult): string {
@@ -120,60 +219,27 @@ export function renderSvg(result: BenchResult): string {
     parts.push(text(10, y, `End to end: skipped (${e2e.skipped})`, 'font-size="13"'));
     y += 20;
   } else {
-    parts.push(
-      text(
-        10,
-        y,
-        `Upload -> document latency, ${e2e.completed} of ${e2e.uploads} images (CDF): p50 ${e2e.latencyMs.p50.toFixed(0)} ms, p95 ${e2e.latencyMs.p95.toFixed(0)} ms, max ${e2e.latencyMs.max.toFixed(0)} ms`,
-        'font-size="14" font-weight="bold"',
-      ),
-    );
-    y += 14;
-    const plotX = 60;
-    const plotWidth = WIDTH - 100;
-    const plotHeight = 180;
-    const samples = e2e.latencyMs.samples;
-    const maxLatency = Math.max(...samples, 1);
-    const xOf = (latency: number): number => plotX + (latency / maxLatency) * plotWidth;
-    const yOf = (fraction: number): number => y + plotHeight - fraction * plotHeight;
-    const points = samples.flatMap((latency, index) => [
-      `${xOf(latency).toFixed(1)},${yOf(index / samples.length).toFixed(1)}`,
-      `${xOf(latency).toFixed(1)},${yOf((index + 1) / samples.length).toFixed(1)}`,
-    ]);
-    parts.push(
-      `<rect x="${plotX}" y="${y}" width="${plotWidth}" height="${plotHeight}" fill="none" stroke="#ccc"/>`,
-      `<polyline points="${points.join(' ')}" fill="none" stroke="#4e79a7" stroke-width="2"/>`,
-    );
-    const markers: Array<[string, number]> = [
-      ['p50', e2e.latencyMs.p50],
-      ['p95', e2e.latencyMs.p95],
-    ];
-    const soloMedian = [...e2e.soloLatencyMs].sort((a, b) => a - b)[Math.floor(e2e.soloLatencyMs.length / 2)];
-    if (soloMedian !== undefined) markers.push(['solo (idle pipeline)', soloMedian]);
-    markers.forEach(([name, value], index) => {
-      parts.push(
-        `<line x1="${xOf(value).toFixed(1)}" y1="${y}" x2="${xOf(value).toFixed(1)}" y2="${y + plotHeight}" stroke="#e15759" stroke-dasharray="4 3"/>`,
-        text(
-          Math.min(xOf(value) + 3, WIDTH - 150),
-          y + 12 + 14 * index,
-          `${name} ${value.toFixed(0)} ms`,
-          'font-size="10" fill="#e15759"',
-        ),
-      );
+    const unloaded = e2e.unloaded;
+    y = latencyCdf(parts, y, {
+      title: `Unloaded: upload -> document visible, ${unloaded.completed} of ${unloaded.uploads} uploads one at a time (CDF): p50 ${unloaded.latencyMs.p50.toFixed(0)} ms, p95 ${unloaded.latencyMs.p95.toFixed(0)} ms, max ${unloaded.latencyMs.max.toFixed(0)} ms`,
+      samples: unloaded.latencyMs.samples,
+      markers: [
+        ['p50', unloaded.latencyMs.p50],
+        ['p95', unloaded.latencyMs.p95],
+      ],
+      colour: '#59a14f',
     });
-    for (const fraction of [0, 0.5, 1])
-      parts.push(text(10, yOf(fraction) + 4, `${fraction * 100}%`, 'font-size="10"'));
-    for (const fraction of [0, 0.25, 0.5, 0.75, 1]) {
-      parts.push(
-        text(
-          xOf(maxLatency * fraction) - 12,
-          y + plotHeight + 14,
-          `${(maxLatency * fraction).toFixed(0)} ms`,
-          'font-size="10"',
-        ),
-      );
-    }
-    y += plotHeight + 30;
+    y = stageBar(parts, y, unloaded.stages);
+    y = latencyCdf(parts, y, {
+      title: `Burst: ${e2e.completed} of ${e2e.uploads} concurrent uploads, upload -> document (CDF; mostly queueing): p50 ${e2e.latencyMs.p50.toFixed(0)} ms, p95 ${e2e.latencyMs.p95.toFixed(0)} ms, max ${e2e.latencyMs.max.toFixed(0)} ms`,
+      samples: e2e.latencyMs.samples,
+      markers: [
+        ['p50', e2e.latencyMs.p50],
+        ['p95', e2e.latencyMs.p95],
+        ['unloaded p50', unloaded.latencyMs.p50],
+      ],
+      colour: '#4e79a7',
+    });
   }
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${y}" viewBox="0 0 ${WIDTH} ${y}" font-family="sans-serif">`,

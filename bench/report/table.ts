@@ -1,7 +1,12 @@
+import type { UnloadedResult } from '../e2e/unloaded';
 import type { BenchResult } from '../result';
 
-/** Plain-text tables: columns padded to their widest cell, numbers right-aligned. */
-export function formatTable(headers: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
+/** Plain-text tables: columns padded to their widest cell, numbers right-aligned (text columns: `leftAligned`). */
+export function formatTable(
+  headers: readonly string[],
+  rows: ReadonlyArray<readonly string[]>,
+  leftAligned: readonly number[] = [0],
+): string {
   const widths = headers.map((header, column) =>
     Math.max(header.length, ...rows.map((row) => (row[column] ?? '').length)),
   );
@@ -9,7 +14,7 @@ export function formatTable(headers: readonly string[], rows: ReadonlyArray<read
     cells
       .map((cell, column) => {
         const width = widths[column] ?? 0;
-        return column === 0 ? cell.padEnd(width) : cell.padStart(width);
+        return leftAligned.includes(column) ? cell.padEnd(width) : cell.padStart(width);
       })
       .join('  ');
   return [line(headers), widths.map((width) => '-'.repeat(width)).join('  '), ...rows.map(line)].join('\n');
@@ -20,6 +25,51 @@ const ms = (value: number | undefined): string =>
 const ratio = (value: number | undefined): string =>
   value === undefined || !Number.isFinite(value) ? '-' : `${value.toFixed(2)}x`;
 const usd = (value: number): string => `$${value < 10 ? value.toFixed(4) : value.toFixed(2)}`;
+
+/** The one-at-a-time section: latency, then where the time of one upload goes. */
+function renderUnloaded(unloaded: UnloadedResult): string[] {
+  const { stages } = unloaded;
+  const lines = [
+    `\nUnloaded: ${unloaded.uploads} uploads ONE AT A TIME (each after the previous document was visible and its orchestration finished; ${unloaded.warmUpUploads} warm-up upload(s) first, not counted: ${unloaded.warmUpLatencyMs.map((value) => `${ms(value)} ms`).join(', ') || '-'}). Latency = upload completed -> first read that sees the completed document (point read every ${unloaded.visibilityPollMs} ms)`,
+    formatTable(
+      ['unloaded p50 ms', 'p95 ms', 'max ms', 'min ms', 'p50 to updatedAt ms', 'completed', 'lost'],
+      [
+        [
+          ms(unloaded.latencyMs.p50),
+          ms(unloaded.latencyMs.p95),
+          ms(unloaded.latencyMs.max),
+          ms(unloaded.latencyMs.min),
+          ms(unloaded.toUpdatedAtMs.p50),
+          String(unloaded.completed),
+          String(unloaded.lostBlobNames.length),
+        ],
+      ],
+    ),
+    `\nWhere the time of one unloaded upload goes (median over ${unloaded.completed} uploads; Durable history times: ${stages.historyTimes})`,
+    formatTable(
+      ['stage', 'median ms', 'p95 ms', 'what happens'],
+      stages.stages.map((stage) => [
+        `${stage.from} -> ${stage.to}`,
+        ms(stage.medianMs),
+        ms(stage.p95Ms),
+        stage.contents,
+      ]),
+      [0, 3],
+    ),
+    `sum of stage medians ${ms(stages.stages.reduce((total, stage) => total + stage.medianMs, 0))} ms; median upload -> visible ${ms(stages.totalMedianMs)} ms; the last orchestrator episode (writer completed -> ExecutionCompleted, off the document's path) ${ms(stages.finalEpisodeMedianMs)} ms`,
+    formatTable(
+      ['size', 'scheduled -> rendered ms', 'rendered -> completed ms', 'critical (finished last)'],
+      stages.perSize.map((size) => [
+        size.label,
+        ms(size.toRenderedMedianMs),
+        ms(size.toCompletedMedianMs),
+        `${stages.criticalSizes[size.label] ?? 0} of ${unloaded.completed}`,
+      ]),
+    ),
+    ...Object.entries(stages.boundaries).map(([name, source]) => `  ${name}: ${source}`),
+  ];
+  return lines;
+}
 
 export function renderReport(result: BenchResult): string {
   const sections: string[] = [];
@@ -114,17 +164,19 @@ export function renderReport(result: BenchResult): string {
     sections.push(`\nEnd to end: skipped (${e2e.skipped})`);
   } else {
     sections.push(
-      `\nEnd to end on the local stack: ${e2e.uploads} concurrent uploads of ${e2e.image} (${(e2e.imageBytes / 1e6).toFixed(1)} MB); stack start ${ms(e2e.stackStartMs)} ms, upload phase ${ms(e2e.uploadPhaseMs)} ms`,
+      `\nEnd to end on the local stack: ${e2e.image} (${(e2e.imageBytes / 1e6).toFixed(1)} MB); stack start ${ms(e2e.stackStartMs)} ms; Event Grid publisher poll ${e2e.publisherPollMs} ms`,
+      ...renderUnloaded(e2e.unloaded),
+      `\nBurst: ${e2e.uploads} concurrent uploads on the same stack, upload phase ${ms(e2e.uploadPhaseMs)} ms. Latency here is mostly queueing: ${result.machine.cores} cores work through ${e2e.uploads} images in FIFO order, so p50 is close to the makespan; it is not the per-image latency (that is the unloaded figure above)`,
       formatTable(
         [
-          'p50 ms',
+          'burst p50 ms',
           'p95 ms',
           'max ms',
           'images/s',
           'core limit/s',
           '% of limit',
           'completed',
-          'lost',
+          'lost (both phases)',
           'dup docs',
           'dup instances',
           'executions/image',
@@ -138,7 +190,7 @@ export function renderReport(result: BenchResult): string {
             e2e.coreLimitImagesPerSecond.toFixed(2),
             `${(e2e.throughputVsCoreLimit * 100).toFixed(0)}%`,
             String(e2e.completed),
-            String(e2e.lost),
+            `${e2e.lost} (${e2e.lostByPhase.unloaded} + ${e2e.lostByPhase.burst})`,
             String(e2e.duplicatedDocuments),
             String(e2e.duplicatedInstances),
             e2e.executionsPerImage.count.toFixed(1),
@@ -146,7 +198,6 @@ export function renderReport(result: BenchResult): string {
         ],
       ),
       `duplicate check: ${e2e.instanceCheck}; executions: ${e2e.executionsPerImage.method}`,
-      `solo (idle pipeline, one image at a time): ${e2e.soloLatencyMs.map((latency) => `${ms(latency)} ms`).join(', ') || '-'}; Event Grid publisher poll ${e2e.publisherPollMs} ms`,
       `pipeline CPU during the burst: ${e2e.pipelineCpu.seconds.toFixed(1)} s (${e2e.pipelineCpu.perImageSeconds.toFixed(3)} s per image, of which Azurite ${e2e.pipelineCpu.azuriteSeconds.toFixed(1)} s total) = ${(e2e.pipelineCpu.shareOfCores * 100).toFixed(0)}% of ${result.machine.cores} cores over the burst; the whole pipeline's own ceiling is ${e2e.pipelineCpu.limitImagesPerSecond.toFixed(2)} images/s, so the burst ran at ${((e2e.throughputImagesPerSecond / e2e.pipelineCpu.limitImagesPerSecond) * 100).toFixed(0)}% of it`,
     );
   }

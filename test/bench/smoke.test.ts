@@ -98,21 +98,70 @@ describe('npm run bench -- --smoke', () => {
     }
   });
 
-  it('runs the burst on the local stack with nothing lost or duplicated', () => {
+  it('measures unloaded latency one upload at a time, with a per-stage breakdown', () => {
+    const e2e = result.endToEnd;
+    if ('skipped' in e2e) throw new Error(`end to end skipped: ${e2e.skipped}`);
+    const unloaded = e2e.unloaded;
+    expect(unloaded.uploads).toBe(3);
+    expect(unloaded.completed).toBe(unloaded.uploads);
+    expect(unloaded.lostBlobNames).toEqual([]);
+    expect(unloaded.latencyMs.samples).toHaveLength(unloaded.uploads);
+    for (const key of ['p50', 'p95', 'max', 'min'] as const)
+      expectPositiveFinite(unloaded.latencyMs[key], `unloaded latency ${key}`);
+    expectPositiveFinite(unloaded.toUpdatedAtMs.p50, 'unloaded p50 to updatedAt');
+    expect(unloaded.warmUpLatencyMs).toHaveLength(unloaded.warmUpUploads);
+
+    // The local engine's history carries milliseconds, so every boundary is present: 9 moments, 8 stages.
+    const { stages } = unloaded;
+    expect(stages.historyTimes).toBe('milliseconds');
+    expect(stages.stages.map((stage) => `${stage.from}>${stage.to}`)).toEqual([
+      'uploaded>orchestrationStarted',
+      'orchestrationStarted>resizesScheduled',
+      'resizesScheduled>criticalRendered',
+      'criticalRendered>criticalResized',
+      'criticalResized>writerScheduled',
+      'writerScheduled>documentBuilt',
+      'documentBuilt>writerCompleted',
+      'writerCompleted>visible',
+    ]);
+    for (const stage of stages.stages) {
+      expect(stage.samples).toBe(unloaded.completed);
+      expect(stage.contents.length).toBeGreaterThan(0);
+      // The reader may see the document before the writer's invocation returns: that stage can be <= 0.
+      if (stage.to === 'visible') expect(Number.isFinite(stage.medianMs)).toBe(true);
+      else expectPositiveFinite(stage.medianMs, `${stage.from} -> ${stage.to}`);
+    }
+    expectPositiveFinite(stages.totalMedianMs, 'median upload -> visible');
+    expectPositiveFinite(stages.finalEpisodeMedianMs, 'final episode');
+    expect(stages.perSize.map((size) => size.label)).toEqual(result.sizes.map((size) => size.label));
+    for (const size of stages.perSize) {
+      expectPositiveFinite(size.toRenderedMedianMs, `${size.label} scheduled -> rendered`);
+      expectPositiveFinite(size.toCompletedMedianMs, `${size.label} rendered -> completed`);
+    }
+    const criticalCount = Object.values(stages.criticalSizes).reduce((total, count) => total + count, 0);
+    expect(criticalCount).toBe(unloaded.completed);
+    expect(stdout).toContain('Unloaded:');
+    expect(stdout).toContain('Where the time of one unloaded upload goes');
+  });
+
+  it('runs the burst on the local stack with nothing lost or duplicated in either phase', () => {
     const e2e = result.endToEnd;
     if ('skipped' in e2e) throw new Error(`end to end skipped: ${e2e.skipped}`);
     expect(e2e.completed).toBe(e2e.uploads);
     expect(e2e.lost).toBe(0);
+    expect(e2e.lostByPhase).toEqual({ unloaded: 0, burst: 0 });
     expect(e2e.duplicatedDocuments).toBe(0);
     expect(e2e.duplicatedInstances).toBe(0);
+    // The duplicate check saw the instances of both phases (warm-up + unloaded + burst source versions).
+    expect(e2e.instanceCheck).toContain(
+      `${e2e.uploads + e2e.unloaded.uploads + e2e.unloaded.warmUpUploads} source versions from this run`,
+    );
     expect(e2e.latencyMs.samples).toHaveLength(e2e.uploads);
     for (const key of ['p50', 'p95', 'max'] as const)
       expectPositiveFinite(e2e.latencyMs[key], `latency ${key}`);
     expectPositiveFinite(e2e.throughputImagesPerSecond, 'throughput');
     expectPositiveFinite(e2e.coreLimitImagesPerSecond, 'core limit');
     expectPositiveFinite(e2e.pipelineCpu.perImageSeconds, 'pipeline CPU per image');
-    expect(e2e.soloLatencyMs.length).toBeGreaterThan(0);
-    for (const latency of e2e.soloLatencyMs) expectPositiveFinite(latency, 'solo latency');
     // Trigger + at least two orchestrator episodes + one activity per size + the writer.
     expect(e2e.executionsPerImage.count).toBeGreaterThanOrEqual(1 + 2 + result.sizes.length + 1);
   });
@@ -128,6 +177,11 @@ describe('npm run bench -- --smoke', () => {
     }
     expect(result.targets.map((target) => target.name)).toHaveLength(6);
     for (const target of result.targets) expect(target.actual).not.toBe('not measured');
+    const latencyTarget = result.targets.find((target) => target.name === 'end-to-end p50 (unloaded)');
+    const e2e = result.endToEnd;
+    if ('skipped' in e2e) throw new Error(`end to end skipped: ${e2e.skipped}`);
+    expect(latencyTarget?.actual).toContain(`${e2e.unloaded.latencyMs.p50.toFixed(0)} ms`);
+    expect(latencyTarget?.actual).toContain(`burst p50 ${e2e.latencyMs.p50.toFixed(0)} ms`);
     expect(stdout).toContain('Targets');
     expect(stdout).toMatch(/PASS|MISS/);
   });
@@ -137,5 +191,7 @@ describe('npm run bench -- --smoke', () => {
     expect(svg.startsWith('<svg')).toBe(true);
     for (const item of result.core.images) expect(svg).toContain(item.image);
     expect(svg).toContain('p50');
+    expect(svg).toContain('Unloaded: upload -&gt; document visible');
+    expect(svg).toContain('Burst:');
   });
 });
