@@ -70,7 +70,7 @@ export async function downloadSource(
   } catch (error) {
     // A conditional GET on a deleted blob may answer 412 rather than 404 (Azurite does; RFC 9110 allows
     // either), so a 412 is told apart with an unconditional HEAD.
-    if (isPreconditionFailed(error) && (await blob.exists())) {
+    if (isPreconditionFailed(error) && (await blob.exists({ abortSignal: storageCallSignal(timeoutMs) }))) {
       return {
         ok: false,
         error: {

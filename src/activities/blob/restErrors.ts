@@ -14,3 +14,8 @@ export function isNotFound(error: unknown): boolean {
 export function isPreconditionFailed(error: unknown): boolean {
   return httpStatusOf(error) === 412;
 }
+
+/** 409 on a create-only write (If-None-Match: *): the blob was created since we looked. */
+export function isConflict(error: unknown): boolean {
+  return httpStatusOf(error) === 409;
+}

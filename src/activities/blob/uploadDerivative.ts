@@ -1,8 +1,11 @@
-import type { BlobServiceClient } from '@azure/storage-blob';
+import type { BlobServiceClient, BlockBlobClient } from '@azure/storage-blob';
 import { unquoteETag } from '../../domain/ids';
 import { derivativeBlobName } from '../../domain/naming';
 import type { SourceRef, Variant } from '../../domain/types';
 import type { RenderedDerivative } from '../../imaging/types';
+import { decideDerivativeWrite, type ExistingDerivative } from './derivativeOrder';
+import { isConflict, isNotFound, isPreconditionFailed } from './restErrors';
+import { currentSourceETag } from './sourceETag';
 import { storageCallSignal } from './storageTimeout';
 
 /**
@@ -13,7 +16,40 @@ import { storageCallSignal } from './storageTimeout';
  */
 export const DERIVATIVE_CACHE_CONTROL = 'public, max-age=86400';
 
-/** Upload a rendered derivative next to its siblings in the processed container and describe it. */
+/** Read-decide-write rounds before giving up; then the activity throws and Durable retries it. */
+export const DEFAULT_UPLOAD_ATTEMPTS = 5;
+
+export type UploadResult =
+  { uploaded: true; variant: Variant } | { uploaded: false; reason: 'superseded'; message: string };
+
+export class DerivativeWriteConflictError extends Error {
+  constructor(blobName: string, attempts: number) {
+    super(`Derivative ${blobName} kept changing under us: gave up after ${attempts} conditional uploads`);
+    this.name = 'DerivativeWriteConflictError';
+  }
+}
+
+async function readExisting(blob: BlockBlobClient): Promise<ExistingDerivative | undefined> {
+  try {
+    const properties = await blob.getProperties({ abortSignal: storageCallSignal() });
+    return {
+      etag: properties.etag ?? '',
+      sourceETag: properties.metadata?.sourceetag,
+      sourceSequencer: properties.metadata?.sourcesequencer,
+    };
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * Uploads a rendered derivative next to its siblings in the processed container, unless a NEWER source
+ * version's derivative already sits at that name: an activity that downloaded version A before the user
+ * replaced it with B may finish after B's run, and must not put A's pixels over B's. The blob's metadata
+ * records the version it was made from (`sourceetag`, `sourcesequencer`); the write is conditional on what
+ * was read (create-only, or If-Match), so a concurrent writer makes us read and decide again.
+ */
 export async function uploadDerivative(
   blobService: BlobServiceClient,
   options: {
@@ -22,28 +58,56 @@ export async function uploadDerivative(
     label: string;
     derivative: RenderedDerivative;
     now: Date;
+    maxAttempts?: number;
   },
-): Promise<Variant> {
+): Promise<UploadResult> {
   const { processedContainer, source, label, derivative, now } = options;
   const blobName = derivativeBlobName(source.blobName, label, derivative.extension);
   const blob = blobService.getContainerClient(processedContainer).getBlockBlobClient(blobName);
-  const response = await blob.uploadData(derivative.data, {
-    abortSignal: storageCallSignal(),
-    blobHTTPHeaders: { blobContentType: derivative.contentType, blobCacheControl: DERIVATIVE_CACHE_CONTROL },
-    // Which source version this was made from: lets an operator (or a cleanup job) spot orphans and races.
-    metadata: { sourceetag: unquoteETag(source.eTag), sizelabel: label },
-  });
-  return {
-    label,
-    width: derivative.width,
-    height: derivative.height,
-    contentType: derivative.contentType,
-    format: derivative.format,
-    blobName,
-    url: blob.url,
-    sizeBytes: derivative.data.length,
-    eTag: response.etag ?? '',
-    lastModified: (response.lastModified ?? now).toISOString(),
-    createdAt: now.toISOString(),
-  };
+  const attempts = options.maxAttempts ?? DEFAULT_UPLOAD_ATTEMPTS;
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    const decision = await decideDerivativeWrite(source, await readExisting(blob), () =>
+      currentSourceETag(blobService, source),
+    );
+    if (decision.action === 'superseded') {
+      return { uploaded: false, reason: 'superseded', message: decision.reason };
+    }
+    let response;
+    try {
+      response = await blob.uploadData(derivative.data, {
+        abortSignal: storageCallSignal(),
+        conditions: decision.action === 'create' ? { ifNoneMatch: '*' } : { ifMatch: decision.etag },
+        blobHTTPHeaders: {
+          blobContentType: derivative.contentType,
+          blobCacheControl: DERIVATIVE_CACHE_CONTROL,
+        },
+        metadata: {
+          sourceetag: unquoteETag(source.eTag),
+          sourcesequencer: source.sequencer,
+          sizelabel: label,
+        },
+      });
+    } catch (error) {
+      // 412 (changed since read) or 409 (created since read): another writer got there; judge it afresh.
+      if (isPreconditionFailed(error) || isConflict(error)) continue;
+      throw error;
+    }
+    return {
+      uploaded: true,
+      variant: {
+        label,
+        width: derivative.width,
+        height: derivative.height,
+        contentType: derivative.contentType,
+        format: derivative.format,
+        blobName,
+        url: blob.url,
+        sizeBytes: derivative.data.length,
+        eTag: response.etag ?? '',
+        lastModified: (response.lastModified ?? now).toISOString(),
+        createdAt: now.toISOString(),
+      },
+    };
+  }
+  throw new DerivativeWriteConflictError(blobName, attempts);
 }

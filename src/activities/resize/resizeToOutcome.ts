@@ -55,13 +55,18 @@ export async function resizeToOutcome(
   }
 
   const { derivative } = rendered;
-  const variant = await uploadDerivative(deps.blobService, {
+  const upload = await uploadDerivative(deps.blobService, {
     processedContainer: deps.processedContainer,
     source,
     label: size.label,
     derivative,
     now: deps.now(),
   });
+  if (!upload.uploaded) {
+    log.warn('derivative not uploaded: a newer source version owns it', { reason: upload.message });
+    return errorOutcome(size.label, 'superseded', upload.message);
+  }
+  const { variant } = upload;
   log.info('derivative uploaded', {
     derivative: variant.blobName,
     width: variant.width,
