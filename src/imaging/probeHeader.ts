@@ -7,9 +7,10 @@ import type { DecodableFormat, SourceLimits } from './types';
 export interface SourceHeader {
   /** Detected format, refined for generic HEIF containers ("AVIF" when the payload is AV1). */
   format: DecodableFormat;
-  /** Dimensions as displayed, i.e. after EXIF orientation. */
+  /** Dimensions as displayed, i.e. after EXIF orientation; of one frame for animated and multi-page images. */
   width: number;
   height: number;
+  /** Frames (animated GIF/WebP) or pages (TIFF) in the file; only the first is ever decoded. */
   pages: number;
   hasAlpha: boolean;
 }
@@ -17,10 +18,19 @@ export interface SourceHeader {
 export type ProbeResult = { ok: true; header: SourceHeader } | ImageFailure;
 
 /**
+ * The page the decode reads: the first frame of animated GIF/WebP, the first page of a multi-page TIFF.
+ * Shared by the probe and the decode so the budget counts exactly the pixels that are decoded.
+ */
+export const DECODED_PAGE = { pages: 1, page: 0 } as const;
+
+/**
  * Reads only the header (sharp `metadata()`: libvips opens the file lazily and decodes no pixels) and applies
- * the pixel budget. `limitInputPixels: false` here on purpose: sharp would otherwise throw its own untyped
- * "exceeds pixel limit" error from metadata(); this function compares the declared size itself and returns
- * a typed `too-many-pixels` naming the numbers.
+ * the pixel budget to the pixels the decode will allocate: one frame, as libvips' own `limitInputPixels`
+ * counts them (width x height of the image opened with `DECODED_PAGE`). Counting every frame would reject
+ * a 480x270 animated GIF of 400 frames (52 MP in all) that decodes as a 0.13 MP still.
+ * `limitInputPixels: false` here on purpose: sharp would otherwise throw its own untyped "exceeds pixel
+ * limit" error from metadata(); this function compares the declared size itself and returns a typed
+ * `too-many-pixels` naming the numbers.
  */
 export async function probeHeader(
   source: Buffer,
@@ -42,7 +52,7 @@ export async function probeHeader(
   }
   let metadata: sharp.Metadata;
   try {
-    metadata = await sharp(source, { limitInputPixels: false }).metadata();
+    metadata = await sharp(source, { limitInputPixels: false, ...DECODED_PAGE }).metadata();
   } catch (error) {
     const message = describeError(error);
     return imageFailure('corrupt-image', `The ${format} header could not be read: ${message}`);
@@ -55,9 +65,11 @@ export async function probeHeader(
     );
   }
   const pages = metadata.pages ?? 1;
-  const pixels = width * height * pages;
+  // Opened with one page, `height` is that page's; `pageHeight` is reported only when libvips stacks
+  // several pages into one tall image, and is then the height of the frame that is decoded.
+  const pixels = metadata.width * (metadata.pageHeight ?? metadata.height);
   if (pixels > limits.maxSourcePixels) {
-    const frames = pages > 1 ? ` x ${pages} pages` : '';
+    const frames = pages > 1 ? ` (first of ${pages} frames)` : '';
     return imageFailure(
       'too-many-pixels',
       `The ${format} declares ${width}x${height}${frames} = ${pixels} pixels; the limit is ${limits.maxSourcePixels} (MAX_SOURCE_PIXELS)`,

@@ -3,7 +3,7 @@ import { detectFormat } from './detectFormat';
 import { encodeAs } from './encode';
 import { describeError, imageFailure, type ImageFailure } from './failure';
 import { chooseEncoding, keptEncoding } from './outputEncoding';
-import { probeHeader, type SourceHeader } from './probeHeader';
+import { DECODED_PAGE, probeHeader, type SourceHeader } from './probeHeader';
 import { usesTransparency } from './transparency';
 import type { Box, OutputEncoding, RenderResult, SourceLimits } from './types';
 import { assertRenderArguments } from './validateArguments';
@@ -20,9 +20,8 @@ function decodeOptions(limits: SourceLimits): SharpOptions {
     // Top-to-bottom streaming decode: libvips holds only the rows the shrink needs, not the whole source
     // (a 90/270 degree orientation buffers the already-shrunk image, never the full-size one).
     sequentialRead: true,
-    // The first frame of animated GIF/WebP and multi-page TIFF; the budget already counted every page.
-    pages: 1,
-    page: 0,
+    // The first frame of animated GIF/WebP and multi-page TIFF: the one frame the header budget counted.
+    ...DECODED_PAGE,
   };
 }
 

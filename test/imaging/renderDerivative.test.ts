@@ -320,17 +320,24 @@ describe('renderDerivative: bad input is a typed outcome, never a throw', () => 
   });
 
   it.each(['gif', 'webp'] as const)(
-    'an animated %s counts every frame against the pixel budget and renders its first frame',
+    'an animated %s is budgeted by the one frame decoded, not by every frame, and renders its first frame',
     async (format) => {
       const animation = await makeAnimation({ width: 100, height: 80, frames: 4, format });
-      const over = await renderDerivative(animation, THUMB, { ...LIMITS, maxSourcePixels: 4 * 100 * 80 - 1 });
-      expect(over).toMatchObject({ ok: false, error: { code: 'too-many-pixels' } });
-      expect(!over.ok && over.error.message).toContain('100x80 x 4 pages = 32000 pixels');
+      // The budget fits one frame (8000 pixels) but not the four frames together (32000).
       const derivative = derivativeOf(
-        await renderDerivative(animation, THUMB, { ...LIMITS, maxSourcePixels: 32000 }),
+        await renderDerivative(animation, THUMB, { ...LIMITS, maxSourcePixels: 100 * 80 }),
       );
       const metadata = await sharp(derivative.data).metadata();
       expect([metadata.width, metadata.height, metadata.pages ?? 1]).toEqual([100, 80, 1]);
+      expect([derivative.source.width, derivative.source.height]).toEqual([100, 80]);
+      const over = await renderDerivative(animation, THUMB, { ...LIMITS, maxSourcePixels: 100 * 80 - 1 });
+      expect(over).toEqual({
+        ok: false,
+        error: {
+          code: 'too-many-pixels',
+          message: `The ${format.toUpperCase()} declares 100x80 (first of 4 frames) = 8000 pixels; the limit is 7999 (MAX_SOURCE_PIXELS)`,
+        },
+      });
     },
   );
 
