@@ -1,5 +1,6 @@
 import sharp from 'sharp';
-import { describeError, imageFailure, type ImageFailure } from './failure';
+import { decodeFailure } from './decodeFailure';
+import { imageFailure, type ImageFailure } from './failure';
 import { heifCodec } from './heifCodec';
 import type { DecodableFormat, SourceLimits } from './types';
 
@@ -54,8 +55,7 @@ export async function probeHeader(
   try {
     metadata = await sharp(source, { limitInputPixels: false, ...DECODED_PAGE }).metadata();
   } catch (error) {
-    const message = describeError(error);
-    return imageFailure('corrupt-image', `The ${format} header could not be read: ${message}`);
+    return decodeFailure(format, 'header', error);
   }
   const { width, height } = metadata.autoOrient;
   if (!(width > 0 && height > 0)) {

@@ -1,7 +1,8 @@
 import sharp, { type OutputInfo, type Sharp, type SharpOptions } from 'sharp';
 import { detectFormat } from './detectFormat';
 import { encodeAs } from './encode';
-import { describeError, imageFailure, type ImageFailure } from './failure';
+import { decodeFailure } from './decodeFailure';
+import { imageFailure } from './failure';
 import { chooseEncoding, keptEncoding } from './outputEncoding';
 import { DECODED_PAGE, probeHeader, type SourceHeader } from './probeHeader';
 import { usesTransparency } from './transparency';
@@ -61,19 +62,11 @@ async function encodeByTransparency(pipeline: Sharp, header: SourceHeader): Prom
   return { data, info, encoding };
 }
 
-/** libvips reports decode problems as rejected promises; they are facts about the file, not bugs. */
-function decodeFailure(header: SourceHeader, error: unknown): ImageFailure {
-  const message = describeError(error);
-  if (/exceeds pixel limit/i.test(message)) {
-    return imageFailure('too-many-pixels', `The ${header.format} exceeds the pixel limit: ${message}`);
-  }
-  return imageFailure('corrupt-image', `The ${header.format} could not be decoded: ${message}`);
-}
-
 /**
  * One derivative of `source` fitting inside `box`: the pixel work of a `resize-{label}` activity.
  * Checks run cheapest first: byte length, magic bytes, header (pixel budget), and only then the decode.
- * Every problem with the file is a typed outcome; only invalid arguments (caller bugs) throw.
+ * Every problem with the file is a typed outcome; invalid arguments (caller bugs) throw, and so does running
+ * out of memory or threads (`ImageResourceError`, transient: the activity must let Durable retry it).
  */
 export async function renderDerivative(
   source: Buffer,
@@ -111,7 +104,8 @@ export async function renderDerivative(
     encoded =
       kept !== undefined ? await encodeKept(pipeline, kept) : await encodeByTransparency(pipeline, header);
   } catch (error) {
-    return decodeFailure(header, error);
+    // libvips reports decode problems as rejected promises: facts about the file, unless it ran out of memory.
+    return decodeFailure(header.format, 'decode', error);
   }
   const { data, info, encoding } = encoded;
   return {
