@@ -3,10 +3,12 @@ import * as df from 'durable-functions';
 import type { ActivityHandler } from 'durable-functions';
 import { getImagesBlobService } from '../clients/blobs';
 import { getImagesContainer } from '../clients/cosmos';
+import { getSettings } from '../config/settings';
 import type { WriteDocumentInput, WriteDocumentResult } from '../domain/types';
 import { invocationLogger } from '../logging';
 import { currentSourceETag } from './blob/sourceETag';
 import { cosmosDocumentStore } from './document/documentStore';
+import { blobVariantDeleter } from './document/leftoverVariants';
 import { writeImageDocumentWithGuard, type WriteDocumentDeps } from './document/writeDocument';
 import { assertWriteDocumentInput } from './inputs';
 import { WRITE_DOCUMENT_ACTIVITY } from './names';
@@ -17,7 +19,7 @@ export function createWriteImageDocumentHandler(getDeps: () => WriteDocumentDeps
     const input: WriteDocumentInput = assertWriteDocumentInput(rawInput);
     const log = invocationLogger(context, { blobName: input.source.blobName, instanceId: input.instanceId });
     try {
-      const result = await writeImageDocumentWithGuard(input, getDeps());
+      const result = await writeImageDocumentWithGuard(input, getDeps(), log);
       if (result.written)
         log.info('document written', { documentId: result.documentId, status: result.status });
       else log.info('document not written', { documentId: result.documentId, reason: result.reason });
@@ -36,6 +38,7 @@ function defaultDeps(): WriteDocumentDeps {
   productionDeps ??= {
     store: cosmosDocumentStore(getImagesContainer()),
     currentSourceETag: (input) => currentSourceETag(getImagesBlobService(), input.source),
+    deleteVariantBlob: blobVariantDeleter(getImagesBlobService(), getSettings().processedContainer),
     now: () => new Date(),
   };
   return productionDeps;

@@ -7,6 +7,7 @@ import { InvocationContext } from '@azure/functions';
 import { randomUUID } from 'node:crypto';
 import { beforeAll, bench, describe } from 'vitest';
 import { cosmosDocumentStore } from '../../src/activities/document/documentStore';
+import { blobVariantDeleter } from '../../src/activities/document/leftoverVariants';
 import { writeImageDocumentWithGuard } from '../../src/activities/document/writeDocument';
 import { createResizeHandler } from '../../src/activities/resize/resizeHandler';
 import { createBlobServiceClient } from '../../src/clients/blobs';
@@ -70,7 +71,12 @@ describe('writeImageDocument', () => {
     'create + merge (two rounds)',
     async () => {
       const ref = sourceRef();
-      const deps = { store, currentSourceETag: () => Promise.resolve(undefined), now: () => new Date() };
+      const deps = {
+        store,
+        currentSourceETag: () => Promise.resolve(undefined),
+        deleteVariantBlob: blobVariantDeleter(blobService, settings.processedContainer),
+        now: () => new Date(),
+      };
       await writeImageDocumentWithGuard(
         { instanceId: 'img-b', source: ref, outcomes: [okOutcome('thumb', 1, 1)] },
         deps,

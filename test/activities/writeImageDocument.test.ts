@@ -5,19 +5,23 @@ import { createBlobServiceClient } from '../../src/clients/blobs';
 import { createCosmosClient, imagesContainerOf } from '../../src/clients/cosmos';
 import { loadSettings } from '../../src/config/settings';
 import { documentIdFor } from '../../src/domain/ids';
-import type { ImageDocument, WriteDocumentInput } from '../../src/domain/types';
+import type { ImageDocument, ResizeOutcome, WriteDocumentInput } from '../../src/domain/types';
 import { currentSourceETag } from '../../src/activities/blob/sourceETag';
 import { cosmosDocumentStore, type DocumentStore } from '../../src/activities/document/documentStore';
+import { blobVariantDeleter } from '../../src/activities/document/leftoverVariants';
 import {
   writeImageDocumentWithGuard,
   type WriteDocumentDeps,
 } from '../../src/activities/document/writeDocument';
 import { ActivityInputError } from '../../src/activities/inputs';
 import { createWriteImageDocumentHandler } from '../../src/activities/writeImageDocument';
+import { invocationLogger } from '../../src/logging';
 import { testEnv } from '../support/env';
 import { errorOutcome, okOutcome, sourceRef } from './documentFixtures';
 
 const settings = loadSettings(testEnv());
+const blobService = createBlobServiceClient(settings.images);
+const processed = blobService.getContainerClient(settings.processedContainer);
 let client: CosmosClient;
 let container: Container;
 let clock = Date.parse('2026-11-24T05:00:00.000Z');
@@ -26,6 +30,7 @@ function deps(overrides: Partial<WriteDocumentDeps> = {}): WriteDocumentDeps {
   return {
     store: cosmosDocumentStore(container),
     currentSourceETag: () => Promise.reject(new Error('the source eTag is only asked for empty sequencers')),
+    deleteVariantBlob: blobVariantDeleter(blobService, settings.processedContainer),
     now: () => new Date((clock += 1000)),
     ...overrides,
   };
@@ -39,7 +44,8 @@ async function readDocument(input: WriteDocumentInput): Promise<ImageDocument | 
 
 const allSizes = [okOutcome('thumb', 150, 113), okOutcome('medium', 640, 480), okOutcome('large', 1280, 960)];
 
-beforeAll(() => {
+beforeAll(async () => {
+  await processed.createIfNotExists();
   client = createCosmosClient(settings.cosmos);
   container = imagesContainerOf(client, settings.cosmos);
 });
@@ -215,7 +221,6 @@ describe('writeImageDocument: stale-write guard', () => {
   });
 
   describe('a reprocess with an unknown event order (empty sequencer)', () => {
-    const blobService = createBlobServiceClient(settings.images);
     const blobs = blobService.getContainerClient('images-unprocessed');
 
     beforeAll(async () => {
@@ -252,6 +257,133 @@ describe('writeImageDocument: stale-write guard', () => {
       const input = { instanceId: 'img-fresh', source: sourceRef({ sequencer: '' }), outcomes: allSizes };
       expect(await writeImageDocumentWithGuard(input, deps())).toMatchObject({ written: true });
     });
+  });
+});
+
+describe('writeImageDocument: derivatives of the replaced version', () => {
+  const older = { eTag: '"0xA"', sequencer: '0000000000000000000000000001000000000000000000aa' };
+  const newer = { eTag: '"0xB"', sequencer: '0000000000000000000000000002000000000000000000aa' };
+
+  /** Uploads a derivative blob for `label` next to the source and returns the ok outcome describing it. */
+  async function derivative(
+    sourceBlobName: string,
+    label: string,
+    extension = 'jpg',
+  ): Promise<ResizeOutcome> {
+    const blobName = sourceBlobName.replace(/\.jpg$/, `_${label}.${extension}`);
+    const response = await processed.getBlockBlobClient(blobName).upload(label, label.length);
+    const outcome = okOutcome(label, 150, 113, response.etag ?? '');
+    if (outcome.status !== 'ok') throw new Error('okOutcome is ok');
+    const format = extension === 'png' ? 'png' : 'jpeg';
+    return { ...outcome, variant: { ...outcome.variant, blobName, format, contentType: `image/${format}` } };
+  }
+
+  async function existing(blobName: string): Promise<boolean> {
+    return processed.getBlobClient(blobName).exists();
+  }
+
+  function blobNames(outcomes: ResizeOutcome[]): string[] {
+    return outcomes.flatMap((outcome) => (outcome.status === 'ok' ? [outcome.variant.blobName] : []));
+  }
+
+  it("deletes the previous version's derivatives when the new version is not an image", async () => {
+    const path = sourceRef();
+    const a = await Promise.all(
+      ['thumb', 'medium', 'large'].map((label) => derivative(path.blobName, label)),
+    );
+    await writeImageDocumentWithGuard(
+      { instanceId: 'img-a', source: { ...path, ...older }, outcomes: a },
+      deps(),
+    );
+    expect(await Promise.all(blobNames(a).map(existing))).toEqual([true, true, true]);
+
+    const lines: string[] = [];
+    const log = invocationLogger(
+      { log: (line: string) => lines.push(line), warn: () => undefined, error: () => undefined },
+      { blobName: path.blobName, instanceId: 'img-b' },
+    );
+    const b = {
+      instanceId: 'img-b',
+      source: { ...path, ...newer },
+      outcomes: ['thumb', 'medium', 'large'].map((label) => errorOutcome(label, 'not-an-image')),
+    };
+    expect(await writeImageDocumentWithGuard(b, deps(), log)).toMatchObject({
+      written: true,
+      status: 'failed',
+    });
+    expect(await Promise.all(blobNames(a).map(existing))).toEqual([false, false, false]);
+    const deleted = lines.map((line) => JSON.parse(line) as { msg: string; derivative?: string });
+    expect(
+      deleted
+        .filter((line) => line.msg === 'previous version derivative deleted')
+        .map((line) => line.derivative)
+        .sort(),
+    ).toEqual(blobNames(a).sort());
+
+    // A Durable retry of the same activity merges into its own document and deletes nothing more.
+    expect(await writeImageDocumentWithGuard(b, deps())).toMatchObject({ written: true, status: 'failed' });
+  });
+
+  it('deletes the old .jpg and keeps the new .png when the output format changed', async () => {
+    const path = sourceRef();
+    const a = [await derivative(path.blobName, 'thumb', 'jpg')];
+    const b = [await derivative(path.blobName, 'thumb', 'png')];
+    await writeImageDocumentWithGuard(
+      { instanceId: 'img-a', source: { ...path, ...older }, outcomes: a },
+      deps(),
+    );
+    await writeImageDocumentWithGuard(
+      { instanceId: 'img-b', source: { ...path, ...newer }, outcomes: b },
+      deps(),
+    );
+    expect([await existing(blobNames(a)[0] ?? ''), await existing(blobNames(b)[0] ?? '')]).toEqual([
+      false,
+      true,
+    ]);
+    expect(
+      (await readDocument({ instanceId: '', source: path, outcomes: [] }))?.variants.map((v) => v.blobName),
+    ).toEqual(blobNames(b));
+  });
+
+  it('keeps a previous variant blob that someone rewrote since (its eTag differs), and same-name variants', async () => {
+    const path = sourceRef();
+    const a = await Promise.all(
+      ['thumb', 'medium', 'large'].map((label) => derivative(path.blobName, label)),
+    );
+    await writeImageDocumentWithGuard(
+      { instanceId: 'img-a', source: { ...path, ...older }, outcomes: a },
+      deps(),
+    );
+    const [thumbName, mediumName, largeName] = blobNames(a);
+    // A newer writer replaced the medium derivative; B's own run re-made the thumb under the same name.
+    await processed.getBlockBlobClient(mediumName ?? '').upload('rewritten', 9);
+    const bThumb = await derivative(path.blobName, 'thumb');
+    const b = [bThumb, errorOutcome('medium', 'corrupt-image'), errorOutcome('large', 'corrupt-image')];
+    await writeImageDocumentWithGuard(
+      { instanceId: 'img-b', source: { ...path, ...newer }, outcomes: b },
+      deps(),
+    );
+    expect([
+      await existing(thumbName ?? ''),
+      await existing(mediumName ?? ''),
+      await existing(largeName ?? ''),
+    ]).toEqual([true, true, false]);
+  });
+
+  it('deletes nothing when merging a run of the same version', async () => {
+    const path = sourceRef();
+    const a = [await derivative(path.blobName, 'thumb')];
+    await writeImageDocumentWithGuard(
+      { instanceId: 'img-a', source: { ...path, ...older }, outcomes: a },
+      deps(),
+    );
+    const rerun = {
+      instanceId: 'img-a2',
+      source: { ...path, ...older },
+      outcomes: [errorOutcome('large', 'internal')],
+    };
+    await writeImageDocumentWithGuard(rerun, deps());
+    expect(await existing(blobNames(a)[0] ?? '')).toBe(true);
   });
 });
 

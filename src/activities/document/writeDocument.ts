@@ -1,13 +1,17 @@
 import { documentIdFor } from '../../domain/ids';
 import type { WriteDocumentInput, WriteDocumentResult } from '../../domain/types';
+import type { InvocationLogger } from '../../logging';
 import { buildImageDocument } from './buildImageDocument';
 import type { DocumentStore } from './documentStore';
+import { deleteVariantsLeftBehind, type DeleteVariantBlob } from './leftoverVariants';
 import { decideWrite } from './staleWriteGuard';
 
 export interface WriteDocumentDeps {
   store: DocumentStore;
   /** The source blob's current eTag, undefined when it no longer exists (a HEAD on the images account). */
   currentSourceETag: (input: WriteDocumentInput) => Promise<string | undefined>;
+  /** Deletes a previous version's derivative blob if it still is the recorded one (processed container). */
+  deleteVariantBlob: DeleteVariantBlob;
   now: () => Date;
   /** How many read-decide-write rounds to try before giving up (then the activity throws and Durable retries). */
   maxAttempts?: number;
@@ -24,13 +28,23 @@ export class WriteConflictError extends Error {
   }
 }
 
+const silent: InvocationLogger = {
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+  with: () => silent,
+};
+
 /**
  * Read, decide, write with the document's ETag; on a concurrent change (412 on replace, 409 on create) the
  * whole round runs again against what is now stored, so the guard always judges the latest document.
+ * When the write replaced another source version's document, that version's derivatives the new document
+ * does not point at are deleted (see leftoverVariants.ts).
  */
 export async function writeImageDocumentWithGuard(
   input: WriteDocumentInput,
   deps: WriteDocumentDeps,
+  log: InvocationLogger = silent,
 ): Promise<WriteDocumentResult> {
   const documentId = documentIdFor(input.source.container, input.source.blobName);
   const attempts = deps.maxAttempts ?? DEFAULT_WRITE_ATTEMPTS;
@@ -52,7 +66,11 @@ export async function writeImageDocumentWithGuard(
       stored === undefined
         ? await deps.store.create(document)
         : await deps.store.replace(document, stored.etag);
-    if (result === 'written') return { written: true, documentId, status: document.status };
+    if (result !== 'written') continue;
+    if (decision.action === 'write' && stored !== undefined) {
+      await deleteVariantsLeftBehind(stored.document, document, deps.deleteVariantBlob, log);
+    }
+    return { written: true, documentId, status: document.status };
   }
   throw new WriteConflictError(documentId, attempts);
 }

@@ -1,0 +1,68 @@
+import type { BlobServiceClient } from '@azure/storage-blob';
+import type { ImageDocument, Variant } from '../../domain/types';
+import type { InvocationLogger } from '../../logging';
+import { isNotFound, isPreconditionFailed } from '../blob/restErrors';
+import { storageCallSignal } from '../blob/storageTimeout';
+
+/** `changed`: the blob is no longer the one the old document described (someone wrote a newer one there). */
+export type DeleteVariantResult = 'deleted' | 'absent' | 'changed';
+
+/** Deletes one derivative blob only if it still is the recorded version (If-Match its eTag). */
+export type DeleteVariantBlob = (variant: Pick<Variant, 'blobName' | 'eTag'>) => Promise<DeleteVariantResult>;
+
+export function blobVariantDeleter(
+  blobService: BlobServiceClient,
+  processedContainer: string,
+): DeleteVariantBlob {
+  const container = blobService.getContainerClient(processedContainer);
+  return async ({ blobName, eTag }) => {
+    try {
+      const response = await container.getBlobClient(blobName).deleteIfExists({
+        conditions: { ifMatch: eTag },
+        abortSignal: storageCallSignal(),
+      });
+      return response.succeeded ? 'deleted' : 'absent';
+    } catch (error) {
+      // A conditional request on a missing blob may answer 412 as well as 404 (Azurite does): leave it either way.
+      if (isPreconditionFailed(error)) return 'changed';
+      if (isNotFound(error)) return 'absent';
+      throw error;
+    }
+  };
+}
+
+/** The previous version's variant blobs the new document no longer points at (another label or extension). */
+export function variantsLeftBehind(previous: ImageDocument, next: ImageDocument): Variant[] {
+  const kept = new Set(next.variants.map((variant) => variant.blobName));
+  return previous.variants.filter((variant) => !kept.has(variant.blobName) && variant.eTag !== '');
+}
+
+/**
+ * After a new source version's document replaced the previous version's, the previous derivatives that no
+ * longer belong to any variant (a size that now failed, an output format that changed) would still be
+ * served under their old names. Each is deleted only while it is exactly the blob the old document
+ * recorded. A failure here is logged and does not fail the activity: the document is already right, and a
+ * Durable retry would only merge into it (the old document is gone), so it could not redo this anyway.
+ */
+export async function deleteVariantsLeftBehind(
+  previous: ImageDocument,
+  next: ImageDocument,
+  deleteBlob: DeleteVariantBlob,
+  log: InvocationLogger,
+): Promise<void> {
+  for (const variant of variantsLeftBehind(previous, next)) {
+    const fields = {
+      derivative: variant.blobName,
+      eTag: variant.eTag,
+      previousSourceETag: previous.sourceETag,
+    };
+    try {
+      const result = await deleteBlob(variant);
+      if (result === 'deleted') log.info('previous version derivative deleted', fields);
+      else if (result === 'changed')
+        log.info('previous version derivative was rewritten since; kept', fields);
+    } catch (error) {
+      log.warn('previous version derivative could not be deleted; left behind', { ...fields, error });
+    }
+  }
+}
