@@ -53,7 +53,7 @@ describe('decideWrite', () => {
 });
 
 describe('buildImageDocument', () => {
-  it('replaces a label that now fails and keeps labels this run did not touch', () => {
+  it('keeps the stored variant of a label this run failed on (same version) and adds no error for it', () => {
     const source = sourceRef();
     const first = storedFor({
       instanceId: 'img-1',
@@ -66,11 +66,38 @@ describe('buildImageDocument', () => {
       createdAt: first.createdAt,
       now: new Date('2026-11-24T06:00:00.000Z'),
     });
-    expect(merged.variants.map((variant) => variant.label)).toEqual(['thumb']);
-    expect(merged.errors).toEqual([{ label: 'large', code: 'internal', message: 'boom' }]);
-    expect(merged.status).toBe('partial');
+    expect(merged.variants).toEqual(first.variants);
+    expect(merged.errors).toEqual([]);
+    expect(merged.status).toBe('completed');
     // No size succeeded in this run, so the source facts come from the stored document.
     expect([merged.sourceFormat, merged.sourceWidth, merged.sourceHeight]).toEqual(['JPEG', 2000, 1500]);
     expect([merged.createdAt, merged.updatedAt]).toEqual([NOW.toISOString(), '2026-11-24T06:00:00.000Z']);
+  });
+
+  it('replaces the stored error of a label without a variant, and a stored variant with a new one', () => {
+    const source = sourceRef();
+    const first = storedFor({
+      instanceId: 'img-1',
+      source,
+      outcomes: [okOutcome('thumb', 150, 100), errorOutcome('medium', 'internal', 'old')],
+    });
+    const merged = buildImageDocument({
+      input: {
+        instanceId: 'img-2',
+        source,
+        outcomes: [
+          errorOutcome('medium', 'corrupt-image', 'new'),
+          okOutcome('thumb', 150, 100, '"0xthumb02"'),
+        ],
+      },
+      sameVersion: first,
+      createdAt: first.createdAt,
+      now: NOW,
+    });
+    expect(merged.variants.map((variant) => [variant.label, variant.eTag])).toEqual([
+      ['thumb', '"0xthumb02"'],
+    ]);
+    expect(merged.errors).toEqual([{ label: 'medium', code: 'corrupt-image', message: 'new' }]);
+    expect(merged.status).toBe('partial');
   });
 });

@@ -44,18 +44,28 @@ export interface BuildOptions {
 /**
  * Builds the DESIGN.md document. A run for a version already described (a reprocess or a one-size re-run)
  * replaces only the labels it ran; the other labels' variants and errors are kept and the status is
- * recomputed over the merged set.
+ * recomputed over the merged set. A label this run failed on keeps its stored variant: it was made from
+ * these same source bytes, and the failure is this run's (logged, and in the orchestration's output), not
+ * a fact about the image worth erasing a good derivative for.
  */
 export function buildImageDocument({ input, sameVersion, createdAt, now }: BuildOptions): ImageDocument {
   const { source, outcomes, instanceId } = input;
+  const storedVariantLabels = new Set((sameVersion?.variants ?? []).map((variant) => variant.label));
+  const replacedLabels = new Set(
+    outcomes
+      .filter((outcome) => outcome.status === 'ok' || !storedVariantLabels.has(outcome.label))
+      .map((outcome) => outcome.label),
+  );
   const runLabels = new Set(outcomes.map((outcome) => outcome.label));
-  const keptVariants = (sameVersion?.variants ?? []).filter((variant) => !runLabels.has(variant.label));
+  const keptVariants = (sameVersion?.variants ?? []).filter((variant) => !replacedLabels.has(variant.label));
   const keptErrors = (sameVersion?.errors ?? []).filter(
     (error) => error.label !== undefined && !runLabels.has(error.label),
   );
   const runVariants = outcomes.flatMap((outcome) => (outcome.status === 'ok' ? [outcome.variant] : []));
   const runErrors = outcomes.flatMap((outcome) =>
-    outcome.status === 'error' ? [{ ...outcome.error, label: outcome.label }] : [],
+    outcome.status === 'error' && replacedLabels.has(outcome.label)
+      ? [{ ...outcome.error, label: outcome.label }]
+      : [],
   );
   const variants = [...keptVariants, ...runVariants].sort(byLabel);
   const errors = [...keptErrors, ...runErrors].sort(byLabel);
