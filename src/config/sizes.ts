@@ -8,7 +8,9 @@ export const DEFAULT_SIZES: readonly SizeSpec[] = Object.freeze([
   { label: 'large', width: 1280, height: 1280 },
 ]);
 
-const LABEL_PATTERN = /^[a-z0-9][a-z0-9-]{0,31}$/;
+/** Longest size label: labels end up in derivative blob names, whose length Azure caps (see events/blobName). */
+export const MAX_LABEL_LENGTH = 32;
+const LABEL_PATTERN = new RegExp(`^[a-z0-9][a-z0-9-]{0,${MAX_LABEL_LENGTH - 1}}$`);
 const MAX_EDGE = 16384;
 
 function isPositiveEdge(value: unknown): value is number {
@@ -35,7 +37,11 @@ export function parseSizes(name: string, raw: string | undefined): SizeSpec[] {
     const item = (typeof entry === 'object' && entry !== null ? entry : {}) as Record<string, unknown>;
     const { label, width, height } = item;
     if (typeof label !== 'string' || !LABEL_PATTERN.test(label)) {
-      throw new SettingError(`${name}[${index}].label`, 'a lower-case slug of 1-32 characters', label);
+      throw new SettingError(
+        `${name}[${index}].label`,
+        `a lower-case slug of 1-${MAX_LABEL_LENGTH} characters`,
+        label,
+      );
     }
     if (seen.has(label)) throw new SettingError(`${name}[${index}].label`, 'a unique label', label);
     seen.add(label);

@@ -1,5 +1,19 @@
-/** Azure's limit for a blob name; longer names can never be real blobs. */
-const MAX_BLOB_NAME_LENGTH = 1024;
+import { MAX_LABEL_LENGTH } from '../config/sizes';
+
+/** Azure's limit for a blob name. */
+const AZURE_MAX_BLOB_NAME_LENGTH = 1024;
+/** The longest derivative extension: `webp`, `avif` (DESIGN.md: jpg, png, webp, gif, avif). */
+const MAX_EXTENSION_LENGTH = 4;
+/**
+ * The most `derivativeBlobName` can add to a source name: `_{label}.{ext}` when the source has no extension
+ * of its own to drop (1 + 32 + 1 + 4 = 38).
+ */
+const MAX_DERIVATIVE_SUFFIX_LENGTH = '_'.length + MAX_LABEL_LENGTH + '.'.length + MAX_EXTENSION_LENGTH;
+/**
+ * Longest accepted source name (986): every derivative name must also fit Azure's 1024, or its upload fails
+ * with a 400 that Durable retries until the size ends as `internal`. Refused up front, it is a clear outcome.
+ */
+export const MAX_SOURCE_BLOB_NAME_LENGTH = AZURE_MAX_BLOB_NAME_LENGTH - MAX_DERIVATIVE_SUFFIX_LENGTH;
 // C0 controls and DEL: never part of a name a person uploaded, and they break logs, headers and paths.
 // eslint-disable-next-line no-control-regex
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
@@ -11,8 +25,11 @@ const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
  */
 export function blobNameProblem(blobName: string): string | undefined {
   if (blobName === '') return 'the blob name is empty';
-  if (blobName.length > MAX_BLOB_NAME_LENGTH) {
-    return `the blob name is longer than ${MAX_BLOB_NAME_LENGTH} characters`;
+  if (blobName.length > MAX_SOURCE_BLOB_NAME_LENGTH) {
+    return (
+      `the blob name is longer than ${MAX_SOURCE_BLOB_NAME_LENGTH} characters ` +
+      `(Azure's ${AZURE_MAX_BLOB_NAME_LENGTH} less ${MAX_DERIVATIVE_SUFFIX_LENGTH} for the longest derivative suffix "_{label}.{ext}")`
+    );
   }
   if (CONTROL_CHARACTERS.test(blobName)) return 'the blob name contains control characters';
   const segments = blobName.split('/');
