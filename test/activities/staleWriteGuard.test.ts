@@ -52,6 +52,36 @@ describe('decideWrite', () => {
   });
 });
 
+describe('decideWrite: a stored document of unknown order (empty sourceSequencer)', () => {
+  const path = sourceRef({ eTag: '"0xR"', sequencer: '' });
+  const reprocessed = storedFor({
+    instanceId: 'img-r',
+    source: path,
+    outcomes: [okOutcome('thumb', 150, 100)],
+  });
+  const late = {
+    instanceId: 'img-old',
+    source: { ...path, eTag: '"0xOLD"', sequencer: '0000000000000000000000000001000000000000000000aa' },
+    outcomes: [okOutcome('thumb', 150, 100)],
+  };
+
+  it('does not let a late event of another version replace it while the blob is still the stored version', async () => {
+    expect(reprocessed.sourceSequencer).toBe('');
+    const stillR = (): Promise<string | undefined> => Promise.resolve('"0xR"');
+    expect(await decideWrite({ input: late, existing: reprocessed, currentSourceETag: stillR })).toEqual({
+      action: 'skip',
+      reason: 'stale',
+    });
+  });
+
+  it("lets another version replace it when the blob now is that run's version", async () => {
+    const nowOld = (): Promise<string | undefined> => Promise.resolve('0xOLD');
+    expect(await decideWrite({ input: late, existing: reprocessed, currentSourceETag: nowOld })).toEqual({
+      action: 'write',
+    });
+  });
+});
+
 describe('buildImageDocument', () => {
   it('keeps the stored variant of a label this run failed on (same version) and adds no error for it', () => {
     const source = sourceRef();

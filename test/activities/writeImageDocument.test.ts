@@ -253,6 +253,27 @@ describe('writeImageDocument: stale-write guard', () => {
       expect(await readDocument(liveReprocess)).toMatchObject({ instanceId: 'img-reprocess-live' });
     });
 
+    it('a late event of an older version does not replace what a reprocess of the live version wrote', async () => {
+      const path = sourceRef();
+      const uploaded = await blobs.getBlockBlobClient(path.blobName).upload('live', 4);
+      const headDeps = deps({ currentSourceETag: (input) => currentSourceETag(blobService, input.source) });
+      const reprocess = {
+        instanceId: 'img-reprocess',
+        source: { ...path, eTag: uploaded.etag ?? '', sequencer: '' },
+        outcomes: allSizes,
+      };
+      expect(await writeImageDocumentWithGuard(reprocess, headDeps)).toMatchObject({ written: true });
+      const lateOldEvent = { instanceId: 'img-late', source: { ...path, ...older }, outcomes: allSizes };
+      expect(await writeImageDocumentWithGuard(lateOldEvent, headDeps)).toMatchObject({
+        written: false,
+        reason: 'stale',
+      });
+      expect(await readDocument(reprocess)).toMatchObject({
+        instanceId: 'img-reprocess',
+        sourceSequencer: '',
+      });
+    });
+
     it('writes when no document exists yet', async () => {
       const input = { instanceId: 'img-fresh', source: sourceRef({ sequencer: '' }), outcomes: allSizes };
       expect(await writeImageDocumentWithGuard(input, deps())).toMatchObject({ written: true });

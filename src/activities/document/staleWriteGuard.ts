@@ -12,7 +12,7 @@ export type WriteDecision =
 export interface GuardInput {
   input: WriteDocumentInput;
   existing: ImageDocument | undefined;
-  /** The source blob's current eTag (a HEAD), asked only when the run's order is unknown; undefined if gone. */
+  /** The source blob's current eTag (a HEAD), asked only when the order is unknown; undefined if gone. */
   currentSourceETag: () => Promise<string | undefined>;
 }
 
@@ -21,7 +21,9 @@ export interface GuardInput {
  * - Any `superseded` outcome: a newer upload exists, whose own run will write; write nothing.
  * - Same eTag as stored: the same version (a reprocess or one-size re-run); merge.
  * - Otherwise compare Event Grid sequencers (fixed-width hex per blob, so string order is event order).
- * - An empty sequencer (a reprocess does not know its event) wins only if the blob still IS this version.
+ * - An empty sequencer on either side (a reprocess does not know its event) means the order is unknown: the
+ *   run wins only if the blob still IS its version. A stored empty sequencer is not "the oldest": a late
+ *   event of an older version would otherwise replace what a reprocess of the current version wrote.
  */
 export async function decideWrite({
   input,
@@ -34,7 +36,7 @@ export async function decideWrite({
   if (existing === undefined) return { action: 'write' };
   const runETag = unquoteETag(input.source.eTag);
   if (unquoteETag(existing.sourceETag) === runETag) return { action: 'merge' };
-  if (input.source.sequencer === '') {
+  if (input.source.sequencer === '' || existing.sourceSequencer === '') {
     const current = await currentSourceETag();
     return current !== undefined && unquoteETag(current) === runETag
       ? { action: 'write' }
