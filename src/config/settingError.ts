@@ -10,7 +10,13 @@ export class SettingError extends Error {
   }
 }
 
+/** A received value described in words, for values that must not be echoed (keys, connection strings). */
+export class ReceivedDescription {
+  constructor(readonly text: string) {}
+}
+
 function describe(value: unknown): string {
+  if (value instanceof ReceivedDescription) return value.text;
   if (value === undefined) return 'nothing (the setting is missing)';
   if (typeof value === 'string')
     return JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value);

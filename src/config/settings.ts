@@ -1,6 +1,8 @@
 import type { SizeSpec } from '../domain/types';
-import { SettingError } from './settingError';
+import { isLoopbackHostname, isLoopbackUrl, LOOPBACK_HOSTS } from './loopback';
+import { ReceivedDescription, SettingError } from './settingError';
 import { parseSizes } from './sizes';
+import { nonLocalConnectionString, redactConnectionString } from './storageConnectionString';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -89,7 +91,7 @@ export function accountNameFromServiceUri(serviceUri: string): string | undefine
   const url = new URL(serviceUri);
   // Emulators put the account in the path (http://127.0.0.1:10000/devstoreaccount1); Azure in the host.
   const pathAccount = url.pathname.split('/').find((segment) => segment !== '');
-  if (/^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/.test(url.hostname)) return pathAccount;
+  if (isLoopbackHostname(url.hostname)) return pathAccount;
   return url.hostname.split('.')[0];
 }
 
@@ -101,7 +103,18 @@ function imagesConnection(env: Env): BlobConnection {
       throw new SettingError(
         'IMAGES_STORAGE',
         'a storage connection string with AccountName',
-        connectionString,
+        redactConnectionString(connectionString),
+      );
+    }
+    // DESIGN.md: keys are for emulators only; in Azure the account has shared-key access disabled and the
+    // app uses the identity-based IMAGES_STORAGE__* settings. A key for a real account is refused at start-up.
+    const nonLocal = nonLocalConnectionString(connectionString);
+    if (nonLocal !== undefined) {
+      throw new SettingError(
+        'IMAGES_STORAGE',
+        `UseDevelopmentStorage=true or a connection string to loopback endpoints only (${LOOPBACK_HOSTS}: ` +
+          'keys are for emulators; Azure uses IMAGES_STORAGE__blobServiceUri and an identity)',
+        new ReceivedDescription(nonLocal),
       );
     }
     return { kind: 'connectionString', connectionString, accountName };
@@ -121,11 +134,30 @@ function imagesConnection(env: Env): BlobConnection {
   return { kind: 'identity', serviceUri, accountName, credential: identityCredential(env, 'IMAGES_STORAGE') };
 }
 
-function cosmosAuth(env: Env): CosmosAuth {
+function cosmosAuth(env: Env, endpoint: string): CosmosAuth {
   const key = nonEmpty(env, 'COSMOS__key');
-  // Keys exist only for emulators; in Azure the account has local auth disabled.
-  if (key !== undefined) return { kind: 'key', key };
-  return { kind: 'identity', credential: identityCredential(env, 'COSMOS') };
+  if (key === undefined) return { kind: 'identity', credential: identityCredential(env, 'COSMOS') };
+  // Keys exist only for emulators; in Azure the account has local auth disabled. Refusing a key for any
+  // other host also keeps a real account's key from being configured (and sent) by mistake.
+  if (!isLoopbackUrl(endpoint)) {
+    throw new SettingError(
+      'COSMOS__key',
+      `no key unless COSMOS__accountEndpoint is loopback (${LOOPBACK_HOSTS}: keys are for emulators; ` +
+        'Azure uses COSMOS__credential and an identity)',
+      new ReceivedDescription(`a key (not shown) with COSMOS__accountEndpoint ${JSON.stringify(endpoint)}`),
+    );
+  }
+  return { kind: 'key', key };
+}
+
+function cosmosSettings(env: Env): Settings['cosmos'] {
+  const endpoint = httpUrl(env, 'COSMOS__accountEndpoint');
+  return {
+    endpoint,
+    auth: cosmosAuth(env, endpoint),
+    database: nonEmpty(env, 'COSMOS_DATABASE') ?? 'MediaCorp',
+    container: nonEmpty(env, 'COSMOS_CONTAINER') ?? 'Images',
+  };
 }
 
 /** Reads and validates every setting the app uses; throws a SettingError naming the first bad one. */
@@ -134,12 +166,7 @@ export function loadSettings(env: Env = process.env): Settings {
     images: imagesConnection(env),
     unprocessedContainer: containerName(env, 'UNPROCESSED_CONTAINER', 'images-unprocessed'),
     processedContainer: containerName(env, 'PROCESSED_CONTAINER', 'images-processed'),
-    cosmos: {
-      endpoint: httpUrl(env, 'COSMOS__accountEndpoint'),
-      auth: cosmosAuth(env),
-      database: nonEmpty(env, 'COSMOS_DATABASE') ?? 'MediaCorp',
-      container: nonEmpty(env, 'COSMOS_CONTAINER') ?? 'Images',
-    },
+    cosmos: cosmosSettings(env),
     sizes: parseSizes('IMAGE_SIZES', env.IMAGE_SIZES),
     maxSourceBytes: positiveInteger(env, 'MAX_SOURCE_BYTES', DEFAULT_MAX_SOURCE_BYTES),
     maxSourcePixels: positiveInteger(env, 'MAX_SOURCE_PIXELS', DEFAULT_MAX_SOURCE_PIXELS),

@@ -125,6 +125,96 @@ describe('loadSettings', () => {
     expect(() => loadSettings(env)).toThrow(message);
   });
 
+  describe('keys are for emulators only (DESIGN.md)', () => {
+    const SECRET = 'c2VjcmV0LWtleS1vZi1hLXJlYWwtYWNjb3VudA==';
+    const azurite = (blob: string, queue = 'http://127.0.0.1:10001/devstoreaccount1'): string =>
+      `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${SECRET};BlobEndpoint=${blob};QueueEndpoint=${queue}`;
+    const STORAGE_EXPECTED =
+      'Expected UseDevelopmentStorage=true or a connection string to loopback endpoints only (127.0.0.0/8, localhost, [::1]: keys are for emulators; Azure uses IMAGES_STORAGE__blobServiceUri and an identity) for IMAGES_STORAGE but received ';
+    const COSMOS_EXPECTED =
+      'Expected no key unless COSMOS__accountEndpoint is loopback (127.0.0.0/8, localhost, [::1]: keys are for emulators; Azure uses COSMOS__credential and an identity) for COSMOS__key but received ';
+
+    function settingError(env: Record<string, string | undefined>): Error {
+      try {
+        loadSettings(env);
+      } catch (error) {
+        if (error instanceof Error) return error;
+      }
+      throw new Error('expected loadSettings to throw');
+    }
+
+    it.each([
+      'http://127.0.0.1:10000/devstoreaccount1',
+      'http://127.8.9.10:10000/devstoreaccount1',
+      'http://localhost:10000/devstoreaccount1',
+      'http://[::1]:10000/devstoreaccount1',
+    ])('accepts an emulator connection string with a key whose endpoints are loopback: %s', (blob) => {
+      const settings = loadSettings({ ...local, IMAGES_STORAGE: azurite(blob) });
+      expect(settings.images).toMatchObject({ kind: 'connectionString', accountName: 'devstoreaccount1' });
+    });
+
+    it.each([
+      [
+        'a real account (no endpoints: the SDK would use its Azure endpoint)',
+        `DefaultEndpointsProtocol=https;AccountName=stimages;AccountKey=${SECRET};EndpointSuffix=core.windows.net`,
+        'a connection string for account "stimages" with no BlobEndpoint (its Azure endpoint)',
+      ],
+      [
+        'a remote BlobEndpoint',
+        azurite('https://stimages.blob.core.windows.net'),
+        'a connection string with BlobEndpoint "https://stimages.blob.core.windows.net"',
+      ],
+      [
+        'a loopback-looking name on another host',
+        azurite('http://127.0.0.1.nip.io:10000/devstoreaccount1'),
+        'a connection string with BlobEndpoint "http://127.0.0.1.nip.io:10000/devstoreaccount1"',
+      ],
+      [
+        'one remote endpoint among loopback ones',
+        azurite('http://127.0.0.1:10000/devstoreaccount1', 'https://stimages.queue.core.windows.net'),
+        'a connection string with QueueEndpoint "https://stimages.queue.core.windows.net"',
+      ],
+      [
+        'development storage through a remote proxy',
+        'UseDevelopmentStorage=true;DevelopmentStorageProxyUri=http://proxy.example.com',
+        'a connection string with DevelopmentStorageProxyUri "http://proxy.example.com"',
+      ],
+    ])('rejects IMAGES_STORAGE with %s, without echoing the key', (_case, connectionString, received) => {
+      const error = settingError({ ...local, IMAGES_STORAGE: connectionString });
+      expect(error.message).toBe(`${STORAGE_EXPECTED}${received}`);
+      expect(error.message).not.toContain(SECRET);
+    });
+
+    it('redacts the key when IMAGES_STORAGE lacks an AccountName', () => {
+      const error = settingError({ ...local, IMAGES_STORAGE: `AccountKey=${SECRET}` });
+      expect(error.message).toBe(
+        'Expected a storage connection string with AccountName for IMAGES_STORAGE but received "AccountKey=<redacted>"',
+      );
+    });
+
+    it.each([
+      'https://127.0.0.1:8081',
+      'https://127.0.0.53:8081',
+      'https://localhost:8081',
+      'https://[::1]:8081',
+    ])('accepts COSMOS__key with the loopback endpoint %s', (endpoint) => {
+      const settings = loadSettings({ ...local, COSMOS__accountEndpoint: endpoint, COSMOS__key: SECRET });
+      expect(settings.cosmos.auth).toEqual({ kind: 'key', key: SECRET });
+    });
+
+    it.each([
+      'https://cosmos-images.documents.azure.com:443/',
+      'https://127.0.0.1.nip.io:8081',
+      'https://10.0.0.4:8081',
+    ])('rejects COSMOS__key with the endpoint %s, without echoing the key', (endpoint) => {
+      const error = settingError({ ...local, COSMOS__accountEndpoint: endpoint, COSMOS__key: SECRET });
+      expect(error.message).toBe(
+        `${COSMOS_EXPECTED}a key (not shown) with COSMOS__accountEndpoint ${JSON.stringify(endpoint.replace(/\/+$/, ''))}`,
+      );
+      expect(error.message).not.toContain(SECRET);
+    });
+  });
+
   it('accepts a custom size plan', () => {
     const settings = loadSettings({
       ...local,
