@@ -1,5 +1,6 @@
 import type { Container } from '@azure/cosmos';
 import { RestError, type BlobServiceClient } from '@azure/storage-blob';
+import { storageCallSignal } from '../../activities/blob/storageTimeout';
 import type { ImageDocument } from '../../domain/types';
 
 /** What the HTTP API needs of a source blob's current version. */
@@ -20,7 +21,7 @@ export async function readBlobVersion(
     const properties = await blobService
       .getContainerClient(container)
       .getBlobClient(blobName)
-      .getProperties();
+      .getProperties({ abortSignal: storageCallSignal() });
     return {
       eTag: properties.etag ?? '',
       contentLength: properties.contentLength ?? 0,
