@@ -1,6 +1,7 @@
 import type { TokenCredential } from '@azure/identity';
 import { CosmosClient, type Container, type CosmosClientOptions } from '@azure/cosmos';
 import https from 'node:https';
+import { isLoopbackUrl } from '../config/loopback';
 import { getSettings, type Settings } from '../config/settings';
 import { createCredential } from './credential';
 
@@ -11,10 +12,9 @@ export interface CosmosFactoryOptions {
   credential?: TokenCredential;
 }
 
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
-
+/** Loopback endpoints are where the emulators listen (see src/config/loopback.ts). */
 export function isLoopbackEndpoint(endpoint: string): boolean {
-  return LOOPBACK_HOSTS.has(new URL(endpoint).hostname);
+  return isLoopbackUrl(endpoint);
 }
 
 /**

@@ -11,7 +11,7 @@ import type { RenderFunction, ResizeDeps } from '../../src/activities/resize/res
 import { createBlobServiceClient } from '../../src/clients/blobs';
 import { loadSettings } from '../../src/config/settings';
 import type { ResizeActivityInput, ResizeOutcome, SizeSpec, SourceRef } from '../../src/domain/types';
-import { renderDerivative } from '../../src/imaging';
+import { ImageResourceError, renderDerivative } from '../../src/imaging';
 import { freePort } from '../../devhost/services/ports';
 import { makeNonImage, makePhoto } from '../support/images';
 import { testEnv } from '../support/env';
@@ -226,6 +226,15 @@ describe('resize activity against Azurite', () => {
       deps({ render: () => Promise.reject(new Error('libvips bug')) }),
     );
     expect(outcome).toMatchObject({ status: 'error', error: { code: 'internal', message: 'libvips bug' } });
+  });
+
+  it('throws (so Durable retries) when the renderer ran out of memory or threads', async () => {
+    const source = await uploadSource(photo);
+    const exhausted = new ImageResourceError('out of memory --- size == 512MB');
+    await expect(run(source, SIZES[0]!, deps({ render: () => Promise.reject(exhausted) }))).rejects.toBe(
+      exhausted,
+    );
+    expect(await derivativesOf(source)).toEqual([]);
   });
 
   it('rejects a malformed input with the field named', async () => {

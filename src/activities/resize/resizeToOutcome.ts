@@ -1,5 +1,6 @@
 import type { BlobServiceClient } from '@azure/storage-blob';
 import type { ErrorCode, ResizeActivityInput, ResizeOutcome } from '../../domain/types';
+import { ImageResourceError } from '../../imaging';
 import type { RenderResult, SourceLimits } from '../../imaging/types';
 import type { InvocationLogger } from '../../logging';
 import { downloadSource } from '../blob/downloadSource';
@@ -44,8 +45,10 @@ export async function resizeToOutcome(
   try {
     rendered = await deps.render(downloaded.data, { width: size.width, height: size.height }, deps.limits);
   } catch (error) {
-    // Rendering is pure CPU work on bytes already in memory: a throw would repeat on every retry, so it is
-    // reported as a permanent `internal` outcome rather than retried.
+    // The worker ran out of memory or threads (a busy instance): transient, so Durable retries the size.
+    if (error instanceof ImageResourceError) throw error;
+    // Otherwise rendering is pure CPU work on bytes already in memory: a throw would repeat on every retry,
+    // so it is reported as a permanent `internal` outcome rather than retried.
     log.error('render threw', { error });
     return errorOutcome(size.label, 'internal', error instanceof Error ? error.message : String(error));
   }
