@@ -13,13 +13,13 @@ import { decideDerivativeWrite } from '../../src/activities/blob/derivativeOrder
 import { uploadDerivative } from '../../src/activities/blob/uploadDerivative';
 import { createResizeHandler } from '../../src/activities/resize/resizeHandler';
 import type { RenderFunction, ResizeDeps } from '../../src/activities/resize/resizeToOutcome';
-import { createBlobServiceClient } from '../../src/clients/blobs';
 import { loadSettings } from '../../src/config/settings';
 import type { ResizeOutcome, SizeSpec, SourceRef } from '../../src/domain/types';
 import { renderDerivative } from '../../src/imaging';
 import type { RenderedDerivative } from '../../src/imaging/types';
 import { makePhoto } from '../support/images';
 import { testEnv } from '../support/env';
+import { openImageContainers, resizeDeps } from './resizeFixture';
 
 const settings = loadSettings(testEnv());
 const THUMB: SizeSpec = { label: 'thumb', width: 150, height: 150 };
@@ -33,24 +33,13 @@ let photoA: Buffer;
 let photoB: Buffer;
 
 beforeAll(async () => {
-  blobService = createBlobServiceClient(settings.images);
-  unprocessed = blobService.getContainerClient(settings.unprocessedContainer);
-  processed = blobService.getContainerClient(settings.processedContainer);
-  await unprocessed.createIfNotExists();
-  await processed.createIfNotExists();
+  ({ blobService, unprocessed, processed } = await openImageContainers(settings));
   photoA = await makePhoto({ width: 600, height: 300, format: 'jpeg' });
   photoB = await makePhoto({ width: 300, height: 600, format: 'jpeg', seed: 2 });
 });
 
 function deps(overrides: Partial<ResizeDeps> = {}): ResizeDeps {
-  return {
-    blobService,
-    processedContainer: settings.processedContainer,
-    limits: { maxSourceBytes: settings.maxSourceBytes, maxSourcePixels: settings.maxSourcePixels },
-    render: renderDerivative,
-    now: () => new Date('2026-11-24T05:00:00.000Z'),
-    ...overrides,
-  };
+  return resizeDeps(settings, blobService, overrides);
 }
 
 async function runResize(source: SourceRef, resizeDeps = deps()): Promise<ResizeOutcome> {

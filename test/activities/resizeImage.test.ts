@@ -15,6 +15,7 @@ import { ImageResourceError, renderDerivative } from '../../src/imaging';
 import { freePort } from '../../devhost/services/ports';
 import { makeNonImage, makePhoto } from '../support/images';
 import { testEnv } from '../support/env';
+import { openImageContainers, resizeDeps } from './resizeFixture';
 
 const settings = loadSettings(testEnv());
 const SIZES: SizeSpec[] = [
@@ -28,24 +29,13 @@ let processed: ContainerClient;
 let photo: Buffer;
 
 beforeAll(async () => {
-  blobService = createBlobServiceClient(settings.images);
-  unprocessed = blobService.getContainerClient(settings.unprocessedContainer);
-  processed = blobService.getContainerClient(settings.processedContainer);
-  await unprocessed.createIfNotExists();
-  await processed.createIfNotExists();
+  ({ blobService, unprocessed, processed } = await openImageContainers(settings));
   // 2:1, so every box gives exact integer dimensions (and `large` shows the "never enlarged" side too).
   photo = await makePhoto({ width: 1400, height: 700, format: 'jpeg' });
 });
 
 function deps(overrides: Partial<ResizeDeps> = {}): ResizeDeps {
-  return {
-    blobService,
-    processedContainer: settings.processedContainer,
-    limits: { maxSourceBytes: settings.maxSourceBytes, maxSourcePixels: settings.maxSourcePixels },
-    render: renderDerivative,
-    now: () => new Date('2026-11-24T05:00:00.000Z'),
-    ...overrides,
-  };
+  return resizeDeps(settings, blobService, overrides);
 }
 
 function context(lines: string[] = []): InvocationContext {

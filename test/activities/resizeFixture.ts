@@ -1,0 +1,37 @@
+import type { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
+import type { ResizeDeps } from '../../src/activities/resize/resizeToOutcome';
+import { createBlobServiceClient } from '../../src/clients/blobs';
+import type { Settings } from '../../src/config/settings';
+import { renderDerivative } from '../../src/imaging';
+
+/** The two image containers on the test Azurite, created if missing. */
+export interface ImageContainers {
+  blobService: BlobServiceClient;
+  unprocessed: ContainerClient;
+  processed: ContainerClient;
+}
+
+export async function openImageContainers(settings: Settings): Promise<ImageContainers> {
+  const blobService = createBlobServiceClient(settings.images);
+  const unprocessed = blobService.getContainerClient(settings.unprocessedContainer);
+  const processed = blobService.getContainerClient(settings.processedContainer);
+  await unprocessed.createIfNotExists();
+  await processed.createIfNotExists();
+  return { blobService, unprocessed, processed };
+}
+
+/** The resize activity's real dependencies (real sharp, a fixed clock), with per-test overrides. */
+export function resizeDeps(
+  settings: Settings,
+  blobService: BlobServiceClient,
+  overrides: Partial<ResizeDeps> = {},
+): ResizeDeps {
+  return {
+    blobService,
+    processedContainer: settings.processedContainer,
+    limits: { maxSourceBytes: settings.maxSourceBytes, maxSourcePixels: settings.maxSourcePixels },
+    render: renderDerivative,
+    now: () => new Date('2026-11-24T05:00:00.000Z'),
+    ...overrides,
+  };
+}
