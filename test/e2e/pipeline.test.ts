@@ -85,7 +85,6 @@ beforeAll(async () => {
       location: 'memory',
     },
     cosmos: { endpoint: inject('cosmosEndpoint'), key: inject('cosmosKey') },
-    pollIntervalMs: 100,
     logger: (entry) => {
       if (entry.level === 'error' || entry.level === 'critical') console.error(entry.message);
     },

@@ -37,7 +37,6 @@ beforeAll(async () => {
       location: 'memory',
     },
     cosmos: { endpoint: inject('cosmosEndpoint'), key: inject('cosmosKey') },
-    pollIntervalMs: 100,
     logger: () => undefined,
   });
 });
