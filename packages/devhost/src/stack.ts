@@ -34,8 +34,11 @@ export interface StackOptions {
    * in another folder, or nowhere with `location: 'memory'`).
    */
   azurite?: { connectionString: string } | { ports?: Partial<AzuritePorts>; location?: string };
-  /** Attach to a running Cosmos SQL API, or start one (default port 8081). */
-  cosmos?: { endpoint: string; key?: string } | { port?: number };
+  /**
+   * Attach to a running Cosmos SQL API, or start one (default port 8081) whose writes are journaled in
+   * `location` (default: `cosmos/` in Azurite's data folder; `memory` or an in-memory Azurite: not kept).
+   */
+  cosmos?: { endpoint: string; key?: string } | { port?: number; location?: string };
   /** App settings that win over everything else (e.g. other container names in tests). */
   settings?: Record<string, string>;
   /** Task hub name (default: host.json `extensions.durableTask.hubName`). */
@@ -207,7 +210,13 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     } else {
       const cosmosPort = cosmosOption.port ?? DEFAULT_PORTS.cosmos;
       await assertPortFree(cosmosPort, 'Cosmos DB');
-      const cosmos: RunningCosmos = await startCosmos(cosmosPort);
+      // Documents live next to Azurite's data (`.azurite/cosmos/`), or in memory when Azurite's do.
+      const cosmosLocation =
+        cosmosOption.location ?? (location === undefined ? undefined : path.join(location, 'cosmos'));
+      const cosmos: RunningCosmos = await startCosmos(cosmosPort, {
+        ...(cosmosLocation === undefined || cosmosLocation === 'memory' ? {} : { location: cosmosLocation }),
+        log: (message) => logger({ level: 'warning', category: 'system', message }),
+      });
       cleanups.push(() => cosmos.stop());
       cosmosEndpoint = cosmos.endpoint;
     }
