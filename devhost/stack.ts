@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { BlobServiceClient } from '@azure/storage-blob';
-import { EVENT_TRIGGER_NAME } from '../src/activities/names';
+import { EVENT_TRIGGER_FUNCTION } from '../src/domain/functionNames';
 import { createDurableEngine, type DurableEngine } from './durable';
 import { createEventGridPublisher, type EventGridPublisher } from './eventgrid';
 import {
@@ -199,8 +199,8 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
       .functions()
       .filter((fn) => fn.trigger.type.toLowerCase() === 'eventgridtrigger')
       .map((fn) => fn.name);
-    const subscriber = eventGridFunctions.includes(EVENT_TRIGGER_NAME)
-      ? EVENT_TRIGGER_NAME
+    const subscriber = eventGridFunctions.includes(EVENT_TRIGGER_FUNCTION)
+      ? EVENT_TRIGGER_FUNCTION
       : eventGridFunctions[0];
     let publisher: EventGridPublisher | undefined;
     if (subscriber) {

@@ -1,17 +1,17 @@
 import type { InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import type { ActivityHandler } from 'durable-functions';
-import { getImagesBlobService } from '../clients/blobs';
-import { getImagesContainer } from '../clients/cosmos';
 import { getSettings } from '../config/settings';
+import { WRITE_DOCUMENT_FUNCTION } from '../domain/functionNames';
 import type { WriteDocumentInput, WriteDocumentResult } from '../domain/types';
 import { invocationLogger } from '../logging';
-import { currentSourceETag } from './blob/sourceETag';
-import { cosmosDocumentStore } from './document/documentStore';
+import { getImagesBlobService } from '../storage/blobServiceClient';
+import { blobClientOf, currentETag } from '../storage/blobs';
+import { getImagesContainer } from '../storage/cosmosClient';
+import { cosmosDocumentStore } from '../storage/documentStore';
 import { blobVariantDeleter } from './document/leftoverVariants';
 import { writeImageDocumentWithGuard, type WriteDocumentDeps } from './document/writeDocument';
 import { assertWriteDocumentInput } from './inputs';
-import { WRITE_DOCUMENT_ACTIVITY } from './names';
 
 /** The activity handler; dependencies are resolved on first use so importing the module builds no clients. */
 export function createWriteImageDocumentHandler(getDeps: () => WriteDocumentDeps): ActivityHandler {
@@ -37,13 +37,14 @@ let productionDeps: WriteDocumentDeps | undefined;
 function defaultDeps(): WriteDocumentDeps {
   productionDeps ??= {
     store: cosmosDocumentStore(getImagesContainer()),
-    currentSourceETag: (input) => currentSourceETag(getImagesBlobService(), input.source),
+    currentSourceETag: ({ source }) =>
+      currentETag(blobClientOf(getImagesBlobService(), source.container, source.blobName)),
     deleteVariantBlob: blobVariantDeleter(getImagesBlobService(), getSettings().processedContainer),
     now: () => new Date(),
   };
   return productionDeps;
 }
 
-export const writeImageDocumentActivity = df.app.activity(WRITE_DOCUMENT_ACTIVITY, {
+export const writeImageDocumentActivity = df.app.activity(WRITE_DOCUMENT_FUNCTION, {
   handler: createWriteImageDocumentHandler(defaultDeps),
 });

@@ -1,5 +1,5 @@
 import type { ImageError, ResizeOutcome, SizeSpec, WriteDocumentResult } from '../domain/types';
-import { resizeActivityName } from '../activities/names';
+import { resizeFunctionName } from '../domain/functionNames';
 
 const MAX_MESSAGE_LENGTH = 300;
 
@@ -19,7 +19,7 @@ export function internalOutcome(size: SizeSpec, error: unknown): ResizeOutcome {
     error: {
       label: size.label,
       code: 'internal',
-      message: `${resizeActivityName(size.label)} failed after retries: ${reason}`,
+      message: `${resizeFunctionName(size.label)} failed after retries: ${reason}`,
     },
   };
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { ErrorCode, ResizeOutcome, SourceRef, Variant } from '../../src/domain/types';
+import type { ErrorCode, ProbedSource, ResizeOutcome, SourceRef, Variant } from '../../src/domain/types';
 
 /** A source version as the trigger captures it; unique blob name per call so tests never share a document. */
 export function sourceRef(overrides: Partial<SourceRef> = {}): SourceRef {
@@ -45,6 +45,8 @@ export function errorOutcome(
   label: string,
   code: ErrorCode,
   message = `${code} for ${label}`,
+  source?: ProbedSource,
 ): ResizeOutcome {
-  return { status: 'error', label, error: { label, code, message } };
+  const outcome: ResizeOutcome = { status: 'error', label, error: { label, code, message } };
+  return source === undefined ? outcome : { ...outcome, source };
 }

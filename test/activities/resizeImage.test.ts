@@ -5,13 +5,14 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DERIVATIVE_CACHE_CONTROL } from '../../src/activities/blob/uploadDerivative';
+import { DERIVATIVE_CACHE_CONTROL } from '../../src/activities/resize/uploadDerivative';
 import { createResizeHandler } from '../../src/activities/resize/resizeHandler';
 import type { RenderFunction, ResizeDeps } from '../../src/activities/resize/resizeToOutcome';
-import { createBlobServiceClient } from '../../src/clients/blobs';
+import { createBlobServiceClient } from '../../src/storage/blobServiceClient';
 import { loadSettings } from '../../src/config/settings';
 import type { ResizeActivityInput, ResizeOutcome, SizeSpec, SourceRef } from '../../src/domain/types';
-import { ImageResourceError, renderDerivative } from '../../src/imaging';
+import { ImageResourceError } from '../../src/domain/errors';
+import { renderDerivative } from '../../src/imaging';
 import { freePort } from '../../devhost/services/ports';
 import { makeNonImage, makePhoto } from '../support/images';
 import { testEnv } from '../support/env';
@@ -201,10 +202,25 @@ describe('resize activity against Azurite', () => {
       status: 'error',
       error: {
         code: 'too-large',
-        message: `The source is ${photo.length} bytes; the limit (MAX_SOURCE_BYTES) is ${photo.length - 1}`,
+        message: `The source is ${photo.length} bytes; the limit is ${photo.length - 1} (MAX_SOURCE_BYTES)`,
       },
     });
     expect(renders).toBe(0);
+    expect(await derivativesOf(source)).toEqual([]);
+  });
+
+  it('a source over the pixel budget is `too-many-pixels`, carrying the format and size its header declared', async () => {
+    const source = await uploadSource(photo);
+    const outcome = await run(
+      source,
+      SIZES[0]!,
+      deps({ limits: { maxSourceBytes: 50 * 1024 * 1024, maxSourcePixels: 1400 * 700 - 1 } }),
+    );
+    expect(outcome).toMatchObject({
+      status: 'error',
+      error: { code: 'too-many-pixels' },
+      source: { format: 'JPEG', width: 1400, height: 700 },
+    });
     expect(await derivativesOf(source)).toEqual([]);
   });
 

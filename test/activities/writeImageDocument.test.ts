@@ -1,19 +1,19 @@
 import { InvocationContext } from '@azure/functions';
 import type { Container, CosmosClient } from '@azure/cosmos';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBlobServiceClient } from '../../src/clients/blobs';
-import { createCosmosClient, imagesContainerOf } from '../../src/clients/cosmos';
+import { createBlobServiceClient } from '../../src/storage/blobServiceClient';
+import { createCosmosClient, imagesContainerOf } from '../../src/storage/cosmosClient';
 import { loadSettings } from '../../src/config/settings';
 import { documentIdFor } from '../../src/domain/ids';
 import type { ImageDocument, ResizeOutcome, WriteDocumentInput } from '../../src/domain/types';
-import { currentSourceETag } from '../../src/activities/blob/sourceETag';
-import { cosmosDocumentStore, type DocumentStore } from '../../src/activities/document/documentStore';
+import { blobClientOf, currentETag } from '../../src/storage/blobs';
+import { cosmosDocumentStore, type DocumentStore } from '../../src/storage/documentStore';
 import { blobVariantDeleter } from '../../src/activities/document/leftoverVariants';
 import {
   writeImageDocumentWithGuard,
   type WriteDocumentDeps,
 } from '../../src/activities/document/writeDocument';
-import { ActivityInputError } from '../../src/activities/inputs';
+import { ArgumentError } from '../../src/domain/errors';
 import { createWriteImageDocumentHandler } from '../../src/activities/writeImageDocument';
 import { invocationLogger } from '../../src/logging';
 import { testEnv } from '../support/env';
@@ -231,7 +231,10 @@ describe('writeImageDocument: stale-write guard', () => {
       const path = sourceRef();
       const uploaded = await blobs.getBlockBlobClient(path.blobName).upload('v2', 2);
       const liveETag = uploaded.etag ?? '';
-      const headDeps = deps({ currentSourceETag: (input) => currentSourceETag(blobService, input.source) });
+      const headDeps = deps({
+        currentSourceETag: ({ source }) =>
+          currentETag(blobClientOf(blobService, source.container, source.blobName)),
+      });
       await writeImageDocumentWithGuard(
         { instanceId: 'img-v1', source: { ...path, ...older }, outcomes: allSizes },
         headDeps,
@@ -256,7 +259,10 @@ describe('writeImageDocument: stale-write guard', () => {
     it('a late event of an older version does not replace what a reprocess of the live version wrote', async () => {
       const path = sourceRef();
       const uploaded = await blobs.getBlockBlobClient(path.blobName).upload('live', 4);
-      const headDeps = deps({ currentSourceETag: (input) => currentSourceETag(blobService, input.source) });
+      const headDeps = deps({
+        currentSourceETag: ({ source }) =>
+          currentETag(blobClientOf(blobService, source.container, source.blobName)),
+      });
       const reprocess = {
         instanceId: 'img-reprocess',
         source: { ...path, eTag: uploaded.etag ?? '', sequencer: '' },
@@ -418,7 +424,7 @@ describe('writeImageDocument: optimistic concurrency', () => {
     const racing: DocumentStore = {
       read: (id) => real.read(id),
       create: (document) => real.create(document),
-      replace: async (document, etag) => {
+      replace: async (document, eTag) => {
         replaceCalls += 1;
         if (replaceCalls === 1) {
           // A concurrent re-run of `large` lands after our read, changing the document's _etag.
@@ -431,7 +437,7 @@ describe('writeImageDocument: optimistic concurrency', () => {
             deps(),
           );
         }
-        return real.replace(document, etag);
+        return real.replace(document, eTag);
       },
     };
     const result = await writeImageDocumentWithGuard(
@@ -455,7 +461,7 @@ describe('writeImageDocument: optimistic concurrency', () => {
     let createCalls = 0;
     const racing: DocumentStore = {
       read: (id) => real.read(id),
-      replace: (document, etag) => real.replace(document, etag),
+      replace: (document, eTag) => real.replace(document, eTag),
       create: async (document) => {
         createCalls += 1;
         if (createCalls === 1) {
@@ -498,7 +504,7 @@ describe('writeImageDocument: optimistic concurrency', () => {
         { instanceId: 'img-x', source, outcomes: allSizes },
         deps({ store: alwaysConflicting, maxAttempts: 3 }),
       ),
-    ).rejects.toThrow(/gave up after 3 optimistic-concurrency attempts/);
+    ).rejects.toThrow(/gave up after 3 conditional writes/);
   });
 });
 
@@ -526,7 +532,7 @@ describe('writeImageDocument activity handler', () => {
       { instanceId: 'img-bad', source: sourceRef({ blobName: '' }), outcomes: [] },
       context,
     );
-    await expect(call).rejects.toThrow(ActivityInputError);
+    await expect(call).rejects.toThrow(ArgumentError);
     await expect(call).rejects.toThrow(
       'Expected a non-empty string for input.source.blobName but received ""',
     );

@@ -1,8 +1,10 @@
 import { documentIdFor, unquoteETag } from '../../domain/ids';
+import { laterSequencer } from '../../domain/sourceVersion';
 import type {
   DocumentStatus,
   ImageDocument,
   ImageError,
+  ProbedSource,
   ResizeOutcome,
   SourceInfo,
   Variant,
@@ -20,13 +22,16 @@ function okSource(outcomes: readonly ResizeOutcome[]): SourceInfo | undefined {
   return undefined;
 }
 
-function byLabel(a: { label?: string }, b: { label?: string }): number {
-  return (a.label ?? '').localeCompare(b.label ?? '');
+/** What failed runs read of the source, the most complete first (a read header beats a detected format). */
+function probedSource(outcomes: readonly ResizeOutcome[]): ProbedSource | undefined {
+  const probed = outcomes.flatMap((outcome) =>
+    outcome.status === 'error' && outcome.source !== undefined ? [outcome.source] : [],
+  );
+  return probed.find((source) => source.width !== undefined) ?? probed[0];
 }
 
-/** The larger of two sequencers: Event Grid sequencers are fixed-width hex, so string order is event order. */
-export function laterSequencer(a: string, b: string): string {
-  return a > b ? a : b;
+function byLabel(a: { label?: string }, b: { label?: string }): number {
+  return (a.label ?? '').localeCompare(b.label ?? '');
 }
 
 export interface BuildOptions {
@@ -70,16 +75,17 @@ export function buildImageDocument({ input, sameVersion, createdAt, now }: Build
   const variants = [...keptVariants, ...runVariants].sort(byLabel);
   const errors = [...keptErrors, ...runErrors].sort(byLabel);
   const detected = okSource(outcomes);
+  const probed = probedSource(outcomes);
   const timestamp = now.toISOString();
   return {
     id: documentIdFor(source.container, source.blobName),
     sourceContainer: source.container,
     sourceBlobName: source.blobName,
     sourceLength: detected?.length ?? sameVersion?.sourceLength ?? source.contentLength,
-    sourceFormat: detected?.format ?? sameVersion?.sourceFormat ?? null,
+    sourceFormat: detected?.format ?? probed?.format ?? sameVersion?.sourceFormat ?? null,
     sourceContentType: detected?.contentType ?? sameVersion?.sourceContentType ?? source.contentType,
-    sourceWidth: detected?.width ?? sameVersion?.sourceWidth ?? null,
-    sourceHeight: detected?.height ?? sameVersion?.sourceHeight ?? null,
+    sourceWidth: detected?.width ?? probed?.width ?? sameVersion?.sourceWidth ?? null,
+    sourceHeight: detected?.height ?? probed?.height ?? sameVersion?.sourceHeight ?? null,
     sourceETag: unquoteETag(source.eTag),
     sourceSequencer: laterSequencer(sameVersion?.sourceSequencer ?? '', source.sequencer),
     instanceId,

@@ -1,34 +1,17 @@
 import type { BlobServiceClient } from '@azure/storage-blob';
 import type { ImageDocument, Variant } from '../../domain/types';
 import type { InvocationLogger } from '../../logging';
-import { isNotFound, isPreconditionFailed } from '../blob/restErrors';
-import { storageCallSignal } from '../blob/storageTimeout';
-
-/** `changed`: the blob is no longer the one the old document described (someone wrote a newer one there). */
-export type DeleteVariantResult = 'deleted' | 'absent' | 'changed';
+import { blobClientOf, deleteIfUnchanged, type DeleteResult } from '../../storage/blobs';
 
 /** Deletes one derivative blob only if it still is the recorded version (If-Match its eTag). */
-export type DeleteVariantBlob = (variant: Pick<Variant, 'blobName' | 'eTag'>) => Promise<DeleteVariantResult>;
+export type DeleteVariantBlob = (variant: Pick<Variant, 'blobName' | 'eTag'>) => Promise<DeleteResult>;
 
 export function blobVariantDeleter(
   blobService: BlobServiceClient,
   processedContainer: string,
 ): DeleteVariantBlob {
-  const container = blobService.getContainerClient(processedContainer);
-  return async ({ blobName, eTag }) => {
-    try {
-      const response = await container.getBlobClient(blobName).deleteIfExists({
-        conditions: { ifMatch: eTag },
-        abortSignal: storageCallSignal(),
-      });
-      return response.succeeded ? 'deleted' : 'absent';
-    } catch (error) {
-      // A conditional request on a missing blob may answer 412 as well as 404 (Azurite does): leave it either way.
-      if (isPreconditionFailed(error)) return 'changed';
-      if (isNotFound(error)) return 'absent';
-      throw error;
-    }
-  };
+  return ({ blobName, eTag }) =>
+    deleteIfUnchanged(blobClientOf(blobService, processedContainer, blobName), eTag);
 }
 
 /** The previous version's variant blobs the new document no longer points at (another label or extension). */

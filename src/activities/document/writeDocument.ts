@@ -1,8 +1,10 @@
+import { ConcurrentWriteError } from '../../domain/errors';
 import { documentIdFor } from '../../domain/ids';
+import { WRITE_ATTEMPTS } from '../../domain/sourceVersion';
 import type { WriteDocumentInput, WriteDocumentResult } from '../../domain/types';
 import type { InvocationLogger } from '../../logging';
 import { buildImageDocument } from './buildImageDocument';
-import type { DocumentStore } from './documentStore';
+import type { DocumentStore } from '../../storage/documentStore';
 import { deleteVariantsLeftBehind, type DeleteVariantBlob } from './leftoverVariants';
 import { decideWrite } from './staleWriteGuard';
 
@@ -17,17 +19,6 @@ export interface WriteDocumentDeps {
   maxAttempts?: number;
 }
 
-export const DEFAULT_WRITE_ATTEMPTS = 5;
-
-export class WriteConflictError extends Error {
-  constructor(documentId: string, attempts: number) {
-    super(
-      `Document ${documentId} kept changing under us: gave up after ${attempts} optimistic-concurrency attempts`,
-    );
-    this.name = 'WriteConflictError';
-  }
-}
-
 const silent: InvocationLogger = {
   info: () => undefined,
   warn: () => undefined,
@@ -37,7 +28,8 @@ const silent: InvocationLogger = {
 
 /**
  * Read, decide, write with the document's ETag; on a concurrent change (412 on replace, 409 on create) the
- * whole round runs again against what is now stored, so the guard always judges the latest document.
+ * whole round runs again against what is now stored, so the guard always judges the latest document;
+ * losing every round throws `ConcurrentWriteError` (Durable retries the activity).
  * When the write replaced another source version's document, that version's derivatives the new document
  * does not point at are deleted (see leftoverVariants.ts).
  */
@@ -47,7 +39,7 @@ export async function writeImageDocumentWithGuard(
   log: InvocationLogger = silent,
 ): Promise<WriteDocumentResult> {
   const documentId = documentIdFor(input.source.container, input.source.blobName);
-  const attempts = deps.maxAttempts ?? DEFAULT_WRITE_ATTEMPTS;
+  const attempts = deps.maxAttempts ?? WRITE_ATTEMPTS;
   for (let attempt = 1; attempt <= attempts; attempt++) {
     const stored = await deps.store.read(documentId);
     const decision = await decideWrite({
@@ -65,12 +57,12 @@ export async function writeImageDocumentWithGuard(
     const result =
       stored === undefined
         ? await deps.store.create(document)
-        : await deps.store.replace(document, stored.etag);
+        : await deps.store.replace(document, stored.eTag);
     if (result !== 'written') continue;
     if (decision.action === 'write' && stored !== undefined) {
       await deleteVariantsLeftBehind(stored.document, document, deps.deleteVariantBlob, log);
     }
     return { written: true, documentId, status: document.status };
   }
-  throw new WriteConflictError(documentId, attempts);
+  throw new ConcurrentWriteError(`Document ${documentId}`, attempts);
 }

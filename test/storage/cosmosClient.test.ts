@@ -7,7 +7,7 @@ import {
   createCosmosClient,
   imagesContainerOf,
   isLoopbackEndpoint,
-} from '../../src/clients/cosmos';
+} from '../../src/storage/cosmosClient';
 import { loadSettings } from '../../src/config/settings';
 import { ensureCosmosContainer, startCosmos, type RunningCosmos } from '../../devhost/services/cosmos';
 import { freePort } from '../../devhost/services/ports';
