@@ -149,8 +149,9 @@ export async function deleteIfUnchanged(blob: BlobClient, eTag: string): Promise
     });
     return response.succeeded ? 'deleted' : 'absent';
   } catch (error) {
-    // A conditional request on a missing blob may answer 412 as well as 404 (Azurite does): leave it either way.
-    if (isPreconditionFailed(error)) return 'changed';
+    // A conditional request on a missing blob may answer 412 rather than 404 (Azurite does; RFC 9110 allows
+    // either), so a 412 is told apart with an unconditional HEAD, as in downloadIfMatch.
+    if (isPreconditionFailed(error)) return (await blobProperties(blob)) === undefined ? 'absent' : 'changed';
     if (isNotFound(error)) return 'absent';
     throw error;
   }
