@@ -67,8 +67,8 @@ export function assertWriteDocumentInput(value: unknown): WriteDocumentInput {
   if (!Array.isArray(outcomes)) throw new ArgumentError('input.outcomes', 'an array', outcomes);
   outcomes.forEach((outcome, index) => {
     const entry = object(outcome, `input.outcomes[${index}]`);
-    if (entry.status !== 'ok' && entry.status !== 'error') {
-      throw new ArgumentError(`input.outcomes[${index}].status`, '"ok" or "error"', entry.status);
+    if (typeof entry.ok !== 'boolean') {
+      throw new ArgumentError(`input.outcomes[${index}].ok`, 'true or false', entry.ok);
     }
     string(entry, 'label', `input.outcomes[${index}]`);
   });

@@ -20,8 +20,7 @@ export function createWriteImageDocumentHandler(getDeps: () => WriteDocumentDeps
     const log = invocationLogger(context, { blobName: input.source.blobName, instanceId: input.instanceId });
     try {
       const result = await writeImageDocumentWithGuard(input, getDeps(), log);
-      if (result.written)
-        log.info('document written', { documentId: result.documentId, status: result.status });
+      if (result.ok) log.info('document written', { documentId: result.documentId, status: result.status });
       else log.info('document not written', { documentId: result.documentId, reason: result.reason });
       return result;
     } catch (error) {

@@ -91,9 +91,9 @@ export interface ProbedSource {
 
 /** A resize activity's typed result: permanent problems are outcomes, transient ones throw. */
 export type ResizeOutcome =
-  | { status: 'ok'; label: string; variant: Variant; source: SourceInfo }
+  | { ok: true; label: string; variant: Variant; source: SourceInfo }
   /** `source`: what the failed run read of the source (format, and dimensions once the header was read). */
-  | { status: 'error'; label: string; error: ImageError; source?: ProbedSource };
+  | { ok: false; label: string; error: ImageError; source?: ProbedSource };
 
 export interface WriteDocumentInput {
   instanceId: string;
@@ -124,5 +124,5 @@ export interface ImageDocument {
 
 /** What the document writer did, returned to the orchestrator as its output. */
 export type WriteDocumentResult =
-  | { written: true; documentId: string; status: DocumentStatus }
-  | { written: false; documentId: string; reason: 'superseded' | 'stale' };
+  | { ok: true; documentId: string; status: DocumentStatus }
+  | { ok: false; documentId: string; reason: 'superseded' | 'stale' };

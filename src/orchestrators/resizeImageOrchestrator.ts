@@ -9,6 +9,7 @@ import type {
   WriteDocumentInput,
   WriteDocumentResult,
 } from '../domain/types';
+import { ArgumentError } from '../domain/errors';
 import { invocationLogger } from '../logging';
 import { checkedOutcome, internalOutcome, summarize, type OrchestrationSummary } from './outcomes';
 import { transientRetryOptions } from './retryPolicy';
@@ -60,9 +61,7 @@ export function* resizeImageOrchestrator(context: OrchestrationContext): Steps<O
   const input: unknown = context.df.getInput();
   if (!isOrchestrationInput(input)) {
     // Only our trigger starts this orchestration; anything else is a bug worth a Failed instance.
-    throw new Error(
-      `Expected {source, sizes} with at least one size for the orchestration input but received ${JSON.stringify(input)}`,
-    );
+    throw new ArgumentError('the orchestration input', '{source, sizes} with at least one size', input);
   }
   const { source, sizes } = input;
   const instanceId = context.df.instanceId;
@@ -91,9 +90,9 @@ export function* resizeImageOrchestrator(context: OrchestrationContext): Steps<O
     if (task) outcomes.push(yield* settle(task, size));
   }
 
-  const labels = (status: ResizeOutcome['status']) =>
-    outcomes.filter((outcome) => outcome.status === status).map((outcome) => outcome.label);
-  publish({ stage: 'writing-document', succeeded: labels('ok'), failed: labels('error') });
+  const labels = (ok: boolean) =>
+    outcomes.filter((outcome) => outcome.ok === ok).map((outcome) => outcome.label);
+  publish({ stage: 'writing-document', succeeded: labels(true), failed: labels(false) });
 
   const written = (yield context.df.callActivityWithRetry(WRITE_DOCUMENT_FUNCTION, transientRetryOptions(), {
     instanceId,

@@ -58,7 +58,7 @@ export function createImageStatusHandler(deps: () => ImageHttpDeps = productionH
     context: InvocationContext,
   ): Promise<HttpResponseInit> => {
     const name = blobNameFrom(request);
-    if ('response' in name) return name.response;
+    if (!name.ok) return name.response;
     const { blobName } = name;
     const { settings, blobService, documents } = deps();
     const container = settings.unprocessedContainer;

@@ -36,13 +36,13 @@ export function createReprocessHandler(deps: () => ImageHttpDeps = productionHtt
     context: InvocationContext,
   ): Promise<HttpResponseInit | HttpResponse> => {
     const name = blobNameFrom(request);
-    if ('response' in name) return name.response;
+    if (!name.ok) return name.response;
     const { blobName } = name;
     const { settings, blobService, documents } = deps();
     const container = settings.unprocessedContainer;
 
     const selection = selectSizes(settings.sizes, request.query.get('sizes'));
-    if ('unknown' in selection) {
+    if (!selection.ok) {
       return jsonError(400, 'unknown-sizes', selection.message, {
         unknown: selection.unknown,
         known: settings.sizes.map((size) => size.label),

@@ -31,7 +31,7 @@ export function createOnImageUploadedHandler(settings: () => Settings = getSetti
   return async (event: unknown, client: InstanceStarter, context: InvocationContext): Promise<void> => {
     const { images, unprocessedContainer, sizes } = settings();
     const parsed = parseBlobCreatedEvent(event, { accountName: images.accountName, unprocessedContainer });
-    if (parsed.kind === 'ignored') {
+    if (!parsed.ok) {
       const log = invocationLogger(context, {});
       const fields = { reason: parsed.reason, detail: parsed.detail, eventId: eventId(event) };
       if (ROUTINE_REASONS.has(parsed.reason)) log.info('event ignored', fields);

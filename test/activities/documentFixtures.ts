@@ -34,7 +34,7 @@ export function okOutcome(
     createdAt: '2026-11-24T04:00:01.000Z',
   };
   return {
-    status: 'ok',
+    ok: true,
     label,
     variant,
     source: { format: 'JPEG', width: 2000, height: 1500, length: 48_000, contentType: 'image/jpeg' },
@@ -47,6 +47,6 @@ export function errorOutcome(
   message = `${code} for ${label}`,
   source?: ProbedSource,
 ): ResizeOutcome {
-  const outcome: ResizeOutcome = { status: 'error', label, error: { label, code, message } };
+  const outcome: ResizeOutcome = { ok: false, label, error: { label, code, message } };
   return source === undefined ? outcome : { ...outcome, source };
 }

@@ -57,7 +57,7 @@ describe('writeImageDocument: document shape', () => {
     const input = { instanceId: 'img-completed', source, outcomes: allSizes };
     const result = await writeImageDocumentWithGuard(input, deps());
     const id = documentIdFor(source.container, source.blobName);
-    expect(result).toEqual({ written: true, documentId: id, status: 'completed' });
+    expect(result).toEqual({ ok: true, documentId: id, status: 'completed' });
 
     const document = await readDocument(input);
     expect(document).toMatchObject({
@@ -80,7 +80,7 @@ describe('writeImageDocument: document shape', () => {
       ['medium', 640, 480],
       ['thumb', 150, 113],
     ]);
-    expect(document?.variants[0]).toEqual(allSizes[2]?.status === 'ok' ? allSizes[2].variant : undefined);
+    expect(document?.variants[0]).toEqual(allSizes[2]?.ok ? allSizes[2].variant : undefined);
     expect(document?.createdAt).toBe(document?.updatedAt);
     expect(Date.parse(document?.createdAt ?? '')).toBe(clock);
   });
@@ -92,7 +92,7 @@ describe('writeImageDocument: document shape', () => {
       outcomes: [okOutcome('thumb', 150, 113), errorOutcome('large', 'too-many-pixels', 'over the limit')],
     };
     expect(await writeImageDocumentWithGuard(input, deps())).toMatchObject({
-      written: true,
+      ok: true,
       status: 'partial',
     });
     const document = await readDocument(input);
@@ -111,7 +111,7 @@ describe('writeImageDocument: document shape', () => {
       outcomes: [errorOutcome('thumb', 'not-an-image'), errorOutcome('medium', 'not-an-image')],
     };
     expect(await writeImageDocumentWithGuard(input, deps())).toMatchObject({
-      written: true,
+      ok: true,
       status: 'failed',
     });
     const document = await readDocument(input);
@@ -139,9 +139,9 @@ describe('writeImageDocument: stale-write guard', () => {
     const path = sourceRef();
     const newInput = { instanceId: 'img-new', source: { ...path, ...newer }, outcomes: allSizes };
     const oldInput = { instanceId: 'img-old', source: { ...path, ...older }, outcomes: allSizes };
-    expect(await writeImageDocumentWithGuard(newInput, deps())).toMatchObject({ written: true });
+    expect(await writeImageDocumentWithGuard(newInput, deps())).toMatchObject({ ok: true });
     expect(await writeImageDocumentWithGuard(oldInput, deps())).toMatchObject({
-      written: false,
+      ok: false,
       reason: 'stale',
     });
     expect(await readDocument(newInput)).toMatchObject({ sourceETag: '0xNEW', instanceId: 'img-new' });
@@ -157,7 +157,7 @@ describe('writeImageDocument: stale-write guard', () => {
     };
     await writeImageDocumentWithGuard(oldInput, deps());
     const first = await readDocument(oldInput);
-    expect(await writeImageDocumentWithGuard(newInput, deps())).toMatchObject({ written: true });
+    expect(await writeImageDocumentWithGuard(newInput, deps())).toMatchObject({ ok: true });
     const second = await readDocument(newInput);
     expect(second).toMatchObject({
       sourceETag: '0xNEW',
@@ -191,7 +191,7 @@ describe('writeImageDocument: stale-write guard', () => {
       outcomes: [okOutcome('medium', 640, 480, '"0xmedium02"')],
     };
     expect(await writeImageDocumentWithGuard(rerun, deps())).toMatchObject({
-      written: true,
+      ok: true,
       status: 'completed',
     });
     const merged = await readDocument(firstRun);
@@ -213,7 +213,7 @@ describe('writeImageDocument: stale-write guard', () => {
       outcomes: [okOutcome('thumb', 150, 113), errorOutcome('medium', 'superseded')],
     };
     expect(await writeImageDocumentWithGuard(input, deps())).toEqual({
-      written: false,
+      ok: false,
       documentId: documentIdFor(source.container, source.blobName),
       reason: 'superseded',
     });
@@ -252,7 +252,7 @@ describe('writeImageDocument: stale-write guard', () => {
         source: { ...path, eTag: liveETag, sequencer: '' },
         outcomes: allSizes,
       };
-      expect(await writeImageDocumentWithGuard(liveReprocess, headDeps)).toMatchObject({ written: true });
+      expect(await writeImageDocumentWithGuard(liveReprocess, headDeps)).toMatchObject({ ok: true });
       expect(await readDocument(liveReprocess)).toMatchObject({ instanceId: 'img-reprocess-live' });
     });
 
@@ -268,10 +268,10 @@ describe('writeImageDocument: stale-write guard', () => {
         source: { ...path, eTag: uploaded.etag ?? '', sequencer: '' },
         outcomes: allSizes,
       };
-      expect(await writeImageDocumentWithGuard(reprocess, headDeps)).toMatchObject({ written: true });
+      expect(await writeImageDocumentWithGuard(reprocess, headDeps)).toMatchObject({ ok: true });
       const lateOldEvent = { instanceId: 'img-late', source: { ...path, ...older }, outcomes: allSizes };
       expect(await writeImageDocumentWithGuard(lateOldEvent, headDeps)).toMatchObject({
-        written: false,
+        ok: false,
         reason: 'stale',
       });
       expect(await readDocument(reprocess)).toMatchObject({
@@ -282,7 +282,7 @@ describe('writeImageDocument: stale-write guard', () => {
 
     it('writes when no document exists yet', async () => {
       const input = { instanceId: 'img-fresh', source: sourceRef({ sequencer: '' }), outcomes: allSizes };
-      expect(await writeImageDocumentWithGuard(input, deps())).toMatchObject({ written: true });
+      expect(await writeImageDocumentWithGuard(input, deps())).toMatchObject({ ok: true });
     });
   });
 });
@@ -300,7 +300,7 @@ describe('writeImageDocument: derivatives of the replaced version', () => {
     const blobName = sourceBlobName.replace(/\.jpg$/, `_${label}.${extension}`);
     const response = await processed.getBlockBlobClient(blobName).upload(label, label.length);
     const outcome = okOutcome(label, 150, 113, response.etag ?? '');
-    if (outcome.status !== 'ok') throw new Error('okOutcome is ok');
+    if (!outcome.ok) throw new Error('okOutcome is ok');
     const format = extension === 'png' ? 'png' : 'jpeg';
     return { ...outcome, variant: { ...outcome.variant, blobName, format, contentType: `image/${format}` } };
   }
@@ -310,7 +310,7 @@ describe('writeImageDocument: derivatives of the replaced version', () => {
   }
 
   function blobNames(outcomes: ResizeOutcome[]): string[] {
-    return outcomes.flatMap((outcome) => (outcome.status === 'ok' ? [outcome.variant.blobName] : []));
+    return outcomes.flatMap((outcome) => (outcome.ok ? [outcome.variant.blobName] : []));
   }
 
   it("deletes the previous version's derivatives when the new version is not an image", async () => {
@@ -335,7 +335,7 @@ describe('writeImageDocument: derivatives of the replaced version', () => {
       outcomes: ['thumb', 'medium', 'large'].map((label) => errorOutcome(label, 'not-an-image')),
     };
     expect(await writeImageDocumentWithGuard(b, deps(), log)).toMatchObject({
-      written: true,
+      ok: true,
       status: 'failed',
     });
     expect(await Promise.all(blobNames(a).map(existing))).toEqual([false, false, false]);
@@ -348,7 +348,7 @@ describe('writeImageDocument: derivatives of the replaced version', () => {
     ).toEqual(blobNames(a).sort());
 
     // A Durable retry of the same activity merges into its own document and deletes nothing more.
-    expect(await writeImageDocumentWithGuard(b, deps())).toMatchObject({ written: true, status: 'failed' });
+    expect(await writeImageDocumentWithGuard(b, deps())).toMatchObject({ ok: true, status: 'failed' });
   });
 
   it('deletes the old .jpg and keeps the new .png when the output format changed', async () => {
@@ -444,7 +444,7 @@ describe('writeImageDocument: optimistic concurrency', () => {
       { instanceId: 'img-3', source, outcomes: [okOutcome('thumb', 150, 113, '"0xthumb-ours"')] },
       deps({ store: racing }),
     );
-    expect(result).toMatchObject({ written: true, status: 'completed' });
+    expect(result).toMatchObject({ ok: true, status: 'completed' });
     expect(replaceCalls).toBe(2);
     const document = await readDocument({ instanceId: 'img-3', source, outcomes: [] });
     // Both writers' work survives: the concurrent large and our thumb.
@@ -485,7 +485,7 @@ describe('writeImageDocument: optimistic concurrency', () => {
       { instanceId: 'img-older', source: path, outcomes: allSizes },
       deps({ store: racing }),
     );
-    expect(result).toMatchObject({ written: false, reason: 'stale' });
+    expect(result).toMatchObject({ ok: false, reason: 'stale' });
     expect(createCalls).toBe(1);
     expect(await readDocument({ instanceId: '', source: path, outcomes: [] })).toMatchObject({
       sourceETag: '0xNEWER',
@@ -518,7 +518,7 @@ describe('writeImageDocument activity handler', () => {
     const source = sourceRef();
     const handler = createWriteImageDocumentHandler(() => deps());
     const result = await handler({ instanceId: 'img-handler', source, outcomes: allSizes }, context);
-    expect(result).toMatchObject({ written: true, status: 'completed' });
+    expect(result).toMatchObject({ ok: true, status: 'completed' });
     expect(lines.length).toBeGreaterThan(0);
     for (const line of lines) {
       expect(JSON.parse(line)).toMatchObject({ blobName: source.blobName, instanceId: 'img-handler' });

@@ -34,7 +34,7 @@ const RETRY = {
 function ok(size: SizeSpec): ResizeOutcome {
   const width = Math.min(size.width, Math.round((size.height * 4) / 3));
   return {
-    status: 'ok',
+    ok: true,
     label: size.label,
     variant: {
       label: size.label,
@@ -113,7 +113,7 @@ describe('resizeImageOrchestrator', () => {
     });
 
     history.episodeEnd([[3, WRITE_DOCUMENT_FUNCTION]]).episode();
-    history.completed(3, { written: true, documentId: 'doc-1', status: 'completed' });
+    history.completed(3, { ok: true, documentId: 'doc-1', status: 'completed' });
     const done = await run(history.events);
     expect(done.state).toMatchObject({
       isDone: true,
@@ -124,7 +124,7 @@ describe('resizeImageOrchestrator', () => {
 
   it('a size with a permanent error outcome keeps the others; the writer gets the partial set', async () => {
     const corrupt: ResizeOutcome = {
-      status: 'error',
+      ok: false,
       label: 'thumb',
       error: { label: 'thumb', code: 'corrupt-image', message: 'Input buffer has corrupt header' },
     };
@@ -138,7 +138,7 @@ describe('resizeImageOrchestrator', () => {
     });
 
     history.episodeEnd([[3, WRITE_DOCUMENT_FUNCTION]]).episode();
-    history.completed(3, { written: true, documentId: 'doc-1', status: 'partial' });
+    history.completed(3, { ok: true, documentId: 'doc-1', status: 'partial' });
     const done = await run(history.events);
     expect(done.state).toMatchObject({
       isDone: true,
@@ -171,7 +171,7 @@ describe('resizeImageOrchestrator', () => {
     history.episodeEnd().episode().completed(1, ok(medium)).completed(2, ok(large));
     const writing = await run(history.events);
     const internal: ResizeOutcome = {
-      status: 'error',
+      ok: false,
       label: 'thumb',
       error: {
         label: 'thumb',
@@ -188,7 +188,7 @@ describe('resizeImageOrchestrator', () => {
     });
 
     history.episodeEnd([[12, WRITE_DOCUMENT_FUNCTION]]).episode();
-    history.completed(12, { written: true, documentId: 'doc-1', status: 'partial' });
+    history.completed(12, { ok: true, documentId: 'doc-1', status: 'partial' });
     const done = await run(history.events);
     expect(done.state).toMatchObject({
       isDone: true,
@@ -212,7 +212,7 @@ describe('resizeImageOrchestrator', () => {
     expect(writing.state.actions).toEqual([[fanOut, writeAction([ok(thumb), ok(medium), ok(large)])]]);
 
     history.episodeEnd([[5, WRITE_DOCUMENT_FUNCTION]]).episode();
-    history.completed(5, { written: true, documentId: 'doc-1', status: 'completed' });
+    history.completed(5, { ok: true, documentId: 'doc-1', status: 'completed' });
     const done = await run(history.events);
     expect(done.state).toMatchObject({
       isDone: true,
@@ -228,7 +228,7 @@ describe('resizeImageOrchestrator', () => {
       .completed(2, ok(large))
       .episodeEnd([[12, WRITE_DOCUMENT_FUNCTION]])
       .episode()
-      .completed(12, { written: true, documentId: 'doc-1', status: 'partial' });
+      .completed(12, { ok: true, documentId: 'doc-1', status: 'partial' });
     const first = await run(history.events);
     const second = await run(history.events);
     expect(second.state).toEqual(first.state);
@@ -251,7 +251,7 @@ describe('resizeImageOrchestrator', () => {
       .completed(2, ok(large))
       .episodeEnd([[3, WRITE_DOCUMENT_FUNCTION]])
       .episode()
-      .completed(3, { written: false, documentId: 'doc-1', reason: 'superseded' });
+      .completed(3, { ok: false, documentId: 'doc-1', reason: 'superseded' });
     const done = await run(history.events);
     expect(done.state).toMatchObject({ isDone: true, output: { status: 'superseded', documentId: 'doc-1' } });
   });

@@ -18,14 +18,14 @@ export function documentStatus(variants: readonly Variant[], errors: readonly Im
 }
 
 function okSource(outcomes: readonly ResizeOutcome[]): SourceInfo | undefined {
-  for (const outcome of outcomes) if (outcome.status === 'ok') return outcome.source;
+  for (const outcome of outcomes) if (outcome.ok) return outcome.source;
   return undefined;
 }
 
 /** What failed runs read of the source, the most complete first (a read header beats a detected format). */
 function probedSource(outcomes: readonly ResizeOutcome[]): ProbedSource | undefined {
   const probed = outcomes.flatMap((outcome) =>
-    outcome.status === 'error' && outcome.source !== undefined ? [outcome.source] : [],
+    !outcome.ok && outcome.source !== undefined ? [outcome.source] : [],
   );
   return probed.find((source) => source.width !== undefined) ?? probed[0];
 }
@@ -58,7 +58,7 @@ export function buildImageDocument({ input, sameVersion, createdAt, now }: Build
   const storedVariantLabels = new Set((sameVersion?.variants ?? []).map((variant) => variant.label));
   const replacedLabels = new Set(
     outcomes
-      .filter((outcome) => outcome.status === 'ok' || !storedVariantLabels.has(outcome.label))
+      .filter((outcome) => outcome.ok || !storedVariantLabels.has(outcome.label))
       .map((outcome) => outcome.label),
   );
   const runLabels = new Set(outcomes.map((outcome) => outcome.label));
@@ -66,11 +66,9 @@ export function buildImageDocument({ input, sameVersion, createdAt, now }: Build
   const keptErrors = (sameVersion?.errors ?? []).filter(
     (error) => error.label !== undefined && !runLabels.has(error.label),
   );
-  const runVariants = outcomes.flatMap((outcome) => (outcome.status === 'ok' ? [outcome.variant] : []));
+  const runVariants = outcomes.flatMap((outcome) => (outcome.ok ? [outcome.variant] : []));
   const runErrors = outcomes.flatMap((outcome) =>
-    outcome.status === 'error' && replacedLabels.has(outcome.label)
-      ? [{ ...outcome.error, label: outcome.label }]
-      : [],
+    !outcome.ok && replacedLabels.has(outcome.label) ? [{ ...outcome.error, label: outcome.label }] : [],
   );
   const variants = [...keptVariants, ...runVariants].sort(byLabel);
   const errors = [...keptErrors, ...runErrors].sort(byLabel);

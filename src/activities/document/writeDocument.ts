@@ -47,7 +47,7 @@ export async function writeImageDocumentWithGuard(
       existing: stored?.document,
       currentSourceETag: () => deps.currentSourceETag(input),
     });
-    if (decision.action === 'skip') return { written: false, documentId, reason: decision.reason };
+    if (decision.action === 'skip') return { ok: false, documentId, reason: decision.reason };
     const document = buildImageDocument({
       input,
       sameVersion: decision.action === 'merge' ? stored?.document : undefined,
@@ -62,7 +62,7 @@ export async function writeImageDocumentWithGuard(
     if (decision.action === 'write' && stored !== undefined) {
       await deleteVariantsLeftBehind(stored.document, document, deps.deleteVariantBlob, log);
     }
-    return { written: true, documentId, status: document.status };
+    return { ok: true, documentId, status: document.status };
   }
   throw new ConcurrentWriteError(`Document ${documentId}`, attempts);
 }

@@ -23,7 +23,7 @@ export interface ResizeDeps {
 
 /** A failure as this size's outcome, with what it read of the source (for the `failed` document). */
 function errorOutcome(label: string, { error, source }: Failure): ResizeOutcome {
-  const outcome: ResizeOutcome = { status: 'error', label, error: { label, ...error } };
+  const outcome: ResizeOutcome = { ok: false, label, error: { label, ...error } };
   return source === undefined ? outcome : { ...outcome, source };
 }
 
@@ -81,7 +81,7 @@ export async function resizeToOutcome(
     bytes: variant.sizeBytes,
   });
   return {
-    status: 'ok',
+    ok: true,
     label: size.label,
     variant,
     source: {
