@@ -9,7 +9,7 @@ import { getImagesBlobService } from '../storage/blobServiceClient';
 import { blobClientOf, currentETag } from '../storage/blobs';
 import { getImagesContainer } from '../storage/cosmosClient';
 import { cosmosDocumentStore } from '../storage/documentStore';
-import { blobVariantDeleter } from './document/leftoverVariants';
+import { derivativeDeleter } from './document/leftoverDerivatives';
 import { writeImageDocumentWithGuard, type WriteDocumentDeps } from './document/writeDocument';
 import { assertWriteDocumentInput } from './inputs';
 
@@ -38,7 +38,7 @@ function defaultDeps(): WriteDocumentDeps {
     store: cosmosDocumentStore(getImagesContainer()),
     currentSourceETag: ({ source }) =>
       currentETag(blobClientOf(getImagesBlobService(), source.container, source.blobName)),
-    deleteVariantBlob: blobVariantDeleter(getImagesBlobService(), getSettings().processedContainer),
+    deleteDerivative: derivativeDeleter(getImagesBlobService(), getSettings().processedContainer),
     now: () => new Date(),
   };
   return productionDeps;

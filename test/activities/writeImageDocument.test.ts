@@ -8,7 +8,7 @@ import { documentIdFor } from '../../src/domain/ids';
 import type { ImageDocument, ResizeOutcome, WriteDocumentInput } from '../../src/domain/types';
 import { blobClientOf, currentETag } from '../../src/storage/blobs';
 import { cosmosDocumentStore, type DocumentStore } from '../../src/storage/documentStore';
-import { blobVariantDeleter } from '../../src/activities/document/leftoverVariants';
+import { derivativeDeleter } from '../../src/activities/document/leftoverDerivatives';
 import {
   writeImageDocumentWithGuard,
   type WriteDocumentDeps,
@@ -30,7 +30,7 @@ function deps(overrides: Partial<WriteDocumentDeps> = {}): WriteDocumentDeps {
   return {
     store: cosmosDocumentStore(container),
     currentSourceETag: () => Promise.reject(new Error('the source eTag is only asked for empty sequencers')),
-    deleteVariantBlob: blobVariantDeleter(blobService, settings.processedContainer),
+    deleteDerivative: derivativeDeleter(blobService, settings.processedContainer),
     now: () => new Date((clock += 1000)),
     ...overrides,
   };
@@ -372,7 +372,7 @@ describe('writeImageDocument: derivatives of the replaced version', () => {
     ).toEqual(blobNames(b));
   });
 
-  it('keeps a previous variant blob that someone rewrote since (its eTag differs), and same-name variants', async () => {
+  it('keeps a previous derivative that someone rewrote since (its eTag differs), and same-name variants', async () => {
     const path = sourceRef();
     const a = await Promise.all(
       ['thumb', 'medium', 'large'].map((label) => derivative(path.blobName, label)),

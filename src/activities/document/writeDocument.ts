@@ -5,7 +5,7 @@ import type { WriteDocumentInput, WriteDocumentResult } from '../../domain/types
 import type { InvocationLogger } from '../../logging';
 import { buildImageDocument } from './buildImageDocument';
 import type { DocumentStore } from '../../storage/documentStore';
-import { deleteVariantsLeftBehind, type DeleteVariantBlob } from './leftoverVariants';
+import { deleteDerivativesLeftBehind, type DeleteDerivative } from './leftoverDerivatives';
 import { decideWrite } from './staleWriteGuard';
 
 export interface WriteDocumentDeps {
@@ -13,7 +13,7 @@ export interface WriteDocumentDeps {
   /** The source blob's current eTag, undefined when it no longer exists (a HEAD on the images account). */
   currentSourceETag: (input: WriteDocumentInput) => Promise<string | undefined>;
   /** Deletes a previous version's derivative blob if it still is the recorded one (processed container). */
-  deleteVariantBlob: DeleteVariantBlob;
+  deleteDerivative: DeleteDerivative;
   now: () => Date;
   /** How many read-decide-write rounds to try before giving up (then the activity throws and Durable retries). */
   maxAttempts?: number;
@@ -31,7 +31,7 @@ const silent: InvocationLogger = {
  * whole round runs again against what is now stored, so the guard always judges the latest document;
  * losing every round throws `ConcurrentWriteError` (Durable retries the activity).
  * When the write replaced another source version's document, that version's derivatives the new document
- * does not point at are deleted (see leftoverVariants.ts).
+ * does not point at are deleted (see leftoverDerivatives.ts).
  */
 export async function writeImageDocumentWithGuard(
   input: WriteDocumentInput,
@@ -60,7 +60,7 @@ export async function writeImageDocumentWithGuard(
         : await deps.store.replace(document, stored.eTag);
     if (result !== 'written') continue;
     if (decision.action === 'write' && stored !== undefined) {
-      await deleteVariantsLeftBehind(stored.document, document, deps.deleteVariantBlob, log);
+      await deleteDerivativesLeftBehind(stored.document, document, deps.deleteDerivative, log);
     }
     return { ok: true, documentId, status: document.status };
   }

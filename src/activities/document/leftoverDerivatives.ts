@@ -3,18 +3,18 @@ import type { ImageDocument, Variant } from '../../domain/types';
 import type { InvocationLogger } from '../../logging';
 import { blobClientOf, deleteIfUnchanged, type DeleteResult } from '../../storage/blobs';
 
-/** Deletes one derivative blob only if it still is the recorded version (If-Match its eTag). */
-export type DeleteVariantBlob = (variant: Pick<Variant, 'blobName' | 'eTag'>) => Promise<DeleteResult>;
+/** Deletes one derivative (the blob a variant names) only while it still is the recorded version (If-Match its eTag). */
+export type DeleteDerivative = (variant: Pick<Variant, 'blobName' | 'eTag'>) => Promise<DeleteResult>;
 
-export function blobVariantDeleter(
+export function derivativeDeleter(
   blobService: BlobServiceClient,
   processedContainer: string,
-): DeleteVariantBlob {
+): DeleteDerivative {
   return ({ blobName, eTag }) =>
     deleteIfUnchanged(blobClientOf(blobService, processedContainer, blobName), eTag);
 }
 
-/** The previous version's variant blobs the new document no longer points at (another label or extension). */
+/** The previous version's variants whose derivatives the new document no longer points at (another label or extension). */
 export function variantsLeftBehind(previous: ImageDocument, next: ImageDocument): Variant[] {
   const kept = new Set(next.variants.map((variant) => variant.blobName));
   return previous.variants.filter((variant) => !kept.has(variant.blobName) && variant.eTag !== '');
@@ -27,10 +27,10 @@ export function variantsLeftBehind(previous: ImageDocument, next: ImageDocument)
  * recorded. A failure here is logged and does not fail the activity: the document is already right, and a
  * Durable retry would only merge into it (the old document is gone), so it could not redo this anyway.
  */
-export async function deleteVariantsLeftBehind(
+export async function deleteDerivativesLeftBehind(
   previous: ImageDocument,
   next: ImageDocument,
-  deleteBlob: DeleteVariantBlob,
+  deleteBlob: DeleteDerivative,
   log: InvocationLogger,
 ): Promise<void> {
   for (const variant of variantsLeftBehind(previous, next)) {
