@@ -8,7 +8,7 @@ import { unquoteETag } from '../domain/ids';
 import { storageCallSignal, STORAGE_CALL_TIMEOUT_MS } from './callTimeout';
 import { isConflict, isNotFound, isPreconditionFailed } from './serviceErrors';
 
-/**
+/*
  * Blob access with known service answers as results (the way storage-blob's `deleteIfExists` reports a
  * missing blob) and every call bounded by the client-side timeout of callTimeout.ts. Anything else (5xx,
  * throttling, network, the abort) throws and is transient to the caller.
