@@ -13,7 +13,7 @@ import { loadSettings } from '../../src/config/settings';
 import type { ResizeActivityInput, ResizeOutcome, SizeSpec, SourceRef } from '../../src/domain/types';
 import { ImageResourceError } from '../../src/domain/errors';
 import { renderDerivative } from '../../src/imaging';
-import { freePort } from '../../devhost/services/ports';
+import { freePort } from '@image-derivatives/devhost';
 import { makeNonImage, makePhoto } from '../support/images';
 import { testEnv } from '../support/env';
 import { openImageContainers, resizeDeps } from './resizeFixture';
