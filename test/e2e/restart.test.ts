@@ -19,10 +19,8 @@ import { makePhoto } from '../support/images';
  */
 const repoRoot = path.resolve(__dirname, '../..');
 const startScript = path.join(repoRoot, 'packages/devhost/dist/start.js');
-const DEV_KEY =
-  'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
-const COSMOS_KEY =
-  'C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw==';
+const DEV_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
+const COSMOS_KEY = 'C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw==';
 const UPLOADS = 30;
 
 const children: ChildProcess[] = [];
@@ -106,9 +104,8 @@ describe('npm start killed mid-burst and started again', () => {
       location,
     ];
     const connectionString = `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${DEV_KEY};BlobEndpoint=http://127.0.0.1:${blob}/devstoreaccount1`;
-    const unprocessed = BlobServiceClient.fromConnectionString(connectionString).getContainerClient(
-      'images-unprocessed',
-    );
+    const unprocessed =
+      BlobServiceClient.fromConnectionString(connectionString).getContainerClient('images-unprocessed');
     const prefix = `burst-${Date.now().toString(36)}/`;
     const names = Array.from({ length: UPLOADS }, (_, index) => `${prefix}photo-${index}.jpg`);
     const photos = await Promise.all(

@@ -212,4 +212,19 @@ describe('npm start (packages/devhost/dist/start.js)', () => {
     expect(stale.exitCode !== null || stale.signalCode !== null).toBe(true);
     await stopCleanly(run, ports);
   });
+
+  it('refuses a second host on a data folder a running host uses, and leaves the first one running', async () => {
+    const { args, ports, location } = await persistentArgs();
+    const first = start(args);
+    await waitForOutput(first, /^devhost ready in .*$/m);
+    const other = await persistentArgs();
+    const second = start([...other.args.slice(0, -1), location]);
+    expect(await second.exited).toBe(1);
+    expect(second.output()).toContain(
+      `The data folder ${location} is in use by another local host (pid ${first.child.pid})`,
+    );
+    const status = await fetch(`http://127.0.0.1:${ports[0]}/admin/host/status`);
+    expect(await status.json()).toEqual({ state: 'Running' });
+    await stopCleanly(first, ports);
+  });
 });

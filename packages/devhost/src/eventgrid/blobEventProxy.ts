@@ -146,7 +146,14 @@ export async function startBlobEventProxy(options: BlobEventProxyOptions): Promi
   ): Promise<void> {
     // A deleted blob's type and content type are only known before the delete.
     const before =
-      operation.event === 'Microsoft.Storage.BlobDeleted' ? await options.describeBlob(address) : undefined;
+      operation.event === 'Microsoft.Storage.BlobDeleted'
+        ? await options.describeBlob(address).catch((error: unknown) => {
+            onError(
+              `storage proxy: reading ${address.container}/${address.blobName} before its delete: ${(error as Error).message}`,
+            );
+            return undefined;
+          })
+        : undefined;
     await forward(request, response, async (upstream) => {
       const chunks: Buffer[] = [];
       for await (const chunk of upstream) chunks.push(chunk as Buffer);
@@ -169,7 +176,13 @@ export async function startBlobEventProxy(options: BlobEventProxyOptions): Promi
               blobType: before?.blobType,
             });
           } else {
-            const after = await options.describeBlob(address);
+            // Without the read-back the event still goes out, with the request's length.
+            const after = await options.describeBlob(address).catch((error: unknown) => {
+              onError(
+                `storage proxy: reading ${address.container}/${address.blobName} back: ${(error as Error).message}`,
+              );
+              return undefined;
+            });
             const requestLength = Number(request.headers['content-length']);
             await options.onWrite({
               ...common,

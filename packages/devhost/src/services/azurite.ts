@@ -72,7 +72,10 @@ export async function startAzurite(options: {
     child.once('exit', (code) => reject(new Error(`Azurite exited with code ${code}: ${stderr.trim()}`))),
   );
   exited.catch(() => undefined);
-  if (location && child.pid !== undefined) await writeFile(pidFile(location), `${child.pid}\n`);
+  if (location && child.pid !== undefined) {
+    const record: PidRecord = { host: process.pid, azurite: child.pid };
+    await writeFile(pidFile(location), `${JSON.stringify(record)}\n`);
+  }
   try {
     await Promise.race([
       Promise.all([
@@ -94,6 +97,23 @@ export async function startAzurite(options: {
       if (location) await rm(pidFile(location), { force: true });
     },
   };
+}
+
+/** What `devhost-azurite.pid` holds: the host that started Azurite on the data folder, and that Azurite. */
+export interface PidRecord {
+  host?: number;
+  azurite: number;
+}
+
+function readPidRecord(text: string): PidRecord | undefined {
+  const trimmed = text.trim();
+  if (/^\d+$/.test(trimmed)) return { azurite: Number(trimmed) };
+  try {
+    const value = JSON.parse(trimmed) as Partial<PidRecord>;
+    return typeof value.azurite === 'number' ? { ...value, azurite: value.azurite } : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** `{location}/devhost-azurite.pid`: the Azurite this host started on that data folder. */
@@ -124,12 +144,24 @@ function alive(pid: number): boolean {
  * (a pid can be reused) where /proc tells.
  */
 export async function stopStaleAzurite(location: string, timeoutMs = 10_000): Promise<boolean> {
-  let pid: number;
+  let record: PidRecord | undefined;
   try {
-    pid = Number((await readFile(pidFile(location), 'utf8')).trim());
+    record = readPidRecord(await readFile(pidFile(location), 'utf8'));
   } catch {
     return false;
   }
+  const host = record?.host;
+  if (
+    host !== undefined &&
+    host !== process.pid &&
+    host > 1 &&
+    alive(host) &&
+    /node/i.test(commandLine(host) ?? 'node')
+  )
+    throw new Error(
+      `The data folder ${location} is in use by another local host (pid ${host}): stop it first, or give this one another --azurite-location.`,
+    );
+  const pid = record?.azurite ?? 0;
   if (!Number.isSafeInteger(pid) || pid <= 1 || pid === process.pid || !alive(pid)) {
     await rm(pidFile(location), { force: true });
     return false;
