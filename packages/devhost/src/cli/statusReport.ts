@@ -44,7 +44,7 @@ function noDocument(answer: ImageStatusAnswer, reprocessCommand: string): string
   if (answer.instanceId && status !== undefined && !ENDED.has(status))
     return `none yet (the run is ${status})`;
   const why = answer.instanceId
-    ? `the run ended ${status ?? 'unknown'} without one, or it was deleted since`
+    ? `the run ended ${status ?? 'unknown'} without one (or it was deleted since)`
     : 'no run found for this blob';
   return `no document: ${why}; write it again with ${reprocessCommand}`;
 }
