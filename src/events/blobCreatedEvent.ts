@@ -2,6 +2,7 @@ import type { SourceRef } from '../domain/types';
 import { blobNameProblem } from './blobName';
 import { parseBlobSubject } from './subject';
 import { storageAccountFromTopic } from './topic';
+import { eTagProblem, normalizedSequencer, sequencerProblem } from './versionFields';
 
 export const BLOB_CREATED_EVENT_TYPE = 'Microsoft.Storage.BlobCreated';
 
@@ -26,6 +27,8 @@ export type IgnoreReason =
   | 'malformed-subject'
   | 'other-container'
   | 'missing-data-field'
+  | 'malformed-etag'
+  | 'malformed-sequencer'
   | 'unsafe-blob-name';
 
 export type ParsedBlobCreatedEvent =
@@ -139,6 +142,20 @@ export function parseBlobCreatedEvent(event: unknown, filter: EventFilter): Pars
   if ('missing' in fields) {
     return ignored('missing-data-field', `Expected ${fields.missing} but received ${describe(fields.value)}`);
   }
+  const badETag = eTagProblem(fields.eTag);
+  if (badETag !== undefined) {
+    return ignored(
+      'malformed-etag',
+      `Expected a strong entity tag for data.eTag but received ${describe(fields.eTag)}: ${badETag}`,
+    );
+  }
+  const badSequencer = sequencerProblem(fields.sequencer);
+  if (badSequencer !== undefined) {
+    return ignored(
+      'malformed-sequencer',
+      `Expected 32 or 48 hexadecimal digits for data.sequencer but received ${describe(fields.sequencer)}`,
+    );
+  }
   const unsafe = blobNameProblem(subject.blobName);
   if (unsafe !== undefined) {
     return ignored(
@@ -148,6 +165,11 @@ export function parseBlobCreatedEvent(event: unknown, filter: EventFilter): Pars
   }
   return {
     kind: 'accepted',
-    source: { container: subject.container, blobName: subject.blobName, ...fields },
+    source: {
+      container: subject.container,
+      blobName: subject.blobName,
+      ...fields,
+      sequencer: normalizedSequencer(fields.sequencer),
+    },
   };
 }

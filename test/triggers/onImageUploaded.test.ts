@@ -179,6 +179,20 @@ describe('onImageUploaded', () => {
       'information',
     ],
     ['a traversal name', blobCreated('a/../../b.jpg'), 'unsafe-blob-name', 'warning'],
+    [
+      'a forged sequencer',
+      blobCreated('x.jpg', '"0x8DCAFE0001"', {
+        data: { ...blobCreated().data, sequencer: 'z'.repeat(32) },
+      }),
+      'malformed-sequencer',
+      'warning',
+    ],
+    [
+      'a wildcard eTag with a huge sequencer',
+      blobCreated('x.jpg', '*', { data: { ...blobCreated().data, eTag: '*', sequencer: 'f'.repeat(64) } }),
+      'malformed-etag',
+      'warning',
+    ],
     ['junk', 'not an event', 'malformed-event', 'warning'],
   ])('ignores %s with one log line and never calls the task hub', async (_case, event, reason, level) => {
     const { context, lines } = recordingContext();
