@@ -1,7 +1,7 @@
 import type { SizeSpec } from '../domain/types';
 import { isLoopbackHostname, isLoopbackUrl, LOOPBACK_HOSTS } from './loopback';
 import { ReceivedDescription, SettingError } from './settingError';
-import { parseSizes } from './sizes';
+import { parseRetiredSizes, parseSizes } from './sizes';
 import { nonLocalConnectionString, redactConnectionString } from './storageConnectionString';
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -25,6 +25,10 @@ export interface Settings {
   processedContainer: string;
   cosmos: { endpoint: string; auth: CosmosAuth; database: string; container: string };
   sizes: SizeSpec[];
+  /** `RETIRED_SIZES`: labels whose activities stay registered for instances that planned them; never planned. */
+  retiredSizes: string[];
+  /** `REDRIVE_DELAYS_SECONDS`: waits before each re-drive of sizes that ended `internal`; see RetryPlan. */
+  redriveDelaysSeconds: number[];
   maxSourceBytes: number;
   maxSourcePixels: number;
 }
@@ -65,6 +69,31 @@ function positiveInteger(env: Env, name: string, fallback: number): number {
     throw new SettingError(name, 'a positive integer', raw);
   }
   return value;
+}
+
+/**
+ * Default re-drive schedule: 5, 15 and 40 minutes after the first round (about an hour in all): long enough for
+ * a storage or Cosmos incident, a role assignment still propagating or a throttled account to clear, short
+ * enough that the document is repaired the same hour.
+ */
+export const DEFAULT_REDRIVE_DELAYS_SECONDS: readonly number[] = Object.freeze([300, 900, 2400]);
+const MAX_REDRIVE_ROUNDS = 10;
+/** A week: far beyond any sensible wait, and within what every Durable storage provider schedules. */
+const MAX_REDRIVE_DELAY_SECONDS = 7 * 24 * 3600;
+
+function delayList(env: Env, name: string, fallback: readonly number[]): number[] {
+  const raw = nonEmpty(env, name);
+  if (raw === undefined) return [...fallback];
+  const expected = `a comma-separated list of 1-${MAX_REDRIVE_ROUNDS} whole seconds, each 1-${MAX_REDRIVE_DELAY_SECONDS}`;
+  const parts = raw.split(',').map((part) => part.trim());
+  if (parts.length > MAX_REDRIVE_ROUNDS) throw new SettingError(name, expected, raw);
+  return parts.map((part) => {
+    const value = Number(part);
+    if (!/^\d+$/.test(part) || value < 1 || value > MAX_REDRIVE_DELAY_SECONDS) {
+      throw new SettingError(name, expected, raw);
+    }
+    return value;
+  });
 }
 
 function containerName(env: Env, name: string, fallback: string): string {
@@ -162,12 +191,15 @@ function cosmosSettings(env: Env): Settings['cosmos'] {
 
 /** Reads and validates every setting the app uses; throws a SettingError naming the first bad one. */
 export function loadSettings(env: Env = process.env): Settings {
+  const sizes = parseSizes('IMAGE_SIZES', env.IMAGE_SIZES);
   return {
     images: imagesConnection(env),
     unprocessedContainer: containerName(env, 'UNPROCESSED_CONTAINER', 'images-unprocessed'),
     processedContainer: containerName(env, 'PROCESSED_CONTAINER', 'images-processed'),
     cosmos: cosmosSettings(env),
-    sizes: parseSizes('IMAGE_SIZES', env.IMAGE_SIZES),
+    sizes,
+    retiredSizes: parseRetiredSizes('RETIRED_SIZES', env.RETIRED_SIZES, sizes),
+    redriveDelaysSeconds: delayList(env, 'REDRIVE_DELAYS_SECONDS', DEFAULT_REDRIVE_DELAYS_SECONDS),
     maxSourceBytes: positiveInteger(env, 'MAX_SOURCE_BYTES', DEFAULT_MAX_SOURCE_BYTES),
     maxSourcePixels: positiveInteger(env, 'MAX_SOURCE_PIXELS', DEFAULT_MAX_SOURCE_PIXELS),
   };

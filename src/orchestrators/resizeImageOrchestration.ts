@@ -4,13 +4,15 @@ import type {
   ResizeActivityInput,
   ResizeOrchestrationInput,
   ResizeOutcome,
-  SizeSpec,
+  TransientRetry,
   WriteDocumentInput,
   WriteDocumentResult,
 } from '../domain/types';
 import { invocationLogger } from '../logging';
-import { checkedOutcome, internalOutcome, summarize, type OrchestrationSummary } from './outcomes';
-import { transientRetryOptions } from './retryPolicy';
+import { summarize, type OrchestrationSummary } from './outcomes';
+import { redriveExhaustedSizes, type RedriveProgress } from './redrive';
+import { isRetryPlan, LEGACY_RETRY_PLAN, transientRetryOptions } from './retryPolicy';
+import { settleRound } from './settle';
 
 /** The registered activity handles; a size without one is called by its function name. */
 export interface OrchestratorActivities {
@@ -22,14 +24,16 @@ export interface OrchestratorActivities {
 export type ResizeProgress =
   | { stage: 'resizing'; sizes: string[] }
   | { stage: 'writing-document'; succeeded: string[]; failed: string[] }
+  | RedriveProgress
   | { stage: 'done'; status: OrchestrationSummary['status'] };
 
 type Steps<T> = Generator<Task, T, unknown>;
 
 function isOrchestrationInput(value: unknown): value is ResizeOrchestrationInput {
   if (typeof value !== 'object' || value === null) return false;
-  const { source, sizes } = value as Partial<ResizeOrchestrationInput>;
+  const { source, sizes, retry } = value as Partial<ResizeOrchestrationInput>;
   return (
+    (retry === undefined || isRetryPlan(retry)) &&
     typeof source === 'object' &&
     source !== null &&
     typeof source.blobName === 'string' &&
@@ -41,40 +45,34 @@ function isOrchestrationInput(value: unknown): value is ResizeOrchestrationInput
 }
 
 /**
- * Waits for one size's task (already scheduled by the fan-out, so yielding it again adds no action) and turns
- * it into an outcome: a task that still failed after its retries becomes that size's `internal` error.
- */
-function* settle(task: Task, size: SizeSpec): Steps<ResizeOutcome> {
-  if (task.isCompleted) return checkedOutcome(size, task.result);
-  if (task.isFaulted) return internalOutcome(size, task.result);
-  try {
-    return checkedOutcome(size, yield task);
-  } catch (error) {
-    return internalOutcome(size, error);
-  }
-}
-
-/**
  * The orchestration: one `resize-{label}` activity per size of the plan in the INPUT (captured at start, so
  * a changed IMAGE_SIZES never alters the replay of an in-flight instance), then the document writer.
  * Pure scheduling: no clock, randomness, I/O or settings; logs only when not replaying.
  */
 export function createResizeImageOrchestrator(activities: OrchestratorActivities): OrchestrationHandler {
-  function scheduleResize(context: OrchestrationContext, input: ResizeActivityInput): Task {
+  function scheduleResize(
+    context: OrchestrationContext,
+    input: ResizeActivityInput,
+    retry: TransientRetry,
+  ): Task {
     const handle = activities.resize.get(input.size.label);
     return handle
-      ? handle(input).withRetry(transientRetryOptions())
+      ? handle(input).withRetry(transientRetryOptions(retry))
       : context.df.callActivityWithRetry(
           resizeActivityName(input.size.label),
-          transientRetryOptions(),
+          transientRetryOptions(retry),
           input,
         );
   }
 
-  function scheduleWrite(context: OrchestrationContext, input: WriteDocumentInput): Task {
+  function scheduleWrite(
+    context: OrchestrationContext,
+    input: WriteDocumentInput,
+    retry: TransientRetry,
+  ): Task {
     return activities.writeDocument
-      ? activities.writeDocument(input).withRetry(transientRetryOptions())
-      : context.df.callActivityWithRetry(WRITE_DOCUMENT_ACTIVITY, transientRetryOptions(), input);
+      ? activities.writeDocument(input).withRetry(transientRetryOptions(retry))
+      : context.df.callActivityWithRetry(WRITE_DOCUMENT_ACTIVITY, transientRetryOptions(retry), input);
   }
 
   return function* resizeImageOrchestrator(context: OrchestrationContext): Steps<OrchestrationSummary> {
@@ -86,6 +84,7 @@ export function createResizeImageOrchestrator(activities: OrchestratorActivities
       );
     }
     const { source, sizes } = input;
+    const retry = input.retry ?? LEGACY_RETRY_PLAN;
     const instanceId = context.df.instanceId;
     const log = invocationLogger(context, { blobName: source.blobName, instanceId });
     const publish = (progress: ResizeProgress) => context.df.setCustomStatus(progress);
@@ -93,25 +92,29 @@ export function createResizeImageOrchestrator(activities: OrchestratorActivities
     if (!context.df.isReplaying) log.info('resizing', { sizes: sizes.map((size) => size.label) });
     publish({ stage: 'resizing', sizes: sizes.map((size) => size.label) });
 
-    const tasks = sizes.map((size) => scheduleResize(context, { source, size, instanceId }));
-    try {
-      yield context.df.Task.all(tasks);
-    } catch {
-      // Task.all fails on the first size that exhausted its retries; the others are still wanted and are
-      // collected (and, if still running, awaited) one by one below.
-    }
-    const outcomes: ResizeOutcome[] = [];
-    for (const [index, size] of sizes.entries()) {
-      const task = tasks[index];
-      if (task) outcomes.push(yield* settle(task, size));
-    }
+    const runSize = (size: (typeof sizes)[number]) =>
+      scheduleResize(context, { source, size, instanceId }, retry.transient);
+    const writeDocument = (outcomes: ResizeOutcome[]) =>
+      scheduleWrite(context, { instanceId, source, outcomes }, retry.transient);
+    const round = yield* settleRound(context, sizes, sizes.map(runSize));
+    const outcomes = round.outcomes;
 
     const labels = (status: ResizeOutcome['status']) =>
       outcomes.filter((outcome) => outcome.status === status).map((outcome) => outcome.label);
     publish({ stage: 'writing-document', succeeded: labels('ok'), failed: labels('error') });
 
-    const written = (yield scheduleWrite(context, { instanceId, source, outcomes })) as WriteDocumentResult;
-    const summary = summarize(outcomes, written);
+    const firstWrite = (yield writeDocument(outcomes)) as WriteDocumentResult;
+    const final = yield* redriveExhaustedSizes(context, {
+      delaysSeconds: retry.redriveDelaysSeconds,
+      exhausted: round.exhausted,
+      outcomes,
+      written: firstWrite,
+      runSize,
+      writeDocument,
+      publish,
+      log,
+    });
+    const summary = summarize(final.outcomes, final.written);
     publish({ stage: 'done', status: summary.status });
     if (!context.df.isReplaying) log.info('done', { status: summary.status, variants: summary.variants });
     return summary;

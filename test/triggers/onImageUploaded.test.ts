@@ -4,6 +4,7 @@ import { loadSettings } from '../../src/config/settings';
 import { instanceIdFor } from '../../src/domain/ids';
 import { createOnImageUploadedHandler } from '../../src/triggers/onImageUploaded';
 import { recordingContext, startDurableApiStub, type DurableApiStub } from './support/durableApiStub';
+import { TRANSIENT_RETRY } from '../../src/orchestrators/retryPolicy';
 
 const settings = loadSettings({
   IMAGES_STORAGE: 'UseDevelopmentStorage=true',
@@ -13,6 +14,7 @@ const settings = loadSettings({
     { label: 'thumb', width: 150, height: 150 },
     { label: 'wide', width: 1920, height: 1080 },
   ]),
+  REDRIVE_DELAYS_SECONDS: '60, 600',
 });
 const handler = createOnImageUploadedHandler(() => settings);
 
@@ -82,6 +84,7 @@ describe('onImageUploaded', () => {
         { label: 'thumb', width: 150, height: 150 },
         { label: 'wide', width: 1920, height: 1080 },
       ],
+      retry: { transient: TRANSIENT_RETRY, redriveDelaysSeconds: [60, 600] },
     });
     expect(lines).toEqual([
       {
