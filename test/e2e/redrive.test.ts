@@ -5,7 +5,7 @@ import { CosmosClient } from '@azure/cosmos';
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startStack, type RunningStack } from '../../devhost/stack';
+import { startStack, type RunningStack } from '@image-derivatives/devhost';
 import { ORCHESTRATOR_NAME } from '../../src/activities/names';
 import { documentIdFor, instanceIdFor } from '../../src/domain/ids';
 import type { ImageDocument, ResizeOrchestrationInput } from '../../src/domain/types';

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { BlobServiceClient } from '@azure/storage-blob';
 import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { StackOptions } from '../../devhost/stack';
+import type { StackOptions } from '@image-derivatives/devhost';
 import { ORCHESTRATOR_NAME } from '../../src/activities/names';
 import { instanceIdFor } from '../../src/domain/ids';
 import type { ResizeOrchestrationInput } from '../../src/domain/types';
@@ -16,7 +16,7 @@ import { startStackProcess, type StackProcess } from '../support/stackProcess';
  * With the label in RETIRED_SIZES that activity is still registered and the instance finishes.
  */
 const repoRoot = path.resolve(__dirname, '../..');
-const stackModule = path.join(repoRoot, 'dist/devhost/stack.js');
+const stackModule = path.join(repoRoot, 'packages/devhost/dist/index.js');
 const runId = Date.now().toString(36);
 const SOURCES = `retired-src-${runId}`;
 const PROCESSED = `retired-out-${runId}`;

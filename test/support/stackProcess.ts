@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import type { StackOptions } from '../../devhost/stack';
+import type { StackOptions } from '@image-derivatives/devhost';
 
 /**
  * The local stack in a child process, from the compiled `startStack` (built by `npm test`). One function app per
