@@ -115,6 +115,29 @@ describe('renderDerivative: JPEG data that stops before the last row is corrupt-
   });
 });
 
+describe('renderDerivative: extraneous bytes after the first scan', () => {
+  it('between the scans of a progressive JPEG they cannot be cut out; the file still renders', async () => {
+    const progressive = await sharp(await makePhoto({ width: 1200, height: 900, format: 'png', seed: 8 }))
+      .jpeg({ progressive: true, quality: 90 })
+      .toBuffer();
+    const secondScan = progressive.indexOf(Buffer.from([0xff, 0xda]), marker(progressive, 0xda) + 2);
+    expect(secondScan).toBeGreaterThan(0);
+    const withJunk = Buffer.concat([
+      progressive.subarray(0, secondScan),
+      Buffer.from([0x00, 0x11, 0x22]),
+      progressive.subarray(secondScan),
+    ]);
+    expect(withoutHeaderJunk(withJunk)).toBe(withJunk);
+    await expect(
+      sharp(withJunk, { failOn: 'warning', sequentialRead: true })
+        .resize(640, 640, { fit: 'inside' })
+        .toBuffer(),
+    ).rejects.toThrow(/extraneous bytes before marker 0xda/);
+    const result = await renderDerivative(withJunk, BOXES[1]!, LIMITS);
+    expect(result).toMatchObject({ ok: true, derivative: { width: 640, height: 480 } });
+  });
+});
+
 describe('withoutHeaderJunk', () => {
   it('removes exactly the inserted bytes and leaves clean files and scan data alone', async () => {
     const photo = await makePhoto({ width: 200, height: 100, format: 'jpeg' });
