@@ -1,6 +1,7 @@
 import type { SizeSpec } from '../domain/types';
 import { isLoopbackHostname, isLoopbackUrl, LOOPBACK_HOSTS } from './loopback';
-import { ReceivedDescription, SettingError } from './settingError';
+import { SettingError } from '../domain/errors';
+import { fromDecimalText, positiveInteger, ReceivedDescription } from '../domain/validation';
 import { parseRetiredSizes, parseSizes } from './sizes';
 import { nonLocalConnectionString, redactConnectionString } from './storageConnectionString';
 
@@ -61,13 +62,11 @@ function httpUrl(env: Env, name: string): string {
   return value.replace(/\/+$/, '');
 }
 
-function positiveInteger(env: Env, name: string, fallback: number): number {
+function positiveIntegerSetting(env: Env, name: string, fallback: number): number {
   const raw = nonEmpty(env, name);
   if (raw === undefined) return fallback;
-  const value = Number(raw);
-  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value) || value < 1) {
-    throw new SettingError(name, 'a positive integer', raw);
-  }
+  const value = positiveInteger(fromDecimalText(raw));
+  if (value === undefined) throw new SettingError(name, 'a positive integer', raw);
   return value;
 }
 
@@ -88,10 +87,8 @@ function delayList(env: Env, name: string, fallback: readonly number[]): number[
   const parts = raw.split(',').map((part) => part.trim());
   if (parts.length > MAX_REDRIVE_ROUNDS) throw new SettingError(name, expected, raw);
   return parts.map((part) => {
-    const value = Number(part);
-    if (!/^\d+$/.test(part) || value < 1 || value > MAX_REDRIVE_DELAY_SECONDS) {
-      throw new SettingError(name, expected, raw);
-    }
+    const value = positiveInteger(fromDecimalText(part), MAX_REDRIVE_DELAY_SECONDS);
+    if (value === undefined) throw new SettingError(name, expected, raw);
     return value;
   });
 }
@@ -200,8 +197,8 @@ export function loadSettings(env: Env = process.env): Settings {
     sizes,
     retiredSizes: parseRetiredSizes('RETIRED_SIZES', env.RETIRED_SIZES, sizes),
     redriveDelaysSeconds: delayList(env, 'REDRIVE_DELAYS_SECONDS', DEFAULT_REDRIVE_DELAYS_SECONDS),
-    maxSourceBytes: positiveInteger(env, 'MAX_SOURCE_BYTES', DEFAULT_MAX_SOURCE_BYTES),
-    maxSourcePixels: positiveInteger(env, 'MAX_SOURCE_PIXELS', DEFAULT_MAX_SOURCE_PIXELS),
+    maxSourceBytes: positiveIntegerSetting(env, 'MAX_SOURCE_BYTES', DEFAULT_MAX_SOURCE_BYTES),
+    maxSourcePixels: positiveIntegerSetting(env, 'MAX_SOURCE_PIXELS', DEFAULT_MAX_SOURCE_PIXELS),
   };
 }
 

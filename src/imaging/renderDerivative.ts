@@ -1,8 +1,8 @@
 import sharp, { type OutputInfo, type Sharp, type SharpOptions } from 'sharp';
 import { detectFormat } from './detectFormat';
 import { encodeAs } from './encode';
-import { decodeFailure } from './decodeFailure';
-import { describeError, imageFailure } from './failure';
+import { decodeFailure, describeError } from './decodeFailure';
+import { failure, sourceTooLarge } from '../domain/failure';
 import { withoutHeaderJunk } from './jpegHeaderJunk';
 import { chooseEncoding, keptEncoding } from './outputEncoding';
 import { DECODED_PAGE, probeHeader, type SourceHeader } from './probeHeader';
@@ -132,22 +132,20 @@ export async function renderDerivative(
 ): Promise<RenderResult> {
   assertRenderArguments(source, box, limits);
   if (source.length > limits.maxSourceBytes) {
-    return imageFailure(
-      'too-large',
-      `The source is ${source.length} bytes; the limit is ${limits.maxSourceBytes} (MAX_SOURCE_BYTES)`,
-    );
+    return sourceTooLarge(source.length, limits.maxSourceBytes);
   }
   const detected = detectFormat(source);
   if (detected.kind === 'unknown') {
-    return imageFailure(
+    return failure(
       'not-an-image',
       'The content is not an image (no known image signature in its first bytes)',
     );
   }
   if (detected.kind === 'unsupported') {
-    return imageFailure(
+    return failure(
       'unsupported-format',
       `${detected.format} images are not supported; use JPEG, PNG, WebP, GIF, TIFF or AVIF`,
+      { format: detected.format },
     );
   }
   const probed = await probeHeader(source, detected.format, limits);
@@ -159,7 +157,11 @@ export async function renderDerivative(
     encoded = await encodeDecoded(source, box, limits, header);
   } catch (error) {
     // libvips reports decode problems as rejected promises: facts about the file, unless it ran out of memory.
-    return decodeFailure(header.format, 'decode', error);
+    return decodeFailure(
+      { format: header.format, width: header.width, height: header.height },
+      'decode',
+      error,
+    );
   }
   const { data, info, encoding } = encoded;
   return {

@@ -53,7 +53,7 @@ export function* redriveExhaustedSizes(
   const outcomes = [...input.outcomes];
   let written = input.written;
   for (const [index, delaySeconds] of input.delaysSeconds.entries()) {
-    if (pending.length === 0 || !written.written) break;
+    if (pending.length === 0 || !written.ok) break;
     const labels = pending.map((size) => size.label);
     const retryAt = new Date(context.df.currentUtcDateTime.getTime() + delaySeconds * 1000);
     input.publish({
@@ -81,7 +81,7 @@ export function* redriveExhaustedSizes(
     if (!context.df.isReplaying) {
       input.log.info('re-drive round done', {
         round: index + 1,
-        succeeded: settled.filter((outcome) => outcome.status === 'ok').map((outcome) => outcome.label),
+        succeeded: settled.filter((outcome) => outcome.ok).map((outcome) => outcome.label),
         stillFailing: [...stillExhausted],
       });
     }

@@ -6,7 +6,7 @@ import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startStack, type RunningStack } from '@image-derivatives/devhost';
-import { ORCHESTRATOR_NAME } from '../../src/activities/names';
+import { ORCHESTRATOR_FUNCTION } from '../../src/domain/functionNames';
 import { documentIdFor, instanceIdFor } from '../../src/domain/ids';
 import type { ImageDocument, ResizeOrchestrationInput } from '../../src/domain/types';
 import { blobEndpointOf, startFaultProxy, withBlobEndpoint, type FaultProxy } from '../support/faultProxy';
@@ -112,7 +112,7 @@ describe('re-drive on the local engine', () => {
       ],
       retry: { transient: SHORT_TRANSIENT, redriveDelaysSeconds: [1, 1] },
     };
-    await stack.engine.startNew(ORCHESTRATOR_NAME, { instanceId, input });
+    await stack.engine.startNew(ORCHESTRATOR_FUNCTION, { instanceId, input });
 
     // In between, the document says what the first round achieved.
     const documents = cosmos.database('MediaCorp').container('Images');

@@ -3,7 +3,7 @@ import { BlobServiceClient } from '@azure/storage-blob';
 import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { StackOptions } from '@image-derivatives/devhost';
-import { ORCHESTRATOR_NAME } from '../../src/activities/names';
+import { ORCHESTRATOR_FUNCTION } from '../../src/domain/functionNames';
 import { instanceIdFor } from '../../src/domain/ids';
 import type { ResizeOrchestrationInput } from '../../src/domain/types';
 import { blobEndpointOf, startFaultProxy, withBlobEndpoint, type FaultProxy } from '../support/faultProxy';
@@ -122,7 +122,7 @@ describe('a size removed while an instance that planned it is running', () => {
       },
     };
     const started = await fetch(
-      `${before.baseUrl}/runtime/webhooks/durabletask/orchestrators/${ORCHESTRATOR_NAME}/${instanceId}`,
+      `${before.baseUrl}/runtime/webhooks/durabletask/orchestrators/${ORCHESTRATOR_FUNCTION}/${instanceId}`,
       { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(input) },
     );
     expect(started.status).toBe(202);

@@ -1,8 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { ORCHESTRATOR_NAME, resizeActivityName, WRITE_DOCUMENT_ACTIVITY } from '../../src/activities/names';
+import {
+  ORCHESTRATOR_FUNCTION,
+  resizeFunctionName,
+  WRITE_DOCUMENT_FUNCTION,
+} from '../../src/domain/functionNames';
 import { instanceIdFor } from '../../src/domain/ids';
 import type { ResizeOrchestrationInput, ResizeOutcome, SizeSpec, SourceRef } from '../../src/domain/types';
-import { createResizeImageOrchestrator } from '../../src/orchestrators/resizeImageOrchestration';
+import { resizeImageOrchestrator } from '../../src/orchestrators/resizeImageOrchestrator';
 import { EventType, HistoryBuilder, runEpisode, type HistoryEvent } from './support/replay';
 
 /**
@@ -32,11 +36,11 @@ const input: ResizeOrchestrationInput = {
   retry: { transient: TRANSIENT, redriveDelaysSeconds: [300, 900] },
 };
 const instanceId = instanceIdFor(source.container, source.blobName, source.eTag);
-const handler = createResizeImageOrchestrator({ resize: new Map() });
+const handler = resizeImageOrchestrator;
 
 function ok(size: SizeSpec): ResizeOutcome {
   return {
-    status: 'ok',
+    ok: true,
     label: size.label,
     variant: {
       label: size.label,
@@ -55,10 +59,10 @@ function ok(size: SizeSpec): ResizeOutcome {
   };
 }
 
-function internal(size: SizeSpec, message: string): Extract<ResizeOutcome, { status: 'error' }> {
-  const name = resizeActivityName(size.label);
+function internal(size: SizeSpec, message: string): Extract<ResizeOutcome, { ok: false }> {
+  const name = resizeFunctionName(size.label);
   return {
-    status: 'error',
+    ok: false,
     label: size.label,
     error: {
       label: size.label,
@@ -69,13 +73,13 @@ function internal(size: SizeSpec, message: string): Extract<ResizeOutcome, { sta
 }
 
 const resizeAction = (size: SizeSpec) => ({
-  functionName: resizeActivityName(size.label),
+  functionName: resizeFunctionName(size.label),
   actionType: 1,
   retryOptions: TRANSIENT,
   input: { source, size, instanceId },
 });
 const writeAction = (outcomes: ResizeOutcome[]) => ({
-  functionName: WRITE_DOCUMENT_ACTIVITY,
+  functionName: WRITE_DOCUMENT_FUNCTION,
   actionType: 1,
   retryOptions: TRANSIENT,
   input: { instanceId, source, outcomes },
@@ -111,7 +115,7 @@ async function run(history: readonly HistoryEvent[], start: ResizeOrchestrationI
 /** thumb exhausts its retries (ids 0, 2/3, timer 4), medium succeeds (id 1), the first write is id 5. */
 function firstRoundWithThumbExhausted(): HistoryBuilder {
   const history = new HistoryBuilder()
-    .started(ORCHESTRATOR_NAME, input)
+    .started(ORCHESTRATOR_FUNCTION, input)
     .episodeEnd([
       [0, 'resize-thumb'],
       [1, 'resize-medium'],
@@ -119,7 +123,7 @@ function firstRoundWithThumbExhausted(): HistoryBuilder {
     .episode()
     .completed(1, ok(medium));
   expect(failsEveryAttempt(history, 'resize-thumb', 0, 2)).toBe(5);
-  return history.episodeEnd([[5, WRITE_DOCUMENT_ACTIVITY]]).episode();
+  return history.episodeEnd([[5, WRITE_DOCUMENT_FUNCTION]]).episode();
 }
 
 const thumbInternal = internal(thumb, 'storage unavailable (attempt 2)');
@@ -127,7 +131,7 @@ const thumbInternal = internal(thumb, 'storage unavailable (attempt 2)');
 describe('re-drive of sizes whose transient retries ran out', () => {
   it('writes the partial document, waits on a durable timer, re-runs only the failed size and rewrites the document', async () => {
     const history = firstRoundWithThumbExhausted().completed(5, {
-      written: true,
+      ok: true,
       documentId: 'doc-1',
       status: 'partial',
     });
@@ -162,8 +166,8 @@ describe('re-drive of sizes whose transient retries ran out', () => {
     const rewrite = await run(history.events);
     expect(rewrite.state.actions[0]?.slice(4)).toEqual([writeAction([ok(thumb), ok(medium)])]);
 
-    history.episodeEnd([[8, WRITE_DOCUMENT_ACTIVITY]]).episode();
-    history.completed(8, { written: true, documentId: 'doc-1', status: 'completed' });
+    history.episodeEnd([[8, WRITE_DOCUMENT_FUNCTION]]).episode();
+    history.completed(8, { ok: true, documentId: 'doc-1', status: 'completed' });
     const done = await run(history.events);
     expect(done.state).toMatchObject({
       isDone: true,
@@ -174,7 +178,7 @@ describe('re-drive of sizes whose transient retries ran out', () => {
 
   it('a size still failing waits for the next delay, and ends internal when the plan is spent', async () => {
     const history = firstRoundWithThumbExhausted()
-      .completed(5, { written: true, documentId: 'doc-1', status: 'partial' })
+      .completed(5, { ok: true, documentId: 'doc-1', status: 'partial' })
       .episodeEnd([], [6])
       .episode()
       .timerFired(6)
@@ -210,19 +214,19 @@ describe('re-drive of sizes whose transient retries ran out', () => {
     const later = done.state.actions[0]?.slice(2) ?? [];
     expect(
       later.filter(
-        (action) => (action as { functionName?: string }).functionName === WRITE_DOCUMENT_ACTIVITY,
+        (action) => (action as { functionName?: string }).functionName === WRITE_DOCUMENT_FUNCTION,
       ),
     ).toEqual([]);
   });
 
   it('never re-runs a permanent outcome: corrupt-image completes right after the first write', async () => {
     const corrupt: ResizeOutcome = {
-      status: 'error',
+      ok: false,
       label: 'thumb',
       error: { label: 'thumb', code: 'corrupt-image', message: 'premature end of data segment' },
     };
     const history = new HistoryBuilder()
-      .started(ORCHESTRATOR_NAME, input)
+      .started(ORCHESTRATOR_FUNCTION, input)
       .episodeEnd([
         [0, 'resize-thumb'],
         [1, 'resize-medium'],
@@ -230,9 +234,9 @@ describe('re-drive of sizes whose transient retries ran out', () => {
       .episode()
       .completed(0, corrupt)
       .completed(1, ok(medium))
-      .episodeEnd([[2, WRITE_DOCUMENT_ACTIVITY]])
+      .episodeEnd([[2, WRITE_DOCUMENT_FUNCTION]])
       .episode()
-      .completed(2, { written: true, documentId: 'doc-1', status: 'partial' });
+      .completed(2, { ok: true, documentId: 'doc-1', status: 'partial' });
     const done = await run(history.events);
     expect(done.state).toMatchObject({
       isDone: true,
@@ -243,12 +247,12 @@ describe('re-drive of sizes whose transient retries ran out', () => {
 
   it('an internal outcome the activity returned itself (not a retry that ran out) is not re-driven', async () => {
     const returned: ResizeOutcome = {
-      status: 'error',
+      ok: false,
       label: 'thumb',
       error: { label: 'thumb', code: 'internal', message: 'render threw: unexpected libvips state' },
     };
     const history = new HistoryBuilder()
-      .started(ORCHESTRATOR_NAME, input)
+      .started(ORCHESTRATOR_FUNCTION, input)
       .episodeEnd([
         [0, 'resize-thumb'],
         [1, 'resize-medium'],
@@ -256,15 +260,15 @@ describe('re-drive of sizes whose transient retries ran out', () => {
       .episode()
       .completed(0, returned)
       .completed(1, ok(medium))
-      .episodeEnd([[2, WRITE_DOCUMENT_ACTIVITY]])
+      .episodeEnd([[2, WRITE_DOCUMENT_FUNCTION]])
       .episode()
-      .completed(2, { written: true, documentId: 'doc-1', status: 'partial' });
+      .completed(2, { ok: true, documentId: 'doc-1', status: 'partial' });
     expect((await run(history.events)).state.isDone).toBe(true);
   });
 
   it('stops when the document was not written: a newer version owns the path', async () => {
     const history = firstRoundWithThumbExhausted().completed(5, {
-      written: false,
+      ok: false,
       documentId: 'doc-1',
       reason: 'superseded',
     });
@@ -275,7 +279,7 @@ describe('re-drive of sizes whose transient retries ran out', () => {
   it('an instance started without a retry plan (before re-drive existed) replays with no timer', async () => {
     const legacy: ResizeOrchestrationInput = { source, sizes };
     const history = new HistoryBuilder()
-      .started(ORCHESTRATOR_NAME, legacy)
+      .started(ORCHESTRATOR_FUNCTION, legacy)
       .episodeEnd([
         [0, 'resize-thumb'],
         [1, 'resize-medium'],
@@ -295,9 +299,9 @@ describe('re-drive of sizes whose transient retries ran out', () => {
       }
     }
     history
-      .episodeEnd([[nextId, WRITE_DOCUMENT_ACTIVITY]])
+      .episodeEnd([[nextId, WRITE_DOCUMENT_FUNCTION]])
       .episode()
-      .completed(nextId, { written: true, documentId: 'doc-1', status: 'partial' });
+      .completed(nextId, { ok: true, documentId: 'doc-1', status: 'partial' });
     const done = await run(history.events, legacy);
     expect(done.state).toMatchObject({ isDone: true, output: { status: 'partial' } });
   });
@@ -308,7 +312,7 @@ describe('re-drive of sizes whose transient retries ran out', () => {
       handler,
       instanceId,
       bad,
-      new HistoryBuilder().started(ORCHESTRATOR_NAME, bad).events,
+      new HistoryBuilder().started(ORCHESTRATOR_FUNCTION, bad).events,
     );
     expect(result).toMatchObject({ ok: false, error: expect.stringContaining('Expected {source, sizes}') });
   });
