@@ -20,6 +20,7 @@ import {
 } from './services/azurite';
 import { EMULATOR_KEY, ensureCosmosContainer, startCosmos, type RunningCosmos } from './services/cosmos';
 import { assertPortFree, freePort } from './services/ports';
+import { configureSiteAccess } from './services/siteAccess';
 
 /** Ports of the real tools (Core Tools, Azurite, the Cosmos DB emulator), so either can be swapped in. */
 export const DEFAULT_PORTS = { host: 7071, blob: 10000, queue: 10001, table: 10002, cosmos: 8081 } as const;
@@ -50,6 +51,9 @@ export interface StackOptions {
 export interface RunningStack {
   /** The Functions host, e.g. http://127.0.0.1:7071 */
   baseUrl: string;
+  /** The upload page and the operator console, served by the app (`GET /api/site/…`). */
+  siteUrl: string;
+  consoleUrl: string;
   /** Azurite (Blob, Queue, Table) connection string. */
   connectionString: string;
   cosmosEndpoint: string;
@@ -153,6 +157,10 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     const blobs = BlobServiceClient.fromConnectionString(connectionString);
     await blobs.getContainerClient(unprocessed).createIfNotExists();
     await blobs.getContainerClient(processed).createIfNotExists();
+    await configureSiteAccess(blobs, {
+      siteOrigins: [`http://127.0.0.1:${port}`, `http://localhost:${port}`],
+      derivativesContainer: processed,
+    });
     await ensureCosmosContainer(
       cosmosEndpoint,
       setting(values, 'COSMOS_DATABASE', 'MediaCorp'),
@@ -228,6 +236,8 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
 
     return {
       baseUrl,
+      siteUrl: `${baseUrl}/api/site/`,
+      consoleUrl: `${baseUrl}/api/site/console.html`,
       connectionString,
       cosmosEndpoint,
       cosmosKey,

@@ -1,6 +1,7 @@
 import type { SizeSpec } from '../domain/types';
 import { isLoopbackHostname, isLoopbackUrl, LOOPBACK_HOSTS } from './loopback';
 import { ReceivedDescription, SettingError } from './settingError';
+import { loadSiteSettings, type SiteSettings } from './site';
 import { parseSizes } from './sizes';
 import { nonLocalConnectionString, redactConnectionString } from './storageConnectionString';
 
@@ -27,6 +28,8 @@ export interface Settings {
   sizes: SizeSpec[];
   maxSourceBytes: number;
   maxSourcePixels: number;
+  /** Uploads, the site and the console (`DEV_USER_ID`, `OPERATOR_ROLE`, `DERIVATIVE_BASE_URL`). */
+  site: SiteSettings;
 }
 
 const CONTAINER_NAME = /^(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
@@ -162,14 +165,17 @@ function cosmosSettings(env: Env): Settings['cosmos'] {
 
 /** Reads and validates every setting the app uses; throws a SettingError naming the first bad one. */
 export function loadSettings(env: Env = process.env): Settings {
+  const images = imagesConnection(env);
   return {
-    images: imagesConnection(env),
+    images,
     unprocessedContainer: containerName(env, 'UNPROCESSED_CONTAINER', 'images-unprocessed'),
     processedContainer: containerName(env, 'PROCESSED_CONTAINER', 'images-processed'),
     cosmos: cosmosSettings(env),
     sizes: parseSizes('IMAGE_SIZES', env.IMAGE_SIZES),
     maxSourceBytes: positiveInteger(env, 'MAX_SOURCE_BYTES', DEFAULT_MAX_SOURCE_BYTES),
     maxSourcePixels: positiveInteger(env, 'MAX_SOURCE_PIXELS', DEFAULT_MAX_SOURCE_PIXELS),
+    // A connection string is only accepted for loopback emulators (imagesConnection refuses anything else).
+    site: loadSiteSettings(env, images.kind === 'connectionString'),
   };
 }
 

@@ -18,6 +18,8 @@ export interface ResizeDeps {
   limits: SourceLimits;
   render: RenderFunction;
   now: () => Date;
+  /** `DERIVATIVE_BASE_URL` (the delivery host), when set. */
+  derivativeBaseUrl?: string;
 }
 
 function errorOutcome(label: string, code: ErrorCode, message: string): ResizeOutcome {
@@ -64,6 +66,7 @@ export async function resizeToOutcome(
     label: size.label,
     derivative,
     now: deps.now(),
+    derivativeBaseUrl: deps.derivativeBaseUrl,
   });
   if (!upload.uploaded) {
     log.warn('derivative not uploaded: a newer source version owns it', { reason: upload.message });
