@@ -7,15 +7,11 @@ const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u
 /** Letters and digits of any script, and `.`, `_`, `-`, `(`, `)`: everything else becomes `-`. */
 const UNSAFE = /[^\p{L}\p{N}._()-]+/gu;
 
-/**
- * The file-name part of an upload's blob name, from whatever the browser reported: only the last path segment
- * (`C:\fakepath\cat.jpg` → `cat.jpg`), NFC, no control or bidi characters, runs of anything but letters, digits
- * and `._-()` as one `-`, no leading dots or dashes (no `..`, no hidden names), at most
- * {@link MAX_SAFE_FILE_NAME_LENGTH} characters with the extension kept; `image` when nothing is left.
- */
-export function safeFileName(fileName: string): string {
-  const lastSegment = fileName.split(/[/\\]/).pop() ?? '';
-  const cleaned = lastSegment
+/** An extension worth keeping: letters and digits after the last dot, as image files have. */
+const EXTENSION = /\.([A-Za-z0-9]{1,10})$/;
+
+function cleanPart(text: string): string {
+  return text
     .normalize('NFC')
     .replace(INVISIBLE, '')
     .replace(UNSAFE, '-')
@@ -23,14 +19,20 @@ export function safeFileName(fileName: string): string {
     .replace(/\.{2,}/g, '.')
     .replace(/^[.-]+/, '')
     .replace(/[.-]+$/, '');
-  if (cleaned === '') return 'image';
-  const chars = [...cleaned]; // by code point, so a cut never splits a surrogate pair
-  if (chars.length <= MAX_SAFE_FILE_NAME_LENGTH) return cleaned;
-  const dot = cleaned.lastIndexOf('.');
-  const extension = dot > 0 && cleaned.length - dot <= 10 ? cleaned.slice(dot) : '';
-  const stem = [...cleaned.slice(0, cleaned.length - extension.length)]
+}
+
+/**
+ * The file-name part of an upload's blob name, from whatever the browser reported: only the last path segment
+ * (`C:\fakepath\cat.jpg` → `cat.jpg`), NFC, no control or bidi characters, runs of anything but letters, digits
+ * and `._-()` as one `-`, no leading dots or dashes (no `..`, no hidden names), the extension kept, at most
+ * {@link MAX_SAFE_FILE_NAME_LENGTH} characters (cut by code point); `image` when no name is left.
+ */
+export function safeFileName(fileName: string): string {
+  const lastSegment = fileName.split(/[/\\]/).pop() ?? '';
+  const extension = EXTENSION.exec(lastSegment)?.[0] ?? '';
+  const stem = cleanPart(lastSegment.slice(0, lastSegment.length - extension.length));
+  const kept = [...(stem === '' ? 'image' : stem)]
     .slice(0, MAX_SAFE_FILE_NAME_LENGTH - extension.length)
-    .join('')
-    .replace(/[.-]+$/, '');
-  return `${stem}${extension}`;
+    .join('');
+  return `${kept.replace(/[.-]+$/, '') || 'image'}${extension}`;
 }
