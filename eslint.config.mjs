@@ -59,6 +59,7 @@ export default tseslint.config(
         FormData: 'readonly',
         XMLHttpRequest: 'readonly',
         atob: 'readonly',
+        performance: 'readonly',
         setTimeout: 'readonly',
         console: 'readonly',
       },

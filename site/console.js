@@ -101,14 +101,18 @@ function imageRow(item, sizes, lastRun) {
         ]),
       ),
   );
-  const errors = item.errors.length
+  // One line per error code, naming the sizes it hit (a non-image fails every size the same way).
+  const byCode = new Map();
+  for (const error of item.errors) byCode.set(error.code, [...(byCode.get(error.code) ?? []), error.label]);
+  const errors = byCode.size
     ? h(
         'ul',
         { class: 'errors' },
-        item.errors.map((error) =>
+        [...byCode].map(([code, labels]) =>
           h('li', {}, [
-            h('code', {}, [error.code]),
-            ` ${error.label ? `${capitalise(error.label)}: ` : ''}${errorInWords(error.code)}`,
+            h('code', {}, [code]),
+            ` ${errorInWords(code)}`,
+            labels.some(Boolean) ? ` (${labels.filter(Boolean).join(', ')})` : '',
           ]),
         ),
       )

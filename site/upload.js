@@ -103,7 +103,7 @@ async function waitForDocument(statusUrl) {
 }
 
 /** Shows a final document: placeholder, picture and every derivative, or why it failed. */
-function showDocument(view, document, fileName) {
+function showDocument(view, document, fileName, seconds) {
   if (document.status === 'failed') {
     const first = document.errors[0];
     view.set('failed', 'Could not be processed');
@@ -122,7 +122,7 @@ function showDocument(view, document, fileName) {
     );
   } else {
     const sizes = new Set(document.variants.map((variant) => variant.label)).size;
-    view.set('done', `Ready in ${sizes} sizes`);
+    view.set('done', `Ready in ${sizes} sizes · ${seconds.toFixed(1)} s`);
   }
 }
 
@@ -165,6 +165,7 @@ async function uploadOne(file) {
     return;
   }
   view.set('processing', 'Uploaded 100 % · making sizes');
+  const uploaded = performance.now();
   try {
     const document = await waitForDocument(upload.statusUrl);
     if (!document) {
@@ -172,7 +173,7 @@ async function uploadOne(file) {
       view.say('This is taking longer than usual; the sizes will appear here when they are ready.');
       return;
     }
-    showDocument(view, document, file.name);
+    showDocument(view, document, file.name, (performance.now() - uploaded) / 1000);
   } catch (error) {
     view.set('status-failed', 'Status unavailable');
     view.say(error.message);
