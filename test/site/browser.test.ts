@@ -3,6 +3,7 @@ import { BlobServiceClient } from '@azure/storage-blob';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { freePort } from '../../devhost/services/ports';
 import { startStack, type RunningStack } from '../../devhost/stack';
@@ -190,6 +191,83 @@ describe('the upload page', () => {
       // Azure answers AuthenticationFailed; Azurite names it AuthorizationFailure.
       /^Storage refused the upload \((AuthenticationFailed|AuthorizationFailure)\): Server failed to authenticate the request/,
     );
+  });
+});
+
+describe('the page modules in the browser', () => {
+  interface PictureModule {
+    paintPlaceholder: (frame: HTMLElement, placeholder: unknown) => boolean;
+    pictureOf: (variants: unknown[], alt: string) => HTMLElement;
+  }
+  beforeAll(async () => {
+    // A string, so the test runner's transform leaves the browser's own import() alone.
+    await page.evaluate(
+      'import(new URL("picture.js", document.baseURI).href).then((module) => { window.pictureModule = module; })',
+    );
+  });
+  it('paints the thumbhash placeholder (thumbhash served as an ES module) over the dominant colour', async () => {
+    const { rgbaToThumbHash } = await import('thumbhash');
+    const { data, info } = await sharp(await makeLandscape(100, 66, PALETTES.dusk))
+      .ensureAlpha()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    const thumbhash = Buffer.from(rgbaToThumbHash(info.width, info.height, data)).toString('base64');
+    const painted = await page.evaluate(async (hash) => {
+      const picture = (window as unknown as { pictureModule: PictureModule }).pictureModule;
+      const frame = document.createElement('div');
+      const withHash = picture.paintPlaceholder(frame, { thumbhash: hash, dominantColor: '#2b3a67' });
+      const url = /url\("(.*)"\)/.exec(frame.style.backgroundImage)?.[1] ?? '';
+      const img = new Image();
+      img.src = url;
+      await img.decode();
+      const colourOnly = document.createElement('div');
+      picture.paintPlaceholder(colourOnly, { dominantColor: '#2b3a67' });
+      return {
+        withHash,
+        url: url.slice(0, 22),
+        width: img.naturalWidth,
+        colour: colourOnly.style.backgroundColor,
+      };
+    }, thumbhash);
+    expect(painted).toMatchObject({
+      withHash: true,
+      url: 'data:image/png;base64,',
+      colour: 'rgb(43, 58, 103)',
+    });
+    expect(painted.width).toBeGreaterThan(0);
+  });
+
+  it('builds <picture> sources from every format the document lists, newest formats first, JPEG as the <img>', async () => {
+    const markup = await page.evaluate(() => {
+      const picture = (window as unknown as { pictureModule: PictureModule }).pictureModule;
+      const variant = (label: string, format: string, width: number) => ({
+        label,
+        format,
+        width,
+        height: width / 2,
+        contentType: `image/${format}`,
+        url: `${location.origin}/derivatives/${label}.${format}`,
+        sizeBytes: 1,
+      });
+      return picture.pictureOf(
+        [
+          variant('thumb', 'jpeg', 150),
+          variant('large', 'jpeg', 1280),
+          variant('thumb', 'webp', 150),
+          variant('thumb', 'avif', 150),
+          variant('large', 'avif', 1280),
+        ],
+        'a photo',
+      ).outerHTML;
+    });
+    // Same-origin URLs: the page's CSP would (rightly) refuse any other host.
+    const o = `${stack.baseUrl}/derivatives`;
+    const sources = [...markup.matchAll(/<source type="([^"]+)" srcset="([^"]+)"/g)].map((m) => [m[1], m[2]]);
+    expect(sources).toEqual([
+      ['image/avif', `${o}/thumb.avif 150w, ${o}/large.avif 1280w`],
+      ['image/webp', `${o}/thumb.webp 150w`],
+    ]);
+    expect(markup).toContain(`src="${o}/large.jpeg" srcset="${o}/thumb.jpeg 150w, ${o}/large.jpeg 1280w"`);
   });
 });
 
