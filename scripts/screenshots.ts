@@ -5,8 +5,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { freePort } from '../devhost/services/ports';
-import { startStack } from '../devhost/stack';
+import { freePort, startStack } from '@image-derivatives/devhost';
 import { launchChromium } from './chromium';
 import { makeLandscape, PALETTES } from './scenes';
 

@@ -1,0 +1,272 @@
+import path from 'node:path';
+import { BlobServiceClient } from '@azure/storage-blob';
+import { createDurableEngine, type DurableEngine } from './durable';
+import { createEventGridPublisher, type EventGridPublisher } from './eventgrid';
+import {
+  consoleLogger,
+  loadFunctionApp,
+  readAppSettings,
+  type HostLogger,
+  type LoadedFunctionApp,
+} from './functions';
+import { readDurableHostConfig } from './hostConfig';
+import { startHostServer, type HostServer } from './http';
+import {
+  azuriteConnectionString,
+  startAzurite,
+  type AzuritePorts,
+  type RunningAzurite,
+} from './services/azurite';
+import { EMULATOR_KEY, ensureCosmosContainer, startCosmos, type RunningCosmos } from './services/cosmos';
+import { assertPortFree, freePort } from './services/ports';
+import { configureSiteAccess } from './services/siteAccess';
+
+/** Ports of the real tools (Core Tools, Azurite, the Cosmos DB emulator), so either can be swapped in. */
+export const DEFAULT_PORTS = { host: 7071, blob: 10000, queue: 10001, table: 10002, cosmos: 8081 } as const;
+
+export interface StackOptions {
+  /** The function app (package.json, host.json, local.settings.json); default: the current directory. */
+  appRoot?: string;
+  /** Port of the Functions host (default 7071; 0 picks a free one). */
+  port?: number;
+  /**
+   * Attach to a running Azurite by connection string, or start one (default ports; data under `.azurite/`,
+   * in another folder, or nowhere with `location: 'memory'`).
+   */
+  azurite?: { connectionString: string } | { ports?: Partial<AzuritePorts>; location?: string };
+  /** Attach to a running Cosmos SQL API, or start one (default port 8081). */
+  cosmos?: { endpoint: string; key?: string } | { port?: number };
+  /** App settings that win over everything else (e.g. other container names in tests). */
+  settings?: Record<string, string>;
+  /** Task hub name (default: host.json `extensions.durableTask.hubName`). */
+  taskHub?: string;
+  /**
+   * The Event Grid function the publisher delivers BlobCreated events to, as an Event Grid subscription names
+   * one endpoint (default: the app's only Event Grid function; several without this option is an error).
+   */
+  eventGridFunction?: string;
+  /** Container poll interval of the Event Grid publisher (default 250 ms). */
+  pollIntervalMs?: number;
+  /** Only warnings and errors (benchmarks, tests). */
+  quiet?: boolean;
+  logger?: HostLogger;
+}
+
+export interface RunningStack {
+  /** The Functions host, e.g. http://127.0.0.1:7071 */
+  baseUrl: string;
+  /** The upload page and the operator console, served by the app (`GET /api/site/…`). */
+  siteUrl: string;
+  consoleUrl: string;
+  /** Azurite (Blob, Queue, Table) connection string. */
+  connectionString: string;
+  cosmosEndpoint: string;
+  cosmosKey: string;
+  /** Settings file the app settings came from (local.settings.json or the .sample). */
+  settingsFile: string | undefined;
+  functionNames: string[];
+  app: LoadedFunctionApp;
+  engine: DurableEngine;
+  /** Stops the publisher, the engine, the host, then the services this stack started. */
+  stop(): Promise<void>;
+}
+
+function setting(values: Record<string, string | undefined>, name: string, fallback: string): string {
+  const value = values[name];
+  return value === undefined || value.trim() === '' ? fallback : value.trim();
+}
+
+/** The one function the local Event Grid subscription delivers to (see `StackOptions.eventGridFunction`). */
+export function eventGridSubscriber(eventGridFunctions: string[], chosen?: string): string | undefined {
+  if (chosen !== undefined) {
+    if (!eventGridFunctions.includes(chosen))
+      throw new Error(
+        `Expected an Event Grid function of the app for eventGridFunction but received "${chosen}" (the app has: ${eventGridFunctions.join(', ') || 'none'})`,
+      );
+    return chosen;
+  }
+  if (eventGridFunctions.length > 1)
+    throw new Error(
+      `The app registers several Event Grid functions (${eventGridFunctions.join(', ')}): name the one to subscribe with eventGridFunction`,
+    );
+  return eventGridFunctions[0];
+}
+
+/**
+ * The whole local pipeline on one machine: Azurite, the Cosmos SQL API server, the function app loaded as the
+ * worker does, the Durable engine, the HTTP host and the Event Grid publisher. Used by `npm start`, the e2e
+ * tests and the benchmark. One stack per process (the app loader is process-global).
+ */
+export async function startStack(options: StackOptions = {}): Promise<RunningStack> {
+  const appRoot = path.resolve(options.appRoot ?? process.cwd());
+  const logger = options.logger ?? consoleLogger(options.quiet ? 'warning' : 'information');
+  const say = (message: string): void => logger({ level: 'information', category: 'system', message });
+  const cleanups: Array<() => Promise<void>> = [];
+  const cleanup = async (): Promise<void> => {
+    for (const step of cleanups.splice(0).reverse()) {
+      await step().catch((error: unknown) =>
+        logger({
+          level: 'error',
+          category: 'system',
+          message: `devhost: shutdown step failed: ${String(error)}`,
+        }),
+      );
+    }
+  };
+
+  try {
+    // Settings as the real host sees them: local.settings.json (or its sample), environment variables win.
+    const settingsFile = readAppSettings(appRoot, { fallbackToSample: true });
+    const values: Record<string, string | undefined> = {
+      ...settingsFile.values,
+      ...process.env,
+      ...options.settings,
+    };
+
+    const port = options.port === 0 ? await freePort() : (options.port ?? DEFAULT_PORTS.host);
+    await assertPortFree(port, 'Functions host');
+
+    let connectionString: string;
+    const azuriteOption = options.azurite ?? {};
+    if ('connectionString' in azuriteOption) {
+      connectionString = azuriteOption.connectionString;
+    } else {
+      const ports: AzuritePorts = {
+        blob: azuriteOption.ports?.blob ?? DEFAULT_PORTS.blob,
+        queue: azuriteOption.ports?.queue ?? DEFAULT_PORTS.queue,
+        table: azuriteOption.ports?.table ?? DEFAULT_PORTS.table,
+      };
+      await assertPortFree(ports.blob, 'Azurite Blob');
+      await assertPortFree(ports.queue, 'Azurite Queue');
+      await assertPortFree(ports.table, 'Azurite Table');
+      const location = azuriteOption.location ?? path.join(appRoot, '.azurite');
+      const azurite: RunningAzurite = await startAzurite({
+        ports,
+        ...(location === 'memory' ? {} : { location }),
+      });
+      cleanups.push(() => azurite.stop());
+      connectionString = azuriteConnectionString(ports);
+    }
+
+    let cosmosEndpoint: string;
+    let cosmosKey = EMULATOR_KEY;
+    const cosmosOption = options.cosmos ?? {};
+    if ('endpoint' in cosmosOption) {
+      cosmosEndpoint = cosmosOption.endpoint;
+      cosmosKey = cosmosOption.key ?? EMULATOR_KEY;
+    } else {
+      const cosmosPort = cosmosOption.port ?? DEFAULT_PORTS.cosmos;
+      await assertPortFree(cosmosPort, 'Cosmos DB');
+      const cosmos: RunningCosmos = await startCosmos(cosmosPort);
+      cleanups.push(() => cosmos.stop());
+      cosmosEndpoint = cosmos.endpoint;
+    }
+
+    // The stack owns the services: point the app's connection settings at them.
+    Object.assign(values, {
+      AzureWebJobsStorage: connectionString,
+      IMAGES_STORAGE: connectionString,
+      COSMOS__accountEndpoint: cosmosEndpoint,
+      COSMOS__key: cosmosKey,
+      ...options.settings,
+    });
+    for (const [name, value] of Object.entries(values)) if (value !== undefined) process.env[name] = value;
+
+    const unprocessed = setting(values, 'UNPROCESSED_CONTAINER', 'images-unprocessed');
+    const processed = setting(values, 'PROCESSED_CONTAINER', 'images-processed');
+    const blobs = BlobServiceClient.fromConnectionString(connectionString);
+    await blobs.getContainerClient(unprocessed).createIfNotExists();
+    await blobs.getContainerClient(processed).createIfNotExists();
+    await configureSiteAccess(blobs, {
+      siteOrigins: [`http://127.0.0.1:${port}`, `http://localhost:${port}`],
+      derivativesContainer: processed,
+    });
+    await ensureCosmosContainer(
+      cosmosEndpoint,
+      setting(values, 'COSMOS_DATABASE', 'MediaCorp'),
+      setting(values, 'COSMOS_CONTAINER', 'Images'),
+    );
+
+    const baseUrl = `http://127.0.0.1:${port}`;
+    process.env.WEBSITE_HOSTNAME = `127.0.0.1:${port}`;
+    const app = await loadFunctionApp(appRoot, {
+      logger,
+      applyLocalSettings: false,
+      hostName: `127.0.0.1:${port}`,
+    });
+    cleanups.push(() => app.terminate());
+
+    const durableConfig = readDurableHostConfig(appRoot);
+    const engine = await createDurableEngine({
+      invoker: app.invoker,
+      tableConnectionString: connectionString,
+      taskHub: options.taskHub ?? durableConfig.hubName,
+      maxConcurrentActivities: durableConfig.maxConcurrentActivityFunctions,
+      publicBaseUrl: baseUrl,
+      logger: (level, message) =>
+        logger({
+          level: level === 'info' ? 'information' : level === 'warn' ? 'warning' : 'error',
+          category: 'system',
+          message: `[durable] ${message}`,
+        }),
+    });
+    app.useDurableHost(engine);
+
+    const server: HostServer = await startHostServer({
+      invoker: app.invoker,
+      durableHost: engine,
+      port,
+      onError: (message) => logger({ level: 'error', category: 'system', message }),
+    });
+    cleanups.push(() => server.close());
+    await engine.start();
+    cleanups.push(() => engine.stop());
+
+    const functionNames = app.invoker.functions().map((fn) => fn.name);
+    const eventGridFunctions = app.invoker
+      .functions()
+      .filter((fn) => fn.trigger.type.toLowerCase() === 'eventgridtrigger')
+      .map((fn) => fn.name);
+    const subscriber = eventGridSubscriber(eventGridFunctions, options.eventGridFunction);
+    let publisher: EventGridPublisher | undefined;
+    if (subscriber) {
+      publisher = createEventGridPublisher({
+        connectionString,
+        container: unprocessed,
+        webhookUrl: `${baseUrl}/runtime/webhooks/eventgrid?functionName=${encodeURIComponent(subscriber)}`,
+        pollIntervalMs: options.pollIntervalMs ?? 250,
+        log: (message) =>
+          logger({
+            level: /dead-letter|failed/.test(message) ? 'warning' : 'information',
+            category: 'system',
+            message,
+          }),
+      });
+      await publisher.start();
+      const started = publisher;
+      cleanups.push(() => started.stop());
+    } else {
+      say('devhost: the app has no Event Grid function; blob uploads raise no events');
+    }
+
+    server.setReady(true);
+    cleanups.push(() => Promise.resolve(server.setReady(false)));
+
+    return {
+      baseUrl,
+      siteUrl: `${baseUrl}/api/site/`,
+      consoleUrl: `${baseUrl}/api/site/console.html`,
+      connectionString,
+      cosmosEndpoint,
+      cosmosKey,
+      settingsFile: settingsFile.file,
+      functionNames,
+      app,
+      engine,
+      stop: cleanup,
+    };
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
+}
