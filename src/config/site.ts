@@ -1,5 +1,5 @@
 import { LOOPBACK_HOSTS } from './loopback';
-import { SettingError } from './settingError';
+import { SettingError } from '../domain/errors';
 
 type Env = Readonly<Record<string, string | undefined>>;
 

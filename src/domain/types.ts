@@ -1,4 +1,4 @@
-/** Contracts shared by the trigger, the orchestrator and the activities (see ../shared/DESIGN.md). */
+/** Contracts shared by the trigger, the orchestrator and the activities (see docs/app.md). */
 
 /** One target size: a bounding box the derivative must fit inside, never enlarged. */
 export interface SizeSpec {
@@ -78,10 +78,22 @@ export interface SourceInfo {
   contentType: string;
 }
 
+/**
+ * What was learned about the source before it failed: the detected format, and the displayed dimensions
+ * once the header was read. A `failed` document still describes the source with it.
+ */
+export interface ProbedSource {
+  /** Upper case, as detection names it: "JPEG", "BMP", "HEIC". */
+  format: string;
+  width?: number;
+  height?: number;
+}
+
 /** A resize activity's typed result: permanent problems are outcomes, transient ones throw. */
 export type ResizeOutcome =
-  | { status: 'ok'; label: string; variant: Variant; source: SourceInfo }
-  | { status: 'error'; label: string; error: ImageError };
+  | { ok: true; label: string; variant: Variant; source: SourceInfo }
+  /** `source`: what the failed run read of the source (format, and dimensions once the header was read). */
+  | { ok: false; label: string; error: ImageError; source?: ProbedSource };
 
 export interface WriteDocumentInput {
   instanceId: string;
@@ -112,5 +124,5 @@ export interface ImageDocument {
 
 /** What the document writer did, returned to the orchestrator as its output. */
 export type WriteDocumentResult =
-  | { written: true; documentId: string; status: DocumentStatus }
-  | { written: false; documentId: string; reason: 'superseded' | 'stale' };
+  | { ok: true; documentId: string; status: DocumentStatus }
+  | { ok: false; documentId: string; reason: 'superseded' | 'stale' };

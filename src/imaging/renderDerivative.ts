@@ -2,7 +2,7 @@ import sharp, { type OutputInfo, type Sharp, type SharpOptions } from 'sharp';
 import { detectFormat } from './detectFormat';
 import { encodeAs } from './encode';
 import { decodeFailure } from './decodeFailure';
-import { imageFailure } from './failure';
+import { failure, sourceTooLarge } from '../domain/failure';
 import { chooseEncoding, keptEncoding } from './outputEncoding';
 import { DECODED_PAGE, probeHeader, type SourceHeader } from './probeHeader';
 import { usesTransparency } from './transparency';
@@ -75,22 +75,20 @@ export async function renderDerivative(
 ): Promise<RenderResult> {
   assertRenderArguments(source, box, limits);
   if (source.length > limits.maxSourceBytes) {
-    return imageFailure(
-      'too-large',
-      `The source is ${source.length} bytes; the limit is ${limits.maxSourceBytes} (MAX_SOURCE_BYTES)`,
-    );
+    return sourceTooLarge(source.length, limits.maxSourceBytes);
   }
   const detected = detectFormat(source);
   if (detected.kind === 'unknown') {
-    return imageFailure(
+    return failure(
       'not-an-image',
       'The content is not an image (no known image signature in its first bytes)',
     );
   }
   if (detected.kind === 'unsupported') {
-    return imageFailure(
+    return failure(
       'unsupported-format',
       `${detected.format} images are not supported; use JPEG, PNG, WebP, GIF, TIFF or AVIF`,
+      { format: detected.format },
     );
   }
   const probed = await probeHeader(source, detected.format, limits);
@@ -105,7 +103,11 @@ export async function renderDerivative(
       kept !== undefined ? await encodeKept(pipeline, kept) : await encodeByTransparency(pipeline, header);
   } catch (error) {
     // libvips reports decode problems as rejected promises: facts about the file, unless it ran out of memory.
-    return decodeFailure(header.format, 'decode', error);
+    return decodeFailure(
+      { format: header.format, width: header.width, height: header.height },
+      'decode',
+      error,
+    );
   }
   const { data, info, encoding } = encoded;
   return {

@@ -6,7 +6,7 @@ import {
   type BlobServiceClient,
   type UserDelegationKey,
 } from '@azure/storage-blob';
-import { storageCallSignal } from '../activities/blob/storageTimeout';
+import { storageCallSignal } from './callTimeout';
 
 /** What an upload SAS grants: exactly one blob, create only (Put Blob / Put Block / Put Block List of a NEW blob). */
 export const UPLOAD_SAS_PERMISSIONS = 'c';

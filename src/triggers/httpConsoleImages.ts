@@ -3,13 +3,13 @@ import * as df from 'durable-functions';
 import type { DurableClient } from 'durable-functions';
 import { requireOperator } from '../auth/caller';
 import { ERROR_CODES, type DocumentStatus, type ErrorCode, type ImageDocument } from '../domain/types';
+import { expectedMessage, fromDecimalText, positiveInteger } from '../domain/validation';
 import { invocationLogger } from '../logging';
 import { listImages, type ImageListFilter } from '../storage/imageListing';
 import { blobPath } from '../domain/blobPath';
 import { productionHttpDeps, type ImageHttpDeps } from './http/deps';
 import { findInstanceStatus } from './instanceStatus';
-
-export const CONSOLE_IMAGES_FUNCTION = 'consoleImages';
+import { CONSOLE_IMAGES_FUNCTION } from '../domain/functionNames';
 
 export type ConsoleClient = Pick<DurableClient, 'getStatus' | 'createHttpManagementPayload'>;
 
@@ -25,7 +25,7 @@ function badQuery(parameter: string, expected: string, received: string): { resp
       status: 400,
       jsonBody: {
         error: 'invalid-query',
-        message: `Expected ${expected} for ${parameter} but received ${JSON.stringify(received)}`,
+        message: expectedMessage(expected, parameter, received),
       },
     },
   };
@@ -51,10 +51,10 @@ export function parseListQuery(
   const prefix = query.get('prefix') ?? '';
   if (prefix !== '') filter.prefix = prefix;
   const rawSize = query.get('pageSize') ?? '';
-  const pageSize = rawSize === '' ? DEFAULT_PAGE_SIZE : Number(rawSize);
-  if (!/^\d*$/.test(rawSize) || !Number.isSafeInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE) {
+  const pageSize =
+    rawSize === '' ? DEFAULT_PAGE_SIZE : positiveInteger(fromDecimalText(rawSize), MAX_PAGE_SIZE);
+  if (pageSize === undefined)
     return badQuery('pageSize', `a whole number from 1 to ${MAX_PAGE_SIZE}`, rawSize);
-  }
   const rawContinuation = query.get('continuation') ?? '';
   // The Cosmos token is JSON; base64url keeps it one opaque, URL-safe value for the browser.
   const continuation =

@@ -3,7 +3,7 @@ import * as df from 'durable-functions';
 import type { DurableClient } from 'durable-functions';
 import { randomBytes } from 'node:crypto';
 import { requireOperator } from '../auth/caller';
-import { ORCHESTRATOR_NAME } from '../activities/names';
+import { ORCHESTRATOR_FUNCTION, REPROCESS_FUNCTION } from '../domain/functionNames';
 import { documentIdFor, instanceIdFor, unquoteETag } from '../domain/ids';
 import type { ResizeOrchestrationInput, SourceRef } from '../domain/types';
 import { invocationLogger } from '../logging';
@@ -12,8 +12,6 @@ import { productionHttpDeps, type ImageHttpDeps } from './http/deps';
 import { jsonError } from './http/jsonResponses';
 import { selectSizes } from './http/sizeSelection';
 import { readBlobVersion, readImageDocument } from './http/sourceLookup';
-
-export const REPROCESS_FUNCTION = 'reprocessImage';
 
 export type ReprocessClient = Pick<DurableClient, 'startNew' | 'createCheckStatusResponse'>;
 
@@ -39,7 +37,7 @@ export function createReprocessHandler(deps: () => ImageHttpDeps = productionHtt
     context: InvocationContext,
   ): Promise<HttpResponseInit | HttpResponse> => {
     const name = blobNameFrom(request);
-    if ('response' in name) return name.response;
+    if (!name.ok) return name.response;
     const { blobName } = name;
     const { settings, blobService, documents, authEnabled } = deps();
     const operator = requireOperator(request, settings.site, authEnabled);
@@ -47,7 +45,7 @@ export function createReprocessHandler(deps: () => ImageHttpDeps = productionHtt
     const container = settings.unprocessedContainer;
 
     const selection = selectSizes(settings.sizes, request.query.get('sizes'));
-    if ('unknown' in selection) {
+    if (!selection.ok) {
       return jsonError(400, 'unknown-sizes', selection.message, {
         unknown: selection.unknown,
         known: settings.sizes.map((size) => size.label),
@@ -72,7 +70,7 @@ export function createReprocessHandler(deps: () => ImageHttpDeps = productionHtt
 
     const instanceId = reprocessInstanceId(container, blobName, blob.eTag);
     const input: ResizeOrchestrationInput = { source, sizes: selection.sizes };
-    await client.startNew(ORCHESTRATOR_NAME, { instanceId, input });
+    await client.startNew(ORCHESTRATOR_FUNCTION, { instanceId, input });
     invocationLogger(context, { blobName, instanceId }).info('reprocess started', {
       sizes: selection.sizes.map((size) => size.label),
       eTag: blob.eTag,

@@ -1,9 +1,8 @@
 import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
-import { getImagesBlobService } from '../clients/blobs';
+import { getImagesBlobService } from '../storage/blobServiceClient';
 import { getSettings } from '../config/settings';
 import { loadStaticFiles, type StaticFile } from '../site/staticFiles';
-
-export const SITE_FUNCTION = 'site';
+import { SITE_FUNCTION } from '../domain/functionNames';
 
 export interface SiteDeps {
   files: ReadonlyMap<string, StaticFile>;

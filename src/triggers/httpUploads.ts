@@ -1,15 +1,14 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { randomBytes } from 'node:crypto';
 import { resolveCaller, userPrefix } from '../auth/caller';
-import { getImagesBlobService } from '../clients/blobs';
+import { getImagesBlobService } from '../storage/blobServiceClient';
 import { getSettings, type Settings } from '../config/settings';
 import { invocationLogger } from '../logging';
 import { createUploadSasSigner, type UploadSasSigner } from '../storage/uploadSas';
 import { safeFileName } from '../uploads/fileName';
 import { parseUploadRequest } from '../uploads/uploadRequest';
 import { blobPath } from '../domain/blobPath';
-
-export const UPLOADS_FUNCTION = 'createUpload';
+import { UPLOADS_FUNCTION } from '../domain/functionNames';
 
 export interface UploadDeps {
   settings: Settings;

@@ -1,3 +1,5 @@
+import { expectedMessage, integerInRange } from '../domain/validation';
+
 /** A validated `POST /api/uploads` body. */
 export interface UploadRequest {
   fileName: string;
@@ -18,17 +20,8 @@ const MEDIA_TYPE = /^image\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$/;
 /** Vector and document formats the pipeline never renders (it reports `unsupported-format` for them). */
 const REFUSED_IMAGE_TYPES = new Set(['image/svg+xml']);
 
-function describe(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  const text = JSON.stringify(value) ?? typeof value;
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
-}
-
 function invalid(field: string, expected: string, received: unknown): UploadRequestResult {
-  return {
-    refusal: 'invalid-request',
-    message: `Expected ${expected} for ${field} but received ${describe(received)}`,
-  };
+  return { refusal: 'invalid-request', message: expectedMessage(expected, field, received) };
 }
 
 function formatBytes(bytes: number): string {
@@ -60,15 +53,14 @@ export function parseUploadRequest(body: unknown, maxBytes: number): UploadReque
       message: `${fileName} is ${what}, not a photo: only image types are accepted (JPEG, PNG, WebP, GIF, AVIF, TIFF, HEIC)`,
     };
   }
-  if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) {
-    return invalid('size', 'a whole number of bytes', size);
-  }
-  if (size === 0) return { refusal: 'empty-file', message: `${fileName} is empty (0 bytes)` };
-  if (size > maxBytes) {
+  const bytes = integerInRange(size, 0);
+  if (bytes === undefined) return invalid('size', 'a whole number of bytes', size);
+  if (bytes === 0) return { refusal: 'empty-file', message: `${fileName} is empty (0 bytes)` };
+  if (bytes > maxBytes) {
     return {
       refusal: 'too-large',
-      message: `${fileName} is ${formatBytes(size)}; the limit is ${formatBytes(maxBytes)}`,
+      message: `${fileName} is ${formatBytes(bytes)}; the limit is ${formatBytes(maxBytes)}`,
     };
   }
-  return { request: { fileName, contentType: mediaType, size } };
+  return { request: { fileName, contentType: mediaType, size: bytes } };
 }

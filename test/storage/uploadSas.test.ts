@@ -1,7 +1,7 @@
 import { BlobServiceClient, type UserDelegationKey } from '@azure/storage-blob';
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createBlobServiceClient } from '../../src/clients/blobs';
+import { createBlobServiceClient } from '../../src/storage/blobServiceClient';
 import { loadSettings } from '../../src/config/settings';
 import { createUploadSasSigner, UPLOAD_SAS_LIFETIME_MS } from '../../src/storage/uploadSas';
 import { testEnv } from '../support/env';

@@ -1,7 +1,7 @@
 import { HttpRequest } from '@azure/functions';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ORCHESTRATOR_NAME } from '../../src/activities/names';
+import { ORCHESTRATOR_FUNCTION } from '../../src/domain/functionNames';
 import type { ImageDocument } from '../../src/domain/types';
 import type { ImageHttpDeps } from '../../src/triggers/http/deps';
 import { createConsoleImagesHandler } from '../../src/triggers/httpConsoleImages';
@@ -40,7 +40,7 @@ beforeAll(async () => {
     });
     seeded.push(document);
     stub.instances.set(document.instanceId, {
-      name: ORCHESTRATOR_NAME,
+      name: ORCHESTRATOR_FUNCTION,
       instanceId: document.instanceId,
       input: null,
       runtimeStatus: 'Completed',

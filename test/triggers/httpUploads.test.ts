@@ -1,6 +1,6 @@
 import { HttpRequest } from '@azure/functions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createBlobServiceClient } from '../../src/clients/blobs';
+import { createBlobServiceClient } from '../../src/storage/blobServiceClient';
 import { loadSettings, type Settings } from '../../src/config/settings';
 import { createUploadSasSigner } from '../../src/storage/uploadSas';
 import { createUploadHandler } from '../../src/triggers/httpUploads';

@@ -1,10 +1,11 @@
 import type { BlobServiceClient } from '@azure/storage-blob';
-import type { ErrorCode, ResizeActivityInput, ResizeOutcome } from '../../domain/types';
-import { ImageResourceError } from '../../imaging';
+import { ImageResourceError } from '../../domain/errors';
+import { failure, type Failure } from '../../domain/failure';
+import type { ResizeActivityInput, ResizeOutcome } from '../../domain/types';
 import type { RenderResult, SourceLimits } from '../../imaging/types';
 import type { InvocationLogger } from '../../logging';
-import { downloadSource } from '../blob/downloadSource';
-import { uploadDerivative } from '../blob/uploadDerivative';
+import { downloadSource } from './downloadSource';
+import { uploadDerivative } from './uploadDerivative';
 
 export type RenderFunction = (
   source: Buffer,
@@ -22,8 +23,10 @@ export interface ResizeDeps {
   derivativeBaseUrl?: string;
 }
 
-function errorOutcome(label: string, code: ErrorCode, message: string): ResizeOutcome {
-  return { status: 'error', label, error: { label, code, message } };
+/** A failure as this size's outcome, with what it read of the source (for the `failed` document). */
+function errorOutcome(label: string, { error, source }: Failure): ResizeOutcome {
+  const outcome: ResizeOutcome = { ok: false, label, error: { label, ...error } };
+  return source === undefined ? outcome : { ...outcome, source };
 }
 
 /**
@@ -39,7 +42,7 @@ export async function resizeToOutcome(
   const downloaded = await downloadSource(deps.blobService, source, deps.limits.maxSourceBytes);
   if (!downloaded.ok) {
     log.warn('source not processed', { code: downloaded.error.code, reason: downloaded.error.message });
-    return errorOutcome(size.label, downloaded.error.code, downloaded.error.message);
+    return errorOutcome(size.label, downloaded);
   }
   log.info('source downloaded', { bytes: downloaded.data.length });
 
@@ -52,11 +55,12 @@ export async function resizeToOutcome(
     // Otherwise rendering is pure CPU work on bytes already in memory: a throw would repeat on every retry,
     // so it is reported as a permanent `internal` outcome rather than retried.
     log.error('render threw', { error });
-    return errorOutcome(size.label, 'internal', error instanceof Error ? error.message : String(error));
+    const message = error instanceof Error ? error.message : String(error);
+    return errorOutcome(size.label, failure('internal', message));
   }
   if (!rendered.ok) {
     log.warn('source rejected', { code: rendered.error.code, reason: rendered.error.message });
-    return errorOutcome(size.label, rendered.error.code, rendered.error.message);
+    return errorOutcome(size.label, rendered);
   }
 
   const { derivative } = rendered;
@@ -68,9 +72,9 @@ export async function resizeToOutcome(
     now: deps.now(),
     derivativeBaseUrl: deps.derivativeBaseUrl,
   });
-  if (!upload.uploaded) {
-    log.warn('derivative not uploaded: a newer source version owns it', { reason: upload.message });
-    return errorOutcome(size.label, 'superseded', upload.message);
+  if (!upload.ok) {
+    log.warn('derivative not uploaded: a newer source version owns it', { reason: upload.error.message });
+    return errorOutcome(size.label, upload);
   }
   const { variant } = upload;
   log.info('derivative uploaded', {
@@ -80,7 +84,7 @@ export async function resizeToOutcome(
     bytes: variant.sizeBytes,
   });
   return {
-    status: 'ok',
+    ok: true,
     label: size.label,
     variant,
     source: {
