@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startStack, type RunningStack } from '@image-derivatives/devhost';
 import { launchChromium, type Browser } from '../../scripts/chromium';
 import { makeLandscape, PALETTES } from '../../scripts/scenes';
@@ -67,7 +67,8 @@ beforeAll(async () => {
       ports: { blob: await freePort(), queue: await freePort(), table: await freePort() },
       location: 'memory',
     },
-    cosmos: { endpoint: inject('cosmosEndpoint'), key: inject('cosmosKey') },
+    // Its own Cosmos too: the console lists every document, and other tests' documents point at other Azurites.
+    cosmos: { port: await freePort() },
     pollIntervalMs: 100,
     quiet: true,
   });
