@@ -22,7 +22,7 @@ export interface SiteSettings {
 /** User ids become blob path segments `users/{userId}/`: Entra object ids (GUIDs) and short dev names fit. */
 const USER_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const ROLE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,119}$/;
-export const DEFAULT_OPERATOR_ROLE = 'Images.Operator';
+export const DEFAULT_OPERATOR_ROLE = 'ImageOperator';
 
 function value(env: Env, name: string): string | undefined {
   const raw = env[name];
@@ -65,7 +65,7 @@ function baseUrl(env: Env): string | undefined {
 export function loadSiteSettings(env: Env, imagesAreLoopbackEmulator: boolean): SiteSettings {
   const role = value(env, 'OPERATOR_ROLE') ?? DEFAULT_OPERATOR_ROLE;
   if (!ROLE.test(role))
-    throw new SettingError('OPERATOR_ROLE', 'an app role value like "Images.Operator"', role);
+    throw new SettingError('OPERATOR_ROLE', 'an app role value like "ImageOperator"', role);
   return {
     devUserId: devUserId(env, imagesAreLoopbackEmulator),
     operatorRole: role,

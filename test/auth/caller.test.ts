@@ -7,7 +7,7 @@ import { principalHeader, USER_OID } from './support';
 
 const azure: SiteSettings = {
   devUserId: undefined,
-  operatorRole: 'Images.Operator',
+  operatorRole: 'ImageOperator',
   derivativeBaseUrl: undefined,
 };
 const local: SiteSettings = { ...azure, devUserId: 'dev-user' };
@@ -19,9 +19,9 @@ function request(headers: Record<string, string> = {}) {
 describe('parseClientPrincipal', () => {
   it('reads the Entra object id (lower-cased), the roles and the name', () => {
     const parsed = parseClientPrincipal(
-      principalHeader({ objectId: USER_OID.toUpperCase(), roles: ['Images.Operator', 'Other'] }),
+      principalHeader({ objectId: USER_OID.toUpperCase(), roles: ['ImageOperator', 'Other'] }),
     );
-    expect(parsed).toEqual({ userId: USER_OID, roles: ['Images.Operator', 'Other'], name: 'Ada Lovelace' });
+    expect(parsed).toEqual({ userId: USER_OID, roles: ['ImageOperator', 'Other'], name: 'Ada Lovelace' });
   });
 
   it('takes roles from the role_typ the principal names', () => {
@@ -30,11 +30,11 @@ describe('parseClientPrincipal', () => {
       role_typ: 'http://schemas.microsoft.com/ws/2008/06/identity/claims/role',
       claims: [
         { typ: 'oid', val: USER_OID },
-        { typ: 'http://schemas.microsoft.com/ws/2008/06/identity/claims/role', val: 'Images.Operator' },
+        { typ: 'http://schemas.microsoft.com/ws/2008/06/identity/claims/role', val: 'ImageOperator' },
       ],
     };
     const parsed = parseClientPrincipal(Buffer.from(JSON.stringify(custom)).toString('base64'));
-    expect(parsed).toMatchObject({ userId: USER_OID, roles: ['Images.Operator'] });
+    expect(parsed).toMatchObject({ userId: USER_OID, roles: ['ImageOperator'] });
   });
 
   it('refuses a principal without an object id, and one that is not base64 JSON', () => {
@@ -65,7 +65,7 @@ describe('resolveCaller', () => {
   it('without App Service authentication a principal header is not trusted (it could be forged)', () => {
     const forged = resolveCaller(
       request({
-        'x-ms-client-principal': principalHeader({ objectId: USER_OID, roles: ['Images.Operator'] }),
+        'x-ms-client-principal': principalHeader({ objectId: USER_OID, roles: ['ImageOperator'] }),
       }),
       azure,
       false,
@@ -87,10 +87,10 @@ describe('resolveCaller', () => {
       true,
     );
     expect(user).toMatchObject({ response: { status: 403, jsonBody: { error: 'forbidden' } } });
-    expect(JSON.stringify(user)).toContain('Images.Operator');
+    expect(JSON.stringify(user)).toContain('ImageOperator');
     const operator = requireOperator(
       request({
-        'x-ms-client-principal': principalHeader({ objectId: USER_OID, roles: ['Images.Operator'] }),
+        'x-ms-client-principal': principalHeader({ objectId: USER_OID, roles: ['ImageOperator'] }),
       }),
       azure,
       true,

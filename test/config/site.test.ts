@@ -14,10 +14,10 @@ const azure = {
 };
 
 describe('site settings', () => {
-  it('defaults: no dev user, operator role Images.Operator, derivative URLs are blob URLs', () => {
+  it('defaults: no dev user, operator role ImageOperator, derivative URLs are blob URLs', () => {
     expect(loadSettings(azure).site).toEqual({
       devUserId: undefined,
-      operatorRole: 'Images.Operator',
+      operatorRole: 'ImageOperator',
       derivativeBaseUrl: undefined,
     });
   });

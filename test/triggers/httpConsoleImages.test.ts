@@ -125,7 +125,7 @@ describe('GET /api/console/images', () => {
     const user = await list('', azure, { 'x-ms-client-principal': principalHeader({ objectId: USER_OID }) });
     expect(user.status).toBe(403);
     const operator = await list(`prefix=${p}`, azure, {
-      'x-ms-client-principal': principalHeader({ objectId: USER_OID, roles: ['Images.Operator'] }),
+      'x-ms-client-principal': principalHeader({ objectId: USER_OID, roles: ['ImageOperator'] }),
     });
     expect(operator.status).toBe(200);
     expect((operator.jsonBody as Page).items).toHaveLength(7);

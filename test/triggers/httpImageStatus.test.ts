@@ -217,7 +217,7 @@ describe('GET /api/images/{*blobName}', () => {
       expect(stranger.jsonBody).toMatchObject({ error: 'not-found' });
       const operator = await get(
         blobName,
-        { 'x-ms-client-principal': principalHeader({ objectId: randomUUID(), roles: ['Images.Operator'] }) },
+        { 'x-ms-client-principal': principalHeader({ objectId: randomUUID(), roles: ['ImageOperator'] }) },
         azureHandler(),
       );
       expect(operator.status).toBe(200);

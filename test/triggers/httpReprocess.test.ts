@@ -170,7 +170,7 @@ describe('POST /api/reprocess/{*blobName}', () => {
     });
     expect(stub.instances.size).toBe(0);
     const started = await call({
-      'x-ms-client-principal': principalHeader({ objectId: USER_OID, roles: ['Images.Operator'] }),
+      'x-ms-client-principal': principalHeader({ objectId: USER_OID, roles: ['ImageOperator'] }),
     });
     expect((started as HttpResponse).status).toBe(202);
     expect(stub.instances.size).toBe(1);
