@@ -8,6 +8,7 @@ import { createReprocessHandler } from '../../src/triggers/httpReprocess';
 import { principalHeader, USER_OID } from '../auth/support';
 import { recordingContext, startDurableApiStub, type DurableApiStub } from './support/durableApiStub';
 import { httpDepsForTests, seedDocument, uniqueBlobName, uploadSource } from './support/imageStore';
+import { TRANSIENT_RETRY } from '../../src/orchestrators/retryPolicy';
 
 const CONTAINER = 'images-unprocessed';
 let deps: ImageHttpDeps;
@@ -69,6 +70,10 @@ describe('POST /api/reprocess/{*blobName}', () => {
         contentType: 'image/jpeg',
       },
       sizes: deps.settings.sizes,
+      retry: {
+        transient: TRANSIENT_RETRY,
+        redriveDelaysSeconds: deps.settings.redriveDelaysSeconds,
+      },
     });
   });
 
