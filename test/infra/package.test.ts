@@ -63,15 +63,19 @@ describe('the deployment package (infra/hooks/package.sh)', () => {
     expect(run.status, String(run.stderr)).toBe(0);
   });
 
-  it('holds only the app, its manifest and production dependencies', () => {
+  it('holds only the app, its pages, its manifest and production dependencies', () => {
     expect(readdirSync(out).sort()).toEqual([
       'dist',
       'host.json',
       'node_modules',
       'package-lock.json',
       'package.json',
+      'site',
     ]);
     expect(readdirSync(join(out, 'dist'))).toEqual(['src']);
+    // The pages the app serves, exactly as in the repository (no build step), and their one vendored module.
+    expect(readdirSync(join(out, 'site')).sort()).toEqual(readdirSync(join(repoRoot, 'site')).sort());
+    expect(existsSync(join(out, 'node_modules/thumbhash/thumbhash.js'))).toBe(true);
     expect(existsSync(join(out, 'dist/src/index.js'))).toBe(true);
     const manifest = JSON.parse(readFileSync(join(out, 'package.json'), 'utf8')) as Record<string, unknown>;
     expect(manifest.main).toBe('dist/src/index.js');
