@@ -289,7 +289,7 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     });
     cleanups.push(() => proxy.close());
 
-    const durableConfig = readDurableHostConfig(appRoot);
+    const durableConfig = readDurableHostConfig(appRoot, process.env);
     const engine = await createDurableEngine({
       invoker: app.invoker,
       tableConnectionString: connectionString,
