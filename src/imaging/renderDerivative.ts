@@ -1,6 +1,7 @@
 import sharp, { type OutputInfo, type Sharp, type SharpOptions } from 'sharp';
 import { detectFormat } from './detectFormat';
 import { encodeAs } from './encode';
+import { decodeHeic } from './heif/decodeHeic';
 import { decodeFailure } from './decodeFailure';
 import { imageFailure } from './failure';
 import { chooseEncoding, keptEncoding } from './outputEncoding';
@@ -90,14 +91,22 @@ export async function renderDerivative(
   if (detected.kind === 'unsupported') {
     return imageFailure(
       'unsupported-format',
-      `${detected.format} images are not supported; use JPEG, PNG, WebP, GIF, TIFF or AVIF`,
+      `${detected.format} images are not supported; use JPEG, PNG, WebP, GIF, TIFF, AVIF or HEIC`,
     );
   }
   const probed = await probeHeader(source, detected.format, limits);
   if (!probed.ok) return probed;
   const { header } = probed;
 
-  const pipeline = resizePipeline(source, box, limits);
+  // HEIC: libheif (WebAssembly, in a worker thread) decodes the primary image, oriented, into an uncompressed
+  // TIFF that carries the file's ICC profile; sharp takes it from there exactly as for any other source.
+  let pixels = source;
+  if (header.heif !== undefined) {
+    const heic = await decodeHeic(source, header.heif, { maxPixels: limits.maxSourcePixels });
+    if (!heic.ok) return heic;
+    pixels = heic.decoded.tiff;
+  }
+  const pipeline = resizePipeline(pixels, box, limits);
   const kept = keptEncoding(header.format);
   let encoded: Encoded;
   try {
