@@ -3,14 +3,14 @@ import { detectFormat } from './detectFormat';
 import { encodeAs } from './encode';
 import { decodeHeic } from './heif/decodeHeic';
 import { decodeFailure } from './decodeFailure';
-import { imageFailure } from './failure';
+import { imageFailure, type ImageFailure } from './failure';
 import { chooseEncoding, keptEncoding } from './outputEncoding';
 import { DECODED_PAGE, probeHeader, type SourceHeader } from './probeHeader';
 import { usesTransparency } from './transparency';
 import type { Box, OutputEncoding, RenderResult, SourceLimits } from './types';
 import { assertRenderArguments } from './validateArguments';
 
-function decodeOptions(limits: SourceLimits): SharpOptions {
+export function decodeOptions(limits: SourceLimits): SharpOptions {
   return {
     // Defence in depth: the header probe already rejected anything over the budget, and libvips enforces the
     // same limit again at decode time (sharp's own default, 268 MP, is far above what we accept).
@@ -54,7 +54,7 @@ async function encodeKept(pipeline: Sharp, encoding: OutputEncoding): Promise<En
  * band (libvips' GIF loader) and TIFF/AVIF often carry an opaque one, and a photo as PNG is several times the
  * bytes of a JPEG. Resizing to raw first costs one derivative-sized buffer, not a second decode.
  */
-async function encodeByTransparency(pipeline: Sharp, header: SourceHeader): Promise<Encoded> {
+async function encodeByTransparency(pipeline: Sharp, header: Pick<SourceHeader, 'format'>): Promise<Encoded> {
   const raw = await pipeline.raw().toBuffer({ resolveWithObject: true });
   const encoding = chooseEncoding(header.format, usesTransparency(raw.data, raw.info.channels));
   const { width, height, channels } = raw.info;
@@ -63,18 +63,22 @@ async function encodeByTransparency(pipeline: Sharp, header: SourceHeader): Prom
   return { data, info, encoding };
 }
 
+/** A source that passed every check before the decode, ready for sharp. */
+export interface OpenedSource {
+  header: SourceHeader;
+  /** What sharp reads: the upload itself, or for HEIC the decoded pixels as an uncompressed TIFF. */
+  pixels: Buffer;
+}
+
 /**
- * One derivative of `source` fitting inside `box`: the pixel work of a `resize-{label}` activity.
- * Checks run cheapest first: byte length, magic bytes, header (pixel budget), and only then the decode.
- * Every problem with the file is a typed outcome; invalid arguments (caller bugs) throw, and so does running
- * out of memory or threads (`ImageResourceError`, transient: the activity must let Durable retry it).
+ * The checks every render starts with, cheapest first: byte length, magic bytes, header (pixel budget); then,
+ * for HEIC only, the decode itself (libheif in WebAssembly, in a worker thread), whose output sharp reads
+ * like any other source. Problems with the file are typed outcomes.
  */
-export async function renderDerivative(
+export async function openSource(
   source: Buffer,
-  box: Box,
   limits: SourceLimits,
-): Promise<RenderResult> {
-  assertRenderArguments(source, box, limits);
+): Promise<{ ok: true; opened: OpenedSource } | ImageFailure> {
   if (source.length > limits.maxSourceBytes) {
     return imageFailure(
       'too-large',
@@ -97,23 +101,27 @@ export async function renderDerivative(
   const probed = await probeHeader(source, detected.format, limits);
   if (!probed.ok) return probed;
   const { header } = probed;
+  if (header.heif === undefined) return { ok: true, opened: { header, pixels: source } };
+  const heic = await decodeHeic(source, header.heif, { maxPixels: limits.maxSourcePixels });
+  if (!heic.ok) return heic;
+  return { ok: true, opened: { header, pixels: heic.decoded.tiff } };
+}
 
-  // HEIC: libheif (WebAssembly, in a worker thread) decodes the primary image, oriented, into an uncompressed
-  // TIFF that carries the file's ICC profile; sharp takes it from there exactly as for any other source.
-  let pixels = source;
-  if (header.heif !== undefined) {
-    const heic = await decodeHeic(source, header.heif, { maxPixels: limits.maxSourcePixels });
-    if (!heic.ok) return heic;
-    pixels = heic.decoded.tiff;
-  }
-  const pipeline = resizePipeline(pixels, box, limits);
+/**
+ * Encodes a resize pipeline as the derivative of a source described by `header`: its own format for
+ * JPEG/PNG/WebP, otherwise JPEG or (when the pixels use transparency) PNG. libvips errors while the
+ * pipeline runs are facts about the file (`corrupt-image`), unless it ran out of memory.
+ */
+export async function encodeDerivative(
+  pipeline: Sharp,
+  header: Pick<SourceHeader, 'format' | 'width' | 'height' | 'hasAlpha'>,
+): Promise<RenderResult> {
   const kept = keptEncoding(header.format);
   let encoded: Encoded;
   try {
     encoded =
       kept !== undefined ? await encodeKept(pipeline, kept) : await encodeByTransparency(pipeline, header);
   } catch (error) {
-    // libvips reports decode problems as rejected promises: facts about the file, unless it ran out of memory.
     return decodeFailure(header.format, 'decode', error);
   }
   const { data, info, encoding } = encoded;
@@ -134,4 +142,22 @@ export async function renderDerivative(
       },
     },
   };
+}
+
+/**
+ * One derivative of `source` fitting inside `box`: the pixel work of a `resize-{label}` activity that reads
+ * the source itself. Every problem with the file is a typed outcome; invalid arguments (caller bugs) throw,
+ * and so does running out of memory or threads (`ImageResourceError`, transient: the activity must let
+ * Durable retry it).
+ */
+export async function renderDerivative(
+  source: Buffer,
+  box: Box,
+  limits: SourceLimits,
+): Promise<RenderResult> {
+  assertRenderArguments(source, box, limits);
+  const opened = await openSource(source, limits);
+  if (!opened.ok) return opened;
+  const { header, pixels } = opened.opened;
+  return encodeDerivative(resizePipeline(pixels, box, limits), header);
 }
