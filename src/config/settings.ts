@@ -23,6 +23,8 @@ export interface Settings {
   images: BlobConnection;
   unprocessedContainer: string;
   processedContainer: string;
+  /** Decode-once intermediates (SCRATCH_CONTAINER, default `images-scratch`): private, short-lived pixels. */
+  scratchContainer: string;
   cosmos: { endpoint: string; auth: CosmosAuth; database: string; container: string };
   sizes: SizeSpec[];
   maxSourceBytes: number;
@@ -166,6 +168,7 @@ export function loadSettings(env: Env = process.env): Settings {
     images: imagesConnection(env),
     unprocessedContainer: containerName(env, 'UNPROCESSED_CONTAINER', 'images-unprocessed'),
     processedContainer: containerName(env, 'PROCESSED_CONTAINER', 'images-processed'),
+    scratchContainer: containerName(env, 'SCRATCH_CONTAINER', 'images-scratch'),
     cosmos: cosmosSettings(env),
     sizes: parseSizes('IMAGE_SIZES', env.IMAGE_SIZES),
     maxSourceBytes: positiveInteger(env, 'MAX_SOURCE_BYTES', DEFAULT_MAX_SOURCE_BYTES),

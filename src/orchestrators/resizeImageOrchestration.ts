@@ -1,6 +1,14 @@
 import type { OrchestrationContext, OrchestrationHandler, RegisteredActivity, Task } from 'durable-functions';
-import { resizeActivityName, WRITE_DOCUMENT_ACTIVITY } from '../activities/names';
+import {
+  DELETE_INTERMEDIATE_ACTIVITY,
+  PREPARE_SOURCE_ACTIVITY,
+  resizeActivityName,
+  WRITE_DOCUMENT_ACTIVITY,
+} from '../activities/names';
 import type {
+  IntermediateRef,
+  PrepareSourceInput,
+  PrepareSourceOutcome,
   ResizeActivityInput,
   ResizeOrchestrationInput,
   ResizeOutcome,
@@ -16,10 +24,13 @@ import { transientRetryOptions } from './retryPolicy';
 export interface OrchestratorActivities {
   resize: ReadonlyMap<string /* label */, RegisteredActivity>;
   writeDocument?: RegisteredActivity;
+  prepareSource?: RegisteredActivity;
+  deleteIntermediate?: RegisteredActivity;
 }
 
 /** What `setCustomStatus` publishes, so status queries show where an image is. */
 export type ResizeProgress =
+  | { stage: 'decoding'; sizes: string[] }
   | { stage: 'resizing'; sizes: string[] }
   | { stage: 'writing-document'; succeeded: string[]; failed: string[] }
   | { stage: 'done'; status: OrchestrationSummary['status'] };
@@ -41,6 +52,21 @@ function isOrchestrationInput(value: unknown): value is ResizeOrchestrationInput
 }
 
 /**
+ * Whether a run decodes once before the fan-out. The event's content type only routes, it never decides:
+ * JPEG sources go straight to the sizes (their per-size decodes shrink on load), everything else asks
+ * `prepareSource`, which looks at the bytes itself and may still answer "read the source" (a JPEG uploaded
+ * as `application/octet-stream`, say). Both paths give the same derivatives. One size decodes once anyway.
+ */
+export function decodesOnce(input: ResizeOrchestrationInput): boolean {
+  return input.sizes.length > 1 && !/^image\/(jpeg|jpg|pjpeg)\s*(;|$)/i.test(input.source.contentType.trim());
+}
+
+function isPrepareOutcome(value: unknown): value is PrepareSourceOutcome {
+  const status = (value as { status?: unknown } | null)?.status;
+  return status === 'intermediate' || status === 'source' || status === 'error';
+}
+
+/**
  * Waits for one size's task (already scheduled by the fan-out, so yielding it again adds no action) and turns
  * it into an outcome: a task that still failed after its retries becomes that size's `internal` error.
  */
@@ -55,8 +81,10 @@ function* settle(task: Task, size: SizeSpec): Steps<ResizeOutcome> {
 }
 
 /**
- * The orchestration: one `resize-{label}` activity per size of the plan in the INPUT (captured at start, so
- * a changed IMAGE_SIZES never alters the replay of an in-flight instance), then the document writer.
+ * The orchestration: for sources that do not shrink on load, `prepareSource` first decodes once into an
+ * intermediate; then one `resize-{label}` activity per size of the plan in the INPUT (captured at start, so
+ * a changed IMAGE_SIZES never alters the replay of an in-flight instance), then the document writer, then
+ * the intermediate is deleted.
  * Pure scheduling: no clock, randomness, I/O or settings; logs only when not replaying.
  */
 export function createResizeImageOrchestrator(activities: OrchestratorActivities): OrchestrationHandler {
@@ -69,6 +97,44 @@ export function createResizeImageOrchestrator(activities: OrchestratorActivities
           transientRetryOptions(),
           input,
         );
+  }
+
+  function schedulePrepare(context: OrchestrationContext, input: PrepareSourceInput): Task {
+    return activities.prepareSource
+      ? activities.prepareSource(input).withRetry(transientRetryOptions())
+      : context.df.callActivityWithRetry(PREPARE_SOURCE_ACTIVITY, transientRetryOptions(), input);
+  }
+
+  function scheduleDelete(context: OrchestrationContext, intermediate: IntermediateRef): Task {
+    return activities.deleteIntermediate
+      ? activities.deleteIntermediate(intermediate).withRetry(transientRetryOptions())
+      : context.df.callActivityWithRetry(DELETE_INTERMEDIATE_ACTIVITY, transientRetryOptions(), intermediate);
+  }
+
+  /** Decode once, when it may pay: the intermediate, a permanent problem every size shares, or neither. */
+  function* prepare(
+    context: OrchestrationContext,
+    input: PrepareSourceInput,
+  ): Steps<{ intermediate?: IntermediateRef; error?: ResizeOutcome[] }> {
+    let prepared: unknown;
+    try {
+      prepared = yield schedulePrepare(context, input);
+    } catch {
+      return {}; // still failing after its retries: every size reads the source itself, as without it
+    }
+    if (!isPrepareOutcome(prepared)) return {};
+    if (prepared.status === 'intermediate') return { intermediate: prepared.intermediate };
+    if (prepared.status === 'error') {
+      const { error } = prepared;
+      return {
+        error: input.sizes.map((size) => ({
+          status: 'error',
+          label: size.label,
+          error: { ...error, label: size.label },
+        })),
+      };
+    }
+    return {};
   }
 
   function scheduleWrite(context: OrchestrationContext, input: WriteDocumentInput): Task {
@@ -90,27 +156,50 @@ export function createResizeImageOrchestrator(activities: OrchestratorActivities
     const log = invocationLogger(context, { blobName: source.blobName, instanceId });
     const publish = (progress: ResizeProgress) => context.df.setCustomStatus(progress);
 
-    if (!context.df.isReplaying) log.info('resizing', { sizes: sizes.map((size) => size.label) });
-    publish({ stage: 'resizing', sizes: sizes.map((size) => size.label) });
-
-    const tasks = sizes.map((size) => scheduleResize(context, { source, size, instanceId }));
-    try {
-      yield context.df.Task.all(tasks);
-    } catch {
-      // Task.all fails on the first size that exhausted its retries; the others are still wanted and are
-      // collected (and, if still running, awaited) one by one below.
+    const labels = sizes.map((size) => size.label);
+    let prepared: { intermediate?: IntermediateRef; error?: ResizeOutcome[] } = {};
+    if (decodesOnce(input)) {
+      publish({ stage: 'decoding', sizes: labels });
+      prepared = yield* prepare(context, { source, sizes, instanceId });
     }
-    const outcomes: ResizeOutcome[] = [];
-    for (const [index, size] of sizes.entries()) {
-      const task = tasks[index];
-      if (task) outcomes.push(yield* settle(task, size));
+    const { intermediate } = prepared;
+
+    let outcomes: ResizeOutcome[];
+    if (prepared.error !== undefined) {
+      // The source itself is the problem (corrupt, too large, gone...): every size would find the same.
+      outcomes = prepared.error;
+    } else {
+      if (!context.df.isReplaying)
+        log.info('resizing', { sizes: labels, decodedOnce: intermediate !== undefined });
+      publish({ stage: 'resizing', sizes: labels });
+      const tasks = sizes.map((size) =>
+        scheduleResize(context, { source, size, instanceId, ...(intermediate ? { intermediate } : {}) }),
+      );
+      try {
+        yield context.df.Task.all(tasks);
+      } catch {
+        // Task.all fails on the first size that exhausted its retries; the others are still wanted and are
+        // collected (and, if still running, awaited) one by one below.
+      }
+      outcomes = [];
+      for (const [index, size] of sizes.entries()) {
+        const task = tasks[index];
+        if (task) outcomes.push(yield* settle(task, size));
+      }
     }
 
-    const labels = (status: ResizeOutcome['status']) =>
+    const withStatus = (status: ResizeOutcome['status']) =>
       outcomes.filter((outcome) => outcome.status === status).map((outcome) => outcome.label);
-    publish({ stage: 'writing-document', succeeded: labels('ok'), failed: labels('error') });
+    publish({ stage: 'writing-document', succeeded: withStatus('ok'), failed: withStatus('error') });
 
     const written = (yield scheduleWrite(context, { instanceId, source, outcomes })) as WriteDocumentResult;
+    if (intermediate !== undefined) {
+      try {
+        yield scheduleDelete(context, intermediate);
+      } catch {
+        // Left for the scratch container's lifecycle rule; the run's result does not depend on it.
+      }
+    }
     const summary = summarize(outcomes, written);
     publish({ stage: 'done', status: summary.status });
     if (!context.df.isReplaying) log.info('done', { status: summary.status, variants: summary.variants });

@@ -1,5 +1,7 @@
 import * as df from 'durable-functions';
 import { ORCHESTRATOR_NAME } from '../activities/names';
+import { deleteIntermediateActivity } from '../activities/deleteIntermediate';
+import { prepareSourceActivity } from '../activities/prepareSource';
 import { resizeActivityHandles } from '../activities/resizeImage';
 import { writeImageDocumentActivity } from '../activities/writeImageDocument';
 import { createResizeImageOrchestrator } from './resizeImageOrchestration';
@@ -8,6 +10,8 @@ import { createResizeImageOrchestrator } from './resizeImageOrchestration';
 export const resizeImageOrchestrator = createResizeImageOrchestrator({
   resize: resizeActivityHandles,
   writeDocument: writeImageDocumentActivity,
+  prepareSource: prepareSourceActivity,
+  deleteIntermediate: deleteIntermediateActivity,
 });
 
 df.app.orchestration(ORCHESTRATOR_NAME, resizeImageOrchestrator);

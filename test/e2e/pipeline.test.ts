@@ -266,6 +266,16 @@ describe('end to end on the local stack', () => {
       ).metadata();
       expect([metadata.format, metadata.width, metadata.height]).toEqual(['jpeg', 120, 100]);
     }
+    // Decoded once: the run's intermediate lived in the scratch container (which the first prepareSource
+    // created, so listing it would fail if the run had not decoded once) and is deleted when the run ends.
+    const scratch = BlobServiceClient.fromConnectionString(stack.connectionString).getContainerClient(
+      'images-scratch',
+    );
+    await waitFor('the intermediate to be deleted', async () => {
+      const left: string[] = [];
+      for await (const blob of scratch.listBlobsFlat()) left.push(blob.name);
+      return left.length === 0 ? true : undefined;
+    });
   });
 
   it('records a non-image upload as a failed document with not-an-image and writes no derivative', async () => {

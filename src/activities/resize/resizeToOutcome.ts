@@ -1,9 +1,16 @@
 import type { BlobServiceClient } from '@azure/storage-blob';
-import type { ErrorCode, ResizeActivityInput, ResizeOutcome } from '../../domain/types';
-import { ImageResourceError } from '../../imaging';
-import type { RenderResult, SourceLimits } from '../../imaging/types';
+import type {
+  ErrorCode,
+  IntermediateRef,
+  ResizeActivityInput,
+  ResizeOutcome,
+  SourceInfo,
+} from '../../domain/types';
+import { ImageResourceError, renderFromIntermediate } from '../../imaging';
+import type { DecodableFormat, RenderResult, SourceLimits } from '../../imaging/types';
 import type { InvocationLogger } from '../../logging';
 import { downloadSource } from '../blob/downloadSource';
+import { downloadIntermediate } from '../blob/intermediateBlob';
 import { uploadDerivative } from '../blob/uploadDerivative';
 
 export type RenderFunction = (
@@ -20,6 +27,55 @@ export interface ResizeDeps {
   now: () => Date;
 }
 
+/**
+ * Rendering is pure CPU work on bytes already in memory: a throw (other than running out of memory or threads,
+ * `ImageResourceError`, which is transient) would repeat on every retry, so it becomes a permanent `internal`
+ * outcome rather than being retried.
+ */
+class RenderBug extends Error {
+  override readonly name = 'RenderBug';
+}
+
+async function renderGuarded(render: () => Promise<RenderResult>): Promise<RenderResult> {
+  try {
+    return await render();
+  } catch (error) {
+    if (error instanceof ImageResourceError) throw error;
+    throw new RenderBug(error instanceof Error ? error.message : String(error), { cause: error });
+  }
+}
+
+/** The rendered derivative and the source facts it reports, from whichever input the size read. */
+interface Rendered {
+  result: RenderResult;
+  source: Pick<SourceInfo, 'length' | 'contentType'>;
+}
+
+/**
+ * Decode once: the run's intermediate, when it is still there. Gone (a lifecycle rule, a concurrent cleanup)
+ * or unreadable, the size falls back to the source, so an intermediate can only save work, never lose a size.
+ */
+async function renderFromIntermediateRef(
+  ref: IntermediateRef,
+  box: { width: number; height: number },
+  deps: ResizeDeps,
+  log: InvocationLogger,
+): Promise<Rendered | undefined> {
+  const data = await downloadIntermediate(deps.blobService, ref);
+  if (data === undefined) {
+    log.warn('intermediate gone; reading the source', { intermediate: ref.blobName });
+    return undefined;
+  }
+  const source = { ...ref.source, format: ref.source.format as DecodableFormat };
+  const result = await renderGuarded(() => renderFromIntermediate(data, source, box));
+  if (!result.ok) {
+    log.warn('intermediate unreadable; reading the source', { reason: result.error.message });
+    return undefined;
+  }
+  log.info('rendered from the intermediate', { intermediate: ref.blobName, bytes: data.length });
+  return { result, source: { length: ref.source.length, contentType: ref.source.contentType } };
+}
+
 function errorOutcome(label: string, code: ErrorCode, message: string): ResizeOutcome {
   return { status: 'error', label, error: { label, code, message } };
 }
@@ -34,23 +90,29 @@ export async function resizeToOutcome(
   log: InvocationLogger,
 ): Promise<ResizeOutcome> {
   const { source, size } = input;
-  const downloaded = await downloadSource(deps.blobService, source, deps.limits.maxSourceBytes);
-  if (!downloaded.ok) {
-    log.warn('source not processed', { code: downloaded.error.code, reason: downloaded.error.message });
-    return errorOutcome(size.label, downloaded.error.code, downloaded.error.message);
-  }
-  log.info('source downloaded', { bytes: downloaded.data.length });
-
+  const box = { width: size.width, height: size.height };
   let rendered: RenderResult;
+  let sourceFacts: Rendered['source'];
   try {
-    rendered = await deps.render(downloaded.data, { width: size.width, height: size.height }, deps.limits);
+    const fromIntermediate =
+      input.intermediate && (await renderFromIntermediateRef(input.intermediate, box, deps, log));
+    if (fromIntermediate) {
+      rendered = fromIntermediate.result;
+      sourceFacts = fromIntermediate.source;
+    } else {
+      const downloaded = await downloadSource(deps.blobService, source, deps.limits.maxSourceBytes);
+      if (!downloaded.ok) {
+        log.warn('source not processed', { code: downloaded.error.code, reason: downloaded.error.message });
+        return errorOutcome(size.label, downloaded.error.code, downloaded.error.message);
+      }
+      log.info('source downloaded', { bytes: downloaded.data.length });
+      sourceFacts = { length: downloaded.data.length, contentType: downloaded.contentType };
+      rendered = await renderGuarded(() => deps.render(downloaded.data, box, deps.limits));
+    }
   } catch (error) {
-    // The worker ran out of memory or threads (a busy instance): transient, so Durable retries the size.
-    if (error instanceof ImageResourceError) throw error;
-    // Otherwise rendering is pure CPU work on bytes already in memory: a throw would repeat on every retry,
-    // so it is reported as a permanent `internal` outcome rather than retried.
-    log.error('render threw', { error });
-    return errorOutcome(size.label, 'internal', error instanceof Error ? error.message : String(error));
+    if (!(error instanceof RenderBug)) throw error; // storage or resources: transient, Durable retries
+    log.error('render threw', { error: error.cause });
+    return errorOutcome(size.label, 'internal', error.message);
   }
   if (!rendered.ok) {
     log.warn('source rejected', { code: rendered.error.code, reason: rendered.error.message });
@@ -84,8 +146,8 @@ export async function resizeToOutcome(
       format: derivative.source.format,
       width: derivative.source.width,
       height: derivative.source.height,
-      length: downloaded.data.length,
-      contentType: downloaded.contentType,
+      length: sourceFacts.length,
+      contentType: sourceFacts.contentType,
     },
   };
 }
