@@ -67,8 +67,10 @@ describe('src/index.ts (package.json "main")', () => {
 
     expect([...registered.keys()].sort()).toEqual(
       [
+        'deleteIntermediate',
         'imageStatus',
         'onImageUploaded',
+        'prepareSource',
         'reprocessImage',
         'resize-large',
         'resize-medium',
@@ -81,6 +83,8 @@ describe('src/index.ts (package.json "main")', () => {
     expect(hasDurableClient('onImageUploaded')).toBe(true);
     expect(triggerOf('resizeImageOrchestrator')).toMatchObject({ type: 'orchestrationTrigger' });
     expect(triggerOf('resize-thumb')).toMatchObject({ type: 'activityTrigger' });
+    expect(triggerOf('prepareSource')).toMatchObject({ type: 'activityTrigger' });
+    expect(triggerOf('deleteIntermediate')).toMatchObject({ type: 'activityTrigger' });
     expect(triggerOf('imageStatus')).toMatchObject({
       type: 'httpTrigger',
       route: 'images/{*blobName}',
