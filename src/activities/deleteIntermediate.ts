@@ -2,11 +2,11 @@ import type { InvocationContext } from '@azure/functions';
 import type { BlobServiceClient } from '@azure/storage-blob';
 import * as df from 'durable-functions';
 import type { ActivityHandler } from 'durable-functions';
-import { getImagesBlobService } from '../clients/blobs';
+import { getImagesBlobService } from '../storage/blobServiceClient';
 import { invocationLogger } from '../logging';
-import { deleteIntermediate } from './blob/intermediateBlob';
+import { deleteIntermediate } from '../storage/intermediateBlob';
 import { intermediateRef } from './inputs';
-import { DELETE_INTERMEDIATE_ACTIVITY } from './names';
+import { DELETE_INTERMEDIATE_FUNCTION } from '../domain/functionNames';
 
 /** Deletes a run's intermediate when the run ends; returns whether there was one to delete. */
 export function createDeleteIntermediateHandler(getBlobService: () => BlobServiceClient): ActivityHandler {
@@ -18,6 +18,6 @@ export function createDeleteIntermediateHandler(getBlobService: () => BlobServic
   };
 }
 
-export const deleteIntermediateActivity = df.app.activity(DELETE_INTERMEDIATE_ACTIVITY, {
+export const deleteIntermediateActivity = df.app.activity(DELETE_INTERMEDIATE_FUNCTION, {
   handler: createDeleteIntermediateHandler(getImagesBlobService),
 });

@@ -1,3 +1,4 @@
+import { ArgumentError } from '../domain/errors';
 import type {
   IntermediateRef,
   PrepareSourceInput,
@@ -6,23 +7,18 @@ import type {
   SourceRef,
   WriteDocumentInput,
 } from '../domain/types';
+import { integerInRange } from '../domain/validation';
 
-/**
+/*
  * Activity inputs come from our own orchestrator, so a bad one is a bug or a version skew between
- * deployments; it fails loudly with the field named (sharp's message shape) instead of half-working.
+ * deployments; it fails loudly (`ArgumentError`, with the field named) instead of half-working.
  */
-export class ActivityInputError extends TypeError {
-  constructor(field: string, expected: string, received: unknown) {
-    super(`Expected ${expected} for ${field} but received ${JSON.stringify(received) ?? typeof received}`);
-    this.name = 'ActivityInputError';
-  }
-}
 
 type Fields = Record<string, unknown>;
 
 function object(value: unknown, field: string): Fields {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new ActivityInputError(field, 'an object', value);
+    throw new ArgumentError(field, 'an object', value);
   }
   return value as Fields;
 }
@@ -30,17 +26,16 @@ function object(value: unknown, field: string): Fields {
 function string(fields: Fields, name: string, prefix: string, allowEmpty = false): string {
   const value = fields[name];
   if (typeof value !== 'string' || (!allowEmpty && value === '')) {
-    throw new ActivityInputError(`${prefix}.${name}`, allowEmpty ? 'a string' : 'a non-empty string', value);
+    throw new ArgumentError(`${prefix}.${name}`, allowEmpty ? 'a string' : 'a non-empty string', value);
   }
   return value;
 }
 
 function count(fields: Fields, name: string, prefix: string, min: number): number {
   const value = fields[name];
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
-    throw new ActivityInputError(`${prefix}.${name}`, `an integer >= ${min}`, value);
-  }
-  return value;
+  const checked = integerInRange(value, min);
+  if (checked === undefined) throw new ArgumentError(`${prefix}.${name}`, `an integer >= ${min}`, value);
+  return checked;
 }
 
 function sourceRef(value: unknown, field: string): SourceRef {
@@ -69,7 +64,7 @@ export function intermediateRef(value: unknown, field: string): IntermediateRef 
   const source = object(fields.source, `${field}.source`);
   const hasAlpha = source.hasAlpha;
   if (typeof hasAlpha !== 'boolean')
-    throw new ActivityInputError(`${field}.source.hasAlpha`, 'a boolean', hasAlpha);
+    throw new ArgumentError(`${field}.source.hasAlpha`, 'a boolean', hasAlpha);
   return {
     container: string(fields, 'container', field),
     blobName: string(fields, 'blobName', field),
@@ -103,7 +98,7 @@ export function assertPrepareSourceInput(value: unknown): PrepareSourceInput {
   const fields = object(value, 'input');
   const sizes = fields.sizes;
   if (!Array.isArray(sizes) || sizes.length === 0) {
-    throw new ActivityInputError('input.sizes', 'a non-empty array', sizes);
+    throw new ArgumentError('input.sizes', 'a non-empty array', sizes);
   }
   return {
     source: sourceRef(fields.source, 'input.source'),
@@ -115,11 +110,11 @@ export function assertPrepareSourceInput(value: unknown): PrepareSourceInput {
 export function assertWriteDocumentInput(value: unknown): WriteDocumentInput {
   const fields = object(value, 'input');
   const outcomes = fields.outcomes;
-  if (!Array.isArray(outcomes)) throw new ActivityInputError('input.outcomes', 'an array', outcomes);
+  if (!Array.isArray(outcomes)) throw new ArgumentError('input.outcomes', 'an array', outcomes);
   outcomes.forEach((outcome, index) => {
     const entry = object(outcome, `input.outcomes[${index}]`);
-    if (entry.status !== 'ok' && entry.status !== 'error') {
-      throw new ActivityInputError(`input.outcomes[${index}].status`, '"ok" or "error"', entry.status);
+    if (typeof entry.ok !== 'boolean') {
+      throw new ArgumentError(`input.outcomes[${index}].ok`, 'true or false', entry.ok);
     }
     string(entry, 'label', `input.outcomes[${index}]`);
   });

@@ -1,5 +1,6 @@
 import type { SizeSpec } from '../domain/types';
-import { SettingError } from './settingError';
+import { SettingError } from '../domain/errors';
+import { positiveInteger } from '../domain/validation';
 
 /** Built-in size catalog; `IMAGE_SIZES` replaces it. Each is a box to fit inside, never enlarged. */
 export const DEFAULT_SIZES: readonly SizeSpec[] = Object.freeze([
@@ -12,10 +13,6 @@ export const DEFAULT_SIZES: readonly SizeSpec[] = Object.freeze([
 export const MAX_LABEL_LENGTH = 32;
 const LABEL_PATTERN = new RegExp(`^[a-z0-9][a-z0-9-]{0,${MAX_LABEL_LENGTH - 1}}$`);
 const MAX_EDGE = 16384;
-
-function isPositiveEdge(value: unknown): value is number {
-  return typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= MAX_EDGE;
-}
 
 /**
  * Parses `IMAGE_SIZES`: a JSON array of `{label, width, height}` (labels become blob-name suffixes and
@@ -35,7 +32,7 @@ export function parseSizes(name: string, raw: string | undefined): SizeSpec[] {
   const seen = new Set<string>();
   return parsed.map((entry: unknown, index) => {
     const item = (typeof entry === 'object' && entry !== null ? entry : {}) as Record<string, unknown>;
-    const { label, width, height } = item;
+    const { label } = item;
     if (typeof label !== 'string' || !LABEL_PATTERN.test(label)) {
       throw new SettingError(
         `${name}[${index}].label`,
@@ -45,12 +42,17 @@ export function parseSizes(name: string, raw: string | undefined): SizeSpec[] {
     }
     if (seen.has(label)) throw new SettingError(`${name}[${index}].label`, 'a unique label', label);
     seen.add(label);
-    if (!isPositiveEdge(width)) {
-      throw new SettingError(`${name}[${index}].width`, `an integer between 1 and ${MAX_EDGE}`, width);
-    }
-    if (!isPositiveEdge(height)) {
-      throw new SettingError(`${name}[${index}].height`, `an integer between 1 and ${MAX_EDGE}`, height);
-    }
-    return { label, width, height };
+    const edge = (field: 'width' | 'height'): number => {
+      const value = positiveInteger(item[field], MAX_EDGE);
+      if (value === undefined) {
+        throw new SettingError(
+          `${name}[${index}].${field}`,
+          `an integer between 1 and ${MAX_EDGE}`,
+          item[field],
+        );
+      }
+      return value;
+    };
+    return { label, width: edge('width'), height: edge('height') };
   });
 }

@@ -1,4 +1,4 @@
-/** Contracts shared by the trigger, the orchestrator and the activities (see ../shared/DESIGN.md). */
+/** Contracts shared by the trigger, the orchestrator and the activities (see docs/app.md). */
 
 /** One target size: a bounding box the derivative must fit inside, never enlarged. */
 export interface SizeSpec {
@@ -61,9 +61,9 @@ export interface PrepareSourceInput {
  * it, e.g. JPEG), or a permanent problem with the source that every size would hit alike.
  */
 export type PrepareSourceOutcome =
-  | { status: 'intermediate'; intermediate: IntermediateRef }
-  | { status: 'source'; reason: string }
-  | { status: 'error'; error: ImageError };
+  | { ok: true; intermediate: IntermediateRef }
+  | { ok: true; readSource: string }
+  | { ok: false; error: ImageError; source?: ProbedSource };
 
 export const ERROR_CODES = [
   'not-an-image',
@@ -110,10 +110,22 @@ export interface SourceInfo {
   contentType: string;
 }
 
+/**
+ * What was learned about the source before it failed: the detected format, and the displayed dimensions
+ * once the header was read. A `failed` document still describes the source with it.
+ */
+export interface ProbedSource {
+  /** Upper case, as detection names it: "JPEG", "BMP", "HEIC". */
+  format: string;
+  width?: number;
+  height?: number;
+}
+
 /** A resize activity's typed result: permanent problems are outcomes, transient ones throw. */
 export type ResizeOutcome =
-  | { status: 'ok'; label: string; variant: Variant; source: SourceInfo }
-  | { status: 'error'; label: string; error: ImageError };
+  | { ok: true; label: string; variant: Variant; source: SourceInfo }
+  /** `source`: what the failed run read of the source (format, and dimensions once the header was read). */
+  | { ok: false; label: string; error: ImageError; source?: ProbedSource };
 
 export interface WriteDocumentInput {
   instanceId: string;
@@ -144,5 +156,5 @@ export interface ImageDocument {
 
 /** What the document writer did, returned to the orchestrator as its output. */
 export type WriteDocumentResult =
-  | { written: true; documentId: string; status: DocumentStatus }
-  | { written: false; documentId: string; reason: 'superseded' | 'stale' };
+  | { ok: true; documentId: string; status: DocumentStatus }
+  | { ok: false; documentId: string; reason: 'superseded' | 'stale' };

@@ -10,9 +10,9 @@ export {
   type IntermediateResult,
   type IntermediateSource,
 } from './intermediate';
-export { ImageResourceError, isResourceExhaustion } from './resourceExhaustion';
+export { isResourceExhaustion } from './resourceExhaustion';
 export { encodeAs } from './encode';
-export { activityConcurrencyFromHost, configureSharp, type SharpTuning } from './sharpTuning';
+export { configureSharp, type SharpTuning } from './sharpTuning';
 export { chooseEncoding, JPEG_OUTPUT, PNG_OUTPUT, WEBP_OUTPUT } from './outputEncoding';
 export { JPEG_SETTINGS, PNG_SETTINGS, WEBP_SETTINGS } from './encoderSettings';
 export type {

@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { decodeFailure } from './decodeFailure';
-import { imageFailure, type ImageFailure } from './failure';
+import { failure, type Failure } from '../domain/failure';
 import { rawTiffHeaderLength, writeRawTiffHeader } from './heif/rawTiff';
 import { decodeOptions, encodeDerivative, openSource } from './renderDerivative';
 import type { Box, DecodableFormat, RenderResult, SourceLimits } from './types';
@@ -28,7 +28,7 @@ export interface Intermediate {
   source: IntermediateSource;
 }
 
-export type IntermediateResult = { ok: true; intermediate: Intermediate } | ImageFailure;
+export type IntermediateResult = { ok: true; intermediate: Intermediate } | Failure;
 
 /**
  * Whether decoding once pays for a source format. JPEG does not: libjpeg's shrink-on-load (DCT scaling)
@@ -90,11 +90,11 @@ export async function prepareIntermediate(
       .raw({ depth: 'uchar' })
       .toBuffer({ resolveWithObject: true });
   } catch (error) {
-    return decodeFailure(header.format, 'decode', error);
+    return decodeFailure(header, 'decode', error);
   }
   const { width, height, channels } = raw.info;
   if (channels !== 3 && channels !== 4) {
-    return imageFailure('corrupt-image', `The ${header.format} decoded to ${channels} channels`);
+    return failure('corrupt-image', `The ${header.format} decoded to ${channels} channels`, header);
   }
   const layout = { width, height, channels } as const;
   const headerLength = rawTiffHeaderLength(layout);
@@ -132,7 +132,7 @@ export async function renderFromIntermediate(
   try {
     stored = await sharp(intermediate).metadata();
   } catch (error) {
-    return decodeFailure('TIFF', 'header', error);
+    return decodeFailure({ format: 'TIFF' }, 'header', error);
   }
   if (stored.width < target.width || stored.height < target.height) {
     // Prepared for a smaller plan: enlarging it would be a quality bug, never a derivative.

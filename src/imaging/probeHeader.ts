@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { decodeFailure } from './decodeFailure';
-import { imageFailure, type ImageFailure } from './failure';
+import { failure, type Failure } from '../domain/failure';
 import { HeifFormatError, readHeifContainer } from './heif/container';
 import { describePrimaryImage, type HeifPrimaryImage } from './heif/primaryImage';
 import type { DecodableFormat, SourceLimits } from './types';
@@ -19,7 +19,7 @@ export interface SourceHeader {
   heif?: HeifPrimaryImage;
 }
 
-export type ProbeResult = { ok: true; header: SourceHeader } | ImageFailure;
+export type ProbeResult = { ok: true; header: SourceHeader } | Failure;
 
 /**
  * The page the decode reads: the first frame of animated GIF/WebP, the first page of a multi-page TIFF.
@@ -51,13 +51,14 @@ export async function probeHeader(
   try {
     metadata = await sharp(source, { limitInputPixels: false, ...DECODED_PAGE }).metadata();
   } catch (error) {
-    return decodeFailure(format, 'header', error);
+    return decodeFailure({ format }, 'header', error);
   }
   const { width, height } = metadata.autoOrient;
   if (!(width > 0 && height > 0)) {
-    return imageFailure(
+    return failure(
       'corrupt-image',
       `The ${format} header declares no usable dimensions (${width}x${height})`,
+      { format },
     );
   }
   const pages = metadata.pages ?? 1;
@@ -66,18 +67,20 @@ export async function probeHeader(
   const pixels = metadata.width * (metadata.pageHeight ?? metadata.height);
   if (pixels > limits.maxSourcePixels) {
     const frames = pages > 1 ? ` (first of ${pages} frames)` : '';
-    return imageFailure(
+    return failure(
       'too-many-pixels',
       `The ${format} declares ${width}x${height}${frames} = ${pixels} pixels; the limit is ${limits.maxSourcePixels} (MAX_SOURCE_PIXELS)`,
+      { format, width, height },
     );
   }
   return { ok: true, header: { format, width, height, pages, hasAlpha: metadata.hasAlpha } };
 }
 
-function tooManyPixels(format: string, width: number, height: number, limits: SourceLimits): ImageFailure {
-  return imageFailure(
+function tooManyPixels(what: string, width: number, height: number, limits: SourceLimits): Failure {
+  return failure(
     'too-many-pixels',
-    `The ${format} declares ${width}x${height} = ${width * height} pixels; the limit is ${limits.maxSourcePixels} (MAX_SOURCE_PIXELS)`,
+    `The ${what} declares ${width}x${height} = ${width * height} pixels; the limit is ${limits.maxSourcePixels} (MAX_SOURCE_PIXELS)`,
+    { format: 'HEIC', width, height },
   );
 }
 
@@ -97,13 +100,16 @@ function probeHeifContainer(
     primary = describePrimaryImage(readHeifContainer(source));
   } catch (error) {
     if (!(error instanceof HeifFormatError)) throw error;
-    return imageFailure('corrupt-image', `The ${detected} container could not be read: ${error.message}`);
+    return failure('corrupt-image', `The ${detected} container could not be read: ${error.message}`, {
+      format: detected,
+    });
   }
   if (primary.codec === 'av1') return 'av1';
   if (primary.codec !== 'hevc') {
-    return imageFailure(
+    return failure(
       'unsupported-format',
       `HEIF images whose primary item is '${primary.itemType}' are not supported; use HEIC (HEVC), AVIF, JPEG, PNG or WebP`,
+      { format: 'HEIF' },
     );
   }
   const { storedWidth, storedHeight, grid } = primary;

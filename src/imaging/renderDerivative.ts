@@ -3,7 +3,7 @@ import { detectFormat } from './detectFormat';
 import { encodeAs } from './encode';
 import { decodeHeic } from './heif/decodeHeic';
 import { decodeFailure } from './decodeFailure';
-import { imageFailure, type ImageFailure } from './failure';
+import { failure, sourceTooLarge, type Failure } from '../domain/failure';
 import { chooseEncoding, keptEncoding } from './outputEncoding';
 import { DECODED_PAGE, probeHeader, type SourceHeader } from './probeHeader';
 import { usesTransparency } from './transparency';
@@ -78,24 +78,22 @@ export interface OpenedSource {
 export async function openSource(
   source: Buffer,
   limits: SourceLimits,
-): Promise<{ ok: true; opened: OpenedSource } | ImageFailure> {
+): Promise<{ ok: true; opened: OpenedSource } | Failure> {
   if (source.length > limits.maxSourceBytes) {
-    return imageFailure(
-      'too-large',
-      `The source is ${source.length} bytes; the limit is ${limits.maxSourceBytes} (MAX_SOURCE_BYTES)`,
-    );
+    return sourceTooLarge(source.length, limits.maxSourceBytes);
   }
   const detected = detectFormat(source);
   if (detected.kind === 'unknown') {
-    return imageFailure(
+    return failure(
       'not-an-image',
       'The content is not an image (no known image signature in its first bytes)',
     );
   }
   if (detected.kind === 'unsupported') {
-    return imageFailure(
+    return failure(
       'unsupported-format',
       `${detected.format} images are not supported; use JPEG, PNG, WebP, GIF, TIFF, AVIF or HEIC`,
+      { format: detected.format },
     );
   }
   const probed = await probeHeader(source, detected.format, limits);
@@ -122,7 +120,12 @@ export async function encodeDerivative(
     encoded =
       kept !== undefined ? await encodeKept(pipeline, kept) : await encodeByTransparency(pipeline, header);
   } catch (error) {
-    return decodeFailure(header.format, 'decode', error);
+    // libvips reports decode problems as rejected promises: facts about the file, unless it ran out of memory.
+    return decodeFailure(
+      { format: header.format, width: header.width, height: header.height },
+      'decode',
+      error,
+    );
   }
   const { data, info, encoding } = encoded;
   return {

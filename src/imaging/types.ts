@@ -1,4 +1,5 @@
-import type { ErrorCode, OutputFormat } from '../domain/types';
+import type { Failure } from '../domain/failure';
+import type { OutputFormat } from '../domain/types';
 
 /** Limits checked before any full decode (decompression bombs, oversized uploads). */
 export interface SourceLimits {
@@ -31,8 +32,7 @@ export interface RenderedDerivative {
 }
 
 /** Permanent problems with the source are outcomes, never exceptions. */
-export type RenderResult =
-  { ok: true; derivative: RenderedDerivative } | { ok: false; error: { code: ErrorCode; message: string } };
+export type RenderResult = { ok: true; derivative: RenderedDerivative } | Failure;
 
 /**
  * Formats this pipeline decodes, named as `source.format` reports them: sharp's prebuilt libvips, plus HEIC

@@ -1,5 +1,5 @@
 import type { ImageError, ResizeOutcome, SizeSpec, WriteDocumentResult } from '../domain/types';
-import { resizeActivityName } from '../activities/names';
+import { resizeFunctionName } from '../domain/functionNames';
 
 const MAX_MESSAGE_LENGTH = 300;
 
@@ -14,12 +14,12 @@ export function internalOutcome(size: SizeSpec, error: unknown): ResizeOutcome {
   const reason =
     firstLine.length > MAX_MESSAGE_LENGTH ? `${firstLine.slice(0, MAX_MESSAGE_LENGTH - 3)}...` : firstLine;
   return {
-    status: 'error',
+    ok: false,
     label: size.label,
     error: {
       label: size.label,
       code: 'internal',
-      message: `${resizeActivityName(size.label)} failed after retries: ${reason}`,
+      message: `${resizeFunctionName(size.label)} failed after retries: ${reason}`,
     },
   };
 }
@@ -28,9 +28,7 @@ function isResizeOutcome(value: unknown, label: string): value is ResizeOutcome 
   if (typeof value !== 'object' || value === null) return false;
   const outcome = value as Partial<ResizeOutcome>;
   if (outcome.label !== label) return false;
-  return (
-    (outcome.status === 'ok' && 'variant' in outcome) || (outcome.status === 'error' && 'error' in outcome)
-  );
+  return (outcome.ok === true && 'variant' in outcome) || (outcome.ok === false && 'error' in outcome);
 }
 
 /** An activity result that is not the contract's ResizeOutcome for this size is treated as an internal error. */
@@ -43,7 +41,7 @@ export function checkedOutcome(size: SizeSpec, result: unknown): ResizeOutcome {
 }
 
 export function outcomeErrors(outcomes: readonly ResizeOutcome[]): ImageError[] {
-  return outcomes.flatMap((outcome) => (outcome.status === 'error' ? [outcome.error] : []));
+  return outcomes.flatMap((outcome) => (outcome.ok ? [] : [outcome.error]));
 }
 
 /** The orchestration's output: small, so status queries stay cheap (the document holds the details). */
@@ -62,8 +60,8 @@ export function summarize(
 ): OrchestrationSummary {
   return {
     documentId: written.documentId,
-    status: written.written ? written.status : written.reason,
-    variants: outcomes.filter((outcome) => outcome.status === 'ok').length,
+    status: written.ok ? written.status : written.reason,
+    variants: outcomes.filter((outcome) => outcome.ok).length,
     errors: outcomeErrors(outcomes),
   };
 }

@@ -1,17 +1,192 @@
 import * as df from 'durable-functions';
-import { ORCHESTRATOR_NAME } from '../activities/names';
-import { deleteIntermediateActivity } from '../activities/deleteIntermediate';
-import { prepareSourceActivity } from '../activities/prepareSource';
-import { resizeActivityHandles } from '../activities/resizeImage';
-import { writeImageDocumentActivity } from '../activities/writeImageDocument';
-import { createResizeImageOrchestrator } from './resizeImageOrchestration';
+import type { OrchestrationContext, Task } from 'durable-functions';
+import {
+  DELETE_INTERMEDIATE_FUNCTION,
+  ORCHESTRATOR_FUNCTION,
+  PREPARE_SOURCE_FUNCTION,
+  resizeFunctionName,
+  WRITE_DOCUMENT_FUNCTION,
+} from '../domain/functionNames';
+import type {
+  IntermediateRef,
+  PrepareSourceInput,
+  PrepareSourceOutcome,
+  ResizeActivityInput,
+  ResizeOrchestrationInput,
+  ResizeOutcome,
+  SizeSpec,
+  WriteDocumentInput,
+  WriteDocumentResult,
+} from '../domain/types';
+import { ArgumentError } from '../domain/errors';
+import { invocationLogger } from '../logging';
+import { checkedOutcome, internalOutcome, summarize, type OrchestrationSummary } from './outcomes';
+import { transientRetryOptions } from './retryPolicy';
 
-/** The registered orchestrator, calling the activities through their registered handles. */
-export const resizeImageOrchestrator = createResizeImageOrchestrator({
-  resize: resizeActivityHandles,
-  writeDocument: writeImageDocumentActivity,
-  prepareSource: prepareSourceActivity,
-  deleteIntermediate: deleteIntermediateActivity,
-});
+/** What `setCustomStatus` publishes, so status queries show where an image is. */
+export type ResizeProgress =
+  | { stage: 'decoding'; sizes: string[] }
+  | { stage: 'resizing'; sizes: string[] }
+  | { stage: 'writing-document'; succeeded: string[]; failed: string[] }
+  | { stage: 'done'; status: OrchestrationSummary['status'] };
 
-df.app.orchestration(ORCHESTRATOR_NAME, resizeImageOrchestrator);
+type Steps<T> = Generator<Task, T, unknown>;
+
+function isOrchestrationInput(value: unknown): value is ResizeOrchestrationInput {
+  if (typeof value !== 'object' || value === null) return false;
+  const { source, sizes } = value as Partial<ResizeOrchestrationInput>;
+  return (
+    typeof source === 'object' &&
+    source !== null &&
+    typeof source.blobName === 'string' &&
+    typeof source.eTag === 'string' &&
+    Array.isArray(sizes) &&
+    sizes.length > 0 &&
+    sizes.every((size) => typeof size === 'object' && size !== null && typeof size.label === 'string')
+  );
+}
+
+/**
+ * Whether a run decodes once before the fan-out. The event's content type only routes, it never decides:
+ * JPEG sources go straight to the sizes (their per-size decodes shrink on load), everything else asks
+ * `prepareSource`, which looks at the bytes itself and may still answer "read the source" (a JPEG uploaded
+ * as `application/octet-stream`, say). Both paths give the same derivatives. One size decodes once anyway.
+ */
+export function decodesOnce(input: ResizeOrchestrationInput): boolean {
+  return input.sizes.length > 1 && !/^image\/(jpeg|jpg|pjpeg)\s*(;|$)/i.test(input.source.contentType.trim());
+}
+
+function isPrepareOutcome(value: unknown): value is PrepareSourceOutcome {
+  return typeof value === 'object' && value !== null && typeof (value as { ok?: unknown }).ok === 'boolean';
+}
+
+/**
+ * Decode once, when it may pay: the intermediate; or the outcomes of a problem with the source that every size
+ * would hit alike; or neither (read the source), also when `prepareSource` still failed after its retries.
+ */
+function* prepare(
+  context: OrchestrationContext,
+  input: PrepareSourceInput,
+): Steps<{ intermediate?: IntermediateRef; failed?: ResizeOutcome[] }> {
+  let prepared: unknown;
+  try {
+    prepared = yield context.df.callActivityWithRetry(
+      PREPARE_SOURCE_FUNCTION,
+      transientRetryOptions(),
+      input,
+    );
+  } catch {
+    return {};
+  }
+  if (!isPrepareOutcome(prepared)) return {};
+  if (prepared.ok) return 'intermediate' in prepared ? { intermediate: prepared.intermediate } : {};
+  const { error, source } = prepared;
+  return {
+    failed: input.sizes.map((size) => ({
+      ok: false,
+      label: size.label,
+      error: { ...error, label: size.label },
+      ...(source === undefined ? {} : { source }),
+    })),
+  };
+}
+
+/**
+ * Waits for one size's task (already scheduled by the fan-out, so yielding it again adds no action) and turns
+ * it into an outcome: a task that still failed after its retries becomes that size's `internal` error.
+ */
+function* settle(task: Task, size: SizeSpec): Steps<ResizeOutcome> {
+  if (task.isCompleted) return checkedOutcome(size, task.result);
+  if (task.isFaulted) return internalOutcome(size, task.result);
+  try {
+    return checkedOutcome(size, yield task);
+  } catch (error) {
+    return internalOutcome(size, error);
+  }
+}
+
+/**
+ * The orchestration: for sources that do not shrink on load, `prepareSource` first decodes once into an
+ * intermediate (see `decodesOnce`); then one `resize-{label}` activity per size of the plan in the INPUT
+ * (captured at start, so a changed IMAGE_SIZES never alters the replay of an in-flight instance), then the
+ * document writer, then `deleteIntermediate`.
+ * Activities are called by name (src/domain/functionNames.ts), never through registration handles, so this
+ * code depends on no registration. Pure scheduling: no clock, randomness, I/O or settings; logs only when
+ * not replaying.
+ */
+export function* resizeImageOrchestrator(context: OrchestrationContext): Steps<OrchestrationSummary> {
+  const input: unknown = context.df.getInput();
+  if (!isOrchestrationInput(input)) {
+    // Only our trigger starts this orchestration; anything else is a bug worth a Failed instance.
+    throw new ArgumentError('the orchestration input', '{source, sizes} with at least one size', input);
+  }
+  const { source, sizes } = input;
+  const instanceId = context.df.instanceId;
+  const log = invocationLogger(context, { blobName: source.blobName, instanceId });
+  const publish = (progress: ResizeProgress) => context.df.setCustomStatus(progress);
+
+  const labels = sizes.map((size) => size.label);
+  let prepared: { intermediate?: IntermediateRef; failed?: ResizeOutcome[] } = {};
+  if (decodesOnce(input)) {
+    publish({ stage: 'decoding', sizes: labels });
+    prepared = yield* prepare(context, { source, sizes, instanceId });
+  }
+  const { intermediate } = prepared;
+
+  let outcomes: ResizeOutcome[];
+  if (prepared.failed !== undefined) {
+    // The source itself is the problem (corrupt, too large, gone...): every size would find the same.
+    outcomes = prepared.failed;
+  } else {
+    if (!context.df.isReplaying) {
+      log.info('resizing', { sizes: labels, decodedOnce: intermediate !== undefined });
+    }
+    publish({ stage: 'resizing', sizes: labels });
+    const tasks = sizes.map((size) =>
+      context.df.callActivityWithRetry(resizeFunctionName(size.label), transientRetryOptions(), {
+        source,
+        size,
+        instanceId,
+        ...(intermediate === undefined ? {} : { intermediate }),
+      } satisfies ResizeActivityInput),
+    );
+    try {
+      yield context.df.Task.all(tasks);
+    } catch {
+      // Task.all fails on the first size that exhausted its retries; the others are still wanted and are
+      // collected (and, if still running, awaited) one by one below.
+    }
+    outcomes = [];
+    for (const [index, size] of sizes.entries()) {
+      const task = tasks[index];
+      if (task) outcomes.push(yield* settle(task, size));
+    }
+  }
+
+  const withOk = (ok: boolean) =>
+    outcomes.filter((outcome) => outcome.ok === ok).map((outcome) => outcome.label);
+  publish({ stage: 'writing-document', succeeded: withOk(true), failed: withOk(false) });
+
+  const written = (yield context.df.callActivityWithRetry(WRITE_DOCUMENT_FUNCTION, transientRetryOptions(), {
+    instanceId,
+    source,
+    outcomes,
+  } satisfies WriteDocumentInput)) as WriteDocumentResult;
+  if (intermediate !== undefined) {
+    try {
+      yield context.df.callActivityWithRetry(
+        DELETE_INTERMEDIATE_FUNCTION,
+        transientRetryOptions(),
+        intermediate,
+      );
+    } catch {
+      // Left for the scratch container's lifecycle rule; the run's result does not depend on it.
+    }
+  }
+  const summary = summarize(outcomes, written);
+  publish({ stage: 'done', status: summary.status });
+  if (!context.df.isReplaying) log.info('done', { status: summary.status, variants: summary.variants });
+  return summary;
+}
+
+df.app.orchestration(ORCHESTRATOR_FUNCTION, resizeImageOrchestrator);

@@ -5,13 +5,14 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DERIVATIVE_CACHE_CONTROL } from '../../src/activities/blob/uploadDerivative';
+import { DERIVATIVE_CACHE_CONTROL } from '../../src/activities/resize/uploadDerivative';
 import { createResizeHandler } from '../../src/activities/resize/resizeHandler';
 import type { RenderFunction, ResizeDeps } from '../../src/activities/resize/resizeToOutcome';
-import { createBlobServiceClient } from '../../src/clients/blobs';
+import { createBlobServiceClient } from '../../src/storage/blobServiceClient';
 import { loadSettings } from '../../src/config/settings';
 import type { ResizeActivityInput, ResizeOutcome, SizeSpec, SourceRef } from '../../src/domain/types';
-import { ImageResourceError, renderDerivative } from '../../src/imaging';
+import { ImageResourceError } from '../../src/domain/errors';
+import { renderDerivative } from '../../src/imaging';
 import { freePort } from '@image-derivatives/devhost';
 import { makeNonImage, makePhoto } from '../support/images';
 import { testEnv } from '../support/env';
@@ -93,7 +94,7 @@ describe('resize activity against Azurite', () => {
     for (const size of SIZES) {
       const lines: string[] = [];
       const outcome = await run(source, size, deps(), lines);
-      if (outcome.status !== 'ok') throw new Error(`expected ok, got ${JSON.stringify(outcome)}`);
+      if (!outcome.ok) throw new Error(`expected ok, got ${JSON.stringify(outcome)}`);
       const dir = source.blobName.slice(0, source.blobName.lastIndexOf('/') + 1);
       expect(outcome.variant.blobName).toBe(`${dir}cat.photo_${size.label}.jpg`);
       expect(outcome.source).toEqual({
@@ -139,7 +140,7 @@ describe('resize activity against Azurite', () => {
     const uploaded = await uploadSource(png, 'logo', 'application/octet-stream');
     const source = { ...uploaded, eTag: uploaded.eTag.replace(/"/g, '') };
     const outcome = await run(source, SIZES[0]!);
-    if (outcome.status !== 'ok') throw new Error(`expected ok, got ${JSON.stringify(outcome)}`);
+    if (!outcome.ok) throw new Error(`expected ok, got ${JSON.stringify(outcome)}`);
     expect(outcome.variant.blobName).toBe(source.blobName.replace(/logo$/, 'logo_thumb.png'));
     const blob = processed.getBlobClient(outcome.variant.blobName);
     expect((await blob.getProperties()).contentType).toBe('image/png');
@@ -160,7 +161,7 @@ describe('resize activity against Azurite', () => {
       .uploadData(await makePhoto({ width: 64, height: 64, format: 'png' }));
     const outcome = await run(source, SIZES[0]!);
     expect(outcome).toMatchObject({
-      status: 'error',
+      ok: false,
       label: 'thumb',
       error: { label: 'thumb', code: 'superseded' },
     });
@@ -171,14 +172,14 @@ describe('resize activity against Azurite', () => {
     const source = await uploadSource(photo);
     await unprocessed.deleteBlob(source.blobName);
     const outcome = await run(source, SIZES[0]!);
-    expect(outcome).toMatchObject({ status: 'error', error: { code: 'source-missing' } });
+    expect(outcome).toMatchObject({ ok: false, error: { code: 'source-missing' } });
     expect(await derivativesOf(source)).toEqual([]);
   });
 
   it('returns `not-an-image` for a text file named .jpg and uploads no derivative', async () => {
     const source = await uploadSource(makeNonImage(), 'notes.jpg');
     const outcome = await run(source, SIZES[1]!);
-    expect(outcome).toMatchObject({ status: 'error', label: 'medium', error: { code: 'not-an-image' } });
+    expect(outcome).toMatchObject({ ok: false, label: 'medium', error: { code: 'not-an-image' } });
     expect(await derivativesOf(source)).toEqual([]);
   });
 
@@ -198,13 +199,28 @@ describe('resize activity against Azurite', () => {
       }),
     );
     expect(outcome).toMatchObject({
-      status: 'error',
+      ok: false,
       error: {
         code: 'too-large',
-        message: `The source is ${photo.length} bytes; the limit (MAX_SOURCE_BYTES) is ${photo.length - 1}`,
+        message: `The source is ${photo.length} bytes; the limit is ${photo.length - 1} (MAX_SOURCE_BYTES)`,
       },
     });
     expect(renders).toBe(0);
+    expect(await derivativesOf(source)).toEqual([]);
+  });
+
+  it('a source over the pixel budget is `too-many-pixels`, carrying the format and size its header declared', async () => {
+    const source = await uploadSource(photo);
+    const outcome = await run(
+      source,
+      SIZES[0]!,
+      deps({ limits: { maxSourceBytes: 50 * 1024 * 1024, maxSourcePixels: 1400 * 700 - 1 } }),
+    );
+    expect(outcome).toMatchObject({
+      ok: false,
+      error: { code: 'too-many-pixels' },
+      source: { format: 'JPEG', width: 1400, height: 700 },
+    });
     expect(await derivativesOf(source)).toEqual([]);
   });
 
@@ -215,7 +231,7 @@ describe('resize activity against Azurite', () => {
       SIZES[0]!,
       deps({ render: () => Promise.reject(new Error('libvips bug')) }),
     );
-    expect(outcome).toMatchObject({ status: 'error', error: { code: 'internal', message: 'libvips bug' } });
+    expect(outcome).toMatchObject({ ok: false, error: { code: 'internal', message: 'libvips bug' } });
   });
 
   it('throws (so Durable retries) when the renderer ran out of memory or threads', async () => {

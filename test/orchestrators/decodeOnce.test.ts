@@ -4,12 +4,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  DELETE_INTERMEDIATE_ACTIVITY,
-  ORCHESTRATOR_NAME,
-  PREPARE_SOURCE_ACTIVITY,
-  resizeActivityName,
-  WRITE_DOCUMENT_ACTIVITY,
-} from '../../src/activities/names';
+  DELETE_INTERMEDIATE_FUNCTION as DELETE_INTERMEDIATE_ACTIVITY,
+  ORCHESTRATOR_FUNCTION as ORCHESTRATOR_NAME,
+  PREPARE_SOURCE_FUNCTION as PREPARE_SOURCE_ACTIVITY,
+  resizeFunctionName as resizeActivityName,
+  WRITE_DOCUMENT_FUNCTION as WRITE_DOCUMENT_ACTIVITY,
+} from '../../src/domain/functionNames';
 import { DEFAULT_SIZES } from '../../src/config/sizes';
 import { instanceIdFor } from '../../src/domain/ids';
 import type {
@@ -19,7 +19,7 @@ import type {
   SizeSpec,
   SourceRef,
 } from '../../src/domain/types';
-import { createResizeImageOrchestrator, decodesOnce } from '../../src/orchestrators/resizeImageOrchestration';
+import { decodesOnce, resizeImageOrchestrator } from '../../src/orchestrators/resizeImageOrchestrator';
 import { HistoryBuilder, runEpisode, type HistoryEvent } from './support/replay';
 
 const source: SourceRef = {
@@ -33,7 +33,7 @@ const source: SourceRef = {
 const sizes: SizeSpec[] = DEFAULT_SIZES.map((size) => ({ ...size }));
 const input: ResizeOrchestrationInput = { source, sizes };
 const instanceId = instanceIdFor(source.container, source.blobName, source.eTag);
-const handler = createResizeImageOrchestrator({ resize: new Map() });
+const handler = resizeImageOrchestrator;
 const RETRY = {
   firstRetryIntervalInMilliseconds: 2000,
   maxNumberOfAttempts: 5,
@@ -75,7 +75,7 @@ function fanOut(withIntermediate: boolean) {
 }
 function ok(size: SizeSpec): ResizeOutcome {
   return {
-    status: 'ok',
+    ok: true,
     label: size.label,
     variant: {
       label: size.label,
@@ -130,7 +130,7 @@ describe('decode once', () => {
   });
 
   it('hands the intermediate to every size, writes the document, then deletes the intermediate', async () => {
-    const history = prepared({ status: 'intermediate', intermediate });
+    const history = prepared({ ok: true, intermediate });
     const fanning = await run(history.events);
     expect(fanning.state.actions).toEqual([[prepareAction, fanOut(true)]]);
 
@@ -161,11 +161,12 @@ describe('decode once', () => {
 
   it('a problem with the source found by prepareSource fails every size without running them', async () => {
     const error = { code: 'corrupt-image', message: 'The PNG could not be decoded: IDAT stream error' };
-    const writing = await run(prepared({ status: 'error', error }).events);
+    const writing = await run(prepared({ ok: false, error, source: { format: 'PNG' } }).events);
     const outcomes = sizes.map((size) => ({
-      status: 'error',
+      ok: false,
       label: size.label,
       error: { ...error, label: size.label },
+      source: { format: 'PNG' },
     }));
     expect(writing.state.actions).toEqual([
       [prepareAction, call(WRITE_DOCUMENT_ACTIVITY, { instanceId, source, outcomes })],

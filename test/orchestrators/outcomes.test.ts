@@ -7,11 +7,11 @@ describe('checkedOutcome', () => {
   it.each([
     ['undefined', undefined],
     ['a string', 'done'],
-    ['another size', { status: 'ok', label: 'medium', variant: {} }],
+    ['another size', { ok: true, label: 'medium', variant: {} }],
     ['an unknown status', { status: 'maybe', label: 'thumb' }],
   ])('turns %s into an internal error naming the result', (_case, result) => {
     expect(checkedOutcome(thumb, result)).toEqual({
-      status: 'error',
+      ok: false,
       label: 'thumb',
       error: {
         label: 'thumb',
@@ -22,7 +22,7 @@ describe('checkedOutcome', () => {
   });
 
   it('keeps a contract outcome as it is', () => {
-    const outcome = { status: 'error', label: 'thumb', error: { code: 'not-an-image', message: 'x' } };
+    const outcome = { ok: false, label: 'thumb', error: { code: 'not-an-image', message: 'x' } };
     expect(checkedOutcome(thumb, outcome)).toBe(outcome);
   });
 });
@@ -33,10 +33,10 @@ describe('internalOutcome', () => {
       `Activity function 'resize-thumb' failed: ${'x'.repeat(400)} \n {"stack":"at a.js:1"}`,
     );
     const outcome = internalOutcome(thumb, error);
-    expect(outcome.status === 'error' && outcome.error.message).toMatch(
+    expect(!outcome.ok && outcome.error.message).toMatch(
       /^resize-thumb failed after retries: Activity function 'resize-thumb' failed: x+\.\.\.$/,
     );
-    expect(outcome.status === 'error' && outcome.error.message.length).toBeLessThanOrEqual(
+    expect(!outcome.ok && outcome.error.message.length).toBeLessThanOrEqual(
       300 + 'resize-thumb failed after retries: '.length,
     );
   });

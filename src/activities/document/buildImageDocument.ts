@@ -1,8 +1,10 @@
 import { documentIdFor, unquoteETag } from '../../domain/ids';
+import { laterSequencer } from '../../domain/sourceVersion';
 import type {
   DocumentStatus,
   ImageDocument,
   ImageError,
+  ProbedSource,
   ResizeOutcome,
   SourceInfo,
   Variant,
@@ -16,17 +18,20 @@ export function documentStatus(variants: readonly Variant[], errors: readonly Im
 }
 
 function okSource(outcomes: readonly ResizeOutcome[]): SourceInfo | undefined {
-  for (const outcome of outcomes) if (outcome.status === 'ok') return outcome.source;
+  for (const outcome of outcomes) if (outcome.ok) return outcome.source;
   return undefined;
+}
+
+/** What failed runs read of the source, the most complete first (a read header beats a detected format). */
+function probedSource(outcomes: readonly ResizeOutcome[]): ProbedSource | undefined {
+  const probed = outcomes.flatMap((outcome) =>
+    !outcome.ok && outcome.source !== undefined ? [outcome.source] : [],
+  );
+  return probed.find((source) => source.width !== undefined) ?? probed[0];
 }
 
 function byLabel(a: { label?: string }, b: { label?: string }): number {
   return (a.label ?? '').localeCompare(b.label ?? '');
-}
-
-/** The larger of two sequencers: Event Grid sequencers are fixed-width hex, so string order is event order. */
-export function laterSequencer(a: string, b: string): string {
-  return a > b ? a : b;
 }
 
 export interface BuildOptions {
@@ -53,7 +58,7 @@ export function buildImageDocument({ input, sameVersion, createdAt, now }: Build
   const storedVariantLabels = new Set((sameVersion?.variants ?? []).map((variant) => variant.label));
   const replacedLabels = new Set(
     outcomes
-      .filter((outcome) => outcome.status === 'ok' || !storedVariantLabels.has(outcome.label))
+      .filter((outcome) => outcome.ok || !storedVariantLabels.has(outcome.label))
       .map((outcome) => outcome.label),
   );
   const runLabels = new Set(outcomes.map((outcome) => outcome.label));
@@ -61,25 +66,24 @@ export function buildImageDocument({ input, sameVersion, createdAt, now }: Build
   const keptErrors = (sameVersion?.errors ?? []).filter(
     (error) => error.label !== undefined && !runLabels.has(error.label),
   );
-  const runVariants = outcomes.flatMap((outcome) => (outcome.status === 'ok' ? [outcome.variant] : []));
+  const runVariants = outcomes.flatMap((outcome) => (outcome.ok ? [outcome.variant] : []));
   const runErrors = outcomes.flatMap((outcome) =>
-    outcome.status === 'error' && replacedLabels.has(outcome.label)
-      ? [{ ...outcome.error, label: outcome.label }]
-      : [],
+    !outcome.ok && replacedLabels.has(outcome.label) ? [{ ...outcome.error, label: outcome.label }] : [],
   );
   const variants = [...keptVariants, ...runVariants].sort(byLabel);
   const errors = [...keptErrors, ...runErrors].sort(byLabel);
   const detected = okSource(outcomes);
+  const probed = probedSource(outcomes);
   const timestamp = now.toISOString();
   return {
     id: documentIdFor(source.container, source.blobName),
     sourceContainer: source.container,
     sourceBlobName: source.blobName,
     sourceLength: detected?.length ?? sameVersion?.sourceLength ?? source.contentLength,
-    sourceFormat: detected?.format ?? sameVersion?.sourceFormat ?? null,
+    sourceFormat: detected?.format ?? probed?.format ?? sameVersion?.sourceFormat ?? null,
     sourceContentType: detected?.contentType ?? sameVersion?.sourceContentType ?? source.contentType,
-    sourceWidth: detected?.width ?? sameVersion?.sourceWidth ?? null,
-    sourceHeight: detected?.height ?? sameVersion?.sourceHeight ?? null,
+    sourceWidth: detected?.width ?? probed?.width ?? sameVersion?.sourceWidth ?? null,
+    sourceHeight: detected?.height ?? probed?.height ?? sameVersion?.sourceHeight ?? null,
     sourceETag: unquoteETag(source.eTag),
     sourceSequencer: laterSequencer(sameVersion?.sourceSequencer ?? '', source.sequencer),
     instanceId,

@@ -1,10 +1,11 @@
 import type { BlobServiceClient } from '@azure/storage-blob';
 import type { PrepareSourceInput, PrepareSourceOutcome } from '../../domain/types';
-import { decodeOncePays, detectFormat, ImageResourceError, prepareIntermediate } from '../../imaging';
+import { ImageResourceError } from '../../domain/errors';
+import { decodeOncePays, detectFormat, prepareIntermediate } from '../../imaging';
 import type { SourceLimits } from '../../imaging/types';
 import type { InvocationLogger } from '../../logging';
-import { downloadSource } from '../blob/downloadSource';
-import { findIntermediate, intermediateBlobName, writeIntermediate } from '../blob/intermediateBlob';
+import { findIntermediate, intermediateBlobName, writeIntermediate } from '../../storage/intermediateBlob';
+import { downloadSource } from '../resize/downloadSource';
 
 export interface PrepareDeps {
   blobService: BlobServiceClient;
@@ -23,19 +24,19 @@ export async function prepareToOutcome(
   log: InvocationLogger,
 ): Promise<PrepareSourceOutcome> {
   const { source, sizes } = input;
-  if (sizes.length < 2) return { status: 'source', reason: 'one size decodes the source once anyway' };
+  if (sizes.length < 2) return { ok: true, readSource: 'one size decodes the source once anyway' };
   const blobName = intermediateBlobName(source, sizes);
   const existing = await findIntermediate(deps.blobService, deps.scratchContainer, blobName);
   if (existing !== undefined) {
     log.info('intermediate reused', { intermediate: blobName });
-    return { status: 'intermediate', intermediate: existing };
+    return { ok: true, intermediate: existing };
   }
 
   const downloaded = await downloadSource(deps.blobService, source, deps.limits.maxSourceBytes);
-  if (!downloaded.ok) return { status: 'error', error: downloaded.error };
+  if (!downloaded.ok) return downloaded;
   const detected = detectFormat(downloaded.data);
   if (detected.kind === 'decodable' && !decodeOncePays(detected.format)) {
-    return { status: 'source', reason: `${detected.format} shrinks on load: each size decodes it cheaply` };
+    return { ok: true, readSource: `${detected.format} shrinks on load: each size decodes it cheaply` };
   }
   let prepared;
   try {
@@ -48,9 +49,9 @@ export async function prepareToOutcome(
     if (error instanceof ImageResourceError) throw error; // transient: Durable retries
     // A throw on bytes in memory would repeat on every retry: let each size try the source itself.
     log.error('intermediate failed', { error });
-    return { status: 'source', reason: error instanceof Error ? error.message : String(error) };
+    return { ok: true, readSource: error instanceof Error ? error.message : String(error) };
   }
-  if (!prepared.ok) return { status: 'error', error: prepared.error };
+  if (!prepared.ok) return prepared;
   const { intermediate } = prepared;
   const ref = await writeIntermediate(deps.blobService, deps.scratchContainer, blobName, intermediate.data, {
     width: intermediate.width,
@@ -67,5 +68,5 @@ export async function prepareToOutcome(
     height: ref.height,
     bytes: intermediate.data.length,
   });
-  return { status: 'intermediate', intermediate: ref };
+  return { ok: true, intermediate: ref };
 }

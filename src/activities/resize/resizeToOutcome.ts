@@ -1,17 +1,13 @@
 import type { BlobServiceClient } from '@azure/storage-blob';
-import type {
-  ErrorCode,
-  IntermediateRef,
-  ResizeActivityInput,
-  ResizeOutcome,
-  SourceInfo,
-} from '../../domain/types';
-import { ImageResourceError, renderFromIntermediate } from '../../imaging';
+import { ImageResourceError } from '../../domain/errors';
+import { failure, type Failure } from '../../domain/failure';
+import type { IntermediateRef, ResizeActivityInput, ResizeOutcome, SourceInfo } from '../../domain/types';
+import { renderFromIntermediate } from '../../imaging';
 import type { DecodableFormat, RenderResult, SourceLimits } from '../../imaging/types';
 import type { InvocationLogger } from '../../logging';
-import { downloadSource } from '../blob/downloadSource';
-import { downloadIntermediate } from '../blob/intermediateBlob';
-import { uploadDerivative } from '../blob/uploadDerivative';
+import { downloadSource } from './downloadSource';
+import { downloadIntermediate } from '../../storage/intermediateBlob';
+import { uploadDerivative } from './uploadDerivative';
 
 export type RenderFunction = (
   source: Buffer,
@@ -25,6 +21,12 @@ export interface ResizeDeps {
   limits: SourceLimits;
   render: RenderFunction;
   now: () => Date;
+}
+
+/** A failure as this size's outcome, with what it read of the source (for the `failed` document). */
+function errorOutcome(label: string, { error, source }: Failure): ResizeOutcome {
+  const outcome: ResizeOutcome = { ok: false, label, error: { label, ...error } };
+  return source === undefined ? outcome : { ...outcome, source };
 }
 
 /**
@@ -51,6 +53,9 @@ interface Rendered {
   source: Pick<SourceInfo, 'length' | 'contentType'>;
 }
 
+/** Header room of an intermediate beyond its pixels (TIFF header and strip tables). */
+const INTERMEDIATE_HEADER_BYTES = 1024 * 1024;
+
 /**
  * Decode once: the run's intermediate, when it is still there. Gone (a lifecycle rule, a concurrent cleanup)
  * or unreadable, the size falls back to the source, so an intermediate can only save work, never lose a size.
@@ -61,7 +66,8 @@ async function renderFromIntermediateRef(
   deps: ResizeDeps,
   log: InvocationLogger,
 ): Promise<Rendered | undefined> {
-  const data = await downloadIntermediate(deps.blobService, ref);
+  const maxBytes = ref.width * ref.height * 4 + INTERMEDIATE_HEADER_BYTES;
+  const data = await downloadIntermediate(deps.blobService, ref, maxBytes);
   if (data === undefined) {
     log.warn('intermediate gone; reading the source', { intermediate: ref.blobName });
     return undefined;
@@ -74,10 +80,6 @@ async function renderFromIntermediateRef(
   }
   log.info('rendered from the intermediate', { intermediate: ref.blobName, bytes: data.length });
   return { result, source: { length: ref.source.length, contentType: ref.source.contentType } };
-}
-
-function errorOutcome(label: string, code: ErrorCode, message: string): ResizeOutcome {
-  return { status: 'error', label, error: { label, code, message } };
 }
 
 /**
@@ -103,20 +105,21 @@ export async function resizeToOutcome(
       const downloaded = await downloadSource(deps.blobService, source, deps.limits.maxSourceBytes);
       if (!downloaded.ok) {
         log.warn('source not processed', { code: downloaded.error.code, reason: downloaded.error.message });
-        return errorOutcome(size.label, downloaded.error.code, downloaded.error.message);
+        return errorOutcome(size.label, downloaded);
       }
       log.info('source downloaded', { bytes: downloaded.data.length });
       sourceFacts = { length: downloaded.data.length, contentType: downloaded.contentType };
       rendered = await renderGuarded(() => deps.render(downloaded.data, box, deps.limits));
     }
   } catch (error) {
-    if (!(error instanceof RenderBug)) throw error; // storage or resources: transient, Durable retries
+    // Storage, or the worker out of memory or threads (a busy instance): transient, Durable retries the size.
+    if (!(error instanceof RenderBug)) throw error;
     log.error('render threw', { error: error.cause });
-    return errorOutcome(size.label, 'internal', error.message);
+    return errorOutcome(size.label, failure('internal', error.message));
   }
   if (!rendered.ok) {
     log.warn('source rejected', { code: rendered.error.code, reason: rendered.error.message });
-    return errorOutcome(size.label, rendered.error.code, rendered.error.message);
+    return errorOutcome(size.label, rendered);
   }
 
   const { derivative } = rendered;
@@ -127,9 +130,9 @@ export async function resizeToOutcome(
     derivative,
     now: deps.now(),
   });
-  if (!upload.uploaded) {
-    log.warn('derivative not uploaded: a newer source version owns it', { reason: upload.message });
-    return errorOutcome(size.label, 'superseded', upload.message);
+  if (!upload.ok) {
+    log.warn('derivative not uploaded: a newer source version owns it', { reason: upload.error.message });
+    return errorOutcome(size.label, upload);
   }
   const { variant } = upload;
   log.info('derivative uploaded', {
@@ -139,7 +142,7 @@ export async function resizeToOutcome(
     bytes: variant.sizeBytes,
   });
   return {
-    status: 'ok',
+    ok: true,
     label: size.label,
     variant,
     source: {

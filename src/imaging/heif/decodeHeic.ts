@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { imageFailure, type ImageFailure } from '../failure';
-import { ImageResourceError } from '../resourceExhaustion';
+import { ImageResourceError } from '../../domain/errors';
+import { failure, type Failure } from '../../domain/failure';
 import { heicWorkerMain, type HeicWorkerInput, type HeicWorkerOutput } from './heicWorker';
 import type { HeifPrimaryImage } from './primaryImage';
 import { rawTiffHeaderLength, writeRawTiffHeader, type RawTiffLayout } from './rawTiff';
@@ -27,7 +27,7 @@ export interface DecodedHeic {
   heapBytes: number;
 }
 
-export type HeicDecodeResult = { ok: true; decoded: DecodedHeic } | ImageFailure;
+export type HeicDecodeResult = { ok: true; decoded: DecodedHeic } | Failure;
 
 export interface HeicDecodeOptions {
   maxPixels: number;
@@ -49,6 +49,9 @@ function libheifModule(): Promise<{ module: WasmModule; libheifPath: string }> {
   });
   return compiled;
 }
+
+/** What a failure reports of the source: its format (the container's size is in the caller's header). */
+const HEIC = { format: 'HEIC' } as const;
 
 const WORKER_SOURCE = `(${String(heicWorkerMain)})()`;
 
@@ -122,12 +125,13 @@ export async function decodeHeic(
     ) {
       throw new ImageResourceError(`The HEIC decoder ran out of memory or threads (transient): ${message}`);
     }
-    return imageFailure('corrupt-image', `The HEIC could not be decoded: ${message}`);
+    return failure('corrupt-image', `The HEIC could not be decoded: ${message}`, HEIC);
   }
   if (output === 'timeout') {
-    return imageFailure(
+    return failure(
       'corrupt-image',
       `The HEIC decode did not finish within ${timeoutMs} ms and was stopped`,
+      HEIC,
     );
   }
   if (!output.ok) {
@@ -135,12 +139,13 @@ export async function decodeHeic(
     if (isHeapExhaustion(message)) {
       throw new ImageResourceError(`The HEIC decoder ran out of memory (transient): ${message}`);
     }
-    return imageFailure('corrupt-image', `The HEIC could not be decoded: ${message}`);
+    return failure('corrupt-image', `The HEIC could not be decoded: ${message}`, HEIC);
   }
   if (output.width !== primary.width || output.height !== primary.height) {
-    return imageFailure(
+    return failure(
       'corrupt-image',
       `The HEIC decoded to ${output.width}x${output.height} but its container declares ${primary.width}x${primary.height}`,
+      HEIC,
     );
   }
   const tiff = Buffer.from(output.buffer);

@@ -1,10 +1,13 @@
-import * as df from 'durable-functions';
 import { describe, expect, it } from 'vitest';
-import { ORCHESTRATOR_NAME, resizeActivityName, WRITE_DOCUMENT_ACTIVITY } from '../../src/activities/names';
+import {
+  ORCHESTRATOR_FUNCTION,
+  resizeFunctionName,
+  WRITE_DOCUMENT_FUNCTION,
+} from '../../src/domain/functionNames';
 import { DEFAULT_SIZES } from '../../src/config/sizes';
 import { instanceIdFor } from '../../src/domain/ids';
 import type { ResizeOrchestrationInput, ResizeOutcome, SizeSpec, SourceRef } from '../../src/domain/types';
-import { createResizeImageOrchestrator } from '../../src/orchestrators/resizeImageOrchestration';
+import { resizeImageOrchestrator } from '../../src/orchestrators/resizeImageOrchestrator';
 import { HistoryBuilder, runEpisode, type HistoryEvent } from './support/replay';
 
 const source: SourceRef = {
@@ -18,7 +21,7 @@ const source: SourceRef = {
 const sizes: SizeSpec[] = DEFAULT_SIZES.map((size) => ({ ...size }));
 const input: ResizeOrchestrationInput = { source, sizes };
 const instanceId = instanceIdFor(source.container, source.blobName, source.eTag);
-const handler = createResizeImageOrchestrator({ resize: new Map() });
+const handler = resizeImageOrchestrator;
 
 const RETRY = {
   firstRetryIntervalInMilliseconds: 2000,
@@ -31,7 +34,7 @@ const RETRY = {
 function ok(size: SizeSpec): ResizeOutcome {
   const width = Math.min(size.width, Math.round((size.height * 4) / 3));
   return {
-    status: 'ok',
+    ok: true,
     label: size.label,
     variant: {
       label: size.label,
@@ -54,7 +57,7 @@ const [thumb, medium, large] = sizes as [SizeSpec, SizeSpec, SizeSpec];
 
 function resizeAction(size: SizeSpec) {
   return {
-    functionName: resizeActivityName(size.label),
+    functionName: resizeFunctionName(size.label),
     actionType: 1,
     retryOptions: RETRY,
     input: { source, size, instanceId },
@@ -63,7 +66,7 @@ function resizeAction(size: SizeSpec) {
 
 function writeAction(outcomes: ResizeOutcome[]) {
   return {
-    functionName: WRITE_DOCUMENT_ACTIVITY,
+    functionName: WRITE_DOCUMENT_FUNCTION,
     actionType: 1,
     retryOptions: RETRY,
     input: { instanceId, source, outcomes },
@@ -75,8 +78,8 @@ const fanOut = { actionType: 12, compoundActions: sizes.map(resizeAction) };
 /** History up to the fan-out being scheduled (task ids 0, 1, 2 in plan order). */
 function scheduledFanOut(): HistoryBuilder {
   return new HistoryBuilder()
-    .started(ORCHESTRATOR_NAME, input)
-    .episodeEnd(sizes.map((size, id) => [id, resizeActivityName(size.label)]))
+    .started(ORCHESTRATOR_FUNCTION, input)
+    .episodeEnd(sizes.map((size, id) => [id, resizeFunctionName(size.label)]))
     .episode();
 }
 
@@ -86,7 +89,7 @@ async function run(history: readonly HistoryEvent[], orchestrator = handler) {
 
 describe('resizeImageOrchestrator', () => {
   it('fans out one CallActivityWithRetry per size of the input plan in a single WhenAll', async () => {
-    const result = await run(new HistoryBuilder().started(ORCHESTRATOR_NAME, input).events);
+    const result = await run(new HistoryBuilder().started(ORCHESTRATOR_FUNCTION, input).events);
     expect(result).toMatchObject({ ok: true });
     expect(result.state).toEqual({
       isDone: false,
@@ -109,8 +112,8 @@ describe('resizeImageOrchestrator', () => {
       customStatus: { stage: 'writing-document', succeeded: ['thumb', 'medium', 'large'], failed: [] },
     });
 
-    history.episodeEnd([[3, WRITE_DOCUMENT_ACTIVITY]]).episode();
-    history.completed(3, { written: true, documentId: 'doc-1', status: 'completed' });
+    history.episodeEnd([[3, WRITE_DOCUMENT_FUNCTION]]).episode();
+    history.completed(3, { ok: true, documentId: 'doc-1', status: 'completed' });
     const done = await run(history.events);
     expect(done.state).toMatchObject({
       isDone: true,
@@ -121,7 +124,7 @@ describe('resizeImageOrchestrator', () => {
 
   it('a size with a permanent error outcome keeps the others; the writer gets the partial set', async () => {
     const corrupt: ResizeOutcome = {
-      status: 'error',
+      ok: false,
       label: 'thumb',
       error: { label: 'thumb', code: 'corrupt-image', message: 'Input buffer has corrupt header' },
     };
@@ -134,8 +137,8 @@ describe('resizeImageOrchestrator', () => {
       failed: ['thumb'],
     });
 
-    history.episodeEnd([[3, WRITE_DOCUMENT_ACTIVITY]]).episode();
-    history.completed(3, { written: true, documentId: 'doc-1', status: 'partial' });
+    history.episodeEnd([[3, WRITE_DOCUMENT_FUNCTION]]).episode();
+    history.completed(3, { ok: true, documentId: 'doc-1', status: 'partial' });
     const done = await run(history.events);
     expect(done.state).toMatchObject({
       isDone: true,
@@ -168,7 +171,7 @@ describe('resizeImageOrchestrator', () => {
     history.episodeEnd().episode().completed(1, ok(medium)).completed(2, ok(large));
     const writing = await run(history.events);
     const internal: ResizeOutcome = {
-      status: 'error',
+      ok: false,
       label: 'thumb',
       error: {
         label: 'thumb',
@@ -184,8 +187,8 @@ describe('resizeImageOrchestrator', () => {
       failed: ['thumb'],
     });
 
-    history.episodeEnd([[12, WRITE_DOCUMENT_ACTIVITY]]).episode();
-    history.completed(12, { written: true, documentId: 'doc-1', status: 'partial' });
+    history.episodeEnd([[12, WRITE_DOCUMENT_FUNCTION]]).episode();
+    history.completed(12, { ok: true, documentId: 'doc-1', status: 'partial' });
     const done = await run(history.events);
     expect(done.state).toMatchObject({
       isDone: true,
@@ -208,8 +211,8 @@ describe('resizeImageOrchestrator', () => {
     const writing = await run(history.events);
     expect(writing.state.actions).toEqual([[fanOut, writeAction([ok(thumb), ok(medium), ok(large)])]]);
 
-    history.episodeEnd([[5, WRITE_DOCUMENT_ACTIVITY]]).episode();
-    history.completed(5, { written: true, documentId: 'doc-1', status: 'completed' });
+    history.episodeEnd([[5, WRITE_DOCUMENT_FUNCTION]]).episode();
+    history.completed(5, { ok: true, documentId: 'doc-1', status: 'completed' });
     const done = await run(history.events);
     expect(done.state).toMatchObject({
       isDone: true,
@@ -223,9 +226,9 @@ describe('resizeImageOrchestrator', () => {
       .episode()
       .completed(1, ok(medium))
       .completed(2, ok(large))
-      .episodeEnd([[12, WRITE_DOCUMENT_ACTIVITY]])
+      .episodeEnd([[12, WRITE_DOCUMENT_FUNCTION]])
       .episode()
-      .completed(12, { written: true, documentId: 'doc-1', status: 'partial' });
+      .completed(12, { ok: true, documentId: 'doc-1', status: 'partial' });
     const first = await run(history.events);
     const second = await run(history.events);
     expect(second.state).toEqual(first.state);
@@ -246,9 +249,9 @@ describe('resizeImageOrchestrator', () => {
       .completed(0, ok(thumb))
       .completed(1, ok(medium))
       .completed(2, ok(large))
-      .episodeEnd([[3, WRITE_DOCUMENT_ACTIVITY]])
+      .episodeEnd([[3, WRITE_DOCUMENT_FUNCTION]])
       .episode()
-      .completed(3, { written: false, documentId: 'doc-1', reason: 'superseded' });
+      .completed(3, { ok: false, documentId: 'doc-1', reason: 'superseded' });
     const done = await run(history.events);
     expect(done.state).toMatchObject({ isDone: true, output: { status: 'superseded', documentId: 'doc-1' } });
   });
@@ -258,20 +261,20 @@ describe('resizeImageOrchestrator', () => {
       .completed(0, ok(thumb))
       .completed(1, ok(medium))
       .completed(2, ok(large))
-      .episodeEnd([[3, WRITE_DOCUMENT_ACTIVITY]])
+      .episodeEnd([[3, WRITE_DOCUMENT_FUNCTION]])
       .episode();
     let attemptId = 3;
     let nextId = 4;
     for (let attempt = 1; attempt <= RETRY.maxNumberOfAttempts; attempt++) {
       const timerId = nextId++;
       history
-        .failed(attemptId, WRITE_DOCUMENT_ACTIVITY, 'Cosmos 503')
+        .failed(attemptId, WRITE_DOCUMENT_FUNCTION, 'Cosmos 503')
         .episodeEnd([], [timerId])
         .episode()
         .timerFired(timerId);
       if (attempt < RETRY.maxNumberOfAttempts) {
         attemptId = nextId++;
-        history.episodeEnd([[attemptId, WRITE_DOCUMENT_ACTIVITY]]).episode();
+        history.episodeEnd([[attemptId, WRITE_DOCUMENT_FUNCTION]]).episode();
       }
     }
     const result = await run(history.events);
@@ -288,7 +291,7 @@ describe('resizeImageOrchestrator', () => {
       handler,
       instanceId,
       custom,
-      new HistoryBuilder().started(ORCHESTRATOR_NAME, custom).events,
+      new HistoryBuilder().started(ORCHESTRATOR_FUNCTION, custom).events,
     );
     expect(result.state.actions).toEqual([
       [
@@ -307,24 +310,6 @@ describe('resizeImageOrchestrator', () => {
     ]);
   });
 
-  it('calls registered activity handles with the same actions as the names', async () => {
-    const noop = () => null;
-    const withHandles = createResizeImageOrchestrator({
-      resize: new Map(
-        sizes.map((size) => [size.label, df.app.activity(resizeActivityName(size.label), { handler: noop })]),
-      ),
-      writeDocument: df.app.activity(WRITE_DOCUMENT_ACTIVITY, { handler: noop }),
-    });
-    const history = scheduledFanOut()
-      .completed(0, ok(thumb))
-      .completed(1, ok(medium))
-      .completed(2, ok(large));
-    const byHandle = await run(history.events, withHandles);
-    const byName = await run(history.events);
-    expect(byHandle.state).toEqual(byName.state);
-    expect(byHandle.state.actions).toEqual([[fanOut, writeAction([ok(thumb), ok(medium), ok(large)])]]);
-  });
-
   it.each([
     ['not {source, sizes}', { blob: 'x' }],
     ['an empty plan', { source, sizes: [] }],
@@ -333,7 +318,7 @@ describe('resizeImageOrchestrator', () => {
       handler,
       instanceId,
       bad,
-      new HistoryBuilder().started(ORCHESTRATOR_NAME, bad).events,
+      new HistoryBuilder().started(ORCHESTRATOR_FUNCTION, bad).events,
     );
     expect(result).toMatchObject({
       ok: false,

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { BlobServiceClient, BlockBlobClient } from '@azure/storage-blob';
-import { unquoteETag } from '../../domain/ids';
-import type { IntermediateRef, SizeSpec, SourceRef } from '../../domain/types';
-import { quotedETag } from './downloadSource';
-import { httpStatusOf, isNotFound, isPreconditionFailed } from './restErrors';
-import { storageCallSignal } from './storageTimeout';
+import { unquoteETag } from '../domain/ids';
+import type { IntermediateRef, SizeSpec, SourceRef } from '../domain/types';
+import { blobClientOf, blobProperties, downloadIfMatch } from './blobs';
+import { storageCallSignal } from './callTimeout';
+import { isNotFound } from './serviceErrors';
 
 /**
  * Where the intermediate of one source version for one plan lives: keyed by the version (container, name,
@@ -89,15 +89,9 @@ export async function findIntermediate(
   container: string,
   blobName: string,
 ): Promise<IntermediateRef | undefined> {
-  try {
-    const properties = await blobOf(blobService, container, blobName).getProperties({
-      abortSignal: storageCallSignal(),
-    });
-    return fromMetadata(container, blobName, unquoteETag(properties.etag ?? ''), properties.metadata ?? {});
-  } catch (error) {
-    if (isNotFound(error)) return undefined;
-    throw error;
-  }
+  const properties = await blobProperties(blobClientOf(blobService, container, blobName));
+  if (properties === undefined) return undefined;
+  return fromMetadata(container, blobName, unquoteETag(properties.etag ?? ''), properties.metadata ?? {});
 }
 
 /**
@@ -123,27 +117,28 @@ export async function writeIntermediate(
   try {
     response = await upload();
   } catch (error) {
-    if (!(httpStatusOf(error) === 404)) throw error;
+    if (!isNotFound(error)) throw error; // 404 ContainerNotFound: the first write ever
     await blobService.getContainerClient(container).createIfNotExists({ abortSignal: storageCallSignal() });
     response = await upload();
   }
   return { container, blobName, eTag: unquoteETag(response.etag ?? ''), ...description };
 }
 
-/** The intermediate's bytes, or undefined when it is gone or was replaced (the size then reads the source). */
+/**
+ * The intermediate's bytes (at most `maxBytes`), or undefined when it is gone or was replaced: the size then
+ * reads the source.
+ */
 export async function downloadIntermediate(
   blobService: BlobServiceClient,
   ref: IntermediateRef,
+  maxBytes: number,
 ): Promise<Buffer | undefined> {
-  try {
-    return await blobOf(blobService, ref.container, ref.blobName).downloadToBuffer(0, undefined, {
-      conditions: { ifMatch: quotedETag(ref.eTag) },
-      abortSignal: storageCallSignal(),
-    });
-  } catch (error) {
-    if (isNotFound(error) || isPreconditionFailed(error)) return undefined;
-    throw error;
-  }
+  const downloaded = await downloadIfMatch(
+    blobClientOf(blobService, ref.container, ref.blobName),
+    ref.eTag,
+    maxBytes,
+  );
+  return downloaded.ok ? downloaded.data : undefined;
 }
 
 /** Deletes the intermediate; already gone is fine. */
