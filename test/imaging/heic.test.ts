@@ -152,6 +152,7 @@ describe('HEIC: typed outcomes, decided before the decode where the container al
         message:
           'The HEIC declares 40000x30000 = 1200000000 pixels; the limit is 50000000 (MAX_SOURCE_PIXELS)',
       },
+      source: { format: 'HEIC', width: 40000, height: 30000 },
     });
   });
 
@@ -167,6 +168,7 @@ describe('HEIC: typed outcomes, decided before the decode where the container al
         code: 'too-many-pixels',
         message: 'The HEIC declares 128x128 = 16384 pixels; the limit is 15000 (MAX_SOURCE_PIXELS)',
       },
+      source: { format: 'HEIC', width: 128, height: 128 },
     });
   });
 
@@ -225,6 +227,7 @@ describe('HEIC: typed outcomes, decided before the decode where the container al
     expect(stopped).toEqual({
       ok: false,
       error: { code: 'corrupt-image', message: 'The HEIC decode did not finish within 1 ms and was stopped' },
+      source: { format: 'HEIC' },
     });
     const next = await decodeHeic(plain, primary, { maxPixels: LIMITS.maxSourcePixels });
     expect(next.ok && [next.decoded.width, next.decoded.height, next.decoded.heapBytes > 0]).toEqual([

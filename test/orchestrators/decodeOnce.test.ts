@@ -143,7 +143,7 @@ describe('decode once', () => {
     ]);
 
     history.episodeEnd([[4, WRITE_DOCUMENT_ACTIVITY]]).episode();
-    history.completed(4, { written: true, documentId: 'doc-1', status: 'completed' });
+    history.completed(4, { ok: true, documentId: 'doc-1', status: 'completed' });
     const deleting = await run(history.events);
     expect(deleting.state).toMatchObject({ isDone: false });
     expect(deleting.state.actions[0]?.at(-1)).toEqual(call(DELETE_INTERMEDIATE_ACTIVITY, intermediate));
@@ -182,7 +182,7 @@ describe('decode once', () => {
     history.episodeEnd(sizes.map((size, index) => [index + 1, resizeActivityName(size.label)])).episode();
     sizes.forEach((size, index) => history.completed(index + 1, ok(size)));
     history.episodeEnd([[4, WRITE_DOCUMENT_ACTIVITY]]).episode();
-    history.completed(4, { written: true, documentId: 'doc-1', status: 'completed' });
+    history.completed(4, { ok: true, documentId: 'doc-1', status: 'completed' });
     const done = await run(history.events);
     expect(done.state).toMatchObject({ isDone: true, output: { status: 'completed' } });
     expect(JSON.stringify(done.state.actions)).not.toContain(DELETE_INTERMEDIATE_ACTIVITY);
