@@ -62,7 +62,9 @@ async function main(): Promise<void> {
   // Memory: every 24-MP source (each format), or the smoke tier.
   const memoryImages = options.smoke
     ? [closest(generated, 'jpeg', 1) as CorpusImage]
-    : ['jpeg', 'png', 'webp'].map((format) => closest(generated, format, 24) as CorpusImage);
+    : ['jpeg', 'png', 'webp', 'heic']
+        .map((format) => closest(generated, format, 24))
+        .filter((image): image is CorpusImage => image !== undefined);
 
   // 2. Resize core, single thread: ours, the floor, Pillow. The burst image is measured here too.
   const pillow = findPillow();
@@ -129,9 +131,26 @@ async function main(): Promise<void> {
   const cost = { ...projectCost(costInputs), scenarios: costScenarios(costInputs, appCpuPerImage) };
 
   // 6. Targets and output.
+  const heic12 = core.images.find(
+    (item) => item.inCorpus && item.format === 'heic' && item.image.startsWith('12MP'),
+  );
+  const jpeg12 = core.images.find((item) => item.inCorpus && item.image === '12MP.jpeg');
   const targets = evaluateTargets({
     totalVsPillow: core.aggregate.oursTotalVsPillow,
     criticalVsPillow: core.aggregate.oursCriticalVsPillow,
+    totalVsPillowByFormat: Object.fromEntries(
+      Object.entries(core.byFormat).map(([format, aggregate]) => [format, aggregate.oursTotalVsPillow]),
+    ),
+    ...(heic12?.heicDecode === undefined
+      ? {}
+      : {
+          heic: {
+            image: heic12.image,
+            totalMs: heic12.ours.totalMs,
+            decodeMs: heic12.heicDecode.cpuMs,
+            jpegPathMs: jpeg12?.ours.totalMs,
+          },
+        }),
     endToEndP50Ms: burst?.unloaded.latencyMs.p50,
     burstP50Ms: burst?.latencyMs.p50,
     criticalPathMs: burstCore.ours.criticalPathMs,
