@@ -83,7 +83,7 @@ export async function prepareIntermediate(
   const target = largestFit(header.width, header.height, boxes);
   let raw: { data: Buffer; info: sharp.OutputInfo };
   try {
-    raw = await sharp(pixels, decodeOptions(limits))
+    raw = await sharp(pixels, decodeOptions(limits, 'error'))
       .autoOrient()
       .resize({ width: target.width, height: target.height, fit: 'fill' })
       .toColourspace('srgb')

@@ -1,24 +1,34 @@
 import sharp, { type OutputInfo, type Sharp, type SharpOptions } from 'sharp';
 import { detectFormat } from './detectFormat';
 import { encodeAs } from './encode';
-import { decodeHeic } from './heif/decodeHeic';
-import { decodeFailure } from './decodeFailure';
+import { decodeFailure, describeError } from './decodeFailure';
 import { failure, sourceTooLarge, type Failure } from '../domain/failure';
+import { decodeHeic } from './heif/decodeHeic';
+import { withoutHeaderJunk } from './jpegHeaderJunk';
 import { chooseEncoding, keptEncoding } from './outputEncoding';
 import { DECODED_PAGE, probeHeader, type SourceHeader } from './probeHeader';
 import { usesTransparency } from './transparency';
 import type { Box, OutputEncoding, RenderResult, SourceLimits } from './types';
 import { assertRenderArguments } from './validateArguments';
 
-export function decodeOptions(limits: SourceLimits): SharpOptions {
+/**
+ * How strict libvips is about damaged pixel data (sharp's `failOn`: none < truncated < error < warning).
+ * JPEG is decoded at `warning`: libjpeg reports data that runs out before the last MCU row only as
+ * *warnings* ("Corrupt JPEG data: premature end of data segment" when an end-of-image marker or any other
+ * marker cuts the entropy-coded data short, or when the frame header declares more rows than the data holds);
+ * it then fills the missing rows with flat grey and `error` lets that through as a success. Its one harmless
+ * warning (extraneous bytes before a marker) is handled in `encodeDecoded`. Other formats stay at `error`:
+ * truncation and decode errors fail, while warnings such as libpng's about an incorrect sRGB profile, common
+ * in files that decode fine, do not.
+ */
+export type FailOn = 'error' | 'warning';
+
+export function decodeOptions(limits: SourceLimits, failOn: FailOn): SharpOptions {
   return {
     // Defence in depth: the header probe already rejected anything over the budget, and libvips enforces the
     // same limit again at decode time (sharp's own default, 268 MP, is far above what we accept).
     limitInputPixels: limits.maxSourcePixels,
-    // 'error' aborts on truncated data and real decode errors (a half-uploaded file must not become a
-    // half-grey derivative) but tolerates libjpeg/libpng *warnings* such as "extraneous bytes before marker",
-    // which many phone and editor JPEGs trigger and which decode fine; the default 'warning' would reject them.
-    failOn: 'error',
+    failOn,
     // Top-to-bottom streaming decode: libvips holds only the rows the shrink needs, not the whole source
     // (a 90/270 degree orientation buffers the already-shrunk image, never the full-size one).
     sequentialRead: true,
@@ -34,8 +44,8 @@ export function decodeOptions(limits: SourceLimits): SharpOptions {
  * `resize` is what lets libvips shrink-on-load (JPEG DCT scaling, WebP scaled decode); nothing here needs
  * the full-resolution pixels, so nothing forces a full-size decode before it.
  */
-function resizePipeline(source: Buffer, box: Box, limits: SourceLimits): Sharp {
-  return sharp(source, decodeOptions(limits))
+function resizePipeline(source: Buffer, box: Box, limits: SourceLimits, failOn: FailOn): Sharp {
+  return sharp(source, decodeOptions(limits, failOn))
     .autoOrient()
     .resize({ width: box.width, height: box.height, fit: 'inside', withoutEnlargement: true })
     .toColourspace('srgb');
@@ -61,6 +71,53 @@ async function encodeByTransparency(pipeline: Sharp, header: Pick<SourceHeader, 
   const rawPipeline = sharp(raw.data, { raw: { width, height, channels } });
   const { data, info } = await encodeAs(rawPipeline, encoding).toBuffer({ resolveWithObject: true });
   return { data, info, encoding };
+}
+
+async function encodeAt(
+  source: Buffer,
+  box: Box,
+  limits: SourceLimits,
+  header: SourceHeader,
+  failOn: FailOn,
+): Promise<Encoded> {
+  const pipeline = resizePipeline(source, box, limits, failOn);
+  const kept = keptEncoding(header.format);
+  return kept !== undefined ? encodeKept(pipeline, kept) : encodeByTransparency(pipeline, header);
+}
+
+/** libjpeg's JWRN_EXTRANEOUS_DATA: bytes skipped before a marker, no pixel data lost. */
+const EXTRANEOUS_BYTES = /extraneous bytes before marker/i;
+
+/** Whether every libjpeg message in a failed strict decode is the harmless extraneous-bytes warning. */
+function onlyExtraneousBytes(error: unknown): boolean {
+  const lines = describeError(error)
+    .split(/;|\n/)
+    .map((line) => line.trim())
+    .filter((line) => line.startsWith('VipsJpeg:'));
+  return lines.length > 0 && lines.every((line) => EXTRANEOUS_BYTES.test(line));
+}
+
+/**
+ * Decodes, resizes and encodes. A JPEG is decoded at `failOn: 'warning'` after dropping the extraneous bytes
+ * between its header segments (where phone JPEGs carry them; see jpegHeaderJunk.ts), so a file whose data
+ * stops before its last row (cut and re-terminated with FF D9, or a frame header declaring more rows than the
+ * data holds) is `corrupt-image` instead of a derivative with grey rows. Extraneous bytes after the first
+ * scan (between the scans of a progressive JPEG) cannot be cut out without decoding the entropy-coded data;
+ * when they are all the strict decode objected to, the file is decoded again at `error`, as before.
+ */
+async function encodeDecoded(
+  source: Buffer,
+  box: Box,
+  limits: SourceLimits,
+  header: SourceHeader,
+): Promise<Encoded> {
+  if (header.format !== 'JPEG') return encodeAt(source, box, limits, header, 'error');
+  try {
+    return await encodeAt(withoutHeaderJunk(source), box, limits, header, 'warning');
+  } catch (error) {
+    if (!onlyExtraneousBytes(error)) throw error;
+    return encodeAt(source, box, limits, header, 'error');
+  }
 }
 
 /** A source that passed every check before the decode, ready for sharp. */
@@ -105,29 +162,10 @@ export async function openSource(
   return { ok: true, opened: { header, pixels: heic.decoded.tiff } };
 }
 
-/**
- * Encodes a resize pipeline as the derivative of a source described by `header`: its own format for
- * JPEG/PNG/WebP, otherwise JPEG or (when the pixels use transparency) PNG. libvips errors while the
- * pipeline runs are facts about the file (`corrupt-image`), unless it ran out of memory.
- */
-export async function encodeDerivative(
-  pipeline: Sharp,
+function described(
+  { data, info, encoding }: Encoded,
   header: Pick<SourceHeader, 'format' | 'width' | 'height' | 'hasAlpha'>,
-): Promise<RenderResult> {
-  const kept = keptEncoding(header.format);
-  let encoded: Encoded;
-  try {
-    encoded =
-      kept !== undefined ? await encodeKept(pipeline, kept) : await encodeByTransparency(pipeline, header);
-  } catch (error) {
-    // libvips reports decode problems as rejected promises: facts about the file, unless it ran out of memory.
-    return decodeFailure(
-      { format: header.format, width: header.width, height: header.height },
-      'decode',
-      error,
-    );
-  }
-  const { data, info, encoding } = encoded;
+): RenderResult {
   return {
     ok: true,
     derivative: {
@@ -148,10 +186,34 @@ export async function encodeDerivative(
 }
 
 /**
+ * Encodes a resize pipeline of already-decoded pixels (an intermediate) as the derivative of a source
+ * described by `header`: its own format for JPEG/PNG/WebP, otherwise JPEG or (when the pixels use
+ * transparency) PNG. libvips errors are facts about the pixels (`corrupt-image`), unless it ran out of memory.
+ */
+export async function encodeDerivative(
+  pipeline: Sharp,
+  header: Pick<SourceHeader, 'format' | 'width' | 'height' | 'hasAlpha'>,
+): Promise<RenderResult> {
+  const kept = keptEncoding(header.format);
+  try {
+    const encoded =
+      kept !== undefined ? await encodeKept(pipeline, kept) : await encodeByTransparency(pipeline, header);
+    return described(encoded, header);
+  } catch (error) {
+    return decodeFailure(
+      { format: header.format, width: header.width, height: header.height },
+      'decode',
+      error,
+    );
+  }
+}
+
+/**
  * One derivative of `source` fitting inside `box`: the pixel work of a `resize-{label}` activity that reads
- * the source itself. Every problem with the file is a typed outcome; invalid arguments (caller bugs) throw,
- * and so does running out of memory or threads (`ImageResourceError`, transient: the activity must let
- * Durable retry it).
+ * the source itself. Checks run cheapest first: byte length, magic bytes, header (pixel budget), and only
+ * then the decode. Every problem with the file is a typed outcome; invalid arguments (caller bugs) throw, and
+ * so does running out of memory or threads (`ImageResourceError`, transient: the activity must let Durable
+ * retry it).
  */
 export async function renderDerivative(
   source: Buffer,
@@ -162,5 +224,16 @@ export async function renderDerivative(
   const opened = await openSource(source, limits);
   if (!opened.ok) return opened;
   const { header, pixels } = opened.opened;
-  return encodeDerivative(resizePipeline(pixels, box, limits), header);
+  let encoded: Encoded;
+  try {
+    encoded = await encodeDecoded(pixels, box, limits, header);
+  } catch (error) {
+    // libvips reports decode problems as rejected promises: facts about the file, unless it ran out of memory.
+    return decodeFailure(
+      { format: header.format, width: header.width, height: header.height },
+      'decode',
+      error,
+    );
+  }
+  return described(encoded, header);
 }

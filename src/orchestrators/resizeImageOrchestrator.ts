@@ -11,6 +11,7 @@ import type {
   IntermediateRef,
   PrepareSourceInput,
   PrepareSourceOutcome,
+  RetryPlan,
   ResizeActivityInput,
   ResizeOrchestrationInput,
   ResizeOutcome,
@@ -20,22 +21,26 @@ import type {
 } from '../domain/types';
 import { ArgumentError } from '../domain/errors';
 import { invocationLogger } from '../logging';
-import { checkedOutcome, internalOutcome, summarize, type OrchestrationSummary } from './outcomes';
-import { transientRetryOptions } from './retryPolicy';
+import { summarize, type OrchestrationSummary } from './outcomes';
+import { redriveExhaustedSizes, type RedriveProgress } from './redrive';
+import { isRetryPlan, LEGACY_RETRY_PLAN, transientRetryOptions } from './retryPolicy';
+import { settleRound, type SettledRound } from './settle';
 
 /** What `setCustomStatus` publishes, so status queries show where an image is. */
 export type ResizeProgress =
   | { stage: 'decoding'; sizes: string[] }
   | { stage: 'resizing'; sizes: string[] }
   | { stage: 'writing-document'; succeeded: string[]; failed: string[] }
+  | RedriveProgress
   | { stage: 'done'; status: OrchestrationSummary['status'] };
 
 type Steps<T> = Generator<Task, T, unknown>;
 
 function isOrchestrationInput(value: unknown): value is ResizeOrchestrationInput {
   if (typeof value !== 'object' || value === null) return false;
-  const { source, sizes } = value as Partial<ResizeOrchestrationInput>;
+  const { source, sizes, retry } = value as Partial<ResizeOrchestrationInput>;
   return (
+    (retry === undefined || isRetryPlan(retry)) &&
     typeof source === 'object' &&
     source !== null &&
     typeof source.blobName === 'string' &&
@@ -67,12 +72,13 @@ function isPrepareOutcome(value: unknown): value is PrepareSourceOutcome {
 function* prepare(
   context: OrchestrationContext,
   input: PrepareSourceInput,
+  retry: RetryPlan,
 ): Steps<{ intermediate?: IntermediateRef; failed?: ResizeOutcome[] }> {
   let prepared: unknown;
   try {
     prepared = yield context.df.callActivityWithRetry(
       PREPARE_SOURCE_FUNCTION,
-      transientRetryOptions(),
+      transientRetryOptions(retry.transient),
       input,
     );
   } catch {
@@ -92,24 +98,10 @@ function* prepare(
 }
 
 /**
- * Waits for one size's task (already scheduled by the fan-out, so yielding it again adds no action) and turns
- * it into an outcome: a task that still failed after its retries becomes that size's `internal` error.
- */
-function* settle(task: Task, size: SizeSpec): Steps<ResizeOutcome> {
-  if (task.isCompleted) return checkedOutcome(size, task.result);
-  if (task.isFaulted) return internalOutcome(size, task.result);
-  try {
-    return checkedOutcome(size, yield task);
-  } catch (error) {
-    return internalOutcome(size, error);
-  }
-}
-
-/**
  * The orchestration: for sources that do not shrink on load, `prepareSource` first decodes once into an
  * intermediate (see `decodesOnce`); then one `resize-{label}` activity per size of the plan in the INPUT
  * (captured at start, so a changed IMAGE_SIZES never alters the replay of an in-flight instance), then the
- * document writer, then `deleteIntermediate`.
+ * document writer (and any re-drive rounds), then `deleteIntermediate`.
  * Activities are called by name (src/domain/functionNames.ts), never through registration handles, so this
  * code depends on no registration. Pure scheduling: no clock, randomness, I/O or settings; logs only when
  * not replaying.
@@ -121,6 +113,7 @@ export function* resizeImageOrchestrator(context: OrchestrationContext): Steps<O
     throw new ArgumentError('the orchestration input', '{source, sizes} with at least one size', input);
   }
   const { source, sizes } = input;
+  const retry = input.retry ?? LEGACY_RETRY_PLAN;
   const instanceId = context.df.instanceId;
   const log = invocationLogger(context, { blobName: source.blobName, instanceId });
   const publish = (progress: ResizeProgress) => context.df.setCustomStatus(progress);
@@ -129,61 +122,63 @@ export function* resizeImageOrchestrator(context: OrchestrationContext): Steps<O
   let prepared: { intermediate?: IntermediateRef; failed?: ResizeOutcome[] } = {};
   if (decodesOnce(input)) {
     publish({ stage: 'decoding', sizes: labels });
-    prepared = yield* prepare(context, { source, sizes, instanceId });
+    prepared = yield* prepare(context, { source, sizes, instanceId }, retry);
   }
   const { intermediate } = prepared;
 
-  let outcomes: ResizeOutcome[];
+  const runSize = (size: SizeSpec) =>
+    context.df.callActivityWithRetry(resizeFunctionName(size.label), transientRetryOptions(retry.transient), {
+      source,
+      size,
+      instanceId,
+      ...(intermediate === undefined ? {} : { intermediate }),
+    } satisfies ResizeActivityInput);
+  const writeDocument = (outcomes: ResizeOutcome[]) =>
+    context.df.callActivityWithRetry(WRITE_DOCUMENT_FUNCTION, transientRetryOptions(retry.transient), {
+      instanceId,
+      source,
+      outcomes,
+    } satisfies WriteDocumentInput);
+  let round: SettledRound;
   if (prepared.failed !== undefined) {
     // The source itself is the problem (corrupt, too large, gone...): every size would find the same.
-    outcomes = prepared.failed;
+    round = { outcomes: prepared.failed, exhausted: [] };
   } else {
-    if (!context.df.isReplaying) {
+    if (!context.df.isReplaying)
       log.info('resizing', { sizes: labels, decodedOnce: intermediate !== undefined });
-    }
     publish({ stage: 'resizing', sizes: labels });
-    const tasks = sizes.map((size) =>
-      context.df.callActivityWithRetry(resizeFunctionName(size.label), transientRetryOptions(), {
-        source,
-        size,
-        instanceId,
-        ...(intermediate === undefined ? {} : { intermediate }),
-      } satisfies ResizeActivityInput),
-    );
-    try {
-      yield context.df.Task.all(tasks);
-    } catch {
-      // Task.all fails on the first size that exhausted its retries; the others are still wanted and are
-      // collected (and, if still running, awaited) one by one below.
-    }
-    outcomes = [];
-    for (const [index, size] of sizes.entries()) {
-      const task = tasks[index];
-      if (task) outcomes.push(yield* settle(task, size));
-    }
+    round = yield* settleRound(context, sizes, sizes.map(runSize));
   }
+  const outcomes = round.outcomes;
 
   const withOk = (ok: boolean) =>
     outcomes.filter((outcome) => outcome.ok === ok).map((outcome) => outcome.label);
   publish({ stage: 'writing-document', succeeded: withOk(true), failed: withOk(false) });
 
-  const written = (yield context.df.callActivityWithRetry(WRITE_DOCUMENT_FUNCTION, transientRetryOptions(), {
-    instanceId,
-    source,
+  const firstWrite = (yield writeDocument(outcomes)) as WriteDocumentResult;
+  // Sizes whose retries ran out wait for the re-drive rounds of the plan (src/orchestrators/redrive.ts).
+  const final = yield* redriveExhaustedSizes(context, {
+    delaysSeconds: retry.redriveDelaysSeconds,
+    exhausted: round.exhausted,
     outcomes,
-  } satisfies WriteDocumentInput)) as WriteDocumentResult;
+    written: firstWrite,
+    runSize,
+    writeDocument,
+    publish,
+    log,
+  });
   if (intermediate !== undefined) {
     try {
       yield context.df.callActivityWithRetry(
         DELETE_INTERMEDIATE_FUNCTION,
-        transientRetryOptions(),
+        transientRetryOptions(retry.transient),
         intermediate,
       );
     } catch {
       // Left for the scratch container's lifecycle rule; the run's result does not depend on it.
     }
   }
-  const summary = summarize(outcomes, written);
+  const summary = summarize(final.outcomes, final.written);
   publish({ stage: 'done', status: summary.status });
   if (!context.df.isReplaying) log.info('done', { status: summary.status, variants: summary.variants });
   return summary;
