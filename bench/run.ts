@@ -131,10 +131,12 @@ async function main(): Promise<void> {
   const cost = { ...projectCost(costInputs), scenarios: costScenarios(costInputs, appCpuPerImage) };
 
   // 6. Targets and output.
-  const heic12 = core.images.find(
-    (item) => item.inCorpus && item.format === 'heic' && item.image.startsWith('12MP'),
+  // The 12-MP HEIC (the smoke corpus has only its 1-MP tier, which stands in for it there).
+  const heicImage = closest(images, 'heic', 12);
+  const heic12 = core.images.find((item) => item.inCorpus && item.image === heicImage?.name);
+  const jpeg12 = core.images.find(
+    (item) => item.inCorpus && item.image === heicImage?.name.replace(/\.heic$/, '.jpeg'),
   );
-  const jpeg12 = core.images.find((item) => item.inCorpus && item.image === '12MP.jpeg');
   const targets = evaluateTargets({
     totalVsPillow: core.aggregate.oursTotalVsPillow,
     criticalVsPillow: core.aggregate.oursCriticalVsPillow,
