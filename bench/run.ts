@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: speed, memory and cost of the per-size sharp pipeline against the libvips CPU floor and
  * the Pillow approach it replaces, plus an end-to-end burst on the local stack, in one run.
- * Flags: --smoke, --images <dir>, --uploads N, --unloaded M, --reps N, --instance-memory-mb N, --publisher-poll-ms N, --no-e2e, --out <dir>.
+ * Flags: --smoke, --images <dir>, --uploads N, --unloaded M, --reps N, --instance-memory-mb N, --no-e2e, --out <dir>.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -108,7 +108,6 @@ async function main(): Promise<void> {
       timeoutMs: options.smoke
         ? 40_000
         : Math.max(120_000, (10_000 * options.uploads * cpuSecondsPerImage) / machine.cores),
-      publisherPollMs: options.publisherPollMs,
       unloadedUploads: options.unloadedUploads,
       warmUpUploads: 1,
       log,

@@ -100,7 +100,6 @@ beforeAll(async () => {
       location: 'memory',
     },
     cosmos: { endpoint: inject('cosmosEndpoint'), key: inject('cosmosKey') },
-    pollIntervalMs: 100,
     logger: (entry) => {
       if (entry.category === 'user') functionLogs.push(entry.message);
       if (entry.level === 'error' || entry.level === 'critical') console.error(entry.message);
