@@ -120,11 +120,26 @@ export function renderReport(result: BenchResult): string {
   }
   if ('skipped' in core.pillow) sections.push(`NOTE: ${core.pillow.skipped}`);
   sections.push(
-    `\nPer-size detail (CPU ms, medians): floor and Pillow list their one decode as "decode"`,
+    `\nPer-size detail (CPU ms, medians): "decode" is the one decode of the floor and Pillow, and of ours where the app decodes once (prepareSource: every format but JPEG); a HEIC's decode alone (libheif) is listed as "heic decode"`,
     formatTable(
       ['image', 'approach', 'decode', ...labels],
       core.images.flatMap((item) => [
-        [item.image, 'ours', '-', ...labels.map((label) => ms(item.ours.perSizeMs[label]))],
+        [
+          item.image,
+          'ours',
+          item.ours.sharedMs > 0 ? ms(item.ours.sharedMs) : '-',
+          ...labels.map((label) => ms(item.ours.perSizeMs[label])),
+        ],
+        ...(item.heicDecode === undefined
+          ? []
+          : [
+              [
+                item.image,
+                'heic decode',
+                `${ms(item.heicDecode.cpuMs)} (heap ${ms(item.heicDecode.heapMb)} MB)`,
+                ...labels.map(() => ''),
+              ],
+            ]),
         [
           item.image,
           'floor',

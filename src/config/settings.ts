@@ -25,6 +25,8 @@ export interface Settings {
   images: BlobConnection;
   unprocessedContainer: string;
   processedContainer: string;
+  /** Decode-once intermediates (SCRATCH_CONTAINER, default `images-scratch`): private, short-lived pixels. */
+  scratchContainer: string;
   cosmos: { endpoint: string; auth: CosmosAuth; database: string; container: string };
   sizes: SizeSpec[];
   /** `RETIRED_SIZES`: labels whose activities stay registered for instances that planned them; never planned. */
@@ -197,6 +199,7 @@ export function loadSettings(env: Env = process.env): Settings {
     images,
     unprocessedContainer: containerName(env, 'UNPROCESSED_CONTAINER', 'images-unprocessed'),
     processedContainer: containerName(env, 'PROCESSED_CONTAINER', 'images-processed'),
+    scratchContainer: containerName(env, 'SCRATCH_CONTAINER', 'images-scratch'),
     cosmos: cosmosSettings(env),
     sizes,
     retiredSizes: parseRetiredSizes('RETIRED_SIZES', env.RETIRED_SIZES, sizes),
