@@ -1,7 +1,7 @@
 import type { SizeSpec } from '../domain/types';
 import { isLoopbackHostname, isLoopbackUrl, LOOPBACK_HOSTS } from './loopback';
 import { SettingError } from '../domain/errors';
-import { fromDecimalText, positiveInteger, ReceivedDescription } from '../domain/validation';
+import { fromDecimalText, integerInRange, positiveInteger, ReceivedDescription } from '../domain/validation';
 import { parseSizes } from './sizes';
 import { nonLocalConnectionString, redactConnectionString } from './storageConnectionString';
 
@@ -28,11 +28,17 @@ export interface Settings {
   sizes: SizeSpec[];
   maxSourceBytes: number;
   maxSourcePixels: number;
+  /** Seconds a replaced version's derivatives stay after the document moved on (pages already rendered). */
+  replacedDerivativesGraceSeconds: number;
 }
 
 const CONTAINER_NAME = /^(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
 const DEFAULT_MAX_SOURCE_BYTES = 50 * 1024 * 1024;
 const DEFAULT_MAX_SOURCE_PIXELS = 50_000_000;
+/** 15 minutes: long enough for a page rendered just before a re-upload to load its images. */
+const DEFAULT_REPLACED_DERIVATIVES_GRACE_SECONDS = 900;
+/** A week: a durable timer is cheap, but a longer wait only keeps unused derivatives around. */
+const MAX_REPLACED_DERIVATIVES_GRACE_SECONDS = 7 * 24 * 3600;
 
 function nonEmpty(env: Env, name: string): string | undefined {
   const value = env[name];
@@ -63,6 +69,14 @@ function positiveIntegerSetting(env: Env, name: string, fallback: number): numbe
   if (raw === undefined) return fallback;
   const value = positiveInteger(fromDecimalText(raw));
   if (value === undefined) throw new SettingError(name, 'a positive integer', raw);
+  return value;
+}
+
+function secondsSetting(env: Env, name: string, fallback: number, max: number): number {
+  const raw = nonEmpty(env, name);
+  if (raw === undefined) return fallback;
+  const value = integerInRange(fromDecimalText(raw), 0, max);
+  if (value === undefined) throw new SettingError(name, `a whole number of seconds from 0 to ${max}`, raw);
   return value;
 }
 
@@ -169,6 +183,12 @@ export function loadSettings(env: Env = process.env): Settings {
     sizes: parseSizes('IMAGE_SIZES', env.IMAGE_SIZES),
     maxSourceBytes: positiveIntegerSetting(env, 'MAX_SOURCE_BYTES', DEFAULT_MAX_SOURCE_BYTES),
     maxSourcePixels: positiveIntegerSetting(env, 'MAX_SOURCE_PIXELS', DEFAULT_MAX_SOURCE_PIXELS),
+    replacedDerivativesGraceSeconds: secondsSetting(
+      env,
+      'REPLACED_DERIVATIVES_GRACE_SECONDS',
+      DEFAULT_REPLACED_DERIVATIVES_GRACE_SECONDS,
+      MAX_REPLACED_DERIVATIVES_GRACE_SECONDS,
+    ),
   };
 }
 

@@ -7,6 +7,13 @@ import { VERSION_TAG_LENGTH } from './ids';
  * written once and never overwritten by another version.
  */
 
+/** Blob metadata naming the source version a derivative was made from (lower case: metadata keys are). */
+export const DERIVATIVE_METADATA = {
+  sourceETag: 'sourceetag',
+  sourceSequencer: 'sourcesequencer',
+  label: 'sizelabel',
+} as const;
+
 /** `users/42/IMG_0001.JPG` + `3fa9c04e1b7d` + `thumb` + `jpg` -> `users/42/IMG_0001.JPG/3fa9c04e1b7d/thumb.jpg`. */
 export function derivativeBlobName(
   sourceBlobName: string,

@@ -11,6 +11,7 @@ import type {
 } from '../domain/types';
 import { ArgumentError } from '../domain/errors';
 import { invocationLogger } from '../logging';
+import { afterDocumentWrite } from './afterWrite';
 import { checkedOutcome, internalOutcome, summarize, type OrchestrationSummary } from './outcomes';
 import { transientRetryOptions } from './retryPolicy';
 
@@ -18,6 +19,8 @@ import { transientRetryOptions } from './retryPolicy';
 export type ResizeProgress =
   | { stage: 'resizing'; sizes: string[] }
   | { stage: 'writing-document'; succeeded: string[]; failed: string[] }
+  /** The document is written (`status`); the replaced version's derivatives are deleted at `cleanupAt`. */
+  | { stage: 'cleanup-pending'; status: OrchestrationSummary['status']; cleanupAt: string }
   | { stage: 'done'; status: OrchestrationSummary['status'] };
 
 type Steps<T> = Generator<Task, T, unknown>;
@@ -99,7 +102,11 @@ export function* resizeImageOrchestrator(context: OrchestrationContext): Steps<O
     source,
     outcomes,
   } satisfies WriteDocumentInput)) as WriteDocumentResult;
-  const summary = summarize(outcomes, written);
+  const status = summarize(outcomes, written).status;
+  const after = yield* afterDocumentWrite(context, input, outcomes, written, (pending) =>
+    publish({ ...pending, status }),
+  );
+  const summary: OrchestrationSummary = { ...summarize(outcomes, written), ...after };
   publish({ stage: 'done', status: summary.status });
   if (!context.df.isReplaying) log.info('done', { status: summary.status, variants: summary.variants });
   return summary;

@@ -66,7 +66,11 @@ export function createReprocessHandler(deps: () => ImageHttpDeps = productionHtt
     };
 
     const instanceId = reprocessInstanceId(container, blobName, blob.eTag);
-    const input: ResizeOrchestrationInput = { source, sizes: selection.sizes };
+    const input: ResizeOrchestrationInput = {
+      source,
+      sizes: selection.sizes,
+      replacedGraceSeconds: settings.replacedDerivativesGraceSeconds,
+    };
     await client.startNew(ORCHESTRATOR_FUNCTION, { instanceId, input });
     invocationLogger(context, { blobName, instanceId }).info('reprocess started', {
       sizes: selection.sizes.map((size) => size.label),

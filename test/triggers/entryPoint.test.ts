@@ -67,6 +67,8 @@ describe('src/index.ts (package.json "main")', () => {
 
     expect([...registered.keys()].sort()).toEqual(
       [
+        'deleteUnusedDerivatives',
+        'handOffToCurrentVersion',
         'imageStatus',
         'onImageUploaded',
         'reprocessImage',
@@ -94,5 +96,9 @@ describe('src/index.ts (package.json "main")', () => {
       authLevel: 'function',
     });
     expect(hasDurableClient('imageStatus') && hasDurableClient('reprocessImage')).toBe(true);
+    // The hand-off starts the instance of the source's current version, so it needs the client binding.
+    expect(triggerOf('handOffToCurrentVersion')).toMatchObject({ type: 'activityTrigger' });
+    expect(hasDurableClient('handOffToCurrentVersion')).toBe(true);
+    expect(triggerOf('deleteUnusedDerivatives')).toMatchObject({ type: 'activityTrigger' });
   });
 });

@@ -68,6 +68,7 @@ describe('POST /api/reprocess/{*blobName}', () => {
         contentType: 'image/jpeg',
       },
       sizes: deps.settings.sizes,
+      replacedGraceSeconds: deps.settings.replacedDerivativesGraceSeconds,
     });
   });
 

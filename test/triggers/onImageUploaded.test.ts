@@ -82,6 +82,7 @@ describe('onImageUploaded', () => {
         { label: 'thumb', width: 150, height: 150 },
         { label: 'wide', width: 1920, height: 1080 },
       ],
+      replacedGraceSeconds: 900,
     });
     expect(lines).toEqual([
       {
@@ -167,9 +168,15 @@ describe('onImageUploaded', () => {
       'information',
     ],
     [
-      'a delete',
+      'a delete whose api is a write',
       blobCreated('x.jpg', '"1"', { eventType: 'Microsoft.Storage.BlobDeleted' }),
-      'not-blob-created',
+      'unsupported-api',
+      'information',
+    ],
+    [
+      'a tier change',
+      blobCreated('x.jpg', '"1"', { eventType: 'Microsoft.Storage.BlobTierChanged' }),
+      'not-a-blob-event',
       'information',
     ],
     [

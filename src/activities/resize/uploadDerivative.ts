@@ -1,7 +1,7 @@
 import type { BlobGetPropertiesResponse, BlobServiceClient } from '@azure/storage-blob';
 import { ConcurrentWriteError } from '../../domain/errors';
 import { unquoteETag, versionTagFor } from '../../domain/ids';
-import { derivativeBlobName } from '../../domain/derivativeNames';
+import { DERIVATIVE_METADATA, derivativeBlobName } from '../../domain/derivativeNames';
 import { WRITE_ATTEMPTS } from '../../domain/sourceVersion';
 import type { SourceRef, Variant } from '../../domain/types';
 import type { RenderedDerivative } from '../../imaging/types';
@@ -12,13 +12,6 @@ import { blobProperties, uploadConditionally } from '../../storage/blobs';
  * change, so browsers and CDNs may keep it for a year without revalidating.
  */
 export const DERIVATIVE_CACHE_CONTROL = 'public, max-age=31536000, immutable';
-
-/** Blob metadata naming the source version a derivative was made from (lower case: metadata keys are). */
-export const DERIVATIVE_METADATA = {
-  sourceETag: 'sourceetag',
-  sourceSequencer: 'sourcesequencer',
-  label: 'sizelabel',
-} as const;
 
 function variantOf(
   label: string,
