@@ -3,6 +3,7 @@ import { describeReceived } from '../domain/validation';
 import { blobNameProblem } from './blobName';
 import { parseBlobSubject } from './subject';
 import { storageAccountFromTopic } from './topic';
+import { eTagProblem, normalizedSequencer, sequencerProblem } from './versionFields';
 
 export const BLOB_CREATED_EVENT_TYPE = 'Microsoft.Storage.BlobCreated';
 export const BLOB_DELETED_EVENT_TYPE = 'Microsoft.Storage.BlobDeleted';
@@ -31,6 +32,8 @@ export type IgnoreReason =
   | 'malformed-subject'
   | 'other-container'
   | 'missing-data-field'
+  | 'malformed-etag'
+  | 'malformed-sequencer'
   | 'unsafe-blob-name';
 
 /** A source blob that was deleted: its path and the delete's sequencer (no eTag: the version is gone). */
@@ -180,6 +183,22 @@ export function parseBlobEvent(event: unknown, filter: EventFilter): ParsedBlobE
       `Expected ${fields.missing} but received ${describeReceived(fields.value)}`,
     );
   }
+  const badETag = fields === undefined ? undefined : eTagProblem(fields.eTag);
+  if (fields !== undefined && badETag !== undefined) {
+    return ignored(
+      'malformed-etag',
+      `Expected a strong entity tag for data.eTag but received ${describeReceived(fields.eTag)}: ${badETag}`,
+    );
+  }
+  // Both event types carry a sequencer that orders every later event of the blob: the same shape rule.
+  const badSequencer = sequencerProblem(ordered.sequencer);
+  if (badSequencer !== undefined) {
+    return ignored(
+      'malformed-sequencer',
+      `Expected 32 or 48 hexadecimal digits for data.sequencer but received ${describeReceived(ordered.sequencer)}`,
+    );
+  }
+  const sequencer = normalizedSequencer(ordered.sequencer);
   const unsafe = blobNameProblem(subject.blobName);
   if (unsafe !== undefined) {
     return ignored(
@@ -189,7 +208,7 @@ export function parseBlobEvent(event: unknown, filter: EventFilter): ParsedBlobE
   }
   const path = { container: subject.container, blobName: subject.blobName };
   if (fields === undefined) {
-    return { ok: true, type: 'deleted', deleted: { ...path, sequencer: ordered.sequencer } };
+    return { ok: true, type: 'deleted', deleted: { ...path, sequencer } };
   }
   return {
     ok: true,
@@ -197,7 +216,7 @@ export function parseBlobEvent(event: unknown, filter: EventFilter): ParsedBlobE
     source: {
       ...path,
       eTag: fields.eTag,
-      sequencer: fields.sequencer,
+      sequencer,
       contentLength: fields.contentLength,
       contentType: fields.contentType,
     },

@@ -1,6 +1,11 @@
 import { ConcurrentWriteError } from '../domain/errors';
 import { documentIdFor, unquoteETag } from '../domain/ids';
-import { compareSourceVersion, laterSequencer, WRITE_ATTEMPTS } from '../domain/sourceVersion';
+import {
+  compareSequencers,
+  compareSourceVersion,
+  laterSequencer,
+  WRITE_ATTEMPTS,
+} from '../domain/sourceVersion';
 import type { ImageTombstone } from '../domain/types';
 import { blobClientOf, currentETag } from '../storage/blobs';
 import {
@@ -57,7 +62,9 @@ export async function removeDeletedSource(deleted: DeletedSource, deps: RemoveDe
       );
       if (order === 'older') return { ok: false, reason: 'older' };
     } else if (entry?.kind === 'tombstone') {
-      if (entry.tombstone.sourceSequencer > deleted.sequencer) return { ok: false, reason: 'older' };
+      if (compareSequencers(entry.tombstone.sourceSequencer, deleted.sequencer) > 0) {
+        return { ok: false, reason: 'older' };
+      }
       sequencer = laterSequencer(entry.tombstone.sourceSequencer, deleted.sequencer);
     }
     const tombstone: ImageTombstone = {

@@ -1,6 +1,7 @@
 import type { BlobServiceClient } from '@azure/storage-blob';
 import { DERIVATIVE_METADATA, derivativePrefix, parseDerivativeBlobName } from '../domain/derivativeNames';
 import { documentIdFor, versionTagFor } from '../domain/ids';
+import { compareSequencers } from '../domain/sourceVersion';
 import { blobClientOf, currentETag, deleteIfUnchanged } from '../storage/blobs';
 import type { DocumentStore, StoredEntry } from '../storage/documentStore';
 
@@ -40,7 +41,7 @@ export function isUnused(
   if (derivative.sequencer === '') return true;
   // A stored sequencer of '' (a reprocess of unknown order wrote the document) cannot order anything.
   if (stored.sequencer === '') return false;
-  return derivative.sequencer <= stored.sequencer;
+  return compareSequencers(derivative.sequencer, stored.sequencer) <= 0;
 }
 
 function storedVersion(

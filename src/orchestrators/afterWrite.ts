@@ -5,6 +5,7 @@ import type {
   HandOffResult,
   ResizeOrchestrationInput,
   ResizeOutcome,
+  TransientRetry,
   WriteDocumentResult,
 } from '../domain/types';
 import { transientRetryOptions } from './retryPolicy';
@@ -43,13 +44,18 @@ export function* afterDocumentWrite(
   input: ResizeOrchestrationInput,
   outcomes: readonly ResizeOutcome[],
   written: WriteDocumentResult,
+  transient: Readonly<TransientRetry>,
   publish: (pending: CleanupPending) => void,
 ): Steps<AfterWrite> {
   const after: AfterWrite = {};
   if (!written.ok && written.reason === 'superseded') {
-    const handOff = (yield context.df.callActivityWithRetry(HAND_OFF_FUNCTION, transientRetryOptions(), {
-      orchestration: input,
-    } satisfies HandOffInput)) as HandOffResult;
+    const handOff = (yield context.df.callActivityWithRetry(
+      HAND_OFF_FUNCTION,
+      transientRetryOptions(transient),
+      {
+        orchestration: input,
+      } satisfies HandOffInput,
+    )) as HandOffResult;
     if (handOff.ok) after.handedOffTo = handOff.instanceId;
   }
   const uploaded = outcomes.some((outcome) => outcome.ok);
@@ -65,7 +71,7 @@ export function* afterDocumentWrite(
   const { container, blobName } = input.source;
   const cleaned = (yield context.df.callActivityWithRetry(
     DELETE_UNUSED_DERIVATIVES_FUNCTION,
-    transientRetryOptions(),
+    transientRetryOptions(transient),
     { container, blobName },
   )) as { deleted: number };
   after.deletedDerivatives = cleaned.deleted;

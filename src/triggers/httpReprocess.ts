@@ -11,6 +11,7 @@ import { productionHttpDeps, type ImageHttpDeps } from './http/deps';
 import { jsonError } from './http/jsonResponses';
 import { selectSizes } from './http/sizeSelection';
 import { readBlobVersion, readImageDocument } from './http/sourceLookup';
+import { retryPlanFor } from '../orchestrators/retryPolicy';
 
 export type ReprocessClient = Pick<DurableClient, 'startNew' | 'createCheckStatusResponse'>;
 
@@ -69,6 +70,7 @@ export function createReprocessHandler(deps: () => ImageHttpDeps = productionHtt
     const input: ResizeOrchestrationInput = {
       source,
       sizes: selection.sizes,
+      retry: retryPlanFor(settings.redriveDelaysSeconds),
       replacedGraceSeconds: settings.replacedDerivativesGraceSeconds,
     };
     await client.startNew(ORCHESTRATOR_FUNCTION, { instanceId, input });

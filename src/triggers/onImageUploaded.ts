@@ -10,6 +10,7 @@ import { invocationLogger } from '../logging';
 import { getImagesBlobService } from '../storage/blobServiceClient';
 import { getImagesContainer } from '../storage/cosmosClient';
 import { cosmosDocumentStore } from '../storage/documentStore';
+import { retryPlanFor } from '../orchestrators/retryPolicy';
 import { startOnce, type InstanceStarter } from './startOnce';
 
 export type { InstanceStarter } from './startOnce';
@@ -35,10 +36,11 @@ async function startRun(
   const instanceId = instanceIdFor(source.container, source.blobName, source.eTag);
   const log = invocationLogger(context, { blobName: source.blobName, instanceId });
   try {
-    // The size plan and the grace period are captured here so the instance replays with what it started with.
+    // The size and retry plans and the grace period are captured here so the instance replays with what it started with.
     const input: ResizeOrchestrationInput = {
       source,
       sizes: settings.sizes,
+      retry: retryPlanFor(settings.redriveDelaysSeconds),
       replacedGraceSeconds: settings.replacedDerivativesGraceSeconds,
     };
     const result = await startOnce(client, instanceId, input);

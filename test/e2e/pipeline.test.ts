@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import https from 'node:https';
 import path from 'node:path';
@@ -24,6 +25,20 @@ let unprocessed: ContainerClient;
 let processed: ContainerClient;
 let cosmos: CosmosClient;
 let documents: Container;
+/** Every function log line (one JSON object each), to count what the app said. */
+const functionLogs: string[] = [];
+
+function logLinesOf(msg: string, blobName: string): Array<Record<string, unknown>> {
+  return functionLogs
+    .flatMap((line) => {
+      try {
+        return [JSON.parse(line) as Record<string, unknown>];
+      } catch {
+        return [];
+      }
+    })
+    .filter((line) => line.msg === msg && line.blobName === blobName);
+}
 
 interface InstanceStatus {
   instanceId: string;
@@ -87,6 +102,7 @@ beforeAll(async () => {
     cosmos: { endpoint: inject('cosmosEndpoint'), key: inject('cosmosKey') },
     pollIntervalMs: 100,
     logger: (entry) => {
+      if (entry.category === 'user') functionLogs.push(entry.message);
       if (entry.level === 'error' || entry.level === 'critical') console.error(entry.message);
     },
   });
@@ -155,6 +171,8 @@ describe('end to end on the local stack', () => {
     expect(status).toBe(200);
     expect(body.runtimeStatus).toBe('Completed');
     expect(body.document.status).toBe('completed');
+    // The local host serves every management URL it lets the app advertise (it has no rewind).
+    expect(body).not.toHaveProperty('rewindPostUri');
     expect(
       body.statusQueryGetUri.startsWith(`${stack.baseUrl}/runtime/webhooks/durabletask/instances/`),
     ).toBe(true);
@@ -214,6 +232,12 @@ describe('end to end on the local stack', () => {
     );
     const events = history.body.historyEvents ?? [];
     expect(events.filter((entry) => entry.EventType === 'ExecutionStarted')).toHaveLength(1);
+    // One real start, one "orchestration started"; every other delivery logged itself as a duplicate.
+    expect(logLinesOf('orchestration started', name)).toHaveLength(1);
+    expect(
+      logLinesOf('duplicate event: this version is already being or has been processed', name).length +
+        logLinesOf('duplicate event: a concurrent delivery started this version', name).length,
+    ).toBeGreaterThanOrEqual(redelivered.length + 1);
     expect(
       events.filter(
         (entry) => entry.EventType === 'TaskCompleted' && entry.FunctionName === 'writeImageDocument',
@@ -243,6 +267,53 @@ describe('end to end on the local stack', () => {
     const document = await finalDocument(photoName, photoETag, body.id);
     expect(document.status).toBe('completed');
     expect(document.variants).toHaveLength(3);
+  });
+
+  it('npm run reprocess and npm run status drive the same run from the command line', async () => {
+    const cli = async (script: string, args: string[]): Promise<{ code: number; stdout: string }> => {
+      const file = path.join(repoRoot, 'packages/devhost/dist/cli', script);
+      if (!existsSync(file)) throw new Error(`${file} is missing: run npm run build (npm test does)`);
+      // Asynchronous: the host the CLI talks to runs in this process.
+      const child = spawn(process.execPath, [file, ...args], { env: { ...process.env, DEVHOST_URL: '' } });
+      let output = '';
+      child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      const code = await new Promise<number | null>((resolve, reject) => {
+        child.once('error', reject);
+        child.once('close', resolve);
+      });
+      return { code: code ?? -1, stdout: output };
+    };
+    const port = new URL(stack.baseUrl).port;
+    const reprocess = await cli('reprocess.js', [photoName, '--sizes', 'thumb', '--port', port]);
+    expect(reprocess.code, reprocess.stdout).toBe(0);
+    const id = /orchestration (\S+) started/.exec(reprocess.stdout)?.[1] ?? '';
+    expect(reprocess.stdout).toContain(`Follow it with: npm run status -- '${photoName}' --port ${port}`);
+    const run = await waitFor('the reprocess run', async () => {
+      const { status, body } = await getJson<InstanceStatus>(
+        `${stack.baseUrl}/runtime/webhooks/durabletask/instances/${id}`,
+      );
+      return status === 200 ? body : undefined;
+    });
+    expect(run.runtimeStatus).toBe('Completed');
+    const document = await finalDocument(photoName, photoETag, id);
+    expect(document.variants).toHaveLength(3);
+
+    const statusUrl = `${stack.baseUrl}/api/images/${photoName.split('/').map(encodeURIComponent).join('/')}`;
+    const status = await cli('status.js', [statusUrl]);
+    expect(status.code, status.stdout).toBe(0);
+    expect(status.stdout).toMatch(new RegExp(`^Orchestration +${id} {2}Completed$`, 'm'));
+    expect(status.stdout).toMatch(/^Document +completed {2}JPEG 1600x1200 /m);
+
+    // The local Cosmos server keeps documents in memory: after a restart the run is there, the document not.
+    await documents.item(document.id, document.id).delete();
+    const missing = await cli('status.js', [statusUrl]);
+    expect(missing.stdout).toMatch(
+      new RegExp(
+        `^Document +no document: the run ended Completed .*; write it again with npm run reprocess -- '${photoName}' --port ${port}$`,
+        'm',
+      ),
+    );
   });
 
   it('records a non-image upload as a failed document with not-an-image and writes no derivative', async () => {

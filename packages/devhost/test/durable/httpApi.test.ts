@@ -48,7 +48,7 @@ async function statusOf(id: string, query = ''): Promise<{ status: number; body:
 }
 
 describe('client binding data', () => {
-  it('points every URL at this host with the INSTANCEID placeholder and no rpcBaseUrl', () => {
+  it('points every URL at this host with the INSTANCEID placeholder and no rpcBaseUrl, rewind left out', () => {
     const data = JSON.parse(engine.clientBindingData()) as Record<string, Record<string, string>>;
     expect(data.taskHubName).toBe(taskHub);
     expect(data.rpcBaseUrl).toBeUndefined();
@@ -62,7 +62,6 @@ describe('client binding data', () => {
       statusQueryGetUri: `${durable}/instances/INSTANCEID?taskHub=${taskHub}&connection=Storage`,
       sendEventPostUri: `${durable}/instances/INSTANCEID/raiseEvent/{eventName}?taskHub=${taskHub}&connection=Storage`,
       terminatePostUri: `${durable}/instances/INSTANCEID/terminate?reason={text}&taskHub=${taskHub}&connection=Storage`,
-      rewindPostUri: `${durable}/instances/INSTANCEID/rewind?reason={text}&taskHub=${taskHub}&connection=Storage`,
       purgeHistoryDeleteUri: `${durable}/instances/INSTANCEID?taskHub=${taskHub}&connection=Storage`,
       restartPostUri: `${durable}/instances/INSTANCEID/restart?taskHub=${taskHub}&connection=Storage`,
       suspendPostUri: `${durable}/instances/INSTANCEID/suspend?reason={text}&taskHub=${taskHub}&connection=Storage`,
@@ -112,15 +111,19 @@ describe('Durable HTTP API', () => {
     expect(await failed.json()).toMatchObject({ name: 'failing', runtimeStatus: 'Failed' });
   });
 
-  it('refuses invalid JSON and unknown orchestrators with 400; a running id is accepted and left alone', async () => {
+  it('refuses invalid JSON and unknown orchestrators with 400, and a start of a running id with 500', async () => {
     const invalid = await fetch(`${durable}/orchestrators/approval`, { method: 'POST', body: '{nope' });
     expect(invalid.status).toBe(400);
     expect(await invalid.json()).toEqual({ Message: 'Invalid JSON content' });
     expect((await postJson(`${durable}/orchestrators/doesNotExist`)).status).toBe(400);
     const id = await startApproval();
     const again = await postJson(`${durable}/orchestrators/approval/${id}`);
-    expect(again.status).toBe(202);
-    expect(((await again.json()) as { id: string }).id).toBe(id);
+    expect(again.status).toBe(500);
+    expect(await again.json()).toEqual({
+      Message: expect.stringMatching(
+        /^An Orchestration instance with the status (Pending|Running) already exists\.$/,
+      ),
+    });
     await fetch(`${durable}/instances/${id}/terminate?reason=done`, { method: 'POST' });
   });
 
@@ -275,6 +278,32 @@ describe('Durable HTTP API', () => {
     expect((await fetch(`${durable}/instances/?runtimeStatus=Sleeping`)).status).toBe(400);
   });
 
+  it('serves every management URL it advertises to the app (none answers 501)', async () => {
+    const data = JSON.parse(engine.clientBindingData()) as { managementUrls: Record<string, string> };
+    const id = await startApproval();
+    const answered: Record<string, number> = {};
+    // Purge last: it deletes the instance the other URLs act on.
+    const keys = Object.keys(data.managementUrls)
+      .filter((key) => key !== 'id')
+      .sort((a, b) => Number(a === 'purgeHistoryDeleteUri') - Number(b === 'purgeHistoryDeleteUri'));
+    for (const key of keys) {
+      const url = (data.managementUrls[key] ?? '')
+        .replace('INSTANCEID', id)
+        .replace('{eventName}', 'approve')
+        .replace('{text}', 'check');
+      const method = key.endsWith('GetUri') ? 'GET' : key.endsWith('DeleteUri') ? 'DELETE' : 'POST';
+      answered[key] = (
+        await fetch(url, {
+          method,
+          headers: { 'Content-Type': 'application/json' },
+          body: method === 'POST' ? '"yes"' : undefined,
+        })
+      ).status;
+    }
+    expect(Object.keys(answered)).toEqual(expect.arrayContaining(['statusQueryGetUri', 'terminatePostUri']));
+    for (const [key, status] of Object.entries(answered)) expect(status, key).not.toBe(501);
+  });
+
   it('purges one instance (200 then 404) and purges by creation time', async () => {
     const id = `purge-${Date.now()}`;
     await postJson(`${durable}/orchestrators/countToThree/${id}`, 3);
@@ -364,5 +393,28 @@ describe('df.getClient in an app function, through this host', () => {
     const purge = await client({ action: 'purge', instanceId: 'client-1' });
     expect(await purge.json()).toEqual({ instancesDeleted: 1 });
     expect((await statusOf('client-1')).status).toBe(404);
+  });
+});
+
+describe('starting an instance id that is still running', () => {
+  it('is refused as the extension refuses it (NonRunningStates): 500 naming the status; one start wins a race', async () => {
+    const id = `dupe-${taskHub}`;
+    const start = () => postJson(`${durable}/orchestrators/approval/${id}`);
+    const answers = await Promise.all([start(), start(), start()]);
+    expect(answers.map((response) => response.status).sort()).toEqual([202, 500, 500]);
+    const refused = answers.find((response) => response.status === 500);
+    expect(await refused?.json()).toEqual({
+      Message: expect.stringMatching(
+        /^An Orchestration instance with the status (Pending|Running) already exists\.$/,
+      ),
+    });
+    expect((await statusOf(id)).body.runtimeStatus).toMatch(/^(Pending|Running)$/);
+
+    // Once it has ended, the same id may start again (a redelivered event restarting a Failed instance).
+    expect((await postJson(`${durable}/instances/${id}/terminate?reason=test`)).status).toBe(202);
+    for (let tries = 0; tries < 100 && (await statusOf(id)).body.runtimeStatus !== 'Terminated'; tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect((await start()).status).toBe(202);
   });
 });
