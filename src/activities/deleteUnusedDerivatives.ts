@@ -2,7 +2,8 @@ import type { InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import { getSettings } from '../config/settings';
 import { DELETE_UNUSED_DERIVATIVES_FUNCTION } from '../domain/functionNames';
-import { deleteUnusedDerivatives, type SourcePath } from '../lifecycle/unusedDerivatives';
+import { deleteUnusedDerivatives } from '../lifecycle/unusedDerivatives';
+import { assertSourcePath } from './inputs';
 import { invocationLogger } from '../logging';
 import { getImagesBlobService } from '../storage/blobServiceClient';
 import { getImagesContainer } from '../storage/cosmosClient';
@@ -13,7 +14,7 @@ async function handler(
   input: unknown,
   context: InvocationContext,
 ): Promise<{ deleted: number; kept: number }> {
-  const path = input as SourcePath;
+  const path = assertSourcePath(input);
   const log = invocationLogger(context, { blobName: path.blobName });
   const result = await deleteUnusedDerivatives(path, {
     blobService: getImagesBlobService(),

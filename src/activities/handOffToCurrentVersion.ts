@@ -1,14 +1,15 @@
 import type { InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import { HAND_OFF_FUNCTION } from '../domain/functionNames';
-import type { HandOffInput, HandOffResult } from '../domain/types';
+import type { HandOffResult } from '../domain/types';
+import { assertHandOffInput } from './inputs';
 import { handOffToCurrentVersion } from '../lifecycle/handOff';
 import { invocationLogger } from '../logging';
 import { getImagesBlobService } from '../storage/blobServiceClient';
 
 /** The hand-off activity (see lifecycle/handOff.ts): it starts an orchestration, so it has a durable client. */
 async function handler(input: unknown, context: InvocationContext): Promise<HandOffResult> {
-  const handOff = input as HandOffInput;
+  const handOff = assertHandOffInput(input);
   const { source } = handOff.orchestration;
   const log = invocationLogger(context, { blobName: source.blobName });
   const result = await handOffToCurrentVersion(handOff, {

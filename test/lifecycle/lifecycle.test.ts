@@ -261,3 +261,15 @@ describe('handOffToCurrentVersion', () => {
     });
   });
 });
+
+describe('lifecycle activity inputs', () => {
+  it('refuse a malformed input with the field named', async () => {
+    const { assertHandOffInput, assertSourcePath } = await import('../../src/activities/inputs');
+    expect(() => assertSourcePath({ container: 'images-unprocessed' })).toThrow(
+      'Expected a non-empty string for input.blobName but received nothing',
+    );
+    expect(() => assertHandOffInput({ orchestration: { source: {}, sizes: [] } })).toThrow(
+      'Expected a non-empty array for input.orchestration.sizes but received []',
+    );
+  });
+});
