@@ -2,6 +2,7 @@ import type { SizeSpec } from '../domain/types';
 import { isLoopbackHostname, isLoopbackUrl, LOOPBACK_HOSTS } from './loopback';
 import { SettingError } from '../domain/errors';
 import { fromDecimalText, integerInRange, positiveInteger, ReceivedDescription } from '../domain/validation';
+import { loadSiteSettings, type SiteSettings } from './site';
 import { parseRetiredSizes, parseSizes } from './sizes';
 import { nonLocalConnectionString, redactConnectionString } from './storageConnectionString';
 
@@ -34,6 +35,8 @@ export interface Settings {
   maxSourcePixels: number;
   /** Seconds a replaced version's derivatives stay after the document moved on (pages already rendered). */
   replacedDerivativesGraceSeconds: number;
+  /** Uploads, the site and the console (`DEV_USER_ID`, `OPERATOR_ROLE`, `DERIVATIVE_BASE_URL`). */
+  site: SiteSettings;
 }
 
 const CONTAINER_NAME = /^(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
@@ -202,9 +205,10 @@ function cosmosSettings(env: Env): Settings['cosmos'] {
 
 /** Reads and validates every setting the app uses; throws a SettingError naming the first bad one. */
 export function loadSettings(env: Env = process.env): Settings {
+  const images = imagesConnection(env);
   const sizes = parseSizes('IMAGE_SIZES', env.IMAGE_SIZES);
   return {
-    images: imagesConnection(env),
+    images,
     unprocessedContainer: containerName(env, 'UNPROCESSED_CONTAINER', 'images-unprocessed'),
     processedContainer: containerName(env, 'PROCESSED_CONTAINER', 'images-processed'),
     cosmos: cosmosSettings(env),
@@ -219,6 +223,8 @@ export function loadSettings(env: Env = process.env): Settings {
       DEFAULT_REPLACED_DERIVATIVES_GRACE_SECONDS,
       MAX_REPLACED_DERIVATIVES_GRACE_SECONDS,
     ),
+    // A connection string is only accepted for loopback emulators (imagesConnection refuses anything else).
+    site: loadSiteSettings(env, images.kind === 'connectionString'),
   };
 }
 

@@ -2,6 +2,7 @@ import type { Container, CosmosClient } from '@azure/cosmos';
 import type { ContainerClient } from '@azure/storage-blob';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assertHandOffInput, assertSourcePath } from '../../src/activities/inputs';
 import { loadSettings } from '../../src/config/settings';
 import { documentIdFor, instanceIdFor, versionTagFor } from '../../src/domain/ids';
 import type { ImageDocument, ResizeOrchestrationInput } from '../../src/domain/types';
@@ -263,8 +264,7 @@ describe('handOffToCurrentVersion', () => {
 });
 
 describe('lifecycle activity inputs', () => {
-  it('refuse a malformed input with the field named', async () => {
-    const { assertHandOffInput, assertSourcePath } = await import('../../src/activities/inputs');
+  it('refuse a malformed input with the field named', () => {
     expect(() => assertSourcePath({ container: 'images-unprocessed' })).toThrow(
       'Expected a non-empty string for input.blobName but received nothing',
     );

@@ -1,4 +1,5 @@
 import type { BlobGetPropertiesResponse, BlobServiceClient } from '@azure/storage-blob';
+import { derivativeUrl } from '../../domain/blobPath';
 import { ConcurrentWriteError } from '../../domain/errors';
 import { unquoteETag, versionTagFor } from '../../domain/ids';
 import { DERIVATIVE_METADATA, derivativeBlobName } from '../../domain/derivativeNames';
@@ -57,12 +58,15 @@ export async function uploadDerivative(
     derivative: RenderedDerivative;
     now: Date;
     maxAttempts?: number;
+    /** `DERIVATIVE_BASE_URL`: the variant's `url` points there instead of at the blob. */
+    derivativeBaseUrl?: string;
   },
 ): Promise<Variant> {
   const { processedContainer, source, label, derivative, now } = options;
   const versionTag = versionTagFor(source.container, source.blobName, source.eTag);
   const blobName = derivativeBlobName(source.blobName, versionTag, label, derivative.extension);
   const blob = blobService.getContainerClient(processedContainer).getBlockBlobClient(blobName);
+  const url = derivativeUrl(blob.url, blobName, options.derivativeBaseUrl);
   const uploadOptions = {
     contentType: derivative.contentType,
     cacheControl: DERIVATIVE_CACHE_CONTROL,
@@ -83,7 +87,7 @@ export async function uploadDerivative(
         sizeBytes: derivative.data.length,
         createdOn: now,
       };
-      return variantOf(label, derivative, blobName, blob.url, stored, now);
+      return variantOf(label, derivative, blobName, url, stored, now);
     }
     const existing = await blobProperties(blob);
     if (existing === undefined) {
@@ -97,7 +101,7 @@ export async function uploadDerivative(
         sizeBytes: existing.contentLength ?? derivative.data.length,
         createdOn: existing.createdOn,
       };
-      return variantOf(label, derivative, blobName, blob.url, stored, now);
+      return variantOf(label, derivative, blobName, url, stored, now);
     }
     condition = { ifMatch: existing.etag ?? '' };
   }
