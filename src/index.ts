@@ -4,6 +4,8 @@ import './activities/resizeImage';
 import './activities/writeImageDocument';
 import './activities/prepareSource';
 import './activities/deleteIntermediate';
+import './activities/handOffToCurrentVersion';
+import './activities/deleteUnusedDerivatives';
 import './orchestrators/resizeImageOrchestrator';
 import './triggers/onImageUploaded';
 import './triggers/httpImageStatus';

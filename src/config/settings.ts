@@ -1,7 +1,7 @@
 import type { SizeSpec } from '../domain/types';
 import { isLoopbackHostname, isLoopbackUrl, LOOPBACK_HOSTS } from './loopback';
 import { SettingError } from '../domain/errors';
-import { fromDecimalText, positiveInteger, ReceivedDescription } from '../domain/validation';
+import { fromDecimalText, integerInRange, positiveInteger, ReceivedDescription } from '../domain/validation';
 import { loadSiteSettings, type SiteSettings } from './site';
 import { parseRetiredSizes, parseSizes } from './sizes';
 import { nonLocalConnectionString, redactConnectionString } from './storageConnectionString';
@@ -35,6 +35,8 @@ export interface Settings {
   redriveDelaysSeconds: number[];
   maxSourceBytes: number;
   maxSourcePixels: number;
+  /** Seconds a replaced version's derivatives stay after the document moved on (pages already rendered). */
+  replacedDerivativesGraceSeconds: number;
   /** Uploads, the site and the console (`DEV_USER_ID`, `OPERATOR_ROLE`, `DERIVATIVE_BASE_URL`). */
   site: SiteSettings;
 }
@@ -42,6 +44,10 @@ export interface Settings {
 const CONTAINER_NAME = /^(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
 const DEFAULT_MAX_SOURCE_BYTES = 50 * 1024 * 1024;
 const DEFAULT_MAX_SOURCE_PIXELS = 50_000_000;
+/** 15 minutes: long enough for a page rendered just before a re-upload to load its images. */
+const DEFAULT_REPLACED_DERIVATIVES_GRACE_SECONDS = 900;
+/** A week: a durable timer is cheap, but a longer wait only keeps unused derivatives around. */
+const MAX_REPLACED_DERIVATIVES_GRACE_SECONDS = 7 * 24 * 3600;
 
 function nonEmpty(env: Env, name: string): string | undefined {
   const value = env[name];
@@ -72,6 +78,14 @@ function positiveIntegerSetting(env: Env, name: string, fallback: number): numbe
   if (raw === undefined) return fallback;
   const value = positiveInteger(fromDecimalText(raw));
   if (value === undefined) throw new SettingError(name, 'a positive integer', raw);
+  return value;
+}
+
+function secondsSetting(env: Env, name: string, fallback: number, max: number): number {
+  const raw = nonEmpty(env, name);
+  if (raw === undefined) return fallback;
+  const value = integerInRange(fromDecimalText(raw), 0, max);
+  if (value === undefined) throw new SettingError(name, `a whole number of seconds from 0 to ${max}`, raw);
   return value;
 }
 
@@ -206,6 +220,12 @@ export function loadSettings(env: Env = process.env): Settings {
     redriveDelaysSeconds: delayList(env, 'REDRIVE_DELAYS_SECONDS', DEFAULT_REDRIVE_DELAYS_SECONDS),
     maxSourceBytes: positiveIntegerSetting(env, 'MAX_SOURCE_BYTES', DEFAULT_MAX_SOURCE_BYTES),
     maxSourcePixels: positiveIntegerSetting(env, 'MAX_SOURCE_PIXELS', DEFAULT_MAX_SOURCE_PIXELS),
+    replacedDerivativesGraceSeconds: secondsSetting(
+      env,
+      'REPLACED_DERIVATIVES_GRACE_SECONDS',
+      DEFAULT_REPLACED_DERIVATIVES_GRACE_SECONDS,
+      MAX_REPLACED_DERIVATIVES_GRACE_SECONDS,
+    ),
     // A connection string is only accepted for loopback emulators (imagesConnection refuses anything else).
     site: loadSiteSettings(env, images.kind === 'connectionString'),
   };

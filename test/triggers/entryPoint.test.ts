@@ -70,6 +70,8 @@ describe('src/index.ts (package.json "main")', () => {
         'consoleImages',
         'createUpload',
         'deleteIntermediate',
+        'deleteUnusedDerivatives',
+        'handOffToCurrentVersion',
         'imageStatus',
         'onImageUploaded',
         'prepareSource',
@@ -118,5 +120,9 @@ describe('src/index.ts (package.json "main")', () => {
     });
     expect(hasDurableClient('consoleImages')).toBe(true);
     expect(hasDurableClient('imageStatus') && hasDurableClient('reprocessImage')).toBe(true);
+    // The hand-off starts the instance of the source's current version, so it needs the client binding.
+    expect(triggerOf('handOffToCurrentVersion')).toMatchObject({ type: 'activityTrigger' });
+    expect(hasDurableClient('handOffToCurrentVersion')).toBe(true);
+    expect(triggerOf('deleteUnusedDerivatives')).toMatchObject({ type: 'activityTrigger' });
   });
 });

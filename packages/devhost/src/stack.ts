@@ -58,8 +58,13 @@ export interface RunningStack {
   /** The upload page and the operator console, served by the app (`GET /api/site/…`). */
   siteUrl: string;
   consoleUrl: string;
-  /** Azurite (Blob, Queue, Table) connection string. */
+  /** Azurite (Blob, Queue, Table) connection string; its Blob endpoint is the event proxy's. */
   connectionString: string;
+  /**
+   * Azurite's own Blob endpoint, behind the proxy: writes made here raise no Event Grid event, for tests that
+   * deliver every event explicitly (an order or a timing Azure can produce but a live proxy would not).
+   */
+  directConnectionString: string;
   cosmosEndpoint: string;
   cosmosKey: string;
   /** Settings file the app settings came from (local.settings.json or the .sample). */
@@ -330,6 +335,7 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
       siteUrl: `${baseUrl}/api/site/`,
       consoleUrl: `${baseUrl}/api/site/console.html`,
       connectionString,
+      directConnectionString,
       cosmosEndpoint,
       cosmosKey,
       settingsFile: settingsFile.file,
