@@ -6,3 +6,8 @@ import './orchestrators/resizeImageOrchestrator';
 import './triggers/onImageUploaded';
 import './triggers/httpImageStatus';
 import './triggers/httpReprocess';
+import './activities/listSourcePage';
+import './activities/startBackfillRuns';
+import './activities/checkBackfillRuns';
+import './orchestrators/backfillOrchestrator';
+import './triggers/httpBackfill';

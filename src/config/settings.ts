@@ -28,6 +28,20 @@ export interface Settings {
   sizes: SizeSpec[];
   maxSourceBytes: number;
   maxSourcePixels: number;
+  backfill: BackfillSettings;
+}
+
+/** Backfill tuning (see docs/scale.md for how to size them). */
+export interface BackfillSettings {
+  /**
+   * `BACKFILL_MAX_IN_FLIGHT`: runs one backfill keeps working at once; undefined = the default derived from
+   * host.json (see `defaultBackfillMaxInFlight`).
+   */
+  maxInFlight: number | undefined;
+  /** `BACKFILL_PAGE_SIZE`: blobs per List Blobs call, 1-5000 (the service's `maxresults` cap); default 500. */
+  pageSize: number;
+  /** `BACKFILL_POLL_SECONDS`: seconds between two checks of the runs in flight; default 5. */
+  pollSeconds: number;
 }
 
 const CONTAINER_NAME = /^(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
@@ -64,6 +78,31 @@ function positiveIntegerSetting(env: Env, name: string, fallback: number): numbe
   const value = positiveInteger(fromDecimalText(raw));
   if (value === undefined) throw new SettingError(name, 'a positive integer', raw);
   return value;
+}
+
+function optionalPositiveInteger(env: Env, name: string, max?: number): number | undefined {
+  const raw = nonEmpty(env, name);
+  if (raw === undefined) return undefined;
+  const value = positiveInteger(fromDecimalText(raw), max);
+  if (value === undefined) {
+    throw new SettingError(
+      name,
+      max === undefined ? 'a positive integer' : `an integer between 1 and ${max}`,
+      raw,
+    );
+  }
+  return value;
+}
+
+/** List Blobs returns at most 5,000 items per call (the `maxresults` parameter of the REST API). */
+export const LIST_BLOBS_MAX_RESULTS = 5000;
+
+function backfillSettings(env: Env): BackfillSettings {
+  return {
+    maxInFlight: optionalPositiveInteger(env, 'BACKFILL_MAX_IN_FLIGHT', 10_000),
+    pageSize: optionalPositiveInteger(env, 'BACKFILL_PAGE_SIZE', LIST_BLOBS_MAX_RESULTS) ?? 500,
+    pollSeconds: optionalPositiveInteger(env, 'BACKFILL_POLL_SECONDS', 3600) ?? 5,
+  };
 }
 
 function containerName(env: Env, name: string, fallback: string): string {
@@ -169,6 +208,7 @@ export function loadSettings(env: Env = process.env): Settings {
     sizes: parseSizes('IMAGE_SIZES', env.IMAGE_SIZES),
     maxSourceBytes: positiveIntegerSetting(env, 'MAX_SOURCE_BYTES', DEFAULT_MAX_SOURCE_BYTES),
     maxSourcePixels: positiveIntegerSetting(env, 'MAX_SOURCE_PIXELS', DEFAULT_MAX_SOURCE_PIXELS),
+    backfill: backfillSettings(env),
   };
 }
 
