@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import https from 'node:https';
 import path from 'node:path';
 import { existsSync } from 'node:fs';
@@ -114,6 +115,26 @@ async function runningRuns(): Promise<number> {
 async function allRunIds(): Promise<string[]> {
   const url = `${stack?.baseUrl}/runtime/webhooks/durabletask/instances?instanceIdPrefix=bf-`;
   return ((await (await fetch(url)).json()) as Status[]).map((instance) => instance.instanceId);
+}
+
+/** `npm run backfill -- …` as a child process (stdout is a pipe: progress lines, no bar). */
+function backfillCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(
+    process.execPath,
+    [path.join(repoRoot, 'packages/devhost/dist/cli/backfill.js'), ...args],
+    {
+      env: { ...process.env, DEVHOST_URL: stack?.baseUrl ?? '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, stdout, stderr }));
+  });
 }
 
 beforeAll(async () => {
@@ -274,6 +295,33 @@ describe('backfill on the local stack', () => {
       expect(document?.status).toBe('completed');
       expect(document?.variants.map((variant) => variant.label).sort()).toEqual(['medium', 'thumb', 'xl']);
     }
+  });
+
+  it('npm run backfill follows the backfill with progress lines; exit code 0 only without failures', async () => {
+    const ok = await backfillCli(['--prefix', PREFIX, '--sizes', 'thumb', '--only', 'all']);
+    expect(ok.code, ok.stderr).toBe(0);
+    const lines = ok.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^Backfill backfill-\S+ started; status: http/);
+    expect(lines.slice(1, -1).length).toBeGreaterThan(1); // lines while it runs, one per change
+    expect(lines).toContain(
+      `${IMAGE_COUNT}/${IMAGE_COUNT} listed images done · ${IMAGE_COUNT} started (0 running) · 0 skipped · ${IMAGE_COUNT} completed · 0 failed`,
+    );
+    expect(lines.at(-1)).toMatch(/completed: 10 listed, 10 started, 0 skipped, 10 completed, 0 failed$/);
+
+    // A source that is not an image: its run ends `failed`, so the backfill has a failure and the CLI says so.
+    await source.getBlockBlobClient('broken/notes.png').uploadData(Buffer.from('name,likes\ncat.jpg,42\n'));
+    await waitFor(
+      'the document of broken/notes.png',
+      async () => (await readDocument('broken/notes.png'))?.status === 'failed' || undefined,
+    );
+    const failing = await backfillCli(['--prefix', 'broken/', '--only', 'all']);
+    expect(failing.code).toBe(1);
+    expect(failing.stdout).toMatch(/completed: 1 listed, 1 started, 0 skipped, 0 completed, 1 failed/);
+    expect(failing.stderr).toContain('backfill: 1 image(s) failed');
+
+    const refused = await backfillCli(['--sizes', 'huge']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/answered 400: Expected size labels from thumb, medium, xl for sizes/);
   });
 
   it('refuses a bad request with the field named', async () => {
