@@ -74,7 +74,7 @@ export type BackfillDecision =
 function requestedFormats(size: SizeSpec): readonly string[] | undefined {
   const formats: unknown = (size as SizeSpec & { formats?: unknown }).formats;
   return Array.isArray(formats) && formats.every((format) => typeof format === 'string')
-    ? (formats as string[])
+    ? formats
     : undefined;
 }
 

@@ -1,4 +1,4 @@
-import type { BlobServiceClient } from '@azure/storage-blob';
+import type { BlobServiceClient, ContainerListBlobFlatSegmentResponse } from '@azure/storage-blob';
 import type { ListedBlob } from '../domain/backfill';
 import { quotedETag } from './blobs';
 import { storageCallSignal, STORAGE_CALL_TIMEOUT_MS } from './callTimeout';
@@ -27,17 +27,9 @@ export async function listSourcePage(
       abortSignal: storageCallSignal(STORAGE_CALL_TIMEOUT_MS),
     })
     .byPage({ maxPageSize: pageSize, ...(continuationToken ? { continuationToken } : {}) });
-  const { value } = await pages.next();
-  if (!value) return { blobs: [], continuationToken: undefined };
-  const page = value as {
-    segment: {
-      blobItems: Array<{
-        name: string;
-        properties: { etag?: string; contentLength?: number; contentType?: string };
-      }>;
-    };
-    continuationToken?: string;
-  };
+  const next: IteratorResult<ContainerListBlobFlatSegmentResponse> = await pages.next();
+  if (next.done === true) return { blobs: [], continuationToken: undefined };
+  const page = next.value;
   return {
     blobs: page.segment.blobItems.map((item) => ({
       name: item.name,

@@ -39,7 +39,12 @@ const EMULATOR_ONLY: Readonly<Record<string, string>> = {
 };
 
 /** Settings the code reads that Azure may leave unset, with the reason. None today: all are set. */
-const DELIBERATELY_UNSET: Readonly<Record<string, string>> = {};
+const DELIBERATELY_UNSET: Readonly<Record<string, string>> = {
+  BACKFILL_MAX_IN_FLIGHT:
+    'the code default (2 x maxConcurrentActivityFunctions) fits one instance; an operator sizes it per docs/scale.md',
+  BACKFILL_PAGE_SIZE: 'the code default (500 blobs per List Blobs call) is the right size in Azure',
+  BACKFILL_POLL_SECONDS: 'the code default (5 s) is the right cadence in Azure',
+};
 
 /** Names src/config/settings.ts reads from the environment (literal names and `${prefix}__suffix` reads). */
 function settingNamesReadByCode(): string[] {
