@@ -1,23 +1,33 @@
 import sharp, { type OutputInfo, type Sharp, type SharpOptions } from 'sharp';
 import { detectFormat } from './detectFormat';
 import { encodeAs } from './encode';
-import { decodeFailure } from './decodeFailure';
+import { decodeFailure, describeError } from './decodeFailure';
 import { failure, sourceTooLarge } from '../domain/failure';
+import { withoutHeaderJunk } from './jpegHeaderJunk';
 import { chooseEncoding, keptEncoding } from './outputEncoding';
 import { DECODED_PAGE, probeHeader, type SourceHeader } from './probeHeader';
 import { usesTransparency } from './transparency';
 import type { Box, OutputEncoding, RenderResult, SourceLimits } from './types';
 import { assertRenderArguments } from './validateArguments';
 
-function decodeOptions(limits: SourceLimits): SharpOptions {
+/**
+ * How strict libvips is about damaged pixel data (sharp's `failOn`: none < truncated < error < warning).
+ * JPEG is decoded at `warning`: libjpeg reports data that runs out before the last MCU row only as
+ * *warnings* ("Corrupt JPEG data: premature end of data segment" when an end-of-image marker or any other
+ * marker cuts the entropy-coded data short, or when the frame header declares more rows than the data holds);
+ * it then fills the missing rows with flat grey and `error` lets that through as a success. Its one harmless
+ * warning (extraneous bytes before a marker) is handled in `encodeDecoded`. Other formats stay at `error`:
+ * truncation and decode errors fail, while warnings such as libpng's about an incorrect sRGB profile, common
+ * in files that decode fine, do not.
+ */
+type FailOn = 'error' | 'warning';
+
+function decodeOptions(limits: SourceLimits, failOn: FailOn): SharpOptions {
   return {
     // Defence in depth: the header probe already rejected anything over the budget, and libvips enforces the
     // same limit again at decode time (sharp's own default, 268 MP, is far above what we accept).
     limitInputPixels: limits.maxSourcePixels,
-    // 'error' aborts on truncated data and real decode errors (a half-uploaded file must not become a
-    // half-grey derivative) but tolerates libjpeg/libpng *warnings* such as "extraneous bytes before marker",
-    // which many phone and editor JPEGs trigger and which decode fine; the default 'warning' would reject them.
-    failOn: 'error',
+    failOn,
     // Top-to-bottom streaming decode: libvips holds only the rows the shrink needs, not the whole source
     // (a 90/270 degree orientation buffers the already-shrunk image, never the full-size one).
     sequentialRead: true,
@@ -33,8 +43,8 @@ function decodeOptions(limits: SourceLimits): SharpOptions {
  * `resize` is what lets libvips shrink-on-load (JPEG DCT scaling, WebP scaled decode); nothing here needs
  * the full-resolution pixels, so nothing forces a full-size decode before it.
  */
-function resizePipeline(source: Buffer, box: Box, limits: SourceLimits): Sharp {
-  return sharp(source, decodeOptions(limits))
+function resizePipeline(source: Buffer, box: Box, limits: SourceLimits, failOn: FailOn): Sharp {
+  return sharp(source, decodeOptions(limits, failOn))
     .autoOrient()
     .resize({ width: box.width, height: box.height, fit: 'inside', withoutEnlargement: true })
     .toColourspace('srgb');
@@ -60,6 +70,53 @@ async function encodeByTransparency(pipeline: Sharp, header: SourceHeader): Prom
   const rawPipeline = sharp(raw.data, { raw: { width, height, channels } });
   const { data, info } = await encodeAs(rawPipeline, encoding).toBuffer({ resolveWithObject: true });
   return { data, info, encoding };
+}
+
+async function encodeAt(
+  source: Buffer,
+  box: Box,
+  limits: SourceLimits,
+  header: SourceHeader,
+  failOn: FailOn,
+): Promise<Encoded> {
+  const pipeline = resizePipeline(source, box, limits, failOn);
+  const kept = keptEncoding(header.format);
+  return kept !== undefined ? encodeKept(pipeline, kept) : encodeByTransparency(pipeline, header);
+}
+
+/** libjpeg's JWRN_EXTRANEOUS_DATA: bytes skipped before a marker, no pixel data lost. */
+const EXTRANEOUS_BYTES = /extraneous bytes before marker/i;
+
+/** Whether every libjpeg message in a failed strict decode is the harmless extraneous-bytes warning. */
+function onlyExtraneousBytes(error: unknown): boolean {
+  const lines = describeError(error)
+    .split(/;|\n/)
+    .map((line) => line.trim())
+    .filter((line) => line.startsWith('VipsJpeg:'));
+  return lines.length > 0 && lines.every((line) => EXTRANEOUS_BYTES.test(line));
+}
+
+/**
+ * Decodes, resizes and encodes. A JPEG is decoded at `failOn: 'warning'` after dropping the extraneous bytes
+ * between its header segments (where phone JPEGs carry them; see jpegHeaderJunk.ts), so a file whose data
+ * stops before its last row (cut and re-terminated with FF D9, or a frame header declaring more rows than the
+ * data holds) is `corrupt-image` instead of a derivative with grey rows. Extraneous bytes after the first
+ * scan (between the scans of a progressive JPEG) cannot be cut out without decoding the entropy-coded data;
+ * when they are all the strict decode objected to, the file is decoded again at `error`, as before.
+ */
+async function encodeDecoded(
+  source: Buffer,
+  box: Box,
+  limits: SourceLimits,
+  header: SourceHeader,
+): Promise<Encoded> {
+  if (header.format !== 'JPEG') return encodeAt(source, box, limits, header, 'error');
+  try {
+    return await encodeAt(withoutHeaderJunk(source), box, limits, header, 'warning');
+  } catch (error) {
+    if (!onlyExtraneousBytes(error)) throw error;
+    return encodeAt(source, box, limits, header, 'error');
+  }
 }
 
 /**
@@ -95,12 +152,9 @@ export async function renderDerivative(
   if (!probed.ok) return probed;
   const { header } = probed;
 
-  const pipeline = resizePipeline(source, box, limits);
-  const kept = keptEncoding(header.format);
   let encoded: Encoded;
   try {
-    encoded =
-      kept !== undefined ? await encodeKept(pipeline, kept) : await encodeByTransparency(pipeline, header);
+    encoded = await encodeDecoded(source, box, limits, header);
   } catch (error) {
     // libvips reports decode problems as rejected promises: facts about the file, unless it ran out of memory.
     return decodeFailure(

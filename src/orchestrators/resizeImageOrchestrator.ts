@@ -11,21 +11,25 @@ import type {
 } from '../domain/types';
 import { ArgumentError } from '../domain/errors';
 import { invocationLogger } from '../logging';
-import { checkedOutcome, internalOutcome, summarize, type OrchestrationSummary } from './outcomes';
-import { transientRetryOptions } from './retryPolicy';
+import { summarize, type OrchestrationSummary } from './outcomes';
+import { redriveExhaustedSizes, type RedriveProgress } from './redrive';
+import { isRetryPlan, LEGACY_RETRY_PLAN, transientRetryOptions } from './retryPolicy';
+import { settleRound } from './settle';
 
 /** What `setCustomStatus` publishes, so status queries show where an image is. */
 export type ResizeProgress =
   | { stage: 'resizing'; sizes: string[] }
   | { stage: 'writing-document'; succeeded: string[]; failed: string[] }
+  | RedriveProgress
   | { stage: 'done'; status: OrchestrationSummary['status'] };
 
 type Steps<T> = Generator<Task, T, unknown>;
 
 function isOrchestrationInput(value: unknown): value is ResizeOrchestrationInput {
   if (typeof value !== 'object' || value === null) return false;
-  const { source, sizes } = value as Partial<ResizeOrchestrationInput>;
+  const { source, sizes, retry } = value as Partial<ResizeOrchestrationInput>;
   return (
+    (retry === undefined || isRetryPlan(retry)) &&
     typeof source === 'object' &&
     source !== null &&
     typeof source.blobName === 'string' &&
@@ -34,20 +38,6 @@ function isOrchestrationInput(value: unknown): value is ResizeOrchestrationInput
     sizes.length > 0 &&
     sizes.every((size) => typeof size === 'object' && size !== null && typeof size.label === 'string')
   );
-}
-
-/**
- * Waits for one size's task (already scheduled by the fan-out, so yielding it again adds no action) and turns
- * it into an outcome: a task that still failed after its retries becomes that size's `internal` error.
- */
-function* settle(task: Task, size: SizeSpec): Steps<ResizeOutcome> {
-  if (task.isCompleted) return checkedOutcome(size, task.result);
-  if (task.isFaulted) return internalOutcome(size, task.result);
-  try {
-    return checkedOutcome(size, yield task);
-  } catch (error) {
-    return internalOutcome(size, error);
-  }
 }
 
 /**
@@ -64,6 +54,7 @@ export function* resizeImageOrchestrator(context: OrchestrationContext): Steps<O
     throw new ArgumentError('the orchestration input', '{source, sizes} with at least one size', input);
   }
   const { source, sizes } = input;
+  const retry = input.retry ?? LEGACY_RETRY_PLAN;
   const instanceId = context.df.instanceId;
   const log = invocationLogger(context, { blobName: source.blobName, instanceId });
   const publish = (progress: ResizeProgress) => context.df.setCustomStatus(progress);
@@ -71,35 +62,38 @@ export function* resizeImageOrchestrator(context: OrchestrationContext): Steps<O
   if (!context.df.isReplaying) log.info('resizing', { sizes: sizes.map((size) => size.label) });
   publish({ stage: 'resizing', sizes: sizes.map((size) => size.label) });
 
-  const tasks = sizes.map((size) =>
-    context.df.callActivityWithRetry(resizeFunctionName(size.label), transientRetryOptions(), {
+  const runSize = (size: SizeSpec) =>
+    context.df.callActivityWithRetry(resizeFunctionName(size.label), transientRetryOptions(retry.transient), {
       source,
       size,
       instanceId,
-    } satisfies ResizeActivityInput),
-  );
-  try {
-    yield context.df.Task.all(tasks);
-  } catch {
-    // Task.all fails on the first size that exhausted its retries; the others are still wanted and are
-    // collected (and, if still running, awaited) one by one below.
-  }
-  const outcomes: ResizeOutcome[] = [];
-  for (const [index, size] of sizes.entries()) {
-    const task = tasks[index];
-    if (task) outcomes.push(yield* settle(task, size));
-  }
+    } satisfies ResizeActivityInput);
+  const writeDocument = (outcomes: ResizeOutcome[]) =>
+    context.df.callActivityWithRetry(WRITE_DOCUMENT_FUNCTION, transientRetryOptions(retry.transient), {
+      instanceId,
+      source,
+      outcomes,
+    } satisfies WriteDocumentInput);
+  const round = yield* settleRound(context, sizes, sizes.map(runSize));
+  const outcomes = round.outcomes;
 
   const labels = (ok: boolean) =>
     outcomes.filter((outcome) => outcome.ok === ok).map((outcome) => outcome.label);
   publish({ stage: 'writing-document', succeeded: labels(true), failed: labels(false) });
 
-  const written = (yield context.df.callActivityWithRetry(WRITE_DOCUMENT_FUNCTION, transientRetryOptions(), {
-    instanceId,
-    source,
+  const firstWrite = (yield writeDocument(outcomes)) as WriteDocumentResult;
+  // Sizes whose retries ran out wait for the re-drive rounds of the plan (src/orchestrators/redrive.ts).
+  const final = yield* redriveExhaustedSizes(context, {
+    delaysSeconds: retry.redriveDelaysSeconds,
+    exhausted: round.exhausted,
     outcomes,
-  } satisfies WriteDocumentInput)) as WriteDocumentResult;
-  const summary = summarize(outcomes, written);
+    written: firstWrite,
+    runSize,
+    writeDocument,
+    publish,
+    log,
+  });
+  const summary = summarize(final.outcomes, final.written);
   publish({ stage: 'done', status: summary.status });
   if (!context.df.isReplaying) log.info('done', { status: summary.status, variants: summary.variants });
   return summary;

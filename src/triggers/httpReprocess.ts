@@ -11,6 +11,7 @@ import { productionHttpDeps, type ImageHttpDeps } from './http/deps';
 import { jsonError } from './http/jsonResponses';
 import { selectSizes } from './http/sizeSelection';
 import { readBlobVersion, readImageDocument } from './http/sourceLookup';
+import { retryPlanFor } from '../orchestrators/retryPolicy';
 
 export type ReprocessClient = Pick<DurableClient, 'startNew' | 'createCheckStatusResponse'>;
 
@@ -66,7 +67,11 @@ export function createReprocessHandler(deps: () => ImageHttpDeps = productionHtt
     };
 
     const instanceId = reprocessInstanceId(container, blobName, blob.eTag);
-    const input: ResizeOrchestrationInput = { source, sizes: selection.sizes };
+    const input: ResizeOrchestrationInput = {
+      source,
+      sizes: selection.sizes,
+      retry: retryPlanFor(settings.redriveDelaysSeconds),
+    };
     await client.startNew(ORCHESTRATOR_FUNCTION, { instanceId, input });
     invocationLogger(context, { blobName, instanceId }).info('reprocess started', {
       sizes: selection.sizes.map((size) => size.label),

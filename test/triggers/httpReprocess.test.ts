@@ -7,6 +7,7 @@ import type { ImageHttpDeps } from '../../src/triggers/http/deps';
 import { createReprocessHandler } from '../../src/triggers/httpReprocess';
 import { recordingContext, startDurableApiStub, type DurableApiStub } from './support/durableApiStub';
 import { httpDepsForTests, seedDocument, uniqueBlobName, uploadSource } from './support/imageStore';
+import { TRANSIENT_RETRY } from '../../src/orchestrators/retryPolicy';
 
 const CONTAINER = 'images-unprocessed';
 let deps: ImageHttpDeps;
@@ -68,6 +69,10 @@ describe('POST /api/reprocess/{*blobName}', () => {
         contentType: 'image/jpeg',
       },
       sizes: deps.settings.sizes,
+      retry: {
+        transient: TRANSIENT_RETRY,
+        redriveDelaysSeconds: deps.settings.redriveDelaysSeconds,
+      },
     });
   });
 

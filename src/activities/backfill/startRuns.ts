@@ -9,7 +9,11 @@ import {
 import { ORCHESTRATOR_FUNCTION } from '../../domain/functionNames';
 import { documentIdFor, instanceIdFor, unquoteETag } from '../../domain/ids';
 import type { ImageDocument, ResizeOrchestrationInput, SizeSpec } from '../../domain/types';
+import { retryPlanFor } from '../../orchestrators/retryPolicy';
 import { findInstanceStatus } from '../../triggers/instanceStatus';
+
+/** The transient retries of every run, and no re-drive rounds (see `startOne`). */
+const BACKFILL_RUN_RETRY = retryPlanFor([]);
 
 /** Input of `startBackfillRuns`: one batch of listed blobs, at most the free in-flight slots. */
 export interface StartRunsInput {
@@ -77,6 +81,9 @@ async function startOne(
       contentType: blob.contentType,
     },
     sizes: decision.sizes,
+    // No re-drive rounds (hours of durable timers) inside a backfill's run: the wait would hold a backfill slot.
+    // Sizes that end `internal` are recorded, and a later `only: "failed"` backfill is their re-drive.
+    retry: BACKFILL_RUN_RETRY,
   };
   await deps.client.startNew(ORCHESTRATOR_FUNCTION, { instanceId, input: orchestrationInput });
   return { blobName: blob.name, started: true, instanceId };
