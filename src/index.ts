@@ -11,3 +11,6 @@ import './activities/startBackfillRuns';
 import './activities/checkBackfillRuns';
 import './orchestrators/backfillOrchestrator';
 import './triggers/httpBackfill';
+import './triggers/httpUploads';
+import './triggers/httpConsoleImages';
+import './triggers/httpSite';

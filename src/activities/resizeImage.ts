@@ -21,6 +21,7 @@ function defaultDeps(): ResizeDeps {
     limits: { maxSourceBytes: settings.maxSourceBytes, maxSourcePixels: settings.maxSourcePixels },
     render: renderDerivative,
     now: () => new Date(),
+    derivativeBaseUrl: settings.site.derivativeBaseUrl,
   };
   return productionDeps;
 }

@@ -2,6 +2,7 @@ import type { SizeSpec } from '../domain/types';
 import { isLoopbackHostname, isLoopbackUrl, LOOPBACK_HOSTS } from './loopback';
 import { SettingError } from '../domain/errors';
 import { fromDecimalText, positiveInteger, ReceivedDescription } from '../domain/validation';
+import { loadSiteSettings, type SiteSettings } from './site';
 import { parseRetiredSizes, parseSizes } from './sizes';
 import { nonLocalConnectionString, redactConnectionString } from './storageConnectionString';
 
@@ -33,6 +34,8 @@ export interface Settings {
   maxSourceBytes: number;
   maxSourcePixels: number;
   backfill: BackfillSettings;
+  /** Uploads, the site and the console (`DEV_USER_ID`, `OPERATOR_ROLE`, `DERIVATIVE_BASE_URL`). */
+  site: SiteSettings;
 }
 
 /** Backfill tuning (see docs/scale.md for how to size them). */
@@ -227,9 +230,10 @@ function cosmosSettings(env: Env): Settings['cosmos'] {
 
 /** Reads and validates every setting the app uses; throws a SettingError naming the first bad one. */
 export function loadSettings(env: Env = process.env): Settings {
+  const images = imagesConnection(env);
   const sizes = parseSizes('IMAGE_SIZES', env.IMAGE_SIZES);
   return {
-    images: imagesConnection(env),
+    images,
     unprocessedContainer: containerName(env, 'UNPROCESSED_CONTAINER', 'images-unprocessed'),
     processedContainer: containerName(env, 'PROCESSED_CONTAINER', 'images-processed'),
     cosmos: cosmosSettings(env),
@@ -239,6 +243,8 @@ export function loadSettings(env: Env = process.env): Settings {
     maxSourceBytes: positiveIntegerSetting(env, 'MAX_SOURCE_BYTES', DEFAULT_MAX_SOURCE_BYTES),
     maxSourcePixels: positiveIntegerSetting(env, 'MAX_SOURCE_PIXELS', DEFAULT_MAX_SOURCE_PIXELS),
     backfill: backfillSettings(env),
+    // A connection string is only accepted for loopback emulators (imagesConnection refuses anything else).
+    site: loadSiteSettings(env, images.kind === 'connectionString'),
   };
 }
 

@@ -19,6 +19,8 @@ export interface ResizeDeps {
   limits: SourceLimits;
   render: RenderFunction;
   now: () => Date;
+  /** `DERIVATIVE_BASE_URL` (the delivery host), when set. */
+  derivativeBaseUrl?: string;
 }
 
 /** A failure as this size's outcome, with what it read of the source (for the `failed` document). */
@@ -68,6 +70,7 @@ export async function resizeToOutcome(
     label: size.label,
     derivative,
     now: deps.now(),
+    derivativeBaseUrl: deps.derivativeBaseUrl,
   });
   if (!upload.ok) {
     log.warn('derivative not uploaded: a newer source version owns it', { reason: upload.error.message });
