@@ -3,6 +3,7 @@ import * as df from 'durable-functions';
 import type { DurableClient, DurableOrchestrationStatus } from 'durable-functions';
 import { OrchestrationRuntimeStatus } from 'durable-functions';
 import { randomBytes } from 'node:crypto';
+import { requireOperator } from '../auth/caller';
 import { findAppRoot, readDurableHostConfig } from '../config/hostConfig';
 import { getSettings, type Settings } from '../config/settings';
 import {
@@ -26,6 +27,8 @@ export interface BackfillHttpDeps {
   settings: Settings;
   /** host.json `maxConcurrentActivityFunctions` as the host applies it. */
   activityConcurrency: number;
+  /** App Service authentication in front of the app (default: read from the platform's settings). */
+  authEnabled?: boolean;
 }
 
 /**
@@ -119,6 +122,9 @@ export function createBackfillHandler(deps: () => BackfillHttpDeps = productionD
     client: BackfillClient,
     context: InvocationContext,
   ): Promise<HttpResponseInit | HttpResponse> => {
+    const { settings, activityConcurrency, authEnabled } = deps();
+    const operator = requireOperator(request, settings.site, authEnabled);
+    if ('response' in operator) return operator.response;
     if (request.method === 'GET') {
       const running = await runningBackfills(client);
       return {
@@ -138,7 +144,6 @@ export function createBackfillHandler(deps: () => BackfillHttpDeps = productionD
         'invalid-request',
         'Expected a JSON body for the request but received invalid JSON',
       );
-    const { settings, activityConcurrency } = deps();
     const parsed = parseBackfillRequest(body.body, settings.sizes);
     if (!parsed.ok) {
       return jsonError(400, parsed.code, parsed.message, {
@@ -186,10 +191,11 @@ export function createBackfillHandler(deps: () => BackfillHttpDeps = productionD
 
 export const backfill = createBackfillHandler();
 
-// Function-level key: a backfill can spend a lot of compute, and the answer carries management URLs.
+// Anonymous at the host, operators only in the handler, as for reprocess (the console calls it from the browser,
+// which holds no function key): a backfill spends a lot of compute and the answer carries management URLs.
 df.app.client.http(BACKFILL_HTTP_FUNCTION, {
   route: 'backfill',
   methods: ['GET', 'POST'],
-  authLevel: 'function',
+  authLevel: 'anonymous',
   handler: backfill,
 });

@@ -67,6 +67,11 @@ describe('src/index.ts (package.json "main")', () => {
 
     expect([...registered.keys()].sort()).toEqual(
       [
+        'backfill',
+        'backfillOrchestrator',
+        'checkBackfillRuns',
+        'listSourcePage',
+        'startBackfillRuns',
         'consoleImages',
         'createUpload',
         'imageStatus',
@@ -112,6 +117,15 @@ describe('src/index.ts (package.json "main")', () => {
       methods: ['GET'],
       authLevel: 'anonymous',
     });
+    expect(triggerOf('backfill')).toMatchObject({
+      type: 'httpTrigger',
+      route: 'backfill',
+      methods: ['GET', 'POST'],
+      authLevel: 'anonymous',
+    });
+    expect(triggerOf('backfillOrchestrator')).toMatchObject({ type: 'orchestrationTrigger' });
+    // The backfill's activities start and read runs through the Durable client.
+    expect(hasDurableClient('startBackfillRuns') && hasDurableClient('checkBackfillRuns')).toBe(true);
     expect(hasDurableClient('consoleImages')).toBe(true);
     expect(hasDurableClient('imageStatus') && hasDurableClient('reprocessImage')).toBe(true);
   });
