@@ -30,3 +30,11 @@ export const SITE_FUNCTION = 'site';
 export function resizeFunctionName(label: string): string {
   return `resize-${label}`;
 }
+
+/** `POST /api/backfill` (and `GET` for the running ones) and the orchestration it starts. */
+export const BACKFILL_HTTP_FUNCTION = 'backfill';
+export const BACKFILL_ORCHESTRATOR = 'backfillOrchestrator';
+/** Backfill activities: one listing page, start the runs of a batch, check the runs in flight. */
+export const LIST_SOURCE_PAGE_FUNCTION = 'listSourcePage';
+export const START_BACKFILL_RUNS_FUNCTION = 'startBackfillRuns';
+export const CHECK_BACKFILL_RUNS_FUNCTION = 'checkBackfillRuns';

@@ -32,7 +32,12 @@ export interface StackOptions {
    * Attach to a running Azurite by connection string, or start one (default ports; data under `.azurite/`,
    * in another folder, or nowhere with `location: 'memory'`).
    */
-  azurite?: { connectionString: string } | { ports?: Partial<AzuritePorts>; location?: string };
+  /**
+   * An Azurite already running (`connectionString`; `blobPort` fixes the event proxy's port, e.g. to keep it
+   * across a restart of the stack in one process, whose app caches its clients), or one to start.
+   */
+  azurite?:
+    { connectionString: string; blobPort?: number } | { ports?: Partial<AzuritePorts>; location?: string };
   /**
    * Attach to a running Cosmos SQL API, or start one (default port 8081) whose writes are journaled in
    * `location` (default: `cosmos/` in Azurite's data folder; `memory` or an in-memory Azurite: not kept).
@@ -184,7 +189,7 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     const azuriteOption = options.azurite ?? {};
     if ('connectionString' in azuriteOption) {
       directConnectionString = azuriteOption.connectionString;
-      blobPort = await freePort();
+      blobPort = azuriteOption.blobPort ?? (await freePort());
     } else {
       location = azuriteOption.location ?? path.join(appRoot, '.azurite');
       if (location === 'memory') location = undefined;
