@@ -190,7 +190,7 @@ function imagesConnection(env: Env): BlobConnection {
         redactConnectionString(connectionString),
       );
     }
-    // DESIGN.md: keys are for emulators only; in Azure the account has shared-key access disabled and the
+    // docs/design.md: keys are for emulators only; in Azure the account has shared-key access disabled and the
     // app uses the identity-based IMAGES_STORAGE__* settings. A key for a real account is refused at start-up.
     const nonLocal = nonLocalConnectionString(connectionString);
     if (nonLocal !== undefined) {
