@@ -1,3 +1,4 @@
+import { httpStatusOf } from './serviceErrors';
 import type { Container, SqlParameter } from '@azure/cosmos';
 import type { DocumentStatus, ErrorCode, ImageDocument } from '../domain/types';
 
@@ -14,6 +15,8 @@ export interface ImageListPage {
   documents: ImageDocument[];
   /** Opaque; pass back for the next page. Undefined on the last page. */
   continuation: string | undefined;
+  /** The caller's continuation token was refused by the service (tampered, or from another query). */
+  invalidContinuation?: true;
 }
 
 /**
@@ -60,7 +63,18 @@ export async function listImages(
       maxItemCount: pageSize - found.length,
       ...(token === undefined ? {} : { continuationToken: token }),
     });
-    const response = await iterator.fetchNext();
+    let response;
+    try {
+      response = await iterator.fetchNext();
+    } catch (error) {
+      // A token the caller made up (or copied from another query) is refused with 400, or fails to parse in the
+      // SDK: a client error, not a failure of the service.
+      const refused = httpStatusOf(error) === 400 || error instanceof SyntaxError;
+      if (round === 0 && continuation !== undefined && refused) {
+        return { documents: [], continuation: undefined, invalidContinuation: true };
+      }
+      throw error;
+    }
     for (const resource of response.resources) {
       const document: Record<string, unknown> = { ...resource };
       for (const field of SYSTEM_FIELDS) delete document[field];

@@ -59,6 +59,10 @@ export function parseListQuery(
   // The Cosmos token is JSON; base64url keeps it one opaque, URL-safe value for the browser.
   const continuation =
     rawContinuation === '' ? undefined : Buffer.from(rawContinuation, 'base64url').toString('utf8');
+  // A token travels back to Cosmos in a header: anything but printable ASCII JSON is not one we handed out.
+  if (continuation !== undefined && !/^[\x20-\x7e]+$/.test(continuation)) {
+    return badQuery('continuation', 'a continuation from a previous page', rawContinuation);
+  }
   return { value: { filter, pageSize, continuation } };
 }
 
@@ -125,6 +129,13 @@ export function createConsoleImagesHandler(deps: () => ImageHttpDeps = productio
     const { filter, pageSize, continuation } = parsed.value;
 
     const page = await listImages(documents, filter, pageSize, continuation);
+    if (page.invalidContinuation) {
+      return badQuery(
+        'continuation',
+        'a continuation from a previous page',
+        String(request.query.get('continuation')),
+      ).response;
+    }
     const items = await Promise.all(page.documents.map((document) => consoleItem(request, client, document)));
     invocationLogger(context, {}).info('console list', { count: items.length, ...filter });
     return {

@@ -115,6 +115,16 @@ describe('GET /api/console/images', () => {
     }
   });
 
+  it('400, not 500, for a continuation token that no page handed out', async () => {
+    for (const query of [
+      'continuation=garbage',
+      `continuation=${Buffer.from('{"token":1}').toString('base64url')}`,
+    ]) {
+      const response = await list(query);
+      expect(response, query).toMatchObject({ status: 400, jsonBody: { error: 'invalid-query' } });
+    }
+  });
+
   it('operators only behind App Service authentication', async () => {
     const azure: ImageHttpDeps = {
       ...deps,
