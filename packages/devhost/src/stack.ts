@@ -170,7 +170,11 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     const processed = setting(values, 'PROCESSED_CONTAINER', 'images-processed');
     const blobs = BlobServiceClient.fromConnectionString(connectionString);
     await blobs.getContainerClient(unprocessed).createIfNotExists();
-    await blobs.getContainerClient(processed).createIfNotExists();
+    // Derivatives go to DERIVATIVES_STORAGE when it names another (emulator) account.
+    const derivativesConnection = values.DERIVATIVES_STORAGE?.trim() || connectionString;
+    await BlobServiceClient.fromConnectionString(derivativesConnection)
+      .getContainerClient(processed)
+      .createIfNotExists();
     await ensureCosmosContainer(
       cosmosEndpoint,
       setting(values, 'COSMOS_DATABASE', 'MediaCorp'),

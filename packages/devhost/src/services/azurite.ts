@@ -31,15 +31,33 @@ export function azuriteConnectionString(ports: AzuritePorts): string {
   ].join(';');
 }
 
+/** An emulator account besides `devstoreaccount1` (a name of 3-24 lower-case letters and digits, a base64 key). */
+export interface AzuriteAccount {
+  name: string;
+  key: string;
+}
+
+/** A blob-only connection string for another account of the same Azurite (path-style: the account is in the path). */
+export function azuriteAccountConnectionString(blobPort: number, account: AzuriteAccount): string {
+  return [
+    'DefaultEndpointsProtocol=http',
+    `AccountName=${account.name}`,
+    `AccountKey=${account.key}`,
+    `BlobEndpoint=http://127.0.0.1:${blobPort}/${account.name}`,
+  ].join(';');
+}
+
 /**
  * Starts Azurite from the npm package as a child process. `location` keeps data on disk (npm start);
- * without it data lives in memory (tests).
+ * without it data lives in memory (tests). `extraAccounts` adds accounts beside `devstoreaccount1`
+ * (Azurite's `AZURITE_ACCOUNTS`, which replaces the default account unless it is listed too).
  */
 export async function startAzurite(options: {
   ports: AzuritePorts;
   location?: string;
+  extraAccounts?: readonly AzuriteAccount[];
 }): Promise<RunningAzurite> {
-  const { ports, location } = options;
+  const { ports, location, extraAccounts = [] } = options;
   const bin = path.join(path.dirname(require.resolve('azurite/package.json')), 'dist', 'src', 'azurite.js');
   const args = [
     bin,
@@ -56,7 +74,12 @@ export async function startAzurite(options: {
     String(ports.table),
     ...(location ? ['--location', location] : ['--inMemoryPersistence']),
   ];
-  const child: ChildProcess = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const accounts = [{ name: DEV_ACCOUNT, key: DEV_ACCOUNT_KEY }, ...extraAccounts];
+  const env =
+    extraAccounts.length === 0
+      ? process.env
+      : { ...process.env, AZURITE_ACCOUNTS: accounts.map(({ name, key }) => `${name}:${key}`).join(';') };
+  const child: ChildProcess = spawn(process.execPath, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<never>((_, reject) =>
