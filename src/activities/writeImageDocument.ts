@@ -5,7 +5,7 @@ import { getSettings } from '../config/settings';
 import { WRITE_DOCUMENT_FUNCTION } from '../domain/functionNames';
 import type { WriteDocumentInput, WriteDocumentResult } from '../domain/types';
 import { invocationLogger } from '../logging';
-import { getImagesBlobService } from '../storage/blobServiceClient';
+import { getDerivativesBlobService, getImagesBlobService } from '../storage/blobServiceClient';
 import { blobClientOf, currentETag } from '../storage/blobs';
 import { getImagesContainer } from '../storage/cosmosClient';
 import { cosmosDocumentStore } from '../storage/documentStore';
@@ -38,7 +38,7 @@ function defaultDeps(): WriteDocumentDeps {
     store: cosmosDocumentStore(getImagesContainer()),
     currentSourceETag: ({ source }) =>
       currentETag(blobClientOf(getImagesBlobService(), source.container, source.blobName)),
-    deleteDerivative: derivativeDeleter(getImagesBlobService(), getSettings().processedContainer),
+    deleteDerivative: derivativeDeleter(getDerivativesBlobService(), getSettings().processedContainer),
     now: () => new Date(),
   };
   return productionDeps;

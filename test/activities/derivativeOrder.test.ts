@@ -151,6 +151,8 @@ describe('derivative upload: an older source version never overwrites a newer on
     const derivative = await rendered(photoA);
     const upload = (source: SourceRef) =>
       uploadDerivative(blobService, {
+        derivativeBlobService: blobService,
+        derivativeBaseUrl: undefined,
         processedContainer: settings.processedContainer,
         source,
         label: 'thumb',
@@ -209,6 +211,8 @@ describe('derivative upload: a concurrent writer between our read and our write'
     const newer = await rendered(photoB);
     const { client, fired } = racingClient(derivativeName, async () => {
       await uploadDerivative(blobService, {
+        derivativeBlobService: blobService,
+        derivativeBaseUrl: undefined,
         processedContainer: settings.processedContainer,
         source: { ...sourceA, eTag: '"0xB"', sequencer: SEQUENCER_B },
         label: 'thumb',
@@ -216,7 +220,9 @@ describe('derivative upload: a concurrent writer between our read and our write'
         now: new Date(),
       });
     });
-    const result = await uploadDerivative(client, {
+    const result = await uploadDerivative(blobService, {
+      derivativeBlobService: client,
+      derivativeBaseUrl: undefined,
       processedContainer: settings.processedContainer,
       source: sourceA,
       label: 'thumb',
@@ -235,6 +241,8 @@ describe('derivative upload: a concurrent writer between our read and our write'
     const older = await rendered(photoA);
     const olderWrite = () =>
       uploadDerivative(blobService, {
+        derivativeBlobService: blobService,
+        derivativeBaseUrl: undefined,
         processedContainer: settings.processedContainer,
         source: { ...sourceB, eTag: '"0xA"', sequencer: SEQUENCER_A },
         label: 'thumb',
@@ -245,7 +253,9 @@ describe('derivative upload: a concurrent writer between our read and our write'
     const { client, fired } = racingClient(derivativeName, async () => {
       expect(await olderWrite()).toMatchObject({ ok: true });
     });
-    const result = await uploadDerivative(client, {
+    const result = await uploadDerivative(blobService, {
+      derivativeBlobService: client,
+      derivativeBaseUrl: undefined,
       processedContainer: settings.processedContainer,
       source: sourceB,
       label: 'thumb',

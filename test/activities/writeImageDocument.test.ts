@@ -21,7 +21,8 @@ import { errorOutcome, okOutcome, sourceRef } from './documentFixtures';
 
 const settings = loadSettings(testEnv());
 const blobService = createBlobServiceClient(settings.images);
-const processed = blobService.getContainerClient(settings.processedContainer);
+const derivativeBlobService = createBlobServiceClient(settings.derivatives);
+const processed = derivativeBlobService.getContainerClient(settings.processedContainer);
 let client: CosmosClient;
 let container: Container;
 let clock = Date.parse('2026-11-24T05:00:00.000Z');
@@ -30,7 +31,7 @@ function deps(overrides: Partial<WriteDocumentDeps> = {}): WriteDocumentDeps {
   return {
     store: cosmosDocumentStore(container),
     currentSourceETag: () => Promise.reject(new Error('the source eTag is only asked for empty sequencers')),
-    deleteDerivative: derivativeDeleter(blobService, settings.processedContainer),
+    deleteDerivative: derivativeDeleter(derivativeBlobService, settings.processedContainer),
     now: () => new Date((clock += 1000)),
     ...overrides,
   };

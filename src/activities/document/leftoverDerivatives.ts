@@ -6,12 +6,13 @@ import { blobClientOf, deleteIfUnchanged, type DeleteResult } from '../../storag
 /** Deletes one derivative (the blob a variant names) only while it still is the recorded version (If-Match its eTag). */
 export type DeleteDerivative = (variant: Pick<Variant, 'blobName' | 'eTag'>) => Promise<DeleteResult>;
 
+/** `derivativeBlobService`: the derivatives account (`getDerivativesBlobService()`), which holds `processedContainer`. */
 export function derivativeDeleter(
-  blobService: BlobServiceClient,
+  derivativeBlobService: BlobServiceClient,
   processedContainer: string,
 ): DeleteDerivative {
   return ({ blobName, eTag }) =>
-    deleteIfUnchanged(blobClientOf(blobService, processedContainer, blobName), eTag);
+    deleteIfUnchanged(blobClientOf(derivativeBlobService, processedContainer, blobName), eTag);
 }
 
 /** The previous version's variants whose derivatives the new document no longer points at (another label or extension). */

@@ -14,7 +14,12 @@ export type RenderFunction = (
 ) => Promise<RenderResult>;
 
 export interface ResizeDeps {
+  /** The images account: sources (and their current eTag). */
   blobService: BlobServiceClient;
+  /** The derivatives account (`getDerivativesBlobService()`): where `processedContainer` lives. */
+  derivativeBlobService: BlobServiceClient;
+  /** `DERIVATIVE_BASE_URL`, or undefined for the blobs' own URLs. */
+  derivativeBaseUrl: string | undefined;
   processedContainer: string;
   limits: SourceLimits;
   render: RenderFunction;
@@ -63,6 +68,8 @@ export async function resizeToOutcome(
 
   const { derivative } = rendered;
   const upload = await uploadDerivative(deps.blobService, {
+    derivativeBlobService: deps.derivativeBlobService,
+    derivativeBaseUrl: deps.derivativeBaseUrl,
     processedContainer: deps.processedContainer,
     source,
     label: size.label,

@@ -2,6 +2,7 @@ import type { BlobServiceClient, BlockBlobClient } from '@azure/storage-blob';
 import { ConcurrentWriteError } from '../../domain/errors';
 import { unquoteETag } from '../../domain/ids';
 import { derivativeBlobName } from '../../domain/derivativeNames';
+import { derivativeUrl } from '../../domain/derivativeUrl';
 import { WRITE_ATTEMPTS } from '../../domain/sourceVersion';
 import type { SourceRef, Variant } from '../../domain/types';
 import type { Failure } from '../../domain/failure';
@@ -38,8 +39,12 @@ async function readExisting(blob: BlockBlobClient): Promise<ExistingDerivative |
  * A newer version's derivative is a `superseded` failure; losing every round throws `ConcurrentWriteError`.
  */
 export async function uploadDerivative(
-  blobService: BlobServiceClient,
+  sourceBlobService: BlobServiceClient,
   options: {
+    /** The derivatives account, where `processedContainer` lives. */
+    derivativeBlobService: BlobServiceClient;
+    /** `DERIVATIVE_BASE_URL`; undefined: the variant's `url` is the blob's own URL. */
+    derivativeBaseUrl: string | undefined;
     processedContainer: string;
     source: SourceRef;
     label: string;
@@ -48,13 +53,15 @@ export async function uploadDerivative(
     maxAttempts?: number;
   },
 ): Promise<UploadResult> {
-  const { processedContainer, source, label, derivative, now } = options;
+  const { derivativeBlobService, processedContainer, source, label, derivative, now } = options;
   const blobName = derivativeBlobName(source.blobName, label, derivative.extension);
-  const blob = blobService.getContainerClient(processedContainer).getBlockBlobClient(blobName);
+  const blob = derivativeBlobService.getContainerClient(processedContainer).getBlockBlobClient(blobName);
+  const url =
+    options.derivativeBaseUrl === undefined ? blob.url : derivativeUrl(options.derivativeBaseUrl, blobName);
   const attempts = options.maxAttempts ?? WRITE_ATTEMPTS;
   for (let attempt = 1; attempt <= attempts; attempt++) {
     const decision = await decideDerivativeWrite(source, await readExisting(blob), () =>
-      currentETag(blobClientOf(blobService, source.container, source.blobName)),
+      currentETag(blobClientOf(sourceBlobService, source.container, source.blobName)),
     );
     if (decision.action === 'superseded') {
       return { ok: false, error: { code: 'superseded', message: decision.reason } };
@@ -83,7 +90,7 @@ export async function uploadDerivative(
         contentType: derivative.contentType,
         format: derivative.format,
         blobName,
-        url: blob.url,
+        url,
         sizeBytes: derivative.data.length,
         eTag: written.eTag,
         lastModified: (written.lastModified ?? now).toISOString(),
