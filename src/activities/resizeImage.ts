@@ -18,11 +18,11 @@ function defaultDeps(): ResizeDeps {
   productionDeps ??= {
     blobService: getImagesBlobService(),
     derivativeBlobService: getDerivativesBlobService(),
-    derivativeBaseUrl: settings.derivativeBaseUrl,
     processedContainer: settings.processedContainer,
     limits: { maxSourceBytes: settings.maxSourceBytes, maxSourcePixels: settings.maxSourcePixels },
     render: renderDerivative,
     now: () => new Date(),
+    derivativeBaseUrl: settings.site.derivativeBaseUrl,
   };
   return productionDeps;
 }

@@ -2,6 +2,7 @@ import type { SizeSpec } from '../domain/types';
 import { isLoopbackHostname, isLoopbackUrl, LOOPBACK_HOSTS } from './loopback';
 import { SettingError } from '../domain/errors';
 import { fromDecimalText, positiveInteger, ReceivedDescription } from '../domain/validation';
+import { loadSiteSettings, type SiteSettings } from './site';
 import { parseRetiredSizes, parseSizes } from './sizes';
 import { nonLocalConnectionString, redactConnectionString } from './storageConnectionString';
 
@@ -28,11 +29,6 @@ export interface Settings {
    * blob reads. Unset (emulators), the images account.
    */
   derivatives: BlobConnection;
-  /**
-   * `DERIVATIVE_BASE_URL`: a variant's `url` is this + `/` + the path-encoded blob name (e.g. the Front Door
-   * endpoint + `/images-processed`); no trailing slash, query or fragment. Unset, the blob's own URL.
-   */
-  derivativeBaseUrl: string | undefined;
   unprocessedContainer: string;
   processedContainer: string;
   /** `SCRATCH_CONTAINER` on the images account: the decode-once intermediates. */
@@ -45,6 +41,8 @@ export interface Settings {
   redriveDelaysSeconds: number[];
   maxSourceBytes: number;
   maxSourcePixels: number;
+  /** Uploads, the site and the console (`DEV_USER_ID`, `OPERATOR_ROLE`, `DERIVATIVE_BASE_URL`). */
+  site: SiteSettings;
 }
 
 const CONTAINER_NAME = /^(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
@@ -182,25 +180,6 @@ function derivativesConnection(env: Env, images: BlobConnection): BlobConnection
   return configured ? blobConnection(env, 'DERIVATIVES_STORAGE') : images;
 }
 
-const BASE_URL_EXPECTED = `an https URL (http only for ${LOOPBACK_HOSTS}) with no trailing slash, query, fragment or user info`;
-
-/** `DERIVATIVE_BASE_URL`: the prefix of every variant's `url`, or undefined for the blobs' own URLs. */
-function derivativeBaseUrl(env: Env, name: string): string | undefined {
-  const value = nonEmpty(env, name);
-  if (value === undefined) return undefined;
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new SettingError(name, BASE_URL_EXPECTED, value);
-  }
-  const scheme = url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHostname(url.hostname));
-  // `URL` drops an empty `?` or `#`, so the raw text is checked too.
-  const extra = /[?#]/.test(value) || url.username !== '' || url.password !== '';
-  if (!scheme || extra || value.endsWith('/')) throw new SettingError(name, BASE_URL_EXPECTED, value);
-  return value;
-}
-
 /** A container that no other role uses: scratch blobs among the sources would raise BlobCreated events. */
 function distinctContainer(name: string, value: string, others: Record<string, string>): string {
   const clash = Object.entries(others).find(([, other]) => other === value);
@@ -245,7 +224,6 @@ export function loadSettings(env: Env = process.env): Settings {
   return {
     images,
     derivatives: derivativesConnection(env, images),
-    derivativeBaseUrl: derivativeBaseUrl(env, 'DERIVATIVE_BASE_URL'),
     unprocessedContainer,
     processedContainer,
     scratchContainer: distinctContainer(
@@ -259,6 +237,8 @@ export function loadSettings(env: Env = process.env): Settings {
     redriveDelaysSeconds: delayList(env, 'REDRIVE_DELAYS_SECONDS', DEFAULT_REDRIVE_DELAYS_SECONDS),
     maxSourceBytes: positiveIntegerSetting(env, 'MAX_SOURCE_BYTES', DEFAULT_MAX_SOURCE_BYTES),
     maxSourcePixels: positiveIntegerSetting(env, 'MAX_SOURCE_PIXELS', DEFAULT_MAX_SOURCE_PIXELS),
+    // A connection string is only accepted for loopback emulators (blobConnection refuses anything else).
+    site: loadSiteSettings(env, images.kind === 'connectionString'),
   };
 }
 

@@ -2,6 +2,7 @@ import type { HttpRequest, HttpResponse, HttpResponseInit, InvocationContext } f
 import * as df from 'durable-functions';
 import type { DurableClient } from 'durable-functions';
 import { randomBytes } from 'node:crypto';
+import { requireOperator } from '../auth/caller';
 import { ORCHESTRATOR_FUNCTION, REPROCESS_FUNCTION } from '../domain/functionNames';
 import { documentIdFor, instanceIdFor, unquoteETag } from '../domain/ids';
 import type { ResizeOrchestrationInput, SourceRef } from '../domain/types';
@@ -39,7 +40,9 @@ export function createReprocessHandler(deps: () => ImageHttpDeps = productionHtt
     const name = blobNameFrom(request);
     if (!name.ok) return name.response;
     const { blobName } = name;
-    const { settings, blobService, documents } = deps();
+    const { settings, blobService, documents, authEnabled } = deps();
+    const operator = requireOperator(request, settings.site, authEnabled);
+    if ('response' in operator) return operator.response;
     const container = settings.unprocessedContainer;
 
     const selection = selectSizes(settings.sizes, request.query.get('sizes'));
@@ -84,10 +87,11 @@ export function createReprocessHandler(deps: () => ImageHttpDeps = productionHtt
 
 export const reprocessImage = createReprocessHandler();
 
-// Function-level key: reprocessing spends compute and the answer carries the Durable management URLs.
+// Anonymous at the host, operators only in the handler (the console calls it from the browser, which holds no
+// function key): reprocessing spends compute and the answer carries the Durable management URLs.
 df.app.client.http(REPROCESS_FUNCTION, {
   route: 'reprocess/{*blobName}',
   methods: ['POST'],
-  authLevel: 'function',
+  authLevel: 'anonymous',
   handler: reprocessImage,
 });

@@ -48,7 +48,7 @@ beforeAll(async () => {
 const handler = createResizeHandler(() => ({
   blobService,
   derivativeBlobService,
-  derivativeBaseUrl: settings.derivativeBaseUrl,
+  derivativeBaseUrl: settings.site.derivativeBaseUrl,
   processedContainer: settings.processedContainer,
   limits: { maxSourceBytes: settings.maxSourceBytes, maxSourcePixels: settings.maxSourcePixels },
   render: renderDerivative,

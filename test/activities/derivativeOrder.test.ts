@@ -152,7 +152,6 @@ describe('derivative upload: an older source version never overwrites a newer on
     const upload = (source: SourceRef) =>
       uploadDerivative(blobService, {
         derivativeBlobService: blobService,
-        derivativeBaseUrl: undefined,
         processedContainer: settings.processedContainer,
         source,
         label: 'thumb',
@@ -212,7 +211,6 @@ describe('derivative upload: a concurrent writer between our read and our write'
     const { client, fired } = racingClient(derivativeName, async () => {
       await uploadDerivative(blobService, {
         derivativeBlobService: blobService,
-        derivativeBaseUrl: undefined,
         processedContainer: settings.processedContainer,
         source: { ...sourceA, eTag: '"0xB"', sequencer: SEQUENCER_B },
         label: 'thumb',
@@ -222,7 +220,6 @@ describe('derivative upload: a concurrent writer between our read and our write'
     });
     const result = await uploadDerivative(blobService, {
       derivativeBlobService: client,
-      derivativeBaseUrl: undefined,
       processedContainer: settings.processedContainer,
       source: sourceA,
       label: 'thumb',
@@ -242,7 +239,6 @@ describe('derivative upload: a concurrent writer between our read and our write'
     const olderWrite = () =>
       uploadDerivative(blobService, {
         derivativeBlobService: blobService,
-        derivativeBaseUrl: undefined,
         processedContainer: settings.processedContainer,
         source: { ...sourceB, eTag: '"0xA"', sequencer: SEQUENCER_A },
         label: 'thumb',
@@ -255,7 +251,6 @@ describe('derivative upload: a concurrent writer between our read and our write'
     });
     const result = await uploadDerivative(blobService, {
       derivativeBlobService: client,
-      derivativeBaseUrl: undefined,
       processedContainer: settings.processedContainer,
       source: sourceB,
       label: 'thumb',

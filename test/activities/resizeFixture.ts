@@ -31,7 +31,7 @@ export function resizeDeps(
   return {
     blobService,
     derivativeBlobService: createBlobServiceClient(settings.derivatives),
-    derivativeBaseUrl: settings.derivativeBaseUrl,
+    derivativeBaseUrl: settings.site.derivativeBaseUrl,
     processedContainer: settings.processedContainer,
     limits: { maxSourceBytes: settings.maxSourceBytes, maxSourcePixels: settings.maxSourcePixels },
     render: renderDerivative,

@@ -100,8 +100,8 @@ describe('DERIVATIVES_STORAGE: the derivatives account', () => {
 
 describe('DERIVATIVE_BASE_URL: the prefix of variant URLs', () => {
   it('is undefined when unset or blank (the blobs’ own URLs)', () => {
-    expect(loadSettings(local).derivativeBaseUrl).toBeUndefined();
-    expect(loadSettings({ ...local, DERIVATIVE_BASE_URL: '  ' }).derivativeBaseUrl).toBeUndefined();
+    expect(loadSettings(local).site.derivativeBaseUrl).toBeUndefined();
+    expect(loadSettings({ ...local, DERIVATIVE_BASE_URL: '  ' }).site.derivativeBaseUrl).toBeUndefined();
   });
 
   it.each([
@@ -112,26 +112,34 @@ describe('DERIVATIVE_BASE_URL: the prefix of variant URLs', () => {
     'http://localhost:7071/derivatives',
     'http://[::1]:10000/devstoreaccount1/images-processed',
   ])('accepts %s as is', (value) => {
-    expect(loadSettings({ ...local, DERIVATIVE_BASE_URL: value }).derivativeBaseUrl).toBe(value);
+    expect(loadSettings({ ...azure, DERIVATIVE_BASE_URL: value }).site.derivativeBaseUrl).toBe(value);
   });
 
-  const EXPECTED =
-    'Expected an https URL (http only for 127.0.0.0/8, localhost, [::1]) with no trailing slash, query, fragment or user info for DERIVATIVE_BASE_URL but received ';
+  it('drops trailing slashes, so `url` never has a double slash', () => {
+    expect(
+      loadSettings({ ...azure, DERIVATIVE_BASE_URL: 'https://fde-abc.z01.azurefd.net/images-processed/' })
+        .site.derivativeBaseUrl,
+    ).toBe('https://fde-abc.z01.azurefd.net/images-processed');
+  });
+
+  const SCHEME =
+    'Expected an https URL (http only for 127.0.0.0/8, localhost, [::1]) for DERIVATIVE_BASE_URL';
+  const EXTRA = 'Expected an http(s) URL without query, fragment or user info for DERIVATIVE_BASE_URL';
+  const UNPARSABLE = 'Expected an http(s) URL for DERIVATIVE_BASE_URL';
 
   it.each([
-    ['http on a public host', 'http://fde-abc.z01.azurefd.net/images-processed'],
-    ['a trailing slash', 'https://fde-abc.z01.azurefd.net/images-processed/'],
-    ['only a host and a slash', 'https://cdn.example.com/'],
-    ['a query (a SAS)', 'https://stdrv.blob.core.windows.net/images-processed?sv=2024&sig=abc'],
-    ['an empty query', 'https://stdrv.blob.core.windows.net/images-processed?'],
-    ['a fragment', 'https://cdn.example.com/images-processed#x'],
-    ['user info', 'https://user:pass@cdn.example.com/images-processed'],
-    ['another scheme', 'ftp://cdn.example.com/images-processed'],
-    ['a relative path', '/images-processed'],
-    ['no scheme', 'fde-abc.z01.azurefd.net/images-processed'],
-  ])('rejects %s', (_case, value) => {
-    expect(settingError({ ...local, DERIVATIVE_BASE_URL: value }).message).toBe(
-      `${EXPECTED}${JSON.stringify(value)}`,
+    ['http on a public host', 'http://fde-abc.z01.azurefd.net/images-processed', SCHEME],
+    ['http on a loopback-looking public name', 'http://127.0.0.1.nip.io/images-processed', SCHEME],
+    ['another scheme', 'ftp://cdn.example.com/images-processed', SCHEME],
+    ['a query (a SAS)', 'https://stdrv.blob.core.windows.net/images-processed?sv=2024&sig=abc', EXTRA],
+    ['an empty query', 'https://stdrv.blob.core.windows.net/images-processed?', EXTRA],
+    ['a fragment', 'https://cdn.example.com/images-processed#x', EXTRA],
+    ['user info', 'https://user:pass@cdn.example.com/images-processed', EXTRA],
+    ['a relative path', '/images-processed', UNPARSABLE],
+    ['no scheme', 'fde-abc.z01.azurefd.net/images-processed', UNPARSABLE],
+  ])('rejects %s', (_case, value, expected) => {
+    expect(settingError({ ...azure, DERIVATIVE_BASE_URL: value }).message).toBe(
+      `${expected} but received ${JSON.stringify(value)}`,
     );
   });
 });

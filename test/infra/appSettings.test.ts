@@ -17,7 +17,8 @@ import {
 
 const functionAppBicep = readRepoFile('infra/app/function-app.bicep');
 const mainBicep = readRepoFile('infra/main.bicep');
-const settingsSource = readRepoFile('src/config/settings.ts');
+/** Every module that reads app settings (loadSettings and the site settings it includes). */
+const settingsSource = ['src/config/settings.ts', 'src/config/site.ts'].map(readRepoFile).join('\n');
 
 const siteConfigs = resourcesOfType(functionAppBicep, 'Microsoft.Web/sites/config');
 const appSettingsResource = siteConfigs.find((config) => member(config.body, 'name') === "'appsettings'");
@@ -37,10 +38,13 @@ const EMULATOR_ONLY: Readonly<Record<string, string>> = {
   IMAGES_STORAGE: 'a storage connection string; Azure uses the IMAGES_STORAGE__* identity form',
   DERIVATIVES_STORAGE: 'a storage connection string; Azure uses the DERIVATIVES_STORAGE__* identity form',
   COSMOS__key: 'the emulator key; the Azure account has local auth disabled',
+  DEV_USER_ID: 'a fixed unauthenticated user, refused unless IMAGES_STORAGE is a loopback emulator',
 };
 
-/** Settings the code reads that Azure may leave unset, with the reason (none today). */
-const DELIBERATELY_UNSET: Readonly<Record<string, string>> = {};
+/** Settings the code reads that Azure may leave unset, with the reason. */
+const DELIBERATELY_UNSET: Readonly<Record<string, string>> = {
+  OPERATOR_ROLE: 'the default ImageOperator is the app role the README has operators create',
+};
 
 /** Names src/config/settings.ts reads from the environment (literal names and `${prefix}__suffix` reads). */
 function settingNamesReadByCode(): string[] {
@@ -412,7 +416,7 @@ describe('function app settings', () => {
       accountName: 'derivativesstorage',
       credential: identity,
     });
-    expect(settings.derivativeBaseUrl).toBe('https://fde-test.z01.azurefd.net/images-processed');
+    expect(settings.site.derivativeBaseUrl).toBe('https://fde-test.z01.azurefd.net/images-processed');
     expect(settings.scratchContainer).toBe(codeDefaults.scratchContainer);
     expect(settings.retiredSizes).toEqual(codeDefaults.retiredSizes);
     expect(settings.redriveDelaysSeconds).toEqual(codeDefaults.redriveDelaysSeconds);

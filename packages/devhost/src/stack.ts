@@ -20,6 +20,7 @@ import {
 } from './services/azurite';
 import { EMULATOR_KEY, ensureCosmosContainer, startCosmos, type RunningCosmos } from './services/cosmos';
 import { assertPortFree, freePort } from './services/ports';
+import { configureSiteAccess } from './services/siteAccess';
 
 export interface StackOptions {
   /** The function app (package.json, host.json, local.settings.json); default: the current directory. */
@@ -52,6 +53,9 @@ export interface StackOptions {
 export interface RunningStack {
   /** The Functions host, e.g. http://127.0.0.1:7071 */
   baseUrl: string;
+  /** The upload page and the operator console, served by the app (`GET /api/site/…`). */
+  siteUrl: string;
+  consoleUrl: string;
   /** Azurite (Blob, Queue, Table) connection string. */
   connectionString: string;
   cosmosEndpoint: string;
@@ -171,10 +175,15 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     const blobs = BlobServiceClient.fromConnectionString(connectionString);
     await blobs.getContainerClient(unprocessed).createIfNotExists();
     // Derivatives go to DERIVATIVES_STORAGE when it names another (emulator) account.
-    const derivativesConnection = values.DERIVATIVES_STORAGE?.trim() || connectionString;
-    await BlobServiceClient.fromConnectionString(derivativesConnection)
-      .getContainerClient(processed)
-      .createIfNotExists();
+    const derivativeBlobs = BlobServiceClient.fromConnectionString(
+      values.DERIVATIVES_STORAGE?.trim() || connectionString,
+    );
+    await derivativeBlobs.getContainerClient(processed).createIfNotExists();
+    await configureSiteAccess(blobs, {
+      siteOrigins: [`http://127.0.0.1:${port}`, `http://localhost:${port}`],
+      derivativesContainer: processed,
+      derivativesBlobs: derivativeBlobs,
+    });
     await ensureCosmosContainer(
       cosmosEndpoint,
       setting(values, 'COSMOS_DATABASE', 'MediaCorp'),
@@ -248,6 +257,8 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
 
     return {
       baseUrl,
+      siteUrl: `${baseUrl}/api/site/`,
+      consoleUrl: `${baseUrl}/api/site/console.html`,
       connectionString,
       cosmosEndpoint,
       cosmosKey,

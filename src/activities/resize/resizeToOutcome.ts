@@ -18,12 +18,12 @@ export interface ResizeDeps {
   blobService: BlobServiceClient;
   /** The derivatives account (`getDerivativesBlobService()`): where `processedContainer` lives. */
   derivativeBlobService: BlobServiceClient;
-  /** `DERIVATIVE_BASE_URL`, or undefined for the blobs' own URLs. */
-  derivativeBaseUrl: string | undefined;
   processedContainer: string;
   limits: SourceLimits;
   render: RenderFunction;
   now: () => Date;
+  /** `DERIVATIVE_BASE_URL` (the delivery host), when set. */
+  derivativeBaseUrl?: string;
 }
 
 /** A failure as this size's outcome, with what it read of the source (for the `failed` document). */
@@ -69,12 +69,12 @@ export async function resizeToOutcome(
   const { derivative } = rendered;
   const upload = await uploadDerivative(deps.blobService, {
     derivativeBlobService: deps.derivativeBlobService,
-    derivativeBaseUrl: deps.derivativeBaseUrl,
     processedContainer: deps.processedContainer,
     source,
     label: size.label,
     derivative,
     now: deps.now(),
+    derivativeBaseUrl: deps.derivativeBaseUrl,
   });
   if (!upload.ok) {
     log.warn('derivative not uploaded: a newer source version owns it', { reason: upload.error.message });

@@ -1,8 +1,8 @@
 import type { BlobServiceClient, BlockBlobClient } from '@azure/storage-blob';
+import { derivativeUrl } from '../../domain/blobPath';
 import { ConcurrentWriteError } from '../../domain/errors';
 import { unquoteETag } from '../../domain/ids';
 import { derivativeBlobName } from '../../domain/derivativeNames';
-import { derivativeUrl } from '../../domain/derivativeUrl';
 import { WRITE_ATTEMPTS } from '../../domain/sourceVersion';
 import type { SourceRef, Variant } from '../../domain/types';
 import type { Failure } from '../../domain/failure';
@@ -43,21 +43,19 @@ export async function uploadDerivative(
   options: {
     /** The derivatives account, where `processedContainer` lives. */
     derivativeBlobService: BlobServiceClient;
-    /** `DERIVATIVE_BASE_URL`; undefined: the variant's `url` is the blob's own URL. */
-    derivativeBaseUrl: string | undefined;
     processedContainer: string;
     source: SourceRef;
     label: string;
     derivative: RenderedDerivative;
     now: Date;
     maxAttempts?: number;
+    /** `DERIVATIVE_BASE_URL`: the variant's `url` points there instead of at the blob. */
+    derivativeBaseUrl?: string;
   },
 ): Promise<UploadResult> {
   const { derivativeBlobService, processedContainer, source, label, derivative, now } = options;
   const blobName = derivativeBlobName(source.blobName, label, derivative.extension);
   const blob = derivativeBlobService.getContainerClient(processedContainer).getBlockBlobClient(blobName);
-  const url =
-    options.derivativeBaseUrl === undefined ? blob.url : derivativeUrl(options.derivativeBaseUrl, blobName);
   const attempts = options.maxAttempts ?? WRITE_ATTEMPTS;
   for (let attempt = 1; attempt <= attempts; attempt++) {
     const decision = await decideDerivativeWrite(source, await readExisting(blob), () =>
@@ -90,7 +88,7 @@ export async function uploadDerivative(
         contentType: derivative.contentType,
         format: derivative.format,
         blobName,
-        url,
+        url: derivativeUrl(blob.url, blobName, options.derivativeBaseUrl),
         sizeBytes: derivative.data.length,
         eTag: written.eTag,
         lastModified: (written.lastModified ?? now).toISOString(),
