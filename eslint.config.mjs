@@ -37,9 +37,9 @@ export default tseslint.config(
     },
   },
   {
-    // Fixture function apps are plain CommonJS JavaScript loaded by the local host as the worker would: not in
-    // the TypeScript project, so they get the untyped rules.
-    files: ['packages/*/test/fixtures/**/*.js'],
+    // Fixture function apps (loaded by the local host as the worker would) and the local host's child entry
+    // points are plain CommonJS JavaScript: not in the TypeScript project, so they get the untyped rules.
+    files: ['packages/*/test/fixtures/**/*.js', 'packages/*/bin/**/*.cjs'],
     ...tseslint.configs.disableTypeChecked,
     languageOptions: {
       ...tseslint.configs.disableTypeChecked.languageOptions,
@@ -49,6 +49,7 @@ export default tseslint.config(
         module: 'writable',
         exports: 'writable',
         process: 'readonly',
+        setTimeout: 'readonly',
         console: 'readonly',
         Buffer: 'readonly',
         __dirname: 'readonly',

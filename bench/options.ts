@@ -14,8 +14,6 @@ export interface BenchOptions {
   repetitions: number;
   /** Flex Consumption instance memory the cost model bills (MB). */
   instanceMemoryMb: number;
-  /** How often the local Event Grid publisher lists the container (its delivery delay stand-in). */
-  publisherPollMs: number;
   /** Skip the end-to-end burst (e.g. when only the core comparison is wanted). */
   skipEndToEnd: boolean;
   /** Where latest.json and latest.svg go. */
@@ -24,7 +22,7 @@ export interface BenchOptions {
   corpusDir: string;
 }
 
-const USAGE = `Usage: npm run bench -- [--smoke] [--images <dir>] [--uploads N] [--unloaded M] [--reps N] [--instance-memory-mb 2048|4096] [--publisher-poll-ms 100] [--no-e2e] [--out <dir>]`;
+const USAGE = `Usage: npm run bench -- [--smoke] [--images <dir>] [--uploads N] [--unloaded M] [--reps N] [--instance-memory-mb 2048|4096] [--no-e2e] [--out <dir>]`;
 
 function positiveInteger(name: string, raw: string | undefined, fallback: number): number {
   if (raw === undefined) return fallback;
@@ -53,7 +51,6 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       unloaded: { type: 'string' },
       reps: { type: 'string' },
       'instance-memory-mb': { type: 'string' },
-      'publisher-poll-ms': { type: 'string' },
       'no-e2e': { type: 'boolean', default: false },
       out: { type: 'string' },
       help: { type: 'boolean', default: false },
@@ -74,7 +71,6 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     unloadedUploads: positiveInteger('unloaded', values.unloaded, smoke ? 3 : 10),
     repetitions: positiveInteger('reps', values.reps, smoke ? 1 : 5),
     instanceMemoryMb: positiveInteger('instance-memory-mb', values['instance-memory-mb'], 2048),
-    publisherPollMs: positiveInteger('publisher-poll-ms', values['publisher-poll-ms'], 100),
     skipEndToEnd: values['no-e2e'] ?? false,
     resultsDir: values.out === undefined ? path.join(bench, 'results') : path.resolve(values.out),
     corpusDir: path.join(bench, '.corpus'),

@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: speed, memory and cost of the per-size sharp pipeline against the libvips CPU floor and
  * the Pillow approach it replaces, plus an end-to-end burst on the local stack, in one run.
- * Flags: --smoke, --images <dir>, --uploads N, --unloaded M, --reps N, --instance-memory-mb N, --publisher-poll-ms N, --no-e2e, --out <dir>.
+ * Flags: --smoke, --images <dir>, --uploads N, --unloaded M, --reps N, --instance-memory-mb N, --no-e2e, --out <dir>.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -62,7 +62,9 @@ async function main(): Promise<void> {
   // Memory: every 24-MP source (each format), or the smoke tier.
   const memoryImages = options.smoke
     ? [closest(generated, 'jpeg', 1) as CorpusImage]
-    : ['jpeg', 'png', 'webp'].map((format) => closest(generated, format, 24) as CorpusImage);
+    : ['jpeg', 'png', 'webp', 'heic']
+        .map((format) => closest(generated, format, 24))
+        .filter((image): image is CorpusImage => image !== undefined);
 
   // 2. Resize core, single thread: ours, the floor, Pillow. The burst image is measured here too.
   const pillow = findPillow();
@@ -106,7 +108,6 @@ async function main(): Promise<void> {
       timeoutMs: options.smoke
         ? 40_000
         : Math.max(120_000, (10_000 * options.uploads * cpuSecondsPerImage) / machine.cores),
-      publisherPollMs: options.publisherPollMs,
       unloadedUploads: options.unloadedUploads,
       warmUpUploads: 1,
       log,
@@ -129,9 +130,28 @@ async function main(): Promise<void> {
   const cost = { ...projectCost(costInputs), scenarios: costScenarios(costInputs, appCpuPerImage) };
 
   // 6. Targets and output.
+  // The 12-MP HEIC (the smoke corpus has only its 1-MP tier, which stands in for it there).
+  const heicImage = closest(images, 'heic', 12);
+  const heic12 = core.images.find((item) => item.inCorpus && item.image === heicImage?.name);
+  const jpeg12 = core.images.find(
+    (item) => item.inCorpus && item.image === heicImage?.name.replace(/\.heic$/, '.jpeg'),
+  );
   const targets = evaluateTargets({
     totalVsPillow: core.aggregate.oursTotalVsPillow,
     criticalVsPillow: core.aggregate.oursCriticalVsPillow,
+    totalVsPillowByFormat: Object.fromEntries(
+      Object.entries(core.byFormat).map(([format, aggregate]) => [format, aggregate.oursTotalVsPillow]),
+    ),
+    ...(heic12?.heicDecode === undefined
+      ? {}
+      : {
+          heic: {
+            image: heic12.image,
+            totalMs: heic12.ours.totalMs,
+            decodeMs: heic12.heicDecode.cpuMs,
+            jpegPathMs: jpeg12?.ours.totalMs,
+          },
+        }),
     endToEndP50Ms: burst?.unloaded.latencyMs.p50,
     burstP50Ms: burst?.latencyMs.p50,
     criticalPathMs: burstCore.ours.criticalPathMs,

@@ -2,6 +2,8 @@
 // Only src/ is imported: the local host (packages/devhost/) loads this file, never the other way round.
 import './activities/resizeImage';
 import './activities/writeImageDocument';
+import './activities/prepareSource';
+import './activities/deleteIntermediate';
 import './orchestrators/resizeImageOrchestrator';
 import './triggers/onImageUploaded';
 import './triggers/httpImageStatus';

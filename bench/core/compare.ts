@@ -2,9 +2,8 @@ import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import type { SizeSpec } from '../../src/domain/types';
 import type { CorpusImage } from '../corpus';
-import { measureCpuMs } from '../cpuTime';
 import { median, sum } from '../stats';
-import { renderOneSize } from './activityPath';
+import { appPathCpu, heicDecodeCpu } from './activityPath';
 import { encoderFormatOf, PILLOW_ENCODER, PILLOW_MATCHED_ENCODER, type PillowEncoder } from './encoder';
 import { floorRender } from './floor';
 import { runPillow, type PillowAvailability, type PillowRun } from './pillow';
@@ -22,6 +21,8 @@ export interface ApproachFigures {
 export interface ImageComparison {
   image: string;
   format: string;
+  /** HEIC only: the decode alone (libheif in WebAssembly, in its worker thread), median CPU ms and heap. */
+  heicDecode?: { cpuMs: number; heapMb: number };
   /** False for an image measured only to size the burst (not part of the corpus the ratios describe). */
   inCorpus: boolean;
   ours: ApproachFigures;
@@ -64,25 +65,32 @@ export interface CoreComparison {
     | { skipped: string };
 }
 
+/**
+ * Ratios to Pillow are over the images Pillow could read (not HEIC), so a format without a Pillow baseline
+ * neither counts as free nor hides the others.
+ */
 function aggregateOf(comparisons: readonly ImageComparison[]): Aggregate {
   const oursTotalMs = sum(comparisons.map((item) => item.ours.totalMs));
   const oursCriticalMs = sum(comparisons.map((item) => item.ours.criticalPathMs));
   const floorTotalMs = sum(comparisons.map((item) => item.floor.totalMs));
-  const withPillow = comparisons.every((item) => item.pillow !== undefined);
-  const pillowTotalMs = withPillow ? sum(comparisons.map((item) => item.pillow?.totalMs ?? 0)) : undefined;
-  const withMatched = comparisons.every((item) => item.pillowMatched !== undefined);
-  const pillowMatchedTotalMs = withMatched
-    ? sum(comparisons.map((item) => item.pillowMatched?.totalMs ?? 0))
-    : undefined;
+  const withPillow = comparisons.filter((item) => item.pillow !== undefined);
+  const pillowTotalMs =
+    withPillow.length > 0 ? sum(withPillow.map((item) => item.pillow?.totalMs ?? 0)) : undefined;
+  const withMatched = comparisons.filter((item) => item.pillowMatched !== undefined);
+  const pillowMatchedTotalMs =
+    withMatched.length > 0 ? sum(withMatched.map((item) => item.pillowMatched?.totalMs ?? 0)) : undefined;
+  const oursBesidePillowMs = sum(withPillow.map((item) => item.ours.totalMs));
+  const oursCriticalBesidePillowMs = sum(withPillow.map((item) => item.ours.criticalPathMs));
+  const oursBesideMatchedMs = sum(withMatched.map((item) => item.ours.totalMs));
   return {
     oursTotalMs,
     oursCriticalMs,
     floorTotalMs,
     pillowTotalMs,
     pillowMatchedTotalMs,
-    oursTotalVsPillow: pillowTotalMs && oursTotalMs / pillowTotalMs,
-    oursTotalVsPillowMatched: pillowMatchedTotalMs && oursTotalMs / pillowMatchedTotalMs,
-    oursCriticalVsPillow: pillowTotalMs && oursCriticalMs / pillowTotalMs,
+    oursTotalVsPillow: pillowTotalMs && oursBesidePillowMs / pillowTotalMs,
+    oursTotalVsPillowMatched: pillowMatchedTotalMs && oursBesideMatchedMs / pillowMatchedTotalMs,
+    oursCriticalVsPillow: pillowTotalMs && oursCriticalBesidePillowMs / pillowTotalMs,
     oursTotalVsFloor: oursTotalMs / floorTotalMs,
     oursCriticalVsFloor: oursCriticalMs / floorTotalMs,
   };
@@ -126,15 +134,15 @@ function pillowFiguresFrom(
   );
 }
 
-async function oursOnce(source: Buffer, sizes: readonly SizeSpec[]): Promise<Record<string, number>> {
-  const perSize: Record<string, number> = {};
-  for (const size of sizes)
-    perSize[size.label] = (await measureCpuMs(() => renderOneSize(source, size))).cpuMs;
-  return perSize;
+/** The app's path: per size for JPEG, decode once (prepareSource, then each size) for everything else. */
+function oursOnce(source: Buffer, sizes: readonly SizeSpec[]) {
+  return appPathCpu(source, sizes);
 }
 
 interface LibvipsRuns {
+  oursShared: number[];
   ours: Array<Record<string, number>>;
+  heicDecode: Array<{ cpuMs: number; heapMb: number }>;
   floorDecode: number[];
   floorSizes: Array<Record<string, number>>;
 }
@@ -163,12 +171,18 @@ export async function compareCore(
     for (const image of images) {
       const source = await readFile(image.file);
       const format = encoderFormatOf(image.format);
-      const runs: LibvipsRuns = { ours: [], floorDecode: [], floorSizes: [] };
+      const runs: LibvipsRuns = { oursShared: [], ours: [], heicDecode: [], floorDecode: [], floorSizes: [] };
       // One warm-up of each path: first calls pay for lazy library loading, not for resizing.
       await oursOnce(source, sizes);
       await floorRender(source, sizes, format);
       for (let repetition = 0; repetition < repetitions; repetition += 1) {
-        runs.ours.push(await oursOnce(source, sizes));
+        const ours = await oursOnce(source, sizes);
+        runs.oursShared.push(ours.sharedMs);
+        runs.ours.push(ours.perSize);
+        if (image.format === 'heic') {
+          const decoded = await heicDecodeCpu(source);
+          runs.heicDecode.push({ cpuMs: decoded.cpuMs, heapMb: decoded.heapMb });
+        }
         const floor = await floorRender(source, sizes, format);
         runs.floorDecode.push(floor.decodeMs);
         runs.floorSizes.push(floor.sizes);
@@ -184,7 +198,8 @@ export async function compareCore(
   let pillowMatchedRuns: Map<string, PillowRun[]> | undefined;
   let pillowInfo: CoreComparison['pillow'];
   if (pillow.available) {
-    const files = images.map((image) => image.file);
+    // Pillow cannot read HEIC without a plugin Debian does not package: HEIC has no Pillow baseline.
+    const files = images.filter((image) => image.format !== 'heic').map((image) => image.file);
     const result = await runPillow(pillow.python, files, sizes, repetitions, PILLOW_ENCODER);
     pillowRuns = result.runs;
     log(`core: Pillow ${result.version} done`);
@@ -205,18 +220,21 @@ export async function compareCore(
   for (const image of images) {
     const runs = libvipsRuns.get(image.file);
     if (runs === undefined) continue;
-    const ours = figuresFrom(
-      runs.ours.map(() => 0),
-      runs.ours,
-      sizes,
-      false,
-    );
+    const ours = figuresFrom(runs.oursShared, runs.ours, sizes, false);
     const floor = figuresFrom(runs.floorDecode, runs.floorSizes, sizes, true);
     const pillowFigures = pillowFiguresFrom(pillowRuns?.get(image.file), sizes);
     const pillowMatched = pillowFiguresFrom(pillowMatchedRuns?.get(image.file), sizes);
+    const heicDecode =
+      runs.heicDecode.length === 0
+        ? undefined
+        : {
+            cpuMs: median(runs.heicDecode.map((run) => run.cpuMs)),
+            heapMb: Math.max(...runs.heicDecode.map((run) => run.heapMb)),
+          };
     comparisons.push({
       image: image.name,
       format: image.format,
+      ...(heicDecode === undefined ? {} : { heicDecode }),
       inCorpus: corpusNames.has(image.name),
       ours,
       floor,

@@ -1,6 +1,8 @@
 import sharp from 'sharp';
 import type { SizeSpec } from '../../src/domain/types';
+import { detectFormat } from '../../src/imaging';
 import { measureCpuMs } from '../cpuTime';
+import { heicDecodeCpu } from './activityPath';
 import { encodeLike, type EncoderFormat } from './encoder';
 
 export interface FloorRun {
@@ -24,8 +26,12 @@ export async function floorRender(
     width: Math.max(...sizes.map((size) => size.width)),
     height: Math.max(...sizes.map((size) => size.height)),
   };
-  const decoded = await measureCpuMs(() =>
-    sharp(input, { limitInputPixels: false })
+  const heic = detectFormat(input);
+  const decoded = await measureCpuMs(async () =>
+    // libvips cannot decode HEVC: the floor's one decode of a HEIC is the app's own (libheif in WebAssembly).
+    sharp(heic.kind === 'decodable' && heic.format === 'HEIC' ? (await heicDecodeCpu(input)).tiff : input, {
+      limitInputPixels: false,
+    })
       .rotate()
       .resize({ ...largest, fit: 'inside', withoutEnlargement: true })
       .toColourspace('srgb')

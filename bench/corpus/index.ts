@@ -1,10 +1,13 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
+import { readHeifContainer } from '../../src/imaging/heif/container';
+import { describePrimaryImage } from '../../src/imaging/heif/primaryImage';
 import { photoLikePixels } from './photoLike';
 
-export type CorpusFormat = 'jpeg' | 'png' | 'webp';
+export type CorpusFormat = 'jpeg' | 'png' | 'webp' | 'heic';
 
 export interface CorpusImage {
   /** Short id used in tables and the chart, e.g. `12MP.jpeg`. */
@@ -21,8 +24,37 @@ export interface CorpusImage {
 
 /** Bump when the generator or the encoder settings change, so a stale cache is never reused. */
 const CORPUS_VERSION = 1;
-const FORMATS: readonly CorpusFormat[] = ['jpeg', 'png', 'webp'];
-const EXTENSIONS: Record<CorpusFormat, string> = { jpeg: 'jpg', png: 'png', webp: 'webp' };
+const FORMATS: readonly CorpusFormat[] = ['jpeg', 'png', 'webp', 'heic'];
+const EXTENSIONS: Record<CorpusFormat, string> = { jpeg: 'jpg', png: 'png', webp: 'webp', heic: 'heic' };
+
+/**
+ * HEIC needs an HEVC encoder, which no npm package ships: `heif-enc` (Debian `libheif-examples`, libheif with
+ * x265) when it is on the PATH. The benchmark never installs it; without it HEIC is left out, with a note.
+ */
+export function heifEncAvailable(): boolean {
+  try {
+    execFileSync('heif-enc', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch (error) {
+    // heif-enc exits non-zero for --version on some builds but still exists: only ENOENT means absent.
+    return (error as NodeJS.ErrnoException).code !== 'ENOENT';
+  }
+}
+
+/** HEIC at quality 70 (a phone's camera HEICs are of that order of bytes per pixel), from a lossless PNG. */
+async function encodeHeic(pixels: Buffer, width: number, height: number, file: string): Promise<Buffer> {
+  const png = `${file}.png`;
+  await sharp(pixels, { raw: { width, height, channels: 3 }, limitInputPixels: false })
+    .png({ compressionLevel: 1 })
+    .toFile(png);
+  try {
+    execFileSync('heif-enc', ['-q', '70', '-o', `${file}.heic.tmp`, png], { stdio: 'ignore' });
+    return await readFile(`${file}.heic.tmp`);
+  } finally {
+    await rm(png, { force: true });
+    await rm(`${file}.heic.tmp`, { force: true });
+  }
+}
 
 /** 3:2 like most camera sensors. */
 export function dimensionsFor(megapixels: number): { width: number; height: number } {
@@ -40,11 +72,32 @@ function encode(pixels: Buffer, width: number, height: number, format: CorpusFor
       return image.png({ compressionLevel: 6 }).toBuffer();
     case 'webp':
       return image.webp({ quality: 90 }).toBuffer();
+    case 'heic':
+      throw new Error('HEIC is encoded by heif-enc (encodeHeic)');
   }
 }
 
 async function describe(file: string, origin: CorpusImage['origin']): Promise<CorpusImage | undefined> {
   const data = await readFile(file);
+  if (file.endsWith('.heic')) {
+    // sharp cannot read HEVC: the container says the size.
+    const primary = describePrimaryImage(readHeifContainer(data));
+    const megapixels = (primary.width * primary.height) / 1e6;
+    const name =
+      origin === 'generated'
+        ? `${Math.round(megapixels)}MP.heic`
+        : `${path.basename(file)} (${megapixels.toFixed(1)}MP)`;
+    return {
+      name,
+      file,
+      format: 'heic',
+      width: primary.width,
+      height: primary.height,
+      megapixels,
+      bytes: data.length,
+      origin,
+    };
+  }
   try {
     const meta = await sharp(data, { limitInputPixels: false }).metadata();
     if (meta.width === undefined || meta.height === undefined || meta.format === undefined) return undefined;
@@ -72,15 +125,20 @@ export async function generatedCorpus(
 ): Promise<CorpusImage[]> {
   await mkdir(corpusDir, { recursive: true });
   const images: CorpusImage[] = [];
+  const withHeic = heifEncAvailable();
+  if (!withHeic) log('corpus: heif-enc not found (apt-get install libheif-examples): HEIC left out');
   for (const megapixels of megapixelTiers) {
     const { width, height } = dimensionsFor(megapixels);
     let pixels: Buffer | undefined;
-    for (const format of FORMATS) {
+    for (const format of FORMATS.filter((candidate) => candidate !== 'heic' || withHeic)) {
       const file = path.join(corpusDir, `photo-v${CORPUS_VERSION}-${width}x${height}.${EXTENSIONS[format]}`);
       if (!existsSync(file)) {
         log(`corpus: generating ${path.basename(file)}`);
         pixels ??= photoLikePixels(width, height, 0x5eed0000 + megapixels);
-        const encoded = await encode(pixels, width, height, format);
+        const encoded =
+          format === 'heic'
+            ? await encodeHeic(pixels, width, height, file)
+            : await encode(pixels, width, height, format);
         // Write then rename, so an interrupted run never leaves a truncated image in the cache.
         await writeFile(`${file}.tmp`, encoded);
         await rename(`${file}.tmp`, file);

@@ -40,7 +40,6 @@ export interface EndToEndResult {
   instanceCheck: string;
   statuses: Record<string, number>;
   executionsPerImage: { count: number; orchestratorEpisodes: number; method: string };
-  publisherPollMs: number;
   /** One image at a time through the idle pipeline: the latency the p50 target is evaluated on. */
   unloaded: UnloadedResult;
   /**
@@ -65,8 +64,6 @@ export interface EndToEndOptions {
   sizeLabels: readonly string[];
   cores: number;
   timeoutMs: number;
-  /** How often the local Event Grid publisher lists the container (Event Grid's own delivery delay stand-in). */
-  publisherPollMs: number;
   /** Images sent one at a time through the idle pipeline before the burst (after the warm-up ones). */
   unloadedUploads: number;
   /** Unloaded uploads first, outside the figures: the first image pays for JIT and sharp's start-up. */
@@ -187,7 +184,6 @@ export async function runBurst(options: EndToEndOptions): Promise<EndToEndResult
       location: 'memory',
     },
     cosmos: { port: await freePort() },
-    pollIntervalMs: options.publisherPollMs,
     quiet: true,
   });
   const stackStartMs = Date.now() - stackStarted;
@@ -351,7 +347,6 @@ export async function runBurst(options: EndToEndOptions): Promise<EndToEndResult
             ? `history unavailable: upper bound of ${orchestratorEpisodes} episodes (start, one per size completion, writer completion)`
             : `mean OrchestratorStarted rows in ${taskHub}History over ${counts.length} instances (${Math.min(...counts)}-${Math.max(...counts)})`,
       },
-      publisherPollMs: options.publisherPollMs,
       unloaded,
       pipelineCpu: {
         seconds: cpuSeconds,

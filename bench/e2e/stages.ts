@@ -45,7 +45,7 @@ export const BOUNDARY_SOURCES: Record<Boundary, string> = {
 /** What happens between two adjacent moments. */
 const STAGE_CONTENTS: Partial<Record<`${Boundary}>${Boundary}`, string>> = {
   'uploaded>orchestrationStarted':
-    'Event Grid stand-in: container poll wait + listing + ledger write + webhook; trigger: validate, startNew',
+    'Event Grid stand-in: proxy records the event, webhook delivery; trigger: validate, startNew',
   'orchestrationStarted>resizesScheduled': 'engine: persist ExecutionStarted, dispatch the first episode',
   'resizesScheduled>criticalRendered':
     'episode 1 persisted, activity dispatched, source download, decode/resize/encode',

@@ -1,5 +1,12 @@
 import { ArgumentError } from '../domain/errors';
-import type { ResizeActivityInput, SizeSpec, SourceRef, WriteDocumentInput } from '../domain/types';
+import type {
+  IntermediateRef,
+  PrepareSourceInput,
+  ResizeActivityInput,
+  SizeSpec,
+  SourceRef,
+  WriteDocumentInput,
+} from '../domain/types';
 import { integerInRange } from '../domain/validation';
 
 /*
@@ -52,11 +59,50 @@ function sizeSpec(value: unknown, field: string): SizeSpec {
   };
 }
 
+export function intermediateRef(value: unknown, field: string): IntermediateRef {
+  const fields = object(value, field);
+  const source = object(fields.source, `${field}.source`);
+  const hasAlpha = source.hasAlpha;
+  if (typeof hasAlpha !== 'boolean')
+    throw new ArgumentError(`${field}.source.hasAlpha`, 'a boolean', hasAlpha);
+  return {
+    container: string(fields, 'container', field),
+    blobName: string(fields, 'blobName', field),
+    eTag: string(fields, 'eTag', field),
+    width: count(fields, 'width', field, 1),
+    height: count(fields, 'height', field, 1),
+    source: {
+      format: string(source, 'format', `${field}.source`),
+      width: count(source, 'width', `${field}.source`, 1),
+      height: count(source, 'height', `${field}.source`, 1),
+      hasAlpha,
+      length: count(source, 'length', `${field}.source`, 0),
+      contentType: string(source, 'contentType', `${field}.source`, true),
+    },
+  };
+}
+
 export function assertResizeActivityInput(value: unknown): ResizeActivityInput {
   const fields = object(value, 'input');
   return {
     source: sourceRef(fields.source, 'input.source'),
     size: sizeSpec(fields.size, 'input.size'),
+    instanceId: string(fields, 'instanceId', 'input'),
+    ...(fields.intermediate === undefined
+      ? {}
+      : { intermediate: intermediateRef(fields.intermediate, 'input.intermediate') }),
+  };
+}
+
+export function assertPrepareSourceInput(value: unknown): PrepareSourceInput {
+  const fields = object(value, 'input');
+  const sizes = fields.sizes;
+  if (!Array.isArray(sizes) || sizes.length === 0) {
+    throw new ArgumentError('input.sizes', 'a non-empty array', sizes);
+  }
+  return {
+    source: sourceRef(fields.source, 'input.source'),
+    sizes: sizes.map((size, index) => sizeSpec(size, `input.sizes[${index}]`)),
     instanceId: string(fields, 'instanceId', 'input'),
   };
 }

@@ -31,7 +31,7 @@ export interface Settings {
   derivatives: BlobConnection;
   unprocessedContainer: string;
   processedContainer: string;
-  /** `SCRATCH_CONTAINER` on the images account: the decode-once intermediates. */
+  /** `SCRATCH_CONTAINER` on the images account (default `images-scratch`): private, short-lived decode-once pixels. */
   scratchContainer: string;
   cosmos: { endpoint: string; auth: CosmosAuth; database: string; container: string };
   sizes: SizeSpec[];

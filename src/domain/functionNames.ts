@@ -10,6 +10,10 @@ export const ORCHESTRATOR_FUNCTION = 'resizeImageOrchestrator';
 export const WRITE_DOCUMENT_FUNCTION = 'writeImageDocument';
 export const IMAGE_STATUS_FUNCTION = 'imageStatus';
 export const REPROCESS_FUNCTION = 'reprocessImage';
+/** Decode once: writes the intermediate every size of the run reads (see PrepareSourceOutcome). */
+export const PREPARE_SOURCE_FUNCTION = 'prepareSource';
+/** Deletes the run's intermediate when the run ends. */
+export const DELETE_INTERMEDIATE_FUNCTION = 'deleteIntermediate';
 /** `POST /api/uploads`: the create-only SAS for one new upload. */
 export const UPLOADS_FUNCTION = 'createUpload';
 /** `GET /api/console/images`: the operator console's list. */

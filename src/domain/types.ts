@@ -51,7 +51,39 @@ export interface ResizeActivityInput {
   source: SourceRef;
   size: SizeSpec;
   instanceId: string;
+  /** Decode once: the size starts from these pixels instead of decoding the source (see `prepareSource`). */
+  intermediate?: IntermediateRef;
 }
+
+/**
+ * The decoded pixels of one source version at the plan's largest size (oriented, 8-bit sRGB, as an
+ * uncompressed TIFF), in the scratch container: never in `images-processed`, deleted when the run ends.
+ */
+export interface IntermediateRef {
+  container: string;
+  blobName: string;
+  eTag: string;
+  width: number;
+  height: number;
+  /** The source as the decode found it: what every size reports and encodes by. */
+  source: SourceInfo & { hasAlpha: boolean };
+}
+
+/** Input of the `prepareSource` activity: the version and the plan whose largest size the intermediate serves. */
+export interface PrepareSourceInput {
+  source: SourceRef;
+  sizes: SizeSpec[];
+  instanceId: string;
+}
+
+/**
+ * What `prepareSource` found: an intermediate to read, or "read the source" (decoding once does not pay for
+ * it, e.g. JPEG), or a permanent problem with the source that every size would hit alike.
+ */
+export type PrepareSourceOutcome =
+  | { ok: true; intermediate: IntermediateRef }
+  | { ok: true; readSource: string }
+  | { ok: false; error: ImageError; source?: ProbedSource };
 
 export const ERROR_CODES = [
   'not-an-image',

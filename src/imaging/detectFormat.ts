@@ -44,20 +44,32 @@ function uint32LE(bytes: Uint8Array, offset: number): number {
 }
 
 const AVIF_BRANDS = new Set(['avif', 'avis']);
-/** HEVC-coded HEIF ("HEIC", iPhone photos): sharp's prebuilt libheif has no HEVC decoder (patent licensing). */
+/** HEVC-coded HEIF ("HEIC", iPhone photos): image (heic, heix, heim, heis) and sequence (hevc, hevx, hevm, hevs). */
 const HEVC_BRANDS = new Set(['heic', 'heix', 'hevc', 'hevx', 'heim', 'heis', 'hevm', 'hevs']);
-const GENERIC_HEIF_BRANDS = new Set(['mif1', 'msf1', 'miaf']);
+/** Brands of the HEIF/MIAF structure that name no codec: the primary item's type decides (see probeHeader). */
+const GENERIC_HEIF_BRANDS = new Set(['mif1', 'msf1', 'miaf', 'mif2']);
 
-/** ISO-BMFF (`....ftyp`): the major brand and compatible brands say AVIF, HEIC, JPEG 2000 or something else. */
+function codecBrand(brand: string): 'AVIF' | 'HEIC' | undefined {
+  if (AVIF_BRANDS.has(brand)) return 'AVIF';
+  if (HEVC_BRANDS.has(brand)) return 'HEIC';
+  return undefined;
+}
+
+/**
+ * ISO-BMFF (`....ftyp`): the brands say AVIF, HEIC, JPEG 2000 or something else. The major brand wins over
+ * the compatible ones (a `heic` file may list `avif` among them, or the reverse); then the first codec brand
+ * among the compatible ones; a generic HEIF brand alone leaves the codec to the primary item.
+ */
 function detectIsoMedia(bytes: Uint8Array): DetectedFormat {
   const boxSize = uint32BE(bytes, 0);
   const end = Math.min(bytes.length, boxSize >= 16 ? boxSize : 16);
-  const brands = [ascii(bytes, 8, 12)];
-  for (let offset = 16; offset + 4 <= end; offset += 4) brands.push(ascii(bytes, offset, offset + 4));
-  if (brands.some((brand) => AVIF_BRANDS.has(brand))) return decodable('AVIF');
-  if (brands.some((brand) => HEVC_BRANDS.has(brand))) return unsupported('HEIC');
+  const major = ascii(bytes, 8, 12);
+  const compatible: string[] = [];
+  for (let offset = 16; offset + 4 <= end; offset += 4) compatible.push(ascii(bytes, offset, offset + 4));
+  const codec = codecBrand(major) ?? compatible.map(codecBrand).find((found) => found !== undefined);
+  if (codec !== undefined) return decodable(codec);
+  const brands = [major, ...compatible];
   if (brands.includes('jp2 ')) return unsupported('JPEG2000');
-  // A bare MIAF/HEIF brand names no codec: let the header probe find out whether it is AV1 or HEVC inside.
   if (brands.some((brand) => GENERIC_HEIF_BRANDS.has(brand))) return decodable('HEIF');
   return UNKNOWN; // MP4, MOV, 3GP...: ISO media, but not an image
 }
@@ -90,8 +102,8 @@ function isSvg(bytes: Uint8Array): boolean {
 
 /**
  * The format of `bytes` from its magic numbers only. Decodable formats are the ones sharp's prebuilt
- * libvips reads; other well-known image formats are recognised so callers can say "unsupported" rather
- * than "not an image".
+ * libvips reads, plus HEIC (libheif in WebAssembly); other well-known image formats are recognised so callers
+ * can say "unsupported" rather than "not an image".
  */
 export function detectFormat(bytes: Uint8Array): DetectedFormat {
   if (startsWith(bytes, [0xff, 0xd8, 0xff])) return decodable('JPEG');

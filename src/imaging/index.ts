@@ -1,6 +1,15 @@
 /** The pixel work of the pipeline: plain sharp, no Azure Functions dependency. */
 export { detectFormat } from './detectFormat';
 export { renderDerivative } from './renderDerivative';
+export {
+  decodeOncePays,
+  fitInside,
+  prepareIntermediate,
+  renderFromIntermediate,
+  type Intermediate,
+  type IntermediateResult,
+  type IntermediateSource,
+} from './intermediate';
 export { isResourceExhaustion } from './resourceExhaustion';
 export { encodeAs } from './encode';
 export { configureSharp, type SharpTuning } from './sharpTuning';

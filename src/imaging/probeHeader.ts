@@ -1,7 +1,8 @@
 import sharp from 'sharp';
 import { decodeFailure } from './decodeFailure';
 import { failure, type Failure } from '../domain/failure';
-import { heifCodec } from './heifCodec';
+import { HeifFormatError, readHeifContainer } from './heif/container';
+import { describePrimaryImage, type HeifPrimaryImage } from './heif/primaryImage';
 import type { DecodableFormat, SourceLimits } from './types';
 
 /** What the header says, before any pixel is decoded. */
@@ -14,6 +15,8 @@ export interface SourceHeader {
   /** Frames (animated GIF/WebP) or pages (TIFF) in the file; only the first is ever decoded. */
   pages: number;
   hasAlpha: boolean;
+  /** HEIC only: the primary image as its container declares it, which the decode needs. */
+  heif?: HeifPrimaryImage;
 }
 
 export type ProbeResult = { ok: true; header: SourceHeader } | Failure;
@@ -39,18 +42,10 @@ export async function probeHeader(
   limits: SourceLimits,
 ): Promise<ProbeResult> {
   let format = detected;
-  if (detected === 'HEIF') {
-    // A generic HEIF brand names no codec; the item types do. Checked before libheif parses anything:
-    // sharp's prebuilt libheif decodes AV1 only, HEVC ("HEIC") needs a patent-licensed decoder it does not ship.
-    const codec = heifCodec(source);
-    if (codec === 'hevc') {
-      return failure(
-        'unsupported-format',
-        'HEIC (HEVC-coded HEIF) images are not supported; use JPEG, PNG, WebP or AVIF',
-        { format: 'HEIC' },
-      );
-    }
-    if (codec === 'av1') format = 'AVIF';
+  if (detected === 'HEIC' || detected === 'HEIF') {
+    const heif = probeHeifContainer(source, detected, limits);
+    if (heif !== 'av1') return heif;
+    format = 'AVIF'; // an AV1-coded HEIF: sharp's own libheif decodes it
   }
   let metadata: sharp.Metadata;
   try {
@@ -79,4 +74,60 @@ export async function probeHeader(
     );
   }
   return { ok: true, header: { format, width, height, pages, hasAlpha: metadata.hasAlpha } };
+}
+
+function tooManyPixels(what: string, width: number, height: number, limits: SourceLimits): Failure {
+  return failure(
+    'too-many-pixels',
+    `The ${what} declares ${width}x${height} = ${width * height} pixels; the limit is ${limits.maxSourcePixels} (MAX_SOURCE_PIXELS)`,
+    { format: 'HEIC', width, height },
+  );
+}
+
+/**
+ * HEIF containers are read by our own bounded box reader (`heif/container.ts`), not by a decoder: the primary
+ * item's type says whether it is HEVC (decoded here through libheif in WebAssembly) or AV1 (left to sharp),
+ * and its `ispe` (or grid descriptor) gives the size the decode would allocate, checked against the budget
+ * before any decoder sees the file. A grid's tile is allocated too, so it is checked as well.
+ */
+function probeHeifContainer(
+  source: Buffer,
+  detected: 'HEIC' | 'HEIF',
+  limits: SourceLimits,
+): ProbeResult | 'av1' {
+  let primary: HeifPrimaryImage;
+  try {
+    primary = describePrimaryImage(readHeifContainer(source));
+  } catch (error) {
+    if (!(error instanceof HeifFormatError)) throw error;
+    return failure('corrupt-image', `The ${detected} container could not be read: ${error.message}`, {
+      format: detected,
+    });
+  }
+  if (primary.codec === 'av1') return 'av1';
+  if (primary.codec !== 'hevc') {
+    return failure(
+      'unsupported-format',
+      `HEIF images whose primary item is '${primary.itemType}' are not supported; use HEIC (HEVC), AVIF, JPEG, PNG or WebP`,
+      { format: 'HEIF' },
+    );
+  }
+  const { storedWidth, storedHeight, grid } = primary;
+  if (storedWidth * storedHeight > limits.maxSourcePixels) {
+    return tooManyPixels('HEIC', storedWidth, storedHeight, limits);
+  }
+  if (grid !== undefined && grid.tileWidth * grid.tileHeight > limits.maxSourcePixels) {
+    return tooManyPixels('HEIC grid tile', grid.tileWidth, grid.tileHeight, limits);
+  }
+  return {
+    ok: true,
+    header: {
+      format: 'HEIC',
+      width: primary.width,
+      height: primary.height,
+      pages: 1,
+      hasAlpha: primary.hasAlpha,
+      heif: primary,
+    },
+  };
 }

@@ -2,7 +2,8 @@ import sharp, { type OutputInfo, type Sharp, type SharpOptions } from 'sharp';
 import { detectFormat } from './detectFormat';
 import { encodeAs } from './encode';
 import { decodeFailure, describeError } from './decodeFailure';
-import { failure, sourceTooLarge } from '../domain/failure';
+import { failure, sourceTooLarge, type Failure } from '../domain/failure';
+import { decodeHeic } from './heif/decodeHeic';
 import { withoutHeaderJunk } from './jpegHeaderJunk';
 import { chooseEncoding, keptEncoding } from './outputEncoding';
 import { DECODED_PAGE, probeHeader, type SourceHeader } from './probeHeader';
@@ -20,9 +21,9 @@ import { assertRenderArguments } from './validateArguments';
  * truncation and decode errors fail, while warnings such as libpng's about an incorrect sRGB profile, common
  * in files that decode fine, do not.
  */
-type FailOn = 'error' | 'warning';
+export type FailOn = 'error' | 'warning';
 
-function decodeOptions(limits: SourceLimits, failOn: FailOn): SharpOptions {
+export function decodeOptions(limits: SourceLimits, failOn: FailOn): SharpOptions {
   return {
     // Defence in depth: the header probe already rejected anything over the budget, and libvips enforces the
     // same limit again at decode time (sharp's own default, 268 MP, is far above what we accept).
@@ -63,7 +64,7 @@ async function encodeKept(pipeline: Sharp, encoding: OutputEncoding): Promise<En
  * band (libvips' GIF loader) and TIFF/AVIF often carry an opaque one, and a photo as PNG is several times the
  * bytes of a JPEG. Resizing to raw first costs one derivative-sized buffer, not a second decode.
  */
-async function encodeByTransparency(pipeline: Sharp, header: SourceHeader): Promise<Encoded> {
+async function encodeByTransparency(pipeline: Sharp, header: Pick<SourceHeader, 'format'>): Promise<Encoded> {
   const raw = await pipeline.raw().toBuffer({ resolveWithObject: true });
   const encoding = chooseEncoding(header.format, usesTransparency(raw.data, raw.info.channels));
   const { width, height, channels } = raw.info;
@@ -119,18 +120,22 @@ async function encodeDecoded(
   }
 }
 
+/** A source that passed every check before the decode, ready for sharp. */
+export interface OpenedSource {
+  header: SourceHeader;
+  /** What sharp reads: the upload itself, or for HEIC the decoded pixels as an uncompressed TIFF. */
+  pixels: Buffer;
+}
+
 /**
- * One derivative of `source` fitting inside `box`: the pixel work of a `resize-{label}` activity.
- * Checks run cheapest first: byte length, magic bytes, header (pixel budget), and only then the decode.
- * Every problem with the file is a typed outcome; invalid arguments (caller bugs) throw, and so does running
- * out of memory or threads (`ImageResourceError`, transient: the activity must let Durable retry it).
+ * The checks every render starts with, cheapest first: byte length, magic bytes, header (pixel budget); then,
+ * for HEIC only, the decode itself (libheif in WebAssembly, in a worker thread), whose output sharp reads
+ * like any other source. Problems with the file are typed outcomes.
  */
-export async function renderDerivative(
+export async function openSource(
   source: Buffer,
-  box: Box,
   limits: SourceLimits,
-): Promise<RenderResult> {
-  assertRenderArguments(source, box, limits);
+): Promise<{ ok: true; opened: OpenedSource } | Failure> {
   if (source.length > limits.maxSourceBytes) {
     return sourceTooLarge(source.length, limits.maxSourceBytes);
   }
@@ -144,26 +149,23 @@ export async function renderDerivative(
   if (detected.kind === 'unsupported') {
     return failure(
       'unsupported-format',
-      `${detected.format} images are not supported; use JPEG, PNG, WebP, GIF, TIFF or AVIF`,
+      `${detected.format} images are not supported; use JPEG, PNG, WebP, GIF, TIFF, AVIF or HEIC`,
       { format: detected.format },
     );
   }
   const probed = await probeHeader(source, detected.format, limits);
   if (!probed.ok) return probed;
   const { header } = probed;
+  if (header.heif === undefined) return { ok: true, opened: { header, pixels: source } };
+  const heic = await decodeHeic(source, header.heif, { maxPixels: limits.maxSourcePixels });
+  if (!heic.ok) return heic;
+  return { ok: true, opened: { header, pixels: heic.decoded.tiff } };
+}
 
-  let encoded: Encoded;
-  try {
-    encoded = await encodeDecoded(source, box, limits, header);
-  } catch (error) {
-    // libvips reports decode problems as rejected promises: facts about the file, unless it ran out of memory.
-    return decodeFailure(
-      { format: header.format, width: header.width, height: header.height },
-      'decode',
-      error,
-    );
-  }
-  const { data, info, encoding } = encoded;
+function described(
+  { data, info, encoding }: Encoded,
+  header: Pick<SourceHeader, 'format' | 'width' | 'height' | 'hasAlpha'>,
+): RenderResult {
   return {
     ok: true,
     derivative: {
@@ -181,4 +183,57 @@ export async function renderDerivative(
       },
     },
   };
+}
+
+/**
+ * Encodes a resize pipeline of already-decoded pixels (an intermediate) as the derivative of a source
+ * described by `header`: its own format for JPEG/PNG/WebP, otherwise JPEG or (when the pixels use
+ * transparency) PNG. libvips errors are facts about the pixels (`corrupt-image`), unless it ran out of memory.
+ */
+export async function encodeDerivative(
+  pipeline: Sharp,
+  header: Pick<SourceHeader, 'format' | 'width' | 'height' | 'hasAlpha'>,
+): Promise<RenderResult> {
+  const kept = keptEncoding(header.format);
+  try {
+    const encoded =
+      kept !== undefined ? await encodeKept(pipeline, kept) : await encodeByTransparency(pipeline, header);
+    return described(encoded, header);
+  } catch (error) {
+    return decodeFailure(
+      { format: header.format, width: header.width, height: header.height },
+      'decode',
+      error,
+    );
+  }
+}
+
+/**
+ * One derivative of `source` fitting inside `box`: the pixel work of a `resize-{label}` activity that reads
+ * the source itself. Checks run cheapest first: byte length, magic bytes, header (pixel budget), and only
+ * then the decode. Every problem with the file is a typed outcome; invalid arguments (caller bugs) throw, and
+ * so does running out of memory or threads (`ImageResourceError`, transient: the activity must let Durable
+ * retry it).
+ */
+export async function renderDerivative(
+  source: Buffer,
+  box: Box,
+  limits: SourceLimits,
+): Promise<RenderResult> {
+  assertRenderArguments(source, box, limits);
+  const opened = await openSource(source, limits);
+  if (!opened.ok) return opened;
+  const { header, pixels } = opened.opened;
+  let encoded: Encoded;
+  try {
+    encoded = await encodeDecoded(pixels, box, limits, header);
+  } catch (error) {
+    // libvips reports decode problems as rejected promises: facts about the file, unless it ran out of memory.
+    return decodeFailure(
+      { format: header.format, width: header.width, height: header.height },
+      'decode',
+      error,
+    );
+  }
+  return described(encoded, header);
 }

@@ -22,7 +22,7 @@ export interface RenderedDerivative {
   /** File extension without the dot: `jpg`, `png`, `webp`, `gif`, `avif`. */
   extension: string;
   source: {
-    /** Detected from magic bytes, upper case: "JPEG", "PNG", "WEBP", "GIF", "AVIF", "HEIF", "TIFF". */
+    /** Detected from magic bytes (and, for HEIF containers, the primary item): "JPEG", "PNG", "WEBP", "GIF", "AVIF", "HEIC", "TIFF". */
     format: string;
     /** Dimensions as displayed (after EXIF orientation). */
     width: number;
@@ -34,11 +34,15 @@ export interface RenderedDerivative {
 /** Permanent problems with the source are outcomes, never exceptions. */
 export type RenderResult = { ok: true; derivative: RenderedDerivative } | Failure;
 
-/** Formats this pipeline decodes (sharp's prebuilt libvips), named as `source.format` reports them. */
-export type DecodableFormat = 'JPEG' | 'PNG' | 'WEBP' | 'GIF' | 'TIFF' | 'AVIF' | 'HEIF';
+/**
+ * Formats this pipeline decodes, named as `source.format` reports them: sharp's prebuilt libvips, plus HEIC
+ * (HEVC-coded HEIF) through libheif in WebAssembly. `HEIF` is a container whose brands name no codec; the
+ * header probe reports it as `AVIF` or `HEIC` from its primary item.
+ */
+export type DecodableFormat = 'JPEG' | 'PNG' | 'WEBP' | 'GIF' | 'TIFF' | 'AVIF' | 'HEIC' | 'HEIF';
 
 /** Image formats recognised by their magic bytes but deliberately not decoded. */
-export type UnsupportedFormat = 'HEIC' | 'BMP' | 'PSD' | 'ICO' | 'JPEG2000' | 'JXL' | 'SVG' | 'PDF';
+export type UnsupportedFormat = 'BMP' | 'PSD' | 'ICO' | 'JPEG2000' | 'JXL' | 'SVG' | 'PDF';
 
 /** What the first bytes of a file say it is; names, extensions and declared content types play no part. */
 export type DetectedFormat =

@@ -1,7 +1,17 @@
 import * as df from 'durable-functions';
 import type { OrchestrationContext, Task } from 'durable-functions';
-import { ORCHESTRATOR_FUNCTION, resizeFunctionName, WRITE_DOCUMENT_FUNCTION } from '../domain/functionNames';
+import {
+  DELETE_INTERMEDIATE_FUNCTION,
+  ORCHESTRATOR_FUNCTION,
+  PREPARE_SOURCE_FUNCTION,
+  resizeFunctionName,
+  WRITE_DOCUMENT_FUNCTION,
+} from '../domain/functionNames';
 import type {
+  IntermediateRef,
+  PrepareSourceInput,
+  PrepareSourceOutcome,
+  RetryPlan,
   ResizeActivityInput,
   ResizeOrchestrationInput,
   ResizeOutcome,
@@ -14,10 +24,11 @@ import { invocationLogger } from '../logging';
 import { summarize, type OrchestrationSummary } from './outcomes';
 import { redriveExhaustedSizes, type RedriveProgress } from './redrive';
 import { isRetryPlan, LEGACY_RETRY_PLAN, transientRetryOptions } from './retryPolicy';
-import { settleRound } from './settle';
+import { settleRound, type SettledRound } from './settle';
 
 /** What `setCustomStatus` publishes, so status queries show where an image is. */
 export type ResizeProgress =
+  | { stage: 'decoding'; sizes: string[] }
   | { stage: 'resizing'; sizes: string[] }
   | { stage: 'writing-document'; succeeded: string[]; failed: string[] }
   | RedriveProgress
@@ -41,8 +52,56 @@ function isOrchestrationInput(value: unknown): value is ResizeOrchestrationInput
 }
 
 /**
- * The orchestration: one `resize-{label}` activity per size of the plan in the INPUT (captured at start, so
- * a changed IMAGE_SIZES never alters the replay of an in-flight instance), then the document writer.
+ * Whether a run decodes once before the fan-out. The event's content type only routes, it never decides:
+ * JPEG sources go straight to the sizes (their per-size decodes shrink on load), everything else asks
+ * `prepareSource`, which looks at the bytes itself and may still answer "read the source" (a JPEG uploaded
+ * as `application/octet-stream`, say). Both paths give the same derivatives. One size decodes once anyway.
+ */
+export function decodesOnce(input: ResizeOrchestrationInput): boolean {
+  return input.sizes.length > 1 && !/^image\/(jpeg|jpg|pjpeg)\s*(;|$)/i.test(input.source.contentType.trim());
+}
+
+function isPrepareOutcome(value: unknown): value is PrepareSourceOutcome {
+  return typeof value === 'object' && value !== null && typeof (value as { ok?: unknown }).ok === 'boolean';
+}
+
+/**
+ * Decode once, when it may pay: the intermediate; or the outcomes of a problem with the source that every size
+ * would hit alike; or neither (read the source), also when `prepareSource` still failed after its retries.
+ */
+function* prepare(
+  context: OrchestrationContext,
+  input: PrepareSourceInput,
+  retry: RetryPlan,
+): Steps<{ intermediate?: IntermediateRef; failed?: ResizeOutcome[] }> {
+  let prepared: unknown;
+  try {
+    prepared = yield context.df.callActivityWithRetry(
+      PREPARE_SOURCE_FUNCTION,
+      transientRetryOptions(retry.transient),
+      input,
+    );
+  } catch {
+    return {};
+  }
+  if (!isPrepareOutcome(prepared)) return {};
+  if (prepared.ok) return 'intermediate' in prepared ? { intermediate: prepared.intermediate } : {};
+  const { error, source } = prepared;
+  return {
+    failed: input.sizes.map((size) => ({
+      ok: false,
+      label: size.label,
+      error: { ...error, label: size.label },
+      ...(source === undefined ? {} : { source }),
+    })),
+  };
+}
+
+/**
+ * The orchestration: for sources that do not shrink on load, `prepareSource` first decodes once into an
+ * intermediate (see `decodesOnce`); then one `resize-{label}` activity per size of the plan in the INPUT
+ * (captured at start, so a changed IMAGE_SIZES never alters the replay of an in-flight instance), then the
+ * document writer (and any re-drive rounds), then `deleteIntermediate`.
  * Activities are called by name (src/domain/functionNames.ts), never through registration handles, so this
  * code depends on no registration. Pure scheduling: no clock, randomness, I/O or settings; logs only when
  * not replaying.
@@ -59,14 +118,20 @@ export function* resizeImageOrchestrator(context: OrchestrationContext): Steps<O
   const log = invocationLogger(context, { blobName: source.blobName, instanceId });
   const publish = (progress: ResizeProgress) => context.df.setCustomStatus(progress);
 
-  if (!context.df.isReplaying) log.info('resizing', { sizes: sizes.map((size) => size.label) });
-  publish({ stage: 'resizing', sizes: sizes.map((size) => size.label) });
+  const labels = sizes.map((size) => size.label);
+  let prepared: { intermediate?: IntermediateRef; failed?: ResizeOutcome[] } = {};
+  if (decodesOnce(input)) {
+    publish({ stage: 'decoding', sizes: labels });
+    prepared = yield* prepare(context, { source, sizes, instanceId }, retry);
+  }
+  const { intermediate } = prepared;
 
   const runSize = (size: SizeSpec) =>
     context.df.callActivityWithRetry(resizeFunctionName(size.label), transientRetryOptions(retry.transient), {
       source,
       size,
       instanceId,
+      ...(intermediate === undefined ? {} : { intermediate }),
     } satisfies ResizeActivityInput);
   const writeDocument = (outcomes: ResizeOutcome[]) =>
     context.df.callActivityWithRetry(WRITE_DOCUMENT_FUNCTION, transientRetryOptions(retry.transient), {
@@ -74,12 +139,21 @@ export function* resizeImageOrchestrator(context: OrchestrationContext): Steps<O
       source,
       outcomes,
     } satisfies WriteDocumentInput);
-  const round = yield* settleRound(context, sizes, sizes.map(runSize));
+  let round: SettledRound;
+  if (prepared.failed !== undefined) {
+    // The source itself is the problem (corrupt, too large, gone...): every size would find the same.
+    round = { outcomes: prepared.failed, exhausted: [] };
+  } else {
+    if (!context.df.isReplaying)
+      log.info('resizing', { sizes: labels, decodedOnce: intermediate !== undefined });
+    publish({ stage: 'resizing', sizes: labels });
+    round = yield* settleRound(context, sizes, sizes.map(runSize));
+  }
   const outcomes = round.outcomes;
 
-  const labels = (ok: boolean) =>
+  const withOk = (ok: boolean) =>
     outcomes.filter((outcome) => outcome.ok === ok).map((outcome) => outcome.label);
-  publish({ stage: 'writing-document', succeeded: labels(true), failed: labels(false) });
+  publish({ stage: 'writing-document', succeeded: withOk(true), failed: withOk(false) });
 
   const firstWrite = (yield writeDocument(outcomes)) as WriteDocumentResult;
   // Sizes whose retries ran out wait for the re-drive rounds of the plan (src/orchestrators/redrive.ts).
@@ -93,6 +167,17 @@ export function* resizeImageOrchestrator(context: OrchestrationContext): Steps<O
     publish,
     log,
   });
+  if (intermediate !== undefined) {
+    try {
+      yield context.df.callActivityWithRetry(
+        DELETE_INTERMEDIATE_FUNCTION,
+        transientRetryOptions(retry.transient),
+        intermediate,
+      );
+    } catch {
+      // Left for the scratch container's lifecycle rule; the run's result does not depend on it.
+    }
+  }
   const summary = summarize(final.outcomes, final.written);
   publish({ stage: 'done', status: summary.status });
   if (!context.df.isReplaying) log.info('done', { status: summary.status, variants: summary.variants });

@@ -45,7 +45,7 @@ export function createReprocessHandler(deps: () => ImageHttpDeps = productionHtt
     if ('response' in operator) return operator.response;
     const container = settings.unprocessedContainer;
 
-    const selection = selectSizes(settings.sizes, request.query.get('sizes'));
+    const selection = selectSizes(settings.sizes, request.query.getAll('sizes'));
     if (!selection.ok) {
       return jsonError(400, 'unknown-sizes', selection.message, {
         unknown: selection.unknown,

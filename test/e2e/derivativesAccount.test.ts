@@ -53,7 +53,6 @@ beforeAll(async () => {
     azurite: { connectionString: inject('azuriteConnectionString') },
     cosmos: { endpoint: inject('cosmosEndpoint'), key: inject('cosmosKey') },
     taskHub: `Derivatives${runId}`,
-    pollIntervalMs: 100,
     quiet: true,
     settings: {
       UNPROCESSED_CONTAINER: SOURCES,

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import https from 'node:https';
 import path from 'node:path';
 import { CosmosClient, type Container } from '@azure/cosmos';
@@ -100,7 +100,6 @@ beforeAll(async () => {
       location: 'memory',
     },
     cosmos: { endpoint: inject('cosmosEndpoint'), key: inject('cosmosKey') },
-    pollIntervalMs: 100,
     logger: (entry) => {
       if (entry.category === 'user') functionLogs.push(entry.message);
       if (entry.level === 'error' || entry.level === 'critical') console.error(entry.message);
@@ -266,6 +265,40 @@ describe('end to end on the local stack', () => {
     const document = await finalDocument(photoName, photoETag, body.id);
     expect(document.status).toBe('completed');
     expect(document.variants).toHaveLength(3);
+  });
+
+  it('turns an iPhone-style HEIC (a tiled grid) into JPEG derivatives and a completed document', async () => {
+    const name = `e2e-${runId}/phone/IMG_0001.HEIC`;
+    const heic = readFileSync(path.join(repoRoot, 'test/fixtures/heic/grid.heic'));
+    const eTag = await upload(name, heic, 'image/heic');
+    const document = await finalDocument(name, eTag);
+    expect(document).toMatchObject({
+      status: 'completed',
+      sourceFormat: 'HEIC',
+      sourceWidth: 120,
+      sourceHeight: 100,
+      errors: [],
+    });
+    expect(document.variants.map((variant) => variant.label).sort()).toEqual(['large', 'medium', 'thumb']);
+    for (const variant of document.variants) {
+      // 120x100 fits every box: never enlarged.
+      expect([variant.width, variant.height, variant.format]).toEqual([120, 100, 'jpeg']);
+      expect(variant.blobName).toBe(`e2e-${runId}/phone/IMG_0001_${variant.label}.jpg`);
+      const metadata = await sharp(
+        await processed.getBlobClient(variant.blobName).downloadToBuffer(),
+      ).metadata();
+      expect([metadata.format, metadata.width, metadata.height]).toEqual(['jpeg', 120, 100]);
+    }
+    // Decoded once: the run's intermediate lived in the scratch container (which the first prepareSource
+    // created, so listing it would fail if the run had not decoded once) and is deleted when the run ends.
+    const scratch = BlobServiceClient.fromConnectionString(stack.connectionString).getContainerClient(
+      'images-scratch',
+    );
+    await waitFor('the intermediate to be deleted', async () => {
+      const left: string[] = [];
+      for await (const blob of scratch.listBlobsFlat()) left.push(blob.name);
+      return left.length === 0 ? true : undefined;
+    });
   });
 
   it('npm run reprocess and npm run status drive the same run from the command line', async () => {

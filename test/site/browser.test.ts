@@ -69,7 +69,6 @@ beforeAll(async () => {
     },
     // Its own Cosmos too: the console lists every document, and other tests' documents point at other Azurites.
     cosmos: { port: await freePort() },
-    pollIntervalMs: 100,
     quiet: true,
   });
   page = await browser.context.newPage();

@@ -69,8 +69,10 @@ describe('src/index.ts (package.json "main")', () => {
       [
         'consoleImages',
         'createUpload',
+        'deleteIntermediate',
         'imageStatus',
         'onImageUploaded',
+        'prepareSource',
         'reprocessImage',
         'resize-large',
         'resize-medium',
@@ -84,6 +86,8 @@ describe('src/index.ts (package.json "main")', () => {
     expect(hasDurableClient('onImageUploaded')).toBe(true);
     expect(triggerOf('resizeImageOrchestrator')).toMatchObject({ type: 'orchestrationTrigger' });
     expect(triggerOf('resize-thumb')).toMatchObject({ type: 'activityTrigger' });
+    expect(triggerOf('prepareSource')).toMatchObject({ type: 'activityTrigger' });
+    expect(triggerOf('deleteIntermediate')).toMatchObject({ type: 'activityTrigger' });
     expect(triggerOf('imageStatus')).toMatchObject({
       type: 'httpTrigger',
       route: 'images/{*blobName}',

@@ -93,6 +93,20 @@ describe('POST /api/reprocess/{*blobName}', () => {
     expect(startedInput(id).sizes.map((size) => size.label)).toEqual(['thumb', 'medium']);
   });
 
+  it('?sizes=thumb&sizes=medium re-runs both sizes, not only the first parameter', async () => {
+    const blobName = uniqueBlobName();
+    await uploadSource(deps, blobName);
+    const response = (await post(blobName, '?sizes=thumb&sizes=medium')) as HttpResponse;
+    const { id } = (await response.json()) as { id: string };
+    expect(startedInput(id).sizes.map((size) => size.label)).toEqual(['thumb', 'medium']);
+  });
+
+  it('an unknown label in a repeated ?sizes= is a 400 naming it', async () => {
+    const response = await post(uniqueBlobName(), '?sizes=thumb&sizes=huge');
+    expect(response).toMatchObject({ status: 400, jsonBody: { error: 'unknown-sizes', unknown: ['huge'] } });
+    expect(stub.requests).toEqual([]);
+  });
+
   it('an unknown size label is a 400 naming it, and starts nothing', async () => {
     const blobName = uniqueBlobName();
     await uploadSource(deps, blobName);

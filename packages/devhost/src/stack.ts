@@ -2,7 +2,13 @@ import path from 'node:path';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { DEFAULT_PORTS } from './defaultPorts';
 import { createDurableEngine, type DurableEngine } from './durable';
-import { createEventGridPublisher, type EventGridPublisher } from './eventgrid';
+import {
+  createEventGridPublisher,
+  startBlobEventProxy,
+  type BlobAddress,
+  type BlobDescription,
+  type EventGridPublisher,
+} from './eventgrid';
 import {
   consoleLogger,
   loadFunctionApp,
@@ -12,12 +18,7 @@ import {
 } from './functions';
 import { readDurableHostConfig } from './hostConfig';
 import { startHostServer, type HostServer } from './http';
-import {
-  azuriteConnectionString,
-  startAzurite,
-  type AzuritePorts,
-  type RunningAzurite,
-} from './services/azurite';
+import { startAzurite, stopStaleAzurite, type AzuritePorts, type RunningAzurite } from './services/azurite';
 import { EMULATOR_KEY, ensureCosmosContainer, startCosmos, type RunningCosmos } from './services/cosmos';
 import { assertPortFree, freePort } from './services/ports';
 import { configureSiteAccess } from './services/siteAccess';
@@ -32,8 +33,11 @@ export interface StackOptions {
    * in another folder, or nowhere with `location: 'memory'`).
    */
   azurite?: { connectionString: string } | { ports?: Partial<AzuritePorts>; location?: string };
-  /** Attach to a running Cosmos SQL API, or start one (default port 8081). */
-  cosmos?: { endpoint: string; key?: string } | { port?: number };
+  /**
+   * Attach to a running Cosmos SQL API, or start one (default port 8081) whose writes are journaled in
+   * `location` (default: `cosmos/` in Azurite's data folder; `memory` or an in-memory Azurite: not kept).
+   */
+  cosmos?: { endpoint: string; key?: string } | { port?: number; location?: string };
   /** App settings that win over everything else (e.g. other container names in tests). */
   settings?: Record<string, string>;
   /** Task hub name (default: host.json `extensions.durableTask.hubName`). */
@@ -43,8 +47,6 @@ export interface StackOptions {
    * one endpoint (default: the app's only Event Grid function; several without this option is an error).
    */
   eventGridFunction?: string;
-  /** Container poll interval of the Event Grid publisher (default 250 ms). */
-  pollIntervalMs?: number;
   /** Only warnings and errors (benchmarks, tests). */
   quiet?: boolean;
   logger?: HostLogger;
@@ -72,6 +74,51 @@ export interface RunningStack {
 function setting(values: Record<string, string | undefined>, name: string, fallback: string): string {
   const value = values[name];
   return value === undefined || value.trim() === '' ? fallback : value.trim();
+}
+
+/** The connection string with its Blob endpoint moved to another loopback port (the event proxy's). */
+export function withBlobPort(connectionString: string, port: number): string {
+  return connectionString
+    .split(';')
+    .map((part) => {
+      const match = /^BlobEndpoint=(.+)$/i.exec(part);
+      if (!match?.[1]) return part;
+      const endpoint = new URL(match[1]);
+      endpoint.port = String(port);
+      endpoint.hostname = '127.0.0.1';
+      return `BlobEndpoint=${endpoint.toString().replace(/\/$/, '')}`;
+    })
+    .join(';');
+}
+
+function blobTarget(connectionString: string): { host: string; port: number } {
+  const endpoint = /(?:^|;)BlobEndpoint=([^;]+)/i.exec(connectionString)?.[1];
+  if (endpoint === undefined)
+    throw new Error('Expected a BlobEndpoint in the storage connection string but received none');
+  const url = new URL(endpoint);
+  return { host: url.hostname, port: Number(url.port || (url.protocol === 'https:' ? 443 : 80)) };
+}
+
+/** Get Blob Properties straight from the emulator (the event's contentType, contentLength, blobType). */
+function describeBlobWith(
+  blobs: BlobServiceClient,
+): (address: BlobAddress) => Promise<BlobDescription | undefined> {
+  return async (address) => {
+    try {
+      const properties = await blobs
+        .getContainerClient(address.container)
+        .getBlobClient(address.blobName)
+        .getProperties();
+      return {
+        contentType: properties.contentType,
+        contentLength: properties.contentLength,
+        blobType: properties.blobType,
+      };
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode === 404) return undefined;
+      throw error;
+    }
+  };
 }
 
 /** The one function the local Event Grid subscription delivers to (see `StackOptions.eventGridFunction`). */
@@ -124,27 +171,37 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     const port = options.port === 0 ? await freePort() : (options.port ?? DEFAULT_PORTS.host);
     await assertPortFree(port, 'Functions host');
 
-    let connectionString: string;
+    // Blob traffic goes through the storage event proxy (the port clients use); Queue and Table go straight
+    // to Azurite. `directConnectionString` reaches Azurite's own Blob endpoint.
+    let directConnectionString: string;
+    let blobPort: number;
+    let location: string | undefined;
     const azuriteOption = options.azurite ?? {};
     if ('connectionString' in azuriteOption) {
-      connectionString = azuriteOption.connectionString;
+      directConnectionString = azuriteOption.connectionString;
+      blobPort = await freePort();
     } else {
+      location = azuriteOption.location ?? path.join(appRoot, '.azurite');
+      if (location === 'memory') location = undefined;
+      // An Azurite an earlier run left on this data folder holds the ports: stop it first.
+      if (location !== undefined) await stopStaleAzurite(location);
+      blobPort = azuriteOption.ports?.blob ?? DEFAULT_PORTS.blob;
       const ports: AzuritePorts = {
-        blob: azuriteOption.ports?.blob ?? DEFAULT_PORTS.blob,
+        blob: await freePort(),
         queue: azuriteOption.ports?.queue ?? DEFAULT_PORTS.queue,
         table: azuriteOption.ports?.table ?? DEFAULT_PORTS.table,
       };
-      await assertPortFree(ports.blob, 'Azurite Blob');
+      await assertPortFree(blobPort, 'Azurite Blob');
       await assertPortFree(ports.queue, 'Azurite Queue');
       await assertPortFree(ports.table, 'Azurite Table');
-      const location = azuriteOption.location ?? path.join(appRoot, '.azurite');
       const azurite: RunningAzurite = await startAzurite({
         ports,
-        ...(location === 'memory' ? {} : { location }),
+        ...(location === undefined ? {} : { location }),
       });
       cleanups.push(() => azurite.stop());
-      connectionString = azuriteConnectionString(ports);
+      directConnectionString = azurite.connectionString;
     }
+    const connectionString = withBlobPort(directConnectionString, blobPort);
 
     let cosmosEndpoint: string;
     let cosmosKey = EMULATOR_KEY;
@@ -155,7 +212,13 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     } else {
       const cosmosPort = cosmosOption.port ?? DEFAULT_PORTS.cosmos;
       await assertPortFree(cosmosPort, 'Cosmos DB');
-      const cosmos: RunningCosmos = await startCosmos(cosmosPort);
+      // Documents live next to Azurite's data (`.azurite/cosmos/`), or in memory when Azurite's do.
+      const cosmosLocation =
+        cosmosOption.location ?? (location === undefined ? undefined : path.join(location, 'cosmos'));
+      const cosmos: RunningCosmos = await startCosmos(cosmosPort, {
+        ...(cosmosLocation === undefined || cosmosLocation === 'memory' ? {} : { location: cosmosLocation }),
+        log: (message) => logger({ level: 'warning', category: 'system', message }),
+      });
       cleanups.push(() => cosmos.stop());
       cosmosEndpoint = cosmos.endpoint;
     }
@@ -172,7 +235,7 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
 
     const unprocessed = setting(values, 'UNPROCESSED_CONTAINER', 'images-unprocessed');
     const processed = setting(values, 'PROCESSED_CONTAINER', 'images-processed');
-    const blobs = BlobServiceClient.fromConnectionString(connectionString);
+    const blobs = BlobServiceClient.fromConnectionString(directConnectionString);
     await blobs.getContainerClient(unprocessed).createIfNotExists();
     // Derivatives go to DERIVATIVES_STORAGE when it names another (emulator) account.
     const derivativeBlobs = BlobServiceClient.fromConnectionString(
@@ -199,7 +262,39 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     });
     cleanups.push(() => app.terminate());
 
-    const durableConfig = readDurableHostConfig(appRoot);
+    const eventGridFunctions = app.invoker
+      .functions()
+      .filter((fn) => fn.trigger.type.toLowerCase() === 'eventgridtrigger')
+      .map((fn) => fn.name);
+    const subscriber = eventGridSubscriber(eventGridFunctions, options.eventGridFunction);
+    let publisher: EventGridPublisher | undefined;
+    if (subscriber) {
+      // One subscription, as in Azure: BlobCreated and BlobDeleted under the unprocessed container.
+      const created = createEventGridPublisher({
+        connectionString: directConnectionString,
+        container: unprocessed,
+        webhookUrl: `${baseUrl}/runtime/webhooks/eventgrid?functionName=${encodeURIComponent(subscriber)}`,
+        log: (message) =>
+          logger({
+            level: /dead-letter|failed/.test(message) ? 'warning' : 'information',
+            category: 'system',
+            message,
+          }),
+      });
+      await created.open();
+      cleanups.push(() => created.stop());
+      publisher = created;
+    }
+    const proxy = await startBlobEventProxy({
+      port: blobPort,
+      target: blobTarget(directConnectionString),
+      describeBlob: describeBlobWith(blobs),
+      onWrite: (write) => publisher?.publish(write) ?? Promise.resolve(),
+      onError: (message) => logger({ level: 'error', category: 'system', message }),
+    });
+    cleanups.push(() => proxy.close());
+
+    const durableConfig = readDurableHostConfig(appRoot, process.env);
     const engine = await createDurableEngine({
       invoker: app.invoker,
       tableConnectionString: connectionString,
@@ -226,30 +321,10 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     cleanups.push(() => engine.stop());
 
     const functionNames = app.invoker.functions().map((fn) => fn.name);
-    const eventGridFunctions = app.invoker
-      .functions()
-      .filter((fn) => fn.trigger.type.toLowerCase() === 'eventgridtrigger')
-      .map((fn) => fn.name);
-    const subscriber = eventGridSubscriber(eventGridFunctions, options.eventGridFunction);
-    let publisher: EventGridPublisher | undefined;
     if (subscriber) {
-      publisher = createEventGridPublisher({
-        connectionString,
-        container: unprocessed,
-        webhookUrl: `${baseUrl}/runtime/webhooks/eventgrid?functionName=${encodeURIComponent(subscriber)}`,
-        pollIntervalMs: options.pollIntervalMs ?? 250,
-        log: (message) =>
-          logger({
-            level: /dead-letter|failed/.test(message) ? 'warning' : 'information',
-            category: 'system',
-            message,
-          }),
-      });
-      await publisher.start();
-      const started = publisher;
-      cleanups.push(() => started.stop());
+      await publisher?.start();
     } else {
-      say('devhost: the app has no Event Grid function; blob uploads raise no events');
+      say('devhost: the app has no Event Grid function; blob writes raise no events');
     }
 
     server.setReady(true);

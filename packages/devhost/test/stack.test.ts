@@ -9,7 +9,7 @@ const appRoot = path.resolve(__dirname, './fixtures/basic-app');
 let stack: RunningStack;
 
 interface ReceivedEvent {
-  event: { subject: string; data: { api: string; eTag: string } };
+  event: { subject: string; eventType: string; data: { api: string; eTag?: string; sequencer: string } };
 }
 const received = (): ReceivedEvent[] =>
   (globalThis as unknown as { fixtureEvents: ReceivedEvent[] }).fixtureEvents;
@@ -37,7 +37,6 @@ beforeAll(async () => {
       location: 'memory',
     },
     cosmos: { endpoint: inject('cosmosEndpoint'), key: inject('cosmosKey') },
-    pollIntervalMs: 100,
     logger: () => undefined,
   });
 });
@@ -68,6 +67,26 @@ describe('startStack with a fixture app', () => {
       received().find((entry) => entry.event.subject.endsWith('/images-unprocessed/blobs/stack/one.jpg')),
     );
     expect(event.event.data).toMatchObject({ api: 'PutBlob', eTag: uploaded.etag });
+  });
+
+  it('delivers BlobDeleted to the same Event Grid function, and nothing for a metadata write, as one Azure subscription does', async () => {
+    const blob = BlobServiceClient.fromConnectionString(stack.connectionString)
+      .getContainerClient('images-unprocessed')
+      .getBlockBlobClient('stack/two.jpg');
+    await blob.uploadData(Buffer.from('y'));
+    await blob.setMetadata({ tool: 'sftp' });
+    await blob.delete();
+    const ofBlob = (): ReceivedEvent[] =>
+      received().filter((entry) => entry.event.subject.endsWith('/images-unprocessed/blobs/stack/two.jpg'));
+    await waitFor('both events', () => (ofBlob().length >= 2 ? true : undefined));
+    await new Promise((resolve) => setTimeout(resolve, 300)); // nothing else arrives late
+    const events = ofBlob()
+      .map((entry) => entry.event)
+      .sort((a, b) => a.data.sequencer.localeCompare(b.data.sequencer));
+    expect(events.map((event) => `${event.eventType} ${event.data.api}`)).toEqual([
+      'Microsoft.Storage.BlobCreated PutBlob',
+      'Microsoft.Storage.BlobDeleted DeleteBlob',
+    ]);
   });
 
   it('runs an orchestration started through the durable client and reports it on the status URL', async () => {

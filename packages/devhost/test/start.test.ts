@@ -1,9 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { assertPortFree, freePort } from '../src/services/ports';
+import { pidFile } from '../src/services/azurite';
+import { assertPortFree, freePort, waitForPort } from '../src/services/ports';
 
 /**
  * `npm start` without the build step: the compiled entry point run in the repository's function app, as a
@@ -46,9 +49,58 @@ async function waitForOutput(run: Run, pattern: RegExp, timeoutMs = 60_000): Pro
   }
 }
 
-afterEach(() => {
+const folders: string[] = [];
+
+afterEach(async () => {
   for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
+  await Promise.all(folders.splice(0).map((folder) => rm(folder, { recursive: true, force: true })));
 });
+
+/** Free ports and a fresh data folder, as the same `npm start` command line twice. */
+async function persistentArgs(): Promise<{ args: string[]; ports: number[]; location: string }> {
+  const [host, blob, queue, table, cosmos] = await Promise.all([
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+  ]);
+  const location = await mkdtemp(path.join(os.tmpdir(), 'devhost-start-'));
+  folders.push(location);
+  return {
+    args: [
+      '--port',
+      String(host),
+      '--azurite-ports',
+      `${blob},${queue},${table}`,
+      '--cosmos-port',
+      String(cosmos),
+      '--azurite-location',
+      location,
+    ],
+    ports: [host, blob, queue, table, cosmos],
+    location,
+  };
+}
+
+async function waitUntilFree(port: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await assertPortFree(port, 'after the host died');
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
+
+async function stopCleanly(run: Run, ports: number[]): Promise<void> {
+  run.child.kill('SIGINT');
+  expect(await run.exited).toBe(0);
+  for (const port of ports) await assertPortFree(port, 'after stop');
+}
 
 describe('npm start (packages/devhost/dist/start.js)', () => {
   it('prints one ready line with the URLs, serves the host, and stops everything on SIGINT', async () => {
@@ -107,5 +159,74 @@ describe('npm start (packages/devhost/dist/start.js)', () => {
     expect(run.output()).toContain(
       'Expected three ports (blob,queue,table) for --azurite-ports but received "1,2"',
     );
+  });
+
+  it('restarts with the same command after the host was killed (SIGKILL): its Azurite exits with it', async () => {
+    const { args, ports } = await persistentArgs();
+    const first = start(args);
+    await waitForOutput(first, /^devhost ready in .*$/m);
+    first.child.kill('SIGKILL');
+    await first.exited;
+    // Its Azurite (the child holding the Queue and Table ports) exits on its own: nothing outlives the host.
+    const [, , queue, table] = ports;
+    await waitUntilFree(queue!, 15_000);
+    await waitUntilFree(table!, 15_000);
+
+    const second = start(args);
+    await waitForOutput(second, /^devhost ready in .*$/m);
+    expect(second.output()).not.toContain('already in use');
+    await stopCleanly(second, ports);
+  });
+
+  it('stops an Azurite an earlier run left on the same data folder (named in its pid file) and starts', async () => {
+    const { args, ports, location } = await persistentArgs();
+    const [, blob, queue, table] = ports;
+    // What an earlier host left behind when it was killed: Azurite itself, detached, on the Queue and Table
+    // ports this start wants, with its pid in the data folder.
+    await mkdir(location, { recursive: true });
+    const azuriteMain = path.join(
+      path.dirname(require.resolve('azurite/package.json')),
+      'dist/src/azurite.js',
+    );
+    const stale = spawn(
+      process.execPath,
+      [
+        azuriteMain,
+        '--silent',
+        '--skipApiVersionCheck',
+        '--blobPort',
+        String(blob),
+        '--queuePort',
+        String(queue),
+        '--tablePort',
+        String(table),
+        '--location',
+        location,
+      ],
+      { detached: true, stdio: 'ignore' },
+    );
+    children.push(stale);
+    await waitForPort(table!, 30_000, 'stale Azurite');
+    await writeFile(pidFile(location), `${stale.pid}\n`);
+
+    const run = start(args);
+    await waitForOutput(run, /^devhost ready in .*$/m);
+    expect(stale.exitCode !== null || stale.signalCode !== null).toBe(true);
+    await stopCleanly(run, ports);
+  });
+
+  it('refuses a second host on a data folder a running host uses, and leaves the first one running', async () => {
+    const { args, ports, location } = await persistentArgs();
+    const first = start(args);
+    await waitForOutput(first, /^devhost ready in .*$/m);
+    const other = await persistentArgs();
+    const second = start([...other.args.slice(0, -1), location]);
+    expect(await second.exited).toBe(1);
+    expect(second.output()).toContain(
+      `The data folder ${location} is in use by another local host (pid ${first.child.pid})`,
+    );
+    const status = await fetch(`http://127.0.0.1:${ports[0]}/admin/host/status`);
+    expect(await status.json()).toEqual({ state: 'Running' });
+    await stopCleanly(first, ports);
   });
 });

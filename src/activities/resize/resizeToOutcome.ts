@@ -1,10 +1,12 @@
 import type { BlobServiceClient } from '@azure/storage-blob';
 import { ImageResourceError } from '../../domain/errors';
 import { failure, type Failure } from '../../domain/failure';
-import type { ResizeActivityInput, ResizeOutcome } from '../../domain/types';
-import type { RenderResult, SourceLimits } from '../../imaging/types';
+import type { IntermediateRef, ResizeActivityInput, ResizeOutcome, SourceInfo } from '../../domain/types';
+import { renderFromIntermediate } from '../../imaging';
+import type { DecodableFormat, RenderResult, SourceLimits } from '../../imaging/types';
 import type { InvocationLogger } from '../../logging';
 import { downloadSource } from './downloadSource';
+import { downloadIntermediate } from '../../storage/intermediateBlob';
 import { uploadDerivative } from './uploadDerivative';
 
 export type RenderFunction = (
@@ -33,6 +35,59 @@ function errorOutcome(label: string, { error, source }: Failure): ResizeOutcome 
 }
 
 /**
+ * Rendering is pure CPU work on bytes already in memory: a throw (other than running out of memory or threads,
+ * `ImageResourceError`, which is transient) would repeat on every retry, so it becomes a permanent `internal`
+ * outcome rather than being retried.
+ */
+class RenderBug extends Error {
+  override readonly name = 'RenderBug';
+}
+
+async function renderGuarded(render: () => Promise<RenderResult>): Promise<RenderResult> {
+  try {
+    return await render();
+  } catch (error) {
+    if (error instanceof ImageResourceError) throw error;
+    throw new RenderBug(error instanceof Error ? error.message : String(error), { cause: error });
+  }
+}
+
+/** The rendered derivative and the source facts it reports, from whichever input the size read. */
+interface Rendered {
+  result: RenderResult;
+  source: Pick<SourceInfo, 'length' | 'contentType'>;
+}
+
+/** Header room of an intermediate beyond its pixels (TIFF header and strip tables). */
+const INTERMEDIATE_HEADER_BYTES = 1024 * 1024;
+
+/**
+ * Decode once: the run's intermediate, when it is still there. Gone (a lifecycle rule, a concurrent cleanup)
+ * or unreadable, the size falls back to the source, so an intermediate can only save work, never lose a size.
+ */
+async function renderFromIntermediateRef(
+  ref: IntermediateRef,
+  box: { width: number; height: number },
+  deps: ResizeDeps,
+  log: InvocationLogger,
+): Promise<Rendered | undefined> {
+  const maxBytes = ref.width * ref.height * 4 + INTERMEDIATE_HEADER_BYTES;
+  const data = await downloadIntermediate(deps.blobService, ref, maxBytes);
+  if (data === undefined) {
+    log.warn('intermediate gone; reading the source', { intermediate: ref.blobName });
+    return undefined;
+  }
+  const source = { ...ref.source, format: ref.source.format as DecodableFormat };
+  const result = await renderGuarded(() => renderFromIntermediate(data, source, box));
+  if (!result.ok) {
+    log.warn('intermediate unreadable; reading the source', { reason: result.error.message });
+    return undefined;
+  }
+  log.info('rendered from the intermediate', { intermediate: ref.blobName, bytes: data.length });
+  return { result, source: { length: ref.source.length, contentType: ref.source.contentType } };
+}
+
+/**
  * One size of one source version: download (If-Match), render, upload, describe. Permanent problems come
  * back as error outcomes; anything transient (network, 5xx, throttling) throws so Durable retries it.
  */
@@ -42,24 +97,30 @@ export async function resizeToOutcome(
   log: InvocationLogger,
 ): Promise<ResizeOutcome> {
   const { source, size } = input;
-  const downloaded = await downloadSource(deps.blobService, source, deps.limits.maxSourceBytes);
-  if (!downloaded.ok) {
-    log.warn('source not processed', { code: downloaded.error.code, reason: downloaded.error.message });
-    return errorOutcome(size.label, downloaded);
-  }
-  log.info('source downloaded', { bytes: downloaded.data.length });
-
+  const box = { width: size.width, height: size.height };
   let rendered: RenderResult;
+  let sourceFacts: Rendered['source'];
   try {
-    rendered = await deps.render(downloaded.data, { width: size.width, height: size.height }, deps.limits);
+    const fromIntermediate =
+      input.intermediate && (await renderFromIntermediateRef(input.intermediate, box, deps, log));
+    if (fromIntermediate) {
+      rendered = fromIntermediate.result;
+      sourceFacts = fromIntermediate.source;
+    } else {
+      const downloaded = await downloadSource(deps.blobService, source, deps.limits.maxSourceBytes);
+      if (!downloaded.ok) {
+        log.warn('source not processed', { code: downloaded.error.code, reason: downloaded.error.message });
+        return errorOutcome(size.label, downloaded);
+      }
+      log.info('source downloaded', { bytes: downloaded.data.length });
+      sourceFacts = { length: downloaded.data.length, contentType: downloaded.contentType };
+      rendered = await renderGuarded(() => deps.render(downloaded.data, box, deps.limits));
+    }
   } catch (error) {
-    // The worker ran out of memory or threads (a busy instance): transient, so Durable retries the size.
-    if (error instanceof ImageResourceError) throw error;
-    // Otherwise rendering is pure CPU work on bytes already in memory: a throw would repeat on every retry,
-    // so it is reported as a permanent `internal` outcome rather than retried.
-    log.error('render threw', { error });
-    const message = error instanceof Error ? error.message : String(error);
-    return errorOutcome(size.label, failure('internal', message));
+    // Storage, or the worker out of memory or threads (a busy instance): transient, Durable retries the size.
+    if (!(error instanceof RenderBug)) throw error;
+    log.error('render threw', { error: error.cause });
+    return errorOutcome(size.label, failure('internal', error.message));
   }
   if (!rendered.ok) {
     log.warn('source rejected', { code: rendered.error.code, reason: rendered.error.message });
@@ -95,8 +156,8 @@ export async function resizeToOutcome(
       format: derivative.source.format,
       width: derivative.source.width,
       height: derivative.source.height,
-      length: downloaded.data.length,
-      contentType: downloaded.contentType,
+      length: sourceFacts.length,
+      contentType: sourceFacts.contentType,
     },
   };
 }

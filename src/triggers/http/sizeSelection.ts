@@ -4,14 +4,15 @@ export type SizeSelection =
   { ok: true; sizes: SizeSpec[] } | { ok: false; unknown: string[]; message: string };
 
 /**
- * `?sizes=thumb,medium` picks sizes of the catalog (kept in catalog order, duplicates ignored); no parameter
- * means every size. Unknown or missing labels are named in the answer rather than silently skipped.
+ * `?sizes=thumb,medium` (or `?sizes=thumb&sizes=medium`: `requested` holds every `sizes` parameter) picks sizes of
+ * the catalog (kept in catalog order, duplicates ignored); no parameter means every size. Unknown or missing
+ * labels are named in the answer rather than silently skipped.
  */
-export function selectSizes(catalog: readonly SizeSpec[], requested: string | null): SizeSelection {
-  if (requested === null) return { ok: true, sizes: [...catalog] };
+export function selectSizes(catalog: readonly SizeSpec[], requested: readonly string[]): SizeSelection {
+  if (requested.length === 0) return { ok: true, sizes: [...catalog] };
   const labels = new Set(
     requested
-      .split(',')
+      .flatMap((value) => value.split(','))
       .map((label) => label.trim())
       .filter((label) => label !== ''),
   );

@@ -36,22 +36,27 @@ const STATUS_PATH = '/api/images/';
  * URL as `npm run upload` prints it (`http://127.0.0.1:7071/api/images/users/42/my%20cat.jpg`), whose origin then
  * becomes the host to ask.
  *
- * @throws Error for a URL that is not an `/api/images/…` status URL.
+ * @throws Error for a URL that does not parse, is not an `/api/images/…` status URL or holds a malformed %-escape.
  */
 export function blobArgument(arg: string): { blobName: string; baseUrl?: string } {
   if (!/^https?:\/\//i.test(arg)) return { blobName: arg.replace(/^\/+/, '') };
+  const refuse = (why?: string): Error =>
+    new Error(
+      `Expected a blob name or a status URL ({host}/api/images/{blob}) but received ${JSON.stringify(arg)}` +
+        (why === undefined ? '' : `: ${why}`),
+    );
+  if (!URL.canParse(arg)) throw refuse('not a valid URL');
   const url = new URL(arg);
   const at = url.pathname.indexOf(STATUS_PATH);
   const encoded = at < 0 ? '' : url.pathname.slice(at + STATUS_PATH.length);
-  if (encoded === '') {
-    throw new Error(
-      `Expected a blob name or a status URL ({host}/api/images/{blob}) but received ${JSON.stringify(arg)}`,
-    );
+  if (encoded === '') throw refuse();
+  let blobName: string;
+  try {
+    blobName = encoded.split('/').map(decodeURIComponent).join('/');
+  } catch {
+    throw refuse('a malformed %-escape');
   }
-  return {
-    blobName: encoded.split('/').map(decodeURIComponent).join('/'),
-    baseUrl: `${url.origin}${url.pathname.slice(0, at)}`,
-  };
+  return { blobName, baseUrl: `${url.origin}${url.pathname.slice(0, at)}` };
 }
 
 /**

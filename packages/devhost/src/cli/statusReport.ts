@@ -37,14 +37,14 @@ const ENDED = new Set(['Completed', 'Failed', 'Terminated']);
 
 /**
  * The document line when there is none: still to come while a run is under way; otherwise missing, with the
- * command that writes it again (the local Cosmos server keeps documents in memory, so a restart loses them).
+ * command that writes it again (the document was deleted since, or the local data folder was).
  */
 function noDocument(answer: ImageStatusAnswer, reprocessCommand: string): string {
   const status = answer.runtimeStatus ?? undefined;
   if (answer.instanceId && status !== undefined && !ENDED.has(status))
     return `none yet (the run is ${status})`;
   const why = answer.instanceId
-    ? `the run ended ${status ?? 'unknown'} without one (a restart empties the local Cosmos server)`
+    ? `the run ended ${status ?? 'unknown'} without one (or it was deleted since)`
     : 'no run found for this blob';
   return `no document: ${why}; write it again with ${reprocessCommand}`;
 }

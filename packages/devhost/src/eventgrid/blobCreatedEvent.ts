@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import type { BlobCreatedApi } from './blobOperation';
 
 /** The subscription Azure would put in a topic; locally there is none, so zeros (the shape is what matters). */
 export const LOCAL_SUBSCRIPTION = '00000000-0000-0000-0000-000000000000';
 export const LOCAL_RESOURCE_GROUP = 'local';
 
-export type BlobCreatedApi = 'PutBlob' | 'PutBlockList' | 'CopyBlob';
+export type { BlobCreatedApi } from './blobOperation';
 
 export interface BlobCreatedEvent {
   topic: string;
@@ -38,11 +39,14 @@ export function blobSubject(container: string, blobName: string): string {
 }
 
 /**
- * 32 hex digits that order one blob's events as strings: the blob's last-modified time, then a per-blob
- * counter for changes within the same clock tick.
+ * 32 hex digits, as in Azure's documented events (`00000000000004420000000000028963`), that order one blob's
+ * events as strings: the blob's event counter (1, 2, …, kept across restarts by the delivery ledger) in fixed
+ * width. A counter rather than a clock, so two writes within one clock tick, or a clock step back, still order.
  */
-export function sequencer(lastModified: Date, sequence: number): string {
-  return lastModified.getTime().toString(16).padStart(16, '0') + sequence.toString(16).padStart(16, '0');
+export function sequencer(sequence: number): string {
+  if (!Number.isSafeInteger(sequence) || sequence < 1)
+    throw new Error(`Expected a positive integer for sequence but received ${sequence}`);
+  return sequence.toString(16).padStart(32, '0');
 }
 
 /** A `Microsoft.Storage.BlobCreated` event in the Event Grid schema (event-schema-blob-storage.md). */
@@ -52,11 +56,16 @@ export function blobCreatedEvent(blob: {
   name: string;
   url: string;
   api: BlobCreatedApi;
+  /** The write's `x-ms-client-request-id` and `x-ms-request-id` (random when unknown). */
+  clientRequestId?: string | undefined;
+  requestId?: string | undefined;
   eTag: string;
   contentType: string | undefined;
   contentLength: number | undefined;
   blobType: 'BlockBlob' | 'PageBlob' | 'AppendBlob' | undefined;
+  /** The event's time (the write's). */
   lastModified: Date;
+  /** The blob's event counter: see `sequencer`. */
   sequence: number;
 }): BlobCreatedEvent {
   return {
@@ -67,14 +76,74 @@ export function blobCreatedEvent(blob: {
     id: randomUUID(),
     data: {
       api: blob.api,
-      clientRequestId: randomUUID(),
-      requestId: randomUUID(),
+      clientRequestId: blob.clientRequestId ?? randomUUID(),
+      requestId: blob.requestId ?? randomUUID(),
       eTag: blob.eTag,
       contentType: blob.contentType ?? 'application/octet-stream',
       contentLength: blob.contentLength ?? 0,
       blobType: blob.blobType ?? 'BlockBlob',
       url: blob.url,
-      sequencer: sequencer(blob.lastModified, blob.sequence),
+      sequencer: sequencer(blob.sequence),
+      storageDiagnostics: { batchId: randomUUID() },
+    },
+    dataVersion: '',
+    metadataVersion: '1',
+  };
+}
+
+export interface BlobDeletedEvent {
+  topic: string;
+  subject: string;
+  eventType: 'Microsoft.Storage.BlobDeleted';
+  eventTime: string;
+  id: string;
+  data: {
+    api: 'DeleteBlob';
+    clientRequestId: string;
+    requestId: string;
+    contentType: string;
+    blobType: 'BlockBlob' | 'PageBlob' | 'AppendBlob';
+    url: string;
+    sequencer: string;
+    storageDiagnostics: { batchId: string };
+  };
+  dataVersion: string;
+  metadataVersion: '1';
+}
+
+/** The storage events the local topic raises. */
+export type BlobStorageEvent = BlobCreatedEvent | BlobDeletedEvent;
+
+/**
+ * A `Microsoft.Storage.BlobDeleted` event in the Event Grid schema: like BlobCreated without `eTag` and
+ * `contentLength` (the version is gone), `api` = `DeleteBlob`.
+ */
+export function blobDeletedEvent(blob: {
+  accountName: string;
+  container: string;
+  name: string;
+  url: string;
+  clientRequestId?: string | undefined;
+  requestId?: string | undefined;
+  contentType: string | undefined;
+  blobType: 'BlockBlob' | 'PageBlob' | 'AppendBlob' | undefined;
+  time: Date;
+  sequence: number;
+}): BlobDeletedEvent {
+  return {
+    topic: storageAccountTopic(blob.accountName),
+    subject: blobSubject(blob.container, blob.name),
+    eventType: 'Microsoft.Storage.BlobDeleted',
+    eventTime: blob.time.toISOString(),
+    id: randomUUID(),
+    data: {
+      api: 'DeleteBlob',
+      clientRequestId: blob.clientRequestId ?? randomUUID(),
+      requestId: blob.requestId ?? randomUUID(),
+      contentType: blob.contentType ?? 'application/octet-stream',
+      blobType: blob.blobType ?? 'BlockBlob',
+      url: blob.url,
+      sequencer: sequencer(blob.sequence),
       storageDiagnostics: { batchId: randomUUID() },
     },
     dataVersion: '',

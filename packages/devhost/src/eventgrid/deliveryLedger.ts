@@ -1,36 +1,58 @@
 import { createHash } from 'node:crypto';
-import { RestError, TableClient } from '@azure/data-tables';
-import type { BlobCreatedEvent } from './blobCreatedEvent';
-
-export type DeliveryState = 'pending' | 'delivered' | 'deadLettered';
+import { RestError, TableClient, type TransactionAction } from '@azure/data-tables';
+import { KeyedLock } from '../durable/keyedLock';
+import type { BlobStorageEvent } from './blobCreatedEvent';
 
 export interface LedgerEntry {
   blobName: string;
-  eTag: string;
-  /** Per-blob event counter (feeds the sequencer). */
+  /** The blob's event counter this event took (its sequencer). */
   sequence: number;
-  state: DeliveryState;
   /** The event as first built, so a restart redelivers a pending one unchanged. */
-  event: BlobCreatedEvent;
+  event: BlobStorageEvent;
 }
 
-interface LedgerEntity {
+type CounterEntity = {
   partitionKey: string;
   rowKey: string;
   blobName: string;
-  eTag: string;
   sequence: number;
-  state: string;
+};
+
+type EventEntity = {
+  partitionKey: string;
+  rowKey: string;
+  blobName: string;
+  sequence: number;
+  state: 'pending' | 'deadLettered';
   event: string;
+};
+
+// Row keys cannot hold '/', '\', '#' or '?', and blob names can: key by hash, keep the name as a column.
+function blobKey(blobName: string): string {
+  return createHash('sha256').update(blobName).digest('hex');
+}
+
+function counterKey(blobName: string): string {
+  return `counter-${blobKey(blobName)}`;
+}
+
+function eventKey(blobName: string, sequence: number): string {
+  return `event-${blobKey(blobName)}-${sequence.toString(16).padStart(16, '0')}`;
 }
 
 /**
- * Which blob versions already produced an event, kept in Azurite Table storage so a restart neither
- * redelivers every blob nor forgets an event that was still being delivered.
+ * The local topic's durable state, in Azurite Table storage (one partition per container):
+ * - per blob, the event counter behind its sequencers, so sequencers keep growing across restarts;
+ * - every event not yet delivered, so a crash or stop between the write and the delivery still delivers it
+ *   (at least once, as Event Grid), and dead-lettered events for inspection.
+ * An event and the counter it advanced are written in one entity-group transaction: neither exists without
+ * the other.
  */
 export class DeliveryLedger {
   readonly #table: TableClient;
   readonly #partition: string;
+  readonly #counters = new Map<string, number>();
+  readonly #lock = new KeyedLock();
 
   constructor(connectionString: string, tableName: string, container: string) {
     this.#table = TableClient.fromConnectionString(connectionString, tableName, {
@@ -39,37 +61,88 @@ export class DeliveryLedger {
     this.#partition = container;
   }
 
-  async open(): Promise<Map<string, LedgerEntry>> {
+  /** Creates the table if needed and returns the events a previous run left undelivered, oldest first. */
+  async open(): Promise<LedgerEntry[]> {
     try {
       await this.#table.createTable();
     } catch (error) {
       if (!(error instanceof RestError && error.statusCode === 409)) throw error;
     }
-    const entries = new Map<string, LedgerEntry>();
-    const filter = `PartitionKey eq '${this.#partition.replace(/'/g, "''")}'`;
-    for await (const entity of this.#table.listEntities<LedgerEntity>({ queryOptions: { filter } })) {
-      entries.set(entity.blobName, {
+    const partition = this.#partition.replace(/'/g, "''");
+    const filter = `PartitionKey eq '${partition}' and RowKey ge 'event-' and RowKey lt 'event.'`;
+    const pending: LedgerEntry[] = [];
+    for await (const entity of this.#table.listEntities<EventEntity>({ queryOptions: { filter } })) {
+      if (entity.state !== 'pending') continue;
+      pending.push({
         blobName: entity.blobName,
-        eTag: entity.eTag,
         sequence: entity.sequence,
-        state: entity.state as DeliveryState,
-        event: JSON.parse(entity.event) as BlobCreatedEvent,
+        event: JSON.parse(entity.event) as BlobStorageEvent,
       });
     }
-    return entries;
+    return pending.sort((a, b) => a.event.eventTime.localeCompare(b.event.eventTime));
   }
 
-  async record(entry: LedgerEntry): Promise<void> {
-    const entity: LedgerEntity = {
-      partitionKey: this.#partition,
-      // Row keys cannot hold '/', '\', '#' or '?', and blob names can: key by hash, keep the name as a column.
-      rowKey: createHash('sha256').update(entry.blobName).digest('hex'),
-      blobName: entry.blobName,
-      eTag: entry.eTag,
-      sequence: entry.sequence,
-      state: entry.state,
-      event: JSON.stringify(entry.event),
-    };
-    await this.#table.upsertEntity(entity, 'Replace');
+  /**
+   * Takes the blob's next sequence number, builds the event with it and records both (pending) before
+   * returning: once this resolves, the event survives a crash.
+   */
+  async record(blobName: string, build: (sequence: number) => BlobStorageEvent): Promise<LedgerEntry> {
+    return this.#lock.run(blobName, async () => {
+      const current = this.#counters.get(blobName) ?? (await this.#storedCounter(blobName));
+      const sequence = current + 1;
+      const event = build(sequence);
+      const counter: CounterEntity = {
+        partitionKey: this.#partition,
+        rowKey: counterKey(blobName),
+        blobName,
+        sequence,
+      };
+      const pending: EventEntity = {
+        partitionKey: this.#partition,
+        rowKey: eventKey(blobName, sequence),
+        blobName,
+        sequence,
+        state: 'pending',
+        event: JSON.stringify(event),
+      };
+      const actions: TransactionAction[] = [
+        ['upsert', counter, 'Replace'],
+        ['create', pending],
+      ];
+      await this.#table.submitTransaction(actions);
+      this.#counters.set(blobName, sequence);
+      return { blobName, sequence, event };
+    });
+  }
+
+  /** Delivered: the event leaves the ledger (the counter stays). */
+  async delivered(entry: LedgerEntry): Promise<void> {
+    try {
+      await this.#table.deleteEntity(this.#partition, eventKey(entry.blobName, entry.sequence));
+    } catch (error) {
+      if (!(error instanceof RestError && error.statusCode === 404)) throw error;
+    }
+  }
+
+  /** Given up on: kept, marked, so it is neither redelivered nor lost from sight. */
+  async deadLettered(entry: LedgerEntry): Promise<void> {
+    await this.#table.updateEntity(
+      {
+        partitionKey: this.#partition,
+        rowKey: eventKey(entry.blobName, entry.sequence),
+        state: 'deadLettered',
+      },
+      'Merge',
+    );
+  }
+
+  async #storedCounter(blobName: string): Promise<number> {
+    try {
+      const entity = await this.#table.getEntity<CounterEntity>(this.#partition, counterKey(blobName));
+      return entity.sequence;
+    } catch (error) {
+      if (error instanceof RestError && error.statusCode === 404) return 0;
+      throw error;
+    }
   }
 }

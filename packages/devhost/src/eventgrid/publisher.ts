@@ -1,62 +1,74 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BlobServiceClient, type BlobItem, type ContainerClient } from '@azure/storage-blob';
-import { blobCreatedEvent, type BlobCreatedApi } from './blobCreatedEvent';
+import { blobCreatedEvent, blobDeletedEvent, type BlobStorageEvent } from './blobCreatedEvent';
+import type { BlobWrite } from './blobEventProxy';
 import { DeliveryLedger, type LedgerEntry } from './deliveryLedger';
 import { deliverEvent, LOCAL_RETRY_DELAYS_MS, validateSubscription } from './webhookDelivery';
 
+export type StorageEventType = BlobStorageEvent['eventType'];
+
 export interface EventGridPublisherOptions {
-  /** Storage connection string of the watched account (Azurite). */
+  /** Storage connection string of the account holding the ledger table (Azurite). */
   connectionString: string;
-  /** The watched container, e.g. images-unprocessed. */
+  /** The subscription's subject filter: events of blobs in this container only (e.g. images-unprocessed). */
   container: string;
   /** e.g. http://127.0.0.1:7071/runtime/webhooks/eventgrid?functionName=onImageUploaded */
   webhookUrl: string;
-  /** Table (same account) remembering delivered blob versions. */
+  /** The subscription's included event types (default: BlobCreated and BlobDeleted, as our Azure subscription). */
+  includedEventTypes?: readonly StorageEventType[];
+  /** Table (same account) holding per-blob sequencers and undelivered events. */
   tableName?: string;
-  /** How often the container is listed: upload -> event latency is at most this plus delivery. */
-  pollIntervalMs?: number;
-  /** Waits between attempts; attempts = delays + 1, then the event is dead-lettered (logged and dropped). */
+  /** Waits between attempts; attempts = delays + 1, then the event is dead-lettered (logged and kept). */
   retryDelaysMs?: number[];
   log?: (line: string) => void;
 }
 
 export interface EventGridPublisher {
-  /** Opens the ledger, redelivers events left pending by a previous run, and starts watching. */
+  /** Opens the ledger: from now on writes are recorded (delivered once started). */
+  open(): Promise<void>;
+  /** Opens the ledger if needed, then delivers what a previous run left undelivered and what arrives. */
   start(): Promise<void>;
-  /** One listing pass (tests call this to avoid waiting for the timer). */
-  pollOnce(): Promise<void>;
-  /** Resolves when every event found so far has been delivered or dead-lettered. */
+  /**
+   * Turns one committed blob write into its event when the subscription wants it: resolves once the event is
+   * recorded (so it survives a crash), before it is delivered.
+   */
+  publish(write: BlobWrite): Promise<void>;
+  /** Resolves when every event published so far has been delivered or dead-lettered. */
   idle(): Promise<void>;
-  /** Stops watching and retrying; an undelivered event stays pending for the next start. */
+  /** Stops delivering and retrying; an undelivered event stays in the ledger for the next start. */
   stop(): Promise<void>;
 }
 
 export const DEFAULT_LEDGER_TABLE = 'DevhostEventGrid';
+export const ALL_STORAGE_EVENT_TYPES: readonly StorageEventType[] = [
+  'Microsoft.Storage.BlobCreated',
+  'Microsoft.Storage.BlobDeleted',
+];
 
 /**
- * A local stand-in for Event Grid's storage system topic: polls one container and turns every new or
- * overwritten blob (a new eTag) into one `Microsoft.Storage.BlobCreated` event delivered to a webhook,
- * after the subscription validation handshake, with retries and dead-lettering.
+ * A local stand-in for Event Grid's storage system topic with one webhook subscription: each blob write the
+ * storage proxy reports (Put Blob, Put Block List, Copy Blob, Delete Blob) becomes one event with the blob's
+ * next sequencer, recorded before the write is acknowledged, then delivered after the subscription
+ * validation handshake with Event Grid's retry schedule (scaled down) and dead-lettering: at least once, as
+ * Event Grid. Deliveries run concurrently, so (as in Azure) events may arrive out of order; the sequencer
+ * orders them.
  */
 export function createEventGridPublisher(options: EventGridPublisherOptions): EventGridPublisher {
-  const pollIntervalMs = options.pollIntervalMs ?? 250;
   const retryDelaysMs = options.retryDelaysMs ?? LOCAL_RETRY_DELAYS_MS;
+  const included = new Set(options.includedEventTypes ?? ALL_STORAGE_EVENT_TYPES);
   const log = options.log ?? ((line: string) => console.log(line));
-  const service = BlobServiceClient.fromConnectionString(options.connectionString);
-  const container: ContainerClient = service.getContainerClient(options.container);
   const ledger = new DeliveryLedger(
     options.connectionString,
     options.tableName ?? DEFAULT_LEDGER_TABLE,
     options.container,
   );
-
-  let known = new Map<string, LedgerEntry>();
   const inFlight = new Set<Promise<void>>();
   const stopController = new AbortController();
   let validated: Promise<boolean> | undefined;
-  let pollTimer: NodeJS.Timeout | undefined;
-  let polling: Promise<void> | undefined;
-  let lastPollError = '';
+  let opening: Promise<void> | undefined;
+  let opened = false;
+  let started = false;
+  /** Recorded before start: delivered once the subscriber is up. */
+  const waiting: LedgerEntry[] = [];
 
   async function ensureValidated(): Promise<boolean> {
     validated ??= validateSubscription(options.webhookUrl).then((result) => {
@@ -79,7 +91,7 @@ export function createEventGridPublisher(options: EventGridPublisherOptions): Ev
         : { ok: false, outcome: 'subscription not validated' };
       if (stopController.signal.aborted) return;
       if (result.ok) {
-        await ledger.record({ ...entry, state: 'delivered' });
+        await ledger.delivered(entry);
         return;
       }
       outcome = result.outcome;
@@ -92,9 +104,9 @@ export function createEventGridPublisher(options: EventGridPublisherOptions): Ev
       }
     }
     log(
-      `eventgrid: dead-letter: event ${entry.event.id} for ${entry.event.subject} dropped after ${maxAttempts} attempts (last outcome: ${outcome})`,
+      `eventgrid: dead-letter: ${entry.event.eventType} ${entry.event.id} for ${entry.event.subject} dropped after ${maxAttempts} attempts (last outcome: ${outcome})`,
     );
-    await ledger.record({ ...entry, state: 'deadLettered' });
+    await ledger.deadLettered(entry);
   }
 
   function track(entry: LedgerEntry): void {
@@ -106,87 +118,57 @@ export function createEventGridPublisher(options: EventGridPublisherOptions): Ev
     inFlight.add(delivery);
   }
 
-  async function creationApi(blob: BlobItem): Promise<BlobCreatedApi> {
-    if (blob.properties.copyId) return 'CopyBlob';
-    // A single Put Blob leaves no committed block list; Put Block + Put Block List does.
-    const blocks = await container.getBlockBlobClient(blob.name).getBlockList('committed');
-    return (blocks.committedBlocks?.length ?? 0) > 0 ? 'PutBlockList' : 'PutBlob';
+  function build(write: BlobWrite, sequence: number): BlobStorageEvent {
+    const common = {
+      accountName: write.account,
+      container: write.container,
+      name: write.blobName,
+      url: write.url,
+      clientRequestId: write.clientRequestId,
+      requestId: write.requestId,
+      contentType: write.contentType,
+      blobType: write.blobType,
+    };
+    return write.eventType === 'Microsoft.Storage.BlobCreated'
+      ? blobCreatedEvent({
+          ...common,
+          api: write.api,
+          eTag: write.eTag,
+          contentLength: write.contentLength,
+          lastModified: write.time,
+          sequence,
+        })
+      : blobDeletedEvent({ ...common, time: write.time, sequence });
   }
 
-  async function publish(blob: BlobItem): Promise<void> {
-    // Listings return the ETag bare; events (like the ETag header) carry it quoted.
-    const bare = blob.properties.etag ?? '';
-    const eTag = bare.startsWith('"') ? bare : `"${bare}"`;
-    const previous = known.get(blob.name);
-    if (previous?.eTag === eTag) return;
-    const sequence = (previous?.sequence ?? 0) + 1;
-    const event = blobCreatedEvent({
-      accountName: service.accountName,
-      container: options.container,
-      name: blob.name,
-      url: container.getBlobClient(blob.name).url,
-      api: await creationApi(blob),
-      eTag,
-      contentType: blob.properties.contentType,
-      contentLength: blob.properties.contentLength,
-      blobType: blob.properties.blobType,
-      lastModified: blob.properties.lastModified,
-      sequence,
+  async function open(): Promise<void> {
+    opening ??= ledger.open().then((pending) => {
+      waiting.push(...pending);
+      opened = true;
     });
-    const entry: LedgerEntry = { blobName: blob.name, eTag, sequence, state: 'pending', event };
-    // Recorded before delivery: a crash mid-delivery redelivers on restart (at least once, like Event Grid).
-    // If recording fails, the blob stays unknown and the next pass tries again.
-    await ledger.record(entry);
-    known.set(blob.name, entry);
-    track(entry);
-  }
-
-  async function pollOnce(): Promise<void> {
-    polling ??= (async () => {
-      try {
-        for await (const blob of container.listBlobsFlat({ includeCopy: true })) {
-          if (stopController.signal.aborted) return;
-          await publish(blob).catch((error: unknown) => {
-            // Deleted between the listing and the block-list read: nothing was created that still exists.
-            if ((error as { statusCode?: number }).statusCode === 404) return;
-            throw error;
-          });
-        }
-        lastPollError = '';
-      } catch (error) {
-        const message = (error as Error).message;
-        if (message !== lastPollError) log(`eventgrid: listing ${options.container} failed: ${message}`);
-        lastPollError = message;
-      }
-    })().finally(() => {
-      polling = undefined;
-    });
-    return polling;
-  }
-
-  function schedule(): void {
-    if (stopController.signal.aborted) return;
-    pollTimer = setTimeout(() => {
-      void pollOnce().finally(schedule);
-    }, pollIntervalMs);
+    return opening;
   }
 
   return {
+    open,
     async start() {
-      await container.createIfNotExists();
-      known = await ledger.open();
-      for (const entry of known.values()) if (entry.state === 'pending') track(entry);
-      await pollOnce();
-      schedule();
+      await open();
+      started = true;
+      for (const entry of waiting.splice(0)) track(entry);
     },
-    pollOnce,
+    async publish(write) {
+      if (!opened) throw new Error('eventgrid: publish before open');
+      if (write.container !== options.container || !included.has(write.eventType)) return;
+      const entry = await ledger.record(write.blobName, (sequence) => build(write, sequence));
+      // Not started yet: delivered on start. Stopping: recorded, so the next start delivers it.
+      if (!started) waiting.push(entry);
+      else if (!stopController.signal.aborted) track(entry);
+    },
     async idle() {
       while (inFlight.size > 0) await Promise.all([...inFlight]);
     },
     async stop() {
       stopController.abort();
-      clearTimeout(pollTimer);
-      await polling;
       await Promise.allSettled([...inFlight]);
     },
   };

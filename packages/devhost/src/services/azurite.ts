@@ -1,5 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { waitForPort } from './ports';
 
 /** Azurite's published development account (a well-known, emulator-only key). */
@@ -47,10 +50,15 @@ export function azuriteAccountConnectionString(blobPort: number, account: Azurit
   ].join(';');
 }
 
+/** Azurite's entry point wrapped so it exits with its parent (see the file). */
+const CHILD_ENTRY = path.resolve(__dirname, '..', '..', 'bin', 'azurite-child.cjs');
+
 /**
- * Starts Azurite from the npm package as a child process. `location` keeps data on disk (npm start);
- * without it data lives in memory (tests). `extraAccounts` adds accounts beside `devstoreaccount1`
- * (Azurite's `AZURITE_ACCOUNTS`, which replaces the default account unless it is listed too).
+ * Starts Azurite from the npm package as a child process that exits when this process does, even when this
+ * one is killed (an IPC channel it watches). `location` keeps data on disk (npm start) and a pid file there,
+ * so a later start can stop an Azurite an earlier run left behind; without it data lives in memory (tests).
+ * `extraAccounts` adds accounts beside `devstoreaccount1` (Azurite's `AZURITE_ACCOUNTS`, which replaces the
+ * default account unless it is listed too).
  */
 export async function startAzurite(options: {
   ports: AzuritePorts;
@@ -58,9 +66,8 @@ export async function startAzurite(options: {
   extraAccounts?: readonly AzuriteAccount[];
 }): Promise<RunningAzurite> {
   const { ports, location, extraAccounts = [] } = options;
-  const bin = path.join(path.dirname(require.resolve('azurite/package.json')), 'dist', 'src', 'azurite.js');
   const args = [
-    bin,
+    CHILD_ENTRY,
     '--silent',
     '--disableTelemetry',
     // The SDKs may speak a newer REST version than this Azurite release knows.
@@ -74,31 +81,130 @@ export async function startAzurite(options: {
     String(ports.table),
     ...(location ? ['--location', location] : ['--inMemoryPersistence']),
   ];
+  if (location) await stopStaleAzurite(location);
   const accounts = [{ name: DEV_ACCOUNT, key: DEV_ACCOUNT_KEY }, ...extraAccounts];
   const env =
     extraAccounts.length === 0
       ? process.env
       : { ...process.env, AZURITE_ACCOUNTS: accounts.map(({ name, key }) => `${name}:${key}`).join(';') };
-  const child: ChildProcess = spawn(process.execPath, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child: ChildProcess = spawn(process.execPath, args, {
+    env,
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+  });
+  // The IPC channel is the child's lifeline, not a reason for this process to stay alive.
+  child.channel?.unref();
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<never>((_, reject) =>
     child.once('exit', (code) => reject(new Error(`Azurite exited with code ${code}: ${stderr.trim()}`))),
   );
   exited.catch(() => undefined);
-  await Promise.race([
-    Promise.all([
-      waitForPort(ports.blob, 30_000, 'Azurite Blob'),
-      waitForPort(ports.queue, 30_000, 'Azurite Queue'),
-      waitForPort(ports.table, 30_000, 'Azurite Table'),
-    ]),
-    exited,
-  ]);
+  if (location && child.pid !== undefined) {
+    const record: PidRecord = { host: process.pid, azurite: child.pid };
+    await writeFile(pidFile(location), `${JSON.stringify(record)}\n`);
+  }
+  try {
+    await Promise.race([
+      Promise.all([
+        waitForPort(ports.blob, 30_000, 'Azurite Blob'),
+        waitForPort(ports.queue, 30_000, 'Azurite Queue'),
+        waitForPort(ports.table, 30_000, 'Azurite Table'),
+      ]),
+      exited,
+    ]);
+  } catch (error) {
+    await stopChild(child);
+    throw error;
+  }
   return {
     ports,
     connectionString: azuriteConnectionString(ports),
-    stop: () => stopChild(child),
+    stop: async () => {
+      await stopChild(child);
+      if (location) await rm(pidFile(location), { force: true });
+    },
   };
+}
+
+/** What `devhost-azurite.pid` holds: the host that started Azurite on the data folder, and that Azurite. */
+export interface PidRecord {
+  host?: number;
+  azurite: number;
+}
+
+function readPidRecord(text: string): PidRecord | undefined {
+  const trimmed = text.trim();
+  if (/^\d+$/.test(trimmed)) return { azurite: Number(trimmed) };
+  try {
+    const value = JSON.parse(trimmed) as Partial<PidRecord>;
+    return typeof value.azurite === 'number' ? { ...value, azurite: value.azurite } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `{location}/devhost-azurite.pid`: the Azurite this host started on that data folder. */
+export function pidFile(location: string): string {
+  return path.join(location, 'devhost-azurite.pid');
+}
+
+function commandLine(pid: number): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
+  } catch {
+    return undefined; // gone, or no /proc (then the pid file alone is trusted)
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * An Azurite left running on this data folder by an earlier run (say its host was killed before its child
+ * learned to exit with it) holds the ports and the folder: stop it, after checking the pid is still Azurite
+ * (a pid can be reused) where /proc tells.
+ */
+export async function stopStaleAzurite(location: string, timeoutMs = 10_000): Promise<boolean> {
+  let record: PidRecord | undefined;
+  try {
+    record = readPidRecord(await readFile(pidFile(location), 'utf8'));
+  } catch {
+    return false;
+  }
+  const host = record?.host;
+  if (
+    host !== undefined &&
+    host !== process.pid &&
+    host > 1 &&
+    alive(host) &&
+    /node/i.test(commandLine(host) ?? 'node')
+  )
+    throw new Error(
+      `The data folder ${location} is in use by another local host (pid ${host}): stop it first, or give this one another --azurite-location.`,
+    );
+  const pid = record?.azurite ?? 0;
+  if (!Number.isSafeInteger(pid) || pid <= 1 || pid === process.pid || !alive(pid)) {
+    await rm(pidFile(location), { force: true });
+    return false;
+  }
+  const command = commandLine(pid);
+  if (command !== undefined && !/azurite/i.test(command)) {
+    await rm(pidFile(location), { force: true });
+    return false;
+  }
+  process.kill(pid, 'SIGTERM');
+  const deadline = Date.now() + timeoutMs;
+  while (alive(pid) && Date.now() < deadline) await sleep(50);
+  if (alive(pid)) process.kill(pid, 'SIGKILL');
+  while (alive(pid)) await sleep(50);
+  await rm(pidFile(location), { force: true });
+  return true;
 }
 
 export async function stopChild(child: ChildProcess): Promise<void> {

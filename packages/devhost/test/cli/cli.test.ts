@@ -149,7 +149,7 @@ describe('status report without a document', () => {
     for (const runtimeStatus of ['Completed', 'Failed', 'Terminated']) {
       const report = renderStatusReport({ ...answer, runtimeStatus }, { reprocessCommand });
       expect(/^Document +(.*)$/m.exec(report)?.[1]).toBe(
-        `no document: the run ended ${runtimeStatus} without one (a restart empties the local Cosmos server); write it again with ${reprocessCommand}`,
+        `no document: the run ended ${runtimeStatus} without one (or it was deleted since); write it again with ${reprocessCommand}`,
       );
       expect(report).not.toContain('none yet');
     }

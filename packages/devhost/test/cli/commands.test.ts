@@ -65,6 +65,15 @@ describe('blob arguments', () => {
     );
   });
 
+  it('name the argument when a status URL does not parse or holds a bad %-escape', () => {
+    expect(() => blobArgument('http://127.0.0.1:7071/api/images/a%zz.jpg')).toThrow(
+      'Expected a blob name or a status URL ({host}/api/images/{blob}) but received "http://127.0.0.1:7071/api/images/a%zz.jpg": a malformed %-escape',
+    );
+    expect(() => blobArgument('http://[::1/api/images/a.jpg')).toThrow(
+      'Expected a blob name or a status URL ({host}/api/images/{blob}) but received "http://[::1/api/images/a.jpg": not a valid URL',
+    );
+  });
+
   it('separate positional arguments from known options and name an unknown one', () => {
     expect(
       positionalArguments(['a', '--port', '1', '--sizes=thumb', '--json', 'b'], ['port', 'sizes'], ['json']),

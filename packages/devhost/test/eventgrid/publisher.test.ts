@@ -5,9 +5,12 @@ import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   createEventGridPublisher,
-  type BlobCreatedEvent,
+  startBlobEventProxy,
+  type BlobEventProxy,
+  type BlobStorageEvent,
   type EventGridPublisher,
 } from '../../src/eventgrid';
+import { freePort } from '../../src/services/ports';
 
 interface Received {
   eventType: string | undefined;
@@ -47,10 +50,10 @@ class TestWebhook {
     return `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}/runtime/webhooks/eventgrid?functionName=onImageUploaded`;
   }
 
-  notifications(): BlobCreatedEvent[] {
+  notifications(): BlobStorageEvent[] {
     return this.received
       .filter((r) => r.eventType === 'Notification')
-      .map((r) => (r.body as BlobCreatedEvent[])[0]!);
+      .map((r) => (r.body as BlobStorageEvent[])[0]!);
   }
 
   listen(): Promise<void> {
@@ -62,26 +65,70 @@ class TestWebhook {
   }
 }
 
-const connectionString = inject('azuriteConnectionString');
+const directConnectionString = inject('azuriteConnectionString');
 let webhook: TestWebhook;
 let containerName: string;
 let tableName: string;
+/** The container as clients see it: through the proxy. */
 let container: ContainerClient;
-const publishers: EventGridPublisher[] = [];
+let proxyConnectionString: string;
+const running: Array<{ publisher: EventGridPublisher; proxy: BlobEventProxy }> = [];
 const logs: string[] = [];
 
-function publisher(retryDelaysMs = [20, 20]): EventGridPublisher {
-  const created = createEventGridPublisher({
-    connectionString,
+function blobTarget(): { host: string; port: number } {
+  const endpoint = /BlobEndpoint=([^;]+)/.exec(directConnectionString)![1]!;
+  const url = new URL(endpoint);
+  return { host: url.hostname, port: Number(url.port) };
+}
+
+/** The local topic as the stack wires it: the storage proxy in front of Azurite, feeding the publisher. */
+async function topic(retryDelaysMs = [20, 20], proxyPort = 0): Promise<EventGridPublisher> {
+  const publisher = createEventGridPublisher({
+    connectionString: directConnectionString,
     container: containerName,
     webhookUrl: webhook.url,
     tableName,
-    pollIntervalMs: 60_000, // the tests drive polling with pollOnce()
     retryDelaysMs,
     log: (line) => logs.push(line),
   });
-  publishers.push(created);
-  return created;
+  const direct = BlobServiceClient.fromConnectionString(directConnectionString);
+  const proxy = await startBlobEventProxy({
+    port: proxyPort,
+    target: blobTarget(),
+    describeBlob: async (address) => {
+      try {
+        const properties = await direct
+          .getContainerClient(address.container)
+          .getBlobClient(address.blobName)
+          .getProperties();
+        return {
+          contentType: properties.contentType,
+          contentLength: properties.contentLength,
+          blobType: properties.blobType,
+        };
+      } catch (error) {
+        if ((error as { statusCode?: number }).statusCode === 404) return undefined;
+        throw error;
+      }
+    },
+    onWrite: (write) => publisher.publish(write),
+    onError: (line) => logs.push(line),
+  });
+  await publisher.start();
+  running.push({ publisher, proxy });
+  proxyConnectionString = directConnectionString.replace(
+    /BlobEndpoint=http:\/\/127\.0\.0\.1:\d+/,
+    `BlobEndpoint=http://127.0.0.1:${proxy.port}`,
+  );
+  container = BlobServiceClient.fromConnectionString(proxyConnectionString).getContainerClient(containerName);
+  return publisher;
+}
+
+async function stopTopic(): Promise<void> {
+  for (const { publisher, proxy } of running.splice(0)) {
+    await proxy.close();
+    await publisher.stop();
+  }
 }
 
 async function waitUntil(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
@@ -90,11 +137,6 @@ async function waitUntil(condition: () => boolean, timeoutMs = 10_000): Promise<
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
-}
-
-async function deliverPending(target: EventGridPublisher): Promise<void> {
-  await target.pollOnce();
-  await target.idle();
 }
 
 beforeAll(async () => {
@@ -107,7 +149,7 @@ afterAll(async () => {
 });
 
 afterEach(async () => {
-  await Promise.all(publishers.splice(0).map((p) => p.stop()));
+  await stopTopic();
   webhook.received.length = 0;
   webhook.failWith.length = 0;
   logs.length = 0;
@@ -117,26 +159,28 @@ async function freshContainer(): Promise<void> {
   const id = randomUUID().replace(/-/g, '').slice(0, 12);
   containerName = `unprocessed-${id}`;
   tableName = `ledger${id}`;
-  container = BlobServiceClient.fromConnectionString(connectionString).getContainerClient(containerName);
-  await container.createIfNotExists();
+  await BlobServiceClient.fromConnectionString(directConnectionString)
+    .getContainerClient(containerName)
+    .createIfNotExists();
 }
 
-describe('local Event Grid publisher', () => {
-  it('validates the subscription, then delivers one BlobCreated event with the real schema per upload', async () => {
+const apis = (): string[] =>
+  webhook.notifications().map((event) => `${event.eventType.split('.').at(-1)}:${event.data.api}`);
+
+describe('local Event Grid: the storage proxy and the publisher', () => {
+  it('validates the subscription, then delivers one BlobCreated event with the real schema per Put Blob', async () => {
     await freshContainer();
-    const p = publisher();
-    await p.start();
+    const p = await topic();
     const name = 'users/42/my cat.jpg';
     const uploaded = await container.getBlockBlobClient(name).uploadData(Buffer.from('jpeg bytes'), {
       blobHTTPHeaders: { blobContentType: 'image/jpeg' },
     });
-    await deliverPending(p);
+    await p.idle();
 
     expect(webhook.received[0]?.eventType).toBe('SubscriptionValidation');
     const events = webhook.notifications();
     expect(events).toHaveLength(1);
-    const event = events[0]!;
-    expect(event).toEqual({
+    expect(events[0]).toEqual({
       topic:
         '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/local/providers/Microsoft.Storage/storageAccounts/devstoreaccount1',
       subject: `/blobServices/default/containers/${containerName}/blobs/users/42/my%20cat.jpg`,
@@ -145,73 +189,142 @@ describe('local Event Grid publisher', () => {
       id: expect.stringMatching(/^[0-9a-f-]{36}$/),
       data: {
         api: 'PutBlob',
-        clientRequestId: expect.any(String),
-        requestId: expect.any(String),
+        clientRequestId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+        requestId: expect.stringMatching(/^[0-9a-f-]{36}$/),
         eTag: uploaded.etag,
         contentType: 'image/jpeg',
         contentLength: 10,
         blobType: 'BlockBlob',
         url: container.getBlobClient(name).url,
-        sequencer: expect.stringMatching(/^[0-9a-f]{32}$/),
+        sequencer: '00000000000000000000000000000001',
         storageDiagnostics: { batchId: expect.any(String) },
       },
       dataVersion: '',
       metadataVersion: '1',
     });
+    expect(events[0]?.data.requestId).toBe(uploaded.requestId);
+    expect(events[0]?.data.clientRequestId).toBe(uploaded.clientRequestId);
     expect(webhook.received.find((r) => r.eventType === 'Notification')?.deliveryCount).toBe('0');
-    // Nothing changed: another pass delivers nothing.
-    await deliverPending(p);
-    expect(webhook.notifications()).toHaveLength(1);
   });
 
-  it('raises a second event with a greater sequencer when a blob is overwritten, and tells Put Block List apart', async () => {
+  it('raises nothing for Put Block, Set Blob Metadata/Properties/Tier, leases, snapshots and reads', async () => {
     await freshContainer();
-    const p = publisher();
-    await p.start();
+    const p = await topic();
+    const blob = container.getBlockBlobClient('photo.jpg');
+    await blob.uploadData(Buffer.from('content'), { blobHTTPHeaders: { blobContentType: 'image/jpeg' } });
+    await blob.setMetadata({ source: 'sftp' });
+    await blob.setHTTPHeaders({ blobContentType: 'image/jpeg', blobCacheControl: 'no-cache' });
+    await blob.setAccessTier('Cool');
+    const lease = blob.getBlobLeaseClient();
+    await lease.acquireLease(15);
+    await lease.releaseLease();
+    await blob.createSnapshot();
+    await blob.stageBlock(Buffer.from('block-0001').toString('base64'), Buffer.from('uncommitted'), 11);
+    await blob.setTags({ a: 'b' });
+    await blob.downloadToBuffer();
+    await blob.getProperties();
+    await p.idle();
+
+    expect(apis()).toEqual(['BlobCreated:PutBlob']);
+  });
+
+  it('raises BlobCreated for Put Block List (length read back), and Copy Blob (async and sync), in sequencer order', async () => {
+    await freshContainer();
+    const p = await topic();
     const blob = container.getBlockBlobClient('photo.jpg');
     await blob.uploadData(Buffer.from('first'));
-    await deliverPending(p);
     const blockId = Buffer.from('block-0001').toString('base64');
     await blob.stageBlock(blockId, Buffer.from('second version'), 14);
-    const committed = await blob.commitBlockList([blockId]);
-    await deliverPending(p);
+    const committed = await blob.commitBlockList([blockId], {
+      blobHTTPHeaders: { blobContentType: 'image/png' },
+    });
+    const copy = container.getBlockBlobClient('copy.jpg');
+    const started = await copy.beginCopyFromURL(blob.url);
+    const copied = await started.pollUntilDone();
+    const synced = await container.getBlockBlobClient('sync.jpg').syncCopyFromURL(blob.url);
+    await p.idle();
 
-    const [first, second] = webhook.notifications();
-    expect(first?.data.api).toBe('PutBlob');
-    expect(second?.data.api).toBe('PutBlockList');
-    expect(second?.data.eTag).toBe(committed.etag);
-    expect(second?.data.contentLength).toBe(14);
+    const events = webhook.notifications();
+    expect(apis()).toEqual([
+      'BlobCreated:PutBlob',
+      'BlobCreated:PutBlockList',
+      'BlobCreated:CopyBlob',
+      'BlobCreated:CopyBlob',
+    ]);
+    const [first, second, third, fourth] = events;
+    expect(second?.data).toMatchObject({ eTag: committed.etag, contentLength: 14, contentType: 'image/png' });
     expect(second!.data.sequencer > first!.data.sequencer).toBe(true);
+    expect(third?.subject.endsWith('/blobs/copy.jpg')).toBe(true);
+    expect(third?.data).toMatchObject({ eTag: copied.etag, contentLength: 14 });
+    expect(fourth?.data).toMatchObject({ eTag: synced.etag, contentLength: 14 });
   });
 
-  it('does not redeliver after a restart, and still sees what changed while it was down', async () => {
+  it('raises BlobDeleted for Delete Blob with a later sequencer, and nothing for a failed delete or another container', async () => {
     await freshContainer();
-    const firstRun = publisher();
-    await firstRun.start();
-    await container.getBlockBlobClient('a.jpg').uploadData(Buffer.from('a'));
-    await deliverPending(firstRun);
-    await firstRun.stop();
-    await container.getBlockBlobClient('b.jpg').uploadData(Buffer.from('b'));
+    const p = await topic();
+    const blob = container.getBlockBlobClient('gone.jpg');
+    await blob.uploadData(Buffer.from('bytes'), { blobHTTPHeaders: { blobContentType: 'image/jpeg' } });
+    await blob.delete();
+    await expect(blob.delete()).rejects.toMatchObject({ statusCode: 404 });
+    const other = BlobServiceClient.fromConnectionString(proxyConnectionString).getContainerClient(
+      `${containerName}-x`,
+    );
+    await other.createIfNotExists();
+    await other.getBlockBlobClient('elsewhere.jpg').uploadData(Buffer.from('x'));
+    await other.deleteIfExists();
+    await blob.uploadData(Buffer.from('again'));
+    await p.idle();
 
-    const secondRun = publisher();
-    await secondRun.start();
+    expect(apis()).toEqual(['BlobCreated:PutBlob', 'BlobDeleted:DeleteBlob', 'BlobCreated:PutBlob']);
+    const [created, deleted, recreated] = webhook.notifications();
+    expect(deleted).toMatchObject({
+      subject: `/blobServices/default/containers/${containerName}/blobs/gone.jpg`,
+      eventType: 'Microsoft.Storage.BlobDeleted',
+      data: { api: 'DeleteBlob', contentType: 'image/jpeg', blobType: 'BlockBlob', url: blob.url },
+    });
+    expect(deleted?.data).not.toHaveProperty('eTag');
+    expect(deleted?.data).not.toHaveProperty('contentLength');
+    expect(created!.data.sequencer < deleted!.data.sequencer).toBe(true);
+    expect(deleted!.data.sequencer < recreated!.data.sequencer).toBe(true);
+  });
+
+  it('numbers concurrent overwrites of one blob in the order the emulator committed them', async () => {
+    await freshContainer();
+    const p = await topic();
+    const blob = container.getBlockBlobClient('race.jpg');
+    await Promise.all(Array.from({ length: 8 }, (_, index) => blob.uploadData(Buffer.from(`v${index}`))));
+    await p.idle();
+    const events = webhook.notifications();
+    expect(events).toHaveLength(8);
+    const last = events.reduce((a, b) => (a.data.sequencer > b.data.sequencer ? a : b));
+    const current = await blob.getProperties();
+    expect(last.eventType === 'Microsoft.Storage.BlobCreated' && last.data.eTag).toBe(current.etag);
+    expect(new Set(events.map((event) => event.data.sequencer)).size).toBe(8);
+  });
+
+  it('keeps sequencers growing across a restart', async () => {
+    await freshContainer();
+    const firstRun = await topic();
+    await container.getBlockBlobClient('a.jpg').uploadData(Buffer.from('a'));
+    await firstRun.idle();
+    await stopTopic();
+    const secondRun = await topic();
+    await container.getBlockBlobClient('a.jpg').uploadData(Buffer.from('a2'));
     await secondRun.idle();
-    const subjects = webhook.notifications().map((event) => event.subject.split('/').at(-1));
-    expect(subjects).toEqual(['a.jpg', 'b.jpg']);
+    const [before, after] = webhook.notifications();
+    expect(before?.data.sequencer).toBe('00000000000000000000000000000001');
+    expect(after?.data.sequencer).toBe('00000000000000000000000000000002');
   });
 
   it('redelivers, after a restart, the same event it was still retrying when stopped', async () => {
     await freshContainer();
-    const firstRun = publisher([60_000]);
-    await firstRun.start();
+    await topic([60_000]);
     webhook.failWith.push(500);
     await container.getBlockBlobClient('pending.jpg').uploadData(Buffer.from('p'));
-    await firstRun.pollOnce();
     await waitUntil(() => webhook.notifications().length === 1);
-    await firstRun.stop(); // while waiting a minute before the second attempt
+    await stopTopic(); // while waiting a minute before the second attempt
 
-    const secondRun = publisher();
-    await secondRun.start();
+    const secondRun = await topic();
     await secondRun.idle();
     const [failed, redelivered] = webhook.notifications();
     expect(redelivered?.id).toBe(failed?.id);
@@ -220,35 +333,75 @@ describe('local Event Grid publisher', () => {
 
   it('retries a failed delivery with backoff and counts attempts', async () => {
     await freshContainer();
-    const p = publisher([10, 10, 10]);
-    await p.start();
+    const p = await topic([10, 10, 10]);
     webhook.failWith.push(500, 503);
     await container.getBlockBlobClient('retry.jpg').uploadData(Buffer.from('r'));
-    await deliverPending(p);
+    await p.idle();
 
     const attempts = webhook.received.filter((r) => r.eventType === 'Notification');
     expect(attempts.map((r) => r.deliveryCount)).toEqual(['0', '1', '2']);
-    const ids = new Set(webhook.notifications().map((event) => event.id));
-    expect(ids.size).toBe(1);
+    expect(new Set(webhook.notifications().map((event) => event.id)).size).toBe(1);
   });
 
-  it('dead-letters (logs and drops) an event after the last attempt', async () => {
+  it('dead-letters (logs and keeps out of delivery) an event after the last attempt', async () => {
     await freshContainer();
-    const p = publisher([5]);
-    await p.start();
+    const p = await topic([5]);
     webhook.failWith.push(500, 500);
     await container.getBlockBlobClient('doomed.jpg').uploadData(Buffer.from('d'));
-    await deliverPending(p);
+    await p.idle();
 
     expect(webhook.notifications()).toHaveLength(2);
     expect(
       logs.some((line) =>
-        /dead-letter: event .* for .*doomed\.jpg dropped after 2 attempts \(last outcome: HTTP 500\)/.test(
+        /dead-letter: Microsoft\.Storage\.BlobCreated .* for .*doomed\.jpg dropped after 2 attempts \(last outcome: HTTP 500\)/.test(
           line,
         ),
       ),
     ).toBe(true);
-    await deliverPending(p);
+    await stopTopic();
+    const restarted = await topic();
+    await restarted.idle();
     expect(webhook.notifications()).toHaveLength(2);
+  });
+
+  it('is transparent to CORS preflights: the emulator answers them by its own rules', async () => {
+    await freshContainer();
+    await topic();
+    const direct = BlobServiceClient.fromConnectionString(directConnectionString);
+    const origin = `http://127.0.0.1:${await freePort()}`;
+    const properties = await direct.getProperties();
+    await direct.setProperties({
+      ...properties,
+      cors: [
+        {
+          allowedOrigins: origin,
+          allowedMethods: 'PUT,OPTIONS',
+          allowedHeaders: 'x-ms-blob-type,content-type',
+          exposedHeaders: 'etag',
+          maxAgeInSeconds: 60,
+        },
+      ],
+    });
+    try {
+      const preflight = (base: string): Promise<Response> =>
+        fetch(`${base}/${containerName}/upload.jpg`, {
+          method: 'OPTIONS',
+          headers: {
+            origin,
+            'access-control-request-method': 'PUT',
+            'access-control-request-headers': 'x-ms-blob-type',
+          },
+        });
+      const viaProxy = await preflight(container.url.replace(`/${containerName}`, ''));
+      const straight = await preflight(direct.url.replace(/\/$/, ''));
+      expect(viaProxy.status).toBe(200);
+      expect(viaProxy.status).toBe(straight.status);
+      expect(viaProxy.headers.get('access-control-allow-origin')).toBe(origin);
+      expect(viaProxy.headers.get('access-control-allow-methods')).toBe(
+        straight.headers.get('access-control-allow-methods'),
+      );
+    } finally {
+      await direct.setProperties({ ...properties, cors: [] });
+    }
   });
 });

@@ -1,7 +1,8 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { detectFormat, renderDerivative } from '../../src/imaging';
-import { heifCodec } from '../../src/imaging/heifCodec';
+import { HeifFormatError, readHeifContainer } from '../../src/imaging/heif/container';
+import { describePrimaryImage } from '../../src/imaging/heif/primaryImage';
 import { makePhoto } from '../support/images';
 
 const LIMITS = { maxSourceBytes: 10_000_000, maxSourcePixels: 10_000_000 };
@@ -25,15 +26,20 @@ async function genericHeifHoldingAv1(): Promise<Buffer> {
   return rewriteCode(avif, 'avif', 'mif1', avif.readUInt32BE(0));
 }
 
-describe('heifCodec', () => {
-  it('reads av01 from the item info of an AVIF written by libheif', async () => {
-    expect(heifCodec(await makePhoto({ width: 16, height: 16, format: 'avif' }))).toBe('av1');
+describe('HEIF container reader', () => {
+  it('reads the primary item of an AVIF written by libheif: AV1, its ispe size', async () => {
+    const primary = describePrimaryImage(
+      readHeifContainer(await makePhoto({ width: 40, height: 24, format: 'avif' })),
+    );
+    expect([primary.codec, primary.itemType, primary.width, primary.height]).toEqual(['av1', 'av01', 40, 24]);
   });
 
-  it('reads hvc1 as HEVC and finds nothing in files without item info', async () => {
-    const heic = rewriteCode(await genericHeifHoldingAv1(), 'av01', 'hvc1');
-    expect(heifCodec(heic)).toBe('hevc');
-    expect(heifCodec(Buffer.from('ftypmif1 no item boxes here'))).toBe('unknown');
+  it.each([
+    ['no meta box', Buffer.from('\0\0\0\x10ftypmif1\0\0\0\0', 'latin1')],
+    ['not starting with ftyp', Buffer.from('\0\0\0\x10moovmif1\0\0\0\0', 'latin1')],
+    ['a box larger than the file', Buffer.from('\0\0\0\x10ftypmif1\0\0\0\0\0\0\x10\0meta', 'latin1')],
+  ])('rejects %s with a HeifFormatError', (_, bytes) => {
+    expect(() => readHeifContainer(bytes)).toThrow(HeifFormatError);
   });
 });
 
@@ -48,15 +54,9 @@ describe('renderDerivative on HEIF containers', () => {
     ).toEqual(['AVIF', 'jpeg', 150]);
   });
 
-  it('rejects a HEVC-coded HEIF as unsupported-format before decoding', async () => {
-    const heic = rewriteCode(await genericHeifHoldingAv1(), 'av01', 'hvc1');
-    expect(await renderDerivative(heic, { width: 150, height: 150 }, LIMITS)).toEqual({
-      ok: false,
-      error: {
-        code: 'unsupported-format',
-        message: 'HEIC (HEVC-coded HEIF) images are not supported; use JPEG, PNG, WebP or AVIF',
-      },
-      source: { format: 'HEIC' },
-    });
+  it('an AV1 payload relabelled hvc1 goes to the HEVC decoder, which refuses it as corrupt-image', async () => {
+    const mislabelled = rewriteCode(await genericHeifHoldingAv1(), 'av01', 'hvc1');
+    const result = await renderDerivative(mislabelled, { width: 150, height: 150 }, LIMITS);
+    expect(!result.ok && result.error.code).toBe('corrupt-image');
   });
 });

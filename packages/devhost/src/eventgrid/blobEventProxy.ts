@@ -1,0 +1,246 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { KeyedLock } from '../durable/keyedLock';
+import {
+  blobAddress,
+  eventRaisingOperation,
+  type BlobAddress,
+  type BlobCreatedApi,
+  type EventRaisingOperation,
+} from './blobOperation';
+
+type BlobType = 'BlockBlob' | 'PageBlob' | 'AppendBlob';
+
+/** What the storage service stores for a blob (a Get Blob Properties). */
+export interface BlobDescription {
+  contentType: string | undefined;
+  contentLength: number | undefined;
+  blobType: BlobType | undefined;
+}
+
+interface BlobWriteCommon extends BlobAddress {
+  /** The blob's URL as the client addressed it (no query, so no SAS). */
+  url: string;
+  clientRequestId: string | undefined;
+  requestId: string | undefined;
+  contentType: string | undefined;
+  blobType: BlobType | undefined;
+  time: Date;
+}
+
+/** One committed write that raises a storage event. */
+export type BlobWrite =
+  | (BlobWriteCommon & {
+      eventType: 'Microsoft.Storage.BlobCreated';
+      api: BlobCreatedApi;
+      /** The version's ETag, quoted, from the write's own response. */
+      eTag: string;
+      contentLength: number | undefined;
+    })
+  | (BlobWriteCommon & { eventType: 'Microsoft.Storage.BlobDeleted'; api: 'DeleteBlob' });
+
+export interface BlobEventProxyOptions {
+  /** Where clients connect (0 picks a free port). */
+  port: number;
+  /** The storage emulator's Blob endpoint. */
+  target: { host: string; port: number };
+  /** Get Blob Properties against the emulator itself (undefined when the blob does not exist). */
+  describeBlob(address: BlobAddress): Promise<BlobDescription | undefined>;
+  /** Called after each successful event-raising write, before the client sees the response. */
+  onWrite(write: BlobWrite): Promise<void>;
+  onError?: (message: string) => void;
+}
+
+export interface BlobEventProxy {
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Hop-by-hop headers (RFC 9110 §7.6.1) belong to one connection, never forwarded. */
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]);
+
+function endToEndHeaders(raw: readonly string[]): string[] {
+  const headers: string[] = [];
+  for (let index = 0; index + 1 < raw.length; index += 2) {
+    const name = raw[index] as string;
+    if (!HOP_BY_HOP.has(name.toLowerCase())) headers.push(name, raw[index + 1] as string);
+  }
+  return headers;
+}
+
+function firstHeader(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/**
+ * A reverse proxy in front of the storage emulator's Blob endpoint that raises the storage events Azure
+ * raises: every request is forwarded unchanged (Host, auth, SAS, CORS preflights and all), and after a
+ * successful (2xx) Put Blob, Put Block List, Copy Blob or Delete Blob it reports the write, holding the
+ * response until the event is recorded, so a client that saw its write succeed can rely on the event. Event-
+ * raising writes to one blob are serialized here, so the order events are numbered in is the order the
+ * emulator committed them.
+ */
+export async function startBlobEventProxy(options: BlobEventProxyOptions): Promise<BlobEventProxy> {
+  const agent = new http.Agent({ keepAlive: true });
+  const lock = new KeyedLock();
+  const onError = options.onError ?? ((message: string) => console.error(message));
+
+  function forward(
+    request: http.IncomingMessage,
+    response: http.ServerResponse,
+    settle: (upstream: http.IncomingMessage) => Promise<void> | void,
+  ): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const upstream = http.request(
+        {
+          host: options.target.host,
+          port: options.target.port,
+          method: request.method,
+          path: request.url,
+          headers: endToEndHeaders(request.rawHeaders),
+          agent,
+        },
+        (upstreamResponse) => {
+          Promise.resolve(settle(upstreamResponse)).then(resolve, (error: unknown) => {
+            onError(`storage proxy: ${(error as Error).message}`);
+            if (!response.headersSent) response.writeHead(502).end();
+            else response.destroy();
+            resolve();
+          });
+        },
+      );
+      upstream.on('error', (error) => {
+        onError(`storage proxy: ${request.method} ${request.url}: ${error.message}`);
+        if (!response.headersSent) response.writeHead(502).end();
+        else response.destroy();
+        resolve();
+      });
+      request.pipe(upstream);
+    });
+  }
+
+  function passThrough(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
+    return forward(request, response, (upstream) => {
+      response.writeHead(upstream.statusCode ?? 502, endToEndHeaders(upstream.rawHeaders));
+      upstream.pipe(response);
+      return new Promise<void>((resolve) => upstream.on('end', resolve).on('error', () => resolve()));
+    });
+  }
+
+  async function writeWithEvent(
+    request: http.IncomingMessage,
+    response: http.ServerResponse,
+    operation: EventRaisingOperation,
+    address: BlobAddress,
+    pathname: string,
+  ): Promise<void> {
+    // A deleted blob's type and content type are only known before the delete.
+    const before =
+      operation.event === 'Microsoft.Storage.BlobDeleted'
+        ? await options.describeBlob(address).catch((error: unknown) => {
+            onError(
+              `storage proxy: reading ${address.container}/${address.blobName} before its delete: ${(error as Error).message}`,
+            );
+            return undefined;
+          })
+        : undefined;
+    await forward(request, response, async (upstream) => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of upstream) chunks.push(chunk as Buffer);
+      const status = upstream.statusCode ?? 502;
+      if (status >= 200 && status < 300) {
+        const common = {
+          ...address,
+          url: `http://${request.headers.host ?? `127.0.0.1:${options.target.port}`}${pathname}`,
+          clientRequestId: firstHeader(request.headers['x-ms-client-request-id']),
+          requestId: firstHeader(upstream.headers['x-ms-request-id']),
+          time: new Date(),
+        };
+        try {
+          if (operation.event === 'Microsoft.Storage.BlobDeleted') {
+            await options.onWrite({
+              ...common,
+              eventType: operation.event,
+              api: operation.api,
+              contentType: before?.contentType,
+              blobType: before?.blobType,
+            });
+          } else {
+            // Without the read-back the event still goes out, with the request's length.
+            const after = await options.describeBlob(address).catch((error: unknown) => {
+              onError(
+                `storage proxy: reading ${address.container}/${address.blobName} back: ${(error as Error).message}`,
+              );
+              return undefined;
+            });
+            const requestLength = Number(request.headers['content-length']);
+            await options.onWrite({
+              ...common,
+              eventType: operation.event,
+              api: operation.api,
+              eTag: firstHeader(upstream.headers.etag) ?? '',
+              contentType: after?.contentType,
+              contentLength:
+                after?.contentLength ??
+                (operation.lengthFromRequest && Number.isSafeInteger(requestLength)
+                  ? requestLength
+                  : undefined),
+              blobType: after?.blobType,
+            });
+          }
+        } catch (error) {
+          // The write happened and cannot be undone: say loudly that its event is missing.
+          onError(
+            `storage proxy: ${operation.event} for ${address.container}/${address.blobName} was not recorded: ${(error as Error).message}`,
+          );
+        }
+      }
+      // The body is forwarded whole and unchanged, so the emulator's Content-Length still holds.
+      response.writeHead(status, endToEndHeaders(upstream.rawHeaders));
+      response.end(Buffer.concat(chunks));
+    });
+  }
+
+  const server = http.createServer((request, response) => {
+    const url = new URL(request.url ?? '/', 'http://proxy');
+    const operation = eventRaisingOperation(request.method ?? 'GET', url.searchParams, request.headers);
+    const address = operation ? blobAddress(url.pathname) : undefined;
+    if (operation === undefined || address === undefined) {
+      void passThrough(request, response);
+      return;
+    }
+    const key = `${address.account}/${address.container}/${address.blobName}`;
+    void lock
+      .run(key, () => writeWithEvent(request, response, operation, address, url.pathname))
+      .catch((error: unknown) => {
+        onError(`storage proxy: ${(error as Error).message}`);
+        if (!response.headersSent) response.writeHead(502).end();
+      });
+  });
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, '127.0.0.1', () => resolve());
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => {
+          agent.destroy();
+          resolve();
+        });
+      }),
+  };
+}

@@ -1,0 +1,82 @@
+/**
+ * Which Blob REST operations raise a storage event, as Azure documents it (event-schema-blob-storage):
+ * `Microsoft.Storage.BlobCreated` for Put Blob, Put Block List and Copy Blob once the blob is committed,
+ * `Microsoft.Storage.BlobDeleted` for Delete Blob, and nothing for Put Block, Set Blob Metadata, Set Blob
+ * Properties, Set Blob Tier, Lease Blob, Snapshot Blob, tags or reads.
+ */
+
+export type BlobCreatedApi = 'PutBlob' | 'PutBlockList' | 'CopyBlob';
+
+export type EventRaisingOperation =
+  | { event: 'Microsoft.Storage.BlobCreated'; api: BlobCreatedApi; lengthFromRequest: boolean }
+  | { event: 'Microsoft.Storage.BlobDeleted'; api: 'DeleteBlob' };
+
+export interface BlobAddress {
+  account: string;
+  container: string;
+  /** Decoded once, as the subject carries it before its own per-segment encoding. */
+  blobName: string;
+}
+
+/** A request header's value, whatever its case in the request (Node lower-cases incoming names). */
+type Headers = Record<string, string | string[] | undefined>;
+
+function header(headers: Headers, name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/**
+ * The blob a path-style Azurite URL names (`/{account}/{container}/{blob…}`), or undefined for account and
+ * container requests.
+ */
+export function blobAddress(pathname: string): BlobAddress | undefined {
+  const [account, container, ...rest] = pathname.replace(/^\/+/, '').split('/');
+  if (!account || !container || rest.length === 0 || rest.join('/') === '') return undefined;
+  try {
+    return {
+      account: decodeURIComponent(account),
+      container: decodeURIComponent(container),
+      blobName: decodeURIComponent(rest.join('/')),
+    };
+  } catch {
+    return undefined; // not valid percent-encoding: the service refuses it too
+  }
+}
+
+/**
+ * The event a successful request raises, or undefined when it raises none. `lengthFromRequest`: the request's
+ * Content-Length is the blob's (Put Blob); otherwise the blob's length is read after the write.
+ */
+export function eventRaisingOperation(
+  method: string,
+  query: URLSearchParams,
+  headers: Headers,
+): EventRaisingOperation | undefined {
+  // A `restype` (container, service, account) or a snapshot/version address is not the base blob.
+  if (query.has('restype') || query.has('snapshot') || query.has('versionid')) return undefined;
+  const comp = query.get('comp');
+  if (method === 'PUT') {
+    if (comp === 'blocklist')
+      return { event: 'Microsoft.Storage.BlobCreated', api: 'PutBlockList', lengthFromRequest: false };
+    if (comp !== null) return undefined; // block, metadata, properties, tier, lease, snapshot, tags, page, appendblock…
+    if (header(headers, 'x-ms-copy-source') !== undefined) {
+      // Copy Blob, its synchronous form (Copy Blob From URL) and Put Blob From URL all commit a whole blob from a
+      // source; Azure's event documentation names only the Copy Blob and Put Blob APIs.
+      const fromUrlPut = header(headers, 'x-ms-blob-type') !== undefined;
+      return {
+        event: 'Microsoft.Storage.BlobCreated',
+        api: fromUrlPut ? 'PutBlob' : 'CopyBlob',
+        lengthFromRequest: false,
+      };
+    }
+    if (header(headers, 'x-ms-blob-type') === undefined) return undefined;
+    return { event: 'Microsoft.Storage.BlobCreated', api: 'PutBlob', lengthFromRequest: true };
+  }
+  if (method === 'DELETE' && comp === null) {
+    // `x-ms-delete-snapshots: only` removes the snapshots and keeps the blob.
+    if (header(headers, 'x-ms-delete-snapshots') === 'only') return undefined;
+    return { event: 'Microsoft.Storage.BlobDeleted', api: 'DeleteBlob' };
+  }
+  return undefined;
+}

@@ -1,0 +1,161 @@
+/**
+ * The part of a HEIC decode that runs inside a worker thread: libheif (compiled to WebAssembly, with libde265
+ * for HEVC) decodes the primary image to interleaved 8-bit RGB(A) with its `irot`/`imir`/`clap` applied.
+ *
+ * `heicWorkerMain` is started with `new Worker(String(heicWorkerMain), { eval: true })`, so it must be
+ * self-contained: no imports, no references to anything outside its own body.
+ */
+import type { WasmApi, WasmModule } from './webAssembly';
+
+/** What the main thread sends (as `workerData`). */
+export interface HeicWorkerInput {
+  /** Absolute path of libheif-js' WebAssembly glue (`libheif-js/libheif-wasm/libheif.js`). */
+  libheifPath: string;
+  /** The compiled libheif WebAssembly module, compiled once per process and shared by every worker. */
+  module: WasmModule;
+  source: Uint8Array;
+  /** 3 (RGB) or 4 (RGBA). */
+  channels: 3 | 4;
+  /** Bytes to leave free at the start of the pixel buffer (for the TIFF header the main thread writes). */
+  headerLength: number;
+  /** libheif's own limit on width x height, a second line behind the container check. */
+  maxPixels: number;
+}
+
+/** What the worker posts back: the pixels (after `headerLength` bytes) or libheif's error. */
+export type HeicWorkerOutput =
+  | { ok: true; width: number; height: number; buffer: ArrayBuffer; heapBytes: number }
+  | { ok: false; message: string; heapBytes: number };
+
+interface HeifError {
+  code: number;
+  message?: string;
+}
+
+interface DecodedChannel {
+  id: number;
+  stride: number;
+  width: number;
+  height: number;
+  data: Uint8Array;
+}
+
+/** The few libheif-js calls used here (the embind API and raw C exports of its WebAssembly build). */
+interface Libheif {
+  ready?: Promise<unknown>;
+  HEAPU8: Uint8Array;
+  heif_error_code: { heif_error_Ok: number };
+  heif_colorspace: { heif_colorspace_RGB: number };
+  heif_chroma: { heif_chroma_interleaved_RGB: number; heif_chroma_interleaved_RGBA: number };
+  heif_channel: { heif_channel_interleaved: number };
+  heif_context_alloc(): number;
+  heif_context_free(context: number): void;
+  heif_context_set_maximum_image_size_limit(context: number, maximumWidth: number): void;
+  heif_context_read_from_memory(context: number, data: Uint8Array): HeifError;
+  heif_js_context_get_primary_image_handle(context: number): number | HeifError;
+  heif_js_decode_image2(
+    handle: number,
+    colorspace: number,
+    chroma: number,
+  ): { image: number; width: number; height: number; channels: DecodedChannel[] } | HeifError;
+  heif_image_handle_release(handle: number): void;
+  heif_image_release(image: number): void;
+}
+
+/** Runs in the worker: decode, copy the pixels out of the WebAssembly heap, post them, and let the thread end. */
+export function heicWorkerMain(): void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const threads = require('node:worker_threads') as typeof import('node:worker_threads');
+  const input = threads.workerData as HeicWorkerInput;
+  const port = threads.parentPort;
+  if (port === null) return;
+  let lib: Libheif | undefined;
+  const heapBytes = () => lib?.HEAPU8.length ?? 0;
+
+  function isError(value: unknown): value is HeifError {
+    return typeof value === 'object' && value !== null && 'code' in value;
+  }
+
+  async function decode(): Promise<HeicWorkerOutput> {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const factory = require(input.libheifPath) as (options: object) => Libheif;
+    lib = factory({
+      // Instantiate the module compiled by the main thread instead of compiling 1.4 MB of WebAssembly again.
+      instantiateWasm(imports: object, receive: (instance: object, module: WasmModule) => unknown) {
+        const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+        return receive(new wasm.Instance(input.module, imports), input.module);
+      },
+      // libheif-js logs failures with console.log; the error is returned to the caller instead.
+      print: () => undefined,
+      printErr: () => undefined,
+    });
+    await lib.ready;
+    const heif = lib;
+    const context = heif.heif_context_alloc();
+    try {
+      // heif_context_set_maximum_image_size_limit takes a side: libheif allows side x side pixels.
+      heif.heif_context_set_maximum_image_size_limit(context, Math.ceil(Math.sqrt(input.maxPixels)));
+      const read = heif.heif_context_read_from_memory(context, input.source);
+      if (read.code !== heif.heif_error_code.heif_error_Ok) {
+        return { ok: false, message: read.message ?? `libheif error ${read.code}`, heapBytes: heapBytes() };
+      }
+      const handle = heif.heif_js_context_get_primary_image_handle(context);
+      if (isError(handle)) {
+        return {
+          ok: false,
+          message: handle.message ?? `libheif error ${handle.code}`,
+          heapBytes: heapBytes(),
+        };
+      }
+      try {
+        const chroma =
+          input.channels === 4
+            ? heif.heif_chroma.heif_chroma_interleaved_RGBA
+            : heif.heif_chroma.heif_chroma_interleaved_RGB;
+        const decoded = heif.heif_js_decode_image2(handle, heif.heif_colorspace.heif_colorspace_RGB, chroma);
+        if (isError(decoded) || !('channels' in decoded)) {
+          const message = isError(decoded) ? decoded.message : undefined;
+          return {
+            ok: false,
+            message: message ?? 'libheif could not decode the image',
+            heapBytes: heapBytes(),
+          };
+        }
+        try {
+          const plane = decoded.channels.find(
+            (channel) => channel.id === heif.heif_channel.heif_channel_interleaved,
+          );
+          if (plane === undefined)
+            return { ok: false, message: 'libheif returned no pixels', heapBytes: heapBytes() };
+          const { width, height } = plane;
+          const rowBytes = width * input.channels;
+          const buffer = new ArrayBuffer(input.headerLength + rowBytes * height);
+          const pixels = new Uint8Array(buffer, input.headerLength);
+          for (let row = 0; row < height; row += 1) {
+            pixels.set(
+              plane.data.subarray(row * plane.stride, row * plane.stride + rowBytes),
+              row * rowBytes,
+            );
+          }
+          return { ok: true, width, height, buffer, heapBytes: heapBytes() };
+        } finally {
+          heif.heif_image_release(decoded.image);
+        }
+      } finally {
+        heif.heif_image_handle_release(handle);
+      }
+    } finally {
+      heif.heif_context_free(context);
+    }
+  }
+
+  decode().then(
+    (output) => port.postMessage(output, output.ok ? [output.buffer] : []),
+    (error: unknown) =>
+      port.postMessage({
+        ok: false,
+        message: error instanceof Error ? error.message : String(error),
+        heapBytes: heapBytes(),
+      } satisfies HeicWorkerOutput),
+  );
+}

@@ -1,0 +1,240 @@
+import {
+  BoxReader,
+  HeifFormatError,
+  itemData,
+  itemProperties,
+  type Box,
+  type HeifContainer,
+  type HeifItem,
+} from './container';
+
+/** How the primary image's pixels are coded: HEVC is "HEIC", AV1 is "AVIF". */
+export type HeifCodec = 'hevc' | 'av1' | 'other';
+
+/** A `colr` box of type `nclx`: code points of ITU-T H.273. */
+export interface NclxColour {
+  primaries: number;
+  transfer: number;
+  matrix: number;
+  fullRange: boolean;
+}
+
+export interface HeifGrid {
+  rows: number;
+  columns: number;
+  tileWidth: number;
+  tileHeight: number;
+}
+
+/** What the container says about the image a viewer shows (the primary item), before any pixel is decoded. */
+export interface HeifPrimaryImage {
+  itemId: number;
+  /** Item type of the primary item: `hvc1`, `av01`, `grid`, `iden`... */
+  itemType: string;
+  /** Coding of the pixels (of the tiles, for a grid). */
+  codec: HeifCodec;
+  /** Size of the decoded image before rotation and crop: `ispe`, or the grid's output size. */
+  storedWidth: number;
+  storedHeight: number;
+  /** Size as displayed, after the clean aperture (`clap`) and rotation (`irot`); mirroring (`imir`) keeps it. */
+  width: number;
+  height: number;
+  /** `irot`: anticlockwise degrees. */
+  rotation: 0 | 90 | 180 | 270;
+  /** `imir` axis: 0 = vertical axis (left and right swap), 1 = horizontal axis (top and bottom swap). */
+  mirrorAxis?: 0 | 1;
+  grid?: HeifGrid;
+  /** An alpha plane is attached (an `auxl` item of alpha type). */
+  hasAlpha: boolean;
+  /** The ICC profile of a `colr` box of type `prof`/`rICC` (Display P3 on iPhones). */
+  icc?: Buffer;
+  nclx?: NclxColour;
+}
+
+const ALPHA_AUX_TYPES = new Set([
+  'urn:mpeg:hevc:2015:auxid:1',
+  'urn:mpeg:mpegB:cicp:systems:auxiliary:alpha',
+]);
+/** A grid of more tiles than this is not a photo (a 48-MP iPhone image has 192 tiles of 512x512). */
+export const MAX_GRID_TILES = 4096;
+/** The grid descriptor is 8 or 12 bytes. */
+const MAX_GRID_DESCRIPTOR_BYTES = 64;
+const MAX_ICC_BYTES = 4 * 1024 * 1024;
+
+function propertyOf(container: HeifContainer, item: HeifItem, type: string): Box | undefined {
+  return itemProperties(container, item).find((box) => box.type === type);
+}
+
+function readIspe(container: HeifContainer, item: HeifItem): { width: number; height: number } | undefined {
+  const box = propertyOf(container, item, 'ispe');
+  if (box === undefined) return undefined;
+  const reader = new BoxReader(container.bytes, box.body, box.end);
+  reader.fullBoxHeader('ispe');
+  return { width: reader.u32('ispe image_width'), height: reader.u32('ispe image_height') };
+}
+
+function readGrid(
+  container: HeifContainer,
+  item: HeifItem,
+): { width: number; height: number; rows: number; columns: number } {
+  const data = itemData(container, item, MAX_GRID_DESCRIPTOR_BYTES);
+  if (data === undefined)
+    throw new HeifFormatError(`The grid descriptor of item ${item.id} is not in the file`);
+  const reader = new BoxReader(data, 0, data.length);
+  const version = reader.u8('grid version');
+  if (version !== 0) throw new HeifFormatError(`Unsupported grid version ${version}`);
+  const wide = (reader.u8('grid flags') & 1) === 1;
+  const rows = reader.u8('grid rows_minus_one') + 1;
+  const columns = reader.u8('grid columns_minus_one') + 1;
+  const width = wide ? reader.u32('grid output_width') : reader.u16('grid output_width');
+  const height = wide ? reader.u32('grid output_height') : reader.u16('grid output_height');
+  return { width, height, rows, columns };
+}
+
+function references(container: HeifContainer, type: string, from: number): number[] {
+  return container.references
+    .filter((ref) => ref.type === type && ref.from === from)
+    .flatMap((ref) => ref.to);
+}
+
+function codecOfType(type: string | undefined): HeifCodec {
+  if (type === 'hvc1') return 'hevc';
+  if (type === 'av01') return 'av1';
+  return 'other';
+}
+
+function readColour(container: HeifContainer, items: HeifItem[]): { icc?: Buffer; nclx?: NclxColour } {
+  const colour: { icc?: Buffer; nclx?: NclxColour } = {};
+  // A grid often carries no `colr` itself: its tiles do (libheif falls back to the first tile the same way).
+  for (const item of items) {
+    for (const box of itemProperties(container, item).filter((property) => property.type === 'colr')) {
+      const reader = new BoxReader(container.bytes, box.body, box.end);
+      const type = reader.fourCc('colr colour_type');
+      if ((type === 'prof' || type === 'rICC') && colour.icc === undefined) {
+        if (box.end - reader.at > MAX_ICC_BYTES) throw new HeifFormatError('The ICC profile is too large');
+        colour.icc = Buffer.from(container.bytes.subarray(reader.at, box.end));
+      } else if (type === 'nclx' && colour.nclx === undefined) {
+        colour.nclx = {
+          primaries: reader.u16('nclx colour_primaries'),
+          transfer: reader.u16('nclx transfer_characteristics'),
+          matrix: reader.u16('nclx matrix_coefficients'),
+          fullRange: reader.u8('nclx full_range_flag') >>> 7 === 1,
+        };
+      }
+    }
+    if (colour.icc !== undefined || colour.nclx !== undefined) break;
+  }
+  return colour;
+}
+
+function hasAlphaPlane(container: HeifContainer, primaryId: number): boolean {
+  return container.references
+    .filter((ref) => ref.type === 'auxl' && ref.to.includes(primaryId))
+    .some((ref) => {
+      const aux = container.items.get(ref.from);
+      const auxC = aux && propertyOf(container, aux, 'auxC');
+      if (auxC === undefined) return false;
+      const reader = new BoxReader(container.bytes, auxC.body, auxC.end);
+      reader.fullBoxHeader('auxC');
+      return ALPHA_AUX_TYPES.has(reader.cString('auxC aux_type'));
+    });
+}
+
+/** Displayed size after the transformative properties, in their association order (clap, irot, imir). */
+function applyTransforms(
+  container: HeifContainer,
+  item: HeifItem,
+  stored: { width: number; height: number },
+): Pick<HeifPrimaryImage, 'width' | 'height' | 'rotation' | 'mirrorAxis'> {
+  let { width, height } = stored;
+  let rotation: HeifPrimaryImage['rotation'] = 0;
+  let mirrorAxis: HeifPrimaryImage['mirrorAxis'];
+  for (const box of itemProperties(container, item)) {
+    const reader = new BoxReader(container.bytes, box.body, box.end);
+    if (box.type === 'irot') {
+      const angle = (reader.u8('irot angle') & 3) * 90;
+      rotation = ((rotation + angle) % 360) as HeifPrimaryImage['rotation'];
+      if (angle % 180 !== 0) [width, height] = [height, width];
+    } else if (box.type === 'imir') {
+      mirrorAxis = (reader.u8('imir axis') & 1) as 0 | 1;
+    } else if (box.type === 'clap') {
+      const widthN = reader.u32('clap width numerator');
+      const widthD = reader.u32('clap width denominator');
+      const heightN = reader.u32('clap height numerator');
+      const heightD = reader.u32('clap height denominator');
+      if (widthD === 0 || heightD === 0)
+        throw new HeifFormatError('The clean aperture has a zero denominator');
+      width = Math.min(width, Math.round(widthN / widthD));
+      height = Math.min(height, Math.round(heightN / heightD));
+    }
+  }
+  return { width, height, rotation, ...(mirrorAxis === undefined ? {} : { mirrorAxis }) };
+}
+
+/**
+ * The primary image as the container declares it. Throws `HeifFormatError` when the primary item is missing,
+ * has no size, or is a grid whose tiles cannot cover it.
+ */
+export function describePrimaryImage(container: HeifContainer): HeifPrimaryImage {
+  const item = container.items.get(container.primaryItemId);
+  if (item === undefined)
+    throw new HeifFormatError(`The primary item ${container.primaryItemId} does not exist`);
+  let stored = readIspe(container, item);
+  let codec = codecOfType(item.type);
+  let grid: HeifGrid | undefined;
+  const colourSources = [item];
+  if (item.type === 'grid' || item.type === 'iden') {
+    const tileIds = references(container, 'dimg', item.id);
+    const firstTile = container.items.get(tileIds[0] ?? -1);
+    if (firstTile === undefined)
+      throw new HeifFormatError(`The ${item.type} item ${item.id} has no input images`);
+    codec = codecOfType(firstTile.type);
+    colourSources.push(firstTile);
+    if (item.type === 'grid') {
+      const descriptor = readGrid(container, item);
+      const tiles = descriptor.rows * descriptor.columns;
+      if (tiles > MAX_GRID_TILES)
+        throw new HeifFormatError(`The grid has ${tiles} tiles (limit ${MAX_GRID_TILES})`);
+      if (tileIds.length !== tiles) {
+        throw new HeifFormatError(`The grid declares ${tiles} tiles but references ${tileIds.length}`);
+      }
+      const tile = readIspe(container, firstTile);
+      if (tile === undefined) throw new HeifFormatError(`Grid tile ${firstTile.id} has no size`);
+      if (
+        tile.width * descriptor.columns < descriptor.width ||
+        tile.height * descriptor.rows < descriptor.height
+      ) {
+        throw new HeifFormatError(
+          `${descriptor.columns}x${descriptor.rows} tiles of ${tile.width}x${tile.height} cannot cover ${descriptor.width}x${descriptor.height}`,
+        );
+      }
+      grid = {
+        rows: descriptor.rows,
+        columns: descriptor.columns,
+        tileWidth: tile.width,
+        tileHeight: tile.height,
+      };
+      // The descriptor is what the decoder allocates; an `ispe` that disagrees must not lower the budget.
+      stored = {
+        width: Math.max(descriptor.width, stored?.width ?? 0),
+        height: Math.max(descriptor.height, stored?.height ?? 0),
+      };
+    } else {
+      stored ??= readIspe(container, firstTile);
+    }
+  }
+  if (stored === undefined || !(stored.width > 0 && stored.height > 0)) {
+    throw new HeifFormatError(`The primary item ${item.id} declares no size`);
+  }
+  return {
+    itemId: item.id,
+    itemType: item.type,
+    codec,
+    storedWidth: stored.width,
+    storedHeight: stored.height,
+    ...applyTransforms(container, item, stored),
+    ...(grid === undefined ? {} : { grid }),
+    hasAlpha: hasAlphaPlane(container, item.id),
+    ...readColour(container, colourSources),
+  };
+}

@@ -1,0 +1,153 @@
+import { createHash } from 'node:crypto';
+import type { BlobServiceClient, BlockBlobClient } from '@azure/storage-blob';
+import { unquoteETag } from '../domain/ids';
+import type { IntermediateRef, SizeSpec, SourceRef } from '../domain/types';
+import { blobClientOf, blobProperties, downloadIfMatch } from './blobs';
+import { storageCallSignal } from './callTimeout';
+import { isNotFound } from './serviceErrors';
+
+/**
+ * Where the intermediate of one source version for one plan lives: keyed by the version (container, name,
+ * eTag: a retry or a re-run of the same version finds it again) and by the plan's largest box (a one-size
+ * re-run needs a smaller one). A hash keeps the name short and free of the source name's characters.
+ */
+export function intermediateBlobName(source: SourceRef, sizes: readonly SizeSpec[]): string {
+  const version = createHash('sha256')
+    .update(`${source.container}\n${source.blobName}\n${unquoteETag(source.eTag)}`)
+    .digest('hex');
+  const width = Math.max(...sizes.map((size) => size.width));
+  const height = Math.max(...sizes.map((size) => size.height));
+  return `${version}/${width}x${height}.tiff`;
+}
+
+/** Blob metadata (lower-case names, string values) carrying what the sizes need to know about the source. */
+function toMetadata(ref: Omit<IntermediateRef, 'container' | 'blobName' | 'eTag'>): Record<string, string> {
+  return {
+    width: String(ref.width),
+    height: String(ref.height),
+    sourceformat: ref.source.format,
+    sourcewidth: String(ref.source.width),
+    sourceheight: String(ref.source.height),
+    sourcehasalpha: String(ref.source.hasAlpha),
+    sourcelength: String(ref.source.length),
+    sourcecontenttype: encodeURIComponent(ref.source.contentType),
+  };
+}
+
+function fromMetadata(
+  container: string,
+  blobName: string,
+  eTag: string,
+  metadata: Record<string, string>,
+): IntermediateRef | undefined {
+  const number = (name: string) => {
+    const value = Number(metadata[name]);
+    return Number.isSafeInteger(value) && value >= 0 ? value : undefined;
+  };
+  const [width, height, sourceWidth, sourceHeight, length] = [
+    number('width'),
+    number('height'),
+    number('sourcewidth'),
+    number('sourceheight'),
+    number('sourcelength'),
+  ];
+  const format = metadata.sourceformat;
+  if (
+    width === undefined ||
+    height === undefined ||
+    sourceWidth === undefined ||
+    sourceHeight === undefined ||
+    length === undefined ||
+    format === undefined
+  ) {
+    return undefined; // not ours, or written by an older layout: recreate it
+  }
+  return {
+    container,
+    blobName,
+    eTag,
+    width,
+    height,
+    source: {
+      format,
+      width: sourceWidth,
+      height: sourceHeight,
+      hasAlpha: metadata.sourcehasalpha === 'true',
+      length,
+      contentType: decodeURIComponent(metadata.sourcecontenttype ?? ''),
+    },
+  };
+}
+
+function blobOf(blobService: BlobServiceClient, container: string, blobName: string): BlockBlobClient {
+  return blobService.getContainerClient(container).getBlockBlobClient(blobName);
+}
+
+/** The intermediate already written for this version and plan (by an earlier attempt), if any. */
+export async function findIntermediate(
+  blobService: BlobServiceClient,
+  container: string,
+  blobName: string,
+): Promise<IntermediateRef | undefined> {
+  const properties = await blobProperties(blobClientOf(blobService, container, blobName));
+  if (properties === undefined) return undefined;
+  return fromMetadata(container, blobName, unquoteETag(properties.etag ?? ''), properties.metadata ?? {});
+}
+
+/**
+ * Writes the intermediate (overwriting a half-described one). The scratch container is created on first use,
+ * so a deployment without it still works; infrastructure should create it with a lifecycle rule that deletes
+ * what a crashed run left behind.
+ */
+export async function writeIntermediate(
+  blobService: BlobServiceClient,
+  container: string,
+  blobName: string,
+  data: Buffer,
+  description: Omit<IntermediateRef, 'container' | 'blobName' | 'eTag'>,
+): Promise<IntermediateRef> {
+  const blob = blobOf(blobService, container, blobName);
+  const upload = () =>
+    blob.uploadData(data, {
+      metadata: toMetadata(description),
+      blobHTTPHeaders: { blobContentType: 'image/tiff' },
+      abortSignal: storageCallSignal(),
+    });
+  let response;
+  try {
+    response = await upload();
+  } catch (error) {
+    if (!isNotFound(error)) throw error; // 404 ContainerNotFound: the first write ever
+    await blobService.getContainerClient(container).createIfNotExists({ abortSignal: storageCallSignal() });
+    response = await upload();
+  }
+  return { container, blobName, eTag: unquoteETag(response.etag ?? ''), ...description };
+}
+
+/**
+ * The intermediate's bytes (at most `maxBytes`), or undefined when it is gone or was replaced: the size then
+ * reads the source.
+ */
+export async function downloadIntermediate(
+  blobService: BlobServiceClient,
+  ref: IntermediateRef,
+  maxBytes: number,
+): Promise<Buffer | undefined> {
+  const downloaded = await downloadIfMatch(
+    blobClientOf(blobService, ref.container, ref.blobName),
+    ref.eTag,
+    maxBytes,
+  );
+  return downloaded.ok ? downloaded.data : undefined;
+}
+
+/** Deletes the intermediate; already gone is fine. */
+export async function deleteIntermediate(
+  blobService: BlobServiceClient,
+  ref: IntermediateRef,
+): Promise<boolean> {
+  const response = await blobOf(blobService, ref.container, ref.blobName).deleteIfExists({
+    abortSignal: storageCallSignal(),
+  });
+  return response.succeeded;
+}

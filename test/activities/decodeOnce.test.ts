@@ -1,0 +1,198 @@
+/**
+ * The decode-once activities against Azurite: prepareSource writes the intermediate to the scratch container
+ * (never to images-processed), a retry reuses it, every size renders from it with the per-size dimensions,
+ * a missing intermediate falls back to the source, and deleteIntermediate removes it.
+ */
+import { InvocationContext } from '@azure/functions';
+import type { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import sharp from 'sharp';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createDeleteIntermediateHandler } from '../../src/activities/deleteIntermediate';
+import { createPrepareSourceHandler } from '../../src/activities/prepareSource';
+import type { PrepareDeps } from '../../src/activities/prepare/prepareToOutcome';
+import { createResizeHandler } from '../../src/activities/resize/resizeHandler';
+import { loadSettings } from '../../src/config/settings';
+import type {
+  IntermediateRef,
+  PrepareSourceOutcome,
+  ResizeOutcome,
+  SizeSpec,
+  SourceRef,
+} from '../../src/domain/types';
+import { makePhoto } from '../support/images';
+import { testEnv } from '../support/env';
+import { openImageContainers, resizeDeps } from './resizeFixture';
+
+const settings = loadSettings({ ...testEnv(), SCRATCH_CONTAINER: `scratch${Date.now().toString(36)}` });
+const SIZES: SizeSpec[] = [
+  { label: 'thumb', width: 150, height: 150 },
+  { label: 'medium', width: 640, height: 640 },
+  { label: 'large', width: 1280, height: 1280 },
+];
+let blobService: BlobServiceClient;
+let unprocessed: ContainerClient;
+let processed: ContainerClient;
+let scratch: ContainerClient;
+
+beforeAll(async () => {
+  ({ blobService, unprocessed, processed } = await openImageContainers(settings));
+  // Not created here: the first prepare creates the scratch container itself.
+  scratch = blobService.getContainerClient(settings.scratchContainer);
+});
+
+function context(): InvocationContext {
+  return new InvocationContext({ functionName: 'decode-once-test', logHandler: () => undefined });
+}
+
+function prepareDeps(): PrepareDeps {
+  return {
+    blobService,
+    scratchContainer: settings.scratchContainer,
+    limits: { maxSourceBytes: settings.maxSourceBytes, maxSourcePixels: settings.maxSourcePixels },
+  };
+}
+
+async function uploadSource(data: Buffer, file: string, contentType: string): Promise<SourceRef> {
+  const blobName = `users/${randomUUID()}/${file}`;
+  const response = await unprocessed
+    .getBlockBlobClient(blobName)
+    .uploadData(data, { blobHTTPHeaders: { blobContentType: contentType } });
+  return {
+    container: settings.unprocessedContainer,
+    blobName,
+    eTag: response.etag ?? '',
+    sequencer: '000000000000000000000000000000010000000000000001',
+    contentLength: data.length,
+    contentType,
+  };
+}
+
+async function prepare(source: SourceRef, sizes = SIZES): Promise<PrepareSourceOutcome> {
+  const handler = createPrepareSourceHandler(prepareDeps);
+  return (await handler({ source, sizes, instanceId: 'img-1' }, context())) as PrepareSourceOutcome;
+}
+
+async function resize(
+  source: SourceRef,
+  size: SizeSpec,
+  intermediate?: IntermediateRef,
+): Promise<ResizeOutcome> {
+  const handler = createResizeHandler(() => resizeDeps(settings, blobService));
+  const input = { source, size, instanceId: 'img-1', ...(intermediate ? { intermediate } : {}) };
+  return (await handler(input, context())) as ResizeOutcome;
+}
+
+function intermediateOf(outcome: PrepareSourceOutcome): IntermediateRef {
+  if (!outcome.ok || !('intermediate' in outcome)) {
+    throw new Error(`expected an intermediate, got ${JSON.stringify(outcome)}`);
+  }
+  return outcome.intermediate;
+}
+
+async function scratchNames(): Promise<string[]> {
+  const names: string[] = [];
+  for await (const blob of scratch.listBlobsFlat()) names.push(blob.name);
+  return names;
+}
+
+describe('decode once against Azurite', () => {
+  it('PNG: one intermediate in the scratch container, reused by a retry, read by every size, then deleted', async () => {
+    const png = await makePhoto({ width: 1600, height: 1000, format: 'png' });
+    const source = await uploadSource(png, 'scan.png', 'image/png');
+    const first = intermediateOf(await prepare(source));
+    expect(first).toMatchObject({
+      container: settings.scratchContainer,
+      width: 1280,
+      height: 800,
+      source: {
+        format: 'PNG',
+        width: 1600,
+        height: 1000,
+        hasAlpha: false,
+        length: png.length,
+        contentType: 'image/png',
+      },
+    });
+    expect(await scratchNames()).toEqual([first.blobName]);
+
+    // A retry (or a re-run of the same version and plan) finds it again instead of decoding.
+    const again = intermediateOf(await prepare(source));
+    expect(again).toEqual(first);
+
+    for (const size of SIZES) {
+      const once = await resize(source, size, first);
+      const direct = await resize(source, size);
+      if (!once.ok || !direct.ok) throw new Error('expected both to render');
+      expect([once.variant.width, once.variant.height, once.variant.format]).toEqual([
+        direct.variant.width,
+        direct.variant.height,
+        'png',
+      ]);
+      expect(once.source).toEqual(direct.source);
+    }
+    // Nothing of the intermediate is visible where the site reads derivatives.
+    for await (const blob of processed.listBlobsFlat({
+      prefix: source.blobName.slice(0, source.blobName.lastIndexOf('/')),
+    })) {
+      expect(blob.name).toMatch(/scan_(thumb|medium|large)\.png$/);
+    }
+
+    const remove = createDeleteIntermediateHandler(() => blobService);
+    expect(await remove(first, context())).toBe(true);
+    expect(await scratchNames()).toEqual([]);
+    expect(await remove(first, context())).toBe(false); // a retried delete is fine
+  });
+
+  it('a size whose intermediate is gone reads the source instead', async () => {
+    const png = await makePhoto({ width: 800, height: 600, format: 'png' });
+    const source = await uploadSource(png, 'gone.png', 'image/png');
+    const ref = intermediateOf(await prepare(source));
+    await scratch.getBlobClient(ref.blobName).delete();
+    const outcome = await resize(source, SIZES[0] as SizeSpec, ref);
+    expect(outcome.ok && [outcome.variant.width, outcome.variant.height]).toEqual([150, 113]);
+  });
+
+  it('HEIC: decoded once, the sizes come out upright JPEGs', async () => {
+    const heic = readFileSync(path.join(__dirname, '../fixtures/heic/irot-270-exif-6.heic'));
+    const source = await uploadSource(heic, 'IMG_0002.HEIC', 'image/heic');
+    const sizes = [
+      { label: 'small', width: 48, height: 48 },
+      { label: 'full', width: 1280, height: 1280 },
+    ];
+    const ref = intermediateOf(await prepare(source, sizes));
+    expect([ref.width, ref.height, ref.source.format]).toEqual([96, 64, 'HEIC']);
+    const outcome = await resize(source, sizes[0] as SizeSpec, ref);
+    if (!outcome.ok) throw new Error(outcome.error.message);
+    expect([outcome.variant.width, outcome.variant.height, outcome.variant.format]).toEqual([48, 32, 'jpeg']);
+    const { data, info } = await sharp(
+      await processed.getBlobClient(outcome.variant.blobName).downloadToBuffer(),
+    )
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    expect(data[0]).toBeGreaterThan(180); // red marker top-left
+    expect(data[(info.width - 1) * info.channels + 1]).toBeGreaterThan(150); // green marker top-right
+  });
+
+  it('JPEG: "read the source", no intermediate written', async () => {
+    const source = await uploadSource(
+      await makePhoto({ width: 800, height: 600, format: 'jpeg' }),
+      'x.bin',
+      'application/octet-stream',
+    );
+    const outcome = await prepare(source);
+    expect(outcome).toEqual({
+      ok: true,
+      readSource: 'JPEG shrinks on load: each size decodes it cheaply',
+    });
+  });
+
+  it('a corrupt source is one error outcome for the whole run', async () => {
+    const png = await makePhoto({ width: 400, height: 300, format: 'png' });
+    const source = await uploadSource(png.subarray(0, png.length / 2), 'half.png', 'image/png');
+    const outcome = await prepare(source);
+    expect(!outcome.ok && outcome.error.code).toBe('corrupt-image');
+  });
+});

@@ -1,0 +1,239 @@
+/**
+ * HEIC input on real files made by a real HEVC encoder (test/fixtures/heic/, see makeFixtures.ts there):
+ * dimensions, orientation by the corner markers, colour, typed outcomes.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import sharp from 'sharp';
+import { describe, expect, it } from 'vitest';
+import {
+  detectFormat,
+  renderDerivative,
+  type RenderedDerivative,
+  type SourceLimits,
+} from '../../src/imaging';
+import { readHeifContainer } from '../../src/imaging/heif/container';
+import { decodeHeic } from '../../src/imaging/heif/decodeHeic';
+import { describePrimaryImage } from '../../src/imaging/heif/primaryImage';
+import { MARKERS, makePhoto } from '../support/images';
+import { colourDistance, decode, pixelAt, type DecodedImage } from './pixels';
+
+const LIMITS: SourceLimits = { maxSourceBytes: 50 * 1024 * 1024, maxSourcePixels: 50_000_000 };
+const BIG_BOX = { width: 640, height: 640 };
+
+function fixture(name: string): Buffer {
+  return readFileSync(path.join(__dirname, '../fixtures/heic', name));
+}
+
+async function render(name: string, box = BIG_BOX): Promise<RenderedDerivative> {
+  const result = await renderDerivative(fixture(name), box, LIMITS);
+  if (!result.ok)
+    throw new Error(`expected a derivative of ${name}, got ${result.error.code}: ${result.error.message}`);
+  return result.derivative;
+}
+
+/** Red marker top-left, green top-right, neither at the bottom-left: the image is upright and not mirrored. */
+function expectUpright(image: DecodedImage): void {
+  expect(colourDistance(pixelAt(image, 3, 3), MARKERS.topLeft)).toBeLessThan(40);
+  expect(colourDistance(pixelAt(image, image.width - 4, 3), MARKERS.topRight)).toBeLessThan(40);
+  expect(colourDistance(pixelAt(image, 3, image.height - 4), MARKERS.topLeft)).toBeGreaterThan(80);
+  expect(colourDistance(pixelAt(image, 3, image.height - 4), MARKERS.topRight)).toBeGreaterThan(80);
+}
+
+describe('HEIC: detection', () => {
+  it('every fixture is detected as HEIC from its brands', () => {
+    expect(detectFormat(fixture('plain.heic'))).toEqual({ kind: 'decodable', format: 'HEIC' });
+    expect(detectFormat(fixture('grid.heic'))).toEqual({ kind: 'decodable', format: 'HEIC' });
+  });
+});
+
+describe('HEIC: decoding', () => {
+  it('a plain HEIC becomes a JPEG derivative of the same size, markers in place', async () => {
+    const derivative = await render('plain.heic');
+    expect([derivative.format, derivative.contentType, derivative.extension]).toEqual([
+      'jpeg',
+      'image/jpeg',
+      'jpg',
+    ]);
+    expect([derivative.width, derivative.height]).toEqual([96, 64]);
+    expect(derivative.source).toEqual({ format: 'HEIC', width: 96, height: 64, hasAlpha: false });
+    expectUpright(await decode(derivative.data));
+  });
+
+  it('resizes into the box like any other source', async () => {
+    const derivative = await render('plain.heic', { width: 72, height: 72 });
+    expect([derivative.width, derivative.height]).toEqual([72, 48]);
+    expectUpright(await decode(derivative.data));
+  });
+
+  it.each([
+    ['irot-90.heic', 'irot 90° anticlockwise'],
+    ['irot-270-exif-6.heic', 'irot 270° plus a stale Exif Orientation=6 (applied once, not twice)'],
+    ['imir-left-right.heic', 'imir axis 1 (left and right exchanged)'],
+    ['imir-top-bottom.heic', 'imir axis 0 (top and bottom exchanged)'],
+  ])('%s (%s) comes out upright with the markers at the top', async (name) => {
+    const derivative = await render(name);
+    expect([derivative.width, derivative.height]).toEqual([96, 64]);
+    expect([derivative.source.width, derivative.source.height]).toEqual([96, 64]);
+    expectUpright(await decode(derivative.data));
+    expect((await sharp(derivative.data).metadata()).orientation).toBeUndefined();
+  });
+
+  it('the rotated fixtures really store their pixels turned (the container, not the pixels, makes them upright)', () => {
+    const primary = describePrimaryImage(readHeifContainer(fixture('irot-90.heic')));
+    expect([primary.storedWidth, primary.storedHeight, primary.rotation]).toEqual([64, 96, 90]);
+    expect(describePrimaryImage(readHeifContainer(fixture('imir-top-bottom.heic'))).mirrorAxis).toBe(0);
+  });
+
+  it('a grid of 2x2 tiles is assembled and cropped to its output size, as phones write them', async () => {
+    const primary = describePrimaryImage(readHeifContainer(fixture('grid.heic')));
+    expect(primary.grid).toEqual({ rows: 2, columns: 2, tileWidth: 64, tileHeight: 64 });
+    const derivative = await render('grid.heic');
+    expect([derivative.width, derivative.height]).toEqual([120, 100]);
+    const image = await decode(derivative.data);
+    expectUpright(image);
+    // The tile seams (x = 64, y = 64) carry the picture on: no black or grey gaps between tiles.
+    const left = pixelAt(image, 63, 80);
+    const right = pixelAt(image, 64, 80);
+    expect(Math.max(...left.map((value, index) => Math.abs(value - (right[index] ?? 0))))).toBeLessThan(60);
+  });
+
+  it('keeps alpha: a PNG derivative with the transparent bottom-right quadrant', async () => {
+    const derivative = await render('alpha.heic');
+    expect([derivative.format, derivative.source.hasAlpha]).toEqual(['png', true]);
+    const image = await decode(derivative.data);
+    expect(image.channels).toBe(4);
+    expect(pixelAt(image, image.width - 4, image.height - 4)[3]).toBe(0);
+    expect(pixelAt(image, 3, 3)[3]).toBe(255);
+    expectUpright(image);
+  });
+
+  it('converts a Display P3 HEIC to sRGB through its ICC profile and drops the profile', async () => {
+    const primary = describePrimaryImage(readHeifContainer(fixture('display-p3.heic')));
+    const p3 = await makePhoto({ width: 8, height: 8, format: 'png', icc: 'p3' });
+    expect(primary.icc).toEqual((await sharp(p3).metadata()).icc); // heif-enc kept the source's P3 profile
+    // What the decoder itself returns are P3 numbers, visibly off the sRGB marker...
+    const heic = await decodeHeic(fixture('display-p3.heic'), primary, { maxPixels: LIMITS.maxSourcePixels });
+    if (!heic.ok) throw new Error(heic.error.message);
+    const stored = await decode(heic.decoded.tiff, { storedNumbers: true });
+    expect(colourDistance(pixelAt(stored, 3, 3), MARKERS.topLeft)).toBeGreaterThan(15);
+    // ...and the derivative is back on it, untagged.
+    const derivative = await render('display-p3.heic');
+    expect((await sharp(derivative.data).metadata()).hasProfile).toBe(false);
+    expect(colourDistance(pixelAt(await decode(derivative.data), 3, 3), MARKERS.topLeft)).toBeLessThan(12);
+  });
+
+  it('decodes the primary image of a multi-image file, not the first one', async () => {
+    const container = readHeifContainer(fixture('multi-image.heic'));
+    expect([...container.items.keys()]).toEqual([1, 2]);
+    expect(container.primaryItemId).toBe(2);
+    const derivative = await render('multi-image.heic');
+    expect([derivative.width, derivative.height]).toEqual([96, 64]); // item 1 is a 64x64 blue square
+    expectUpright(await decode(derivative.data));
+  });
+
+  it('a generic-brand (mif1) HEIF holding HEVC is decoded as HEIC from its primary item', async () => {
+    const plain = fixture('plain.heic');
+    const generic = Buffer.from(plain);
+    generic.write('mif1', 8, 'latin1'); // major brand
+    generic.write('miaf', 20, 'latin1'); // the compatible 'heic'
+    expect(detectFormat(generic)).toEqual({ kind: 'decodable', format: 'HEIF' });
+    const result = await renderDerivative(generic, BIG_BOX, LIMITS);
+    expect(result.ok && [result.derivative.source.format, result.derivative.width]).toEqual(['HEIC', 96]);
+  });
+});
+
+describe('HEIC: typed outcomes, decided before the decode where the container allows', () => {
+  it('a bomb header (ispe 40000x30000) is too-many-pixels without decoding', async () => {
+    expect(await renderDerivative(fixture('bomb.heic'), BIG_BOX, LIMITS)).toEqual({
+      ok: false,
+      error: {
+        code: 'too-many-pixels',
+        message:
+          'The HEIC declares 40000x30000 = 1200000000 pixels; the limit is 50000000 (MAX_SOURCE_PIXELS)',
+      },
+      source: { format: 'HEIC', width: 40000, height: 30000 },
+    });
+  });
+
+  it('a grid whose descriptor declares more than its ispe is judged by the descriptor', async () => {
+    const grid = Buffer.from(fixture('grid.heic'));
+    const idat = grid.indexOf('idat', 0, 'latin1');
+    grid.writeUInt16BE(128, idat + 4 + 4); // output_width (ispe still says 120x100)
+    grid.writeUInt16BE(128, idat + 4 + 6); // output_height
+    const limits = { ...LIMITS, maxSourcePixels: 15_000 }; // over 120x100, under 128x128
+    expect(await renderDerivative(grid, BIG_BOX, limits)).toEqual({
+      ok: false,
+      error: {
+        code: 'too-many-pixels',
+        message: 'The HEIC declares 128x128 = 16384 pixels; the limit is 15000 (MAX_SOURCE_PIXELS)',
+      },
+      source: { format: 'HEIC', width: 128, height: 128 },
+    });
+  });
+
+  it('a grid whose tiles cannot cover its output is corrupt-image before decoding', async () => {
+    const grid = Buffer.from(fixture('grid.heic'));
+    const idat = grid.indexOf('idat', 0, 'latin1');
+    grid.writeUInt16BE(60_000, idat + 4 + 4);
+    const result = await renderDerivative(grid, BIG_BOX, LIMITS);
+    expect(!result.ok && result.error.message).toBe(
+      'The HEIC container could not be read: 2x2 tiles of 64x64 cannot cover 60000x100',
+    );
+  });
+
+  it('the byte limit applies before anything is parsed', async () => {
+    const result = await renderDerivative(fixture('plain.heic'), BIG_BOX, {
+      ...LIMITS,
+      maxSourceBytes: 1000,
+    });
+    expect(!result.ok && result.error.code).toBe('too-large');
+  });
+
+  it('a truncated upload (coded data cut off) is corrupt-image', async () => {
+    const result = await renderDerivative(fixture('truncated.heic'), BIG_BOX, LIMITS);
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.error).toMatchObject({
+      code: 'corrupt-image',
+      message: expect.stringMatching(/^The HEIC could not be decoded: .*outside of file bounds/) as unknown,
+    });
+  });
+
+  it.each([40, 300, 1000])('a file cut inside its container (%i bytes) is corrupt-image', async (length) => {
+    const result = await renderDerivative(fixture('plain.heic').subarray(0, length), BIG_BOX, LIMITS);
+    expect(!result.ok && result.error.code).toBe('corrupt-image');
+  });
+
+  it('garbage in the coded data is corrupt-image, not a crash', async () => {
+    const broken = Buffer.from(fixture('plain.heic'));
+    const mdat = broken.indexOf('mdat', 0, 'latin1');
+    for (let at = mdat + 40; at < broken.length; at += 7) broken[at] = 0xff;
+    const result = await renderDerivative(broken, BIG_BOX, LIMITS);
+    // libde265 conceals some damage; whatever it does, the answer is a derivative or corrupt-image.
+    expect(result.ok || result.error.code === 'corrupt-image').toBe(true);
+  });
+
+  it('a primary item of an unsupported coding is unsupported-format', async () => {
+    const other = Buffer.from(fixture('plain.heic'));
+    other.write('vvc1', other.indexOf('hvc1', 0, 'latin1'), 'latin1');
+    const result = await renderDerivative(other, BIG_BOX, LIMITS);
+    expect(!result.ok && result.error.code).toBe('unsupported-format');
+  });
+
+  it('a decode that overruns its time budget is stopped and reported, and the next decode still works', async () => {
+    const plain = fixture('plain.heic');
+    const primary = describePrimaryImage(readHeifContainer(plain));
+    const stopped = await decodeHeic(plain, primary, { maxPixels: LIMITS.maxSourcePixels, timeoutMs: 1 });
+    expect(stopped).toEqual({
+      ok: false,
+      error: { code: 'corrupt-image', message: 'The HEIC decode did not finish within 1 ms and was stopped' },
+      source: { format: 'HEIC' },
+    });
+    const next = await decodeHeic(plain, primary, { maxPixels: LIMITS.maxSourcePixels });
+    expect(next.ok && [next.decoded.width, next.decoded.height, next.decoded.heapBytes > 0]).toEqual([
+      96,
+      64,
+      true,
+    ]);
+  });
+});

@@ -1,0 +1,203 @@
+/**
+ * Decode once in the orchestration, through durable-functions' own replay: prepareSource before the fan-out
+ * for sources that do not shrink on load, the intermediate handed to every size, deleted when the run ends.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  DELETE_INTERMEDIATE_FUNCTION as DELETE_INTERMEDIATE_ACTIVITY,
+  ORCHESTRATOR_FUNCTION as ORCHESTRATOR_NAME,
+  PREPARE_SOURCE_FUNCTION as PREPARE_SOURCE_ACTIVITY,
+  resizeFunctionName as resizeActivityName,
+  WRITE_DOCUMENT_FUNCTION as WRITE_DOCUMENT_ACTIVITY,
+} from '../../src/domain/functionNames';
+import { DEFAULT_SIZES } from '../../src/config/sizes';
+import { instanceIdFor } from '../../src/domain/ids';
+import type {
+  IntermediateRef,
+  ResizeOrchestrationInput,
+  ResizeOutcome,
+  SizeSpec,
+  SourceRef,
+} from '../../src/domain/types';
+import { decodesOnce, resizeImageOrchestrator } from '../../src/orchestrators/resizeImageOrchestrator';
+import { HistoryBuilder, runEpisode, type HistoryEvent } from './support/replay';
+
+const source: SourceRef = {
+  container: 'images-unprocessed',
+  blobName: 'users/42/scan.png',
+  eTag: '"0x8DBEEF0001"',
+  sequencer: '00000000000000000000000000000001',
+  contentLength: 912_000,
+  contentType: 'image/png',
+};
+const sizes: SizeSpec[] = DEFAULT_SIZES.map((size) => ({ ...size }));
+const input: ResizeOrchestrationInput = { source, sizes };
+const instanceId = instanceIdFor(source.container, source.blobName, source.eTag);
+const handler = resizeImageOrchestrator;
+const RETRY = {
+  firstRetryIntervalInMilliseconds: 2000,
+  maxNumberOfAttempts: 5,
+  backoffCoefficient: 2,
+  maxRetryIntervalInMilliseconds: 30000,
+};
+const intermediate: IntermediateRef = {
+  container: 'images-scratch',
+  blobName: 'ab12/1280x1280.tiff',
+  eTag: '0x8DSCRATCH',
+  width: 1280,
+  height: 960,
+  source: {
+    format: 'PNG',
+    width: 1600,
+    height: 1200,
+    hasAlpha: false,
+    length: 912_000,
+    contentType: 'image/png',
+  },
+};
+
+function call(functionName: string, callInput: unknown) {
+  return { functionName, actionType: 1, retryOptions: RETRY, input: callInput };
+}
+const prepareAction = call(PREPARE_SOURCE_ACTIVITY, { source, sizes, instanceId });
+function fanOut(withIntermediate: boolean) {
+  return {
+    actionType: 12,
+    compoundActions: sizes.map((size) =>
+      call(resizeActivityName(size.label), {
+        source,
+        size,
+        instanceId,
+        ...(withIntermediate ? { intermediate } : {}),
+      }),
+    ),
+  };
+}
+function ok(size: SizeSpec): ResizeOutcome {
+  return {
+    ok: true,
+    label: size.label,
+    variant: {
+      label: size.label,
+      width: size.width,
+      height: (size.width * 3) / 4,
+      contentType: 'image/png',
+      format: 'png',
+      blobName: `users/42/scan_${size.label}.png`,
+      url: `http://127.0.0.1:10000/devstoreaccount1/images-processed/users/42/scan_${size.label}.png`,
+      sizeBytes: 1000,
+      eTag: `"0x8D${size.label}"`,
+      lastModified: '2026-11-24T04:00:05.000Z',
+      createdAt: '2026-11-24T04:00:05.000Z',
+    },
+    source: { format: 'PNG', width: 1600, height: 1200, length: 912_000, contentType: 'image/png' },
+  };
+}
+
+function prepared(outcome: unknown): HistoryBuilder {
+  return new HistoryBuilder()
+    .started(ORCHESTRATOR_NAME, input)
+    .episodeEnd([[0, PREPARE_SOURCE_ACTIVITY]])
+    .episode()
+    .completed(0, outcome);
+}
+
+async function run(history: readonly HistoryEvent[], runInput = input) {
+  return runEpisode(handler, instanceId, runInput, history);
+}
+
+describe('decode once', () => {
+  it('routes by the event content type: JPEG and one-size plans skip it, anything else asks prepareSource', () => {
+    expect(decodesOnce(input)).toBe(true);
+    expect(decodesOnce({ ...input, source: { ...source, contentType: 'image/jpeg' } })).toBe(false);
+    expect(decodesOnce({ ...input, source: { ...source, contentType: 'IMAGE/JPEG; charset=binary' } })).toBe(
+      false,
+    );
+    expect(decodesOnce({ ...input, source: { ...source, contentType: 'application/octet-stream' } })).toBe(
+      true,
+    );
+    expect(decodesOnce({ ...input, source: { ...source, contentType: 'image/heic' } })).toBe(true);
+    expect(decodesOnce({ ...input, sizes: sizes.slice(0, 1) })).toBe(false);
+  });
+
+  it('schedules prepareSource alone first, and says so in the custom status', async () => {
+    const result = await run(new HistoryBuilder().started(ORCHESTRATOR_NAME, input).events);
+    expect(result.state).toMatchObject({
+      isDone: false,
+      actions: [[prepareAction]],
+      customStatus: { stage: 'decoding', sizes: ['thumb', 'medium', 'large'] },
+    });
+  });
+
+  it('hands the intermediate to every size, writes the document, then deletes the intermediate', async () => {
+    const history = prepared({ ok: true, intermediate });
+    const fanning = await run(history.events);
+    expect(fanning.state.actions).toEqual([[prepareAction, fanOut(true)]]);
+
+    history.episodeEnd(sizes.map((size, index) => [index + 1, resizeActivityName(size.label)])).episode();
+    sizes.forEach((size, index) => history.completed(index + 1, ok(size)));
+    const outcomes = sizes.map(ok);
+    const writing = await run(history.events);
+    expect(writing.state.actions).toEqual([
+      [prepareAction, fanOut(true), call(WRITE_DOCUMENT_ACTIVITY, { instanceId, source, outcomes })],
+    ]);
+
+    history.episodeEnd([[4, WRITE_DOCUMENT_ACTIVITY]]).episode();
+    history.completed(4, { ok: true, documentId: 'doc-1', status: 'completed' });
+    const deleting = await run(history.events);
+    expect(deleting.state).toMatchObject({ isDone: false });
+    expect(deleting.state.actions[0]?.at(-1)).toEqual(call(DELETE_INTERMEDIATE_ACTIVITY, intermediate));
+
+    history
+      .episodeEnd([[5, DELETE_INTERMEDIATE_ACTIVITY]])
+      .episode()
+      .completed(5, true);
+    const done = await run(history.events);
+    expect(done.state).toMatchObject({
+      isDone: true,
+      output: { documentId: 'doc-1', status: 'completed', variants: 3, errors: [] },
+    });
+  });
+
+  it('a problem with the source found by prepareSource fails every size without running them', async () => {
+    const error = { code: 'corrupt-image', message: 'The PNG could not be decoded: IDAT stream error' };
+    const writing = await run(prepared({ ok: false, error, source: { format: 'PNG' } }).events);
+    const outcomes = sizes.map((size) => ({
+      ok: false,
+      label: size.label,
+      error: { ...error, label: size.label },
+      source: { format: 'PNG' },
+    }));
+    expect(writing.state.actions).toEqual([
+      [prepareAction, call(WRITE_DOCUMENT_ACTIVITY, { instanceId, source, outcomes })],
+    ]);
+  });
+
+  it('"read the source" (a JPEG after all) fans out without an intermediate and deletes nothing', async () => {
+    const history = prepared({
+      status: 'source',
+      reason: 'JPEG shrinks on load: each size decodes it cheaply',
+    });
+    expect((await run(history.events)).state.actions).toEqual([[prepareAction, fanOut(false)]]);
+    history.episodeEnd(sizes.map((size, index) => [index + 1, resizeActivityName(size.label)])).episode();
+    sizes.forEach((size, index) => history.completed(index + 1, ok(size)));
+    history.episodeEnd([[4, WRITE_DOCUMENT_ACTIVITY]]).episode();
+    history.completed(4, { ok: true, documentId: 'doc-1', status: 'completed' });
+    const done = await run(history.events);
+    expect(done.state).toMatchObject({ isDone: true, output: { status: 'completed' } });
+    expect(JSON.stringify(done.state.actions)).not.toContain(DELETE_INTERMEDIATE_ACTIVITY);
+  });
+
+  it('a one-size re-run (reprocess ?sizes=thumb) goes straight to its size, reading the source', async () => {
+    const thumbOnly = { source, sizes: sizes.slice(0, 1) };
+    const result = await run(new HistoryBuilder().started(ORCHESTRATOR_NAME, thumbOnly).events, thumbOnly);
+    expect(result.state.actions).toEqual([
+      [
+        {
+          actionType: 12,
+          compoundActions: [call(resizeActivityName('thumb'), { source, size: sizes[0], instanceId })],
+        },
+      ],
+    ]);
+  });
+});
