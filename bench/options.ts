@@ -20,9 +20,15 @@ export interface BenchOptions {
   resultsDir: string;
   /** Where the generated corpus is cached. */
   corpusDir: string;
+  /** `--backfill`: run only the backfill benchmark (bench/backfill/). */
+  backfill: boolean;
+  /** Images the backfill benchmark stores and backfills. */
+  backfillImages: number;
+  /** BACKFILL_MAX_IN_FLIGHT for the backfill benchmark. */
+  backfillInFlight: number;
 }
 
-const USAGE = `Usage: npm run bench -- [--smoke] [--images <dir>] [--uploads N] [--unloaded M] [--reps N] [--instance-memory-mb 2048|4096] [--no-e2e] [--out <dir>]`;
+const USAGE = `Usage: npm run bench -- [--smoke] [--images <dir>] [--uploads N] [--unloaded M] [--reps N] [--instance-memory-mb 2048|4096] [--no-e2e] [--out <dir>] [--backfill [--backfill-images 1000] [--backfill-in-flight 32]]`;
 
 function positiveInteger(name: string, raw: string | undefined, fallback: number): number {
   if (raw === undefined) return fallback;
@@ -52,6 +58,9 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       reps: { type: 'string' },
       'instance-memory-mb': { type: 'string' },
       'no-e2e': { type: 'boolean', default: false },
+      backfill: { type: 'boolean', default: false },
+      'backfill-images': { type: 'string' },
+      'backfill-in-flight': { type: 'string' },
       out: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
@@ -74,5 +83,8 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     skipEndToEnd: values['no-e2e'] ?? false,
     resultsDir: values.out === undefined ? path.join(bench, 'results') : path.resolve(values.out),
     corpusDir: path.join(bench, '.corpus'),
+    backfill: values.backfill ?? false,
+    backfillImages: positiveInteger('backfill-images', values['backfill-images'], smoke ? 50 : 1000),
+    backfillInFlight: positiveInteger('backfill-in-flight', values['backfill-in-flight'], 32),
   };
 }

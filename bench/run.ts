@@ -13,7 +13,9 @@ import { costScenarios, projectCost } from './cost';
 import type { EndToEndResult } from './e2e/burst';
 import { machineInfo } from './machine';
 import { measurePeakRss } from './memory/measure';
-import { parseOptions } from './options';
+import { benchSourceDir, parseOptions, type BenchOptions } from './options';
+import { renderBackfillReport } from './backfill/report';
+import { runBackfillBench } from './backfill/backfillBench';
 import { renderReport } from './report/table';
 import { renderSvg } from './report/svg';
 import type { BenchResult } from './result';
@@ -32,8 +34,28 @@ function closest(
     .sort((a, b) => Math.abs(a.megapixels - megapixels) - Math.abs(b.megapixels - megapixels))[0];
 }
 
+/** `--backfill`: the backfill benchmark alone, written to backfill.json beside latest.json. */
+async function backfillMain(options: BenchOptions): Promise<void> {
+  const result = await runBackfillBench({
+    appRoot: path.resolve(benchSourceDir(), '..'),
+    images: options.backfillImages,
+    maxInFlight: options.backfillInFlight,
+    log,
+  });
+  const machine = machineInfo();
+  await mkdir(options.resultsDir, { recursive: true });
+  const file = path.join(options.resultsDir, 'backfill.json');
+  await writeFile(
+    file,
+    `${JSON.stringify({ machine, date: new Date().toISOString(), ...result }, null, 2)}\n`,
+  );
+  console.log(renderBackfillReport(result));
+  log(`wrote ${file}`);
+}
+
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
+  if (options.backfill) return backfillMain(options);
   const started = Date.now();
   const machine = machineInfo();
   const notes: string[] = [];

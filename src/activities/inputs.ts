@@ -2,6 +2,7 @@ import { ArgumentError } from '../domain/errors';
 import type {
   IntermediateRef,
   PrepareSourceInput,
+  HandOffInput,
   ResizeActivityInput,
   SizeSpec,
   SourceRef,
@@ -124,4 +125,23 @@ export function assertWriteDocumentInput(value: unknown): WriteDocumentInput {
     // Outcomes are our own activities' results, checked for shape above; their payloads are trusted.
     outcomes: outcomes as WriteDocumentInput['outcomes'],
   };
+}
+
+/** `{ container, blobName }` of a source, the input of `deleteUnusedDerivatives`. */
+export function assertSourcePath(value: unknown): { container: string; blobName: string } {
+  const fields = object(value, 'input');
+  return { container: string(fields, 'container', 'input'), blobName: string(fields, 'blobName', 'input') };
+}
+
+/** The hand-off's input: the run's own orchestration input, whose source and plan are checked here. */
+export function assertHandOffInput(value: unknown): HandOffInput {
+  const orchestration = object(object(value, 'input').orchestration, 'input.orchestration');
+  const sizes = orchestration.sizes;
+  if (!Array.isArray(sizes) || sizes.length === 0) {
+    throw new ArgumentError('input.orchestration.sizes', 'a non-empty array', sizes);
+  }
+  sizes.forEach((size, index) => sizeSpec(size, `input.orchestration.sizes[${index}]`));
+  sourceRef(orchestration.source, 'input.orchestration.source');
+  // Checked above for the fields the hand-off reads; the rest (retry plan, grace) passes on unchanged.
+  return { orchestration: orchestration as unknown as HandOffInput['orchestration'] };
 }

@@ -1,15 +1,13 @@
 import type { InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import type { ActivityHandler } from 'durable-functions';
-import { getSettings } from '../config/settings';
 import { WRITE_DOCUMENT_FUNCTION } from '../domain/functionNames';
 import type { WriteDocumentInput, WriteDocumentResult } from '../domain/types';
 import { invocationLogger } from '../logging';
-import { getDerivativesBlobService, getImagesBlobService } from '../storage/blobServiceClient';
+import { getImagesBlobService } from '../storage/blobServiceClient';
 import { blobClientOf, currentETag } from '../storage/blobs';
 import { getImagesContainer } from '../storage/cosmosClient';
 import { cosmosDocumentStore } from '../storage/documentStore';
-import { derivativeDeleter } from './document/leftoverDerivatives';
 import { writeImageDocumentWithGuard, type WriteDocumentDeps } from './document/writeDocument';
 import { assertWriteDocumentInput } from './inputs';
 
@@ -19,7 +17,7 @@ export function createWriteImageDocumentHandler(getDeps: () => WriteDocumentDeps
     const input: WriteDocumentInput = assertWriteDocumentInput(rawInput);
     const log = invocationLogger(context, { blobName: input.source.blobName, instanceId: input.instanceId });
     try {
-      const result = await writeImageDocumentWithGuard(input, getDeps(), log);
+      const result = await writeImageDocumentWithGuard(input, getDeps());
       if (result.ok) log.info('document written', { documentId: result.documentId, status: result.status });
       else log.info('document not written', { documentId: result.documentId, reason: result.reason });
       return result;
@@ -38,7 +36,6 @@ function defaultDeps(): WriteDocumentDeps {
     store: cosmosDocumentStore(getImagesContainer()),
     currentSourceETag: ({ source }) =>
       currentETag(blobClientOf(getImagesBlobService(), source.container, source.blobName)),
-    deleteDerivative: derivativeDeleter(getDerivativesBlobService(), getSettings().processedContainer),
     now: () => new Date(),
   };
   return productionDeps;

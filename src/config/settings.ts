@@ -1,7 +1,7 @@
 import type { SizeSpec } from '../domain/types';
 import { isLoopbackHostname, isLoopbackUrl, LOOPBACK_HOSTS } from './loopback';
 import { SettingError } from '../domain/errors';
-import { fromDecimalText, positiveInteger, ReceivedDescription } from '../domain/validation';
+import { fromDecimalText, integerInRange, positiveInteger, ReceivedDescription } from '../domain/validation';
 import { loadSiteSettings, type SiteSettings } from './site';
 import { parseRetiredSizes, parseSizes } from './sizes';
 import { nonLocalConnectionString, redactConnectionString } from './storageConnectionString';
@@ -41,13 +41,33 @@ export interface Settings {
   redriveDelaysSeconds: number[];
   maxSourceBytes: number;
   maxSourcePixels: number;
+  /** Seconds a replaced version's derivatives stay after the document moved on (pages already rendered). */
+  replacedDerivativesGraceSeconds: number;
+  backfill: BackfillSettings;
   /** Uploads, the site and the console (`DEV_USER_ID`, `OPERATOR_ROLE`, `DERIVATIVE_BASE_URL`). */
   site: SiteSettings;
+}
+
+/** Backfill tuning (see docs/scale.md for how to size them). */
+export interface BackfillSettings {
+  /**
+   * `BACKFILL_MAX_IN_FLIGHT`: runs one backfill keeps working at once; undefined = the default derived from
+   * host.json (see `defaultBackfillMaxInFlight`).
+   */
+  maxInFlight: number | undefined;
+  /** `BACKFILL_PAGE_SIZE`: blobs per List Blobs call, 1-5000 (the service's `maxresults` cap); default 500. */
+  pageSize: number;
+  /** `BACKFILL_POLL_SECONDS`: seconds between two checks of the runs in flight; default 5. */
+  pollSeconds: number;
 }
 
 const CONTAINER_NAME = /^(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
 const DEFAULT_MAX_SOURCE_BYTES = 50 * 1024 * 1024;
 const DEFAULT_MAX_SOURCE_PIXELS = 50_000_000;
+/** 15 minutes: long enough for a page rendered just before a re-upload to load its images. */
+const DEFAULT_REPLACED_DERIVATIVES_GRACE_SECONDS = 900;
+/** A week: a durable timer is cheap, but a longer wait only keeps unused derivatives around. */
+const MAX_REPLACED_DERIVATIVES_GRACE_SECONDS = 7 * 24 * 3600;
 
 function nonEmpty(env: Env, name: string): string | undefined {
   const value = env[name];
@@ -79,6 +99,39 @@ function positiveIntegerSetting(env: Env, name: string, fallback: number): numbe
   const value = positiveInteger(fromDecimalText(raw));
   if (value === undefined) throw new SettingError(name, 'a positive integer', raw);
   return value;
+}
+
+function secondsSetting(env: Env, name: string, fallback: number, max: number): number {
+  const raw = nonEmpty(env, name);
+  if (raw === undefined) return fallback;
+  const value = integerInRange(fromDecimalText(raw), 0, max);
+  if (value === undefined) throw new SettingError(name, `a whole number of seconds from 0 to ${max}`, raw);
+  return value;
+}
+
+function optionalPositiveInteger(env: Env, name: string, max?: number): number | undefined {
+  const raw = nonEmpty(env, name);
+  if (raw === undefined) return undefined;
+  const value = positiveInteger(fromDecimalText(raw), max);
+  if (value === undefined) {
+    throw new SettingError(
+      name,
+      max === undefined ? 'a positive integer' : `an integer between 1 and ${max}`,
+      raw,
+    );
+  }
+  return value;
+}
+
+/** List Blobs returns at most 5,000 items per call (the `maxresults` parameter of the REST API). */
+export const LIST_BLOBS_MAX_RESULTS = 5000;
+
+function backfillSettings(env: Env): BackfillSettings {
+  return {
+    maxInFlight: optionalPositiveInteger(env, 'BACKFILL_MAX_IN_FLIGHT', 10_000),
+    pageSize: optionalPositiveInteger(env, 'BACKFILL_PAGE_SIZE', LIST_BLOBS_MAX_RESULTS) ?? 500,
+    pollSeconds: optionalPositiveInteger(env, 'BACKFILL_POLL_SECONDS', 3600) ?? 5,
+  };
 }
 
 /**
@@ -237,6 +290,13 @@ export function loadSettings(env: Env = process.env): Settings {
     redriveDelaysSeconds: delayList(env, 'REDRIVE_DELAYS_SECONDS', DEFAULT_REDRIVE_DELAYS_SECONDS),
     maxSourceBytes: positiveIntegerSetting(env, 'MAX_SOURCE_BYTES', DEFAULT_MAX_SOURCE_BYTES),
     maxSourcePixels: positiveIntegerSetting(env, 'MAX_SOURCE_PIXELS', DEFAULT_MAX_SOURCE_PIXELS),
+    replacedDerivativesGraceSeconds: secondsSetting(
+      env,
+      'REPLACED_DERIVATIVES_GRACE_SECONDS',
+      DEFAULT_REPLACED_DERIVATIVES_GRACE_SECONDS,
+      MAX_REPLACED_DERIVATIVES_GRACE_SECONDS,
+    ),
+    backfill: backfillSettings(env),
     // A connection string is only accepted for loopback emulators (blobConnection refuses anything else).
     site: loadSiteSettings(env, images.kind === 'connectionString'),
   };

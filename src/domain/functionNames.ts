@@ -5,9 +5,14 @@
  * size whose activity is not registered in this deployment), and the HTTP routes' keys are per function.
  * Constants end in `_FUNCTION`; names built from a size label come from `resizeFunctionName`.
  */
+/** Receives BlobCreated AND BlobDeleted of the source container (one Event Grid subscription). */
 export const EVENT_TRIGGER_FUNCTION = 'onImageUploaded';
 export const ORCHESTRATOR_FUNCTION = 'resizeImageOrchestrator';
 export const WRITE_DOCUMENT_FUNCTION = 'writeImageDocument';
+/** Starts the instance of the source's current version when a run's version moved on (property writes). */
+export const HAND_OFF_FUNCTION = 'handOffToCurrentVersion';
+/** Deletes the derivatives no document can use any more (replaced versions, orphans, deleted sources). */
+export const DELETE_UNUSED_DERIVATIVES_FUNCTION = 'deleteUnusedDerivatives';
 export const IMAGE_STATUS_FUNCTION = 'imageStatus';
 export const REPROCESS_FUNCTION = 'reprocessImage';
 /** Decode once: writes the intermediate every size of the run reads (see PrepareSourceOutcome). */
@@ -25,3 +30,11 @@ export const SITE_FUNCTION = 'site';
 export function resizeFunctionName(label: string): string {
   return `resize-${label}`;
 }
+
+/** `POST /api/backfill` (and `GET` for the running ones) and the orchestration it starts. */
+export const BACKFILL_HTTP_FUNCTION = 'backfill';
+export const BACKFILL_ORCHESTRATOR = 'backfillOrchestrator';
+/** Backfill activities: one listing page, start the runs of a batch, check the runs in flight. */
+export const LIST_SOURCE_PAGE_FUNCTION = 'listSourcePage';
+export const START_BACKFILL_RUNS_FUNCTION = 'startBackfillRuns';
+export const CHECK_BACKFILL_RUNS_FUNCTION = 'checkBackfillRuns';

@@ -44,7 +44,24 @@ export interface ResizeOrchestrationInput {
   sizes: SizeSpec[];
   /** Absent in instances started before re-drive existed: the default transient retries, no re-drive. */
   retry?: RetryPlan;
+  /**
+   * `REPLACED_DERIVATIVES_GRACE_SECONDS` when the instance started, so the replay never reads a setting;
+   * absent in instances started before it existed (the default then applies).
+   */
+  replacedGraceSeconds?: number;
 }
+
+/** Input of the hand-off activity: the run's own input, whose source version moved on. */
+export interface HandOffInput {
+  orchestration: ResizeOrchestrationInput;
+}
+
+/**
+ * What the hand-off did: `started` or `running` (someone else, e.g. the version's own BlobCreated, started
+ * it first): the instance of the current version owns the source now; `source-missing`: it was deleted.
+ */
+export type HandOffResult =
+  { ok: true; instanceId: string; started: boolean } | { ok: false; reason: 'source-missing' | 'unchanged' };
 
 /** Input of one `resize-{label}` activity. */
 export interface ResizeActivityInput {
@@ -174,7 +191,28 @@ export interface ImageDocument {
   errors: ImageError[];
 }
 
+/**
+ * What stays of a deleted source's document for a while: the delete's sequencer, so that a run or an event of
+ * an older version, arriving after the delete, knows it is older and writes nothing. It carries no name or
+ * image data (the user deleted them). `ttl` (seconds) lets Cosmos DB expire it where the container has TTL on.
+ */
+export interface ImageTombstone {
+  id: string;
+  deleted: true;
+  sourceSequencer: string;
+  deletedAt: string;
+  ttl: number;
+}
+
+/**
+ * Why a run wrote no document: `superseded` (its source changed after the event: the run handed the source
+ * over to the instance of its current version), `stale` (the document describes a newer version) or
+ * `deleted` (the source was deleted after this version: the document is a tombstone).
+ */
+export type WriteSkipReason = 'superseded' | 'stale' | 'deleted';
+
 /** What the document writer did, returned to the orchestrator as its output. */
 export type WriteDocumentResult =
-  | { ok: true; documentId: string; status: DocumentStatus }
-  | { ok: false; documentId: string; reason: 'superseded' | 'stale' };
+  /** `replacedVersion`: the write replaced another source version's document (its derivatives are now unused). */
+  | { ok: true; documentId: string; status: DocumentStatus; replacedVersion: boolean }
+  | { ok: false; documentId: string; reason: WriteSkipReason };

@@ -1,16 +1,18 @@
 import { MAX_LABEL_LENGTH } from '../config/sizes';
+import { VERSION_TAG_LENGTH } from '../domain/ids';
 
 /** Azure's limit for a blob name. */
 const AZURE_MAX_BLOB_NAME_LENGTH = 1024;
 /** The longest derivative extension: `webp`, `avif` (DESIGN.md: jpg, png, webp, gif, avif). */
 const MAX_EXTENSION_LENGTH = 4;
 /**
- * The most `derivativeBlobName` can add to a source name: `_{label}.{ext}` when the source has no extension
- * of its own to drop (1 + 32 + 1 + 4 = 38).
+ * The most `derivativeBlobName` adds to a source name: `/{v}/{label}.{ext}` with the longest label and
+ * extension (1 + 12 + 1 + 32 + 1 + 4 = 51).
  */
-const MAX_DERIVATIVE_SUFFIX_LENGTH = '_'.length + MAX_LABEL_LENGTH + '.'.length + MAX_EXTENSION_LENGTH;
+const MAX_DERIVATIVE_SUFFIX_LENGTH =
+  '/'.length + VERSION_TAG_LENGTH + '/'.length + MAX_LABEL_LENGTH + '.'.length + MAX_EXTENSION_LENGTH;
 /**
- * Longest accepted source name (986): every derivative name must also fit Azure's 1024, or its upload fails
+ * Longest accepted source name (973): every derivative name must also fit Azure's 1024, or its upload fails
  * with a 400 that Durable retries until the size ends as `internal`. Refused up front, it is a clear outcome.
  */
 export const MAX_SOURCE_BLOB_NAME_LENGTH = AZURE_MAX_BLOB_NAME_LENGTH - MAX_DERIVATIVE_SUFFIX_LENGTH;
@@ -28,7 +30,7 @@ export function blobNameProblem(blobName: string): string | undefined {
   if (blobName.length > MAX_SOURCE_BLOB_NAME_LENGTH) {
     return (
       `the blob name is longer than ${MAX_SOURCE_BLOB_NAME_LENGTH} characters ` +
-      `(Azure's ${AZURE_MAX_BLOB_NAME_LENGTH} less ${MAX_DERIVATIVE_SUFFIX_LENGTH} for the longest derivative suffix "_{label}.{ext}")`
+      `(Azure's ${AZURE_MAX_BLOB_NAME_LENGTH} less ${MAX_DERIVATIVE_SUFFIX_LENGTH} for the longest derivative suffix "/{v}/{label}.{ext}")`
     );
   }
   if (CONTROL_CHARACTERS.test(blobName)) return 'the blob name contains control characters';

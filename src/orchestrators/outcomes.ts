@@ -47,11 +47,18 @@ export function outcomeErrors(outcomes: readonly ResizeOutcome[]): ImageError[] 
 /** The orchestration's output: small, so status queries stay cheap (the document holds the details). */
 export interface OrchestrationSummary {
   documentId: string;
-  /** The document's status, or why nothing was written (`superseded` source, `stale` older version). */
-  status: 'completed' | 'partial' | 'failed' | 'superseded' | 'stale';
+  /**
+   * The document's status, or why nothing was written: `superseded` (the source changed after the event; see
+   * `handedOffTo`), `stale` (a newer version's document), `deleted` (the source was deleted since).
+   */
+  status: 'completed' | 'partial' | 'failed' | 'superseded' | 'stale' | 'deleted';
   /** Variants this run produced (a `?sizes=` re-run merges into the document, which may hold more). */
   variants: number;
   errors: ImageError[];
+  /** The instance processing the source as it is now, when this run's version had moved on (`superseded`). */
+  handedOffTo?: string;
+  /** Unused derivatives this run's cleanup deleted, when it ran one. */
+  deletedDerivatives?: number;
 }
 
 export function summarize(

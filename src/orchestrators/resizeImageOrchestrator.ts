@@ -21,6 +21,7 @@ import type {
 } from '../domain/types';
 import { ArgumentError } from '../domain/errors';
 import { invocationLogger } from '../logging';
+import { afterDocumentWrite } from './afterWrite';
 import { summarize, type OrchestrationSummary } from './outcomes';
 import { redriveExhaustedSizes, type RedriveProgress } from './redrive';
 import { isRetryPlan, LEGACY_RETRY_PLAN, transientRetryOptions } from './retryPolicy';
@@ -31,6 +32,8 @@ export type ResizeProgress =
   | { stage: 'decoding'; sizes: string[] }
   | { stage: 'resizing'; sizes: string[] }
   | { stage: 'writing-document'; succeeded: string[]; failed: string[] }
+  /** The document is written (`status`); the replaced version's derivatives are deleted at `cleanupAt`. */
+  | { stage: 'cleanup-pending'; status: OrchestrationSummary['status']; cleanupAt: string }
   | RedriveProgress
   | { stage: 'done'; status: OrchestrationSummary['status'] };
 
@@ -178,7 +181,22 @@ export function* resizeImageOrchestrator(context: OrchestrationContext): Steps<O
       // Left for the scratch container's lifecycle rule; the run's result does not depend on it.
     }
   }
-  const summary = summarize(final.outcomes, final.written);
+  const status = summarize(final.outcomes, final.written).status;
+  // A re-drive round merges into the document the first write made: whether a version was replaced is the
+  // first write's answer.
+  const written: WriteDocumentResult =
+    final.written.ok && firstWrite.ok
+      ? { ...final.written, replacedVersion: firstWrite.replacedVersion || final.written.replacedVersion }
+      : final.written;
+  const after = yield* afterDocumentWrite(
+    context,
+    input,
+    final.outcomes,
+    written,
+    retry.transient,
+    (pending) => publish({ ...pending, status }),
+  );
+  const summary: OrchestrationSummary = { ...summarize(final.outcomes, final.written), ...after };
   publish({ stage: 'done', status: summary.status });
   if (!context.df.isReplaying) log.info('done', { status: summary.status, variants: summary.variants });
   return summary;

@@ -1,33 +1,39 @@
 import type { Container } from '@azure/cosmos';
-import type { ImageDocument } from '../domain/types';
+import type { ImageDocument, ImageTombstone } from '../domain/types';
 import { httpStatusOf } from './serviceErrors';
 
-export interface StoredDocument {
-  document: ImageDocument;
-  /** Cosmos `_etag`, for the If-Match of the next replace. */
-  eTag: string;
-}
+/** What is stored under a document id: the image document, or the tombstone of a deleted source. */
+export type StoredEntry =
+  /** `eTag`: Cosmos `_etag`, for the If-Match of the next replace. */
+  | { kind: 'document'; document: ImageDocument; eTag: string }
+  | { kind: 'tombstone'; tombstone: ImageTombstone; eTag: string };
 
-/** `conflict`: someone else wrote first (409 on create, 412/404 on replace); read again and re-decide. */
+/** `conflict`: someone else wrote first (409 on create, 412/404 on replace or delete); read again and re-decide. */
 export type StoreWriteResult = 'written' | 'conflict';
 
-/** The three operations the writer needs, so a test can interleave a concurrent writer. */
+/** The operations the writer and the deleter need, so a test can interleave a concurrent writer. */
 export interface DocumentStore {
-  read(id: string): Promise<StoredDocument | undefined>;
-  create(document: ImageDocument): Promise<StoreWriteResult>;
-  replace(document: ImageDocument, eTag: string): Promise<StoreWriteResult>;
+  /** The document or the tombstone under `id`, or undefined. */
+  read(id: string): Promise<StoredEntry | undefined>;
+  create(item: ImageDocument | ImageTombstone): Promise<StoreWriteResult>;
+  replace(item: ImageDocument | ImageTombstone, eTag: string): Promise<StoreWriteResult>;
 }
 
 const COSMOS_SYSTEM_FIELDS = ['_rid', '_self', '_etag', '_attachments', '_ts'] as const;
 
-function withoutSystemFields(resource: Record<string, unknown>): ImageDocument {
-  const document: Record<string, unknown> = { ...resource };
-  for (const field of COSMOS_SYSTEM_FIELDS) delete document[field];
-  return document as unknown as ImageDocument;
+function withoutSystemFields(resource: Record<string, unknown>): Record<string, unknown> {
+  const item: Record<string, unknown> = { ...resource };
+  for (const field of COSMOS_SYSTEM_FIELDS) delete item[field];
+  return item;
+}
+
+/** A tombstone is marked `deleted: true`; every reader of the container must treat it as "no document". */
+export function isTombstone(item: Record<string, unknown>): boolean {
+  return item.deleted === true;
 }
 
 /**
- * The Images container (partition key `/id`, so the partition key value is the id). A missing document is
+ * The Images container (partition key `/id`, so the partition key value is the id). A missing item is
  * `undefined` (the SDK answers a point-read 404 with an empty resource); write races are `conflict` results.
  */
 export function cosmosDocumentStore(container: Container): DocumentStore {
@@ -35,22 +41,25 @@ export function cosmosDocumentStore(container: Container): DocumentStore {
     async read(id) {
       const { resource, etag } = await container.item(id, id).read<Record<string, unknown>>();
       if (resource === undefined) return undefined;
-      return { document: withoutSystemFields(resource), eTag: etag };
+      const item = withoutSystemFields(resource);
+      return isTombstone(item)
+        ? { kind: 'tombstone', tombstone: item as unknown as ImageTombstone, eTag: etag }
+        : { kind: 'document', document: item as unknown as ImageDocument, eTag: etag };
     },
-    async create(document) {
+    async create(item) {
       try {
-        await container.items.create(document);
+        await container.items.create(item);
         return 'written';
       } catch (error) {
         if (httpStatusOf(error) === 409) return 'conflict';
         throw error;
       }
     },
-    async replace(document, eTag) {
+    async replace(item, eTag) {
       try {
         await container
-          .item(document.id, document.id)
-          .replace(document, { accessCondition: { type: 'IfMatch', condition: eTag } });
+          .item(item.id, item.id)
+          .replace(item, { accessCondition: { type: 'IfMatch', condition: eTag } });
         return 'written';
       } catch (error) {
         const status = httpStatusOf(error);
@@ -60,4 +69,13 @@ export function cosmosDocumentStore(container: Container): DocumentStore {
       }
     },
   };
+}
+
+/** The image document under `id`, or undefined when there is none or the source was deleted (a tombstone). */
+export async function readImageDocument(
+  store: DocumentStore,
+  id: string,
+): Promise<ImageDocument | undefined> {
+  const entry = await store.read(id);
+  return entry?.kind === 'document' ? entry.document : undefined;
 }

@@ -74,6 +74,7 @@ export function createReprocessHandler(deps: () => ImageHttpDeps = productionHtt
       source,
       sizes: selection.sizes,
       retry: retryPlanFor(settings.redriveDelaysSeconds),
+      replacedGraceSeconds: settings.replacedDerivativesGraceSeconds,
     };
     await client.startNew(ORCHESTRATOR_FUNCTION, { instanceId, input });
     invocationLogger(context, { blobName, instanceId }).info('reprocess started', {

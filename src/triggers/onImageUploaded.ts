@@ -1,20 +1,23 @@
 import type { InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
-import type { DurableClient } from 'durable-functions';
-import { EVENT_TRIGGER_FUNCTION, ORCHESTRATOR_FUNCTION } from '../domain/functionNames';
+import { EVENT_TRIGGER_FUNCTION } from '../domain/functionNames';
 import { getSettings, type Settings } from '../config/settings';
 import { instanceIdFor } from '../domain/ids';
-import type { ResizeOrchestrationInput } from '../domain/types';
-import { parseBlobCreatedEvent, type IgnoreReason } from '../events/blobCreatedEvent';
+import type { ResizeOrchestrationInput, SourceRef } from '../domain/types';
+import { parseBlobEvent, type DeletedBlobRef, type IgnoreReason } from '../events/blobEvent';
+import { removeDeletedSource, type RemoveDeps } from '../lifecycle/removeDeletedSource';
 import { invocationLogger } from '../logging';
+import { getDerivativesBlobService, getImagesBlobService } from '../storage/blobServiceClient';
+import { getImagesContainer } from '../storage/cosmosClient';
+import { cosmosDocumentStore } from '../storage/documentStore';
 import { retryPlanFor } from '../orchestrators/retryPolicy';
-import { findInstanceStatus, RESTARTABLE_STATUSES } from './instanceStatus';
+import { startOnce, type InstanceStarter } from './startOnce';
 
-export type InstanceStarter = Pick<DurableClient, 'getStatus' | 'startNew'>;
+export type { InstanceStarter } from './startOnce';
 
 /** Filters that simply say "not for us" are routine; the others mean a broken or hostile publisher. */
 const ROUTINE_REASONS: ReadonlySet<IgnoreReason> = new Set([
-  'not-blob-created',
+  'not-a-blob-event',
   'unsupported-api',
   'other-account',
   'other-container',
@@ -24,14 +27,94 @@ function eventId(event: unknown): unknown {
   return typeof event === 'object' && event !== null ? (event as { id?: unknown }).id : undefined;
 }
 
+async function startRun(
+  source: SourceRef,
+  settings: Settings,
+  client: InstanceStarter,
+  context: InvocationContext,
+): Promise<void> {
+  const instanceId = instanceIdFor(source.container, source.blobName, source.eTag);
+  const log = invocationLogger(context, { blobName: source.blobName, instanceId });
+  try {
+    // The size and retry plans and the grace period are captured here so the instance replays with what it started with.
+    const input: ResizeOrchestrationInput = {
+      source,
+      sizes: settings.sizes,
+      retry: retryPlanFor(settings.redriveDelaysSeconds),
+      replacedGraceSeconds: settings.replacedDerivativesGraceSeconds,
+    };
+    const result = await startOnce(client, instanceId, input);
+    if (!result.started) {
+      log.info(
+        result.raced
+          ? 'duplicate event: a concurrent delivery started this version'
+          : 'duplicate event: this version is already being or has been processed',
+        { runtimeStatus: result.runtimeStatus },
+      );
+      return;
+    }
+    log.info(result.previousStatus === null ? 'orchestration started' : 'orchestration restarted', {
+      previousStatus: result.previousStatus,
+      sizes: settings.sizes.map((size) => size.label),
+      sequencer: source.sequencer,
+    });
+  } catch (error) {
+    log.error('could not start the orchestration; Event Grid will redeliver', { error });
+    throw error;
+  }
+}
+
+async function removeSource(
+  deleted: DeletedBlobRef,
+  deps: RemoveDeps,
+  context: InvocationContext,
+): Promise<void> {
+  const log = invocationLogger(context, { blobName: deleted.blobName });
+  try {
+    const result = await removeDeletedSource(deleted, deps);
+    if (result.ok) {
+      log.info('source deleted: document removed, derivatives deleted', {
+        sequencer: deleted.sequencer,
+        deleted: result.derivatives.deleted.length,
+        kept: result.derivatives.kept,
+      });
+    } else {
+      log.info('delete ignored: the document describes a later version', { sequencer: deleted.sequencer });
+    }
+  } catch (error) {
+    log.error('could not remove the deleted source; Event Grid will redeliver', { error });
+    throw error;
+  }
+}
+
+let productionRemoveDeps: RemoveDeps | undefined;
+
+function defaultRemoveDeps(): RemoveDeps {
+  productionRemoveDeps ??= {
+    blobService: getImagesBlobService(),
+    derivativeBlobService: getDerivativesBlobService(),
+    processedContainer: getSettings().processedContainer,
+    store: cosmosDocumentStore(getImagesContainer()),
+    now: () => new Date(),
+  };
+  return productionRemoveDeps;
+}
+
 /**
- * Event Grid trigger: starts one orchestration per source version. Ignored events return normally (a throw
- * would make Event Grid redeliver junk for a day); failures talking to the task hub throw so it redelivers.
+ * Event Grid trigger for the source container's BlobCreated and BlobDeleted events (one subscription).
+ * BlobCreated starts one orchestration per source version. BlobDeleted is handled here, without an
+ * orchestration: the work is a few idempotent deletes, ordered against runs by the document's tombstone (see
+ * docs/design.md), and a failure throws so Event Grid redelivers (for up to 24 hours, then dead-letters).
+ * Ignored events return normally (a throw would make Event Grid redeliver junk for a day).
  */
-export function createOnImageUploadedHandler(settings: () => Settings = getSettings) {
+export function createOnImageUploadedHandler(
+  settings: () => Settings = getSettings,
+  removeDeps: () => RemoveDeps = defaultRemoveDeps,
+) {
   return async (event: unknown, client: InstanceStarter, context: InvocationContext): Promise<void> => {
-    const { images, unprocessedContainer, sizes, redriveDelaysSeconds } = settings();
-    const parsed = parseBlobCreatedEvent(event, { accountName: images.accountName, unprocessedContainer });
+    const current = settings();
+    const { images, unprocessedContainer } = current;
+    const parsed = parseBlobEvent(event, { accountName: images.accountName, unprocessedContainer });
     if (!parsed.ok) {
       const log = invocationLogger(context, {});
       const fields = { reason: parsed.reason, detail: parsed.detail, eventId: eventId(event) };
@@ -39,43 +122,8 @@ export function createOnImageUploadedHandler(settings: () => Settings = getSetti
       else log.warn('event ignored', fields);
       return;
     }
-
-    const { source } = parsed;
-    const instanceId = instanceIdFor(source.container, source.blobName, source.eTag);
-    const log = invocationLogger(context, { blobName: source.blobName, instanceId });
-    try {
-      const existing = await findInstanceStatus(client, instanceId);
-      if (existing !== undefined && !RESTARTABLE_STATUSES.has(existing.runtimeStatus)) {
-        log.info('duplicate event: this version is already being or has been processed', {
-          runtimeStatus: existing.runtimeStatus,
-        });
-        return;
-      }
-      // The size and retry plans are captured here so the instance replays with the plans it started with.
-      const input: ResizeOrchestrationInput = { source, sizes, retry: retryPlanFor(redriveDelaysSeconds) };
-      try {
-        await client.startNew(ORCHESTRATOR_FUNCTION, { instanceId, input });
-      } catch (startError) {
-        // Two deliveries of one event can pass the status check together; the task hub then refuses the
-        // second start (the instance exists and is running). That loser is a duplicate, not a failure.
-        const raced = await findInstanceStatus(client, instanceId);
-        if (raced !== undefined && !RESTARTABLE_STATUSES.has(raced.runtimeStatus)) {
-          log.info('duplicate event: a concurrent delivery started this version', {
-            runtimeStatus: raced.runtimeStatus,
-          });
-          return;
-        }
-        throw startError;
-      }
-      log.info(existing === undefined ? 'orchestration started' : 'orchestration restarted', {
-        previousStatus: existing?.runtimeStatus ?? null,
-        sizes: sizes.map((size) => size.label),
-        sequencer: source.sequencer,
-      });
-    } catch (error) {
-      log.error('could not start the orchestration; Event Grid will redeliver', { error });
-      throw error;
-    }
+    if (parsed.type === 'created') await startRun(parsed.source, current, client, context);
+    else await removeSource(parsed.deleted, removeDeps(), context);
   };
 }
 

@@ -7,7 +7,6 @@ import { InvocationContext } from '@azure/functions';
 import { randomUUID } from 'node:crypto';
 import { beforeAll, bench, describe } from 'vitest';
 import { cosmosDocumentStore } from '../../src/storage/documentStore';
-import { derivativeDeleter } from '../../src/activities/document/leftoverDerivatives';
 import { writeImageDocumentWithGuard } from '../../src/activities/document/writeDocument';
 import { createResizeHandler } from '../../src/activities/resize/resizeHandler';
 import { createBlobServiceClient } from '../../src/storage/blobServiceClient';
@@ -77,7 +76,6 @@ describe('writeImageDocument', () => {
       const deps = {
         store,
         currentSourceETag: () => Promise.resolve(undefined),
-        deleteDerivative: derivativeDeleter(derivativeBlobService, settings.processedContainer),
         now: () => new Date(),
       };
       await writeImageDocumentWithGuard(

@@ -12,6 +12,7 @@ import { createBlobServiceClient } from '../../src/storage/blobServiceClient';
 import { loadSettings } from '../../src/config/settings';
 import type { ResizeActivityInput, ResizeOutcome, SizeSpec, SourceRef } from '../../src/domain/types';
 import { ImageResourceError } from '../../src/domain/errors';
+import { versionTagFor } from '../../src/domain/ids';
 import { renderDerivative } from '../../src/imaging';
 import { freePort } from '@image-derivatives/devhost';
 import { makeNonImage, makePhoto } from '../support/images';
@@ -95,8 +96,8 @@ describe('resize activity against Azurite', () => {
       const lines: string[] = [];
       const outcome = await run(source, size, deps(), lines);
       if (!outcome.ok) throw new Error(`expected ok, got ${JSON.stringify(outcome)}`);
-      const dir = source.blobName.slice(0, source.blobName.lastIndexOf('/') + 1);
-      expect(outcome.variant.blobName).toBe(`${dir}cat.photo_${size.label}.jpg`);
+      const v = versionTagFor(source.container, source.blobName, source.eTag);
+      expect(outcome.variant.blobName).toBe(`${source.blobName}/${v}/${size.label}.jpg`);
       expect(outcome.source).toEqual({
         format: 'JPEG',
         width: 1400,
@@ -108,6 +109,7 @@ describe('resize activity against Azurite', () => {
       const blob = processed.getBlobClient(outcome.variant.blobName);
       const properties = await blob.getProperties();
       expect(properties.contentType).toBe('image/jpeg');
+      expect(properties.cacheControl).toBe('public, max-age=31536000, immutable');
       expect(properties.cacheControl).toBe(DERIVATIVE_CACHE_CONTROL);
       expect(properties.metadata).toMatchObject({
         sourceetag: source.eTag.replace(/"/g, ''),
@@ -141,7 +143,8 @@ describe('resize activity against Azurite', () => {
     const source = { ...uploaded, eTag: uploaded.eTag.replace(/"/g, '') };
     const outcome = await run(source, SIZES[0]!);
     if (!outcome.ok) throw new Error(`expected ok, got ${JSON.stringify(outcome)}`);
-    expect(outcome.variant.blobName).toBe(source.blobName.replace(/logo$/, 'logo_thumb.png'));
+    const v = versionTagFor(source.container, source.blobName, source.eTag);
+    expect(outcome.variant.blobName).toBe(`${source.blobName}/${v}/thumb.png`);
     const blob = processed.getBlobClient(outcome.variant.blobName);
     expect((await blob.getProperties()).contentType).toBe('image/png');
     const metadata = await sharp(await blob.downloadToBuffer()).metadata();
@@ -166,6 +169,43 @@ describe('resize activity against Azurite', () => {
       error: { label: 'thumb', code: 'superseded' },
     });
     expect(await derivativesOf(source)).toEqual([]);
+  });
+
+  it('a retry of a size whose first attempt uploaded then crashed finds its own derivative and reports it, unchanged', async () => {
+    const source = await uploadSource(photo);
+    const first = await run(source, SIZES[0]!);
+    if (!first.ok) throw new Error(`expected ok, got ${JSON.stringify(first)}`);
+    const before = await processed.getBlobClient(first.variant.blobName).getProperties();
+    // The retry renders again and finds the name taken by the same source version: done, not rewritten.
+    const retry = await run(source, SIZES[0]!);
+    if (!retry.ok) throw new Error(`expected ok, got ${JSON.stringify(retry)}`);
+    expect(retry.variant).toMatchObject({
+      blobName: first.variant.blobName,
+      eTag: before.etag,
+      sizeBytes: before.contentLength,
+      width: 150,
+      height: 75,
+    });
+    const after = await processed.getBlobClient(first.variant.blobName).getProperties();
+    expect(after.etag).toBe(before.etag);
+    expect(after.lastModified).toEqual(before.lastModified);
+  });
+
+  it('replaces a blob it did not write at its name (If-Match), and never touches another version', async () => {
+    const source = await uploadSource(photo);
+    const v = versionTagFor(source.container, source.blobName, source.eTag);
+    const squatter = processed.getBlockBlobClient(`${source.blobName}/${v}/thumb.jpg`);
+    await squatter.uploadData(Buffer.from('not ours'));
+    const other = processed.getBlockBlobClient(`${source.blobName}/0123456789ab/thumb.jpg`);
+    const otherETag = (
+      await other.uploadData(Buffer.from('older version'), { metadata: { sourceetag: '0x1' } })
+    ).etag;
+    const outcome = await run(source, SIZES[0]!);
+    if (!outcome.ok) throw new Error(`expected ok, got ${JSON.stringify(outcome)}`);
+    expect(outcome.variant.blobName).toBe(squatter.name);
+    const metadata = await sharp(await squatter.downloadToBuffer()).metadata();
+    expect([metadata.format, metadata.width, metadata.height]).toEqual(['jpeg', 150, 75]);
+    expect((await other.getProperties()).etag).toBe(otherETag);
   });
 
   it('returns `source-missing` when the source was deleted', async () => {

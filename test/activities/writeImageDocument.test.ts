@@ -5,24 +5,21 @@ import { createBlobServiceClient } from '../../src/storage/blobServiceClient';
 import { createCosmosClient, imagesContainerOf } from '../../src/storage/cosmosClient';
 import { loadSettings } from '../../src/config/settings';
 import { documentIdFor } from '../../src/domain/ids';
-import type { ImageDocument, ResizeOutcome, WriteDocumentInput } from '../../src/domain/types';
+import type { ImageDocument, WriteDocumentInput } from '../../src/domain/types';
 import { blobClientOf, currentETag } from '../../src/storage/blobs';
 import { cosmosDocumentStore, type DocumentStore } from '../../src/storage/documentStore';
-import { derivativeDeleter } from '../../src/activities/document/leftoverDerivatives';
 import {
   writeImageDocumentWithGuard,
   type WriteDocumentDeps,
 } from '../../src/activities/document/writeDocument';
 import { ArgumentError } from '../../src/domain/errors';
 import { createWriteImageDocumentHandler } from '../../src/activities/writeImageDocument';
-import { invocationLogger } from '../../src/logging';
 import { testEnv } from '../support/env';
 import { errorOutcome, okOutcome, sourceRef } from './documentFixtures';
 
 const settings = loadSettings(testEnv());
 const blobService = createBlobServiceClient(settings.images);
-const derivativeBlobService = createBlobServiceClient(settings.derivatives);
-const processed = derivativeBlobService.getContainerClient(settings.processedContainer);
+const processed = blobService.getContainerClient(settings.processedContainer);
 let client: CosmosClient;
 let container: Container;
 let clock = Date.parse('2026-11-24T05:00:00.000Z');
@@ -31,7 +28,6 @@ function deps(overrides: Partial<WriteDocumentDeps> = {}): WriteDocumentDeps {
   return {
     store: cosmosDocumentStore(container),
     currentSourceETag: () => Promise.reject(new Error('the source eTag is only asked for empty sequencers')),
-    deleteDerivative: derivativeDeleter(derivativeBlobService, settings.processedContainer),
     now: () => new Date((clock += 1000)),
     ...overrides,
   };
@@ -58,7 +54,7 @@ describe('writeImageDocument: document shape', () => {
     const input = { instanceId: 'img-completed', source, outcomes: allSizes };
     const result = await writeImageDocumentWithGuard(input, deps());
     const id = documentIdFor(source.container, source.blobName);
-    expect(result).toEqual({ ok: true, documentId: id, status: 'completed' });
+    expect(result).toEqual({ ok: true, documentId: id, status: 'completed', replacedVersion: false });
 
     const document = await readDocument(input);
     expect(document).toMatchObject({
@@ -288,130 +284,77 @@ describe('writeImageDocument: stale-write guard', () => {
   });
 });
 
-describe('writeImageDocument: derivatives of the replaced version', () => {
+describe('writeImageDocument: replaced versions and deleted sources', () => {
   const older = { eTag: '"0xA"', sequencer: '0000000000000000000000000001000000000000000000aa' };
-  const newer = { eTag: '"0xB"', sequencer: '0000000000000000000000000002000000000000000000aa' };
+  const deleteSequencer = '0000000000000000000000000002000000000000000000aa';
+  const newer = { eTag: '"0xB"', sequencer: '0000000000000000000000000003000000000000000000aa' };
 
-  /** Uploads a derivative blob for `label` next to the source and returns the ok outcome describing it. */
-  async function derivative(
-    sourceBlobName: string,
-    label: string,
-    extension = 'jpg',
-  ): Promise<ResizeOutcome> {
-    const blobName = sourceBlobName.replace(/\.jpg$/, `_${label}.${extension}`);
-    const response = await processed.getBlockBlobClient(blobName).upload(label, label.length);
-    const outcome = okOutcome(label, 150, 113, response.etag ?? '');
-    if (!outcome.ok) throw new Error('okOutcome is ok');
-    const format = extension === 'png' ? 'png' : 'jpeg';
-    return { ...outcome, variant: { ...outcome.variant, blobName, format, contentType: `image/${format}` } };
-  }
-
-  async function existing(blobName: string): Promise<boolean> {
-    return processed.getBlobClient(blobName).exists();
-  }
-
-  function blobNames(outcomes: ResizeOutcome[]): string[] {
-    return outcomes.flatMap((outcome) => (outcome.ok ? [outcome.variant.blobName] : []));
-  }
-
-  it("deletes the previous version's derivatives when the new version is not an image", async () => {
-    const path = sourceRef();
-    const a = await Promise.all(
-      ['thumb', 'medium', 'large'].map((label) => derivative(path.blobName, label)),
-    );
-    await writeImageDocumentWithGuard(
-      { instanceId: 'img-a', source: { ...path, ...older }, outcomes: a },
-      deps(),
-    );
-    expect(await Promise.all(blobNames(a).map(existing))).toEqual([true, true, true]);
-
-    const lines: string[] = [];
-    const log = invocationLogger(
-      { log: (line: string) => lines.push(line), warn: () => undefined, error: () => undefined },
-      { blobName: path.blobName, instanceId: 'img-b' },
-    );
-    const b = {
-      instanceId: 'img-b',
-      source: { ...path, ...newer },
-      outcomes: ['thumb', 'medium', 'large'].map((label) => errorOutcome(label, 'not-an-image')),
+  function tombstoneFor(path: { container: string; blobName: string }, sourceSequencer: string) {
+    return {
+      id: documentIdFor(path.container, path.blobName),
+      deleted: true as const,
+      sourceSequencer,
+      deletedAt: '2026-11-24T05:00:00.000Z',
+      ttl: 60,
     };
-    expect(await writeImageDocumentWithGuard(b, deps(), log)).toMatchObject({
-      ok: true,
-      status: 'failed',
+  }
+
+  it('tells the orchestration when it replaced another version (its derivatives become unused), and only then', async () => {
+    const path = sourceRef();
+    const first = { instanceId: 'img-a', source: { ...path, ...older }, outcomes: allSizes };
+    expect(await writeImageDocumentWithGuard(first, deps())).toMatchObject({ replacedVersion: false });
+    expect(await writeImageDocumentWithGuard({ ...first, instanceId: 'img-a2' }, deps())).toMatchObject({
+      replacedVersion: false,
     });
-    expect(await Promise.all(blobNames(a).map(existing))).toEqual([false, false, false]);
-    const deleted = lines.map((line) => JSON.parse(line) as { msg: string; derivative?: string });
-    expect(
-      deleted
-        .filter((line) => line.msg === 'previous version derivative deleted')
-        .map((line) => line.derivative)
-        .sort(),
-    ).toEqual(blobNames(a).sort());
-
-    // A Durable retry of the same activity merges into its own document and deletes nothing more.
-    expect(await writeImageDocumentWithGuard(b, deps())).toMatchObject({ ok: true, status: 'failed' });
+    const second = { instanceId: 'img-b', source: { ...path, ...newer }, outcomes: allSizes };
+    expect(await writeImageDocumentWithGuard(second, deps())).toMatchObject({
+      ok: true,
+      replacedVersion: true,
+    });
   });
 
-  it('deletes the old .jpg and keeps the new .png when the output format changed', async () => {
+  it('writes nothing over the tombstone of a later delete (a run that was in flight when the source was deleted)', async () => {
     const path = sourceRef();
-    const a = [await derivative(path.blobName, 'thumb', 'jpg')];
-    const b = [await derivative(path.blobName, 'thumb', 'png')];
-    await writeImageDocumentWithGuard(
-      { instanceId: 'img-a', source: { ...path, ...older }, outcomes: a },
-      deps(),
-    );
-    await writeImageDocumentWithGuard(
-      { instanceId: 'img-b', source: { ...path, ...newer }, outcomes: b },
-      deps(),
-    );
-    expect([await existing(blobNames(a)[0] ?? ''), await existing(blobNames(b)[0] ?? '')]).toEqual([
-      false,
-      true,
-    ]);
-    expect(
-      (await readDocument({ instanceId: '', source: path, outcomes: [] }))?.variants.map((v) => v.blobName),
-    ).toEqual(blobNames(b));
+    expect(await cosmosDocumentStore(container).create(tombstoneFor(path, deleteSequencer))).toBe('written');
+    const late = { instanceId: 'img-a', source: { ...path, ...older }, outcomes: allSizes };
+    expect(await writeImageDocumentWithGuard(late, deps())).toEqual({
+      ok: false,
+      documentId: documentIdFor(path.container, path.blobName),
+      reason: 'deleted',
+    });
+    const id = documentIdFor(path.container, path.blobName);
+    const { resource } = await container.item(id, id).read<Record<string, unknown>>();
+    expect(resource).toMatchObject({ deleted: true, sourceSequencer: deleteSequencer });
+    expect(resource?.sourceBlobName).toBeUndefined();
   });
 
-  it('keeps a previous derivative that someone rewrote since (its eTag differs), and same-name variants', async () => {
+  it('lets a version uploaded after the delete replace the tombstone', async () => {
     const path = sourceRef();
-    const a = await Promise.all(
-      ['thumb', 'medium', 'large'].map((label) => derivative(path.blobName, label)),
-    );
-    await writeImageDocumentWithGuard(
-      { instanceId: 'img-a', source: { ...path, ...older }, outcomes: a },
-      deps(),
-    );
-    const [thumbName, mediumName, largeName] = blobNames(a);
-    // A newer writer replaced the medium derivative; B's own run re-made the thumb under the same name.
-    await processed.getBlockBlobClient(mediumName ?? '').upload('rewritten', 9);
-    const bThumb = await derivative(path.blobName, 'thumb');
-    const b = [bThumb, errorOutcome('medium', 'corrupt-image'), errorOutcome('large', 'corrupt-image')];
-    await writeImageDocumentWithGuard(
-      { instanceId: 'img-b', source: { ...path, ...newer }, outcomes: b },
-      deps(),
-    );
-    expect([
-      await existing(thumbName ?? ''),
-      await existing(mediumName ?? ''),
-      await existing(largeName ?? ''),
-    ]).toEqual([true, true, false]);
+    await cosmosDocumentStore(container).create(tombstoneFor(path, deleteSequencer));
+    const reupload = { instanceId: 'img-b', source: { ...path, ...newer }, outcomes: allSizes };
+    expect(await writeImageDocumentWithGuard(reupload, deps())).toMatchObject({
+      ok: true,
+      status: 'completed',
+      replacedVersion: false,
+    });
+    expect(await readDocument(reupload)).toMatchObject({ sourceETag: '0xB', status: 'completed' });
   });
 
-  it('deletes nothing when merging a run of the same version', async () => {
+  it('a run of unknown order writes over a tombstone only while the blob is its version', async () => {
     const path = sourceRef();
-    const a = [await derivative(path.blobName, 'thumb')];
-    await writeImageDocumentWithGuard(
-      { instanceId: 'img-a', source: { ...path, ...older }, outcomes: a },
-      deps(),
-    );
-    const rerun = {
-      instanceId: 'img-a2',
-      source: { ...path, ...older },
-      outcomes: [errorOutcome('large', 'internal')],
+    await cosmosDocumentStore(container).create(tombstoneFor(path, deleteSequencer));
+    const reprocess = {
+      instanceId: 'img-r',
+      source: { ...path, eTag: '"0xR"', sequencer: '' },
+      outcomes: allSizes,
     };
-    await writeImageDocumentWithGuard(rerun, deps());
-    expect(await existing(blobNames(a)[0] ?? '')).toBe(true);
+    const gone = deps({ currentSourceETag: () => Promise.resolve(undefined) });
+    expect(await writeImageDocumentWithGuard(reprocess, gone)).toMatchObject({
+      ok: false,
+      reason: 'deleted',
+    });
+    const isR = deps({ currentSourceETag: () => Promise.resolve('"0xR"') });
+    expect(await writeImageDocumentWithGuard(reprocess, isR)).toMatchObject({ ok: true });
   });
 });
 

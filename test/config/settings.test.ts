@@ -39,6 +39,10 @@ describe('loadSettings', () => {
     ]);
     expect(settings.maxSourceBytes).toBe(52_428_800);
     expect(settings.maxSourcePixels).toBe(50_000_000);
+    expect(settings.replacedDerivativesGraceSeconds).toBe(900);
+    expect(
+      loadSettings({ ...local, REPLACED_DERIVATIVES_GRACE_SECONDS: ' 0 ' }).replacedDerivativesGraceSeconds,
+    ).toBe(0);
   });
 
   it('reads the identity-based Azure form and never needs a key', () => {
@@ -92,6 +96,14 @@ describe('loadSettings', () => {
     [
       { ...local, MAX_SOURCE_PIXELS: '1e6' },
       'Expected a positive integer for MAX_SOURCE_PIXELS but received "1e6"',
+    ],
+    [
+      { ...local, REPLACED_DERIVATIVES_GRACE_SECONDS: '-1' },
+      'Expected a whole number of seconds from 0 to 604800 for REPLACED_DERIVATIVES_GRACE_SECONDS but received "-1"',
+    ],
+    [
+      { ...local, REPLACED_DERIVATIVES_GRACE_SECONDS: '15m' },
+      'Expected a whole number of seconds from 0 to 604800 for REPLACED_DERIVATIVES_GRACE_SECONDS but received "15m"',
     ],
     [
       { ...local, PROCESSED_CONTAINER: 'Images_Processed' },

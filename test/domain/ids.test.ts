@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { documentIdFor, instanceIdFor, unquoteETag } from '../../src/domain/ids';
-import { derivativeBlobName } from '../../src/domain/derivativeNames';
+import { documentIdFor, instanceIdFor, unquoteETag, versionTagFor } from '../../src/domain/ids';
+import { derivativeBlobName, parseDerivativeBlobName } from '../../src/domain/derivativeNames';
 
 describe('instanceIdFor', () => {
   it('is img- and 32 hex chars of sha256 of container/blob@eTag without quotes', () => {
@@ -41,18 +41,55 @@ describe('unquoteETag', () => {
   ])('%s -> %s', (input, output) => expect(unquoteETag(input)).toBe(output));
 });
 
+describe('versionTagFor', () => {
+  it('is the first 12 hex digits of the same sha256 as the instance id', () => {
+    const hash = createHash('sha256')
+      .update('images-unprocessed/users/42/IMG_0001.JPG@0x8D4BCC2E4835CD0')
+      .digest('hex');
+    expect(versionTagFor('images-unprocessed', 'users/42/IMG_0001.JPG', '"0x8D4BCC2E4835CD0"')).toBe(
+      hash.slice(0, 12),
+    );
+    expect(instanceIdFor('images-unprocessed', 'users/42/IMG_0001.JPG', '0x8D4BCC2E4835CD0')).toBe(
+      `img-${hash.slice(0, 32)}`,
+    );
+  });
+});
+
 describe('derivativeBlobName', () => {
   it.each([
-    ['cat.jpg', 'thumb', 'jpg', 'cat_thumb.jpg'],
-    ['users/42/cat.jpg', 'thumb', 'jpg', 'users/42/cat_thumb.jpg'],
-    ['users/43/cat.jpg', 'thumb', 'jpg', 'users/43/cat_thumb.jpg'],
-    ['a/b/c/photo.final.v2.PNG', 'medium', 'png', 'a/b/c/photo.final.v2_medium.png'],
-    ['no-extension', 'large', 'jpg', 'no-extension_large.jpg'],
-    ['dir.with.dots/file', 'large', 'webp', 'dir.with.dots/file_large.webp'],
-    ['.hidden', 'thumb', 'png', '.hidden_thumb.png'],
-    ['fotos/über straße/Ünïcödé 😀.heic', 'thumb', 'jpg', 'fotos/über straße/Ünïcödé 😀_thumb.jpg'],
-    ['photo.tiff', 'thumb', 'jpg', 'photo_thumb.jpg'],
-  ])('%s + %s -> %s', (source, label, ext, expected) => {
-    expect(derivativeBlobName(source, label, ext)).toBe(expected);
+    ['cat.jpg', 'thumb', 'jpg', 'cat.jpg/3fa9c04e1b7d/thumb.jpg'],
+    ['users/42/IMG_0001.JPG', 'thumb', 'jpg', 'users/42/IMG_0001.JPG/3fa9c04e1b7d/thumb.jpg'],
+    ['users/42/IMG_0001.jpg', 'thumb', 'jpg', 'users/42/IMG_0001.jpg/3fa9c04e1b7d/thumb.jpg'],
+    ['coll/pic.jpeg', 'medium', 'jpg', 'coll/pic.jpeg/3fa9c04e1b7d/medium.jpg'],
+    ['no-extension', 'large', 'webp', 'no-extension/3fa9c04e1b7d/large.webp'],
+    [
+      'fotos/über straße/Ünïcödé 😀.heic',
+      'thumb',
+      'jpg',
+      'fotos/über straße/Ünïcödé 😀.heic/3fa9c04e1b7d/thumb.jpg',
+    ],
+  ])('%s + %s -> %s: the whole source name, extension and case kept', (source, label, ext, expected) => {
+    expect(derivativeBlobName(source, '3fa9c04e1b7d', label, ext)).toBe(expected);
+  });
+});
+
+describe('parseDerivativeBlobName', () => {
+  it('reads the version and label of a derivative of exactly this source', () => {
+    expect(parseDerivativeBlobName('coll/pic.jpg', 'coll/pic.jpg/3fa9c04e1b7d/thumb.jpg')).toEqual({
+      versionTag: '3fa9c04e1b7d',
+      label: 'thumb',
+      extension: 'jpg',
+    });
+  });
+
+  it.each([
+    'coll/pic.jpg/nested.jpg/3fa9c04e1b7d/thumb.jpg',
+    'coll/pic.jpg/3fa9c04e1b7d/extra/thumb.jpg',
+    'coll/pic.jpg/3FA9C04E1B7D/thumb.jpg',
+    'coll/pic.jpg/3fa9c04e1b7/thumb.jpg',
+    'coll/pic.jpgx/3fa9c04e1b7d/thumb.jpg',
+    'coll/pic.jpg/3fa9c04e1b7d/thumb',
+  ])('is undefined for %s (a nested source, another shape or another source)', (name) => {
+    expect(parseDerivativeBlobName('coll/pic.jpg', name)).toBeUndefined();
   });
 });

@@ -7,7 +7,7 @@ import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { blobCreatedEvent, freePort, startStack, type RunningStack } from '@image-derivatives/devhost';
-import { documentIdFor, instanceIdFor } from '../../src/domain/ids';
+import { documentIdFor, instanceIdFor, versionTagFor } from '../../src/domain/ids';
 import type { ImageDocument } from '../../src/domain/types';
 import { makeNonImage, makePhoto } from '../support/images';
 
@@ -148,7 +148,8 @@ describe('end to end on the local stack', () => {
     expect(document.variants.map((variant) => variant.label).sort()).toEqual(['large', 'medium', 'thumb']);
     for (const variant of document.variants) {
       expect([variant.width, variant.height]).toEqual(expected[variant.label]);
-      expect(variant.blobName).toBe(`e2e-${runId}/users/42/holiday photo_${variant.label}.jpg`);
+      const v = versionTagFor(UNPROCESSED, photoName, photoETag);
+      expect(variant.blobName).toBe(`${photoName}/${v}/${variant.label}.jpg`);
       const bytes = await processed.getBlobClient(variant.blobName).downloadToBuffer();
       const metadata = await sharp(bytes).metadata();
       expect({ format: metadata.format, width: metadata.width, height: metadata.height }).toEqual({

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_LABEL_LENGTH, parseSizes } from '../../src/config/sizes';
 import { derivativeBlobName } from '../../src/domain/derivativeNames';
+import { versionTagFor } from '../../src/domain/ids';
 import { blobNameProblem, MAX_SOURCE_BLOB_NAME_LENGTH } from '../../src/events/blobName';
 
 /** Azure Blob Storage's documented maximum blob name length. */
@@ -8,8 +9,10 @@ const AZURE_LIMIT = 1024;
 const LONGEST_LABEL = 'a'.repeat(MAX_LABEL_LENGTH);
 
 describe('blobNameProblem: length', () => {
-  it('leaves room for the longest derivative suffix "_{label}.{ext}" within the 1024 characters Azure allows', () => {
-    expect(MAX_SOURCE_BLOB_NAME_LENGTH).toBe(AZURE_LIMIT - ('_'.length + 32 + '.'.length + 'webp'.length));
+  it('leaves room for the longest derivative suffix "/{v}/{label}.{ext}" within the 1024 characters Azure allows', () => {
+    expect(MAX_SOURCE_BLOB_NAME_LENGTH).toBe(
+      AZURE_LIMIT - ('/'.length + 12 + '/'.length + 32 + '.'.length + 'avif'.length),
+    );
     // The label limit is the one IMAGE_SIZES enforces: 32 characters pass, 33 are refused.
     expect(
       parseSizes('IMAGE_SIZES', JSON.stringify([{ label: LONGEST_LABEL, width: 1, height: 1 }])),
@@ -20,21 +23,23 @@ describe('blobNameProblem: length', () => {
   });
 
   it('accepts a name at the limit, whose longest derivative name is exactly 1024 characters', () => {
-    // No extension to drop: the derivative adds the whole suffix, the worst case.
     const atLimit = `users/42/${'x'.repeat(MAX_SOURCE_BLOB_NAME_LENGTH - 'users/42/'.length)}`;
-    expect(atLimit).toHaveLength(986);
+    expect(atLimit).toHaveLength(973);
+    const v = versionTagFor('images-unprocessed', atLimit, '"0x8D4BCC2E4835CD0"');
     expect(blobNameProblem(atLimit)).toBeUndefined();
     for (const extension of ['jpg', 'png', 'webp', 'gif', 'avif']) {
-      expect(derivativeBlobName(atLimit, LONGEST_LABEL, extension).length).toBeLessThanOrEqual(AZURE_LIMIT);
+      expect(derivativeBlobName(atLimit, v, LONGEST_LABEL, extension).length).toBeLessThanOrEqual(
+        AZURE_LIMIT,
+      );
     }
-    expect(derivativeBlobName(atLimit, LONGEST_LABEL, 'webp')).toHaveLength(AZURE_LIMIT);
+    expect(derivativeBlobName(atLimit, v, LONGEST_LABEL, 'avif')).toHaveLength(AZURE_LIMIT);
   });
 
   it('refuses one character more, naming the limit and why', () => {
     const overLimit = `${'x'.repeat(MAX_SOURCE_BLOB_NAME_LENGTH - 'cat.jpg'.length + 1)}cat.jpg`;
-    expect(overLimit).toHaveLength(987);
+    expect(overLimit).toHaveLength(974);
     expect(blobNameProblem(overLimit)).toBe(
-      'the blob name is longer than 986 characters (Azure\'s 1024 less 38 for the longest derivative suffix "_{label}.{ext}")',
+      'the blob name is longer than 973 characters (Azure\'s 1024 less 51 for the longest derivative suffix "/{v}/{label}.{ext}")',
     );
   });
 });

@@ -43,6 +43,10 @@ const EMULATOR_ONLY: Readonly<Record<string, string>> = {
 
 /** Settings the code reads that Azure may leave unset, with the reason. */
 const DELIBERATELY_UNSET: Readonly<Record<string, string>> = {
+  BACKFILL_MAX_IN_FLIGHT:
+    'the code default (2 x maxConcurrentActivityFunctions) fits one instance; an operator sizes it per docs/scale.md',
+  BACKFILL_PAGE_SIZE: 'the code default (500 blobs per List Blobs call) is the right size in Azure',
+  BACKFILL_POLL_SECONDS: 'the code default (5 s) is the right cadence in Azure',
   OPERATOR_ROLE: 'the default ImageOperator is the app role the README has operators create',
 };
 

@@ -1,3 +1,4 @@
+import { HAND_OFF_FUNCTION } from '../../src/domain/functionNames';
 import { describe, expect, it } from 'vitest';
 import {
   ORCHESTRATOR_FUNCTION,
@@ -266,14 +267,15 @@ describe('re-drive of sizes whose transient retries ran out', () => {
     expect((await run(history.events)).state.isDone).toBe(true);
   });
 
-  it('stops when the document was not written: a newer version owns the path', async () => {
+  it('stops when the document was not written: the source moved on, so the run hands it over, no re-drive', async () => {
     const history = firstRoundWithThumbExhausted().completed(5, {
       ok: false,
       documentId: 'doc-1',
       reason: 'superseded',
     });
-    const done = await run(history.events);
-    expect(done.state).toMatchObject({ isDone: true, output: { status: 'superseded' } });
+    const next = await run(history.events);
+    expect(next.state.isDone).toBe(false);
+    expect(next.state.actions[0]?.at(-1)).toMatchObject({ functionName: HAND_OFF_FUNCTION });
   });
 
   it('an instance started without a retry plan (before re-drive existed) replays with no timer', async () => {

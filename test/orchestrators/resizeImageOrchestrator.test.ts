@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
+  DELETE_UNUSED_DERIVATIVES_FUNCTION,
+  HAND_OFF_FUNCTION,
   ORCHESTRATOR_FUNCTION,
   resizeFunctionName,
   WRITE_DOCUMENT_FUNCTION,
@@ -113,7 +115,7 @@ describe('resizeImageOrchestrator', () => {
     });
 
     history.episodeEnd([[3, WRITE_DOCUMENT_FUNCTION]]).episode();
-    history.completed(3, { ok: true, documentId: 'doc-1', status: 'completed' });
+    history.completed(3, { ok: true, documentId: 'doc-1', status: 'completed', replacedVersion: false });
     const done = await run(history.events);
     expect(done.state).toMatchObject({
       isDone: true,
@@ -244,7 +246,84 @@ describe('resizeImageOrchestrator', () => {
     });
   });
 
-  it('a document that was not written (superseded) is reported, not treated as a failure', async () => {
+  /** The orchestration's clock in the episode now being built: its last OrchestratorStarted. */
+  function episodeClock(history: HistoryBuilder): number {
+    const started = history.events.filter((event) => event.EventType === 12).at(-1);
+    return Date.parse(String(started?.Timestamp));
+  }
+
+  const cleanupAction = {
+    functionName: DELETE_UNUSED_DERIVATIVES_FUNCTION,
+    actionType: 1,
+    retryOptions: RETRY,
+    input: { container: source.container, blobName: source.blobName },
+  };
+
+  it('a write that replaced another version waits the grace period on a durable timer, then deletes the unused derivatives', async () => {
+    const history = scheduledFanOut()
+      .completed(0, ok(thumb))
+      .completed(1, ok(medium))
+      .completed(2, ok(large))
+      .episodeEnd([[3, WRITE_DOCUMENT_FUNCTION]])
+      .episode()
+      .completed(3, { ok: true, documentId: 'doc-1', status: 'completed', replacedVersion: true });
+    const waiting = await run(history.events);
+    const fireAt = new Date(episodeClock(history) + 900_000).toISOString();
+    expect(waiting.state).toMatchObject({
+      isDone: false,
+      customStatus: { stage: 'cleanup-pending', status: 'completed', cleanupAt: fireAt },
+    });
+    expect(waiting.state.actions[0]?.at(-1)).toEqual({ actionType: 5, fireAt, isCanceled: false });
+
+    history.episodeEnd([], [4]).episode().timerFired(4);
+    const cleaning = await run(history.events);
+    expect(cleaning.state.actions[0]?.at(-1)).toEqual(cleanupAction);
+
+    history
+      .episodeEnd([[5, DELETE_UNUSED_DERIVATIVES_FUNCTION]])
+      .episode()
+      .completed(5, { deleted: 3, kept: 3 });
+    const done = await run(history.events);
+    expect(done.state).toMatchObject({
+      isDone: true,
+      output: { documentId: 'doc-1', status: 'completed', variants: 3, deletedDerivatives: 3 },
+      customStatus: { stage: 'done', status: 'completed' },
+    });
+  });
+
+  it('the grace period captured in the input is used, not a setting read during replay', async () => {
+    const shortGrace = { ...input, replacedGraceSeconds: 5 };
+    const history = new HistoryBuilder()
+      .started(ORCHESTRATOR_FUNCTION, shortGrace)
+      .episodeEnd(sizes.map((size, id) => [id, resizeFunctionName(size.label)]))
+      .episode()
+      .completed(0, ok(thumb))
+      .completed(1, ok(medium))
+      .completed(2, ok(large))
+      .episodeEnd([[3, WRITE_DOCUMENT_FUNCTION]])
+      .episode()
+      .completed(3, { ok: true, documentId: 'doc-1', status: 'completed', replacedVersion: true });
+    const waiting = await runEpisode(handler, instanceId, shortGrace, history.events);
+    expect(waiting.state.actions[0]?.at(-1)).toEqual({
+      actionType: 5,
+      fireAt: new Date(episodeClock(history) + 5000).toISOString(),
+      isCanceled: false,
+    });
+  });
+
+  it('a first document (nothing replaced) completes without a timer', async () => {
+    const history = scheduledFanOut()
+      .completed(0, ok(thumb))
+      .completed(1, ok(medium))
+      .completed(2, ok(large))
+      .episodeEnd([[3, WRITE_DOCUMENT_FUNCTION]])
+      .episode()
+      .completed(3, { ok: true, documentId: 'doc-1', status: 'completed', replacedVersion: false });
+    const done = await run(history.events);
+    expect(done.state).toMatchObject({ isDone: true, output: { status: 'completed' } });
+  });
+
+  it('a superseded run hands the source over to the instance of its current version, then cleans up after the grace', async () => {
     const history = scheduledFanOut()
       .completed(0, ok(thumb))
       .completed(1, ok(medium))
@@ -252,8 +331,50 @@ describe('resizeImageOrchestrator', () => {
       .episodeEnd([[3, WRITE_DOCUMENT_FUNCTION]])
       .episode()
       .completed(3, { ok: false, documentId: 'doc-1', reason: 'superseded' });
+    const handingOff = await run(history.events);
+    expect(handingOff.state.actions[0]?.at(-1)).toEqual({
+      functionName: HAND_OFF_FUNCTION,
+      actionType: 1,
+      retryOptions: RETRY,
+      input: { orchestration: input },
+    });
+
+    history
+      .episodeEnd([[4, HAND_OFF_FUNCTION]])
+      .episode()
+      .completed(4, { ok: true, instanceId: 'img-current', started: true });
+    const waiting = await run(history.events);
+    expect(waiting.state).toMatchObject({
+      isDone: false,
+      customStatus: { stage: 'cleanup-pending', status: 'superseded' },
+    });
+    history.episodeEnd([], [5]).episode().timerFired(5);
+    history
+      .episodeEnd([[6, DELETE_UNUSED_DERIVATIVES_FUNCTION]])
+      .episode()
+      .completed(6, { deleted: 1, kept: 3 });
     const done = await run(history.events);
-    expect(done.state).toMatchObject({ isDone: true, output: { status: 'superseded', documentId: 'doc-1' } });
+    expect(done.state).toMatchObject({
+      isDone: true,
+      output: {
+        status: 'superseded',
+        documentId: 'doc-1',
+        handedOffTo: 'img-current',
+        deletedDerivatives: 1,
+      },
+    });
+  });
+
+  it('a run that finds its source deleted (a tombstone) deletes its derivatives at once, without a timer', async () => {
+    const history = scheduledFanOut()
+      .completed(0, ok(thumb))
+      .completed(1, ok(medium))
+      .completed(2, ok(large))
+      .episodeEnd([[3, WRITE_DOCUMENT_FUNCTION]])
+      .episode()
+      .completed(3, { ok: false, documentId: 'doc-1', reason: 'deleted' });
+    const cleaning = await run(history.events);
+    expect(cleaning.state.actions[0]?.at(-1)).toEqual(cleanupAction);
   });
 
   it('the writer failing after its retries fails the instance (a redelivered event may then restart it)', async () => {

@@ -67,9 +67,16 @@ describe('src/index.ts (package.json "main")', () => {
 
     expect([...registered.keys()].sort()).toEqual(
       [
+        'backfill',
+        'backfillOrchestrator',
+        'checkBackfillRuns',
+        'listSourcePage',
+        'startBackfillRuns',
         'consoleImages',
         'createUpload',
         'deleteIntermediate',
+        'deleteUnusedDerivatives',
+        'handOffToCurrentVersion',
         'imageStatus',
         'onImageUploaded',
         'prepareSource',
@@ -116,7 +123,20 @@ describe('src/index.ts (package.json "main")', () => {
       methods: ['GET'],
       authLevel: 'anonymous',
     });
+    expect(triggerOf('backfill')).toMatchObject({
+      type: 'httpTrigger',
+      route: 'backfill',
+      methods: ['GET', 'POST'],
+      authLevel: 'anonymous',
+    });
+    expect(triggerOf('backfillOrchestrator')).toMatchObject({ type: 'orchestrationTrigger' });
+    // The backfill's activities start and read runs through the Durable client.
+    expect(hasDurableClient('startBackfillRuns') && hasDurableClient('checkBackfillRuns')).toBe(true);
     expect(hasDurableClient('consoleImages')).toBe(true);
     expect(hasDurableClient('imageStatus') && hasDurableClient('reprocessImage')).toBe(true);
+    // The hand-off starts the instance of the source's current version, so it needs the client binding.
+    expect(triggerOf('handOffToCurrentVersion')).toMatchObject({ type: 'activityTrigger' });
+    expect(hasDurableClient('handOffToCurrentVersion')).toBe(true);
+    expect(triggerOf('deleteUnusedDerivatives')).toMatchObject({ type: 'activityTrigger' });
   });
 });

@@ -74,6 +74,7 @@ describe('POST /api/reprocess/{*blobName}', () => {
         transient: TRANSIENT_RETRY,
         redriveDelaysSeconds: deps.settings.redriveDelaysSeconds,
       },
+      replacedGraceSeconds: deps.settings.replacedDerivativesGraceSeconds,
     });
   });
 

@@ -85,6 +85,7 @@ describe('onImageUploaded', () => {
         { label: 'wide', width: 1920, height: 1080 },
       ],
       retry: { transient: TRANSIENT_RETRY, redriveDelaysSeconds: [60, 600] },
+      replacedGraceSeconds: 900,
     });
     expect(lines).toEqual([
       {
@@ -170,9 +171,15 @@ describe('onImageUploaded', () => {
       'information',
     ],
     [
-      'a delete',
+      'a delete whose api is a write',
       blobCreated('x.jpg', '"1"', { eventType: 'Microsoft.Storage.BlobDeleted' }),
-      'not-blob-created',
+      'unsupported-api',
+      'information',
+    ],
+    [
+      'a tier change',
+      blobCreated('x.jpg', '"1"', { eventType: 'Microsoft.Storage.BlobTierChanged' }),
+      'not-a-blob-event',
       'information',
     ],
     [

@@ -32,7 +32,12 @@ export interface StackOptions {
    * Attach to a running Azurite by connection string, or start one (default ports; data under `.azurite/`,
    * in another folder, or nowhere with `location: 'memory'`).
    */
-  azurite?: { connectionString: string } | { ports?: Partial<AzuritePorts>; location?: string };
+  /**
+   * An Azurite already running (`connectionString`; `blobPort` fixes the event proxy's port, e.g. to keep it
+   * across a restart of the stack in one process, whose app caches its clients), or one to start.
+   */
+  azurite?:
+    { connectionString: string; blobPort?: number } | { ports?: Partial<AzuritePorts>; location?: string };
   /**
    * Attach to a running Cosmos SQL API, or start one (default port 8081) whose writes are journaled in
    * `location` (default: `cosmos/` in Azurite's data folder; `memory` or an in-memory Azurite: not kept).
@@ -58,8 +63,13 @@ export interface RunningStack {
   /** The upload page and the operator console, served by the app (`GET /api/site/…`). */
   siteUrl: string;
   consoleUrl: string;
-  /** Azurite (Blob, Queue, Table) connection string. */
+  /** Azurite (Blob, Queue, Table) connection string; its Blob endpoint is the event proxy's. */
   connectionString: string;
+  /**
+   * Azurite's own Blob endpoint, behind the proxy: writes made here raise no Event Grid event, for tests that
+   * deliver every event explicitly (an order or a timing Azure can produce but a live proxy would not).
+   */
+  directConnectionString: string;
   cosmosEndpoint: string;
   cosmosKey: string;
   /** Settings file the app settings came from (local.settings.json or the .sample). */
@@ -179,7 +189,7 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     const azuriteOption = options.azurite ?? {};
     if ('connectionString' in azuriteOption) {
       directConnectionString = azuriteOption.connectionString;
-      blobPort = await freePort();
+      blobPort = azuriteOption.blobPort ?? (await freePort());
     } else {
       location = azuriteOption.location ?? path.join(appRoot, '.azurite');
       if (location === 'memory') location = undefined;
@@ -237,9 +247,10 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     const processed = setting(values, 'PROCESSED_CONTAINER', 'images-processed');
     const blobs = BlobServiceClient.fromConnectionString(directConnectionString);
     await blobs.getContainerClient(unprocessed).createIfNotExists();
-    // Derivatives go to DERIVATIVES_STORAGE when it names another (emulator) account.
+    // Derivatives go to DERIVATIVES_STORAGE when it names another (emulator) account; set-up goes to Azurite
+    // directly (the event proxy is not listening yet, and set-up must raise no events).
     const derivativeBlobs = BlobServiceClient.fromConnectionString(
-      values.DERIVATIVES_STORAGE?.trim() || connectionString,
+      values.DERIVATIVES_STORAGE?.trim() || directConnectionString,
     );
     await derivativeBlobs.getContainerClient(processed).createIfNotExists();
     await configureSiteAccess(blobs, {
@@ -335,6 +346,7 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
       siteUrl: `${baseUrl}/api/site/`,
       consoleUrl: `${baseUrl}/api/site/console.html`,
       connectionString,
+      directConnectionString,
       cosmosEndpoint,
       cosmosKey,
       settingsFile: settingsFile.file,

@@ -3,7 +3,7 @@
  * ready line; Ctrl-C stops everything.
  */
 import { findAppRoot } from './appRoot';
-import { parseStartArguments } from './cli/args';
+import { parseStartArguments, type StartArguments } from './cli/args';
 import { helpRequested } from './cli/run';
 import { startStack, type RunningStack } from './stack';
 
@@ -14,7 +14,35 @@ function blobEndpoint(connectionString: string): string {
 }
 
 const USAGE =
-  'usage: npm start -- [--port 7071] [--azurite-ports 10000,10001,10002] [--cosmos-port 8081] [--azurite-location <folder> | memory]';
+  'usage: npm start -- [--port 7071] [--azurite-ports 10000,10001,10002] [--cosmos-port 8081] [--azurite-location <folder> | memory] [--reconcile]';
+
+/**
+ * `--reconcile`: a `missing` backfill over the whole source container, through the app's own API, so whatever a
+ * crash or an outage left undone (no document, an older version's document, an absent size) is run again.
+ * Opt-in rather than automatic: it lists every blob and reads every document, which a normal restart (whose
+ * pending events the publisher redelivers) does not need.
+ */
+async function reconcile(baseUrl: string): Promise<void> {
+  try {
+    const response = await fetch(`${baseUrl}/api/backfill`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ only: 'missing' }),
+    });
+    const body = (await response.json()) as { id?: string; message?: string; statusQueryGetUri?: string };
+    if (response.status === 202) {
+      console.log(
+        `devhost: reconcile started: backfill ${body.id ?? '?'} (only missing) · ${body.statusQueryGetUri ?? ''}`,
+      );
+    } else {
+      console.error(
+        `devhost: reconcile not started (${response.status}): ${body.message ?? JSON.stringify(body)}`,
+      );
+    }
+  } catch (error) {
+    console.error(`devhost: reconcile not started: ${(error as Error).message}`);
+  }
+}
 
 async function main(): Promise<void> {
   if (helpRequested(process.argv.slice(2))) {
@@ -23,8 +51,9 @@ async function main(): Promise<void> {
   }
   const started = Date.now();
   let stack: RunningStack;
+  let args: StartArguments;
   try {
-    const args = parseStartArguments(process.argv.slice(2));
+    args = parseStartArguments(process.argv.slice(2));
     stack = await startStack({
       appRoot: findAppRoot(),
       ...(args.port === undefined ? {} : { port: args.port }),
@@ -47,6 +76,8 @@ async function main(): Promise<void> {
       ` · Cosmos ${stack.cosmosEndpoint} · settings ${stack.settingsFile ?? 'environment only'}` +
       ` · try: open the site, or npm run upload -- photo.jpg · Ctrl-C to stop`,
   );
+
+  if (args.reconcile) await reconcile(stack.baseUrl);
 
   let stopping = false;
   const shutdown = (signal: NodeJS.Signals): void => {

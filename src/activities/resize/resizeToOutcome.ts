@@ -128,8 +128,7 @@ export async function resizeToOutcome(
   }
 
   const { derivative } = rendered;
-  const upload = await uploadDerivative(deps.blobService, {
-    derivativeBlobService: deps.derivativeBlobService,
+  const variant = await uploadDerivative(deps.derivativeBlobService, {
     processedContainer: deps.processedContainer,
     source,
     label: size.label,
@@ -137,11 +136,6 @@ export async function resizeToOutcome(
     now: deps.now(),
     derivativeBaseUrl: deps.derivativeBaseUrl,
   });
-  if (!upload.ok) {
-    log.warn('derivative not uploaded: a newer source version owns it', { reason: upload.error.message });
-    return errorOutcome(size.label, upload);
-  }
-  const { variant } = upload;
   log.info('derivative uploaded', {
     derivative: variant.blobName,
     width: variant.width,

@@ -1,48 +1,58 @@
-import type { BlobServiceClient, BlockBlobClient } from '@azure/storage-blob';
+import type { BlobGetPropertiesResponse, BlobServiceClient } from '@azure/storage-blob';
 import { derivativeUrl } from '../../domain/blobPath';
 import { ConcurrentWriteError } from '../../domain/errors';
-import { unquoteETag } from '../../domain/ids';
-import { derivativeBlobName } from '../../domain/derivativeNames';
+import { unquoteETag, versionTagFor } from '../../domain/ids';
+import { DERIVATIVE_METADATA, derivativeBlobName } from '../../domain/derivativeNames';
 import { WRITE_ATTEMPTS } from '../../domain/sourceVersion';
 import type { SourceRef, Variant } from '../../domain/types';
-import type { Failure } from '../../domain/failure';
 import type { RenderedDerivative } from '../../imaging/types';
-import { blobClientOf, blobProperties, currentETag, uploadConditionally } from '../../storage/blobs';
-import { decideDerivativeWrite, type ExistingDerivative } from './derivativeOrder';
+import { blobProperties, uploadConditionally } from '../../storage/blobs';
 
 /**
- * Derivative names are stable per source PATH (`{dir/}{stem}_{label}.{ext}`), and a re-upload of the same
- * path overwrites them in place. `immutable` with a year would pin a stale picture in browsers and CDNs for
- * that year, so derivatives get a day: long enough to offload repeat views, short enough that a replaced
- * photo shows up, and each carries its ETag so a revalidation is a cheap 304.
+ * A derivative's name belongs to one source version (`{source}/{v}/{label}.{ext}`) and its bytes never
+ * change, so browsers and CDNs may keep it for a year without revalidating.
  */
-export const DERIVATIVE_CACHE_CONTROL = 'public, max-age=86400';
+export const DERIVATIVE_CACHE_CONTROL = 'public, max-age=31536000, immutable';
 
-export type UploadResult = { ok: true; variant: Variant } | Failure;
-
-async function readExisting(blob: BlockBlobClient): Promise<ExistingDerivative | undefined> {
-  const properties = await blobProperties(blob);
-  if (properties === undefined) return undefined;
+function variantOf(
+  label: string,
+  derivative: RenderedDerivative,
+  blobName: string,
+  url: string,
+  stored: { eTag: string; lastModified: Date | undefined; sizeBytes: number; createdOn: Date | undefined },
+  now: Date,
+): Variant {
   return {
-    eTag: properties.etag ?? '',
-    sourceETag: properties.metadata?.sourceetag,
-    sourceSequencer: properties.metadata?.sourcesequencer,
+    label,
+    width: derivative.width,
+    height: derivative.height,
+    contentType: derivative.contentType,
+    format: derivative.format,
+    blobName,
+    url,
+    sizeBytes: stored.sizeBytes,
+    eTag: stored.eTag,
+    lastModified: (stored.lastModified ?? now).toISOString(),
+    createdAt: (stored.createdOn ?? now).toISOString(),
   };
 }
 
+function madeFrom(properties: BlobGetPropertiesResponse, source: SourceRef): boolean {
+  const recorded = properties.metadata?.[DERIVATIVE_METADATA.sourceETag];
+  return recorded !== undefined && unquoteETag(recorded) === unquoteETag(source.eTag);
+}
+
 /**
- * Uploads a rendered derivative next to its siblings in the processed container, unless a NEWER source
- * version's derivative already sits at that name: an activity that downloaded version A before the user
- * replaced it with B may finish after B's run, and must not put A's pixels over B's. The blob's metadata
- * records the version it was made from (`sourceetag`, `sourcesequencer`); the write is conditional on what
- * was read (create-only, or If-Match), so a concurrent writer makes us read and decide again.
- * A newer version's derivative is a `superseded` failure; losing every round throws `ConcurrentWriteError`.
+ * Writes a rendered derivative once: create-only (If-None-Match: *) under its version's name. When the name
+ * is taken by a derivative of the SAME source version (its metadata says so), this is a retry of work that
+ * already succeeded (an activity that uploaded, then crashed or timed out before reporting), and that blob
+ * is the result: same version, same label, same bytes. Anything else at the name (a blob this pipeline did
+ * not write) is replaced with If-Match on what was read. Losing every round throws `ConcurrentWriteError`.
  */
 export async function uploadDerivative(
-  sourceBlobService: BlobServiceClient,
+  /** The derivatives account (`getDerivativesBlobService()`), where `processedContainer` lives. */
+  derivativeBlobService: BlobServiceClient,
   options: {
-    /** The derivatives account, where `processedContainer` lives. */
-    derivativeBlobService: BlobServiceClient;
     processedContainer: string;
     source: SourceRef;
     label: string;
@@ -52,49 +62,49 @@ export async function uploadDerivative(
     /** `DERIVATIVE_BASE_URL`: the variant's `url` points there instead of at the blob. */
     derivativeBaseUrl?: string;
   },
-): Promise<UploadResult> {
-  const { derivativeBlobService, processedContainer, source, label, derivative, now } = options;
-  const blobName = derivativeBlobName(source.blobName, label, derivative.extension);
+): Promise<Variant> {
+  const { processedContainer, source, label, derivative, now } = options;
+  const versionTag = versionTagFor(source.container, source.blobName, source.eTag);
+  const blobName = derivativeBlobName(source.blobName, versionTag, label, derivative.extension);
   const blob = derivativeBlobService.getContainerClient(processedContainer).getBlockBlobClient(blobName);
+  const url = derivativeUrl(blob.url, blobName, options.derivativeBaseUrl);
+  const uploadOptions = {
+    contentType: derivative.contentType,
+    cacheControl: DERIVATIVE_CACHE_CONTROL,
+    metadata: {
+      [DERIVATIVE_METADATA.sourceETag]: unquoteETag(source.eTag),
+      [DERIVATIVE_METADATA.sourceSequencer]: source.sequencer,
+      [DERIVATIVE_METADATA.label]: label,
+    },
+  };
   const attempts = options.maxAttempts ?? WRITE_ATTEMPTS;
+  let condition: { ifNoneMatch: '*' } | { ifMatch: string } = { ifNoneMatch: '*' };
   for (let attempt = 1; attempt <= attempts; attempt++) {
-    const decision = await decideDerivativeWrite(source, await readExisting(blob), () =>
-      currentETag(blobClientOf(sourceBlobService, source.container, source.blobName)),
-    );
-    if (decision.action === 'superseded') {
-      return { ok: false, error: { code: 'superseded', message: decision.reason } };
-    }
-    const written = await uploadConditionally(
-      blob,
-      derivative.data,
-      decision.action === 'create' ? { ifNoneMatch: '*' } : { ifMatch: decision.eTag },
-      {
-        contentType: derivative.contentType,
-        cacheControl: DERIVATIVE_CACHE_CONTROL,
-        metadata: {
-          sourceetag: unquoteETag(source.eTag),
-          sourcesequencer: source.sequencer,
-          sizelabel: label,
-        },
-      },
-    );
-    if (!written.ok) continue;
-    return {
-      ok: true,
-      variant: {
-        label,
-        width: derivative.width,
-        height: derivative.height,
-        contentType: derivative.contentType,
-        format: derivative.format,
-        blobName,
-        url: derivativeUrl(blob.url, blobName, options.derivativeBaseUrl),
-        sizeBytes: derivative.data.length,
+    const written = await uploadConditionally(blob, derivative.data, condition, uploadOptions);
+    if (written.ok) {
+      const stored = {
         eTag: written.eTag,
-        lastModified: (written.lastModified ?? now).toISOString(),
-        createdAt: now.toISOString(),
-      },
-    };
+        lastModified: written.lastModified,
+        sizeBytes: derivative.data.length,
+        createdOn: now,
+      };
+      return variantOf(label, derivative, blobName, url, stored, now);
+    }
+    const existing = await blobProperties(blob);
+    if (existing === undefined) {
+      condition = { ifNoneMatch: '*' };
+      continue;
+    }
+    if (madeFrom(existing, source)) {
+      const stored = {
+        eTag: existing.etag ?? '',
+        lastModified: existing.lastModified,
+        sizeBytes: existing.contentLength ?? derivative.data.length,
+        createdOn: existing.createdOn,
+      };
+      return variantOf(label, derivative, blobName, url, stored, now);
+    }
+    condition = { ifMatch: existing.etag ?? '' };
   }
   throw new ConcurrentWriteError(`Derivative ${blobName}`, attempts);
 }

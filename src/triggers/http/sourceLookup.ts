@@ -2,7 +2,7 @@ import type { Container } from '@azure/cosmos';
 import type { BlobServiceClient } from '@azure/storage-blob';
 import type { ImageDocument } from '../../domain/types';
 import { blobClientOf, blobProperties } from '../../storage/blobs';
-import { cosmosDocumentStore } from '../../storage/documentStore';
+import { cosmosDocumentStore, readImageDocument as readDocument } from '../../storage/documentStore';
 
 /** What the HTTP API needs of a source blob's current version. */
 export interface BlobVersion {
@@ -28,10 +28,13 @@ export async function readBlobVersion(
   };
 }
 
-/** The image document (without Cosmos system fields), or undefined when none has been written yet. */
+/**
+ * The image document (without Cosmos system fields), or undefined when none has been written yet or the source
+ * was deleted (its tombstone is no document).
+ */
 export async function readImageDocument(
   documents: Container,
   documentId: string,
 ): Promise<ImageDocument | undefined> {
-  return (await cosmosDocumentStore(documents).read(documentId))?.document;
+  return readDocument(cosmosDocumentStore(documents), documentId);
 }

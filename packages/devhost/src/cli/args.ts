@@ -35,6 +35,8 @@ export interface StartArguments {
   cosmosPort?: number;
   /** A folder, or `memory`. */
   azuriteLocation?: string;
+  /** `--reconcile`: once ready, start a `missing` backfill over every blob (what a crash or outage left). */
+  reconcile?: boolean;
 }
 
 /**
@@ -60,6 +62,7 @@ export function parseStartArguments(args: string[]): StartArguments {
   if (cosmos !== undefined) result.cosmosPort = port(cosmos, '--cosmos-port');
   const location = optionValue(args, 'azurite-location');
   if (location !== undefined) result.azuriteLocation = location;
+  if (args.includes('--reconcile')) result.reconcile = true;
   return result;
 }
 

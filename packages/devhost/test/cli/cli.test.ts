@@ -5,6 +5,7 @@ import { BlobServiceClient } from '@azure/storage-blob';
 import { describe, expect, inject, it } from 'vitest';
 import { hostBaseUrl, parsePortArgument, parseStartArguments } from '../../src/cli/args';
 import { formatBytes, progressBar, renderTable } from '../../src/cli/format';
+import { countersOf, progressLine } from '../../src/cli/backfillProgress';
 import { renderStatusReport } from '../../src/cli/statusReport';
 import { uploadFiles } from '../../src/cli/uploadFiles';
 import { planUploads, skippedLine, statusUrl } from '../../src/cli/uploadPlan';
@@ -200,5 +201,28 @@ describe('arguments', () => {
     expect(() => parseStartArguments(['--azurite-ports', '1,2,x'])).toThrow(
       'Expected a port number (1-65535) for --azurite-ports but received "x"',
     );
+  });
+});
+
+describe('backfill progress', () => {
+  const counters = { listed: 8, started: 5, skipped: 2, completed: 3, failed: 1 };
+
+  it('shows decided images against the listed ones, with a bar on a terminal', () => {
+    expect(progressLine(counters, false)).toBe(
+      '6/8 listed images done · 5 started (1 running) · 2 skipped · 3 completed · 1 failed',
+    );
+    expect(progressLine(counters, true)).toBe(
+      `[##################......]  75% ${progressLine(counters, false)}`,
+    );
+  });
+
+  it('reads the output once ended, the custom status while running, and nothing else', () => {
+    expect(countersOf({ customStatus: counters, output: null })).toEqual(counters);
+    expect(
+      countersOf({ customStatus: counters, output: { ...counters, completed: 4, executions: 2 } }),
+    ).toMatchObject({
+      completed: 4,
+    });
+    expect(countersOf({ customStatus: { stage: 'resizing' } })).toBeUndefined();
   });
 });

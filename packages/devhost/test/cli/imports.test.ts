@@ -23,7 +23,7 @@ function moduleGraph(entry: string): Set<string> {
 }
 
 describe('the CLIs that talk to a running stack', () => {
-  it.each(['cli/upload.ts', 'cli/status.ts', 'cli/reprocess.ts'])(
+  it.each(['cli/upload.ts', 'cli/status.ts', 'cli/reprocess.ts', 'cli/backfill.ts'])(
     '%s loads neither the stack nor the host, the Durable engine or the publisher',
     (entry) => {
       const graph = [...moduleGraph(entry)];

@@ -6,6 +6,7 @@ import { storageAccountFromTopic } from './topic';
 import { eTagProblem, normalizedSequencer, sequencerProblem } from './versionFields';
 
 export const BLOB_CREATED_EVENT_TYPE = 'Microsoft.Storage.BlobCreated';
+export const BLOB_DELETED_EVENT_TYPE = 'Microsoft.Storage.BlobDeleted';
 
 /**
  * Blob REST calls after which the blob's content is complete. `CreateFile` / `SftpCreate` (empty files that are
@@ -18,10 +19,13 @@ export const ACCEPTED_BLOB_APIS: readonly string[] = Object.freeze([
   'FlushWithClose',
 ]);
 
+/** Blob REST calls that delete a blob (`DeleteFile`: the same on an account with a hierarchical namespace). */
+export const ACCEPTED_DELETE_APIS: readonly string[] = Object.freeze(['DeleteBlob', 'DeleteFile']);
+
 /** Why an event starts no work. Each reason is logged once; none of them is worth an Event Grid retry. */
 export type IgnoreReason =
   | 'malformed-event'
-  | 'not-blob-created'
+  | 'not-a-blob-event'
   | 'unsupported-api'
   | 'malformed-topic'
   | 'other-account'
@@ -32,8 +36,17 @@ export type IgnoreReason =
   | 'malformed-sequencer'
   | 'unsafe-blob-name';
 
-export type ParsedBlobCreatedEvent =
-  { ok: true; source: SourceRef } | { ok: false; reason: IgnoreReason; detail: string };
+/** A source blob that was deleted: its path and the delete's sequencer (no eTag: the version is gone). */
+export interface DeletedBlobRef {
+  container: string;
+  blobName: string;
+  sequencer: string;
+}
+
+export type ParsedBlobEvent =
+  | { ok: true; type: 'created'; source: SourceRef }
+  | { ok: true; type: 'deleted'; deleted: DeletedBlobRef }
+  | { ok: false; reason: IgnoreReason; detail: string };
 
 export interface EventFilter {
   /** The configured images storage account; compared case-insensitively (account names are lower case). */
@@ -47,7 +60,7 @@ function isRecord(value: unknown): value is Fields {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function ignored(reason: IgnoreReason, detail: string): ParsedBlobCreatedEvent {
+function ignored(reason: IgnoreReason, detail: string): ParsedBlobEvent {
   return { ok: false, reason, detail };
 }
 
@@ -64,16 +77,23 @@ function nonEmptyString(value: unknown): value is string {
   return typeof value === 'string' && value !== '';
 }
 
+type MissingField = { ok: false; missing: string; value: unknown };
+
+/** `data.sequencer`, which both event types carry, or what is wrong with it. */
+function sequencerData(data: Fields): { ok: true; sequencer: string } | MissingField {
+  const { sequencer } = data;
+  if (!nonEmptyString(sequencer))
+    return { ok: false, missing: 'data.sequencer (a non-empty string)', value: sequencer };
+  return { ok: true, sequencer };
+}
+
 /** The data fields a SourceRef needs, or the name of the first one that is missing or of the wrong type. */
 function sourceData(
   data: Fields,
-):
-  | ({ ok: true } & Omit<SourceRef, 'container' | 'blobName'>)
-  | { ok: false; missing: string; value: unknown } {
-  const { eTag, sequencer, contentLength, contentType } = data;
+  sequencer: string,
+): ({ ok: true } & Omit<SourceRef, 'container' | 'blobName'>) | MissingField {
+  const { eTag, contentLength, contentType } = data;
   if (!nonEmptyString(eTag)) return { ok: false, missing: 'data.eTag (a non-empty string)', value: eTag };
-  if (!nonEmptyString(sequencer))
-    return { ok: false, missing: 'data.sequencer (a non-empty string)', value: sequencer };
   if (typeof contentLength !== 'number' || !Number.isSafeInteger(contentLength) || contentLength < 0) {
     return { ok: false, missing: 'data.contentLength (a non-negative integer)', value: contentLength };
   }
@@ -82,27 +102,36 @@ function sourceData(
   return { ok: true, eTag, sequencer, contentLength, contentType };
 }
 
+/** The accepted `data.api` values of each event type. */
+const APIS_BY_TYPE: Readonly<Record<string, readonly string[]>> = {
+  [BLOB_CREATED_EVENT_TYPE]: ACCEPTED_BLOB_APIS,
+  [BLOB_DELETED_EVENT_TYPE]: ACCEPTED_DELETE_APIS,
+};
+
 /**
- * Decides whether an Event Grid delivery is a finished upload into our unprocessed container. Pure: no I/O,
- * and `data.url` is never read, so an event cannot point the function at an arbitrary host.
+ * Decides whether an Event Grid delivery is a finished upload into (BlobCreated), or a delete from
+ * (BlobDeleted), our unprocessed container. One parser for both types, so every rule (account from the topic,
+ * container and name from the subject, the sequencer, a safe name) applies to both. Pure: no I/O, and
+ * `data.url` is never read, so an event cannot point the function at an arbitrary host.
  */
-export function parseBlobCreatedEvent(event: unknown, filter: EventFilter): ParsedBlobCreatedEvent {
+export function parseBlobEvent(event: unknown, filter: EventFilter): ParsedBlobEvent {
   if (!isRecord(event))
     return ignored('malformed-event', `Expected an event object but received ${describeReceived(event)}`);
   const { type, topic } = envelope(event);
-  if (type !== BLOB_CREATED_EVENT_TYPE) {
+  const apis = typeof type === 'string' ? APIS_BY_TYPE[type] : undefined;
+  if (apis === undefined) {
     return ignored(
-      'not-blob-created',
-      `Expected ${BLOB_CREATED_EVENT_TYPE} for the event type but received ${describeReceived(type)}`,
+      'not-a-blob-event',
+      `Expected ${BLOB_CREATED_EVENT_TYPE} or ${BLOB_DELETED_EVENT_TYPE} for the event type but received ${describeReceived(type)}`,
     );
   }
   const data = event.data;
   if (!isRecord(data))
     return ignored('malformed-event', `Expected an object for data but received ${describeReceived(data)}`);
-  if (typeof data.api !== 'string' || !ACCEPTED_BLOB_APIS.includes(data.api)) {
+  if (typeof data.api !== 'string' || !apis.includes(data.api)) {
     return ignored(
       'unsupported-api',
-      `Expected one of ${ACCEPTED_BLOB_APIS.join(', ')} for data.api but received ${describeReceived(data.api)}`,
+      `Expected one of ${apis.join(', ')} for data.api but received ${describeReceived(data.api)}`,
     );
   }
 
@@ -140,27 +169,36 @@ export function parseBlobCreatedEvent(event: unknown, filter: EventFilter): Pars
     );
   }
 
-  const fields = sourceData(data);
-  if (!fields.ok) {
+  const ordered = sequencerData(data);
+  if (!ordered.ok) {
+    return ignored(
+      'missing-data-field',
+      `Expected ${ordered.missing} but received ${describeReceived(ordered.value)}`,
+    );
+  }
+  const fields = type === BLOB_CREATED_EVENT_TYPE ? sourceData(data, ordered.sequencer) : undefined;
+  if (fields !== undefined && !fields.ok) {
     return ignored(
       'missing-data-field',
       `Expected ${fields.missing} but received ${describeReceived(fields.value)}`,
     );
   }
-  const badETag = eTagProblem(fields.eTag);
-  if (badETag !== undefined) {
+  const badETag = fields === undefined ? undefined : eTagProblem(fields.eTag);
+  if (fields !== undefined && badETag !== undefined) {
     return ignored(
       'malformed-etag',
       `Expected a strong entity tag for data.eTag but received ${describeReceived(fields.eTag)}: ${badETag}`,
     );
   }
-  const badSequencer = sequencerProblem(fields.sequencer);
+  // Both event types carry a sequencer that orders every later event of the blob: the same shape rule.
+  const badSequencer = sequencerProblem(ordered.sequencer);
   if (badSequencer !== undefined) {
     return ignored(
       'malformed-sequencer',
-      `Expected 32 or 48 hexadecimal digits for data.sequencer but received ${describeReceived(fields.sequencer)}`,
+      `Expected 32 or 48 hexadecimal digits for data.sequencer but received ${describeReceived(ordered.sequencer)}`,
     );
   }
+  const sequencer = normalizedSequencer(ordered.sequencer);
   const unsafe = blobNameProblem(subject.blobName);
   if (unsafe !== undefined) {
     return ignored(
@@ -168,13 +206,17 @@ export function parseBlobCreatedEvent(event: unknown, filter: EventFilter): Pars
       `Expected a safe blob name but received ${describeReceived(subject.blobName)}: ${unsafe}`,
     );
   }
+  const path = { container: subject.container, blobName: subject.blobName };
+  if (fields === undefined) {
+    return { ok: true, type: 'deleted', deleted: { ...path, sequencer } };
+  }
   return {
     ok: true,
+    type: 'created',
     source: {
-      container: subject.container,
-      blobName: subject.blobName,
+      ...path,
       eTag: fields.eTag,
-      sequencer: normalizedSequencer(fields.sequencer),
+      sequencer,
       contentLength: fields.contentLength,
       contentType: fields.contentType,
     },

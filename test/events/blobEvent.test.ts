@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseBlobCreatedEvent, type IgnoreReason } from '../../src/events/blobCreatedEvent';
+import { parseBlobEvent, type IgnoreReason } from '../../src/events/blobEvent';
 
 const filter = { accountName: 'mediacorpimages', unprocessedContainer: 'images-unprocessed' };
 const TOPIC =
@@ -48,23 +48,23 @@ function cloudEvent(overrides: Record<string, unknown> = {}) {
 }
 
 function expectIgnored(event: unknown, reason: IgnoreReason, detail: RegExp) {
-  const parsed = parseBlobCreatedEvent(event, filter);
+  const parsed = parseBlobEvent(event, filter);
   expect(parsed).toEqual({ ok: false, reason, detail: expect.stringMatching(detail) });
 }
 
-describe('parseBlobCreatedEvent: version fields only in the shape Azure sends them', () => {
+describe('parseBlobEvent: version fields only in the shape Azure sends them', () => {
   it.each([
     ['32 digits (documented example)', '00000000000004420000000000028963'],
     ['48 digits (captured from a storage account)', '000000000000000000000000000099240000000000c41c18'],
   ])('accepts a sequencer of %s', (_case, sequencer) => {
-    expect(parseBlobCreatedEvent(eventGridEvent({}, { sequencer }), filter)).toMatchObject({
+    expect(parseBlobEvent(eventGridEvent({}, { sequencer }), filter)).toMatchObject({
       ok: true,
       source: { sequencer },
     });
   });
 
   it('lower-cases a sequencer with upper-case hex letters, so string order stays numeric order', () => {
-    const parsed = parseBlobCreatedEvent(
+    const parsed = parseBlobEvent(
       eventGridEvent({}, { sequencer: '00000000000000000000000000010C26000000000067dc78' }),
       filter,
     );
@@ -92,7 +92,7 @@ describe('parseBlobCreatedEvent: version fields only in the shape Azure sends th
     ['bare, as Event Grid sends it', '0x8D4BCC2E4835CD0'],
     ['quoted', '"0x8D4BCC2E4835CD0"'],
   ])('accepts an eTag %s', (_case, eTag) => {
-    expect(parseBlobCreatedEvent(eventGridEvent({}, { eTag }), filter)).toMatchObject({
+    expect(parseBlobEvent(eventGridEvent({}, { eTag }), filter)).toMatchObject({
       ok: true,
       source: { eTag },
     });
@@ -112,10 +112,11 @@ describe('parseBlobCreatedEvent: version fields only in the shape Azure sends th
   });
 });
 
-describe('parseBlobCreatedEvent: accepted', () => {
+describe('parseBlobEvent: accepted', () => {
   it('takes container and name from the subject and the version fields from data', () => {
-    expect(parseBlobCreatedEvent(eventGridEvent(), filter)).toEqual({
+    expect(parseBlobEvent(eventGridEvent(), filter)).toEqual({
       ok: true,
+      type: 'created',
       source: {
         container: 'images-unprocessed',
         blobName: 'users/42/cat.jpg',
@@ -128,17 +129,17 @@ describe('parseBlobCreatedEvent: accepted', () => {
   });
 
   it.each(['PutBlob', 'PutBlockList', 'CopyBlob', 'FlushWithClose'])('accepts data.api %s', (api) => {
-    expect(parseBlobCreatedEvent(eventGridEvent({}, { api }), filter).ok).toBe(true);
+    expect(parseBlobEvent(eventGridEvent({}, { api }), filter).ok).toBe(true);
   });
 
   it('accepts the CloudEvents schema (type/source)', () => {
-    const parsed = parseBlobCreatedEvent(cloudEvent(), filter);
+    const parsed = parseBlobEvent(cloudEvent(), filter);
     expect(parsed).toMatchObject({ ok: true, source: { blobName: 'users/42/cat.jpg' } });
   });
 
   it('compares the account case-insensitively', () => {
     const event = eventGridEvent({ topic: TOPIC.replace('mediacorpimages', 'MediaCorpImages') });
-    expect(parseBlobCreatedEvent(event, filter).ok).toBe(true);
+    expect(parseBlobEvent(event, filter).ok).toBe(true);
   });
 
   it.each([
@@ -152,7 +153,7 @@ describe('parseBlobCreatedEvent: accepted', () => {
     const event = eventGridEvent({
       subject: `/blobServices/default/containers/images-unprocessed/blobs/${encoded}`,
     });
-    expect(parseBlobCreatedEvent(event, filter)).toMatchObject({
+    expect(parseBlobEvent(event, filter)).toMatchObject({
       ok: true,
       source: { blobName: decoded },
     });
@@ -160,18 +161,18 @@ describe('parseBlobCreatedEvent: accepted', () => {
 
   it('never reads data.url (a hostile url changes nothing)', () => {
     const event = eventGridEvent({}, { url: 'http://169.254.169.254/metadata/other-container/x.jpg' });
-    expect(parseBlobCreatedEvent(event, filter)).toMatchObject({
+    expect(parseBlobEvent(event, filter)).toMatchObject({
       ok: true,
       source: { container: 'images-unprocessed', blobName: 'users/42/cat.jpg' },
     });
   });
 
   it('accepts an empty blob (contentLength 0): the activity decides it is not an image', () => {
-    expect(parseBlobCreatedEvent(eventGridEvent({}, { contentLength: 0 }), filter).ok).toBe(true);
+    expect(parseBlobEvent(eventGridEvent({}, { contentLength: 0 }), filter).ok).toBe(true);
   });
 });
 
-describe('parseBlobCreatedEvent: ignored', () => {
+describe('parseBlobEvent: ignored', () => {
   it.each([null, 'text', 42, [eventGridEvent()]])('malformed-event: %j is not an event object', (event) => {
     expectIgnored(event, 'malformed-event', /^Expected an event object but received/);
   });
@@ -180,23 +181,24 @@ describe('parseBlobCreatedEvent: ignored', () => {
     expectIgnored(eventGridEvent({ data: undefined }), 'malformed-event', /^Expected an object for data/);
   });
 
-  it('not-blob-created: BlobDeleted', () => {
+  it('unsupported-api: a BlobDeleted with a write api, or a BlobCreated with a delete api', () => {
     expectIgnored(
-      eventGridEvent({ eventType: 'Microsoft.Storage.BlobDeleted' }, { api: 'DeleteBlob' }),
-      'not-blob-created',
-      /but received "Microsoft\.Storage\.BlobDeleted"$/,
+      eventGridEvent({ eventType: 'Microsoft.Storage.BlobDeleted' }, { api: 'PutBlob' }),
+      'unsupported-api',
+      /^Expected one of DeleteBlob, DeleteFile for data.api but received "PutBlob"$/,
     );
+    expectIgnored(eventGridEvent({}, { api: 'DeleteBlob' }), 'unsupported-api', /PutBlob, PutBlockList/);
   });
 
-  it('not-blob-created: CloudEvents with another type', () => {
+  it('not-a-blob-event: CloudEvents with another type', () => {
     expectIgnored(
       cloudEvent({ type: 'Microsoft.Storage.BlobTierChanged' }),
-      'not-blob-created',
+      'not-a-blob-event',
       /BlobTierChanged/,
     );
   });
 
-  it('not-blob-created: the subscription validation event is not work', () => {
+  it('not-a-blob-event: the subscription validation event is not work', () => {
     const validation = {
       id: '2d1781af-3a4c-4d7c-bd0c-e34b19da4e66',
       topic: '/subscriptions/xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx',
@@ -207,7 +209,7 @@ describe('parseBlobCreatedEvent: ignored', () => {
       metadataVersion: '1',
       dataVersion: '1',
     };
-    expectIgnored(validation, 'not-blob-created', /SubscriptionValidationEvent/);
+    expectIgnored(validation, 'not-a-blob-event', /SubscriptionValidationEvent/);
   });
 
   it.each(['CreateFile', 'SftpCreate', 'PutBlock', undefined])('unsupported-api: %s', (api) => {
@@ -299,5 +301,53 @@ describe('parseBlobCreatedEvent: ignored', () => {
       'unsafe-blob-name',
       /^Expected a safe blob name but received/,
     );
+  });
+});
+
+/** A BlobDeleted event as Azure sends it: no eTag or contentLength (event-schema-blob-storage.md). */
+function deletedEvent(overrides: Record<string, unknown> = {}, data: Record<string, unknown> = {}) {
+  const { data: created, ...envelope } = eventGridEvent({ eventType: 'Microsoft.Storage.BlobDeleted' });
+  const rest: Record<string, unknown> = { ...created };
+  delete rest.eTag;
+  delete rest.contentLength;
+  return { ...envelope, data: { ...rest, api: 'DeleteBlob', ...data }, ...overrides };
+}
+
+describe('parseBlobEvent: BlobDeleted', () => {
+  it('takes container and name from the subject and the sequencer from data', () => {
+    expect(parseBlobEvent(deletedEvent(), filter)).toEqual({
+      ok: true,
+      type: 'deleted',
+      deleted: {
+        container: 'images-unprocessed',
+        blobName: 'users/42/cat.jpg',
+        sequencer: '00000000000004420000000000028963',
+      },
+    });
+  });
+
+  it('accepts DeleteFile and the CloudEvents schema', () => {
+    expect(parseBlobEvent(deletedEvent({}, { api: 'DeleteFile' }), filter)).toMatchObject({
+      ok: true,
+      type: 'deleted',
+    });
+    const { topic, eventType, subject, id, data } = deletedEvent();
+    const cloud = { source: topic, type: eventType, subject, id, data, specversion: '1.0' };
+    expect(parseBlobEvent(cloud, filter)).toMatchObject({ ok: true, type: 'deleted' });
+  });
+
+  it.each([
+    ['other-account', deletedEvent({ topic: TOPIC.replace('mediacorpimages', 'elsewhere') })],
+    [
+      'other-container',
+      deletedEvent({ subject: '/blobServices/default/containers/images-processed/blobs/users/42/cat.jpg' }),
+    ],
+    ['missing-data-field', deletedEvent({}, { sequencer: '' })],
+    [
+      'unsafe-blob-name',
+      deletedEvent({ subject: '/blobServices/default/containers/images-unprocessed/blobs/users/../x.jpg' }),
+    ],
+  ])('applies the same rules as BlobCreated: %s', (reason, event) => {
+    expect(parseBlobEvent(event, filter)).toMatchObject({ ok: false, reason });
   });
 });

@@ -1,0 +1,142 @@
+import { createHash } from 'node:crypto';
+import { unquoteETag } from './ids';
+import type { ImageDocument, SizeSpec } from './types';
+
+/**
+ * Backfill contracts and the one decision rule: which stored images a backfill runs again, and for which sizes.
+ * Pure: the activities bring the listing and the documents, this module decides.
+ */
+
+/**
+ * - `missing`: no document, a document of another version than the blob's current one, or a requested
+ *   label (or, once sizes name formats, a label/format pair) the document lacks;
+ * - `failed`: a `failed`/`partial` document of the current version whose errors are re-drivable (`internal`);
+ * - `all`: every image, every requested size.
+ */
+export const BACKFILL_MODES = ['missing', 'failed', 'all'] as const;
+export type BackfillMode = (typeof BACKFILL_MODES)[number];
+
+/** Error codes a new run of the SAME version can fix. The others are facts about the source (corrupt, too large…). */
+export const REDRIVABLE_CODES: ReadonlySet<string> = new Set(['internal']);
+
+/** What an operator asks for: `POST /api/backfill`. */
+export interface BackfillRequest {
+  /** Blob-name prefix in the source container; '' is every blob. */
+  prefix: string;
+  /** The sizes to (re)produce, full specs captured at start so replays never see a changed catalog. */
+  sizes: SizeSpec[];
+  only: BackfillMode;
+}
+
+/** One source blob as the listing reports it (its current version). */
+export interface ListedBlob {
+  name: string;
+  /** Quoted as the service reports it. */
+  eTag: string;
+  contentLength: number;
+  contentType: string;
+}
+
+/** Counters published as the backfill's custom status and carried across `continueAsNew`. */
+export interface BackfillProgress {
+  /** Blobs the listing returned so far. */
+  listed: number;
+  /** Runs started (or found already started by this backfill after a restart). */
+  started: number;
+  /** Images that needed nothing, or whose event-started run of this version was still in flight. */
+  skipped: number;
+  /** Started runs that ended with the requested sizes written (or found superseded by a newer version). */
+  completed: number;
+  /** Started runs that ended `failed`/`partial`, or whose instance failed or was terminated. */
+  failed: number;
+}
+
+export const NO_PROGRESS: BackfillProgress = Object.freeze({
+  listed: 0,
+  started: 0,
+  skipped: 0,
+  completed: 0,
+  failed: 0,
+});
+
+export type BackfillDecision =
+  | {
+      run: true;
+      sizes: SizeSpec[];
+      reason: 'no-document' | 'other-version' | 'labels-absent' | 'redrivable-errors' | 'all';
+    }
+  | { run: false; reason: 'up-to-date' | 'not-redrivable' | 'no-result-of-this-version' };
+
+/**
+ * The formats a size asks for, when its spec names them (a `formats` list); undefined means "whatever format
+ * the label is rendered in", so only the label is checked.
+ */
+function requestedFormats(size: SizeSpec): readonly string[] | undefined {
+  const formats: unknown = (size as SizeSpec & { formats?: unknown }).formats;
+  return Array.isArray(formats) && formats.every((format) => typeof format === 'string')
+    ? formats
+    : undefined;
+}
+
+function hasAllVariants(document: ImageDocument, size: SizeSpec): boolean {
+  const variants = document.variants.filter((variant) => variant.label === size.label);
+  if (variants.length === 0) return false;
+  const formats = requestedFormats(size);
+  return formats === undefined || formats.every((format) => variants.some((v) => v.format === format));
+}
+
+/**
+ * Decides for one image. `document` is the image's document (undefined when none); `sizes` the requested sizes
+ * (non-empty). The sizes returned are always a non-empty subset of `sizes`, in their order.
+ */
+export function decideBackfill(
+  only: BackfillMode,
+  blob: Pick<ListedBlob, 'eTag'>,
+  document: Pick<ImageDocument, 'sourceETag' | 'status' | 'variants' | 'errors'> | undefined,
+  sizes: readonly SizeSpec[],
+): BackfillDecision {
+  const sameVersion = document !== undefined && unquoteETag(document.sourceETag) === unquoteETag(blob.eTag);
+  if (only === 'all') return { run: true, sizes: [...sizes], reason: 'all' };
+  if (only === 'missing') {
+    if (document === undefined) return { run: true, sizes: [...sizes], reason: 'no-document' };
+    if (!sameVersion) return { run: true, sizes: [...sizes], reason: 'other-version' };
+    const absent = sizes.filter((size) => !hasAllVariants(document as ImageDocument, size));
+    return absent.length > 0
+      ? { run: true, sizes: absent, reason: 'labels-absent' }
+      : { run: false, reason: 'up-to-date' };
+  }
+  // `failed`: only a result of THIS version can be re-driven; another version's document is `missing` work.
+  if (!sameVersion) return { run: false, reason: 'no-result-of-this-version' };
+  if (document.status === 'completed') return { run: false, reason: 'up-to-date' };
+  const redrivable = document.errors.filter((error) => REDRIVABLE_CODES.has(error.code));
+  // An error without a label concerns the whole run: every requested size is re-driven.
+  const labels = new Set(redrivable.map((error) => error.label));
+  const chosen = labels.has(undefined) ? [...sizes] : sizes.filter((size) => labels.has(size.label));
+  return chosen.length > 0
+    ? { run: true, sizes: chosen, reason: 'redrivable-errors' }
+    : { run: false, reason: 'not-redrivable' };
+}
+
+/**
+ * Instance id of the run a backfill starts for one image version and size set: deterministic, so an activity
+ * that runs again after a crash finds the run it already started instead of starting a second one.
+ * `bf-` + 32 hex of sha256(backfill instance, container/blob@eTag, labels).
+ */
+export function backfillRunInstanceId(
+  backfillInstanceId: string,
+  container: string,
+  blobName: string,
+  eTag: string,
+  sizes: readonly SizeSpec[],
+): string {
+  const key = `${backfillInstanceId}\n${container}/${blobName}@${unquoteETag(eTag)}\n${sizes.map((size) => size.label).join(',')}`;
+  return `bf-${createHash('sha256').update(key, 'utf8').digest('hex').slice(0, 32)}`;
+}
+
+/** Prefixes overlap when some blob name could start with both: one is a prefix of the other. */
+export function prefixesOverlap(a: string, b: string): boolean {
+  return a.startsWith(b) || b.startsWith(a);
+}
+
+/** Instance ids of backfill orchestrations start with this, so listing and logs can tell them apart. */
+export const BACKFILL_INSTANCE_PREFIX = 'backfill-';

@@ -1,0 +1,95 @@
+import type { BlobServiceClient } from '@azure/storage-blob';
+import { DERIVATIVE_METADATA, derivativePrefix, parseDerivativeBlobName } from '../domain/derivativeNames';
+import { documentIdFor, versionTagFor } from '../domain/ids';
+import { compareSequencers } from '../domain/sourceVersion';
+import { blobClientOf, currentETag, deleteIfUnchanged } from '../storage/blobs';
+import type { DocumentStore, StoredEntry } from '../storage/documentStore';
+
+export interface UnusedDerivativeDeps {
+  /** The images account: where the source is read (its current version). */
+  blobService: BlobServiceClient;
+  /** The derivatives account (`getDerivativesBlobService()`): where `processedContainer` is listed and deleted from. */
+  derivativeBlobService: BlobServiceClient;
+  processedContainer: string;
+  store: DocumentStore;
+}
+
+/** One source path: the folder `{source blob name}/` of the processed container holds every version's derivatives. */
+export interface SourcePath {
+  container: string;
+  blobName: string;
+}
+
+/** What a pass did: blob names deleted, and derivatives kept because a document or a run may still use them. */
+export interface UnusedDerivativesResult {
+  deleted: string[];
+  kept: number;
+}
+
+/**
+ * Whether the derivatives of version `versionTag` (made by a run whose event sequencer was `sequencer`, '' when
+ * its order was unknown) can no longer be used by any document, given what is stored for the path and what the
+ * source is now. Kept: the stored document's version; the source's current version (its run may be about to
+ * write); and a version whose sequencer is later than the stored one's (a newer run still in flight: its own
+ * orchestration cleans up after it). Every other version's writer is refused by the stale-write guard
+ * (older or equal sequencer, or unknown order and no longer the source), so nothing will ever point at it.
+ */
+export function isUnused(
+  derivative: { versionTag: string; sequencer: string },
+  stored: { versionTag: string | undefined; sequencer: string },
+  currentVersionTag: string | undefined,
+): boolean {
+  if (derivative.versionTag === stored.versionTag || derivative.versionTag === currentVersionTag)
+    return false;
+  if (derivative.sequencer === '') return true;
+  // A stored sequencer of '' (a reprocess of unknown order wrote the document) cannot order anything.
+  if (stored.sequencer === '') return false;
+  return compareSequencers(derivative.sequencer, stored.sequencer) <= 0;
+}
+
+function storedVersion(
+  path: SourcePath,
+  entry: StoredEntry,
+): { versionTag: string | undefined; sequencer: string } {
+  return entry.kind === 'document'
+    ? {
+        versionTag: versionTagFor(path.container, path.blobName, entry.document.sourceETag),
+        sequencer: entry.document.sourceSequencer,
+      }
+    : { versionTag: undefined, sequencer: entry.tombstone.sourceSequencer };
+}
+
+/**
+ * Deletes the derivatives of every version of one source that no document can use any more (see `isUnused`):
+ * replaced versions, versions that lost to a newer one mid-run and never got a document, and, after a delete
+ * (a tombstone), every version older than the delete. Judged against the document or tombstone as stored now,
+ * so it is safe to run at any time and any number of times; with nothing stored it deletes nothing. Each
+ * delete is conditional on the eTag the listing returned, so a blob rewritten since is left alone.
+ */
+export async function deleteUnusedDerivatives(
+  path: SourcePath,
+  deps: UnusedDerivativeDeps,
+): Promise<UnusedDerivativesResult> {
+  const entry = await deps.store.read(documentIdFor(path.container, path.blobName));
+  const result: UnusedDerivativesResult = { deleted: [], kept: 0 };
+  if (entry === undefined) return result;
+  const stored = storedVersion(path, entry);
+  const current = await currentETag(blobClientOf(deps.blobService, path.container, path.blobName));
+  const currentVersionTag =
+    current === undefined ? undefined : versionTagFor(path.container, path.blobName, current);
+
+  const processed = deps.derivativeBlobService.getContainerClient(deps.processedContainer);
+  const listing = processed.listBlobsFlat({ prefix: derivativePrefix(path.blobName), includeMetadata: true });
+  for await (const item of listing) {
+    const name = parseDerivativeBlobName(path.blobName, item.name);
+    if (name === undefined) continue;
+    const sequencer = item.metadata?.[DERIVATIVE_METADATA.sourceSequencer] ?? '';
+    if (!isUnused({ versionTag: name.versionTag, sequencer }, stored, currentVersionTag)) {
+      result.kept += 1;
+      continue;
+    }
+    const outcome = await deleteIfUnchanged(processed.getBlobClient(item.name), item.properties.etag);
+    if (outcome === 'deleted') result.deleted.push(item.name);
+  }
+  return result;
+}

@@ -1,0 +1,177 @@
+import * as df from 'durable-functions';
+import type { OrchestrationContext, Task } from 'durable-functions';
+import type { CheckedRun, CheckRunsInput } from '../activities/backfill/checkRuns';
+import type { StartRunResult, StartRunsInput } from '../activities/backfill/startRuns';
+import type { ListSourcePageInput } from '../activities/listSourcePage';
+import {
+  BACKFILL_MODES,
+  type BackfillProgress,
+  type BackfillRequest,
+  type ListedBlob,
+} from '../domain/backfill';
+import { ArgumentError } from '../domain/errors';
+import {
+  BACKFILL_ORCHESTRATOR,
+  CHECK_BACKFILL_RUNS_FUNCTION,
+  LIST_SOURCE_PAGE_FUNCTION,
+  START_BACKFILL_RUNS_FUNCTION,
+} from '../domain/functionNames';
+import type { ListingPage } from '../storage/sourceListing';
+import { invocationLogger } from '../logging';
+import { transientRetryOptions } from './retryPolicy';
+
+/**
+ * The backfill's whole state. It is the orchestration's input and is handed to `continueAsNew`, so each
+ * execution's history holds one listing page and a bounded number of steps, whatever the container's size.
+ */
+export interface BackfillState {
+  container: string;
+  request: BackfillRequest;
+  /** Runs in flight at most (`BACKFILL_MAX_IN_FLIGHT`). */
+  maxInFlight: number;
+  /** Blobs per List Blobs call. */
+  pageSize: number;
+  /** Seconds between two checks of the runs in flight. */
+  pollSeconds: number;
+  /** Where the next listing page starts; undefined with `listingDone` false: the first page. */
+  continuationToken?: string;
+  listingDone: boolean;
+  /** Listed blobs of the current page not yet decided. */
+  pending: ListedBlob[];
+  inFlight: Array<{ instanceId: string; blobName: string }>;
+  progress: BackfillProgress;
+  /** Executions so far (1 for the first): how many times the state was carried over. */
+  execution: number;
+}
+
+/** The orchestration's output: the final counters. */
+export type BackfillSummary = BackfillProgress & { executions: number };
+
+/**
+ * Activity calls (listing, starting, checking) one execution makes before it continues as new: about six
+ * history events each, so an execution's history stays near 300 events however long the backfill runs.
+ */
+export const MAX_STEPS_PER_EXECUTION = 50;
+
+type Steps<T> = Generator<Task, T, unknown>;
+
+function isState(value: unknown): value is BackfillState {
+  if (typeof value !== 'object' || value === null) return false;
+  const state = value as Partial<BackfillState>;
+  const request = state.request as Partial<BackfillRequest> | undefined;
+  return (
+    typeof state.container === 'string' &&
+    typeof request === 'object' &&
+    typeof request.prefix === 'string' &&
+    Array.isArray(request.sizes) &&
+    request.sizes.length > 0 &&
+    BACKFILL_MODES.includes(request.only as never) &&
+    typeof state.maxInFlight === 'number' &&
+    state.maxInFlight >= 1 &&
+    typeof state.pageSize === 'number' &&
+    typeof state.pollSeconds === 'number' &&
+    typeof state.listingDone === 'boolean' &&
+    Array.isArray(state.pending) &&
+    Array.isArray(state.inFlight) &&
+    typeof state.progress === 'object' &&
+    typeof state.execution === 'number'
+  );
+}
+
+/**
+ * Lists the source container page by page and starts, for each image the decision rule picks
+ * (src/domain/backfill.ts), a `resizeImageOrchestrator` instance for just the sizes it needs, with at most
+ * `maxInFlight` of them working at once. Runs are separate instances started by an activity (not
+ * sub-orchestrations): a run that waits after its document is written (cleanup grace timers) would otherwise
+ * hold a slot, and the deterministic run id makes the start idempotent. Pure scheduling code.
+ */
+export function* backfillOrchestrator(context: OrchestrationContext): Steps<BackfillSummary> {
+  const input: unknown = context.df.getInput();
+  if (!isState(input)) throw new ArgumentError('the backfill state', 'a BackfillState', input);
+  const state: BackfillState = {
+    ...input,
+    pending: [...input.pending],
+    inFlight: [...input.inFlight],
+    progress: { ...input.progress },
+  };
+  const { request } = state;
+  const backfillInstanceId = context.df.instanceId;
+  const log = invocationLogger(context, { blobName: request.prefix, instanceId: backfillInstanceId });
+  const retry = transientRetryOptions();
+  const publish = () => context.df.setCustomStatus(state.progress);
+  publish();
+
+  for (let steps = 0; ; steps++) {
+    const done = state.listingDone && state.pending.length === 0 && state.inFlight.length === 0;
+    if (done) break;
+    // Between pages, and after a bounded number of steps, the history starts afresh.
+    const needsPage = state.pending.length === 0 && !state.listingDone;
+    if (steps >= MAX_STEPS_PER_EXECUTION || (needsPage && steps > 0)) {
+      context.df.continueAsNew({ ...state, execution: state.execution + 1 } satisfies BackfillState);
+      return { ...state.progress, executions: state.execution };
+    }
+
+    if (needsPage) {
+      const page = (yield context.df.callActivityWithRetry(LIST_SOURCE_PAGE_FUNCTION, retry, {
+        container: state.container,
+        prefix: request.prefix,
+        pageSize: state.pageSize,
+        ...(state.continuationToken !== undefined ? { continuationToken: state.continuationToken } : {}),
+      } satisfies ListSourcePageInput)) as ListingPage;
+      state.pending = page.blobs;
+      state.progress.listed += page.blobs.length;
+      if (page.continuationToken === undefined) {
+        delete state.continuationToken;
+        state.listingDone = true;
+      } else {
+        state.continuationToken = page.continuationToken;
+      }
+      publish();
+      continue;
+    }
+
+    const free = state.maxInFlight - state.inFlight.length;
+    if (state.pending.length > 0 && free > 0) {
+      const batch = state.pending.splice(0, free);
+      const results = (yield context.df.callActivityWithRetry(START_BACKFILL_RUNS_FUNCTION, retry, {
+        backfillInstanceId,
+        container: state.container,
+        only: request.only,
+        sizes: request.sizes,
+        blobs: batch,
+      } satisfies StartRunsInput)) as StartRunResult[];
+      for (const result of results) {
+        if (result.started) {
+          state.inFlight.push({ instanceId: result.instanceId, blobName: result.blobName });
+          state.progress.started += 1;
+        } else {
+          state.progress.skipped += 1;
+        }
+      }
+      publish();
+      continue;
+    }
+
+    // Every slot is taken (or nothing is left to start): wait, then see which runs are over.
+    yield context.df.createTimer(
+      new Date(context.df.currentUtcDateTime.getTime() + state.pollSeconds * 1000),
+    );
+    const checked = (yield context.df.callActivityWithRetry(CHECK_BACKFILL_RUNS_FUNCTION, retry, {
+      instanceIds: state.inFlight.map((run) => run.instanceId),
+    } satisfies CheckRunsInput)) as CheckedRun[];
+    const over = new Map(
+      checked.filter((run) => run.state !== 'running').map((run) => [run.instanceId, run.state]),
+    );
+    state.inFlight = state.inFlight.filter((run) => !over.has(run.instanceId));
+    for (const runState of over.values()) {
+      if (runState === 'failed') state.progress.failed += 1;
+      else state.progress.completed += 1;
+    }
+    publish();
+  }
+
+  if (!context.df.isReplaying) log.info('backfill done', { ...state.progress, executions: state.execution });
+  return { ...state.progress, executions: state.execution };
+}
+
+df.app.orchestration(BACKFILL_ORCHESTRATOR, backfillOrchestrator);

@@ -1,0 +1,201 @@
+import type { HttpRequest, HttpResponse, HttpResponseInit, InvocationContext } from '@azure/functions';
+import * as df from 'durable-functions';
+import type { DurableClient, DurableOrchestrationStatus } from 'durable-functions';
+import { OrchestrationRuntimeStatus } from 'durable-functions';
+import { randomBytes } from 'node:crypto';
+import { requireOperator } from '../auth/caller';
+import { findAppRoot, readDurableHostConfig } from '../config/hostConfig';
+import { getSettings, type Settings } from '../config/settings';
+import {
+  BACKFILL_INSTANCE_PREFIX,
+  NO_PROGRESS,
+  prefixesOverlap,
+  type BackfillProgress,
+} from '../domain/backfill';
+import { BACKFILL_HTTP_FUNCTION, BACKFILL_ORCHESTRATOR } from '../domain/functionNames';
+import { invocationLogger } from '../logging';
+import type { BackfillState } from '../orchestrators/backfillOrchestrator';
+import { parseBackfillRequest } from './http/backfillRequest';
+import { jsonError } from './http/jsonResponses';
+
+export type BackfillClient = Pick<
+  DurableClient,
+  'startNew' | 'createCheckStatusResponse' | 'getStatusBy' | 'createHttpManagementPayload'
+>;
+
+export interface BackfillHttpDeps {
+  settings: Settings;
+  /** host.json `maxConcurrentActivityFunctions` as the host applies it. */
+  activityConcurrency: number;
+  /** App Service authentication in front of the app (default: read from the platform's settings). */
+  authEnabled?: boolean;
+}
+
+/**
+ * Default `BACKFILL_MAX_IN_FLIGHT`: twice one worker's activity slots. A backfill run of one size is one resize
+ * activity, so this keeps every slot busy while finished runs write their documents and the backfill polls,
+ * yet leaves at most one backfill batch queued ahead of a live upload's activities. A scaled-out app (N
+ * instances) sets it to about 2 x slots x N; docs/scale.md sizes it.
+ */
+export function defaultBackfillMaxInFlight(activityConcurrency: number): number {
+  return 2 * activityConcurrency;
+}
+
+function productionDeps(): BackfillHttpDeps {
+  return {
+    settings: getSettings(),
+    activityConcurrency: readDurableHostConfig(findAppRoot()).maxConcurrentActivityFunctions,
+  };
+}
+
+const ACTIVE_STATUSES = [
+  OrchestrationRuntimeStatus.Pending,
+  OrchestrationRuntimeStatus.Running,
+  OrchestrationRuntimeStatus.ContinuedAsNew,
+  OrchestrationRuntimeStatus.Suspended,
+];
+
+/** A running backfill as `GET /api/backfill` and the 409 describe it. */
+export interface RunningBackfill {
+  instanceId: string;
+  runtimeStatus: string;
+  prefix: string;
+  sizes: string[];
+  only: string;
+  progress: BackfillProgress;
+  createdTime: string;
+}
+
+function describe(status: DurableOrchestrationStatus): RunningBackfill | undefined {
+  const state = status.input as Partial<BackfillState> | undefined;
+  const request = state?.request;
+  if (request === undefined || typeof request.prefix !== 'string') return undefined;
+  const progress =
+    (status.customStatus as BackfillProgress | null | undefined) ?? state?.progress ?? NO_PROGRESS;
+  return {
+    instanceId: status.instanceId,
+    runtimeStatus: status.runtimeStatus,
+    prefix: request.prefix,
+    sizes: request.sizes.map((size) => size.label),
+    only: request.only,
+    progress,
+    createdTime: new Date(status.createdTime).toISOString(),
+  };
+}
+
+/** Backfills not yet ended (any prefix). */
+export async function runningBackfills(
+  client: Pick<DurableClient, 'getStatusBy'>,
+): Promise<RunningBackfill[]> {
+  const statuses = await client.getStatusBy({ runtimeStatus: ACTIVE_STATUSES });
+  return statuses
+    .filter((status) => status.name === BACKFILL_ORCHESTRATOR)
+    .map(describe)
+    .filter((backfill): backfill is RunningBackfill => backfill !== undefined);
+}
+
+/** A fresh id per backfill: two backfills of the same prefix over time must not share run ids. */
+export function newBackfillInstanceId(now = Date.now()): string {
+  return `${BACKFILL_INSTANCE_PREFIX}${now.toString(36)}${randomBytes(4).toString('hex')}`;
+}
+
+async function readJsonBody(request: HttpRequest): Promise<{ ok: true; body: unknown } | { ok: false }> {
+  const text = await request.text();
+  if (text.trim() === '') return { ok: true, body: undefined };
+  try {
+    return { ok: true, body: JSON.parse(text) as unknown };
+  } catch {
+    return { ok: false };
+  }
+}
+
+/**
+ * `POST /api/backfill` `{prefix?, sizes?, only?}` → 202 with the Durable status URLs (custom status:
+ * `{listed, started, skipped, completed, failed}`); 400 for a bad body; 409 naming the running backfill whose
+ * prefix overlaps. Refused rather than joined: the running one has its own sizes and mode, and two backfills
+ * over the same images would each start a run per image (the same version processed twice).
+ * `GET /api/backfill` → 200 `{running: RunningBackfill[]}` with each one's management URLs (for a console).
+ */
+export function createBackfillHandler(deps: () => BackfillHttpDeps = productionDeps) {
+  return async (
+    request: HttpRequest,
+    client: BackfillClient,
+    context: InvocationContext,
+  ): Promise<HttpResponseInit | HttpResponse> => {
+    const { settings, activityConcurrency, authEnabled } = deps();
+    const operator = requireOperator(request, settings.site, authEnabled);
+    if ('response' in operator) return operator.response;
+    if (request.method === 'GET') {
+      const running = await runningBackfills(client);
+      return {
+        status: 200,
+        jsonBody: {
+          running: running.map((backfill) => ({
+            ...backfill,
+            ...client.createHttpManagementPayload(backfill.instanceId),
+          })),
+        },
+      };
+    }
+    const body = await readJsonBody(request);
+    if (!body.ok)
+      return jsonError(
+        400,
+        'invalid-request',
+        'Expected a JSON body for the request but received invalid JSON',
+      );
+    const parsed = parseBackfillRequest(body.body, settings.sizes);
+    if (!parsed.ok) {
+      return jsonError(400, parsed.code, parsed.message, {
+        ...(parsed.unknown ? { unknown: parsed.unknown } : {}),
+        known: settings.sizes.map((size) => size.label),
+      });
+    }
+    const { request: backfill } = parsed;
+    // Check-then-start: two requests in the same instant can both pass; the second then only costs
+    // duplicate runs, never a wrong document (the writer merges same-version runs).
+    const overlapping = (await runningBackfills(client)).find((running) =>
+      prefixesOverlap(running.prefix, backfill.prefix),
+    );
+    if (overlapping) {
+      return jsonError(
+        409,
+        'backfill-running',
+        `Backfill ${overlapping.instanceId} (prefix ${JSON.stringify(overlapping.prefix)}) is still running over ` +
+          `the same blobs; wait for it or terminate it`,
+        { running: { ...overlapping, ...client.createHttpManagementPayload(overlapping.instanceId) } },
+      );
+    }
+    const instanceId = newBackfillInstanceId();
+    const state: BackfillState = {
+      container: settings.unprocessedContainer,
+      request: backfill,
+      maxInFlight: settings.backfill.maxInFlight ?? defaultBackfillMaxInFlight(activityConcurrency),
+      pageSize: settings.backfill.pageSize,
+      pollSeconds: settings.backfill.pollSeconds,
+      listingDone: false,
+      pending: [],
+      inFlight: [],
+      progress: { ...NO_PROGRESS },
+      execution: 1,
+    };
+    await client.startNew(BACKFILL_ORCHESTRATOR, { instanceId, input: state });
+    invocationLogger(context, { blobName: backfill.prefix, instanceId }).info('backfill started', {
+      sizes: backfill.sizes.map((size) => size.label),
+      only: backfill.only,
+      maxInFlight: state.maxInFlight,
+    });
+    return client.createCheckStatusResponse(request, instanceId);
+  };
+}
+
+export const backfill = createBackfillHandler();
+
+// Anonymous at the host, operators only in the handler, as for reprocess (the console calls it from the browser,
+// which holds no function key): a backfill spends a lot of compute and the answer carries management URLs.
+df.app.client.http(BACKFILL_HTTP_FUNCTION, {
+  route: 'backfill',
+  methods: ['GET', 'POST'],
+  authLevel: 'anonymous',
+  handler: backfill,
+});

@@ -1,0 +1,390 @@
+import { spawn } from 'node:child_process';
+import https from 'node:https';
+import path from 'node:path';
+import { existsSync } from 'node:fs';
+import { CosmosClient, type Container } from '@azure/cosmos';
+import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { freePort, startStack, type RunningStack } from '@image-derivatives/devhost';
+import { backfillRunInstanceId, type BackfillProgress } from '../../src/domain/backfill';
+import { documentIdFor } from '../../src/domain/ids';
+import type { ImageDocument, SizeSpec } from '../../src/domain/types';
+import { makePhoto } from '../support/images';
+
+/**
+ * Backfill on the local stack (compiled app, local Durable engine, Azurite, the Cosmos server): a new size for
+ * every stored image, the decision rule per mode against real documents, paging with a small page size, the
+ * in-flight bound, idempotence, the 409, and a stop-and-restart of the whole host mid-backfill.
+ */
+const repoRoot = path.resolve(__dirname, '../..');
+const runId = Date.now().toString(36);
+const SOURCE = `bfsrc-${runId}`;
+const OUTPUT = `bfout-${runId}`;
+const TASK_HUB = `Backfill${runId}`;
+const PREFIX = 'users/';
+const IMAGE_COUNT = 10;
+const PAGE_SIZE = 4;
+const MAX_IN_FLIGHT = 2;
+const BASE_SIZES: SizeSpec[] = [
+  { label: 'thumb', width: 150, height: 150 },
+  { label: 'medium', width: 64, height: 64 },
+];
+const XL: SizeSpec = { label: 'xl', width: 96, height: 96 };
+const SIZES = [...BASE_SIZES, XL];
+
+let stack: RunningStack | undefined;
+let output: ContainerClient;
+let cosmos: CosmosClient;
+let documents: Container;
+const names = Array.from({ length: IMAGE_COUNT }, (_, i) => `${PREFIX}${String(i).padStart(2, '0')}.png`);
+const eTags = new Map<string, string>();
+
+/** Uploads go through the stack's Blob endpoint (its event proxy), so each raises its BlobCreated as in Azure. */
+function uploadsThroughStack(): ContainerClient {
+  if (stack === undefined) throw new Error('the stack is not running');
+  return BlobServiceClient.fromConnectionString(stack.connectionString).getContainerClient(SOURCE);
+}
+
+let proxyPort: number;
+
+async function start(sizes: SizeSpec[]): Promise<RunningStack> {
+  proxyPort ??= await freePort();
+  return await startStack({
+    appRoot: repoRoot,
+    port: 0,
+    // One proxy port for every start: the app in this process keeps the Blob client it built first.
+    azurite: { connectionString: inject('azuriteConnectionString'), blobPort: proxyPort },
+    cosmos: { endpoint: inject('cosmosEndpoint'), key: inject('cosmosKey') },
+    taskHub: TASK_HUB,
+    settings: {
+      UNPROCESSED_CONTAINER: SOURCE,
+      PROCESSED_CONTAINER: OUTPUT,
+      IMAGE_SIZES: JSON.stringify(sizes),
+      BACKFILL_PAGE_SIZE: String(PAGE_SIZE),
+      BACKFILL_MAX_IN_FLIGHT: String(MAX_IN_FLIGHT),
+      BACKFILL_POLL_SECONDS: '1',
+    },
+    logger: (entry) => {
+      if (entry.level === 'error' || entry.level === 'critical') console.error(entry.message);
+    },
+  });
+}
+
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+async function readDocument(name: string): Promise<ImageDocument | undefined> {
+  const id = documentIdFor(SOURCE, name);
+  return (await documents.item(id, id).read<ImageDocument>()).resource;
+}
+
+interface Status {
+  instanceId: string;
+  runtimeStatus: string;
+  customStatus: BackfillProgress | null;
+  output: (BackfillProgress & { executions: number }) | null;
+}
+
+async function postBackfill(body: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
+  const response = await fetch(`${stack?.baseUrl}/api/backfill`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  return { status: response.status, json: (await response.json()) as Record<string, unknown> };
+}
+
+async function status(instanceId: string): Promise<Status> {
+  const response = await fetch(`${stack?.baseUrl}/runtime/webhooks/durabletask/instances/${instanceId}`);
+  return (await response.json()) as Status;
+}
+
+async function finished(instanceId: string): Promise<Status> {
+  return waitFor(`backfill ${instanceId}`, async () => {
+    const current = await status(instanceId);
+    return ['Completed', 'Failed', 'Terminated'].includes(current.runtimeStatus) ? current : undefined;
+  });
+}
+
+/** Run instances (`bf-…`) the engine has running right now. */
+async function runningRuns(): Promise<number> {
+  const url = `${stack?.baseUrl}/runtime/webhooks/durabletask/instances?instanceIdPrefix=bf-&runtimeStatus=Running,Pending`;
+  return ((await (await fetch(url)).json()) as unknown[]).length;
+}
+
+async function allRunIds(): Promise<string[]> {
+  const url = `${stack?.baseUrl}/runtime/webhooks/durabletask/instances?instanceIdPrefix=bf-`;
+  return ((await (await fetch(url)).json()) as Status[]).map((instance) => instance.instanceId);
+}
+
+/** `npm run backfill -- …` as a child process (stdout is a pipe: progress lines, no bar). */
+function backfillCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(
+    process.execPath,
+    [path.join(repoRoot, 'packages/devhost/dist/cli/backfill.js'), ...args],
+    {
+      env: { ...process.env, DEVHOST_URL: stack?.baseUrl ?? '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+beforeAll(async () => {
+  if (!existsSync(path.join(repoRoot, 'dist/src/index.js'))) {
+    throw new Error('dist/src/index.js is missing: the e2e tests run the compiled app; run `npm run build`.');
+  }
+  const blobs = BlobServiceClient.fromConnectionString(inject('azuriteConnectionString'));
+  output = blobs.getContainerClient(OUTPUT);
+  cosmos = new CosmosClient({
+    endpoint: inject('cosmosEndpoint'),
+    key: inject('cosmosKey'),
+    agent: new https.Agent({ rejectUnauthorized: false }),
+  });
+  documents = cosmos.database('MediaCorp').container('Images');
+
+  // One function app per process: the size catalog is fixed when the app loads, so the stack runs with `xl`
+  // from the start, and the documents are then made to look as the ones written before `xl` existed.
+  stack = await start(SIZES);
+  for (const [index, name] of names.entries()) {
+    const photo = await makePhoto({ width: 200 + index, height: 120, format: 'png' });
+    const uploaded = await uploadsThroughStack()
+      .getBlockBlobClient(name)
+      .uploadData(photo, {
+        blobHTTPHeaders: { blobContentType: 'image/png' },
+      });
+    eTags.set(name, uploaded.etag ?? '');
+  }
+  for (const name of names) {
+    await waitFor(`the document of ${name}`, async () => {
+      const document = await readDocument(name);
+      return document?.status === 'completed' && document.variants.length === SIZES.length
+        ? document
+        : undefined;
+    });
+    const document = await readDocument(name);
+    if (!document) throw new Error(`no document for ${name}`);
+    for (const variant of document.variants.filter((v) => v.label === XL.label)) {
+      await output.getBlobClient(variant.blobName).delete();
+    }
+    await documents.items.upsert({
+      ...document,
+      variants: document.variants.filter((v) => v.label !== XL.label),
+    });
+  }
+});
+
+afterAll(async () => {
+  cosmos?.dispose();
+  await stack?.stop();
+});
+
+describe('backfill on the local stack', () => {
+  it('adds a new size to every stored image, page by page, with at most BACKFILL_MAX_IN_FLIGHT runs at once', async () => {
+    if (!stack) throw new Error('no stack');
+    // One backfill gives every stored image the new size.
+    const started = await postBackfill({ prefix: PREFIX, sizes: ['xl'] });
+    expect(started.status).toBe(202);
+    const instanceId = started.json.id as string;
+    expect(started.json.statusQueryGetUri).toContain(instanceId);
+
+    // A second backfill over an overlapping prefix is refused and names the running one.
+    const refused = await postBackfill({ prefix: `${PREFIX}0` });
+    expect(refused.status).toBe(409);
+    expect(refused.json).toMatchObject({
+      error: 'backfill-running',
+      running: { instanceId, prefix: PREFIX },
+    });
+    const listed = (await (await fetch(`${stack.baseUrl}/api/backfill`)).json()) as {
+      running: Array<{ instanceId: string }>;
+    };
+    expect(listed.running.map((backfill) => backfill.instanceId)).toContain(instanceId);
+
+    let peak = 0;
+    let done: Status | undefined;
+    while (!done) {
+      peak = Math.max(peak, await runningRuns());
+      const current = await status(instanceId);
+      if (current.runtimeStatus === 'Completed') done = current;
+      else expect(current.runtimeStatus).toMatch(/Running|Pending/);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(peak).toBe(MAX_IN_FLIGHT);
+    expect(done.output).toEqual({
+      listed: IMAGE_COUNT,
+      started: IMAGE_COUNT,
+      skipped: 0,
+      completed: IMAGE_COUNT,
+      failed: 0,
+      // 10 blobs in pages of 4: three listing pages, one execution each (continueAsNew between pages)
+      executions: Math.ceil(IMAGE_COUNT / PAGE_SIZE),
+    });
+    expect(done.customStatus).toEqual({ ...done.output, executions: undefined });
+
+    for (const [index, name] of names.entries()) {
+      const document = await readDocument(name);
+      expect(document?.status).toBe('completed');
+      // The new size merged into the document of the same version; the old sizes kept.
+      expect(document?.variants.map((variant) => variant.label).sort()).toEqual(['medium', 'thumb', 'xl']);
+      const xl = document?.variants.find((variant) => variant.label === 'xl');
+      const bytes = await output.getBlobClient(xl?.blobName ?? '').downloadToBuffer();
+      const metadata = await sharp(bytes).metadata();
+      expect([metadata.width, metadata.height]).toEqual([96, Math.round((96 * 120) / (200 + index))]);
+    }
+
+    // The same backfill again starts nothing: every image is up to date.
+    const again = await postBackfill({ prefix: PREFIX, sizes: ['xl'] });
+    const second = await finished(again.json.id as string);
+    expect(second.output).toMatchObject({ listed: IMAGE_COUNT, started: 0, skipped: IMAGE_COUNT });
+  });
+
+  it('decides per mode from the documents: lost and incomplete ones are missing, internal errors are re-driven', async () => {
+    if (!stack) throw new Error('the previous test left no stack');
+    const [lost, noMedium, internal, corrupt] = names as [string, string, string, string];
+    await documents.item(documentIdFor(SOURCE, lost), documentIdFor(SOURCE, lost)).delete();
+    const edit = async (name: string, change: (document: ImageDocument) => ImageDocument) => {
+      const document = await readDocument(name);
+      if (!document) throw new Error(`no document for ${name}`);
+      await documents.items.upsert(change(document));
+    };
+    await edit(noMedium, (d) => ({
+      ...d,
+      variants: d.variants.filter((variant) => variant.label !== 'medium'),
+    }));
+    await edit(internal, (d) => ({
+      ...d,
+      status: 'partial',
+      variants: d.variants.filter((variant) => variant.label !== 'thumb'),
+      errors: [{ label: 'thumb', code: 'internal', message: 'resize-thumb failed after retries: timeout' }],
+    }));
+    await edit(corrupt, (d) => ({
+      ...d,
+      status: 'failed',
+      variants: [],
+      errors: [{ code: 'corrupt-image', message: 'The JPEG data is truncated' }],
+    }));
+
+    const failed = await finished((await postBackfill({ prefix: PREFIX, only: 'failed' })).json.id as string);
+    expect(failed.output).toMatchObject({
+      listed: IMAGE_COUNT,
+      started: 1,
+      skipped: IMAGE_COUNT - 1,
+      completed: 1,
+    });
+    const redriven = await readDocument(internal);
+    expect(redriven?.status).toBe('completed');
+    expect(redriven?.variants.map((variant) => variant.label).sort()).toEqual(['medium', 'thumb', 'xl']);
+    expect((await readDocument(corrupt))?.status).toBe('failed'); // a permanent code is not re-driven
+
+    // `missing`: the lost document, the absent medium, and the corrupt one (its variants are absent too).
+    const missing = await finished((await postBackfill({ prefix: PREFIX })).json.id as string);
+    expect(missing.output).toMatchObject({
+      listed: IMAGE_COUNT,
+      started: 3,
+      skipped: IMAGE_COUNT - 3,
+      completed: 3,
+    });
+    for (const name of [lost, noMedium, corrupt]) {
+      const document = await readDocument(name);
+      expect(document?.status).toBe('completed');
+      expect(document?.variants.map((variant) => variant.label).sort()).toEqual(['medium', 'thumb', 'xl']);
+    }
+  });
+
+  it('npm run backfill follows the backfill with progress lines; exit code 0 only without failures', async () => {
+    const ok = await backfillCli(['--prefix', PREFIX, '--sizes', 'thumb', '--only', 'all']);
+    expect(ok.code, ok.stderr).toBe(0);
+    const lines = ok.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^Backfill backfill-\S+ started; status: http/);
+    expect(lines.slice(1, -1).length).toBeGreaterThan(1); // lines while it runs, one per change
+    expect(lines).toContain(
+      `${IMAGE_COUNT}/${IMAGE_COUNT} listed images done · ${IMAGE_COUNT} started (0 running) · 0 skipped · ${IMAGE_COUNT} completed · 0 failed`,
+    );
+    expect(lines.at(-1)).toMatch(/completed: 10 listed, 10 started, 0 skipped, 10 completed, 0 failed$/);
+
+    // A source that is not an image: its run ends `failed`, so the backfill has a failure and the CLI says so.
+    await uploadsThroughStack()
+      .getBlockBlobClient('broken/notes.png')
+      .uploadData(Buffer.from('name,likes\ncat.jpg,42\n'));
+    await waitFor(
+      'the document of broken/notes.png',
+      async () => (await readDocument('broken/notes.png'))?.status === 'failed' || undefined,
+    );
+    const failing = await backfillCli(['--prefix', 'broken/', '--only', 'all']);
+    expect(failing.code).toBe(1);
+    expect(failing.stdout).toMatch(/completed: 1 listed, 1 started, 0 skipped, 0 completed, 1 failed/);
+    expect(failing.stderr).toContain('backfill: 1 image(s) failed');
+
+    const refused = await backfillCli(['--sizes', 'huge']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/answered 400: Expected size labels from thumb, medium, xl for sizes/);
+  });
+
+  it('refuses a bad request with the field named', async () => {
+    for (const [body, error] of [
+      [{ sizes: ['huge'] }, 'unknown-sizes'],
+      [{ only: 'everything' }, 'invalid-request'],
+      [{ prefix: 'users/', colour: 'blue' }, 'invalid-request'],
+      [{ sizes: 'xl' }, 'invalid-request'],
+    ] as const) {
+      const answer = await postBackfill(body);
+      expect(answer.status).toBe(400);
+      expect(answer.json).toMatchObject({ error });
+      expect(answer.json.message).toMatch(/^Expected .* for .* but received /);
+    }
+  });
+
+  it('finishes after the host is stopped mid-backfill and started again: every image once, none missed', async () => {
+    if (!stack) throw new Error('the previous test left no stack');
+    const before = new Set(await allRunIds());
+    const started = Date.now();
+    const instanceId = (await postBackfill({ prefix: PREFIX, sizes: ['thumb'], only: 'all' })).json
+      .id as string;
+    await waitFor('a few runs started', async () => {
+      const current = await status(instanceId);
+      return (current.customStatus?.started ?? 0) >= 3 ? current : undefined;
+    });
+    await stack.stop();
+    stack = await start(SIZES);
+    const done = await finished(instanceId);
+    expect(done.runtimeStatus).toBe('Completed');
+    expect(done.output).toMatchObject({
+      listed: IMAGE_COUNT,
+      started: IMAGE_COUNT,
+      skipped: 0,
+      completed: IMAGE_COUNT,
+      failed: 0,
+    });
+
+    // Exactly one run per image (the deterministic ids), each completed, and no other run started.
+    const expected = names.map((name) =>
+      backfillRunInstanceId(instanceId, SOURCE, name, eTags.get(name) ?? '', [BASE_SIZES[0] as SizeSpec]),
+    );
+    const created = (await allRunIds()).filter((id) => !before.has(id));
+    expect(created.sort()).toEqual([...expected].sort());
+    for (const id of expected) expect((await status(id)).runtimeStatus).toBe('Completed');
+    // A version's derivatives are written once (names v2): each run finds its thumb and records it again.
+    for (const name of names) {
+      const document = await readDocument(name);
+      const thumb = document?.variants.find((variant) => variant.label === 'thumb');
+      expect(thumb?.width).toBeLessThanOrEqual(150);
+      expect(thumb?.blobName.startsWith(`${name}/`)).toBe(true);
+      expect(Date.parse(document?.updatedAt ?? '')).toBeGreaterThanOrEqual(started - 1000);
+    }
+  });
+});

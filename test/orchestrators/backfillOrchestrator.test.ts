@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import { NO_PROGRESS } from '../../src/domain/backfill';
+import {
+  CHECK_BACKFILL_RUNS_FUNCTION,
+  LIST_SOURCE_PAGE_FUNCTION,
+  START_BACKFILL_RUNS_FUNCTION,
+} from '../../src/domain/functionNames';
+import { backfillOrchestrator, type BackfillState } from '../../src/orchestrators/backfillOrchestrator';
+import { HistoryBuilder, runEpisode } from './support/replay';
+
+const instanceId = 'backfill-test1';
+const blob = (name: string) => ({ name, eTag: `"0x${name}"`, contentLength: 100, contentType: 'image/png' });
+const first: BackfillState = {
+  container: 'images-unprocessed',
+  request: { prefix: 'users/', sizes: [{ label: 'xl', width: 2048, height: 2048 }], only: 'missing' },
+  maxInFlight: 1,
+  pageSize: 2,
+  pollSeconds: 5,
+  listingDone: false,
+  pending: [],
+  inFlight: [],
+  progress: { ...NO_PROGRESS },
+  execution: 1,
+};
+
+type Action = { actionType: number; functionName?: string; input?: unknown; fireAt?: string };
+const flat = (actions: unknown[][]) => actions.flat() as Action[];
+
+describe('backfillOrchestrator replayed through durable-functions', () => {
+  it('lists, starts within the in-flight bound, polls, and continues as new between pages', async () => {
+    const a = blob('users/a.png');
+    const b = blob('users/b.png');
+    const history = new HistoryBuilder()
+      .started('backfillOrchestrator', first)
+      .episodeEnd([[0, LIST_SOURCE_PAGE_FUNCTION]])
+      .episode()
+      .completed(0, { blobs: [a, b], continuationToken: 'page-2' })
+      .episodeEnd([[1, START_BACKFILL_RUNS_FUNCTION]])
+      .episode()
+      .completed(1, [{ blobName: a.name, started: true, instanceId: 'bf-a' }])
+      .episodeEnd([], [2])
+      .episode()
+      .timerFired(2)
+      .episodeEnd([[3, CHECK_BACKFILL_RUNS_FUNCTION]])
+      .episode()
+      .completed(3, [{ instanceId: 'bf-a', state: 'completed' }])
+      .episodeEnd([[4, START_BACKFILL_RUNS_FUNCTION]])
+      .episode()
+      .completed(4, [{ blobName: b.name, started: false, reason: 'up-to-date' }]);
+
+    // Replaying the whole first execution: with one slot, b waits until a is over; then the page is done.
+    const replayed = await runEpisode(backfillOrchestrator, instanceId, first, history.events);
+    expect(replayed.ok).toBe(true);
+    const actions = flat(replayed.state.actions);
+    const names = actions.map((action) => action.functionName ?? action.actionType);
+    expect(names).toEqual([
+      LIST_SOURCE_PAGE_FUNCTION,
+      START_BACKFILL_RUNS_FUNCTION,
+      5, // CreateTimer: the poll while the only slot is taken
+      CHECK_BACKFILL_RUNS_FUNCTION,
+      START_BACKFILL_RUNS_FUNCTION,
+      4, // ContinueAsNew: the next page starts a fresh history
+    ]);
+    expect(actions[1]?.input).toMatchObject({ blobs: [a], backfillInstanceId: instanceId });
+    expect(actions[4]?.input).toMatchObject({ blobs: [b] });
+    const carried = actions[5]?.input as BackfillState;
+    expect(carried).toMatchObject({
+      continuationToken: 'page-2',
+      listingDone: false,
+      pending: [],
+      inFlight: [],
+      execution: 2,
+      progress: { listed: 2, started: 1, skipped: 1, completed: 1, failed: 0 },
+    });
+    expect(replayed.state.customStatus).toEqual({
+      listed: 2,
+      started: 1,
+      skipped: 1,
+      completed: 1,
+      failed: 0,
+    });
+
+    // The second execution starts from the carried state alone: it lists from the token and finishes.
+    const second = new HistoryBuilder()
+      .started('backfillOrchestrator', carried)
+      .episodeEnd([[0, LIST_SOURCE_PAGE_FUNCTION]])
+      .episode()
+      .completed(0, { blobs: [] });
+    const end = await runEpisode(backfillOrchestrator, instanceId, carried, second.events);
+    expect(end.ok).toBe(true);
+    expect(flat(end.state.actions)[0]?.input).toMatchObject({ continuationToken: 'page-2', pageSize: 2 });
+    expect(end.state.isDone).toBe(true);
+    expect(end.state.output).toEqual({
+      listed: 2,
+      started: 1,
+      skipped: 1,
+      completed: 1,
+      failed: 0,
+      executions: 2,
+    });
+  });
+
+  it('fails the instance with the field named when the state is not a BackfillState', async () => {
+    const history = new HistoryBuilder().started('backfillOrchestrator', { request: {} });
+    const result = await runEpisode(backfillOrchestrator, instanceId, { request: {} }, history.events);
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.error).toContain('Expected a BackfillState for the backfill state');
+  });
+});
