@@ -71,7 +71,7 @@ var functionAppName = '${abbrs.webSitesFunctions}${resourceToken}'
 // The site and its upload page are served by the function app itself, from its default hostname.
 var siteOrigin = 'https://${functionAppName}.azurewebsites.net'
 
-// Names the code and DESIGN.md fix (src/config/settings.ts defaults).
+// Names the code and docs/design.md fix (src/config/settings.ts defaults).
 var unprocessedContainerName = 'images-unprocessed'
 var processedContainerName = 'images-processed'
 var scratchContainerName = 'images-scratch'

@@ -14,7 +14,7 @@ import { measureCpuMs } from '../cpuTime';
 import type { RenderedDerivative, SourceLimits } from '../../src/imaging/types';
 
 /**
- * The app's default pixel budget (DESIGN.md: 50 megapixels). The byte limit is raised from the default 50 MiB:
+ * The app's default pixel budget (docs/design.md: 50 megapixels). The byte limit is raised from the default 50 MiB:
  * a photographic 24-MP PNG is ~63 MB, which the app would turn away as `too-large` before decoding, and the
  * benchmark wants its pixel cost. Every other check runs as in production.
  */

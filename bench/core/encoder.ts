@@ -23,7 +23,7 @@ export function encodeLike(pipeline: Sharp, format: EncoderFormat): Sharp {
   return encodeAs(pipeline, OUTPUTS[format]);
 }
 
-/** The derivative format of a source format: its own for JPEG/PNG/WebP (DESIGN.md), JPEG for an opaque HEIC. */
+/** The derivative format of a source format: its own for JPEG/PNG/WebP (docs/design.md), JPEG for an opaque HEIC. */
 export function encoderFormatOf(sourceFormat: string): EncoderFormat {
   return sourceFormat === 'png' ? 'png' : sourceFormat === 'webp' ? 'webp' : 'jpeg';
 }

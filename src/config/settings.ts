@@ -197,7 +197,7 @@ function blobConnection(env: Env, prefix: string): BlobConnection {
         redactConnectionString(connectionString),
       );
     }
-    // DESIGN.md: keys are for emulators only; in Azure the accounts have shared-key access disabled and the
+    // docs/design.md: keys are for emulators only; in Azure the accounts have shared-key access disabled and the
     // app uses the identity-based `${prefix}__*` settings. A key for a real account is refused at start-up.
     const nonLocal = nonLocalConnectionString(connectionString);
     if (nonLocal !== undefined) {

@@ -10,7 +10,7 @@ export const BLOB_DELETED_EVENT_TYPE = 'Microsoft.Storage.BlobDeleted';
 
 /**
  * Blob REST calls after which the blob's content is complete. `CreateFile` / `SftpCreate` (empty files that are
- * filled later) and everything else are ignored; DESIGN.md fixes this list.
+ * filled later) and everything else are ignored; docs/design.md fixes this list.
  */
 export const ACCEPTED_BLOB_APIS: readonly string[] = Object.freeze([
   'PutBlob',

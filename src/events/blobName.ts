@@ -3,7 +3,7 @@ import { VERSION_TAG_LENGTH } from '../domain/ids';
 
 /** Azure's limit for a blob name. */
 const AZURE_MAX_BLOB_NAME_LENGTH = 1024;
-/** The longest derivative extension: `webp`, `avif` (DESIGN.md: jpg, png, webp, gif, avif). */
+/** The longest derivative extension: `webp`, `avif` (docs/design.md: jpg, png, webp, gif, avif). */
 const MAX_EXTENSION_LENGTH = 4;
 /**
  * The most `derivativeBlobName` adds to a source name: `/{v}/{label}.{ext}` with the longest label and

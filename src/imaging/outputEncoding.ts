@@ -29,7 +29,7 @@ export function keptEncoding(source: DecodableFormat): OutputEncoding | undefine
 }
 
 /**
- * DESIGN.md: JPEG→JPEG, PNG→PNG, WebP→WebP; anything else decodable (GIF, TIFF, AVIF, HEIF) → PNG where there
+ * docs/design.md: JPEG→JPEG, PNG→PNG, WebP→WebP; anything else decodable (GIF, TIFF, AVIF, HEIF) → PNG where there
  * is alpha, else JPEG. `hasTransparency` means the derivative's pixels use alpha (see renderDerivative).
  */
 export function chooseEncoding(source: DecodableFormat, hasTransparency: boolean): OutputEncoding {

@@ -137,7 +137,7 @@ describe('decode once against Azurite', () => {
     for await (const blob of processed.listBlobsFlat({
       prefix: source.blobName.slice(0, source.blobName.lastIndexOf('/')),
     })) {
-      expect(blob.name).toMatch(/scan\.png\/[0-9a-f]+\/(thumb|medium|large)\.png$/);
+      expect(blob.name).toMatch(/scan\.png\/[0-9a-f]{12}\/(thumb|medium|large)\.png$/);
     }
 
     const remove = createDeleteIntermediateHandler(() => blobService);

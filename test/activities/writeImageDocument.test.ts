@@ -49,7 +49,7 @@ beforeAll(async () => {
 afterAll(() => client.dispose());
 
 describe('writeImageDocument: document shape', () => {
-  it('writes a completed document with every DESIGN.md field', async () => {
+  it('writes a completed document with every docs/design.md field', async () => {
     const source = sourceRef();
     const input = { instanceId: 'img-completed', source, outcomes: allSizes };
     const result = await writeImageDocumentWithGuard(input, deps());

@@ -137,7 +137,7 @@ describe('loadSettings', () => {
     expect(() => loadSettings(env)).toThrow(message);
   });
 
-  describe('keys are for emulators only (DESIGN.md)', () => {
+  describe('keys are for emulators only (docs/design.md)', () => {
     const SECRET = 'c2VjcmV0LWtleS1vZi1hLXJlYWwtYWNjb3VudA==';
     const azurite = (blob: string, queue = 'http://127.0.0.1:10001/devstoreaccount1'): string =>
       `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${SECRET};BlobEndpoint=${blob};QueueEndpoint=${queue}`;

@@ -284,7 +284,7 @@ describe('end to end on the local stack', () => {
     for (const variant of document.variants) {
       // 120x100 fits every box: never enlarged.
       expect([variant.width, variant.height, variant.format]).toEqual([120, 100, 'jpeg']);
-      expect(variant.blobName).toBe(`e2e-${runId}/phone/IMG_0001_${variant.label}.jpg`);
+      expect(variant.blobName).toBe(`${name}/${versionTagFor(UNPROCESSED, name, eTag)}/${variant.label}.jpg`);
       const metadata = await sharp(
         await processed.getBlobClient(variant.blobName).downloadToBuffer(),
       ).metadata();

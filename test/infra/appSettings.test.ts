@@ -318,7 +318,7 @@ describe('function app settings', () => {
     expect(parameters(mainBicep).get('authClientId')?.value).toBe("''");
   });
 
-  it('sets the Functions host storage by identity (DESIGN.md Azure column), on the host account', () => {
+  it('sets the Functions host storage by identity (docs/design.md, Limits and credentials), on the host account', () => {
     expect(appSettings.get('AzureWebJobsStorage__blobServiceUri')).toBe(
       'hostStorage.properties.primaryEndpoints.blob',
     );

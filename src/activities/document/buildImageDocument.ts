@@ -47,7 +47,7 @@ export interface BuildOptions {
 }
 
 /**
- * Builds the DESIGN.md document. A run for a version already described (a reprocess or a one-size re-run)
+ * Builds the docs/design.md document. A run for a version already described (a reprocess or a one-size re-run)
  * replaces only the labels it ran; the other labels' variants and errors are kept and the status is
  * recomputed over the merged set. A label this run failed on keeps its stored variant: it was made from
  * these same source bytes, and the failure is this run's (logged, and in the orchestration's output), not
