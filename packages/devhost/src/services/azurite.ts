@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { waitForPort } from './ports';
@@ -81,7 +81,11 @@ export async function startAzurite(options: {
     String(ports.table),
     ...(location ? ['--location', location] : ['--inMemoryPersistence']),
   ];
-  if (location) await stopStaleAzurite(location);
+  if (location) {
+    // A fresh clone has no data folder yet: Azurite would make it, but the pid file is written first.
+    await mkdir(location, { recursive: true });
+    await stopStaleAzurite(location);
+  }
   const accounts = [{ name: DEV_ACCOUNT, key: DEV_ACCOUNT_KEY }, ...extraAccounts];
   const env =
     extraAccounts.length === 0
@@ -99,11 +103,11 @@ export async function startAzurite(options: {
     child.once('exit', (code) => reject(new Error(`Azurite exited with code ${code}: ${stderr.trim()}`))),
   );
   exited.catch(() => undefined);
-  if (location && child.pid !== undefined) {
-    const record: PidRecord = { host: process.pid, azurite: child.pid };
-    await writeFile(pidFile(location), `${JSON.stringify(record)}\n`);
-  }
   try {
+    if (location && child.pid !== undefined) {
+      const record: PidRecord = { host: process.pid, azurite: child.pid };
+      await writeFile(pidFile(location), `${JSON.stringify(record)}\n`);
+    }
     await Promise.race([
       Promise.all([
         waitForPort(ports.blob, 30_000, 'Azurite Blob'),
