@@ -33,6 +33,12 @@ param maximumInstanceCount int = 100
 @description('IMAGE_SIZES app setting: JSON array of {label, width, height}; empty for the built-in sizes.')
 param imageSizes string = ''
 
+@description('RETIRED_SIZES app setting: comma-separated labels removed from IMAGE_SIZES whose activities stay registered; empty for none.')
+param retiredSizes string = ''
+
+@description('REDRIVE_DELAYS_SECONDS app setting: comma-separated waits before each re-drive; empty for the built-in 300,900,2400.')
+param redriveDelaysSeconds string = ''
+
 @minValue(1)
 param maxSourceBytes int = 52428800
 
@@ -257,6 +263,8 @@ module functionApp 'app/function-app.bicep' = {
     instanceMemoryMB: instanceMemoryMB
     maximumInstanceCount: maximumInstanceCount
     imageSizes: imageSizes
+    retiredSizes: retiredSizes
+    redriveDelaysSeconds: redriveDelaysSeconds
     maxSourceBytes: maxSourceBytes
     maxSourcePixels: maxSourcePixels
     replacedDerivativesGraceSeconds: replacedDerivativesGraceSeconds

@@ -29,6 +29,10 @@ param instanceMemoryMB int
 param maximumInstanceCount int
 @description('IMAGE_SIZES: a JSON array of {label, width, height}; empty means the built-in sizes.')
 param imageSizes string
+@description('RETIRED_SIZES: comma-separated retired labels; empty means none.')
+param retiredSizes string
+@description('REDRIVE_DELAYS_SECONDS: comma-separated whole seconds; empty means the built-in schedule.')
+param redriveDelaysSeconds string
 param maxSourceBytes int
 param maxSourcePixels int
 @minValue(0)
@@ -136,6 +140,8 @@ var baseSettings = {
   COSMOS_DATABASE: cosmosDatabaseName
   COSMOS_CONTAINER: cosmosContainerName
   IMAGE_SIZES: imageSizes
+  RETIRED_SIZES: retiredSizes
+  REDRIVE_DELAYS_SECONDS: redriveDelaysSeconds
   MAX_SOURCE_BYTES: string(maxSourceBytes)
   MAX_SOURCE_PIXELS: string(maxSourcePixels)
   // The App Insights connection string names the resource and its ingestion endpoint; it is not a

@@ -5,7 +5,7 @@ import { DELETE_UNUSED_DERIVATIVES_FUNCTION } from '../domain/functionNames';
 import { deleteUnusedDerivatives } from '../lifecycle/unusedDerivatives';
 import { assertSourcePath } from './inputs';
 import { invocationLogger } from '../logging';
-import { getImagesBlobService } from '../storage/blobServiceClient';
+import { getDerivativesBlobService, getImagesBlobService } from '../storage/blobServiceClient';
 import { getImagesContainer } from '../storage/cosmosClient';
 import { cosmosDocumentStore } from '../storage/documentStore';
 
@@ -18,6 +18,7 @@ async function handler(
   const log = invocationLogger(context, { blobName: path.blobName });
   const result = await deleteUnusedDerivatives(path, {
     blobService: getImagesBlobService(),
+    derivativeBlobService: getDerivativesBlobService(),
     processedContainer: getSettings().processedContainer,
     store: cosmosDocumentStore(getImagesContainer()),
   });

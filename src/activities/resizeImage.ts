@@ -4,7 +4,7 @@ import { findAppRoot, readDurableHostConfig } from '../config/hostConfig';
 import { getSettings } from '../config/settings';
 import { resizeFunctionName } from '../domain/functionNames';
 import { configureSharp, renderDerivative } from '../imaging';
-import { getImagesBlobService } from '../storage/blobServiceClient';
+import { getDerivativesBlobService, getImagesBlobService } from '../storage/blobServiceClient';
 import { createResizeHandler } from './resize/resizeHandler';
 import type { ResizeDeps } from './resize/resizeToOutcome';
 
@@ -17,6 +17,7 @@ function defaultDeps(): ResizeDeps {
   const settings = getSettings();
   productionDeps ??= {
     blobService: getImagesBlobService(),
+    derivativeBlobService: getDerivativesBlobService(),
     processedContainer: settings.processedContainer,
     limits: { maxSourceBytes: settings.maxSourceBytes, maxSourcePixels: settings.maxSourcePixels },
     render: renderDerivative,

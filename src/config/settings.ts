@@ -22,10 +22,16 @@ export interface IdentityCredential {
 }
 
 export interface Settings {
+  /** `IMAGES_STORAGE`: the account of the sources (`unprocessedContainer`) and the scratch container. */
   images: BlobConnection;
+  /**
+   * `DERIVATIVES_STORAGE`: the account of the derivatives (`processedContainer`), the only one with anonymous
+   * blob reads. Unset (emulators), the images account.
+   */
+  derivatives: BlobConnection;
   unprocessedContainer: string;
   processedContainer: string;
-  /** Decode-once intermediates (SCRATCH_CONTAINER, default `images-scratch`): private, short-lived pixels. */
+  /** `SCRATCH_CONTAINER` on the images account (default `images-scratch`): private, short-lived decode-once pixels. */
   scratchContainer: string;
   cosmos: { endpoint: string; auth: CosmosAuth; database: string; container: string };
   sizes: SizeSpec[];
@@ -179,43 +185,61 @@ export function accountNameFromServiceUri(serviceUri: string): string | undefine
   return url.hostname.split('.')[0];
 }
 
-function imagesConnection(env: Env): BlobConnection {
-  const connectionString = nonEmpty(env, 'IMAGES_STORAGE');
+/** A blob account from `{prefix}` (an emulator connection string) or `{prefix}__blobServiceUri` + identity. */
+function blobConnection(env: Env, prefix: string): BlobConnection {
+  const connectionString = nonEmpty(env, prefix);
   if (connectionString !== undefined) {
     const accountName = accountNameFromConnectionString(connectionString);
     if (accountName === undefined) {
       throw new SettingError(
-        'IMAGES_STORAGE',
+        prefix,
         'a storage connection string with AccountName',
         redactConnectionString(connectionString),
       );
     }
-    // docs/design.md: keys are for emulators only; in Azure the account has shared-key access disabled and the
-    // app uses the identity-based IMAGES_STORAGE__* settings. A key for a real account is refused at start-up.
+    // docs/design.md: keys are for emulators only; in Azure the accounts have shared-key access disabled and the
+    // app uses the identity-based `${prefix}__*` settings. A key for a real account is refused at start-up.
     const nonLocal = nonLocalConnectionString(connectionString);
     if (nonLocal !== undefined) {
       throw new SettingError(
-        'IMAGES_STORAGE',
+        prefix,
         `UseDevelopmentStorage=true or a connection string to loopback endpoints only (${LOOPBACK_HOSTS}: ` +
-          'keys are for emulators; Azure uses IMAGES_STORAGE__blobServiceUri and an identity)',
+          `keys are for emulators; Azure uses ${prefix}__blobServiceUri and an identity)`,
         new ReceivedDescription(nonLocal),
       );
     }
     return { kind: 'connectionString', connectionString, accountName };
   }
-  if (nonEmpty(env, 'IMAGES_STORAGE__blobServiceUri') === undefined) {
+  if (nonEmpty(env, `${prefix}__blobServiceUri`) === undefined) {
     throw new SettingError(
-      'IMAGES_STORAGE__blobServiceUri',
-      'a blob service URI (or IMAGES_STORAGE as a connection string for emulators)',
+      `${prefix}__blobServiceUri`,
+      `a blob service URI (or ${prefix} as a connection string for emulators)`,
       undefined,
     );
   }
-  const serviceUri = httpUrl(env, 'IMAGES_STORAGE__blobServiceUri');
+  const serviceUri = httpUrl(env, `${prefix}__blobServiceUri`);
   const accountName = accountNameFromServiceUri(serviceUri);
   if (accountName === undefined) {
-    throw new SettingError('IMAGES_STORAGE__blobServiceUri', 'a URI naming the storage account', serviceUri);
+    throw new SettingError(`${prefix}__blobServiceUri`, 'a URI naming the storage account', serviceUri);
   }
-  return { kind: 'identity', serviceUri, accountName, credential: identityCredential(env, 'IMAGES_STORAGE') };
+  return { kind: 'identity', serviceUri, accountName, credential: identityCredential(env, prefix) };
+}
+
+/** The derivatives account; with neither of its settings (local emulators), the images account. */
+function derivativesConnection(env: Env, images: BlobConnection): BlobConnection {
+  const configured = ['', '__blobServiceUri', '__credential', '__clientId'].some(
+    (suffix) => nonEmpty(env, `DERIVATIVES_STORAGE${suffix}`) !== undefined,
+  );
+  return configured ? blobConnection(env, 'DERIVATIVES_STORAGE') : images;
+}
+
+/** A container that no other role uses: scratch blobs among the sources would raise BlobCreated events. */
+function distinctContainer(name: string, value: string, others: Record<string, string>): string {
+  const clash = Object.entries(others).find(([, other]) => other === value);
+  if (clash !== undefined) {
+    throw new SettingError(name, `a container other than ${clash[0]}'s`, value);
+  }
+  return value;
 }
 
 function cosmosAuth(env: Env, endpoint: string): CosmosAuth {
@@ -246,13 +270,20 @@ function cosmosSettings(env: Env): Settings['cosmos'] {
 
 /** Reads and validates every setting the app uses; throws a SettingError naming the first bad one. */
 export function loadSettings(env: Env = process.env): Settings {
-  const images = imagesConnection(env);
   const sizes = parseSizes('IMAGE_SIZES', env.IMAGE_SIZES);
+  const images = blobConnection(env, 'IMAGES_STORAGE');
+  const unprocessedContainer = containerName(env, 'UNPROCESSED_CONTAINER', 'images-unprocessed');
+  const processedContainer = containerName(env, 'PROCESSED_CONTAINER', 'images-processed');
   return {
     images,
-    unprocessedContainer: containerName(env, 'UNPROCESSED_CONTAINER', 'images-unprocessed'),
-    processedContainer: containerName(env, 'PROCESSED_CONTAINER', 'images-processed'),
-    scratchContainer: containerName(env, 'SCRATCH_CONTAINER', 'images-scratch'),
+    derivatives: derivativesConnection(env, images),
+    unprocessedContainer,
+    processedContainer,
+    scratchContainer: distinctContainer(
+      'SCRATCH_CONTAINER',
+      containerName(env, 'SCRATCH_CONTAINER', 'images-scratch'),
+      { UNPROCESSED_CONTAINER: unprocessedContainer, PROCESSED_CONTAINER: processedContainer },
+    ),
     cosmos: cosmosSettings(env),
     sizes,
     retiredSizes: parseRetiredSizes('RETIRED_SIZES', env.RETIRED_SIZES, sizes),
@@ -266,7 +297,7 @@ export function loadSettings(env: Env = process.env): Settings {
       MAX_REPLACED_DERIVATIVES_GRACE_SECONDS,
     ),
     backfill: backfillSettings(env),
-    // A connection string is only accepted for loopback emulators (imagesConnection refuses anything else).
+    // A connection string is only accepted for loopback emulators (blobConnection refuses anything else).
     site: loadSiteSettings(env, images.kind === 'connectionString'),
   };
 }

@@ -1,4 +1,4 @@
-import { LOOPBACK_HOSTS } from './loopback';
+import { isLoopbackHostname, LOOPBACK_HOSTS } from './loopback';
 import { SettingError } from '../domain/errors';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -55,8 +55,13 @@ function baseUrl(env: Env): string | undefined {
   } catch {
     throw new SettingError('DERIVATIVE_BASE_URL', 'an http(s) URL', raw);
   }
-  if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.search !== '' || url.hash !== '') {
-    throw new SettingError('DERIVATIVE_BASE_URL', 'an http(s) URL without query or fragment', raw);
+  // Browsers load these URLs from an https page: plain http only where a local emulator serves them.
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHostname(url.hostname))) {
+    throw new SettingError('DERIVATIVE_BASE_URL', `an https URL (http only for ${LOOPBACK_HOSTS})`, raw);
+  }
+  // `URL` drops an empty `?` or `#`, so the raw text is checked too.
+  if (/[?#]/.test(raw) || url.username !== '' || url.password !== '') {
+    throw new SettingError('DERIVATIVE_BASE_URL', 'an http(s) URL without query, fragment or user info', raw);
   }
   return raw.replace(/\/+$/, '');
 }

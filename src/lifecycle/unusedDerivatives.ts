@@ -6,7 +6,10 @@ import { blobClientOf, currentETag, deleteIfUnchanged } from '../storage/blobs';
 import type { DocumentStore, StoredEntry } from '../storage/documentStore';
 
 export interface UnusedDerivativeDeps {
+  /** The images account: where the source is read (its current version). */
   blobService: BlobServiceClient;
+  /** The derivatives account (`getDerivativesBlobService()`): where `processedContainer` is listed and deleted from. */
+  derivativeBlobService: BlobServiceClient;
   processedContainer: string;
   store: DocumentStore;
 }
@@ -75,7 +78,7 @@ export async function deleteUnusedDerivatives(
   const currentVersionTag =
     current === undefined ? undefined : versionTagFor(path.container, path.blobName, current);
 
-  const processed = deps.blobService.getContainerClient(deps.processedContainer);
+  const processed = deps.derivativeBlobService.getContainerClient(deps.processedContainer);
   const listing = processed.listBlobsFlat({ prefix: derivativePrefix(path.blobName), includeMetadata: true });
   for await (const item of listing) {
     const name = parseDerivativeBlobName(path.blobName, item.name);

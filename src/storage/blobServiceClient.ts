@@ -29,3 +29,15 @@ export function getImagesBlobService(): BlobServiceClient {
   imagesBlobService ??= createBlobServiceClient(getSettings().images);
   return imagesBlobService;
 }
+
+let derivativesBlobService: BlobServiceClient | undefined;
+
+/**
+ * The derivatives account's client (`DERIVATIVES_STORAGE`; the images account's settings when unset), built
+ * once per worker. Every derivative write, read, listing and delete goes through it; sources and scratch
+ * blobs go through `getImagesBlobService()`.
+ */
+export function getDerivativesBlobService(): BlobServiceClient {
+  derivativesBlobService ??= createBlobServiceClient(getSettings().derivatives);
+  return derivativesBlobService;
+}

@@ -1,12 +1,12 @@
 import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
-import { getImagesBlobService } from '../storage/blobServiceClient';
+import { getDerivativesBlobService, getImagesBlobService } from '../storage/blobServiceClient';
 import { getSettings } from '../config/settings';
 import { loadStaticFiles, type StaticFile } from '../site/staticFiles';
 import { SITE_FUNCTION } from '../domain/functionNames';
 
 export interface SiteDeps {
   files: ReadonlyMap<string, StaticFile>;
-  /** Origins the pages may PUT to (the images account) and load derivatives from (it, or the delivery host). */
+  /** Origins the pages may PUT to (the images account) and load derivatives from (the delivery host, else the derivatives account). */
   blobOrigin: string;
   deliveryOrigin: string;
 }
@@ -20,7 +20,8 @@ function productionSiteDeps(): SiteDeps {
     cached = {
       files: loadStaticFiles(),
       blobOrigin,
-      deliveryOrigin: base ? new URL(base).origin : blobOrigin,
+      // Without a delivery host, `url`s are the derivatives account's own blob URLs.
+      deliveryOrigin: new URL(base ?? getDerivativesBlobService().url).origin,
     };
   }
   return cached;

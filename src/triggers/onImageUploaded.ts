@@ -7,7 +7,7 @@ import type { ResizeOrchestrationInput, SourceRef } from '../domain/types';
 import { parseBlobEvent, type DeletedBlobRef, type IgnoreReason } from '../events/blobEvent';
 import { removeDeletedSource, type RemoveDeps } from '../lifecycle/removeDeletedSource';
 import { invocationLogger } from '../logging';
-import { getImagesBlobService } from '../storage/blobServiceClient';
+import { getDerivativesBlobService, getImagesBlobService } from '../storage/blobServiceClient';
 import { getImagesContainer } from '../storage/cosmosClient';
 import { cosmosDocumentStore } from '../storage/documentStore';
 import { retryPlanFor } from '../orchestrators/retryPolicy';
@@ -92,6 +92,7 @@ let productionRemoveDeps: RemoveDeps | undefined;
 function defaultRemoveDeps(): RemoveDeps {
   productionRemoveDeps ??= {
     blobService: getImagesBlobService(),
+    derivativeBlobService: getDerivativesBlobService(),
     processedContainer: getSettings().processedContainer,
     store: cosmosDocumentStore(getImagesContainer()),
     now: () => new Date(),

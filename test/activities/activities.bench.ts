@@ -21,6 +21,7 @@ import { okOutcome, sourceRef } from './documentFixtures';
 
 const settings = loadSettings(testEnv());
 const blobService = createBlobServiceClient(settings.images);
+const derivativeBlobService = createBlobServiceClient(settings.derivatives);
 const context = new InvocationContext({ logHandler: () => undefined });
 let source: SourceRef;
 
@@ -30,7 +31,7 @@ beforeAll(async () => {
   const photo = await makePhoto({ width: 4000, height: 3000, format: 'jpeg' });
   const unprocessed = blobService.getContainerClient(settings.unprocessedContainer);
   await unprocessed.createIfNotExists();
-  await blobService.getContainerClient(settings.processedContainer).createIfNotExists();
+  await derivativeBlobService.getContainerClient(settings.processedContainer).createIfNotExists();
   const blobName = `bench/${randomUUID()}/photo.jpg`;
   const uploaded = await unprocessed.getBlockBlobClient(blobName).uploadData(photo);
   source = {
@@ -45,6 +46,8 @@ beforeAll(async () => {
 
 const handler = createResizeHandler(() => ({
   blobService,
+  derivativeBlobService,
+  derivativeBaseUrl: settings.site.derivativeBaseUrl,
   processedContainer: settings.processedContainer,
   limits: { maxSourceBytes: settings.maxSourceBytes, maxSourcePixels: settings.maxSourcePixels },
   render: renderDerivative,

@@ -4,20 +4,22 @@ import { createBlobServiceClient } from '../../src/storage/blobServiceClient';
 import type { Settings } from '../../src/config/settings';
 import { renderDerivative } from '../../src/imaging';
 
-/** The two image containers on the test Azurite, created if missing. */
+/** The sources container (images account) and the derivatives container (derivatives account), created if missing. */
 export interface ImageContainers {
   blobService: BlobServiceClient;
+  derivativeBlobService: BlobServiceClient;
   unprocessed: ContainerClient;
   processed: ContainerClient;
 }
 
 export async function openImageContainers(settings: Settings): Promise<ImageContainers> {
   const blobService = createBlobServiceClient(settings.images);
+  const derivativeBlobService = createBlobServiceClient(settings.derivatives);
   const unprocessed = blobService.getContainerClient(settings.unprocessedContainer);
-  const processed = blobService.getContainerClient(settings.processedContainer);
+  const processed = derivativeBlobService.getContainerClient(settings.processedContainer);
   await unprocessed.createIfNotExists();
   await processed.createIfNotExists();
-  return { blobService, unprocessed, processed };
+  return { blobService, derivativeBlobService, unprocessed, processed };
 }
 
 /** The resize activity's real dependencies (real sharp, a fixed clock), with per-test overrides. */
@@ -28,6 +30,8 @@ export function resizeDeps(
 ): ResizeDeps {
   return {
     blobService,
+    derivativeBlobService: createBlobServiceClient(settings.derivatives),
+    derivativeBaseUrl: settings.site.derivativeBaseUrl,
     processedContainer: settings.processedContainer,
     limits: { maxSourceBytes: settings.maxSourceBytes, maxSourcePixels: settings.maxSourcePixels },
     render: renderDerivative,

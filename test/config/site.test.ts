@@ -37,7 +37,7 @@ describe('site settings', () => {
       loadSettings({ ...azure, DERIVATIVE_BASE_URL: 'https://img.example.net/d/' }).site.derivativeBaseUrl,
     ).toBe('https://img.example.net/d');
     expect(() => loadSettings({ ...azure, DERIVATIVE_BASE_URL: 'https://img.example.net/?sig=x' })).toThrow(
-      'Expected an http(s) URL without query or fragment for DERIVATIVE_BASE_URL but received "https://img.example.net/?sig=x"',
+      'Expected an http(s) URL without query, fragment or user info for DERIVATIVE_BASE_URL but received "https://img.example.net/?sig=x"',
     );
     expect(() => loadSettings({ ...azure, DERIVATIVE_BASE_URL: 'cdn' })).toThrow(
       'Expected an http(s) URL for DERIVATIVE_BASE_URL but received "cdn"',

@@ -17,7 +17,8 @@ import {
 
 const functionAppBicep = readRepoFile('infra/app/function-app.bicep');
 const mainBicep = readRepoFile('infra/main.bicep');
-const settingsSource = readRepoFile('src/config/settings.ts');
+/** Every module that reads app settings (loadSettings and the site settings it includes). */
+const settingsSource = ['src/config/settings.ts', 'src/config/site.ts'].map(readRepoFile).join('\n');
 
 const siteConfigs = resourcesOfType(functionAppBicep, 'Microsoft.Web/sites/config');
 const appSettingsResource = siteConfigs.find((config) => member(config.body, 'name') === "'appsettings'");
@@ -35,7 +36,9 @@ const SCHEDULER_ENDPOINT = 'https://dts-test.westeurope.durabletask.io';
 /** Settings the code reads that Azure must NOT set: the emulator-only key and connection-string forms. */
 const EMULATOR_ONLY: Readonly<Record<string, string>> = {
   IMAGES_STORAGE: 'a storage connection string; Azure uses the IMAGES_STORAGE__* identity form',
+  DERIVATIVES_STORAGE: 'a storage connection string; Azure uses the DERIVATIVES_STORAGE__* identity form',
   COSMOS__key: 'the emulator key; the Azure account has local auth disabled',
+  DEV_USER_ID: 'a fixed unauthenticated user, refused unless IMAGES_STORAGE is a loopback emulator',
 };
 
 /** Settings the code reads that Azure may leave unset, with the reason. */
@@ -44,24 +47,35 @@ const DELIBERATELY_UNSET: Readonly<Record<string, string>> = {
     'the code default (2 x maxConcurrentActivityFunctions) fits one instance; an operator sizes it per docs/scale.md',
   BACKFILL_PAGE_SIZE: 'the code default (500 blobs per List Blobs call) is the right size in Azure',
   BACKFILL_POLL_SECONDS: 'the code default (5 s) is the right cadence in Azure',
-  REDRIVE_DELAYS_SECONDS:
-    'the built-in 5, 15, 40 minute schedule applies; an operator override, not a deployment input',
-  RETIRED_SIZES:
-    'empty until an operator removes a size (README "Remove a size"); not yet an infra parameter',
+  OPERATOR_ROLE: 'the default ImageOperator is the app role the README has operators create',
 };
 
 /** Names src/config/settings.ts reads from the environment (literal names and `${prefix}__suffix` reads). */
 function settingNamesReadByCode(): string[] {
-  // identityCredential(env, 'PREFIX') reads PREFIX__credential and PREFIX__clientId, not PREFIX itself.
+  // identityCredential(env, 'PREFIX') reads PREFIX__credential and PREFIX__clientId, not PREFIX itself;
+  // blobConnection(env, 'PREFIX') reads PREFIX (a connection string) and the PREFIX__* identity form.
   const literal = [...settingsSource.matchAll(/(?<!identityCredential)\(env,\s*'([A-Za-z0-9_]+)'/g)].map(
     (m) => m[1] ?? '',
   );
   const dotted = [...settingsSource.matchAll(/\benv\.([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1] ?? '');
-  const suffixes = [...settingsSource.matchAll(/`\$\{prefix\}(__[A-Za-z]+)`/g)].map((m) => m[1] ?? '');
-  const prefixes = [...settingsSource.matchAll(/identityCredential\(env,\s*'([A-Za-z0-9_]+)'\)/g)].map(
-    (m) => m[1] ?? '',
-  );
-  const composed = prefixes.flatMap((prefix) => suffixes.map((suffix) => `${prefix}${suffix}`));
+  /** The `${prefix}__suffix` names read in a function of settings.ts, and the literal prefixes it is called with. */
+  const suffixesIn = (fn: string): string[] => {
+    const body = new RegExp(`function ${fn}\\([^]*?\\n}\\n`).exec(settingsSource)?.[0] ?? '';
+    return [...body.matchAll(/`\$\{prefix\}(__[A-Za-z]+)`/g)].map((m) => m[1] ?? '');
+  };
+  const callsOf = (fn: string): string[] =>
+    [...settingsSource.matchAll(new RegExp(`${fn}\\(env,\\s*'([A-Za-z0-9_]+)'\\)`, 'g'))].map(
+      (m) => m[1] ?? '',
+    );
+  const identitySuffixes = suffixesIn('identityCredential');
+  // blobConnection reads its own suffixes and, through identityCredential(env, prefix), the identity ones.
+  const blobSuffixes = [...suffixesIn('blobConnection'), ...identitySuffixes];
+  const composed = [
+    ...callsOf('identityCredential').flatMap((prefix) =>
+      identitySuffixes.map((suffix) => `${prefix}${suffix}`),
+    ),
+    ...callsOf('blobConnection').flatMap((prefix) => blobSuffixes.map((suffix) => `${prefix}${suffix}`)),
+  ];
   return [...new Set([...literal, ...dotted, ...composed])].sort();
 }
 
@@ -157,6 +171,14 @@ describe('function app settings', () => {
         'IMAGES_STORAGE__blobServiceUri',
         'IMAGES_STORAGE__credential',
         'IMAGES_STORAGE__clientId',
+        'DERIVATIVES_STORAGE',
+        'DERIVATIVES_STORAGE__blobServiceUri',
+        'DERIVATIVES_STORAGE__credential',
+        'DERIVATIVES_STORAGE__clientId',
+        'DERIVATIVE_BASE_URL',
+        'SCRATCH_CONTAINER',
+        'RETIRED_SIZES',
+        'REDRIVE_DELAYS_SECONDS',
         'COSMOS__accountEndpoint',
         'COSMOS__credential',
         'COSMOS__clientId',
@@ -195,6 +217,23 @@ describe('function app settings', () => {
     expect(member(moduleParams(mainBicep, 'functionApp'), 'derivativesStorageAccountName')).toBe(
       'derivativesStorage.outputs.name',
     );
+  });
+
+  it('passes the operator settings RETIRED_SIZES and REDRIVE_DELAYS_SECONDS as parameters, so azd provision keeps them', () => {
+    const parametersFile = JSON.parse(readRepoFile('infra/main.parameters.json')) as {
+      parameters: Record<string, { value: string }>;
+    };
+    for (const [setting, parameter] of [
+      ['RETIRED_SIZES', 'retiredSizes'],
+      ['REDRIVE_DELAYS_SECONDS', 'redriveDelaysSeconds'],
+    ] as const) {
+      expect(baseSettings.get(setting), setting).toBe(parameter);
+      expect(member(moduleParams(mainBicep, 'functionApp'), parameter), setting).toBe(parameter);
+      // Empty by default: the code's default (no retired label; the 300,900,2400 schedule) applies.
+      expect(parameters(mainBicep).get(parameter)?.value, setting).toBe("''");
+      expect(parametersFile.parameters[parameter]?.value, setting).toBe(`\${${setting}=}`);
+      expect(azureEnv[setting], setting).toBe('');
+    }
   });
 
   it('names the scratch container and the replaced-derivatives grace period (900 s by default)', () => {
@@ -375,6 +414,16 @@ describe('function app settings', () => {
       database: codeDefaults.cosmos.database,
       container: codeDefaults.cosmos.container,
     });
+    expect(settings.derivatives).toEqual({
+      kind: 'identity',
+      serviceUri: 'https://derivativesstorage.blob.core.windows.net',
+      accountName: 'derivativesstorage',
+      credential: identity,
+    });
+    expect(settings.site.derivativeBaseUrl).toBe('https://fde-test.z01.azurefd.net/images-processed');
+    expect(settings.scratchContainer).toBe(codeDefaults.scratchContainer);
+    expect(settings.retiredSizes).toEqual(codeDefaults.retiredSizes);
+    expect(settings.redriveDelaysSeconds).toEqual(codeDefaults.redriveDelaysSeconds);
     expect(settings.unprocessedContainer).toBe(codeDefaults.unprocessedContainer);
     expect(settings.processedContainer).toBe(codeDefaults.processedContainer);
     // The template's defaults are the code's defaults: deploying changes nothing about sizes or limits.

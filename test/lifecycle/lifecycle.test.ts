@@ -1,7 +1,7 @@
 import type { Container, CosmosClient } from '@azure/cosmos';
 import type { ContainerClient } from '@azure/storage-blob';
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { assertHandOffInput, assertSourcePath } from '../../src/activities/inputs';
 import { loadSettings } from '../../src/config/settings';
 import { documentIdFor, instanceIdFor, versionTagFor } from '../../src/domain/ids';
@@ -15,8 +15,10 @@ import { cosmosDocumentStore, readImageDocument } from '../../src/storage/docume
 import { testEnv } from '../support/env';
 import { startDurableApiStub, type DurableApiStub } from '../triggers/support/durableApiStub';
 
-const settings = loadSettings(testEnv());
+const settings = loadSettings(testEnv({ DERIVATIVES_STORAGE: inject('azuriteDerivativesConnectionString') }));
 const blobService = createBlobServiceClient(settings.images);
+// The second Azurite account: derivatives are listed and deleted there, never in the images account.
+const derivativeBlobService = createBlobServiceClient(settings.derivatives);
 const CONTAINER = settings.unprocessedContainer;
 let unprocessed: ContainerClient;
 let processed: ContainerClient;
@@ -27,7 +29,7 @@ const seq = (n: number) => n.toString(16).padStart(32, '0');
 
 beforeAll(async () => {
   unprocessed = blobService.getContainerClient(CONTAINER);
-  processed = blobService.getContainerClient(settings.processedContainer);
+  processed = derivativeBlobService.getContainerClient(settings.processedContainer);
   await unprocessed.createIfNotExists();
   await processed.createIfNotExists();
   client = createCosmosClient(settings.cosmos);
@@ -38,6 +40,7 @@ afterAll(() => client.dispose());
 function deps() {
   return {
     blobService,
+    derivativeBlobService,
     processedContainer: settings.processedContainer,
     store: cosmosDocumentStore(cosmos),
     now: () => new Date('2026-11-29T20:00:00.000Z'),

@@ -247,10 +247,16 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     const processed = setting(values, 'PROCESSED_CONTAINER', 'images-processed');
     const blobs = BlobServiceClient.fromConnectionString(directConnectionString);
     await blobs.getContainerClient(unprocessed).createIfNotExists();
-    await blobs.getContainerClient(processed).createIfNotExists();
+    // Derivatives go to DERIVATIVES_STORAGE when it names another (emulator) account; set-up goes to Azurite
+    // directly (the event proxy is not listening yet, and set-up must raise no events).
+    const derivativeBlobs = BlobServiceClient.fromConnectionString(
+      values.DERIVATIVES_STORAGE?.trim() || directConnectionString,
+    );
+    await derivativeBlobs.getContainerClient(processed).createIfNotExists();
     await configureSiteAccess(blobs, {
       siteOrigins: [`http://127.0.0.1:${port}`, `http://localhost:${port}`],
       derivativesContainer: processed,
+      derivativesBlobs: derivativeBlobs,
     });
     await ensureCosmosContainer(
       cosmosEndpoint,

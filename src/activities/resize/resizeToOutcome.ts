@@ -16,7 +16,10 @@ export type RenderFunction = (
 ) => Promise<RenderResult>;
 
 export interface ResizeDeps {
+  /** The images account: sources (and their current eTag). */
   blobService: BlobServiceClient;
+  /** The derivatives account (`getDerivativesBlobService()`): where `processedContainer` lives. */
+  derivativeBlobService: BlobServiceClient;
   processedContainer: string;
   limits: SourceLimits;
   render: RenderFunction;
@@ -125,7 +128,7 @@ export async function resizeToOutcome(
   }
 
   const { derivative } = rendered;
-  const variant = await uploadDerivative(deps.blobService, {
+  const variant = await uploadDerivative(deps.derivativeBlobService, {
     processedContainer: deps.processedContainer,
     source,
     label: size.label,

@@ -50,7 +50,8 @@ function madeFrom(properties: BlobGetPropertiesResponse, source: SourceRef): boo
  * not write) is replaced with If-Match on what was read. Losing every round throws `ConcurrentWriteError`.
  */
 export async function uploadDerivative(
-  blobService: BlobServiceClient,
+  /** The derivatives account (`getDerivativesBlobService()`), where `processedContainer` lives. */
+  derivativeBlobService: BlobServiceClient,
   options: {
     processedContainer: string;
     source: SourceRef;
@@ -65,7 +66,7 @@ export async function uploadDerivative(
   const { processedContainer, source, label, derivative, now } = options;
   const versionTag = versionTagFor(source.container, source.blobName, source.eTag);
   const blobName = derivativeBlobName(source.blobName, versionTag, label, derivative.extension);
-  const blob = blobService.getContainerClient(processedContainer).getBlockBlobClient(blobName);
+  const blob = derivativeBlobService.getContainerClient(processedContainer).getBlockBlobClient(blobName);
   const url = derivativeUrl(blob.url, blobName, options.derivativeBaseUrl);
   const uploadOptions = {
     contentType: derivative.contentType,

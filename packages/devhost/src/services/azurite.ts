@@ -34,6 +34,22 @@ export function azuriteConnectionString(ports: AzuritePorts): string {
   ].join(';');
 }
 
+/** An emulator account besides `devstoreaccount1` (a name of 3-24 lower-case letters and digits, a base64 key). */
+export interface AzuriteAccount {
+  name: string;
+  key: string;
+}
+
+/** A blob-only connection string for another account of the same Azurite (path-style: the account is in the path). */
+export function azuriteAccountConnectionString(blobPort: number, account: AzuriteAccount): string {
+  return [
+    'DefaultEndpointsProtocol=http',
+    `AccountName=${account.name}`,
+    `AccountKey=${account.key}`,
+    `BlobEndpoint=http://127.0.0.1:${blobPort}/${account.name}`,
+  ].join(';');
+}
+
 /** Azurite's entry point wrapped so it exits with its parent (see the file). */
 const CHILD_ENTRY = path.resolve(__dirname, '..', '..', 'bin', 'azurite-child.cjs');
 
@@ -41,12 +57,15 @@ const CHILD_ENTRY = path.resolve(__dirname, '..', '..', 'bin', 'azurite-child.cj
  * Starts Azurite from the npm package as a child process that exits when this process does, even when this
  * one is killed (an IPC channel it watches). `location` keeps data on disk (npm start) and a pid file there,
  * so a later start can stop an Azurite an earlier run left behind; without it data lives in memory (tests).
+ * `extraAccounts` adds accounts beside `devstoreaccount1` (Azurite's `AZURITE_ACCOUNTS`, which replaces the
+ * default account unless it is listed too).
  */
 export async function startAzurite(options: {
   ports: AzuritePorts;
   location?: string;
+  extraAccounts?: readonly AzuriteAccount[];
 }): Promise<RunningAzurite> {
-  const { ports, location } = options;
+  const { ports, location, extraAccounts = [] } = options;
   const args = [
     CHILD_ENTRY,
     '--silent',
@@ -67,7 +86,15 @@ export async function startAzurite(options: {
     await mkdir(location, { recursive: true });
     await stopStaleAzurite(location);
   }
-  const child: ChildProcess = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+  const accounts = [{ name: DEV_ACCOUNT, key: DEV_ACCOUNT_KEY }, ...extraAccounts];
+  const env =
+    extraAccounts.length === 0
+      ? process.env
+      : { ...process.env, AZURITE_ACCOUNTS: accounts.map(({ name, key }) => `${name}:${key}`).join(';') };
+  const child: ChildProcess = spawn(process.execPath, args, {
+    env,
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+  });
   // The IPC channel is the child's lifeline, not a reason for this process to stay alive.
   child.channel?.unref();
   let stderr = '';

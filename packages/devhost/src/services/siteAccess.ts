@@ -10,7 +10,12 @@ import type { BlobServiceClient } from '@azure/storage-blob';
  */
 export async function configureSiteAccess(
   blobs: BlobServiceClient,
-  options: { siteOrigins: string[]; derivativesContainer: string },
+  options: {
+    siteOrigins: string[];
+    derivativesContainer: string;
+    /** The account holding `derivativesContainer` (`DERIVATIVES_STORAGE`), when not `blobs`. */
+    derivativesBlobs?: BlobServiceClient;
+  },
 ): Promise<void> {
   await blobs.setProperties({
     cors: [
@@ -23,5 +28,7 @@ export async function configureSiteAccess(
       },
     ],
   });
-  await blobs.getContainerClient(options.derivativesContainer).setAccessPolicy('blob');
+  await (options.derivativesBlobs ?? blobs)
+    .getContainerClient(options.derivativesContainer)
+    .setAccessPolicy('blob');
 }
