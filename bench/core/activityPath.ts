@@ -1,6 +1,5 @@
 import { DEFAULT_SIZES } from '../../src/config/sizes';
-import type { SizeSpec } from '../../src/domain/types';
-import { renderDerivative } from '../../src/imaging';
+import { renderRendition } from '../../src/imaging';
 import type { RenderedDerivative, SourceLimits } from '../../src/imaging/types';
 
 /**
@@ -11,14 +10,32 @@ import type { RenderedDerivative, SourceLimits } from '../../src/imaging/types';
 export const BENCH_LIMITS: SourceLimits = { maxSourceBytes: 128 * 1024 * 1024, maxSourcePixels: 50_000_000 };
 export const APP_DEFAULT_MAX_SOURCE_BYTES = 50 * 1024 * 1024;
 
-export const BENCH_SIZES: readonly SizeSpec[] = DEFAULT_SIZES;
+/** A box of the default renditions (`inside`, the source's format): what the core comparison measures. */
+export interface BenchSize {
+  label: string;
+  width: number;
+  height: number;
+}
 
-/** One size exactly as a `resize-{label}` activity renders it: its own decode of the whole source. */
-export async function renderOneSize(source: Buffer, size: SizeSpec): Promise<RenderedDerivative> {
-  const result = await renderDerivative(source, { width: size.width, height: size.height }, BENCH_LIMITS);
+export const BENCH_SIZES: readonly BenchSize[] = DEFAULT_SIZES.map(({ label, width, height }) => {
+  if (width === undefined || height === undefined) throw new Error(`default size ${label} has no box`);
+  return { label, width, height };
+});
+
+/** One size exactly as a default `resize-{label}` activity renders it: its own decode of the whole source. */
+export async function renderOneSize(source: Buffer, size: BenchSize): Promise<RenderedDerivative> {
+  const result = await renderRendition(
+    source,
+    { ...size, fit: 'inside', position: 'centre', formats: ['source'] },
+    BENCH_LIMITS,
+  );
   if (!result.ok)
+    throw new Error(`renderRendition failed for ${size.label}: ${result.error.code} ${result.error.message}`);
+  const [output] = result.outputs;
+  if (output === undefined || !output.ok) {
     throw new Error(
-      `renderDerivative failed for ${size.label}: ${result.error.code} ${result.error.message}`,
+      `renderRendition failed for ${size.label}: ${JSON.stringify(output?.ok === false ? output.error : output)}`,
     );
-  return result.derivative;
+  }
+  return { ...output.derivative, source: result.source };
 }

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
-import type { SizeSpec } from '../../src/domain/types';
+import type { BenchSize } from './activityPath';
 import type { CorpusImage } from '../corpus';
 import { measureCpuMs } from '../cpuTime';
 import { median, sum } from '../stats';
@@ -95,7 +95,7 @@ function aggregateOf(comparisons: readonly ImageComparison[]): Aggregate {
 function figuresFrom(
   sharedRuns: readonly number[],
   sizeRuns: ReadonlyArray<Record<string, number>>,
-  sizes: readonly SizeSpec[],
+  sizes: readonly BenchSize[],
   sequential: boolean,
 ): ApproachFigures {
   const perSizeMs = Object.fromEntries(
@@ -115,7 +115,7 @@ function figuresFrom(
 
 function pillowFiguresFrom(
   runs: PillowRun[] | undefined,
-  sizes: readonly SizeSpec[],
+  sizes: readonly BenchSize[],
 ): ApproachFigures | undefined {
   if (runs === undefined) return undefined;
   return figuresFrom(
@@ -126,7 +126,7 @@ function pillowFiguresFrom(
   );
 }
 
-async function oursOnce(source: Buffer, sizes: readonly SizeSpec[]): Promise<Record<string, number>> {
+async function oursOnce(source: Buffer, sizes: readonly BenchSize[]): Promise<Record<string, number>> {
   const perSize: Record<string, number> = {};
   for (const size of sizes)
     perSize[size.label] = (await measureCpuMs(() => renderOneSize(source, size))).cpuMs;
@@ -148,7 +148,7 @@ export async function compareCore(
   images: readonly CorpusImage[],
   /** Names of the corpus images; others in `images` are measured but kept out of the aggregates. */
   corpusNames: ReadonlySet<string>,
-  sizes: readonly SizeSpec[],
+  sizes: readonly BenchSize[],
   repetitions: number,
   pillow: PillowAvailability,
   log: (line: string) => void,

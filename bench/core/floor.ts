@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import type { SizeSpec } from '../../src/domain/types';
+import type { BenchSize } from './activityPath';
 import { measureCpuMs } from '../cpuTime';
 import { encodeLike, type EncoderFormat } from './encoder';
 
@@ -17,7 +17,7 @@ export interface FloorRun {
  */
 export async function floorRender(
   input: Buffer,
-  sizes: readonly SizeSpec[],
+  sizes: readonly BenchSize[],
   format: EncoderFormat,
 ): Promise<FloorRun> {
   const largest = {

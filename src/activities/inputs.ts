@@ -1,4 +1,11 @@
-import type { ResizeActivityInput, SizeSpec, SourceRef, WriteDocumentInput } from '../domain/types';
+import { parseRendition } from '../config/sizes';
+import type {
+  PlaceholderActivityInput,
+  ResizeActivityInput,
+  SizeSpec,
+  SourceRef,
+  WriteDocumentInput,
+} from '../domain/types';
 
 /**
  * Activity inputs come from our own orchestrator, so a bad one is a bug or a version skew between
@@ -48,13 +55,11 @@ function sourceRef(value: unknown, field: string): SourceRef {
   };
 }
 
+/** The same checks and defaults as IMAGE_SIZES: an input planned before `fit`/`formats` existed still runs. */
 function sizeSpec(value: unknown, field: string): SizeSpec {
-  const fields = object(value, field);
-  return {
-    label: string(fields, 'label', field),
-    width: count(fields, 'width', field, 1),
-    height: count(fields, 'height', field, 1),
-  };
+  return parseRendition(value, field, (name, expected, received) => {
+    throw new ActivityInputError(name, expected, received);
+  });
 }
 
 export function assertResizeActivityInput(value: unknown): ResizeActivityInput {
@@ -62,6 +67,14 @@ export function assertResizeActivityInput(value: unknown): ResizeActivityInput {
   return {
     source: sourceRef(fields.source, 'input.source'),
     size: sizeSpec(fields.size, 'input.size'),
+    instanceId: string(fields, 'instanceId', 'input'),
+  };
+}
+
+export function assertPlaceholderActivityInput(value: unknown): PlaceholderActivityInput {
+  const fields = object(value, 'input');
+  return {
+    source: sourceRef(fields.source, 'input.source'),
     instanceId: string(fields, 'instanceId', 'input'),
   };
 }
@@ -76,11 +89,24 @@ export function assertWriteDocumentInput(value: unknown): WriteDocumentInput {
       throw new ActivityInputError(`input.outcomes[${index}].status`, '"ok" or "error"', entry.status);
     }
     string(entry, 'label', `input.outcomes[${index}]`);
+    for (const list of ['variants', 'errors']) {
+      if (!Array.isArray(entry[list])) {
+        throw new ActivityInputError(`input.outcomes[${index}].${list}`, 'an array', entry[list]);
+      }
+    }
   });
-  return {
+  const input: WriteDocumentInput = {
     instanceId: string(fields, 'instanceId', 'input'),
     source: sourceRef(fields.source, 'input.source'),
     // Outcomes are our own activities' results, checked for shape above; their payloads are trusted.
     outcomes: outcomes as WriteDocumentInput['outcomes'],
   };
+  if (fields.placeholder !== undefined) {
+    const placeholder = object(fields.placeholder, 'input.placeholder');
+    input.placeholder = {
+      thumbhash: string(placeholder, 'thumbhash', 'input.placeholder'),
+      dominantColor: string(placeholder, 'dominantColor', 'input.placeholder'),
+    };
+  }
+  return input;
 }

@@ -2,7 +2,7 @@ import * as df from 'durable-functions';
 import type { RegisteredActivity } from 'durable-functions';
 import { getImagesBlobService } from '../clients/blobs';
 import { getSettings } from '../config/settings';
-import { activityConcurrencyFromHost, configureSharp, renderDerivative } from '../imaging';
+import { activityConcurrencyFromHost, configureSharp, renderRendition } from '../imaging';
 import { resizeActivityName } from './names';
 import { findAppRoot } from './resize/appRoot';
 import { createResizeHandler } from './resize/resizeHandler';
@@ -19,7 +19,7 @@ function defaultDeps(): ResizeDeps {
     blobService: getImagesBlobService(),
     processedContainer: settings.processedContainer,
     limits: { maxSourceBytes: settings.maxSourceBytes, maxSourcePixels: settings.maxSourcePixels },
-    render: renderDerivative,
+    render: renderRendition,
     now: () => new Date(),
   };
   return productionDeps;

@@ -1,128 +1,30 @@
-import sharp, { type OutputInfo, type Sharp, type SharpOptions } from 'sharp';
-import { detectFormat } from './detectFormat';
-import { encodeAs } from './encode';
-import { decodeFailure } from './decodeFailure';
-import { imageFailure } from './failure';
-import { chooseEncoding, keptEncoding } from './outputEncoding';
-import { DECODED_PAGE, probeHeader, type SourceHeader } from './probeHeader';
-import { usesTransparency } from './transparency';
-import type { Box, OutputEncoding, RenderResult, SourceLimits } from './types';
-import { assertRenderArguments } from './validateArguments';
-
-function decodeOptions(limits: SourceLimits): SharpOptions {
-  return {
-    // Defence in depth: the header probe already rejected anything over the budget, and libvips enforces the
-    // same limit again at decode time (sharp's own default, 268 MP, is far above what we accept).
-    limitInputPixels: limits.maxSourcePixels,
-    // 'error' aborts on truncated data and real decode errors (a half-uploaded file must not become a
-    // half-grey derivative) but tolerates libjpeg/libpng *warnings* such as "extraneous bytes before marker",
-    // which many phone and editor JPEGs trigger and which decode fine; the default 'warning' would reject them.
-    failOn: 'error',
-    // Top-to-bottom streaming decode: libvips holds only the rows the shrink needs, not the whole source
-    // (a 90/270 degree orientation buffers the already-shrunk image, never the full-size one).
-    sequentialRead: true,
-    // The first frame of animated GIF/WebP and multi-page TIFF: the one frame the header budget counted.
-    ...DECODED_PAGE,
-  };
-}
+import { renderRendition } from './renderRendition';
+import type { Box, RenderResult, SourceLimits } from './types';
 
 /**
- * Decode -> auto-orient -> fit inside the box (never enlarging) -> sRGB 8-bit. No metadata is kept (sharp's
- * default): EXIF, GPS, XMP, IPTC and the ICC profile are all dropped; pixels are converted to sRGB first, and
- * untagged images are sRGB by the web's definition, so the profile would only add bytes to every thumbnail.
- * `resize` is what lets libvips shrink-on-load (JPEG DCT scaling, WebP scaled decode); nothing here needs
- * the full-resolution pixels, so nothing forces a full-size decode before it.
- */
-function resizePipeline(source: Buffer, box: Box, limits: SourceLimits): Sharp {
-  return sharp(source, decodeOptions(limits))
-    .autoOrient()
-    .resize({ width: box.width, height: box.height, fit: 'inside', withoutEnlargement: true })
-    .toColourspace('srgb');
-}
-
-type Encoded = { data: Buffer; info: OutputInfo; encoding: OutputEncoding };
-
-/** JPEG/PNG/WebP sources keep their format: one pipeline from compressed input to compressed output. */
-async function encodeKept(pipeline: Sharp, encoding: OutputEncoding): Promise<Encoded> {
-  const { data, info } = await encodeAs(pipeline, encoding).toBuffer({ resolveWithObject: true });
-  return { data, info, encoding };
-}
-
-/**
- * Other formats become PNG only if the derivative really uses transparency: GIF always decodes with an alpha
- * band (libvips' GIF loader) and TIFF/AVIF often carry an opaque one, and a photo as PNG is several times the
- * bytes of a JPEG. Resizing to raw first costs one derivative-sized buffer, not a second decode.
- */
-async function encodeByTransparency(pipeline: Sharp, header: SourceHeader): Promise<Encoded> {
-  const raw = await pipeline.raw().toBuffer({ resolveWithObject: true });
-  const encoding = chooseEncoding(header.format, usesTransparency(raw.data, raw.info.channels));
-  const { width, height, channels } = raw.info;
-  const rawPipeline = sharp(raw.data, { raw: { width, height, channels } });
-  const { data, info } = await encodeAs(rawPipeline, encoding).toBuffer({ resolveWithObject: true });
-  return { data, info, encoding };
-}
-
-/**
- * One derivative of `source` fitting inside `box`: the pixel work of a `resize-{label}` activity.
- * Checks run cheapest first: byte length, magic bytes, header (pixel budget), and only then the decode.
- * Every problem with the file is a typed outcome; invalid arguments (caller bugs) throw, and so does running
- * out of memory or threads (`ImageResourceError`, transient: the activity must let Durable retry it).
+ * One derivative of `source` fitting inside `box` (never enlarged) in the source's own format (the v1
+ * rendition): `renderRendition` with `fit: "inside"` and `formats: ["source"]`. Same outcomes and throws.
  */
 export async function renderDerivative(
   source: Buffer,
   box: Box,
   limits: SourceLimits,
 ): Promise<RenderResult> {
-  assertRenderArguments(source, box, limits);
-  if (source.length > limits.maxSourceBytes) {
-    return imageFailure(
-      'too-large',
-      `The source is ${source.length} bytes; the limit is ${limits.maxSourceBytes} (MAX_SOURCE_BYTES)`,
-    );
-  }
-  const detected = detectFormat(source);
-  if (detected.kind === 'unknown') {
-    return imageFailure(
-      'not-an-image',
-      'The content is not an image (no known image signature in its first bytes)',
-    );
-  }
-  if (detected.kind === 'unsupported') {
-    return imageFailure(
-      'unsupported-format',
-      `${detected.format} images are not supported; use JPEG, PNG, WebP, GIF, TIFF or AVIF`,
-    );
-  }
-  const probed = await probeHeader(source, detected.format, limits);
-  if (!probed.ok) return probed;
-  const { header } = probed;
-
-  const pipeline = resizePipeline(source, box, limits);
-  const kept = keptEncoding(header.format);
-  let encoded: Encoded;
-  try {
-    encoded =
-      kept !== undefined ? await encodeKept(pipeline, kept) : await encodeByTransparency(pipeline, header);
-  } catch (error) {
-    // libvips reports decode problems as rejected promises: facts about the file, unless it ran out of memory.
-    return decodeFailure(header.format, 'decode', error);
-  }
-  const { data, info, encoding } = encoded;
-  return {
-    ok: true,
-    derivative: {
-      data,
-      width: info.width,
-      height: info.height,
-      format: encoding.format,
-      contentType: encoding.contentType,
-      extension: encoding.extension,
-      source: {
-        format: header.format,
-        width: header.width,
-        height: header.height,
-        hasAlpha: header.hasAlpha,
-      },
+  const rendered = await renderRendition(
+    source,
+    {
+      label: 'box',
+      width: box.width,
+      height: box.height,
+      fit: 'inside',
+      position: 'centre',
+      formats: ['source'],
     },
-  };
+    limits,
+  );
+  if (!rendered.ok) return rendered;
+  const [output] = rendered.outputs;
+  if (output === undefined) throw new Error('renderRendition produced no output for formats ["source"]');
+  if (!output.ok) return { ok: false, error: output.error };
+  return { ok: true, derivative: { ...output.derivative, source: rendered.source } };
 }

@@ -1,4 +1,5 @@
-import type { Box, SourceLimits } from './types';
+import type { SizeSpec } from '../domain/types';
+import type { SourceLimits } from './types';
 
 /** Caller bugs, not image problems: thrown, in sharp's "Expected <what> for <name> but received <value>" shape. */
 function assertPositiveInteger(name: string, value: unknown): void {
@@ -9,14 +10,23 @@ function assertPositiveInteger(name: string, value: unknown): void {
   }
 }
 
-export function assertRenderArguments(source: unknown, box: Box, limits: SourceLimits): void {
+/** The spec comes from parsed settings or a checked activity input; this guards direct callers' bugs. */
+export function assertRenditionArguments(source: unknown, spec: SizeSpec, limits: SourceLimits): void {
   if (!Buffer.isBuffer(source)) {
     throw new TypeError(
       `Expected a Buffer for source but received ${source === null ? 'null' : typeof source}`,
     );
   }
-  assertPositiveInteger('box.width', box.width);
-  assertPositiveInteger('box.height', box.height);
+  if (spec.width !== undefined) assertPositiveInteger('spec.width', spec.width);
+  if (spec.height !== undefined) assertPositiveInteger('spec.height', spec.height);
+  if (spec.width === undefined && spec.height === undefined) {
+    throw new TypeError('Expected spec.width or spec.height but received neither');
+  }
+  if (!Array.isArray(spec.formats) || spec.formats.length === 0) {
+    throw new TypeError(
+      `Expected a non-empty array for spec.formats but received ${JSON.stringify(spec.formats) ?? typeof spec.formats}`,
+    );
+  }
   assertPositiveInteger('limits.maxSourceBytes', limits.maxSourceBytes);
   assertPositiveInteger('limits.maxSourcePixels', limits.maxSourcePixels);
 }

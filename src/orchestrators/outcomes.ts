@@ -1,5 +1,12 @@
-import type { ImageError, ResizeOutcome, SizeSpec, WriteDocumentResult } from '../domain/types';
-import { resizeActivityName } from '../activities/names';
+import type {
+  ImageError,
+  Placeholder,
+  PlaceholderOutcome,
+  ResizeOutcome,
+  SizeSpec,
+  WriteDocumentResult,
+} from '../domain/types';
+import { PLACEHOLDER_ACTIVITY, resizeActivityName } from '../activities/names';
 
 const MAX_MESSAGE_LENGTH = 300;
 
@@ -16,11 +23,14 @@ export function internalOutcome(size: SizeSpec, error: unknown): ResizeOutcome {
   return {
     status: 'error',
     label: size.label,
-    error: {
-      label: size.label,
-      code: 'internal',
-      message: `${resizeActivityName(size.label)} failed after retries: ${reason}`,
-    },
+    variants: [],
+    errors: [
+      {
+        label: size.label,
+        code: 'internal',
+        message: `${resizeActivityName(size.label)} failed after retries: ${reason}`,
+      },
+    ],
   };
 }
 
@@ -28,9 +38,8 @@ function isResizeOutcome(value: unknown, label: string): value is ResizeOutcome 
   if (typeof value !== 'object' || value === null) return false;
   const outcome = value as Partial<ResizeOutcome>;
   if (outcome.label !== label) return false;
-  return (
-    (outcome.status === 'ok' && 'variant' in outcome) || (outcome.status === 'error' && 'error' in outcome)
-  );
+  if (!Array.isArray(outcome.variants) || !Array.isArray(outcome.errors)) return false;
+  return outcome.status === 'ok' ? outcome.variants.length > 0 : outcome.status === 'error';
 }
 
 /** An activity result that is not the contract's ResizeOutcome for this size is treated as an internal error. */
@@ -43,7 +52,7 @@ export function checkedOutcome(size: SizeSpec, result: unknown): ResizeOutcome {
 }
 
 export function outcomeErrors(outcomes: readonly ResizeOutcome[]): ImageError[] {
-  return outcomes.flatMap((outcome) => (outcome.status === 'error' ? [outcome.error] : []));
+  return outcomes.flatMap((outcome) => outcome.errors);
 }
 
 /** The orchestration's output: small, so status queries stay cheap (the document holds the details). */
@@ -51,19 +60,50 @@ export interface OrchestrationSummary {
   documentId: string;
   /** The document's status, or why nothing was written (`superseded` source, `stale` older version). */
   status: 'completed' | 'partial' | 'failed' | 'superseded' | 'stale';
-  /** Variants this run produced (a `?sizes=` re-run merges into the document, which may hold more). */
+  /** Variants (label, format) this run produced (a `?sizes=` re-run merges into the document, which may hold more). */
   variants: number;
+  /** Whether this run made a placeholder (a failure only leaves it out of the document). */
+  placeholder: boolean;
   errors: ImageError[];
 }
 
 export function summarize(
   outcomes: readonly ResizeOutcome[],
+  placeholder: PlaceholderOutcome,
   written: WriteDocumentResult,
 ): OrchestrationSummary {
   return {
     documentId: written.documentId,
     status: written.written ? written.status : written.reason,
-    variants: outcomes.filter((outcome) => outcome.status === 'ok').length,
+    variants: outcomes.reduce((count, outcome) => count + outcome.variants.length, 0),
+    placeholder: placeholder.status === 'ok',
     errors: outcomeErrors(outcomes),
+  };
+}
+
+function isPlaceholderOutcome(value: unknown): value is PlaceholderOutcome {
+  if (typeof value !== 'object' || value === null) return false;
+  const outcome = value as Partial<PlaceholderOutcome> & { placeholder?: unknown; reason?: unknown };
+  if (outcome.status === 'none') return typeof outcome.reason === 'string';
+  if (outcome.status !== 'ok' || typeof outcome.placeholder !== 'object' || outcome.placeholder === null) {
+    return false;
+  }
+  const placeholder = outcome.placeholder as Partial<Placeholder>;
+  return typeof placeholder.thumbhash === 'string' && typeof placeholder.dominantColor === 'string';
+}
+
+/** The placeholder activity's result, or `none` with the reason (it threw after its retries, or returned junk). */
+export function placeholderOutcome(result: unknown, failed: boolean): PlaceholderOutcome {
+  if (failed) {
+    const raw = result instanceof Error ? result.message : String(result);
+    return {
+      status: 'none',
+      reason: `${PLACEHOLDER_ACTIVITY} failed after retries: ${raw.split('\n', 1)[0] ?? ''}`,
+    };
+  }
+  if (isPlaceholderOutcome(result)) return result;
+  return {
+    status: 'none',
+    reason: `unexpected ${PLACEHOLDER_ACTIVITY} result ${JSON.stringify(result) ?? typeof result}`,
   };
 }

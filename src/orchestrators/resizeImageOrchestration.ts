@@ -1,6 +1,8 @@
 import type { OrchestrationContext, OrchestrationHandler, RegisteredActivity, Task } from 'durable-functions';
-import { resizeActivityName, WRITE_DOCUMENT_ACTIVITY } from '../activities/names';
+import { PLACEHOLDER_ACTIVITY, resizeActivityName, WRITE_DOCUMENT_ACTIVITY } from '../activities/names';
 import type {
+  PlaceholderActivityInput,
+  PlaceholderOutcome,
   ResizeActivityInput,
   ResizeOrchestrationInput,
   ResizeOutcome,
@@ -9,12 +11,19 @@ import type {
   WriteDocumentResult,
 } from '../domain/types';
 import { invocationLogger } from '../logging';
-import { checkedOutcome, internalOutcome, summarize, type OrchestrationSummary } from './outcomes';
+import {
+  checkedOutcome,
+  internalOutcome,
+  placeholderOutcome,
+  summarize,
+  type OrchestrationSummary,
+} from './outcomes';
 import { transientRetryOptions } from './retryPolicy';
 
 /** The registered activity handles; a size without one is called by its function name. */
 export interface OrchestratorActivities {
   resize: ReadonlyMap<string /* label */, RegisteredActivity>;
+  placeholder?: RegisteredActivity;
   writeDocument?: RegisteredActivity;
 }
 
@@ -54,9 +63,21 @@ function* settle(task: Task, size: SizeSpec): Steps<ResizeOutcome> {
   }
 }
 
+/** The placeholder task's result, or `none` with the reason it failed: never an exception. */
+function* settlePlaceholder(task: Task): Steps<PlaceholderOutcome> {
+  if (task.isCompleted) return placeholderOutcome(task.result, false);
+  if (task.isFaulted) return placeholderOutcome(task.result, true);
+  try {
+    return placeholderOutcome(yield task, false);
+  } catch (error) {
+    return placeholderOutcome(error, true);
+  }
+}
+
 /**
  * The orchestration: one `resize-{label}` activity per size of the plan in the INPUT (captured at start, so
- * a changed IMAGE_SIZES never alters the replay of an in-flight instance), then the document writer.
+ * a changed IMAGE_SIZES never alters the replay of an in-flight instance) and the placeholder activity in
+ * one fan-out, then the document writer.
  * Pure scheduling: no clock, randomness, I/O or settings; logs only when not replaying.
  */
 export function createResizeImageOrchestrator(activities: OrchestratorActivities): OrchestrationHandler {
@@ -69,6 +90,12 @@ export function createResizeImageOrchestrator(activities: OrchestratorActivities
           transientRetryOptions(),
           input,
         );
+  }
+
+  function schedulePlaceholder(context: OrchestrationContext, input: PlaceholderActivityInput): Task {
+    return activities.placeholder
+      ? activities.placeholder(input).withRetry(transientRetryOptions())
+      : context.df.callActivityWithRetry(PLACEHOLDER_ACTIVITY, transientRetryOptions(), input);
   }
 
   function scheduleWrite(context: OrchestrationContext, input: WriteDocumentInput): Task {
@@ -94,10 +121,12 @@ export function createResizeImageOrchestrator(activities: OrchestratorActivities
     publish({ stage: 'resizing', sizes: sizes.map((size) => size.label) });
 
     const tasks = sizes.map((size) => scheduleResize(context, { source, size, instanceId }));
+    // The placeholder runs beside the sizes, in the same fan-out; its failure only leaves it out.
+    const placeholderTask = schedulePlaceholder(context, { source, instanceId });
     try {
-      yield context.df.Task.all(tasks);
+      yield context.df.Task.all([...tasks, placeholderTask]);
     } catch {
-      // Task.all fails on the first size that exhausted its retries; the others are still wanted and are
+      // Task.all fails on the first task that exhausted its retries; the others are still wanted and are
       // collected (and, if still running, awaited) one by one below.
     }
     const outcomes: ResizeOutcome[] = [];
@@ -105,13 +134,19 @@ export function createResizeImageOrchestrator(activities: OrchestratorActivities
       const task = tasks[index];
       if (task) outcomes.push(yield* settle(task, size));
     }
+    const placeholder = yield* settlePlaceholder(placeholderTask);
+    if (placeholder.status === 'none' && !context.df.isReplaying) {
+      log.warn('no placeholder', { reason: placeholder.reason });
+    }
 
     const labels = (status: ResizeOutcome['status']) =>
       outcomes.filter((outcome) => outcome.status === status).map((outcome) => outcome.label);
     publish({ stage: 'writing-document', succeeded: labels('ok'), failed: labels('error') });
 
-    const written = (yield scheduleWrite(context, { instanceId, source, outcomes })) as WriteDocumentResult;
-    const summary = summarize(outcomes, written);
+    const writeInput: WriteDocumentInput = { instanceId, source, outcomes };
+    if (placeholder.status === 'ok') writeInput.placeholder = placeholder.placeholder;
+    const written = (yield scheduleWrite(context, writeInput)) as WriteDocumentResult;
+    const summary = summarize(outcomes, placeholder, written);
     publish({ stage: 'done', status: summary.status });
     if (!context.df.isReplaying) log.info('done', { status: summary.status, variants: summary.variants });
     return summary;

@@ -1,5 +1,6 @@
 import * as df from 'durable-functions';
 import { ORCHESTRATOR_NAME } from '../activities/names';
+import { placeholderActivity } from '../activities/makePlaceholder';
 import { resizeActivityHandles } from '../activities/resizeImage';
 import { writeImageDocumentActivity } from '../activities/writeImageDocument';
 import { createResizeImageOrchestrator } from './resizeImageOrchestration';
@@ -7,6 +8,7 @@ import { createResizeImageOrchestrator } from './resizeImageOrchestration';
 /** The registered orchestrator, calling the activities through their registered handles. */
 export const resizeImageOrchestrator = createResizeImageOrchestrator({
   resize: resizeActivityHandles,
+  placeholder: placeholderActivity,
   writeDocument: writeImageDocumentActivity,
 });
 

@@ -15,14 +15,21 @@ import { createResizeHandler } from '../../src/activities/resize/resizeHandler';
 import type { RenderFunction, ResizeDeps } from '../../src/activities/resize/resizeToOutcome';
 import { loadSettings } from '../../src/config/settings';
 import type { ResizeOutcome, SizeSpec, SourceRef } from '../../src/domain/types';
-import { renderDerivative } from '../../src/imaging';
+import { renderDerivative, renderRendition } from '../../src/imaging';
 import type { RenderedDerivative } from '../../src/imaging/types';
 import { makePhoto } from '../support/images';
 import { testEnv } from '../support/env';
 import { openImageContainers, resizeDeps } from './resizeFixture';
 
 const settings = loadSettings(testEnv());
-const THUMB: SizeSpec = { label: 'thumb', width: 150, height: 150 };
+const THUMB: SizeSpec = {
+  label: 'thumb',
+  width: 150,
+  height: 150,
+  fit: 'inside',
+  position: 'centre',
+  formats: ['source'],
+};
 const SEQUENCER_A = '000000000000000000000000000000010000000000000001';
 const SEQUENCER_B = '000000000000000000000000000000020000000000000001';
 let blobService: BlobServiceClient;
@@ -72,10 +79,14 @@ async function thumbOf(blobName: string): Promise<{ size: [number?, number?]; me
 }
 
 async function rendered(photo: Buffer): Promise<RenderedDerivative> {
-  const result = await renderDerivative(photo, THUMB, {
-    maxSourceBytes: settings.maxSourceBytes,
-    maxSourcePixels: settings.maxSourcePixels,
-  });
+  const result = await renderDerivative(
+    photo,
+    { width: 150, height: 150 },
+    {
+      maxSourceBytes: settings.maxSourceBytes,
+      maxSourcePixels: settings.maxSourcePixels,
+    },
+  );
   if (!result.ok) throw new Error(`render failed: ${JSON.stringify(result.error)}`);
   return result.derivative;
 }
@@ -90,12 +101,12 @@ describe('derivative upload: an older source version never overwrites a newer on
     const renderWithRace: RenderFunction = async (bytes, box, limits) => {
       sourceB = await putSource(blobName, photoB, SEQUENCER_B);
       outcomeB = await runResize(sourceB);
-      return renderDerivative(bytes, box, limits);
+      return renderRendition(bytes, box, limits);
     };
     const outcomeA = await runResize(sourceA, deps({ render: renderWithRace }));
 
     expect(outcomeB).toMatchObject({ status: 'ok' });
-    expect(outcomeA).toMatchObject({ status: 'error', label: 'thumb', error: { code: 'superseded' } });
+    expect(outcomeA).toMatchObject({ status: 'error', label: 'thumb', errors: [{ code: 'superseded' }] });
     expect(await thumbOf(blobName)).toEqual({
       size: [75, 150],
       metadata: {
@@ -109,7 +120,7 @@ describe('derivative upload: an older source version never overwrites a newer on
   it('records the source version in a new derivative, and a newer version replaces an older one', async () => {
     const blobName = `users/${randomUUID()}/cat.jpg`;
     const sourceA = await putSource(blobName, photoA, SEQUENCER_A);
-    expect(await runResize(sourceA)).toMatchObject({ status: 'ok', variant: { width: 150, height: 75 } });
+    expect(await runResize(sourceA)).toMatchObject({ status: 'ok', variants: [{ width: 150, height: 75 }] });
     expect(await thumbOf(blobName)).toEqual({
       size: [150, 75],
       metadata: {
@@ -120,7 +131,7 @@ describe('derivative upload: an older source version never overwrites a newer on
     });
 
     const sourceB = await putSource(blobName, photoB, SEQUENCER_B);
-    expect(await runResize(sourceB)).toMatchObject({ status: 'ok', variant: { width: 75, height: 150 } });
+    expect(await runResize(sourceB)).toMatchObject({ status: 'ok', variants: [{ width: 75, height: 150 }] });
     expect(await thumbOf(blobName)).toMatchObject({
       size: [75, 150],
       metadata: { sourcesequencer: SEQUENCER_B },
@@ -136,9 +147,11 @@ describe('derivative upload: an older source version never overwrites a newer on
     if (first.status !== 'ok' || again.status !== 'ok' || reprocess.status !== 'ok') {
       throw new Error(`expected ok: ${JSON.stringify([first, again, reprocess])}`);
     }
-    expect(new Set([first.variant.eTag, again.variant.eTag, reprocess.variant.eTag]).size).toBe(3);
-    const stored = await processed.getBlobClient(reprocess.variant.blobName).getProperties();
-    expect(stored.etag).toBe(reprocess.variant.eTag);
+    expect(
+      new Set([first.variants[0]!.eTag, again.variants[0]!.eTag, reprocess.variants[0]!.eTag]).size,
+    ).toBe(3);
+    const stored = await processed.getBlobClient(reprocess.variants[0]!.blobName).getProperties();
+    expect(stored.etag).toBe(reprocess.variants[0]!.eTag);
   });
 
   it('a reprocess of unknown order replaces a newer-sequenced derivative only while its version is the source', async () => {

@@ -36,7 +36,8 @@ export function okOutcome(
   return {
     status: 'ok',
     label,
-    variant,
+    variants: [variant],
+    errors: [],
     source: { format: 'JPEG', width: 2000, height: 1500, length: 48_000, contentType: 'image/jpeg' },
   };
 }
@@ -46,5 +47,5 @@ export function errorOutcome(
   code: ErrorCode,
   message = `${code} for ${label}`,
 ): ResizeOutcome {
-  return { status: 'error', label, error: { label, code, message } };
+  return { status: 'error', label, variants: [], errors: [{ label, code, message }] };
 }

@@ -2,7 +2,7 @@ import type { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
 import type { ResizeDeps } from '../../src/activities/resize/resizeToOutcome';
 import { createBlobServiceClient } from '../../src/clients/blobs';
 import type { Settings } from '../../src/config/settings';
-import { renderDerivative } from '../../src/imaging';
+import { renderRendition } from '../../src/imaging';
 
 /** The two image containers on the test Azurite, created if missing. */
 export interface ImageContainers {
@@ -30,7 +30,7 @@ export function resizeDeps(
     blobService,
     processedContainer: settings.processedContainer,
     limits: { maxSourceBytes: settings.maxSourceBytes, maxSourcePixels: settings.maxSourcePixels },
-    render: renderDerivative,
+    render: renderRendition,
     now: () => new Date('2026-11-24T05:00:00.000Z'),
     ...overrides,
   };

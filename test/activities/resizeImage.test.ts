@@ -11,7 +11,7 @@ import type { RenderFunction, ResizeDeps } from '../../src/activities/resize/res
 import { createBlobServiceClient } from '../../src/clients/blobs';
 import { loadSettings } from '../../src/config/settings';
 import type { ResizeActivityInput, ResizeOutcome, SizeSpec, SourceRef } from '../../src/domain/types';
-import { ImageResourceError, renderDerivative } from '../../src/imaging';
+import { ImageResourceError, renderRendition } from '../../src/imaging';
 import { freePort } from '../../devhost/services/ports';
 import { makeNonImage, makePhoto } from '../support/images';
 import { testEnv } from '../support/env';
@@ -19,9 +19,9 @@ import { openImageContainers, resizeDeps } from './resizeFixture';
 
 const settings = loadSettings(testEnv());
 const SIZES: SizeSpec[] = [
-  { label: 'thumb', width: 150, height: 150 },
-  { label: 'medium', width: 640, height: 640 },
-  { label: 'large', width: 1280, height: 1280 },
+  { label: 'thumb', width: 150, height: 150, fit: 'inside', position: 'centre', formats: ['source'] },
+  { label: 'medium', width: 640, height: 640, fit: 'inside', position: 'centre', formats: ['source'] },
+  { label: 'large', width: 1280, height: 1280, fit: 'inside', position: 'centre', formats: ['source'] },
 ];
 let blobService: BlobServiceClient;
 let unprocessed: ContainerClient;
@@ -95,7 +95,7 @@ describe('resize activity against Azurite', () => {
       const outcome = await run(source, size, deps(), lines);
       if (outcome.status !== 'ok') throw new Error(`expected ok, got ${JSON.stringify(outcome)}`);
       const dir = source.blobName.slice(0, source.blobName.lastIndexOf('/') + 1);
-      expect(outcome.variant.blobName).toBe(`${dir}cat.photo_${size.label}.jpg`);
+      expect(outcome.variants[0]!.blobName).toBe(`${dir}cat.photo_${size.label}.jpg`);
       expect(outcome.source).toEqual({
         format: 'JPEG',
         width: 1400,
@@ -104,7 +104,7 @@ describe('resize activity against Azurite', () => {
         contentType: 'image/jpeg',
       });
 
-      const blob = processed.getBlobClient(outcome.variant.blobName);
+      const blob = processed.getBlobClient(outcome.variants[0]!.blobName);
       const properties = await blob.getProperties();
       expect(properties.contentType).toBe('image/jpeg');
       expect(properties.cacheControl).toBe(DERIVATIVE_CACHE_CONTROL);
@@ -112,15 +112,15 @@ describe('resize activity against Azurite', () => {
         sourceetag: source.eTag.replace(/"/g, ''),
         sizelabel: size.label,
       });
-      expect(properties.etag).toBe(outcome.variant.eTag);
-      expect(properties.contentLength).toBe(outcome.variant.sizeBytes);
-      expect(outcome.variant.url).toBe(blob.url);
+      expect(properties.etag).toBe(outcome.variants[0]!.eTag);
+      expect(properties.contentLength).toBe(outcome.variants[0]!.sizeBytes);
+      expect(outcome.variants[0]!.url).toBe(blob.url);
 
       const bytes = await blob.downloadToBuffer();
       const metadata = await sharp(bytes).metadata();
       const [width, height] = expected[size.label as keyof typeof expected];
       expect([metadata.format, metadata.width, metadata.height]).toEqual(['jpeg', width, height]);
-      expect([outcome.variant.width, outcome.variant.height, outcome.variant.format]).toEqual([
+      expect([outcome.variants[0]!.width, outcome.variants[0]!.height, outcome.variants[0]!.format]).toEqual([
         width,
         height,
         'jpeg',
@@ -140,8 +140,8 @@ describe('resize activity against Azurite', () => {
     const source = { ...uploaded, eTag: uploaded.eTag.replace(/"/g, '') };
     const outcome = await run(source, SIZES[0]!);
     if (outcome.status !== 'ok') throw new Error(`expected ok, got ${JSON.stringify(outcome)}`);
-    expect(outcome.variant.blobName).toBe(source.blobName.replace(/logo$/, 'logo_thumb.png'));
-    const blob = processed.getBlobClient(outcome.variant.blobName);
+    expect(outcome.variants[0]!.blobName).toBe(source.blobName.replace(/logo$/, 'logo_thumb.png'));
+    const blob = processed.getBlobClient(outcome.variants[0]!.blobName);
     expect((await blob.getProperties()).contentType).toBe('image/png');
     const metadata = await sharp(await blob.downloadToBuffer()).metadata();
     expect([metadata.format, metadata.width, metadata.height, metadata.hasAlpha]).toEqual([
@@ -162,7 +162,7 @@ describe('resize activity against Azurite', () => {
     expect(outcome).toMatchObject({
       status: 'error',
       label: 'thumb',
-      error: { label: 'thumb', code: 'superseded' },
+      errors: [{ label: 'thumb', code: 'superseded' }],
     });
     expect(await derivativesOf(source)).toEqual([]);
   });
@@ -171,14 +171,14 @@ describe('resize activity against Azurite', () => {
     const source = await uploadSource(photo);
     await unprocessed.deleteBlob(source.blobName);
     const outcome = await run(source, SIZES[0]!);
-    expect(outcome).toMatchObject({ status: 'error', error: { code: 'source-missing' } });
+    expect(outcome).toMatchObject({ status: 'error', errors: [{ code: 'source-missing' }] });
     expect(await derivativesOf(source)).toEqual([]);
   });
 
   it('returns `not-an-image` for a text file named .jpg and uploads no derivative', async () => {
     const source = await uploadSource(makeNonImage(), 'notes.jpg');
     const outcome = await run(source, SIZES[1]!);
-    expect(outcome).toMatchObject({ status: 'error', label: 'medium', error: { code: 'not-an-image' } });
+    expect(outcome).toMatchObject({ status: 'error', label: 'medium', errors: [{ code: 'not-an-image' }] });
     expect(await derivativesOf(source)).toEqual([]);
   });
 
@@ -187,7 +187,7 @@ describe('resize activity against Azurite', () => {
     let renders = 0;
     const countingRender: RenderFunction = (...args) => {
       renders += 1;
-      return renderDerivative(...args);
+      return renderRendition(...args);
     };
     const outcome = await run(
       source,
@@ -199,10 +199,12 @@ describe('resize activity against Azurite', () => {
     );
     expect(outcome).toMatchObject({
       status: 'error',
-      error: {
-        code: 'too-large',
-        message: `The source is ${photo.length} bytes; the limit (MAX_SOURCE_BYTES) is ${photo.length - 1}`,
-      },
+      errors: [
+        {
+          code: 'too-large',
+          message: `The source is ${photo.length} bytes; the limit (MAX_SOURCE_BYTES) is ${photo.length - 1}`,
+        },
+      ],
     });
     expect(renders).toBe(0);
     expect(await derivativesOf(source)).toEqual([]);
@@ -215,7 +217,10 @@ describe('resize activity against Azurite', () => {
       SIZES[0]!,
       deps({ render: () => Promise.reject(new Error('libvips bug')) }),
     );
-    expect(outcome).toMatchObject({ status: 'error', error: { code: 'internal', message: 'libvips bug' } });
+    expect(outcome).toMatchObject({
+      status: 'error',
+      errors: [{ code: 'internal', message: 'libvips bug' }],
+    });
   });
 
   it('throws (so Durable retries) when the renderer ran out of memory or threads', async () => {
@@ -231,8 +236,22 @@ describe('resize activity against Azurite', () => {
     const handler = createResizeHandler(() => deps());
     const source = await uploadSource(photo);
     await expect(
-      handler({ source, size: { label: 'thumb', width: 0, height: 150 }, instanceId: 'img-1' }, context()),
-    ).rejects.toThrow('Expected an integer >= 1 for input.size.width but received 0');
+      handler(
+        {
+          source,
+          size: {
+            label: 'thumb',
+            width: 0,
+            height: 150,
+            fit: 'inside',
+            position: 'centre',
+            formats: ['source'],
+          },
+          instanceId: 'img-1',
+        },
+        context(),
+      ),
+    ).rejects.toThrow('Expected an integer between 1 and 16383 for input.size.width but received 0');
   });
 });
 

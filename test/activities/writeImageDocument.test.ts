@@ -80,7 +80,7 @@ describe('writeImageDocument: document shape', () => {
       ['medium', 640, 480],
       ['thumb', 150, 113],
     ]);
-    expect(document?.variants[0]).toEqual(allSizes[2]?.status === 'ok' ? allSizes[2].variant : undefined);
+    expect(document?.variants[0]).toEqual(allSizes[2]?.status === 'ok' ? allSizes[2].variants[0] : undefined);
     expect(document?.createdAt).toBe(document?.updatedAt);
     expect(Date.parse(document?.createdAt ?? '')).toBe(clock);
   });
@@ -296,7 +296,10 @@ describe('writeImageDocument: derivatives of the replaced version', () => {
     const outcome = okOutcome(label, 150, 113, response.etag ?? '');
     if (outcome.status !== 'ok') throw new Error('okOutcome is ok');
     const format = extension === 'png' ? 'png' : 'jpeg';
-    return { ...outcome, variant: { ...outcome.variant, blobName, format, contentType: `image/${format}` } };
+    return {
+      ...outcome,
+      variants: [{ ...outcome.variants[0]!, blobName, format, contentType: `image/${format}` }],
+    };
   }
 
   async function existing(blobName: string): Promise<boolean> {
@@ -304,7 +307,7 @@ describe('writeImageDocument: derivatives of the replaced version', () => {
   }
 
   function blobNames(outcomes: ResizeOutcome[]): string[] {
-    return outcomes.flatMap((outcome) => (outcome.status === 'ok' ? [outcome.variant.blobName] : []));
+    return outcomes.flatMap((outcome) => (outcome.status === 'ok' ? [outcome.variants[0]!.blobName] : []));
   }
 
   it("deletes the previous version's derivatives when the new version is not an image", async () => {

@@ -1,28 +1,46 @@
 import { describe, expect, it } from 'vitest';
+import type { SizeSpec } from '../../src/domain/types';
 import { checkedOutcome, internalOutcome } from '../../src/orchestrators/outcomes';
 
-const thumb = { label: 'thumb', width: 150, height: 150 };
+const thumb: SizeSpec = {
+  label: 'thumb',
+  width: 150,
+  height: 150,
+  fit: 'inside',
+  position: 'centre',
+  formats: ['source'],
+};
 
 describe('checkedOutcome', () => {
   it.each([
     ['undefined', undefined],
     ['a string', 'done'],
-    ['another size', { status: 'ok', label: 'medium', variant: {} }],
+    ['another size', { status: 'ok', label: 'medium', variants: [{}], errors: [] }],
+    ['ok without a variant', { status: 'ok', label: 'thumb', variants: [], errors: [] }],
+    ['the v1 shape', { status: 'ok', label: 'thumb', variant: {} }],
     ['an unknown status', { status: 'maybe', label: 'thumb' }],
   ])('turns %s into an internal error naming the result', (_case, result) => {
     expect(checkedOutcome(thumb, result)).toEqual({
       status: 'error',
       label: 'thumb',
-      error: {
-        label: 'thumb',
-        code: 'internal',
-        message: expect.stringMatching(/^resize-thumb failed after retries: unexpected activity result /),
-      },
+      variants: [],
+      errors: [
+        {
+          label: 'thumb',
+          code: 'internal',
+          message: expect.stringMatching(/^resize-thumb failed after retries: unexpected activity result /),
+        },
+      ],
     });
   });
 
   it('keeps a contract outcome as it is', () => {
-    const outcome = { status: 'error', label: 'thumb', error: { code: 'not-an-image', message: 'x' } };
+    const outcome = {
+      status: 'error',
+      label: 'thumb',
+      variants: [],
+      errors: [{ code: 'not-an-image', message: 'x' }],
+    };
     expect(checkedOutcome(thumb, outcome)).toBe(outcome);
   });
 });
@@ -33,10 +51,10 @@ describe('internalOutcome', () => {
       `Activity function 'resize-thumb' failed: ${'x'.repeat(400)} \n {"stack":"at a.js:1"}`,
     );
     const outcome = internalOutcome(thumb, error);
-    expect(outcome.status === 'error' && outcome.error.message).toMatch(
+    expect(outcome.errors[0]?.message).toMatch(
       /^resize-thumb failed after retries: Activity function 'resize-thumb' failed: x+\.\.\.$/,
     );
-    expect(outcome.status === 'error' && outcome.error.message.length).toBeLessThanOrEqual(
+    expect(outcome.errors[0]?.message.length).toBeLessThanOrEqual(
       300 + 'resize-thumb failed after retries: '.length,
     );
   });

@@ -1,9 +1,20 @@
 import * as df from 'durable-functions';
 import { describe, expect, it } from 'vitest';
-import { ORCHESTRATOR_NAME, resizeActivityName, WRITE_DOCUMENT_ACTIVITY } from '../../src/activities/names';
+import {
+  ORCHESTRATOR_NAME,
+  PLACEHOLDER_ACTIVITY,
+  resizeActivityName,
+  WRITE_DOCUMENT_ACTIVITY,
+} from '../../src/activities/names';
 import { DEFAULT_SIZES } from '../../src/config/sizes';
 import { instanceIdFor } from '../../src/domain/ids';
-import type { ResizeOrchestrationInput, ResizeOutcome, SizeSpec, SourceRef } from '../../src/domain/types';
+import type {
+  Placeholder,
+  ResizeOrchestrationInput,
+  ResizeOutcome,
+  SizeSpec,
+  SourceRef,
+} from '../../src/domain/types';
 import { createResizeImageOrchestrator } from '../../src/orchestrators/resizeImageOrchestration';
 import { HistoryBuilder, runEpisode, type HistoryEvent } from './support/replay';
 
@@ -29,23 +40,27 @@ const RETRY = {
 
 /** What a resize activity returns for a 1600x1200 source (the activity's contract, not computed here). */
 function ok(size: SizeSpec): ResizeOutcome {
-  const width = Math.min(size.width, Math.round((size.height * 4) / 3));
+  const box = { width: size.width ?? 1600, height: size.height ?? 1200 };
+  const width = Math.min(box.width, Math.round((box.height * 4) / 3));
   return {
     status: 'ok',
     label: size.label,
-    variant: {
-      label: size.label,
-      width,
-      height: Math.round((width * 3) / 4),
-      contentType: 'image/jpeg',
-      format: 'jpeg',
-      blobName: `users/42/cat_${size.label}.jpg`,
-      url: `http://127.0.0.1:10000/devstoreaccount1/images-processed/users/42/cat_${size.label}.jpg`,
-      sizeBytes: 1000 + size.width,
-      eTag: `"0x8D${size.label}"`,
-      lastModified: '2026-11-24T04:00:05.000Z',
-      createdAt: '2026-11-24T04:00:05.000Z',
-    },
+    errors: [],
+    variants: [
+      {
+        label: size.label,
+        width,
+        height: Math.round((width * 3) / 4),
+        contentType: 'image/jpeg',
+        format: 'jpeg',
+        blobName: `users/42/cat_${size.label}.jpg`,
+        url: `http://127.0.0.1:10000/devstoreaccount1/images-processed/users/42/cat_${size.label}.jpg`,
+        sizeBytes: 1000 + box.width,
+        eTag: `"0x8D${size.label}"`,
+        lastModified: '2026-11-24T04:00:05.000Z',
+        createdAt: '2026-11-24T04:00:05.000Z',
+      },
+    ],
     source: { format: 'JPEG', width: 1600, height: 1200, length: 48213, contentType: 'image/jpeg' },
   };
 }
@@ -61,23 +76,43 @@ function resizeAction(size: SizeSpec) {
   };
 }
 
-function writeAction(outcomes: ResizeOutcome[]) {
+/** What the placeholder activity returns (its contract, not computed here). */
+const placeholder: Placeholder = { thumbhash: 'HBkSHYSIeHiPiHh8eJd4eTN0EEQG', dominantColor: '#c81828' };
+const placeholderOk = { status: 'ok', placeholder };
+
+/** `null`: the writer is called without a placeholder. */
+function writeAction(outcomes: ResizeOutcome[], withPlaceholder: Placeholder | null = placeholder) {
   return {
     functionName: WRITE_DOCUMENT_ACTIVITY,
     actionType: 1,
     retryOptions: RETRY,
-    input: { instanceId, source, outcomes },
+    input: {
+      instanceId,
+      source,
+      outcomes,
+      ...(withPlaceholder === null ? {} : { placeholder: withPlaceholder }),
+    },
   };
 }
 
-const fanOut = { actionType: 12, compoundActions: sizes.map(resizeAction) };
+const placeholderAction = {
+  functionName: PLACEHOLDER_ACTIVITY,
+  actionType: 1,
+  retryOptions: RETRY,
+  input: { source, instanceId },
+};
+const fanOut = { actionType: 12, compoundActions: [...sizes.map(resizeAction), placeholderAction] };
 
-/** History up to the fan-out being scheduled (task ids 0, 1, 2 in plan order). */
+/** History up to the fan-out being scheduled (task ids 0, 1, 2 in plan order, then the placeholder as 3). */
 function scheduledFanOut(): HistoryBuilder {
   return new HistoryBuilder()
     .started(ORCHESTRATOR_NAME, input)
-    .episodeEnd(sizes.map((size, id) => [id, resizeActivityName(size.label)]))
-    .episode();
+    .episodeEnd([
+      ...sizes.map((size, id): [number, string] => [id, resizeActivityName(size.label)]),
+      [sizes.length, PLACEHOLDER_ACTIVITY],
+    ])
+    .episode()
+    .completed(sizes.length, placeholderOk);
 }
 
 async function run(history: readonly HistoryEvent[], orchestrator = handler) {
@@ -109,12 +144,12 @@ describe('resizeImageOrchestrator', () => {
       customStatus: { stage: 'writing-document', succeeded: ['thumb', 'medium', 'large'], failed: [] },
     });
 
-    history.episodeEnd([[3, WRITE_DOCUMENT_ACTIVITY]]).episode();
-    history.completed(3, { written: true, documentId: 'doc-1', status: 'completed' });
+    history.episodeEnd([[4, WRITE_DOCUMENT_ACTIVITY]]).episode();
+    history.completed(4, { written: true, documentId: 'doc-1', status: 'completed' });
     const done = await run(history.events);
     expect(done.state).toMatchObject({
       isDone: true,
-      output: { documentId: 'doc-1', status: 'completed', variants: 3, errors: [] },
+      output: { documentId: 'doc-1', status: 'completed', variants: 3, placeholder: true, errors: [] },
       customStatus: { stage: 'done', status: 'completed' },
     });
   });
@@ -123,7 +158,8 @@ describe('resizeImageOrchestrator', () => {
     const corrupt: ResizeOutcome = {
       status: 'error',
       label: 'thumb',
-      error: { label: 'thumb', code: 'corrupt-image', message: 'Input buffer has corrupt header' },
+      variants: [],
+      errors: [{ label: 'thumb', code: 'corrupt-image', message: 'Input buffer has corrupt header' }],
     };
     const history = scheduledFanOut().completed(0, corrupt).completed(1, ok(medium)).completed(2, ok(large));
     const writing = await run(history.events);
@@ -134,19 +170,19 @@ describe('resizeImageOrchestrator', () => {
       failed: ['thumb'],
     });
 
-    history.episodeEnd([[3, WRITE_DOCUMENT_ACTIVITY]]).episode();
-    history.completed(3, { written: true, documentId: 'doc-1', status: 'partial' });
+    history.episodeEnd([[4, WRITE_DOCUMENT_ACTIVITY]]).episode();
+    history.completed(4, { written: true, documentId: 'doc-1', status: 'partial' });
     const done = await run(history.events);
     expect(done.state).toMatchObject({
       isDone: true,
-      output: { documentId: 'doc-1', status: 'partial', variants: 2, errors: [corrupt.error] },
+      output: { documentId: 'doc-1', status: 'partial', variants: 2, errors: corrupt.errors },
     });
   });
 
-  /** Fails the thumb's task on every attempt: ids 0, then (timer, re-attempt) pairs 3/4, 5/6, 7/8, 9/10, last timer 11. */
+  /** Fails the thumb's task on every attempt: ids 0, then (timer, re-attempt) pairs 4/5, 6/7, 8/9, 10/11, last timer 12. */
   function thumbFailsEveryAttempt(history: HistoryBuilder): HistoryBuilder {
     let attemptId = 0;
-    let nextId = 3;
+    let nextId = 4;
     for (let attempt = 1; attempt <= RETRY.maxNumberOfAttempts; attempt++) {
       const timerId = nextId++;
       history.failed(attemptId, 'resize-thumb', `blob service unavailable (attempt ${attempt})`);
@@ -170,12 +206,15 @@ describe('resizeImageOrchestrator', () => {
     const internal: ResizeOutcome = {
       status: 'error',
       label: 'thumb',
-      error: {
-        label: 'thumb',
-        code: 'internal',
-        message:
-          "resize-thumb failed after retries: Activity function 'resize-thumb' failed: blob service unavailable (attempt 5)",
-      },
+      variants: [],
+      errors: [
+        {
+          label: 'thumb',
+          code: 'internal',
+          message:
+            "resize-thumb failed after retries: Activity function 'resize-thumb' failed: blob service unavailable (attempt 5)",
+        },
+      ],
     };
     expect(writing.state.actions).toEqual([[fanOut, writeAction([internal, ok(medium), ok(large)])]]);
     expect(writing.state.customStatus).toEqual({
@@ -184,12 +223,12 @@ describe('resizeImageOrchestrator', () => {
       failed: ['thumb'],
     });
 
-    history.episodeEnd([[12, WRITE_DOCUMENT_ACTIVITY]]).episode();
-    history.completed(12, { written: true, documentId: 'doc-1', status: 'partial' });
+    history.episodeEnd([[13, WRITE_DOCUMENT_ACTIVITY]]).episode();
+    history.completed(13, { written: true, documentId: 'doc-1', status: 'partial' });
     const done = await run(history.events);
     expect(done.state).toMatchObject({
       isDone: true,
-      output: { status: 'partial', variants: 2, errors: [internal.error] },
+      output: { status: 'partial', variants: 2, errors: internal.errors },
       customStatus: { stage: 'done', status: 'partial' },
     });
   });
@@ -197,19 +236,19 @@ describe('resizeImageOrchestrator', () => {
   it('a transient failure followed by the retry timer and a successful attempt completes', async () => {
     const history = scheduledFanOut()
       .failed(0, 'resize-thumb', 'ECONNRESET')
-      .episodeEnd([], [3])
+      .episodeEnd([], [4])
       .episode()
-      .timerFired(3)
-      .episodeEnd([[4, 'resize-thumb']])
+      .timerFired(4)
+      .episodeEnd([[5, 'resize-thumb']])
       .episode()
       .completed(1, ok(medium))
-      .completed(4, ok(thumb))
+      .completed(5, ok(thumb))
       .completed(2, ok(large));
     const writing = await run(history.events);
     expect(writing.state.actions).toEqual([[fanOut, writeAction([ok(thumb), ok(medium), ok(large)])]]);
 
-    history.episodeEnd([[5, WRITE_DOCUMENT_ACTIVITY]]).episode();
-    history.completed(5, { written: true, documentId: 'doc-1', status: 'completed' });
+    history.episodeEnd([[6, WRITE_DOCUMENT_ACTIVITY]]).episode();
+    history.completed(6, { written: true, documentId: 'doc-1', status: 'completed' });
     const done = await run(history.events);
     expect(done.state).toMatchObject({
       isDone: true,
@@ -223,9 +262,9 @@ describe('resizeImageOrchestrator', () => {
       .episode()
       .completed(1, ok(medium))
       .completed(2, ok(large))
-      .episodeEnd([[12, WRITE_DOCUMENT_ACTIVITY]])
+      .episodeEnd([[13, WRITE_DOCUMENT_ACTIVITY]])
       .episode()
-      .completed(12, { written: true, documentId: 'doc-1', status: 'partial' });
+      .completed(13, { written: true, documentId: 'doc-1', status: 'partial' });
     const first = await run(history.events);
     const second = await run(history.events);
     expect(second.state).toEqual(first.state);
@@ -246,11 +285,87 @@ describe('resizeImageOrchestrator', () => {
       .completed(0, ok(thumb))
       .completed(1, ok(medium))
       .completed(2, ok(large))
-      .episodeEnd([[3, WRITE_DOCUMENT_ACTIVITY]])
+      .episodeEnd([[4, WRITE_DOCUMENT_ACTIVITY]])
       .episode()
-      .completed(3, { written: false, documentId: 'doc-1', reason: 'superseded' });
+      .completed(4, { written: false, documentId: 'doc-1', reason: 'superseded' });
     const done = await run(history.events);
     expect(done.state).toMatchObject({ isDone: true, output: { status: 'superseded', documentId: 'doc-1' } });
+  });
+
+  it('a placeholder that still fails after its retries is left out: every size is written, the summary says so', async () => {
+    const history = new HistoryBuilder()
+      .started(ORCHESTRATOR_NAME, input)
+      .episodeEnd([
+        ...sizes.map((size, id): [number, string] => [id, resizeActivityName(size.label)]),
+        [3, PLACEHOLDER_ACTIVITY],
+      ])
+      .episode()
+      .completed(0, ok(thumb))
+      .completed(1, ok(medium))
+      .completed(2, ok(large));
+    let attemptId = 3;
+    let nextId = 4;
+    for (let attempt = 1; attempt <= RETRY.maxNumberOfAttempts; attempt++) {
+      const timerId = nextId++;
+      history.failed(attemptId, PLACEHOLDER_ACTIVITY, `out of memory (attempt ${attempt})`);
+      history.episodeEnd([], [timerId]).episode().timerFired(timerId);
+      if (attempt < RETRY.maxNumberOfAttempts) {
+        attemptId = nextId++;
+        history.episodeEnd([[attemptId, PLACEHOLDER_ACTIVITY]]).episode();
+      }
+    }
+    const writing = await run(history.events);
+    expect(writing.state.actions).toEqual([[fanOut, writeAction([ok(thumb), ok(medium), ok(large)], null)]]);
+    history.episodeEnd([[13, WRITE_DOCUMENT_ACTIVITY]]).episode();
+    history.completed(13, { written: true, documentId: 'doc-1', status: 'completed' });
+    const done = await run(history.events);
+    expect(done.state).toMatchObject({
+      isDone: true,
+      output: { status: 'completed', variants: 3, placeholder: false, errors: [] },
+    });
+  });
+
+  it('a placeholder the activity could not make (status none) is left out; the sizes are untouched', async () => {
+    const history = new HistoryBuilder()
+      .started(ORCHESTRATOR_NAME, input)
+      .episodeEnd([
+        ...sizes.map((size, id): [number, string] => [id, resizeActivityName(size.label)]),
+        [3, PLACEHOLDER_ACTIVITY],
+      ])
+      .episode()
+      .completed(3, { status: 'none', reason: 'corrupt-image: The JPEG could not be decoded' })
+      .completed(0, ok(thumb))
+      .completed(1, ok(medium))
+      .completed(2, ok(large));
+    const writing = await run(history.events);
+    expect(writing.state.actions).toEqual([[fanOut, writeAction([ok(thumb), ok(medium), ok(large)], null)]]);
+    expect(writing.logs.map((line) => JSON.parse(line) as Record<string, unknown>)).toContainEqual(
+      expect.objectContaining({
+        msg: 'no placeholder',
+        reason: 'corrupt-image: The JPEG could not be decoded',
+      }),
+    );
+  });
+
+  it('counts one variant per (label, format) in the summary', async () => {
+    const [thumbVariant] = (ok(thumb) as Extract<ResizeOutcome, { status: 'ok' }>).variants;
+    const twoFormats: ResizeOutcome = {
+      ...(ok(thumb) as Extract<ResizeOutcome, { status: 'ok' }>),
+      variants: [thumbVariant!, { ...thumbVariant!, format: 'webp', contentType: 'image/webp' }],
+      errors: [{ label: 'thumb', format: 'avif', code: 'internal', message: 'The avif encoder failed: x' }],
+    };
+    const history = scheduledFanOut()
+      .completed(0, twoFormats)
+      .completed(1, ok(medium))
+      .completed(2, ok(large))
+      .episodeEnd([[4, WRITE_DOCUMENT_ACTIVITY]])
+      .episode()
+      .completed(4, { written: true, documentId: 'doc-1', status: 'partial' });
+    const done = await run(history.events);
+    expect(done.state).toMatchObject({
+      isDone: true,
+      output: { status: 'partial', variants: 4, errors: twoFormats.errors },
+    });
   });
 
   it('the writer failing after its retries fails the instance (a redelivered event may then restart it)', async () => {
@@ -258,10 +373,10 @@ describe('resizeImageOrchestrator', () => {
       .completed(0, ok(thumb))
       .completed(1, ok(medium))
       .completed(2, ok(large))
-      .episodeEnd([[3, WRITE_DOCUMENT_ACTIVITY]])
+      .episodeEnd([[4, WRITE_DOCUMENT_ACTIVITY]])
       .episode();
-    let attemptId = 3;
-    let nextId = 4;
+    let attemptId = 4;
+    let nextId = 5;
     for (let attempt = 1; attempt <= RETRY.maxNumberOfAttempts; attempt++) {
       const timerId = nextId++;
       history
@@ -282,7 +397,14 @@ describe('resizeImageOrchestrator', () => {
   });
 
   it('uses the plan in the input, not the current catalog', async () => {
-    const square: SizeSpec = { label: 'square', width: 300, height: 300 };
+    const square: SizeSpec = {
+      label: 'square',
+      width: 300,
+      height: 300,
+      fit: 'inside',
+      position: 'centre',
+      formats: ['source'],
+    };
     const custom: ResizeOrchestrationInput = { source, sizes: [square] };
     const result = await runEpisode(
       handler,
@@ -301,6 +423,7 @@ describe('resizeImageOrchestrator', () => {
               retryOptions: RETRY,
               input: { source, size: square, instanceId },
             },
+            placeholderAction,
           ],
         },
       ],
@@ -313,6 +436,7 @@ describe('resizeImageOrchestrator', () => {
       resize: new Map(
         sizes.map((size) => [size.label, df.app.activity(resizeActivityName(size.label), { handler: noop })]),
       ),
+      placeholder: df.app.activity(PLACEHOLDER_ACTIVITY, { handler: noop }),
       writeDocument: df.app.activity(WRITE_DOCUMENT_ACTIVITY, { handler: noop }),
     });
     const history = scheduledFanOut()

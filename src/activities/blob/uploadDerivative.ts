@@ -2,7 +2,7 @@ import type { BlobServiceClient, BlockBlobClient } from '@azure/storage-blob';
 import { unquoteETag } from '../../domain/ids';
 import { derivativeBlobName } from '../../domain/naming';
 import type { SourceRef, Variant } from '../../domain/types';
-import type { RenderedDerivative } from '../../imaging/types';
+import type { EncodedDerivative } from '../../imaging/types';
 import { decideDerivativeWrite, type ExistingDerivative } from './derivativeOrder';
 import { isConflict, isNotFound, isPreconditionFailed } from './restErrors';
 import { currentSourceETag } from './sourceETag';
@@ -56,7 +56,7 @@ export async function uploadDerivative(
     processedContainer: string;
     source: SourceRef;
     label: string;
-    derivative: RenderedDerivative;
+    derivative: EncodedDerivative;
     now: Date;
     maxAttempts?: number;
   },

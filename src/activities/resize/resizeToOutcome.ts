@@ -1,16 +1,24 @@
 import type { BlobServiceClient } from '@azure/storage-blob';
-import type { ErrorCode, ResizeActivityInput, ResizeOutcome } from '../../domain/types';
+import type {
+  ErrorCode,
+  ImageError,
+  ResizeActivityInput,
+  ResizeOutcome,
+  SizeSpec,
+  Variant,
+} from '../../domain/types';
 import { ImageResourceError } from '../../imaging';
-import type { RenderResult, SourceLimits } from '../../imaging/types';
+import type { RenditionResult, SourceLimits } from '../../imaging/types';
 import type { InvocationLogger } from '../../logging';
 import { downloadSource } from '../blob/downloadSource';
 import { uploadDerivative } from '../blob/uploadDerivative';
 
+/** Renders every format of one rendition from one decode (imaging/renderRendition in production). */
 export type RenderFunction = (
   source: Buffer,
-  box: { width: number; height: number },
+  spec: SizeSpec,
   limits: SourceLimits,
-) => Promise<RenderResult>;
+) => Promise<RenditionResult>;
 
 export interface ResizeDeps {
   blobService: BlobServiceClient;
@@ -21,12 +29,14 @@ export interface ResizeDeps {
 }
 
 function errorOutcome(label: string, code: ErrorCode, message: string): ResizeOutcome {
-  return { status: 'error', label, error: { label, code, message } };
+  return { status: 'error', label, variants: [], errors: [{ label, code, message }] };
 }
 
 /**
- * One size of one source version: download (If-Match), render, upload, describe. Permanent problems come
- * back as error outcomes; anything transient (network, 5xx, throttling) throws so Durable retries it.
+ * One rendition (label) of one source version: download (If-Match), render all its formats from one
+ * decode, upload each, describe each as a variant. A format that fails (its encoder, or a newer source
+ * version owning its blob) is an error with `format`, beside the formats that succeeded. Permanent problems
+ * come back as outcomes; anything transient (network, 5xx, throttling, memory) throws so Durable retries it.
  */
 export async function resizeToOutcome(
   input: ResizeActivityInput,
@@ -41,9 +51,9 @@ export async function resizeToOutcome(
   }
   log.info('source downloaded', { bytes: downloaded.data.length });
 
-  let rendered: RenderResult;
+  let rendered: RenditionResult;
   try {
-    rendered = await deps.render(downloaded.data, { width: size.width, height: size.height }, deps.limits);
+    rendered = await deps.render(downloaded.data, size, deps.limits);
   } catch (error) {
     // The worker ran out of memory or threads (a busy instance): transient, so Durable retries the size.
     if (error instanceof ImageResourceError) throw error;
@@ -57,35 +67,54 @@ export async function resizeToOutcome(
     return errorOutcome(size.label, rendered.error.code, rendered.error.message);
   }
 
-  const { derivative } = rendered;
-  const upload = await uploadDerivative(deps.blobService, {
-    processedContainer: deps.processedContainer,
-    source,
-    label: size.label,
-    derivative,
-    now: deps.now(),
-  });
-  if (!upload.uploaded) {
-    log.warn('derivative not uploaded: a newer source version owns it', { reason: upload.message });
-    return errorOutcome(size.label, 'superseded', upload.message);
+  const variants: Variant[] = [];
+  const errors: ImageError[] = [];
+  for (const output of rendered.outputs) {
+    if (!output.ok) {
+      log.warn('format not rendered', {
+        format: output.format,
+        code: output.error.code,
+        reason: output.error.message,
+      });
+      errors.push({ label: size.label, format: output.format, ...output.error });
+      continue;
+    }
+    const { derivative } = output;
+    const upload = await uploadDerivative(deps.blobService, {
+      processedContainer: deps.processedContainer,
+      source,
+      label: size.label,
+      derivative,
+      now: deps.now(),
+    });
+    if (!upload.uploaded) {
+      log.warn('derivative not uploaded: a newer source version owns it', { reason: upload.message });
+      errors.push({
+        label: size.label,
+        format: derivative.format,
+        code: 'superseded',
+        message: upload.message,
+      });
+      continue;
+    }
+    const { variant } = upload;
+    log.info('derivative uploaded', {
+      derivative: variant.blobName,
+      format: variant.format,
+      width: variant.width,
+      height: variant.height,
+      bytes: variant.sizeBytes,
+    });
+    variants.push(variant);
   }
-  const { variant } = upload;
-  log.info('derivative uploaded', {
-    derivative: variant.blobName,
-    width: variant.width,
-    height: variant.height,
-    bytes: variant.sizeBytes,
-  });
-  return {
-    status: 'ok',
-    label: size.label,
-    variant,
-    source: {
-      format: derivative.source.format,
-      width: derivative.source.width,
-      height: derivative.source.height,
-      length: downloaded.data.length,
-      contentType: downloaded.contentType,
-    },
+  const sourceInfo = {
+    format: rendered.source.format,
+    width: rendered.source.width,
+    height: rendered.source.height,
+    length: downloaded.data.length,
+    contentType: downloaded.contentType,
   };
+  return variants.length > 0
+    ? { status: 'ok', label: size.label, variants, errors, source: sourceInfo }
+    : { status: 'error', label: size.label, variants: [], errors, source: sourceInfo };
 }

@@ -1,0 +1,48 @@
+import type { BlobServiceClient } from '@azure/storage-blob';
+import type { PlaceholderActivityInput, PlaceholderOutcome } from '../../domain/types';
+import { ImageResourceError, type PlaceholderResult } from '../../imaging';
+import type { SourceLimits } from '../../imaging/types';
+import type { InvocationLogger } from '../../logging';
+import { downloadSource } from '../blob/downloadSource';
+
+export interface PlaceholderDeps {
+  blobService: BlobServiceClient;
+  limits: SourceLimits;
+  /** imaging/placeholder's makePlaceholder in production. */
+  make: (source: Buffer, limits: SourceLimits) => Promise<PlaceholderResult>;
+}
+
+/**
+ * The placeholder of one source version: download (If-Match, the version the sizes read), tiny decode,
+ * ThumbHash and dominant colour. A problem with the file, or a bug, is `none` with the reason (logged): the
+ * document is then written without a placeholder. Transient failures (storage, memory) throw so Durable
+ * retries; if they outlast the retries the orchestrator records `none` too. Nothing here can fail a size.
+ */
+export async function placeholderToOutcome(
+  input: PlaceholderActivityInput,
+  deps: PlaceholderDeps,
+  log: InvocationLogger,
+): Promise<PlaceholderOutcome> {
+  const downloaded = await downloadSource(deps.blobService, input.source, deps.limits.maxSourceBytes);
+  if (!downloaded.ok) {
+    log.warn('no placeholder: source not read', {
+      code: downloaded.error.code,
+      reason: downloaded.error.message,
+    });
+    return { status: 'none', reason: `${downloaded.error.code}: ${downloaded.error.message}` };
+  }
+  let made: PlaceholderResult;
+  try {
+    made = await deps.make(downloaded.data, deps.limits);
+  } catch (error) {
+    if (error instanceof ImageResourceError) throw error;
+    log.error('no placeholder: it threw', { error });
+    return { status: 'none', reason: `internal: ${error instanceof Error ? error.message : String(error)}` };
+  }
+  if (!made.ok) {
+    log.warn('no placeholder: source rejected', { code: made.error.code, reason: made.error.message });
+    return { status: 'none', reason: `${made.error.code}: ${made.error.message}` };
+  }
+  log.info('placeholder made', { ...made.placeholder });
+  return { status: 'ok', placeholder: made.placeholder };
+}

@@ -1,0 +1,35 @@
+import { detectFormat } from './detectFormat';
+import { imageFailure, type ImageFailure } from './failure';
+import { probeHeader, type SourceHeader } from './probeHeader';
+import type { SourceLimits } from './types';
+
+/**
+ * Everything decided before a pixel is decoded, cheapest first: byte length, magic bytes, header (pixel
+ * budget). Every problem with the file is a typed failure (`too-large`, `not-an-image`,
+ * `unsupported-format`, `corrupt-image`, `too-many-pixels`).
+ */
+export async function inspectSource(
+  source: Buffer,
+  limits: SourceLimits,
+): Promise<{ ok: true; header: SourceHeader } | ImageFailure> {
+  if (source.length > limits.maxSourceBytes) {
+    return imageFailure(
+      'too-large',
+      `The source is ${source.length} bytes; the limit is ${limits.maxSourceBytes} (MAX_SOURCE_BYTES)`,
+    );
+  }
+  const detected = detectFormat(source);
+  if (detected.kind === 'unknown') {
+    return imageFailure(
+      'not-an-image',
+      'The content is not an image (no known image signature in its first bytes)',
+    );
+  }
+  if (detected.kind === 'unsupported') {
+    return imageFailure(
+      'unsupported-format',
+      `${detected.format} images are not supported; use JPEG, PNG, WebP, GIF, TIFF or AVIF`,
+    );
+  }
+  return probeHeader(source, detected.format, limits);
+}

@@ -1,0 +1,70 @@
+import sharp from 'sharp';
+import type { Placeholder } from '../domain/types';
+import { decodeFailure } from './decodeFailure';
+import { decodeSource } from './decodeSource';
+import { FLATTEN_BACKGROUND } from './encoderSettings';
+import type { ImageFailure } from './failure';
+import { inspectSource } from './inspectSource';
+import type { SourceLimits } from './types';
+
+/** ThumbHash encodes at most 100x100 pixels; its author's examples use exactly this box. */
+export const PLACEHOLDER_EDGE = 100;
+
+export type PlaceholderResult = { ok: true; placeholder: Placeholder } | ImageFailure;
+
+/*
+ * `thumbhash` (Evan Wallace, MIT, no dependencies, ~10 KB): the hash the peers use (AWS Serverless Image
+ * Handler, imgproxy requests). Compared with BlurHash it keeps the aspect ratio and alpha and needs no
+ * component-count tuning, in ~25 bytes. It ships as an ES module only, so it is loaded with import().
+ */
+type ThumbHash = typeof import('thumbhash', { with: { 'resolution-mode': 'import' } });
+let thumbhashModule: Promise<ThumbHash> | undefined;
+function loadThumbhash(): Promise<ThumbHash> {
+  thumbhashModule ??= import('thumbhash');
+  return thumbhashModule;
+}
+
+function hex(value: number): string {
+  return Math.max(0, Math.min(255, Math.round(value)))
+    .toString(16)
+    .padStart(2, '0');
+}
+
+/**
+ * The placeholder of a source: a ThumbHash (base64) of the whole picture and its dominant colour
+ * (`#rrggbb`), from one tiny decode. The resize straight after the decode lets libvips shrink on load (JPEG
+ * DCT scaling by 1/8, WebP scaled decode), so a 24 MP JPEG costs a fraction of a full decode.
+ * The dominant colour is sharp's `stats().dominant`: the most populated bin of a 16x16x16 RGB histogram,
+ * reported as that bin's centre, so each channel is within 8 of the true colour. It is taken with any
+ * transparency flattened onto white, as a page shows it. Problems with the file are a typed failure, like
+ * the sizes'; running out of memory throws `ImageResourceError`.
+ */
+export async function makePlaceholder(source: Buffer, limits: SourceLimits): Promise<PlaceholderResult> {
+  const inspected = await inspectSource(source, limits);
+  if (!inspected.ok) return inspected;
+  const { header } = inspected;
+  let tiny: { data: Buffer; info: sharp.OutputInfo };
+  try {
+    tiny = await decodeSource(source, limits)
+      .resize({ width: PLACEHOLDER_EDGE, height: PLACEHOLDER_EDGE, fit: 'inside', withoutEnlargement: true })
+      .toColourspace('srgb')
+      .ensureAlpha()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+  } catch (error) {
+    return decodeFailure(header.format, 'decode', error);
+  }
+  const { width, height } = tiny.info;
+  const { rgbaToThumbHash } = await loadThumbhash();
+  const hash = rgbaToThumbHash(width, height, tiny.data);
+  const { dominant } = await sharp(tiny.data, { raw: { width, height, channels: 4 } })
+    .flatten({ background: FLATTEN_BACKGROUND })
+    .stats();
+  return {
+    ok: true,
+    placeholder: {
+      thumbhash: Buffer.from(hash).toString('base64'),
+      dominantColor: `#${hex(dominant.r)}${hex(dominant.g)}${hex(dominant.b)}`,
+    },
+  };
+}

@@ -1,0 +1,118 @@
+import sharp, { type OutputInfo } from 'sharp';
+import type { SizeSpec } from '../domain/types';
+import { decodeFailure } from './decodeFailure';
+import { decodeSource } from './decodeSource';
+import { encodeAs } from './encode';
+import { describeError } from './failure';
+import { resizeOptions } from './geometry';
+import { inspectSource } from './inspectSource';
+import { resolveFormats } from './outputEncoding';
+import { ImageResourceError, isResourceExhaustion } from './resourceExhaustion';
+import { usesTransparency } from './transparency';
+import type { FormatResult, OutputEncoding, RawPixels, RenditionResult, SourceLimits } from './types';
+import { assertRenditionArguments } from './validateArguments';
+
+/** Encodes resized raw pixels into one output format; the seam a test uses to make one format fail. */
+export type EncodeRaw = (
+  pixels: RawPixels,
+  encoding: OutputEncoding,
+  quality: number | undefined,
+) => Promise<{ data: Buffer; info: OutputInfo }>;
+
+/** The production encoder: sharp on the raw pixels, with the measured settings of encoderSettings.ts. */
+export const encodeRaw: EncodeRaw = (pixels, encoding, quality) => {
+  const { data, width, height, channels } = pixels;
+  return encodeAs(sharp(data, { raw: { width, height, channels } }), encoding, quality).toBuffer({
+    resolveWithObject: true,
+  });
+};
+
+/**
+ * Decode -> auto-orient -> resize (the rendition's fit/crop) -> 8-bit sRGB raw pixels, ONCE per rendition.
+ * No metadata is kept (sharp's default): EXIF, GPS, XMP, IPTC and the ICC profile are all dropped; pixels are
+ * converted to sRGB first, and untagged images are sRGB by the web's definition.
+ */
+async function resizeToRaw(
+  source: Buffer,
+  spec: SizeSpec,
+  limits: SourceLimits,
+  displayed: { width: number; height: number },
+): Promise<RawPixels> {
+  const { data, info } = await decodeSource(source, limits)
+    .resize(resizeOptions(spec, displayed.width, displayed.height))
+    .toColourspace('srgb')
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return { data, width: info.width, height: info.height, channels: info.channels as RawPixels['channels'] };
+}
+
+async function encodeOne(
+  pixels: RawPixels,
+  encoding: OutputEncoding,
+  quality: number | undefined,
+  encode: EncodeRaw,
+): Promise<FormatResult> {
+  try {
+    const { data, info } = await encode(pixels, encoding, quality);
+    const { format, contentType, extension } = encoding;
+    return {
+      ok: true,
+      derivative: { data, width: info.width, height: info.height, format, contentType, extension },
+    };
+  } catch (error) {
+    const message = describeError(error);
+    // Memory or threads ran out: the same pixels encode on a retry, so the whole label is retried.
+    if (isResourceExhaustion(message)) {
+      throw new ImageResourceError(
+        `The ${encoding.format} encoder ran out of memory or threads (transient): ${message}`,
+      );
+    }
+    return {
+      ok: false,
+      format: encoding.format,
+      error: { code: 'internal', message: `The ${encoding.format} encoder failed: ${message}` },
+    };
+  }
+}
+
+/**
+ * Every format of one rendition (`spec`: box, fit, crop position, formats, quality) from ONE decode: the
+ * source is decoded and resized once to raw pixels, and each format is encoded from those. A failing format
+ * is its own `{ ok: false, format }` result beside the others. Problems with the file are a typed failure
+ * for the whole rendition; invalid arguments (caller bugs) throw, and so does running out of memory or
+ * threads (`ImageResourceError`, transient: the activity lets Durable retry it).
+ * `source` formats resolve per DESIGN.md: JPEG/PNG/WebP keep theirs; others become PNG only if the resized
+ * pixels really use transparency (libvips decodes every GIF with an alpha band), otherwise JPEG.
+ */
+export async function renderRendition(
+  source: Buffer,
+  spec: SizeSpec,
+  limits: SourceLimits,
+  encode: EncodeRaw = encodeRaw,
+): Promise<RenditionResult> {
+  assertRenditionArguments(source, spec, limits);
+  const inspected = await inspectSource(source, limits);
+  if (!inspected.ok) return inspected;
+  const { header } = inspected;
+
+  let pixels: RawPixels;
+  try {
+    pixels = await resizeToRaw(source, spec, limits, header);
+  } catch (error) {
+    // libvips reports decode problems as rejected promises: facts about the file, unless it ran out of memory.
+    return decodeFailure(header.format, 'decode', error);
+  }
+  const encodings = resolveFormats(
+    spec.formats,
+    header.format,
+    usesTransparency(pixels.data, pixels.channels),
+  );
+  const outputs: FormatResult[] = [];
+  // One after another: the label's CPU stays on the threads sharp.concurrency gave it.
+  for (const encoding of encodings) outputs.push(await encodeOne(pixels, encoding, spec.quality, encode));
+  return {
+    ok: true,
+    source: { format: header.format, width: header.width, height: header.height, hasAlpha: header.hasAlpha },
+    outputs,
+  };
+}
