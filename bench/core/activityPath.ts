@@ -24,11 +24,7 @@ export const BENCH_SIZES: readonly BenchSize[] = DEFAULT_SIZES.map(({ label, wid
 
 /** One size exactly as a default `resize-{label}` activity renders it: its own decode of the whole source. */
 export async function renderOneSize(source: Buffer, size: BenchSize): Promise<RenderedDerivative> {
-  const result = await renderRendition(
-    source,
-    { ...size, fit: 'inside', position: 'centre', formats: ['source'] },
-    BENCH_LIMITS,
-  );
+  const result = await renderRendition(source, { ...size, fit: 'inside', formats: ['source'] }, BENCH_LIMITS);
   if (!result.ok)
     throw new Error(`renderRendition failed for ${size.label}: ${result.error.code} ${result.error.message}`);
   const [output] = result.outputs;

@@ -3,9 +3,9 @@ import { ReceivedDescription, SettingError } from './settingError';
 
 /** Built-in renditions (the boxes of the job this replaces); `IMAGE_SIZES` replaces them. */
 export const DEFAULT_SIZES: readonly SizeSpec[] = Object.freeze([
-  { label: 'thumb', width: 150, height: 150, fit: 'inside', position: 'centre', formats: ['source'] },
-  { label: 'medium', width: 640, height: 640, fit: 'inside', position: 'centre', formats: ['source'] },
-  { label: 'large', width: 1280, height: 1280, fit: 'inside', position: 'centre', formats: ['source'] },
+  { label: 'thumb', width: 150, height: 150, fit: 'inside', formats: ['source'] },
+  { label: 'medium', width: 640, height: 640, fit: 'inside', formats: ['source'] },
+  { label: 'large', width: 1280, height: 1280, fit: 'inside', formats: ['source'] },
 ]);
 
 /** Longest size label: labels end up in derivative blob names, whose length Azure caps (see events/blobName). */
@@ -132,8 +132,8 @@ export function parseRendition(entry: unknown, path: string, fail: Fail = failSe
     // A crop position with nothing to crop is a mistake worth stopping for, not a setting to ignore.
     if ('position' in item) fail(`${path}.position`, 'no position unless fit is "cover"', item.position);
   }
-  const position = member(item, 'position', CROP_POSITIONS, 'centre', path, fail);
-  const spec: SizeSpec = { label: label as string, fit, position, formats: formats(item, path, fail) };
+  const spec: SizeSpec = { label: label as string, fit, formats: formats(item, path, fail) };
+  if (fit === 'cover') spec.position = member(item, 'position', CROP_POSITIONS, 'centre', path, fail);
   if (width !== undefined) spec.width = width;
   if (height !== undefined) spec.height = height;
   if ('quality' in item) {

@@ -18,8 +18,8 @@ export interface SizeSpec {
   width?: number;
   height?: number;
   fit: Fit;
-  /** Used by `cover` only. */
-  position: CropPosition;
+  /** `cover` only (default `centre`); absent for `inside`, which crops nothing. */
+  position?: CropPosition;
   /** Non-empty, no exact duplicates; each becomes one derivative (a resolved duplicate is produced once). */
   formats: RequestedFormat[];
   /** 1-100, passed to every lossy encoder of this label; unset: each format's measured default. */

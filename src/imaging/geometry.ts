@@ -52,5 +52,5 @@ export function resizeOptions(
     );
   }
   const box = coverBox({ width: spec.width, height: spec.height }, sourceWidth, sourceHeight);
-  return { ...box, fit: 'cover', position: SHARP_POSITION[spec.position] };
+  return { ...box, fit: 'cover', position: SHARP_POSITION[spec.position ?? 'centre'] };
 }

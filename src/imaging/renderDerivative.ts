@@ -17,7 +17,6 @@ export async function renderDerivative(
       width: box.width,
       height: box.height,
       fit: 'inside',
-      position: 'centre',
       formats: ['source'],
     },
     limits,

@@ -27,7 +27,6 @@ const THUMB: SizeSpec = {
   width: 150,
   height: 150,
   fit: 'inside',
-  position: 'centre',
   formats: ['source'],
 };
 const SEQUENCER_A = '000000000000000000000000000000010000000000000001';

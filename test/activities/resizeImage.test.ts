@@ -19,9 +19,9 @@ import { openImageContainers, resizeDeps } from './resizeFixture';
 
 const settings = loadSettings(testEnv());
 const SIZES: SizeSpec[] = [
-  { label: 'thumb', width: 150, height: 150, fit: 'inside', position: 'centre', formats: ['source'] },
-  { label: 'medium', width: 640, height: 640, fit: 'inside', position: 'centre', formats: ['source'] },
-  { label: 'large', width: 1280, height: 1280, fit: 'inside', position: 'centre', formats: ['source'] },
+  { label: 'thumb', width: 150, height: 150, fit: 'inside', formats: ['source'] },
+  { label: 'medium', width: 640, height: 640, fit: 'inside', formats: ['source'] },
+  { label: 'large', width: 1280, height: 1280, fit: 'inside', formats: ['source'] },
 ];
 let blobService: BlobServiceClient;
 let unprocessed: ContainerClient;
@@ -244,7 +244,6 @@ describe('resize activity against Azurite', () => {
             width: 0,
             height: 150,
             fit: 'inside',
-            position: 'centre',
             formats: ['source'],
           },
           instanceId: 'img-1',

@@ -206,7 +206,6 @@ describe('loadSettings', () => {
         width: 2048,
         height: 2048,
         fit: 'inside',
-        position: 'centre',
         formats: ['source'],
       },
     ]);

@@ -18,9 +18,9 @@ function settingErrorOf(work: () => unknown): string {
 describe('IMAGE_SIZES: renditions', () => {
   it('defaults to the three boxes of the job it replaces, inside, in the source format', () => {
     expect(parseSizes('IMAGE_SIZES', undefined)).toEqual([
-      { label: 'thumb', width: 150, height: 150, fit: 'inside', position: 'centre', formats: ['source'] },
-      { label: 'medium', width: 640, height: 640, fit: 'inside', position: 'centre', formats: ['source'] },
-      { label: 'large', width: 1280, height: 1280, fit: 'inside', position: 'centre', formats: ['source'] },
+      { label: 'thumb', width: 150, height: 150, fit: 'inside', formats: ['source'] },
+      { label: 'medium', width: 640, height: 640, fit: 'inside', formats: ['source'] },
+      { label: 'large', width: 1280, height: 1280, fit: 'inside', formats: ['source'] },
     ]);
     expect(parseSizes('IMAGE_SIZES', '  ')).toEqual(DEFAULT_SIZES);
   });
@@ -33,8 +33,8 @@ describe('IMAGE_SIZES: renditions', () => {
         { label: 'sq', width: 300, height: 300, fit: 'cover', position: 'attention', quality: 70 },
       ]),
     ).toEqual([
-      { label: 'w', width: 800, fit: 'inside', position: 'centre', formats: ['source'] },
-      { label: 'h', height: 400, fit: 'inside', position: 'centre', formats: ['webp', 'source'] },
+      { label: 'w', width: 800, fit: 'inside', formats: ['source'] },
+      { label: 'h', height: 400, fit: 'inside', formats: ['webp', 'source'] },
       {
         label: 'sq',
         width: 300,
@@ -49,7 +49,7 @@ describe('IMAGE_SIZES: renditions', () => {
 
   it('keeps a format listed twice once, in its first position', () => {
     expect(parse([{ label: 'a', width: 10, formats: ['avif', 'source', 'avif', 'webp', 'source'] }])).toEqual(
-      [{ label: 'a', width: 10, fit: 'inside', position: 'centre', formats: ['avif', 'source', 'webp'] }],
+      [{ label: 'a', width: 10, fit: 'inside', formats: ['avif', 'source', 'webp'] }],
     );
   });
 

@@ -7,7 +7,6 @@ const thumb: SizeSpec = {
   width: 150,
   height: 150,
   fit: 'inside',
-  position: 'centre',
   formats: ['source'],
 };
 

@@ -402,7 +402,6 @@ describe('resizeImageOrchestrator', () => {
       width: 300,
       height: 300,
       fit: 'inside',
-      position: 'centre',
       formats: ['source'],
     };
     const custom: ResizeOrchestrationInput = { source, sizes: [square] };
