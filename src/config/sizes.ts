@@ -132,7 +132,7 @@ export function parseRendition(entry: unknown, path: string, fail: Fail = failSe
     // A crop position with nothing to crop is a mistake worth stopping for, not a setting to ignore.
     if ('position' in item) fail(`${path}.position`, 'no position unless fit is "cover"', item.position);
   }
-  const spec: SizeSpec = { label: label as string, fit, formats: formats(item, path, fail) };
+  const spec: SizeSpec = { label: label, fit, formats: formats(item, path, fail) };
   if (fit === 'cover') spec.position = member(item, 'position', CROP_POSITIONS, 'centre', path, fail);
   if (width !== undefined) spec.width = width;
   if (height !== undefined) spec.height = height;
@@ -141,7 +141,7 @@ export function parseRendition(entry: unknown, path: string, fail: Fail = failSe
     if (typeof quality !== 'number' || !Number.isInteger(quality) || quality < 1 || quality > 100) {
       fail(`${path}.quality`, 'an integer between 1 and 100', quality);
     }
-    spec.quality = quality as number;
+    spec.quality = quality;
   }
   return spec;
 }

@@ -17,9 +17,12 @@ export type PlaceholderResult = { ok: true; placeholder: Placeholder } | ImageFa
  * Handler, imgproxy requests). Compared with BlurHash it keeps the aspect ratio and alpha and needs no
  * component-count tuning, in ~25 bytes. It ships as an ES module only, so it is loaded with import().
  */
-type ThumbHash = typeof import('thumbhash', { with: { 'resolution-mode': 'import' } });
-let thumbhashModule: Promise<ThumbHash> | undefined;
-function loadThumbhash(): Promise<ThumbHash> {
+/** The part of `thumbhash` used here (its own typings describe it; this keeps the import lazy). */
+interface ThumbHashEncoder {
+  rgbaToThumbHash: (w: number, h: number, rgba: ArrayLike<number>) => Uint8Array;
+}
+let thumbhashModule: Promise<ThumbHashEncoder> | undefined;
+function loadThumbhash(): Promise<ThumbHashEncoder> {
   thumbhashModule ??= import('thumbhash');
   return thumbhashModule;
 }
@@ -57,9 +60,12 @@ export async function makePlaceholder(source: Buffer, limits: SourceLimits): Pro
   const { width, height } = tiny.info;
   const { rgbaToThumbHash } = await loadThumbhash();
   const hash = rgbaToThumbHash(width, height, tiny.data);
-  const { dominant } = await sharp(tiny.data, { raw: { width, height, channels: 4 } })
+  // stats() reads its input, not the pipeline's output: the flattened pixels are materialised first.
+  const opaque = await sharp(tiny.data, { raw: { width, height, channels: 4 } })
     .flatten({ background: FLATTEN_BACKGROUND })
-    .stats();
+    .raw()
+    .toBuffer();
+  const { dominant } = await sharp(opaque, { raw: { width, height, channels: 3 } }).stats();
   return {
     ok: true,
     placeholder: {

@@ -43,7 +43,7 @@ async function resizeToRaw(
     .toColourspace('srgb')
     .raw()
     .toBuffer({ resolveWithObject: true });
-  return { data, width: info.width, height: info.height, channels: info.channels as RawPixels['channels'] };
+  return { data, width: info.width, height: info.height, channels: info.channels };
 }
 
 async function encodeOne(
