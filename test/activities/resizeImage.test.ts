@@ -11,7 +11,7 @@ import type { RenderFunction, ResizeDeps } from '../../src/activities/resize/res
 import { createBlobServiceClient } from '../../src/clients/blobs';
 import { loadSettings } from '../../src/config/settings';
 import type { ResizeActivityInput, ResizeOutcome, SizeSpec, SourceRef } from '../../src/domain/types';
-import { ImageResourceError, renderRendition } from '../../src/imaging';
+import { encodeRaw, ImageResourceError, renderRendition, type EncodeRaw } from '../../src/imaging';
 import { freePort } from '../../devhost/services/ports';
 import { makeNonImage, makePhoto } from '../support/images';
 import { testEnv } from '../support/env';
@@ -151,6 +151,88 @@ describe('resize activity against Azurite', () => {
       true,
     ]);
     expect(outcome.source).toMatchObject({ format: 'PNG', width: 300, height: 200 });
+  });
+
+  it('renders every format of a label from one activity: one blob and one variant per format', async () => {
+    const source = await uploadSource(photo);
+    const square: SizeSpec = {
+      label: 'square',
+      width: 300,
+      height: 300,
+      fit: 'cover',
+      position: 'attention',
+      formats: ['source', 'webp', 'avif', 'jpeg'],
+    };
+    const outcome = await run(source, square);
+    if (outcome.status !== 'ok') throw new Error(`expected ok, got ${JSON.stringify(outcome)}`);
+    expect(outcome.errors).toEqual([]);
+    const stem = source.blobName.replace(/\.jpg$/, '_square');
+    expect(
+      outcome.variants.map((variant) => [variant.format, variant.blobName, variant.contentType]),
+    ).toEqual([
+      ['jpeg', `${stem}.jpg`, 'image/jpeg'],
+      ['webp', `${stem}.webp`, 'image/webp'],
+      ['avif', `${stem}.avif`, 'image/avif'],
+    ]);
+    for (const variant of outcome.variants) {
+      const blob = processed.getBlobClient(variant.blobName);
+      const properties = await blob.getProperties();
+      expect([properties.contentType, properties.contentLength, properties.etag]).toEqual([
+        variant.contentType,
+        variant.sizeBytes,
+        variant.eTag,
+      ]);
+      const metadata = await sharp(await blob.downloadToBuffer()).metadata();
+      expect([metadata.width, metadata.height, variant.width, variant.height]).toEqual([300, 300, 300, 300]);
+    }
+    expect((await derivativesOf(source)).sort()).toEqual([`${stem}.avif`, `${stem}.jpg`, `${stem}.webp`]);
+  });
+
+  it('a format whose encoder fails is an error with its format; the label keeps its other formats', async () => {
+    const source = await uploadSource(photo);
+    const webpFails: EncodeRaw = (pixels, encoding, quality) =>
+      encoding.format === 'webp'
+        ? Promise.reject(new Error('webpsave: encoder unavailable'))
+        : encodeRaw(pixels, encoding, quality);
+    const outcome = await run(
+      source,
+      { label: 'thumb', width: 150, height: 150, fit: 'inside', formats: ['source', 'webp', 'avif'] },
+      deps({ render: (bytes, spec, limits) => renderRendition(bytes, spec, limits, webpFails) }),
+    );
+    expect(outcome).toMatchObject({
+      status: 'ok',
+      errors: [
+        {
+          label: 'thumb',
+          format: 'webp',
+          code: 'internal',
+          message: 'The webp encoder failed: webpsave: encoder unavailable',
+        },
+      ],
+    });
+    expect(outcome.variants.map((variant) => variant.format)).toEqual(['jpeg', 'avif']);
+    expect((await derivativesOf(source)).map((name) => name.slice(name.lastIndexOf('.')))).toEqual(
+      expect.arrayContaining(['.jpg', '.avif']),
+    );
+    expect(await derivativesOf(source)).toHaveLength(2);
+  });
+
+  it('every format failing is an error outcome that still reports what the source is', async () => {
+    const source = await uploadSource(photo);
+    const nothingEncodes: EncodeRaw = (_pixels, encoding) =>
+      Promise.reject(new Error(`${encoding.format} broke`));
+    const outcome = await run(
+      source,
+      { label: 'thumb', width: 150, fit: 'inside', formats: ['webp', 'avif'] },
+      deps({ render: (bytes, spec, limits) => renderRendition(bytes, spec, limits, nothingEncodes) }),
+    );
+    expect(outcome).toMatchObject({
+      status: 'error',
+      variants: [],
+      errors: [{ format: 'webp' }, { format: 'avif' }],
+      source: { format: 'JPEG', width: 1400, height: 700 },
+    });
+    expect(await derivativesOf(source)).toEqual([]);
   });
 
   it('returns `superseded` and writes nothing when the source changed after the event', async () => {
