@@ -16,6 +16,8 @@ export interface BenchOptions {
   instanceMemoryMb: number;
   /** How often the local Event Grid publisher lists the container (its delivery delay stand-in). */
   publisherPollMs: number;
+  /** Only the renditions section (formats x sizes: CPU, bytes, SSIM); writes renditions.json. */
+  renditionsOnly: boolean;
   /** Skip the end-to-end burst (e.g. when only the core comparison is wanted). */
   skipEndToEnd: boolean;
   /** Where latest.json and latest.svg go. */
@@ -24,7 +26,7 @@ export interface BenchOptions {
   corpusDir: string;
 }
 
-const USAGE = `Usage: npm run bench -- [--smoke] [--images <dir>] [--uploads N] [--unloaded M] [--reps N] [--instance-memory-mb 2048|4096] [--publisher-poll-ms 100] [--no-e2e] [--out <dir>]`;
+const USAGE = `Usage: npm run bench -- [--smoke] [--images <dir>] [--uploads N] [--unloaded M] [--reps N] [--instance-memory-mb 2048|4096] [--publisher-poll-ms 100] [--renditions-only] [--no-e2e] [--out <dir>]`;
 
 function positiveInteger(name: string, raw: string | undefined, fallback: number): number {
   if (raw === undefined) return fallback;
@@ -54,6 +56,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       reps: { type: 'string' },
       'instance-memory-mb': { type: 'string' },
       'publisher-poll-ms': { type: 'string' },
+      'renditions-only': { type: 'boolean', default: false },
       'no-e2e': { type: 'boolean', default: false },
       out: { type: 'string' },
       help: { type: 'boolean', default: false },
@@ -75,6 +78,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     repetitions: positiveInteger('reps', values.reps, smoke ? 1 : 5),
     instanceMemoryMb: positiveInteger('instance-memory-mb', values['instance-memory-mb'], 2048),
     publisherPollMs: positiveInteger('publisher-poll-ms', values['publisher-poll-ms'], 100),
+    renditionsOnly: values['renditions-only'] ?? false,
     skipEndToEnd: values['no-e2e'] ?? false,
     resultsDir: values.out === undefined ? path.join(bench, 'results') : path.resolve(values.out),
     corpusDir: path.join(bench, '.corpus'),

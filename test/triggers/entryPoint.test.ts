@@ -68,6 +68,7 @@ describe('src/index.ts (package.json "main")', () => {
     expect([...registered.keys()].sort()).toEqual(
       [
         'imageStatus',
+        'makePlaceholder',
         'onImageUploaded',
         'reprocessImage',
         'resize-large',
@@ -81,6 +82,7 @@ describe('src/index.ts (package.json "main")', () => {
     expect(hasDurableClient('onImageUploaded')).toBe(true);
     expect(triggerOf('resizeImageOrchestrator')).toMatchObject({ type: 'orchestrationTrigger' });
     expect(triggerOf('resize-thumb')).toMatchObject({ type: 'activityTrigger' });
+    expect(triggerOf('makePlaceholder')).toMatchObject({ type: 'activityTrigger' });
     expect(triggerOf('imageStatus')).toMatchObject({
       type: 'httpTrigger',
       route: 'images/{*blobName}',
