@@ -4,7 +4,16 @@ import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'bench/results/**', '.azurite/**', 'eslint.config.mjs'] },
+  {
+    ignores: [
+      'dist/**',
+      'packages/*/dist/**',
+      'node_modules/**',
+      'bench/results/**',
+      '.azurite/**',
+      'eslint.config.mjs',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -15,7 +24,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['test/**/*.ts', 'bench/**/*.ts', 'devhost/**/*.ts'],
+    files: ['test/**/*.ts', 'bench/**/*.ts', 'packages/*/src/**/*.ts', 'packages/*/test/**/*.ts'],
     rules: {
       '@typescript-eslint/no-unsafe-assignment': 'off',
       '@typescript-eslint/no-unsafe-member-access': 'off',
@@ -24,7 +33,7 @@ export default tseslint.config(
   {
     // Fixture function apps are plain CommonJS JavaScript loaded by the local host as the worker would: not in
     // the TypeScript project, so they get the untyped rules.
-    files: ['test/fixtures/**/*.js'],
+    files: ['packages/*/test/fixtures/**/*.js'],
     ...tseslint.configs.disableTypeChecked,
     languageOptions: {
       ...tseslint.configs.disableTypeChecked.languageOptions,

@@ -1,8 +1,8 @@
 #!/bin/sh
 # azd prepackage hook: stages exactly what runs in Azure into dist/package (azure.yaml `dist`), which azd
 # zips as is. A production install for linux/x64/glibc gives Flex Consumption sharp's Linux binaries
-# whatever OS this runs on; the staging copy leaves out devhost/, bench/, test/ and every devDependency
-# by construction (azd does not consult the root .funcignore for a `dist` folder).
+# whatever OS this runs on; the staging copy leaves out packages/ (the local host), bench/, test/ and every
+# devDependency by construction (azd does not consult the root .funcignore for a `dist` folder).
 set -eu
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -19,11 +19,12 @@ mkdir -p "$out/dist"
 cp host.json package-lock.json "$out/"
 cp -R dist/src "$out/dist/src"
 find "$out/dist" -name '*.map' -type f -exec rm -f {} +
-# A manifest with production dependencies only: npm then resolves nothing but those, at the versions
-# package-lock.json pins (npm ci would also insist on every platform's optional packages of devDependencies).
+# A manifest with production dependencies only and no workspaces (the local host stays out): npm then
+# resolves nothing but those, at the versions package-lock.json pins (npm ci would also insist on every
+# platform's optional packages of devDependencies).
 node -e "
   const fs = require('fs');
-  const { devDependencies, scripts, ...production } = JSON.parse(fs.readFileSync('package.json', 'utf8'));
+  const { devDependencies, scripts, workspaces, ...production } = JSON.parse(fs.readFileSync('package.json', 'utf8'));
   fs.writeFileSync(process.argv[1], JSON.stringify(production, null, 2) + '\n');
 " "$out/package.json"
 

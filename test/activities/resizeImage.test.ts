@@ -12,7 +12,7 @@ import { createBlobServiceClient } from '../../src/clients/blobs';
 import { loadSettings } from '../../src/config/settings';
 import type { ResizeActivityInput, ResizeOutcome, SizeSpec, SourceRef } from '../../src/domain/types';
 import { encodeRaw, ImageResourceError, renderRendition, type EncodeRaw } from '../../src/imaging';
-import { freePort } from '../../devhost/services/ports';
+import { freePort } from '@image-derivatives/devhost';
 import { makeNonImage, makePhoto } from '../support/images';
 import { testEnv } from '../support/env';
 import { openImageContainers, resizeDeps } from './resizeFixture';

@@ -9,8 +9,7 @@ import {
   isLoopbackEndpoint,
 } from '../../src/clients/cosmos';
 import { loadSettings } from '../../src/config/settings';
-import { ensureCosmosContainer, startCosmos, type RunningCosmos } from '../../devhost/services/cosmos';
-import { freePort } from '../../devhost/services/ports';
+import { ensureCosmosContainer, freePort, startCosmos, type RunningCosmos } from '@image-derivatives/devhost';
 import { testEnv } from '../support/env';
 
 /** A stand-in for Entra: hands out a fixed token and counts the scopes asked for. */

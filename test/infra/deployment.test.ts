@@ -105,7 +105,7 @@ describe('azure.yaml', () => {
     expect(packageScript).toMatch(/--omit=dev --os=linux --cpu=x64 --libc=glibc/);
     expect(packageScript).toMatch(/cp -R dist\/src "\$out\/dist\/src"/);
     const commands = packageScript.replace(/^\s*#.*$/gm, '');
-    expect(commands).not.toMatch(/devhost|bench|dist\/test|cp -R \.|cp -R dist\/? /);
+    expect(commands).not.toMatch(/devhost|packages\/|bench|dist\/test|cp -R \.|cp -R dist\/? /);
     expect(readRepoFile('package.json')).toMatch(/"main": "dist\/src\/index\.js"/);
   });
 
@@ -211,8 +211,16 @@ describe('.funcignore (used by Core Tools publishing; azd deploys dist/package)'
     .split('\n')
     .map((line) => line.trim());
 
-  it('keeps devhost/, bench/ and tests out of a package built from the project root', () => {
-    for (const path of ['devhost', 'dist/devhost', 'bench', 'dist/bench', 'test', 'dist/test', 'infra']) {
+  it('keeps the local host (packages/), bench/ and tests out of a package built from the project root', () => {
+    for (const path of [
+      'packages',
+      'node_modules/@image-derivatives',
+      'bench',
+      'dist/bench',
+      'test',
+      'dist/test',
+      'infra',
+    ]) {
       expect(ignored, path).toContain(path);
     }
   });

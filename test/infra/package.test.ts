@@ -17,7 +17,7 @@ import { repoRoot } from './bicep';
 /**
  * Runs the azd prepackage hook for real on the current build (`npm test` builds first) into a temporary
  * folder, and checks what Azure would receive: the compiled app, a production node_modules with sharp's
- * Linux x64 binaries, and nothing from devhost/, bench/, test/ or devDependencies.
+ * Linux x64 binaries, and nothing from packages/ (the local host), bench/, test/ or devDependencies.
  */
 const ELF_MACHINE_X86_64 = 0x3e;
 
@@ -96,6 +96,14 @@ describe('the deployment package (infra/hooks/package.sh)', () => {
     }
     for (const dependency of Object.keys(rootManifest.dependencies)) {
       expect(existsSync(join(out, 'node_modules', dependency, 'package.json')), dependency).toBe(true);
+    }
+    // The local host is a workspace package: neither it nor what only it needs (Azurite, the Cosmos server).
+    const hostManifest = JSON.parse(
+      readFileSync(join(repoRoot, 'packages/devhost/package.json'), 'utf8'),
+    ) as { dependencies: Record<string, string> };
+    for (const dependency of Object.keys(hostManifest.dependencies)) {
+      if (dependency in rootManifest.dependencies) continue;
+      expect(existsSync(join(out, 'node_modules', dependency)), dependency).toBe(false);
     }
   });
 

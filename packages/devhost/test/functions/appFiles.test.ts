@@ -2,8 +2,8 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { applyAppSettings, readAppSettings } from '../../../devhost/functions/appSettings';
-import { globToRegExp, resolveEntryPoints } from '../../../devhost/functions/entryPoints';
+import { applyAppSettings, readAppSettings } from '../../src/functions/appSettings';
+import { globToRegExp, resolveEntryPoints } from '../../src/functions/entryPoints';
 
 function tempApp(files: Record<string, string>): string {
   const root = mkdtempSync(path.join(os.tmpdir(), 'devhost-app-'));

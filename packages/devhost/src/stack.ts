@@ -1,6 +1,5 @@
 import path from 'node:path';
 import { BlobServiceClient } from '@azure/storage-blob';
-import { EVENT_TRIGGER_NAME } from '../src/activities/names';
 import { createDurableEngine, type DurableEngine } from './durable';
 import { createEventGridPublisher, type EventGridPublisher } from './eventgrid';
 import {
@@ -40,6 +39,11 @@ export interface StackOptions {
   settings?: Record<string, string>;
   /** Task hub name (default: host.json `extensions.durableTask.hubName`). */
   taskHub?: string;
+  /**
+   * The Event Grid function the publisher delivers BlobCreated events to, as an Event Grid subscription names
+   * one endpoint (default: the app's only Event Grid function; several without this option is an error).
+   */
+  eventGridFunction?: string;
   /** Container poll interval of the Event Grid publisher (default 250 ms). */
   pollIntervalMs?: number;
   /** Only warnings and errors (benchmarks, tests). */
@@ -66,6 +70,22 @@ export interface RunningStack {
 function setting(values: Record<string, string | undefined>, name: string, fallback: string): string {
   const value = values[name];
   return value === undefined || value.trim() === '' ? fallback : value.trim();
+}
+
+/** The one function the local Event Grid subscription delivers to (see `StackOptions.eventGridFunction`). */
+export function eventGridSubscriber(eventGridFunctions: string[], chosen?: string): string | undefined {
+  if (chosen !== undefined) {
+    if (!eventGridFunctions.includes(chosen))
+      throw new Error(
+        `Expected an Event Grid function of the app for eventGridFunction but received "${chosen}" (the app has: ${eventGridFunctions.join(', ') || 'none'})`,
+      );
+    return chosen;
+  }
+  if (eventGridFunctions.length > 1)
+    throw new Error(
+      `The app registers several Event Grid functions (${eventGridFunctions.join(', ')}): name the one to subscribe with eventGridFunction`,
+    );
+  return eventGridFunctions[0];
 }
 
 /**
@@ -199,9 +219,7 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
       .functions()
       .filter((fn) => fn.trigger.type.toLowerCase() === 'eventgridtrigger')
       .map((fn) => fn.name);
-    const subscriber = eventGridFunctions.includes(EVENT_TRIGGER_NAME)
-      ? EVENT_TRIGGER_NAME
-      : eventGridFunctions[0];
+    const subscriber = eventGridSubscriber(eventGridFunctions, options.eventGridFunction);
     let publisher: EventGridPublisher | undefined;
     if (subscriber) {
       publisher = createEventGridPublisher({

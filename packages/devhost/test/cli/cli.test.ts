@@ -3,11 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { describe, expect, inject, it } from 'vitest';
-import { hostBaseUrl, parsePortArgument, parseStartArguments } from '../../../devhost/cli/args';
-import { formatBytes, progressBar, renderTable } from '../../../devhost/cli/format';
-import { renderStatusReport } from '../../../devhost/cli/statusReport';
-import { uploadFiles } from '../../../devhost/cli/uploadFiles';
-import { planUploads, statusUrl } from '../../../devhost/cli/uploadPlan';
+import { hostBaseUrl, parsePortArgument, parseStartArguments } from '../../src/cli/args';
+import { formatBytes, progressBar, renderTable } from '../../src/cli/format';
+import { renderStatusReport } from '../../src/cli/statusReport';
+import { uploadFiles } from '../../src/cli/uploadFiles';
+import { planUploads, statusUrl } from '../../src/cli/uploadPlan';
 
 function tempTree(): string {
   const root = mkdtempSync(path.join(os.tmpdir(), 'devhost-upload-'));

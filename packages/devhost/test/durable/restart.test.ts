@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import type { LoadedFunctionApp } from '../../../devhost/functions';
-import type { DurableEngine } from '../../../devhost/durable';
-import { emptyCursor } from '../../../devhost/durable/cursor';
-import { EventType, newEvent, type HistoryEvent } from '../../../devhost/durable/history';
-import { DurableStore } from '../../../devhost/durable/store';
+import type { LoadedFunctionApp } from '../../src/functions';
+import type { DurableEngine } from '../../src/durable';
+import { emptyCursor } from '../../src/durable/cursor';
+import { EventType, newEvent, type HistoryEvent } from '../../src/durable/history';
+import { DurableStore } from '../../src/durable/store';
 import { fixture, loadFixtureApp, startEngine, uniqueHub } from './support';
 
 let app: LoadedFunctionApp;

@@ -1,11 +1,11 @@
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
-import { loadFunctionApp, type LoadedFunctionApp } from '../../../devhost/functions';
-import { createDurableEngine, type DurableEngine } from '../../../devhost/durable';
-import type { DurableLogger } from '../../../devhost/durable';
+import { loadFunctionApp, type LoadedFunctionApp } from '../../src/functions';
+import { createDurableEngine, type DurableEngine } from '../../src/durable';
+import type { DurableLogger } from '../../src/durable';
 
-export const fixtureRoot = path.resolve(__dirname, '../../fixtures/durable-app');
+export const fixtureRoot = path.resolve(__dirname, '../fixtures/durable-app');
 
 /** What the fixture's activities record (test/fixtures/durable-app/functions/control.js). */
 export interface FixtureControl {

@@ -7,7 +7,7 @@ import {
   createEventGridPublisher,
   type BlobCreatedEvent,
   type EventGridPublisher,
-} from '../../../devhost/eventgrid';
+} from '../../src/eventgrid';
 
 interface Received {
   eventType: string | undefined;

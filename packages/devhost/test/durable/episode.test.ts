@@ -1,20 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { ActionType, flattenActions, inputJsonText, type Action } from '../../../devhost/durable/actions';
-import { fromChunkedProperties, maxChunkedChars, toChunkedProperties } from '../../../devhost/durable/chunks';
-import {
-  emptyCursor,
-  isInboxConsumed,
-  markInboxConsumed,
-  type Cursor,
-} from '../../../devhost/durable/cursor';
-import { activityCompletionEvent, resultJsonText } from '../../../devhost/durable/activityEvents';
-import { allocatesRetryIds, applyActions, applyRetries, selectInbox } from '../../../devhost/durable/episode';
-import { EventType, newEvent, type HistoryEvent } from '../../../devhost/durable/history';
-import { stateFromError } from '../../../devhost/durable/orchestratorState';
-import { outstandingWork } from '../../../devhost/durable/recovery';
-import { computeNextDelayMs } from '../../../devhost/durable/retry';
-import { formatStatusTime, publicHistory } from '../../../devhost/durable/status';
-import type { InboxItem } from '../../../devhost/durable/store';
+import { ActionType, flattenActions, inputJsonText, type Action } from '../../src/durable/actions';
+import { fromChunkedProperties, maxChunkedChars, toChunkedProperties } from '../../src/durable/chunks';
+import { emptyCursor, isInboxConsumed, markInboxConsumed, type Cursor } from '../../src/durable/cursor';
+import { activityCompletionEvent, resultJsonText } from '../../src/durable/activityEvents';
+import { allocatesRetryIds, applyActions, applyRetries, selectInbox } from '../../src/durable/episode';
+import { EventType, newEvent, type HistoryEvent } from '../../src/durable/history';
+import { stateFromError } from '../../src/durable/orchestratorState';
+import { outstandingWork } from '../../src/durable/recovery';
+import { computeNextDelayMs } from '../../src/durable/retry';
+import { formatStatusTime, publicHistory } from '../../src/durable/status';
+import type { InboxItem } from '../../src/durable/store';
 
 const T0 = new Date('2024-05-01T10:00:00.000Z');
 const activity = (name: string, input?: unknown): Action => ({

@@ -1,11 +1,11 @@
 import path from 'node:path';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { freePort } from '../../devhost/services/ports';
-import { startStack, type RunningStack } from '../../devhost/stack';
-import { readDurableHostConfig } from '../../devhost/hostConfig';
+import { freePort } from '../src/services/ports';
+import { eventGridSubscriber, startStack, type RunningStack } from '../src/stack';
+import { readDurableHostConfig } from '../src/hostConfig';
 
-const appRoot = path.resolve(__dirname, '../fixtures/basic-app');
+const appRoot = path.resolve(__dirname, './fixtures/basic-app');
 let stack: RunningStack;
 
 interface ReceivedEvent {
@@ -95,5 +95,22 @@ describe('startStack with a fixture app', () => {
         cosmos: { endpoint: stack.cosmosEndpoint },
       }),
     ).rejects.toThrow(`Port ${port} (Functions host) is already in use`);
+  });
+});
+
+describe('eventGridSubscriber', () => {
+  it("delivers to the app's only Event Grid function, or to the one named", () => {
+    expect(eventGridSubscriber(['onUpload'])).toBe('onUpload');
+    expect(eventGridSubscriber([])).toBeUndefined();
+    expect(eventGridSubscriber(['a', 'b'], 'b')).toBe('b');
+  });
+
+  it('refuses to guess between several, and a name the app does not register', () => {
+    expect(() => eventGridSubscriber(['a', 'b'])).toThrow(
+      'The app registers several Event Grid functions (a, b): name the one to subscribe with eventGridFunction',
+    );
+    expect(() => eventGridSubscriber(['a'], 'c')).toThrow(
+      'Expected an Event Grid function of the app for eventGridFunction but received "c" (the app has: a)',
+    );
   });
 });

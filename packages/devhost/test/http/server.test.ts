@@ -1,10 +1,10 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DurableHost, HttpExchangeRequest } from '../../../devhost/contracts';
-import { loadFunctionApp, silentLogger } from '../../../devhost/functions';
-import { startHostServer, type HostServer } from '../../../devhost/http';
+import type { DurableHost, HttpExchangeRequest } from '../../src/contracts';
+import { loadFunctionApp, silentLogger } from '../../src/functions';
+import { startHostServer, type HostServer } from '../../src/http';
 
-const appRoot = path.resolve(__dirname, '../../fixtures/basic-app');
+const appRoot = path.resolve(__dirname, '../fixtures/basic-app');
 let server: HostServer;
 const errors: string[] = [];
 

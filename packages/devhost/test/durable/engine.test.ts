@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { LoadedFunctionApp } from '../../../devhost/functions';
-import { DurableRequestError, type DurableEngine } from '../../../devhost/durable';
-import { EventType, type HistoryEvent } from '../../../devhost/durable/history';
-import { DurableStore } from '../../../devhost/durable/store';
+import type { LoadedFunctionApp } from '../../src/functions';
+import { DurableRequestError, type DurableEngine } from '../../src/durable';
+import { EventType, type HistoryEvent } from '../../src/durable/history';
+import { DurableStore } from '../../src/durable/store';
 import { fixture, loadFixtureApp, startEngine, uniqueHub } from './support';
 
 let app: LoadedFunctionApp;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DurableEngine } from '../../../devhost/durable';
-import { startHostServer, type HostServer } from '../../../devhost/http';
-import { freePort } from '../../../devhost/services/ports';
+import type { DurableEngine } from '../../src/durable';
+import { startHostServer, type HostServer } from '../../src/http';
+import { freePort } from '../../src/services/ports';
 import { loadFixtureApp, startEngine, uniqueHub } from './support';
 
 let engine: DurableEngine;

@@ -1,9 +1,9 @@
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { TypedData } from '../../../devhost/contracts';
-import { loadFunctionApp, type HostLogEntry, type LoadedFunctionApp } from '../../../devhost/functions';
+import type { TypedData } from '../../src/contracts';
+import { loadFunctionApp, type HostLogEntry, type LoadedFunctionApp } from '../../src/functions';
 
-const appRoot = path.resolve(__dirname, '../../fixtures/basic-app');
+const appRoot = path.resolve(__dirname, '../fixtures/basic-app');
 const logs: HostLogEntry[] = [];
 let app: LoadedFunctionApp;
 

@@ -2,7 +2,7 @@
  * Measures the local Durable engine's own overhead (no image work): start -> Completed latency of small
  * orchestrations and the throughput of a wide fan-out, on in-memory Azurite with the durable fixture app.
  *
- *   npm run build && node dist/devhost/durable/measure.js
+ *   npm run build && node packages/devhost/dist/durable/measure.js
  *
  * A measurement for people, not a test: nothing here asserts a time.
  */
@@ -39,7 +39,7 @@ async function main(): Promise<void> {
     ports: { blob: await freePort(), queue: await freePort(), table: await freePort() },
   });
   try {
-    const app = await loadFunctionApp(path.resolve('test/fixtures/durable-app'), {
+    const app = await loadFunctionApp(path.resolve(__dirname, '../../test/fixtures/durable-app'), {
       logger: () => undefined,
       applyLocalSettings: false,
     });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compileRoute } from '../../../devhost/http/routeTemplate';
+import { compileRoute } from '../../src/http/routeTemplate';
 
 describe('compileRoute', () => {
   it('matches literals case-insensitively and captures named parameters', () => {

@@ -1,9 +1,12 @@
 import type { TestProject } from 'vitest/node' with { 'resolution-mode': 'import' };
-import { startAzurite } from '../devhost/services/azurite';
-import { ensureCosmosContainer, EMULATOR_KEY, startCosmos } from '../devhost/services/cosmos';
-import { freePort } from '../devhost/services/ports';
+import { startAzurite } from '../src/services/azurite';
+import { ensureCosmosContainer, EMULATOR_KEY, startCosmos } from '../src/services/cosmos';
+import { freePort } from '../src/services/ports';
 
-/** Starts real Azurite and the Cosmos SQL API server on free ports, once for the whole run. */
+/**
+ * Starts real Azurite and the Cosmos SQL API server on free ports, once for the whole run: the root's
+ * vitest.config.mts runs it for the app's tests and this package's alike (`inject(...)` reads the values).
+ */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const azurite = await startAzurite({
     ports: { blob: await freePort(), queue: await freePort(), table: await freePort() },

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { loadFunctionApp, silentLogger } from '../../../devhost/functions';
-import { startHostServer, type HostServer } from '../../../devhost/http';
+import { loadFunctionApp, silentLogger } from '../../src/functions';
+import { startHostServer, type HostServer } from '../../src/http';
 
 interface ReceivedEvent {
   event: { id: string };
@@ -11,7 +11,7 @@ interface ReceivedEvent {
 const received = (): ReceivedEvent[] =>
   (globalThis as unknown as { fixtureEvents: ReceivedEvent[] }).fixtureEvents;
 
-const appRoot = path.resolve(__dirname, '../../fixtures/basic-app');
+const appRoot = path.resolve(__dirname, '../fixtures/basic-app');
 let server: HostServer;
 let webhook: string;
 

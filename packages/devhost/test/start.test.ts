@@ -3,11 +3,14 @@ import { existsSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { assertPortFree, freePort } from '../../devhost/services/ports';
+import { assertPortFree, freePort } from '../src/services/ports';
 
-/** `npm start` without the build step: the compiled entry point, as a child process (built by `npm test`). */
-const repoRoot = path.resolve(__dirname, '../..');
-const startScript = path.join(repoRoot, 'dist/devhost/start.js');
+/**
+ * `npm start` without the build step: the compiled entry point run in the repository's function app, as a
+ * child process (built by `npm test`).
+ */
+const repoRoot = path.resolve(__dirname, '../../..');
+const startScript = path.resolve(__dirname, '../dist/start.js');
 const children: ChildProcess[] = [];
 
 interface Run {
@@ -47,7 +50,7 @@ afterEach(() => {
   for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
 });
 
-describe('npm start (dist/devhost/start.js)', () => {
+describe('npm start (packages/devhost/dist/start.js)', () => {
   it('prints one ready line with the URLs, serves the host, and stops everything on SIGINT', async () => {
     const [host, blob, queue, table, cosmos] = await Promise.all([
       freePort(),
