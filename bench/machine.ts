@@ -9,7 +9,7 @@ export interface MachineInfo {
   node: string;
   sharp: string;
   libvips: string;
-  /** 1-minute load average at the start: other processes sharing the cores skew every figure. */
+  /** 1-minute load average at the start: load from anything else skews every figure. */
   loadAverageAtStart: number;
 }
 

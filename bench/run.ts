@@ -8,7 +8,7 @@ import path from 'node:path';
 import { generatedCorpus, userCorpus, type CorpusImage } from './corpus';
 import { APP_DEFAULT_MAX_SOURCE_BYTES, BENCH_SIZES } from './core/activityPath';
 import { compareCore } from './core/compare';
-import { ensurePillow } from './core/pillow';
+import { findPillow } from './core/pillow';
 import { costScenarios, projectCost } from './cost';
 import type { EndToEndResult } from './e2e/burst';
 import { machineInfo } from './machine';
@@ -41,7 +41,7 @@ async function main(): Promise<void> {
   const notes: string[] = [];
   if (machine.loadAverageAtStart > machine.cores * 0.5) {
     notes.push(
-      `Load average was ${machine.loadAverageAtStart} on ${machine.cores} cores at the start: other processes shared the CPU, so wall-clock figures (latency, throughput) are pessimistic; CPU-time figures are less affected.`,
+      `Load average was ${machine.loadAverageAtStart} on ${machine.cores} cores at the start: the CPU was not idle, so wall-clock figures (latency, throughput) are pessimistic; CPU-time figures are less affected.`,
     );
   }
 
@@ -81,8 +81,11 @@ async function main(): Promise<void> {
     : ['jpeg', 'png', 'webp'].map((format) => closest(generated, format, 24) as CorpusImage);
 
   // 2. Resize core, single thread: ours, the floor, Pillow. The burst image is measured here too.
-  const pillow = ensurePillow(log);
-  if (!pillow.available) notes.push(pillow.note);
+  const pillow = findPillow();
+  if (!pillow.available) {
+    log(pillow.note);
+    notes.push(pillow.note);
+  }
   const coreImages = images.includes(burstImage) ? images : [...images, burstImage];
   const corpusNames = new Set(images.map((image) => image.name));
   const core = await compareCore(coreImages, corpusNames, BENCH_SIZES, options.repetitions, pillow, log);

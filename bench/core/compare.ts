@@ -142,7 +142,7 @@ interface LibvipsRuns {
 /**
  * Single thread, same inputs, one image at a time: the activity path (one decode per size), the libvips
  * floor (one decode for all sizes) and Pillow (the approach replaced). Ours and the floor alternate per
- * repetition so background load from other processes hits both alike.
+ * repetition so any background load hits both alike.
  */
 export async function compareCore(
   images: readonly CorpusImage[],

@@ -17,41 +17,24 @@ function pillowVersion(python: string): string | undefined {
   return probe.status === 0 ? probe.stdout.trim() : undefined;
 }
 
+/** The one command that installs Pillow where the benchmark looks for it (Debian's package, for /usr/bin/python3). */
+export const PILLOW_INSTALL_COMMAND = 'sudo apt-get install -y python3-pil';
+
 /**
  * Finds a Python that imports PIL. The PATH python may be a pyenv build that does not see Debian's
- * dist-packages, so `/usr/bin/python3` (where `python3-pil` installs) is tried too; if neither has PIL,
- * installs Debian's `python3-pil` once (saying so), or reports why the Pillow comparison is skipped.
+ * dist-packages, so `/usr/bin/python3` (where `python3-pil` installs) is tried too. Never installs anything:
+ * without Pillow the comparison is skipped, and the note names the command that installs it.
  */
-export function ensurePillow(log: (line: string) => void): PillowAvailability {
-  const candidates = ['python3', '/usr/bin/python3'];
+export function findPillow(
+  candidates: readonly string[] = ['python3', '/usr/bin/python3'],
+): PillowAvailability {
   for (const python of candidates) {
     const version = pillowVersion(python);
     if (version !== undefined) return { available: true, python, version };
   }
-  const asRoot = process.getuid?.() === 0;
-  const apt = (args: string[]): ReturnType<typeof spawnSync> => {
-    const [command, fullArgs] = asRoot ? ['apt-get', args] : ['sudo', ['-n', 'apt-get', ...args]];
-    log(`pillow: ${[command, ...fullArgs].join(' ')}`);
-    return spawnSync(command, fullArgs, {
-      encoding: 'utf8',
-      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-    });
-  };
-  log('pillow: PIL is not importable; installing Debian python3-pil for the comparison ...');
-  let install = apt(['install', '-y', 'python3-pil']);
-  // A fresh machine may have no package lists yet: refresh them once and retry.
-  if (install.status !== 0 && apt(['update']).status === 0) install = apt(['install', '-y', 'python3-pil']);
-  if (install.status === 0) {
-    for (const python of candidates) {
-      const version = pillowVersion(python);
-      if (version !== undefined) return { available: true, python, version };
-    }
-  }
-  const output = `${String(install.stderr ?? '')}${String(install.stdout ?? '')}`;
-  const reason = install.error?.message ?? output.trim().split('\n').slice(-2).join(' ');
   return {
     available: false,
-    note: `Pillow comparison skipped: python3-pil could not be installed (${reason || 'unknown error'}). Install it with "apt-get install -y python3-pil" and rerun.`,
+    note: `Pillow comparison skipped: no Python with Pillow (tried ${candidates.join(', ')}). Install it with "${PILLOW_INSTALL_COMMAND}" and rerun.`,
   };
 }
 

@@ -1,6 +1,6 @@
 import type { Container } from '@azure/cosmos';
 import type { ContainerClient } from '@azure/storage-blob';
-import { resizeActivityName, WRITE_DOCUMENT_ACTIVITY } from '../../src/activities/names';
+import { resizeFunctionName, WRITE_DOCUMENT_FUNCTION } from '../../src/domain/functionNames';
 import { documentIdFor, instanceIdFor } from '../../src/domain/ids';
 import type { ImageDocument } from '../../src/domain/types';
 import { percentile } from '../stats';
@@ -103,7 +103,7 @@ async function finishedHistory(
 export async function runUnloaded(options: UnloadedOptions): Promise<UnloadedResult> {
   const { log } = options;
   const resizeActivities = Object.fromEntries(
-    options.sizeLabels.map((label) => [label, resizeActivityName(label)]),
+    options.sizeLabels.map((label) => [label, resizeFunctionName(label)]),
   );
   const latencies: number[] = [];
   const toUpdatedAt: number[] = [];
@@ -151,7 +151,7 @@ export async function runUnloaded(options: UnloadedOptions): Promise<UnloadedRes
         document: seen.document,
         history: history ?? [],
         resizeActivities,
-        writerActivity: WRITE_DOCUMENT_ACTIVITY,
+        writerActivity: WRITE_DOCUMENT_FUNCTION,
       }),
     );
   }

@@ -9,6 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { findAppRoot, readDurableHostConfig } from '../../src/config/hostConfig';
 import { configureSharp } from '../../src/imaging';
 import { renderOneSize } from '../core/activityPath';
 
@@ -27,7 +28,9 @@ async function main(): Promise<void> {
   if (file === undefined || label === undefined || width === undefined || height === undefined) {
     throw new Error('usage: worker.js <file> <label> <width> <height>');
   }
-  configureSharp();
+  configureSharp({
+    activityConcurrency: readDurableHostConfig(findAppRoot(__dirname)).maxConcurrentActivityFunctions,
+  });
   const source = await readFile(file);
   const baselineRssKb = process.memoryUsage.rss() / 1024;
   const derivative = await renderOneSize(source, { label, width: Number(width), height: Number(height) });

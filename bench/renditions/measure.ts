@@ -55,14 +55,20 @@ export interface RenditionsResult {
   avifCost: { perSizeMs: Record<string, number>; totalMs: number; vsJpegTotalMs: number };
 }
 
+/**
+ * The grid: the app's JPEG; WebP at quality 75-95, effort 2 and 4 (sharp's default); AVIF at quality 50-75,
+ * effort 0 and 2, plus effort 4 (sharp's default) at two qualities to show what it costs.
+ */
 export const CANDIDATES: readonly Candidate[] = [
   { format: 'jpeg', quality: JPEG_SETTINGS.quality ?? 82 },
-  ...[70, 75, 80, 85].flatMap((quality) =>
+  ...[75, 80, 85, 90, 95].flatMap((quality) =>
     [2, 4].map((effort) => ({ format: 'webp' as const, quality, effort })),
   ),
-  ...[40, 45, 50, 55, 60].flatMap((quality) =>
-    [2, 4].map((effort) => ({ format: 'avif' as const, quality, effort })),
+  ...[50, 55, 60, 65, 70, 75].flatMap((quality) =>
+    [0, 2].map((effort) => ({ format: 'avif' as const, quality, effort })),
   ),
+  { format: 'avif', quality: 50, effort: 4 },
+  { format: 'avif', quality: 60, effort: 4 },
 ];
 
 const OUTPUTS: Record<Candidate['format'], OutputEncoding> = {
@@ -146,7 +152,7 @@ export async function measureRenditions(
           data: result.data,
           width: result.info.width,
           height: result.info.height,
-          channels: result.info.channels as RawPixels['channels'],
+          channels: result.info.channels,
         };
       }
       if (pixels === undefined) throw new Error('no repetitions');

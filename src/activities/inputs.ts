@@ -1,4 +1,5 @@
 import { parseRendition } from '../config/sizes';
+import { ArgumentError } from '../domain/errors';
 import type {
   PlaceholderActivityInput,
   ResizeActivityInput,
@@ -6,23 +7,18 @@ import type {
   SourceRef,
   WriteDocumentInput,
 } from '../domain/types';
+import { integerInRange } from '../domain/validation';
 
-/**
+/*
  * Activity inputs come from our own orchestrator, so a bad one is a bug or a version skew between
- * deployments; it fails loudly with the field named (sharp's message shape) instead of half-working.
+ * deployments; it fails loudly (`ArgumentError`, with the field named) instead of half-working.
  */
-export class ActivityInputError extends TypeError {
-  constructor(field: string, expected: string, received: unknown) {
-    super(`Expected ${expected} for ${field} but received ${JSON.stringify(received) ?? typeof received}`);
-    this.name = 'ActivityInputError';
-  }
-}
 
 type Fields = Record<string, unknown>;
 
 function object(value: unknown, field: string): Fields {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new ActivityInputError(field, 'an object', value);
+    throw new ArgumentError(field, 'an object', value);
   }
   return value as Fields;
 }
@@ -30,17 +26,16 @@ function object(value: unknown, field: string): Fields {
 function string(fields: Fields, name: string, prefix: string, allowEmpty = false): string {
   const value = fields[name];
   if (typeof value !== 'string' || (!allowEmpty && value === '')) {
-    throw new ActivityInputError(`${prefix}.${name}`, allowEmpty ? 'a string' : 'a non-empty string', value);
+    throw new ArgumentError(`${prefix}.${name}`, allowEmpty ? 'a string' : 'a non-empty string', value);
   }
   return value;
 }
 
 function count(fields: Fields, name: string, prefix: string, min: number): number {
   const value = fields[name];
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
-    throw new ActivityInputError(`${prefix}.${name}`, `an integer >= ${min}`, value);
-  }
-  return value;
+  const checked = integerInRange(value, min);
+  if (checked === undefined) throw new ArgumentError(`${prefix}.${name}`, `an integer >= ${min}`, value);
+  return checked;
 }
 
 function sourceRef(value: unknown, field: string): SourceRef {
@@ -58,7 +53,7 @@ function sourceRef(value: unknown, field: string): SourceRef {
 /** The same checks and defaults as IMAGE_SIZES: an input planned before `fit`/`formats` existed still runs. */
 function sizeSpec(value: unknown, field: string): SizeSpec {
   return parseRendition(value, field, (name, expected, received) => {
-    throw new ActivityInputError(name, expected, received);
+    throw new ArgumentError(name, expected, received);
   });
 }
 
@@ -82,16 +77,16 @@ export function assertPlaceholderActivityInput(value: unknown): PlaceholderActiv
 export function assertWriteDocumentInput(value: unknown): WriteDocumentInput {
   const fields = object(value, 'input');
   const outcomes = fields.outcomes;
-  if (!Array.isArray(outcomes)) throw new ActivityInputError('input.outcomes', 'an array', outcomes);
+  if (!Array.isArray(outcomes)) throw new ArgumentError('input.outcomes', 'an array', outcomes);
   outcomes.forEach((outcome, index) => {
     const entry = object(outcome, `input.outcomes[${index}]`);
-    if (entry.status !== 'ok' && entry.status !== 'error') {
-      throw new ActivityInputError(`input.outcomes[${index}].status`, '"ok" or "error"', entry.status);
+    if (typeof entry.ok !== 'boolean') {
+      throw new ArgumentError(`input.outcomes[${index}].ok`, 'true or false', entry.ok);
     }
     string(entry, 'label', `input.outcomes[${index}]`);
     for (const list of ['variants', 'errors']) {
       if (!Array.isArray(entry[list])) {
-        throw new ActivityInputError(`input.outcomes[${index}].${list}`, 'an array', entry[list]);
+        throw new ArgumentError(`input.outcomes[${index}].${list}`, 'an array', entry[list]);
       }
     }
   });

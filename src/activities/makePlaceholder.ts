@@ -1,13 +1,13 @@
 import type { InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import type { ActivityHandler } from 'durable-functions';
-import { getImagesBlobService } from '../clients/blobs';
 import { getSettings } from '../config/settings';
+import { PLACEHOLDER_FUNCTION } from '../domain/functionNames';
 import type { PlaceholderOutcome } from '../domain/types';
 import { makePlaceholder } from '../imaging';
 import { invocationLogger } from '../logging';
+import { getImagesBlobService } from '../storage/blobServiceClient';
 import { assertPlaceholderActivityInput } from './inputs';
-import { PLACEHOLDER_ACTIVITY } from './names';
 import { placeholderToOutcome, type PlaceholderDeps } from './placeholder/placeholderToOutcome';
 
 /** The activity handler; dependencies are resolved on first use so importing the module builds no clients. */
@@ -36,6 +36,6 @@ function defaultDeps(): PlaceholderDeps {
   return productionDeps;
 }
 
-export const placeholderActivity = df.app.activity(PLACEHOLDER_ACTIVITY, {
+export const placeholderActivity = df.app.activity(PLACEHOLDER_FUNCTION, {
   handler: createPlaceholderHandler(defaultDeps),
 });

@@ -1,10 +1,10 @@
 import * as df from 'durable-functions';
 import type { RegisteredActivity } from 'durable-functions';
-import { getImagesBlobService } from '../clients/blobs';
+import { findAppRoot, readDurableHostConfig } from '../config/hostConfig';
 import { getSettings } from '../config/settings';
-import { activityConcurrencyFromHost, configureSharp, renderRendition } from '../imaging';
-import { resizeActivityName } from './names';
-import { findAppRoot } from './resize/appRoot';
+import { resizeFunctionName } from '../domain/functionNames';
+import { configureSharp, renderRendition } from '../imaging';
+import { getImagesBlobService } from '../storage/blobServiceClient';
 import { createResizeHandler } from './resize/resizeHandler';
 import type { ResizeDeps } from './resize/resizeToOutcome';
 
@@ -26,14 +26,19 @@ function defaultDeps(): ResizeDeps {
 }
 
 // sharp's cache and thread pool are sized once per worker for the activities that can run side by side.
-configureSharp({ activityConcurrency: activityConcurrencyFromHost(findAppRoot(), process.env) });
+configureSharp({
+  activityConcurrency: readDurableHostConfig(findAppRoot()).maxConcurrentActivityFunctions,
+});
 
 const handler = createResizeHandler(defaultDeps);
 
-/** One registered activity per size of the catalog, so a size can be retuned, redeployed or re-run alone. */
+/**
+ * One registered activity per size of the catalog, so a size can be retuned, redeployed or re-run alone.
+ * The orchestrator calls them by name; the handles are kept only to show what was registered.
+ */
 export const resizeActivityHandles: ReadonlyMap<string, RegisteredActivity> = new Map(
   getSettings().sizes.map((size) => [
     size.label,
-    df.app.activity(resizeActivityName(size.label), { handler }),
+    df.app.activity(resizeFunctionName(size.label), { handler }),
   ]),
 );

@@ -1,17 +1,17 @@
 import type { InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import type { ActivityHandler } from 'durable-functions';
-import { getImagesBlobService } from '../clients/blobs';
-import { getImagesContainer } from '../clients/cosmos';
 import { getSettings } from '../config/settings';
+import { WRITE_DOCUMENT_FUNCTION } from '../domain/functionNames';
 import type { WriteDocumentInput, WriteDocumentResult } from '../domain/types';
 import { invocationLogger } from '../logging';
-import { currentSourceETag } from './blob/sourceETag';
-import { cosmosDocumentStore } from './document/documentStore';
-import { blobVariantDeleter } from './document/leftoverVariants';
+import { getImagesBlobService } from '../storage/blobServiceClient';
+import { blobClientOf, currentETag } from '../storage/blobs';
+import { getImagesContainer } from '../storage/cosmosClient';
+import { cosmosDocumentStore } from '../storage/documentStore';
+import { derivativeDeleter } from './document/leftoverDerivatives';
 import { writeImageDocumentWithGuard, type WriteDocumentDeps } from './document/writeDocument';
 import { assertWriteDocumentInput } from './inputs';
-import { WRITE_DOCUMENT_ACTIVITY } from './names';
 
 /** The activity handler; dependencies are resolved on first use so importing the module builds no clients. */
 export function createWriteImageDocumentHandler(getDeps: () => WriteDocumentDeps): ActivityHandler {
@@ -20,8 +20,7 @@ export function createWriteImageDocumentHandler(getDeps: () => WriteDocumentDeps
     const log = invocationLogger(context, { blobName: input.source.blobName, instanceId: input.instanceId });
     try {
       const result = await writeImageDocumentWithGuard(input, getDeps(), log);
-      if (result.written)
-        log.info('document written', { documentId: result.documentId, status: result.status });
+      if (result.ok) log.info('document written', { documentId: result.documentId, status: result.status });
       else log.info('document not written', { documentId: result.documentId, reason: result.reason });
       return result;
     } catch (error) {
@@ -37,13 +36,14 @@ let productionDeps: WriteDocumentDeps | undefined;
 function defaultDeps(): WriteDocumentDeps {
   productionDeps ??= {
     store: cosmosDocumentStore(getImagesContainer()),
-    currentSourceETag: (input) => currentSourceETag(getImagesBlobService(), input.source),
-    deleteVariantBlob: blobVariantDeleter(getImagesBlobService(), getSettings().processedContainer),
+    currentSourceETag: ({ source }) =>
+      currentETag(blobClientOf(getImagesBlobService(), source.container, source.blobName)),
+    deleteDerivative: derivativeDeleter(getImagesBlobService(), getSettings().processedContainer),
     now: () => new Date(),
   };
   return productionDeps;
 }
 
-export const writeImageDocumentActivity = df.app.activity(WRITE_DOCUMENT_ACTIVITY, {
+export const writeImageDocumentActivity = df.app.activity(WRITE_DOCUMENT_FUNCTION, {
   handler: createWriteImageDocumentHandler(defaultDeps),
 });

@@ -1,6 +1,7 @@
 import type { SizeSpec } from '../domain/types';
 import { isLoopbackHostname, isLoopbackUrl, LOOPBACK_HOSTS } from './loopback';
-import { ReceivedDescription, SettingError } from './settingError';
+import { SettingError } from '../domain/errors';
+import { fromDecimalText, positiveInteger, ReceivedDescription } from '../domain/validation';
 import { parseSizes } from './sizes';
 import { nonLocalConnectionString, redactConnectionString } from './storageConnectionString';
 
@@ -57,13 +58,11 @@ function httpUrl(env: Env, name: string): string {
   return value.replace(/\/+$/, '');
 }
 
-function positiveInteger(env: Env, name: string, fallback: number): number {
+function positiveIntegerSetting(env: Env, name: string, fallback: number): number {
   const raw = nonEmpty(env, name);
   if (raw === undefined) return fallback;
-  const value = Number(raw);
-  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value) || value < 1) {
-    throw new SettingError(name, 'a positive integer', raw);
-  }
+  const value = positiveInteger(fromDecimalText(raw));
+  if (value === undefined) throw new SettingError(name, 'a positive integer', raw);
   return value;
 }
 
@@ -168,8 +167,8 @@ export function loadSettings(env: Env = process.env): Settings {
     processedContainer: containerName(env, 'PROCESSED_CONTAINER', 'images-processed'),
     cosmos: cosmosSettings(env),
     sizes: parseSizes('IMAGE_SIZES', env.IMAGE_SIZES),
-    maxSourceBytes: positiveInteger(env, 'MAX_SOURCE_BYTES', DEFAULT_MAX_SOURCE_BYTES),
-    maxSourcePixels: positiveInteger(env, 'MAX_SOURCE_PIXELS', DEFAULT_MAX_SOURCE_PIXELS),
+    maxSourceBytes: positiveIntegerSetting(env, 'MAX_SOURCE_BYTES', DEFAULT_MAX_SOURCE_BYTES),
+    maxSourcePixels: positiveIntegerSetting(env, 'MAX_SOURCE_PIXELS', DEFAULT_MAX_SOURCE_PIXELS),
   };
 }
 

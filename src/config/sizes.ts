@@ -1,5 +1,6 @@
+import { SettingError } from '../domain/errors';
 import type { CropPosition, Fit, RequestedFormat, SizeSpec } from '../domain/types';
-import { ReceivedDescription, SettingError } from './settingError';
+import { integerInRange, positiveInteger, ReceivedDescription } from '../domain/validation';
 
 /** Built-in renditions (the boxes of the job this replaces); `IMAGE_SIZES` replaces them. */
 export const DEFAULT_SIZES: readonly SizeSpec[] = Object.freeze([
@@ -19,7 +20,7 @@ export const CROP_POSITIONS: readonly CropPosition[] = ['centre', 'attention', '
 export const REQUESTED_FORMATS: readonly RequestedFormat[] = ['source', 'jpeg', 'webp', 'avif'];
 const KEYS = ['label', 'width', 'height', 'fit', 'position', 'formats', 'quality'] as const;
 
-/** Throws the caller's error type: a SettingError at start-up, an ActivityInputError for an activity input. */
+/** Throws the caller's error type: a SettingError at start-up, an ArgumentError for an activity input. */
 export type Fail = (field: string, expected: string, received: unknown) => never;
 
 const failSetting: Fail = (field, expected, received) => {
@@ -34,10 +35,6 @@ function oneOf(values: readonly string[]): string {
   return quoted.length === 1 ? (quoted[0] ?? '') : `${quoted.slice(0, -1).join(', ')} or ${quoted.at(-1)}`;
 }
 
-function isEdge(value: unknown): value is number {
-  return typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= MAX_EDGE;
-}
-
 function edge(
   item: Record<string, unknown>,
   key: 'width' | 'height',
@@ -45,8 +42,8 @@ function edge(
   fail: Fail,
 ): number | undefined {
   if (!(key in item)) return undefined;
-  const value = item[key];
-  if (!isEdge(value)) return fail(`${path}.${key}`, `an integer between 1 and ${MAX_EDGE}`, value);
+  const value = positiveInteger(item[key], MAX_EDGE);
+  if (value === undefined) return fail(`${path}.${key}`, `an integer between 1 and ${MAX_EDGE}`, item[key]);
   return value;
 }
 
@@ -137,10 +134,8 @@ export function parseRendition(entry: unknown, path: string, fail: Fail = failSe
   if (width !== undefined) spec.width = width;
   if (height !== undefined) spec.height = height;
   if ('quality' in item) {
-    const quality = item.quality;
-    if (typeof quality !== 'number' || !Number.isInteger(quality) || quality < 1 || quality > 100) {
-      fail(`${path}.quality`, 'an integer between 1 and 100', quality);
-    }
+    const quality = integerInRange(item.quality, 1, 100);
+    if (quality === undefined) return fail(`${path}.quality`, 'an integer between 1 and 100', item.quality);
     spec.quality = quality;
   }
   return spec;
@@ -149,7 +144,7 @@ export function parseRendition(entry: unknown, path: string, fail: Fail = failSe
 const ARRAY_SHAPE = 'JSON array of {label, width?, height?, fit?, position?, formats?, quality?}';
 
 /**
- * Parses `IMAGE_SIZES` (DESIGN.md "Renditions"): a JSON array of renditions. Labels become blob-name parts
+ * Parses `IMAGE_SIZES` (docs/design.md "Renditions"): a JSON array of renditions. Labels become blob-name parts
  * and activity names, so they are lower-case slugs and unique. Any unknown key, bad value or missing
  * required key throws a SettingError naming `IMAGE_SIZES[i].key`, which stops the worker at start-up.
  */

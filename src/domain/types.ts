@@ -1,4 +1,4 @@
-/** Contracts shared by the trigger, the orchestrator and the activities (see ../shared/DESIGN.md). */
+/** Contracts shared by the trigger, the orchestrator and the activities (see docs/app.md). */
 
 /** How a rendition fills its box: `inside` fits within it; `cover` fills it exactly and crops the overflow. */
 export type Fit = 'inside' | 'cover';
@@ -8,7 +8,7 @@ export type CropPosition = 'centre' | 'attention' | 'entropy';
 export type RequestedFormat = 'source' | 'jpeg' | 'webp' | 'avif';
 
 /**
- * One rendition of `IMAGE_SIZES` (DESIGN.md "Renditions"), with every default filled in by config/sizes.ts
+ * One rendition of `IMAGE_SIZES` (docs/design.md "Renditions"), with every default filled in by config/sizes.ts
  * so the plan captured in the orchestration input is explicit. Never enlarged, whatever the fit.
  */
 export interface SizeSpec {
@@ -105,16 +105,28 @@ export interface SourceInfo {
 }
 
 /**
+ * What was learned about the source before it failed: the detected format, and the displayed dimensions
+ * once the header was read. A `failed` document still describes the source with it.
+ */
+export interface ProbedSource {
+  /** Upper case, as detection names it: "JPEG", "BMP", "HEIC". */
+  format: string;
+  width?: number;
+  height?: number;
+}
+
+/**
  * A `resize-{label}` activity's typed result: permanent problems are outcomes, transient ones throw.
  * `ok` when at least one format of the label was produced: `variants` has one entry per format produced,
- * `errors` one per format that failed (with `format`). `error` when the label produced nothing: `errors`
- * then holds the reason (a source problem has no `format`; failed formats each have theirs).
+ * `errors` one per format that failed (with `format`). Not `ok` when the label produced nothing: `errors`
+ * then holds the reason (a source problem has no `format`; failed formats each have theirs), and `source`
+ * what the run read of the source (format, and dimensions once the header was read).
  */
 export type ResizeOutcome =
-  | { status: 'ok'; label: string; variants: Variant[]; errors: ImageError[]; source: SourceInfo }
-  | { status: 'error'; label: string; variants: []; errors: ImageError[]; source?: SourceInfo };
+  | { ok: true; label: string; variants: Variant[]; errors: ImageError[]; source: SourceInfo }
+  | { ok: false; label: string; variants: []; errors: ImageError[]; source?: ProbedSource };
 
-/** A blurred stand-in a page shows while the photo loads (DESIGN.md "The document"). */
+/** A blurred stand-in a page shows while the photo loads (docs/design.md "The document"). */
 export interface Placeholder {
   /** ThumbHash bytes, base64 (standard alphabet, padded). */
   thumbhash: string;
@@ -122,9 +134,8 @@ export interface Placeholder {
   dominantColor: string;
 }
 
-/** The placeholder activity's result; it never fails the image: `none` says why there is no placeholder. */
-export type PlaceholderOutcome =
-  { status: 'ok'; placeholder: Placeholder } | { status: 'none'; reason: string };
+/** The placeholder activity's result; it never fails the image: not `ok` says why there is no placeholder. */
+export type PlaceholderOutcome = { ok: true; placeholder: Placeholder } | { ok: false; reason: string };
 
 export interface WriteDocumentInput {
   instanceId: string;
@@ -158,5 +169,5 @@ export interface ImageDocument {
 
 /** What the document writer did, returned to the orchestrator as its output. */
 export type WriteDocumentResult =
-  | { written: true; documentId: string; status: DocumentStatus }
-  | { written: false; documentId: string; reason: 'superseded' | 'stale' };
+  | { ok: true; documentId: string; status: DocumentStatus }
+  | { ok: false; documentId: string; reason: 'superseded' | 'stale' };

@@ -1,4 +1,5 @@
 import type { SourceRef } from '../domain/types';
+import { describeReceived } from '../domain/validation';
 import { blobNameProblem } from './blobName';
 import { parseBlobSubject } from './subject';
 import { storageAccountFromTopic } from './topic';
@@ -29,7 +30,7 @@ export type IgnoreReason =
   | 'unsafe-blob-name';
 
 export type ParsedBlobCreatedEvent =
-  { kind: 'accepted'; source: SourceRef } | { kind: 'ignored'; reason: IgnoreReason; detail: string };
+  { ok: true; source: SourceRef } | { ok: false; reason: IgnoreReason; detail: string };
 
 export interface EventFilter {
   /** The configured images storage account; compared case-insensitively (account names are lower case). */
@@ -43,13 +44,8 @@ function isRecord(value: unknown): value is Fields {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function describe(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  return JSON.stringify(value) ?? typeof value;
-}
-
 function ignored(reason: IgnoreReason, detail: string): ParsedBlobCreatedEvent {
-  return { kind: 'ignored', reason, detail };
+  return { ok: false, reason, detail };
 }
 
 /** Event Grid schema names the fields `eventType`/`topic`; CloudEvents 1.0 names them `type`/`source`. */
@@ -68,16 +64,19 @@ function nonEmptyString(value: unknown): value is string {
 /** The data fields a SourceRef needs, or the name of the first one that is missing or of the wrong type. */
 function sourceData(
   data: Fields,
-): Omit<SourceRef, 'container' | 'blobName'> | { missing: string; value: unknown } {
+):
+  | ({ ok: true } & Omit<SourceRef, 'container' | 'blobName'>)
+  | { ok: false; missing: string; value: unknown } {
   const { eTag, sequencer, contentLength, contentType } = data;
-  if (!nonEmptyString(eTag)) return { missing: 'data.eTag (a non-empty string)', value: eTag };
-  if (!nonEmptyString(sequencer)) return { missing: 'data.sequencer (a non-empty string)', value: sequencer };
+  if (!nonEmptyString(eTag)) return { ok: false, missing: 'data.eTag (a non-empty string)', value: eTag };
+  if (!nonEmptyString(sequencer))
+    return { ok: false, missing: 'data.sequencer (a non-empty string)', value: sequencer };
   if (typeof contentLength !== 'number' || !Number.isSafeInteger(contentLength) || contentLength < 0) {
-    return { missing: 'data.contentLength (a non-negative integer)', value: contentLength };
+    return { ok: false, missing: 'data.contentLength (a non-negative integer)', value: contentLength };
   }
   if (!nonEmptyString(contentType))
-    return { missing: 'data.contentType (a non-empty string)', value: contentType };
-  return { eTag, sequencer, contentLength, contentType };
+    return { ok: false, missing: 'data.contentType (a non-empty string)', value: contentType };
+  return { ok: true, eTag, sequencer, contentLength, contentType };
 }
 
 /**
@@ -86,21 +85,21 @@ function sourceData(
  */
 export function parseBlobCreatedEvent(event: unknown, filter: EventFilter): ParsedBlobCreatedEvent {
   if (!isRecord(event))
-    return ignored('malformed-event', `Expected an event object but received ${describe(event)}`);
+    return ignored('malformed-event', `Expected an event object but received ${describeReceived(event)}`);
   const { type, topic } = envelope(event);
   if (type !== BLOB_CREATED_EVENT_TYPE) {
     return ignored(
       'not-blob-created',
-      `Expected ${BLOB_CREATED_EVENT_TYPE} for the event type but received ${describe(type)}`,
+      `Expected ${BLOB_CREATED_EVENT_TYPE} for the event type but received ${describeReceived(type)}`,
     );
   }
   const data = event.data;
   if (!isRecord(data))
-    return ignored('malformed-event', `Expected an object for data but received ${describe(data)}`);
+    return ignored('malformed-event', `Expected an object for data but received ${describeReceived(data)}`);
   if (typeof data.api !== 'string' || !ACCEPTED_BLOB_APIS.includes(data.api)) {
     return ignored(
       'unsupported-api',
-      `Expected one of ${ACCEPTED_BLOB_APIS.join(', ')} for data.api but received ${describe(data.api)}`,
+      `Expected one of ${ACCEPTED_BLOB_APIS.join(', ')} for data.api but received ${describeReceived(data.api)}`,
     );
   }
 
@@ -108,46 +107,59 @@ export function parseBlobCreatedEvent(event: unknown, filter: EventFilter): Pars
   if (account === undefined) {
     return ignored(
       'malformed-topic',
-      `Expected a storage account resource id for the topic but received ${describe(topic)}`,
+      `Expected a storage account resource id for the topic but received ${describeReceived(topic)}`,
     );
   }
   if (account.toLowerCase() !== filter.accountName.toLowerCase()) {
     return ignored(
       'other-account',
-      `Expected storage account ${filter.accountName} but received ${describe(account)}`,
+      `Expected storage account ${filter.accountName} but received ${describeReceived(account)}`,
     );
   }
 
   if (typeof event.subject !== 'string') {
-    return ignored('malformed-subject', `Expected a blob subject but received ${describe(event.subject)}`);
-  }
-  const subject = parseBlobSubject(event.subject);
-  if ('problem' in subject) {
     return ignored(
       'malformed-subject',
-      `Expected a blob subject but received ${describe(event.subject)}: ${subject.problem}`,
+      `Expected a blob subject but received ${describeReceived(event.subject)}`,
+    );
+  }
+  const subject = parseBlobSubject(event.subject);
+  if (!subject.ok) {
+    return ignored(
+      'malformed-subject',
+      `Expected a blob subject but received ${describeReceived(event.subject)}: ${subject.problem}`,
     );
   }
   if (subject.container !== filter.unprocessedContainer) {
     return ignored(
       'other-container',
-      `Expected container ${filter.unprocessedContainer} but received ${describe(subject.container)}`,
+      `Expected container ${filter.unprocessedContainer} but received ${describeReceived(subject.container)}`,
     );
   }
 
   const fields = sourceData(data);
-  if ('missing' in fields) {
-    return ignored('missing-data-field', `Expected ${fields.missing} but received ${describe(fields.value)}`);
+  if (!fields.ok) {
+    return ignored(
+      'missing-data-field',
+      `Expected ${fields.missing} but received ${describeReceived(fields.value)}`,
+    );
   }
   const unsafe = blobNameProblem(subject.blobName);
   if (unsafe !== undefined) {
     return ignored(
       'unsafe-blob-name',
-      `Expected a safe blob name but received ${describe(subject.blobName)}: ${unsafe}`,
+      `Expected a safe blob name but received ${describeReceived(subject.blobName)}: ${unsafe}`,
     );
   }
   return {
-    kind: 'accepted',
-    source: { container: subject.container, blobName: subject.blobName, ...fields },
+    ok: true,
+    source: {
+      container: subject.container,
+      blobName: subject.blobName,
+      eTag: fields.eTag,
+      sequencer: fields.sequencer,
+      contentLength: fields.contentLength,
+      contentType: fields.contentType,
+    },
   };
 }

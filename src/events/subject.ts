@@ -1,7 +1,7 @@
 /** `/blobServices/default/containers/{container}/blobs/{blobPath}`; the blob path may contain `/`. */
 const BLOB_SUBJECT = /^\/blobServices\/default\/containers\/([^/]+)\/blobs\/(.*)$/s;
 
-export type BlobSubject = { container: string; blobName: string } | { problem: string };
+export type BlobSubject = { ok: true; container: string; blobName: string } | { ok: false; problem: string };
 
 /**
  * Container and blob name from a BlobCreated subject, URL-decoded exactly once (a name that really contains
@@ -11,11 +11,18 @@ export type BlobSubject = { container: string; blobName: string } | { problem: s
 export function parseBlobSubject(subject: string): BlobSubject {
   const match = BLOB_SUBJECT.exec(subject);
   if (!match)
-    return { problem: 'the subject is not /blobServices/default/containers/{container}/blobs/{name}' };
+    return {
+      ok: false,
+      problem: 'the subject is not /blobServices/default/containers/{container}/blobs/{name}',
+    };
   const [, rawContainer = '', rawBlobName = ''] = match;
   try {
-    return { container: decodeURIComponent(rawContainer), blobName: decodeURIComponent(rawBlobName) };
+    return {
+      ok: true,
+      container: decodeURIComponent(rawContainer),
+      blobName: decodeURIComponent(rawBlobName),
+    };
   } catch {
-    return { problem: 'the subject contains an invalid %-escape' };
+    return { ok: false, problem: 'the subject contains an invalid %-escape' };
   }
 }

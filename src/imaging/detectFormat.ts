@@ -2,6 +2,11 @@ import type { DecodableFormat, DetectedFormat, UnsupportedFormat } from './types
 
 /** How many leading bytes detection looks at (an ISO-BMFF `ftyp` box with its brand list fits easily). */
 export const DETECTION_BYTES = 512;
+/**
+ * How far an SVG's root `<svg` may sit: editors write an XML prolog, a licence or generator comment and a
+ * doctype before it, which often run past 512 bytes; 4 KiB covers them without reading a text file whole.
+ */
+export const SVG_DETECTION_BYTES = 4096;
 
 const decodable = (format: DecodableFormat): DetectedFormat => ({ kind: 'decodable', format });
 const unsupported = (format: UnsupportedFormat): DetectedFormat => ({ kind: 'unsupported', format });
@@ -77,7 +82,7 @@ function isIcon(bytes: Uint8Array): boolean {
 
 /** SVG is text: an optional BOM, XML prolog, comments or doctype, then an `<svg` element near the start. */
 function isSvg(bytes: Uint8Array): boolean {
-  const head = ascii(bytes, 0, DETECTION_BYTES)
+  const head = ascii(bytes, 0, SVG_DETECTION_BYTES)
     .replace(/^\uFEFF|^\u00EF\u00BB\u00BF/, '')
     .trimStart();
   return head.startsWith('<') && /<svg[\s>]/i.test(head);

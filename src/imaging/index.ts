@@ -4,9 +4,9 @@ export { decodeSource } from './decodeSource';
 export { renderDerivative } from './renderDerivative';
 export { encodeRaw, renderRendition, type EncodeRaw } from './renderRendition';
 export { makePlaceholder, type PlaceholderResult } from './placeholder';
-export { ImageResourceError, isResourceExhaustion } from './resourceExhaustion';
+export { isResourceExhaustion } from './resourceExhaustion';
 export { encodeAs } from './encode';
-export { activityConcurrencyFromHost, configureSharp, type SharpTuning } from './sharpTuning';
+export { configureSharp, type SharpTuning } from './sharpTuning';
 export {
   AVIF_OUTPUT,
   chooseEncoding,

@@ -1,5 +1,5 @@
+import { failure, sourceTooLarge, type Failure } from '../domain/failure';
 import { detectFormat } from './detectFormat';
-import { imageFailure, type ImageFailure } from './failure';
 import { probeHeader, type SourceHeader } from './probeHeader';
 import type { SourceLimits } from './types';
 
@@ -11,24 +11,22 @@ import type { SourceLimits } from './types';
 export async function inspectSource(
   source: Buffer,
   limits: SourceLimits,
-): Promise<{ ok: true; header: SourceHeader } | ImageFailure> {
+): Promise<{ ok: true; header: SourceHeader } | Failure> {
   if (source.length > limits.maxSourceBytes) {
-    return imageFailure(
-      'too-large',
-      `The source is ${source.length} bytes; the limit is ${limits.maxSourceBytes} (MAX_SOURCE_BYTES)`,
-    );
+    return sourceTooLarge(source.length, limits.maxSourceBytes);
   }
   const detected = detectFormat(source);
   if (detected.kind === 'unknown') {
-    return imageFailure(
+    return failure(
       'not-an-image',
       'The content is not an image (no known image signature in its first bytes)',
     );
   }
   if (detected.kind === 'unsupported') {
-    return imageFailure(
+    return failure(
       'unsupported-format',
       `${detected.format} images are not supported; use JPEG, PNG, WebP, GIF, TIFF or AVIF`,
+      { format: detected.format },
     );
   }
   return probeHeader(source, detected.format, limits);

@@ -1,16 +1,16 @@
 import sharp from 'sharp';
+import type { Failure } from '../domain/failure';
 import type { Placeholder } from '../domain/types';
 import { decodeFailure } from './decodeFailure';
 import { decodeSource } from './decodeSource';
 import { FLATTEN_BACKGROUND } from './encoderSettings';
-import type { ImageFailure } from './failure';
 import { inspectSource } from './inspectSource';
 import type { SourceLimits } from './types';
 
 /** ThumbHash encodes at most 100x100 pixels; its author's examples use exactly this box. */
 export const PLACEHOLDER_EDGE = 100;
 
-export type PlaceholderResult = { ok: true; placeholder: Placeholder } | ImageFailure;
+export type PlaceholderResult = { ok: true; placeholder: Placeholder } | Failure;
 
 /*
  * `thumbhash` (Evan Wallace, MIT, no dependencies, ~10 KB): the hash the peers use (AWS Serverless Image
@@ -55,7 +55,11 @@ export async function makePlaceholder(source: Buffer, limits: SourceLimits): Pro
       .raw()
       .toBuffer({ resolveWithObject: true });
   } catch (error) {
-    return decodeFailure(header.format, 'decode', error);
+    return decodeFailure(
+      { format: header.format, width: header.width, height: header.height },
+      'decode',
+      error,
+    );
   }
   const { width, height } = tiny.info;
   const { rgbaToThumbHash } = await loadThumbhash();

@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { decodeFailure } from './decodeFailure';
-import { imageFailure, type ImageFailure } from './failure';
+import { failure, type Failure } from '../domain/failure';
 import { heifCodec } from './heifCodec';
 import type { DecodableFormat, SourceLimits } from './types';
 
@@ -16,7 +16,7 @@ export interface SourceHeader {
   hasAlpha: boolean;
 }
 
-export type ProbeResult = { ok: true; header: SourceHeader } | ImageFailure;
+export type ProbeResult = { ok: true; header: SourceHeader } | Failure;
 
 /**
  * The page the decode reads: the first frame of animated GIF/WebP, the first page of a multi-page TIFF.
@@ -44,9 +44,10 @@ export async function probeHeader(
     // sharp's prebuilt libheif decodes AV1 only, HEVC ("HEIC") needs a patent-licensed decoder it does not ship.
     const codec = heifCodec(source);
     if (codec === 'hevc') {
-      return imageFailure(
+      return failure(
         'unsupported-format',
         'HEIC (HEVC-coded HEIF) images are not supported; use JPEG, PNG, WebP or AVIF',
+        { format: 'HEIC' },
       );
     }
     if (codec === 'av1') format = 'AVIF';
@@ -55,13 +56,14 @@ export async function probeHeader(
   try {
     metadata = await sharp(source, { limitInputPixels: false, ...DECODED_PAGE }).metadata();
   } catch (error) {
-    return decodeFailure(format, 'header', error);
+    return decodeFailure({ format }, 'header', error);
   }
   const { width, height } = metadata.autoOrient;
   if (!(width > 0 && height > 0)) {
-    return imageFailure(
+    return failure(
       'corrupt-image',
       `The ${format} header declares no usable dimensions (${width}x${height})`,
+      { format },
     );
   }
   const pages = metadata.pages ?? 1;
@@ -70,9 +72,10 @@ export async function probeHeader(
   const pixels = metadata.width * (metadata.pageHeight ?? metadata.height);
   if (pixels > limits.maxSourcePixels) {
     const frames = pages > 1 ? ` (first of ${pages} frames)` : '';
-    return imageFailure(
+    return failure(
       'too-many-pixels',
       `The ${format} declares ${width}x${height}${frames} = ${pixels} pixels; the limit is ${limits.maxSourcePixels} (MAX_SOURCE_PIXELS)`,
+      { format, width, height },
     );
   }
   return { ok: true, header: { format, width, height, pages, hasAlpha: metadata.hasAlpha } };

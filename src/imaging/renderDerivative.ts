@@ -24,6 +24,9 @@ export async function renderDerivative(
   if (!rendered.ok) return rendered;
   const [output] = rendered.outputs;
   if (output === undefined) throw new Error('renderRendition produced no output for formats ["source"]');
-  if (!output.ok) return { ok: false, error: output.error };
+  if (!output.ok) {
+    const { format, width, height } = rendered.source;
+    return { ok: false, error: output.error, source: { format, width, height } };
+  }
   return { ok: true, derivative: { ...output.derivative, source: rendered.source } };
 }

@@ -1,13 +1,13 @@
 import sharp, { type OutputInfo } from 'sharp';
 import type { SizeSpec } from '../domain/types';
-import { decodeFailure } from './decodeFailure';
+import { ImageResourceError } from '../domain/errors';
+import { decodeFailure, describeError } from './decodeFailure';
 import { decodeSource } from './decodeSource';
 import { encodeAs } from './encode';
-import { describeError } from './failure';
 import { resizeOptions } from './geometry';
 import { inspectSource } from './inspectSource';
 import { resolveFormats } from './outputEncoding';
-import { ImageResourceError, isResourceExhaustion } from './resourceExhaustion';
+import { isResourceExhaustion } from './resourceExhaustion';
 import { usesTransparency } from './transparency';
 import type { FormatResult, OutputEncoding, RawPixels, RenditionResult, SourceLimits } from './types';
 import { assertRenditionArguments } from './validateArguments';
@@ -100,7 +100,11 @@ export async function renderRendition(
     pixels = await resizeToRaw(source, spec, limits, header);
   } catch (error) {
     // libvips reports decode problems as rejected promises: facts about the file, unless it ran out of memory.
-    return decodeFailure(header.format, 'decode', error);
+    return decodeFailure(
+      { format: header.format, width: header.width, height: header.height },
+      'decode',
+      error,
+    );
   }
   const encodings = resolveFormats(
     spec.formats,

@@ -23,14 +23,3 @@ const RESOURCE_EXHAUSTION: readonly RegExp[] = [
 export function isResourceExhaustion(message: string): boolean {
   return RESOURCE_EXHAUSTION.some((pattern) => pattern.test(message));
 }
-
-/**
- * Thrown (not returned as an outcome) when the worker ran out of memory or threads while reading a source:
- * the activity must let it propagate so Durable retries the work, with backoff, on a less loaded worker.
- */
-export class ImageResourceError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ImageResourceError';
-  }
-}

@@ -1,3 +1,4 @@
+import type { Failure } from '../domain/failure';
 import type { ErrorCode, OutputFormat } from '../domain/types';
 
 /** Limits checked before any full decode (decompression bombs, oversized uploads). */
@@ -51,13 +52,10 @@ export type FormatResult =
   | { ok: false; format: OutputFormat; error: { code: ErrorCode; message: string } };
 
 /** All formats of one rendition from one decode, or a problem with the source that stopped them all. */
-export type RenditionResult =
-  | { ok: true; source: RenderedSource; outputs: FormatResult[] }
-  | { ok: false; error: { code: ErrorCode; message: string } };
+export type RenditionResult = { ok: true; source: RenderedSource; outputs: FormatResult[] } | Failure;
 
 /** Permanent problems with the source are outcomes, never exceptions. */
-export type RenderResult =
-  { ok: true; derivative: RenderedDerivative } | { ok: false; error: { code: ErrorCode; message: string } };
+export type RenderResult = { ok: true; derivative: RenderedDerivative } | Failure;
 
 /** Formats this pipeline decodes (sharp's prebuilt libvips), named as `source.format` reports them. */
 export type DecodableFormat = 'JPEG' | 'PNG' | 'WEBP' | 'GIF' | 'TIFF' | 'AVIF' | 'HEIF';

@@ -6,7 +6,7 @@ import type {
   SizeSpec,
   WriteDocumentResult,
 } from '../domain/types';
-import { PLACEHOLDER_ACTIVITY, resizeActivityName } from '../activities/names';
+import { PLACEHOLDER_FUNCTION, resizeFunctionName } from '../domain/functionNames';
 
 const MAX_MESSAGE_LENGTH = 300;
 
@@ -21,14 +21,14 @@ export function internalOutcome(size: SizeSpec, error: unknown): ResizeOutcome {
   const reason =
     firstLine.length > MAX_MESSAGE_LENGTH ? `${firstLine.slice(0, MAX_MESSAGE_LENGTH - 3)}...` : firstLine;
   return {
-    status: 'error',
+    ok: false,
     label: size.label,
     variants: [],
     errors: [
       {
         label: size.label,
         code: 'internal',
-        message: `${resizeActivityName(size.label)} failed after retries: ${reason}`,
+        message: `${resizeFunctionName(size.label)} failed after retries: ${reason}`,
       },
     ],
   };
@@ -39,7 +39,7 @@ function isResizeOutcome(value: unknown, label: string): value is ResizeOutcome 
   const outcome = value as Partial<ResizeOutcome>;
   if (outcome.label !== label) return false;
   if (!Array.isArray(outcome.variants) || !Array.isArray(outcome.errors)) return false;
-  return outcome.status === 'ok' ? outcome.variants.length > 0 : outcome.status === 'error';
+  return outcome.ok === true ? outcome.variants.length > 0 : outcome.ok === false;
 }
 
 /** An activity result that is not the contract's ResizeOutcome for this size is treated as an internal error. */
@@ -60,7 +60,7 @@ export interface OrchestrationSummary {
   documentId: string;
   /** The document's status, or why nothing was written (`superseded` source, `stale` older version). */
   status: 'completed' | 'partial' | 'failed' | 'superseded' | 'stale';
-  /** Variants (label, format) this run produced (a `?sizes=` re-run merges into the document, which may hold more). */
+  /** Variants, one per (label, format), this run produced (a `?sizes=` re-run merges into the document). */
   variants: number;
   /** Whether this run made a placeholder (a failure only leaves it out of the document). */
   placeholder: boolean;
@@ -74,36 +74,34 @@ export function summarize(
 ): OrchestrationSummary {
   return {
     documentId: written.documentId,
-    status: written.written ? written.status : written.reason,
+    status: written.ok ? written.status : written.reason,
     variants: outcomes.reduce((count, outcome) => count + outcome.variants.length, 0),
-    placeholder: placeholder.status === 'ok',
+    placeholder: placeholder.ok,
     errors: outcomeErrors(outcomes),
   };
 }
 
 function isPlaceholderOutcome(value: unknown): value is PlaceholderOutcome {
   if (typeof value !== 'object' || value === null) return false;
-  const outcome = value as Partial<PlaceholderOutcome> & { placeholder?: unknown; reason?: unknown };
-  if (outcome.status === 'none') return typeof outcome.reason === 'string';
-  if (outcome.status !== 'ok' || typeof outcome.placeholder !== 'object' || outcome.placeholder === null) {
+  const outcome = value as { ok?: unknown; placeholder?: unknown; reason?: unknown };
+  if (outcome.ok === false) return typeof outcome.reason === 'string';
+  if (outcome.ok !== true || typeof outcome.placeholder !== 'object' || outcome.placeholder === null) {
     return false;
   }
   const placeholder = outcome.placeholder as Partial<Placeholder>;
   return typeof placeholder.thumbhash === 'string' && typeof placeholder.dominantColor === 'string';
 }
 
-/** The placeholder activity's result, or `none` with the reason (it threw after its retries, or returned junk). */
+/** The placeholder activity's result, or not `ok` with the reason (it threw after its retries, or returned junk). */
 export function placeholderOutcome(result: unknown, failed: boolean): PlaceholderOutcome {
   if (failed) {
     const raw = result instanceof Error ? result.message : String(result);
-    return {
-      status: 'none',
-      reason: `${PLACEHOLDER_ACTIVITY} failed after retries: ${raw.split('\n', 1)[0] ?? ''}`,
-    };
+    const firstLine = raw.split('\n', 1)[0]?.trim() ?? '';
+    return { ok: false, reason: `${PLACEHOLDER_FUNCTION} failed after retries: ${firstLine}` };
   }
   if (isPlaceholderOutcome(result)) return result;
   return {
-    status: 'none',
-    reason: `unexpected ${PLACEHOLDER_ACTIVITY} result ${JSON.stringify(result) ?? typeof result}`,
+    ok: false,
+    reason: `unexpected ${PLACEHOLDER_FUNCTION} result ${JSON.stringify(result) ?? typeof result}`,
   };
 }

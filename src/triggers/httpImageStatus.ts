@@ -1,6 +1,7 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import type { DurableClient, DurableOrchestrationStatus } from 'durable-functions';
+import { IMAGE_STATUS_FUNCTION } from '../domain/functionNames';
 import { documentIdFor, instanceIdFor, unquoteETag } from '../domain/ids';
 import type { ImageDocument } from '../domain/types';
 import { invocationLogger } from '../logging';
@@ -9,8 +10,6 @@ import { productionHttpDeps, type ImageHttpDeps } from './http/deps';
 import { jsonError } from './http/jsonResponses';
 import { readBlobVersion, readImageDocument, type BlobVersion } from './http/sourceLookup';
 import { findInstanceStatus } from './instanceStatus';
-
-export const IMAGE_STATUS_FUNCTION = 'imageStatus';
 
 export type StatusClient = Pick<DurableClient, 'getStatus' | 'createHttpManagementPayload'>;
 
@@ -59,7 +58,7 @@ export function createImageStatusHandler(deps: () => ImageHttpDeps = productionH
     context: InvocationContext,
   ): Promise<HttpResponseInit> => {
     const name = blobNameFrom(request);
-    if ('response' in name) return name.response;
+    if (!name.ok) return name.response;
     const { blobName } = name;
     const { settings, blobService, documents } = deps();
     const container = settings.unprocessedContainer;

@@ -2,7 +2,7 @@ import type { HttpRequest, HttpResponse, HttpResponseInit, InvocationContext } f
 import * as df from 'durable-functions';
 import type { DurableClient } from 'durable-functions';
 import { randomBytes } from 'node:crypto';
-import { ORCHESTRATOR_NAME } from '../activities/names';
+import { ORCHESTRATOR_FUNCTION, REPROCESS_FUNCTION } from '../domain/functionNames';
 import { documentIdFor, instanceIdFor, unquoteETag } from '../domain/ids';
 import type { ResizeOrchestrationInput, SourceRef } from '../domain/types';
 import { invocationLogger } from '../logging';
@@ -11,8 +11,6 @@ import { productionHttpDeps, type ImageHttpDeps } from './http/deps';
 import { jsonError } from './http/jsonResponses';
 import { selectSizes } from './http/sizeSelection';
 import { readBlobVersion, readImageDocument } from './http/sourceLookup';
-
-export const REPROCESS_FUNCTION = 'reprocessImage';
 
 export type ReprocessClient = Pick<DurableClient, 'startNew' | 'createCheckStatusResponse'>;
 
@@ -38,13 +36,13 @@ export function createReprocessHandler(deps: () => ImageHttpDeps = productionHtt
     context: InvocationContext,
   ): Promise<HttpResponseInit | HttpResponse> => {
     const name = blobNameFrom(request);
-    if ('response' in name) return name.response;
+    if (!name.ok) return name.response;
     const { blobName } = name;
     const { settings, blobService, documents } = deps();
     const container = settings.unprocessedContainer;
 
     const selection = selectSizes(settings.sizes, request.query.get('sizes'));
-    if ('unknown' in selection) {
+    if (!selection.ok) {
       return jsonError(400, 'unknown-sizes', selection.message, {
         unknown: selection.unknown,
         known: settings.sizes.map((size) => size.label),
@@ -69,7 +67,7 @@ export function createReprocessHandler(deps: () => ImageHttpDeps = productionHtt
 
     const instanceId = reprocessInstanceId(container, blobName, blob.eTag);
     const input: ResizeOrchestrationInput = { source, sizes: selection.sizes };
-    await client.startNew(ORCHESTRATOR_NAME, { instanceId, input });
+    await client.startNew(ORCHESTRATOR_FUNCTION, { instanceId, input });
     invocationLogger(context, { blobName, instanceId }).info('reprocess started', {
       sizes: selection.sizes.map((size) => size.label),
       eTag: blob.eTag,

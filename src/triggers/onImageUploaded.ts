@@ -1,7 +1,7 @@
 import type { InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import type { DurableClient } from 'durable-functions';
-import { EVENT_TRIGGER_NAME, ORCHESTRATOR_NAME } from '../activities/names';
+import { EVENT_TRIGGER_FUNCTION, ORCHESTRATOR_FUNCTION } from '../domain/functionNames';
 import { getSettings, type Settings } from '../config/settings';
 import { instanceIdFor } from '../domain/ids';
 import type { ResizeOrchestrationInput } from '../domain/types';
@@ -31,7 +31,7 @@ export function createOnImageUploadedHandler(settings: () => Settings = getSetti
   return async (event: unknown, client: InstanceStarter, context: InvocationContext): Promise<void> => {
     const { images, unprocessedContainer, sizes } = settings();
     const parsed = parseBlobCreatedEvent(event, { accountName: images.accountName, unprocessedContainer });
-    if (parsed.kind === 'ignored') {
+    if (!parsed.ok) {
       const log = invocationLogger(context, {});
       const fields = { reason: parsed.reason, detail: parsed.detail, eventId: eventId(event) };
       if (ROUTINE_REASONS.has(parsed.reason)) log.info('event ignored', fields);
@@ -53,7 +53,7 @@ export function createOnImageUploadedHandler(settings: () => Settings = getSetti
       // The size plan is captured here so the instance replays with the plan it started with.
       const input: ResizeOrchestrationInput = { source, sizes };
       try {
-        await client.startNew(ORCHESTRATOR_NAME, { instanceId, input });
+        await client.startNew(ORCHESTRATOR_FUNCTION, { instanceId, input });
       } catch (startError) {
         // Two deliveries of one event can pass the status check together; the task hub then refuses the
         // second start (the instance exists and is running). That loser is a duplicate, not a failure.
@@ -80,4 +80,4 @@ export function createOnImageUploadedHandler(settings: () => Settings = getSetti
 
 export const onImageUploaded = createOnImageUploadedHandler();
 
-df.app.client.eventGrid(EVENT_TRIGGER_NAME, { handler: onImageUploaded });
+df.app.client.eventGrid(EVENT_TRIGGER_FUNCTION, { handler: onImageUploaded });

@@ -6,12 +6,12 @@
 import { InvocationContext } from '@azure/functions';
 import { randomUUID } from 'node:crypto';
 import { beforeAll, bench, describe } from 'vitest';
-import { cosmosDocumentStore } from '../../src/activities/document/documentStore';
-import { blobVariantDeleter } from '../../src/activities/document/leftoverVariants';
+import { cosmosDocumentStore } from '../../src/storage/documentStore';
+import { derivativeDeleter } from '../../src/activities/document/leftoverDerivatives';
 import { writeImageDocumentWithGuard } from '../../src/activities/document/writeDocument';
 import { createResizeHandler } from '../../src/activities/resize/resizeHandler';
-import { createBlobServiceClient } from '../../src/clients/blobs';
-import { createCosmosClient, imagesContainerOf } from '../../src/clients/cosmos';
+import { createBlobServiceClient } from '../../src/storage/blobServiceClient';
+import { createCosmosClient, imagesContainerOf } from '../../src/storage/cosmosClient';
 import { loadSettings } from '../../src/config/settings';
 import type { SizeSpec, SourceRef } from '../../src/domain/types';
 import { DEFAULT_SIZES } from '../../src/config/sizes';
@@ -74,7 +74,7 @@ describe('writeImageDocument', () => {
       const deps = {
         store,
         currentSourceETag: () => Promise.resolve(undefined),
-        deleteVariantBlob: blobVariantDeleter(blobService, settings.processedContainer),
+        deleteDerivative: derivativeDeleter(blobService, settings.processedContainer),
         now: () => new Date(),
       };
       await writeImageDocumentWithGuard(

@@ -9,8 +9,8 @@ import {
 import { randomUUID } from 'node:crypto';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { decideDerivativeWrite } from '../../src/activities/blob/derivativeOrder';
-import { uploadDerivative } from '../../src/activities/blob/uploadDerivative';
+import { decideDerivativeWrite } from '../../src/activities/resize/derivativeOrder';
+import { uploadDerivative } from '../../src/activities/resize/uploadDerivative';
 import { createResizeHandler } from '../../src/activities/resize/resizeHandler';
 import type { RenderFunction, ResizeDeps } from '../../src/activities/resize/resizeToOutcome';
 import { loadSettings } from '../../src/config/settings';
@@ -104,8 +104,8 @@ describe('derivative upload: an older source version never overwrites a newer on
     };
     const outcomeA = await runResize(sourceA, deps({ render: renderWithRace }));
 
-    expect(outcomeB).toMatchObject({ status: 'ok' });
-    expect(outcomeA).toMatchObject({ status: 'error', label: 'thumb', errors: [{ code: 'superseded' }] });
+    expect(outcomeB).toMatchObject({ ok: true });
+    expect(outcomeA).toMatchObject({ ok: false, label: 'thumb', errors: [{ code: 'superseded' }] });
     expect(await thumbOf(blobName)).toEqual({
       size: [75, 150],
       metadata: {
@@ -119,7 +119,7 @@ describe('derivative upload: an older source version never overwrites a newer on
   it('records the source version in a new derivative, and a newer version replaces an older one', async () => {
     const blobName = `users/${randomUUID()}/cat.jpg`;
     const sourceA = await putSource(blobName, photoA, SEQUENCER_A);
-    expect(await runResize(sourceA)).toMatchObject({ status: 'ok', variants: [{ width: 150, height: 75 }] });
+    expect(await runResize(sourceA)).toMatchObject({ ok: true, variants: [{ width: 150, height: 75 }] });
     expect(await thumbOf(blobName)).toEqual({
       size: [150, 75],
       metadata: {
@@ -130,7 +130,7 @@ describe('derivative upload: an older source version never overwrites a newer on
     });
 
     const sourceB = await putSource(blobName, photoB, SEQUENCER_B);
-    expect(await runResize(sourceB)).toMatchObject({ status: 'ok', variants: [{ width: 75, height: 150 }] });
+    expect(await runResize(sourceB)).toMatchObject({ ok: true, variants: [{ width: 75, height: 150 }] });
     expect(await thumbOf(blobName)).toMatchObject({
       size: [75, 150],
       metadata: { sourcesequencer: SEQUENCER_B },
@@ -143,7 +143,7 @@ describe('derivative upload: an older source version never overwrites a newer on
     const first = await runResize(source);
     const again = await runResize(source);
     const reprocess = await runResize({ ...source, sequencer: '' });
-    if (first.status !== 'ok' || again.status !== 'ok' || reprocess.status !== 'ok') {
+    if (!first.ok || !again.ok || !reprocess.ok) {
       throw new Error(`expected ok: ${JSON.stringify([first, again, reprocess])}`);
     }
     expect(
@@ -172,11 +172,11 @@ describe('derivative upload: an older source version never overwrites a newer on
 
     // The source is no longer version 0xGONE: that reprocess must not write.
     expect(await upload({ ...sourceA, eTag: '"0xGONE"', sequencer: '' })).toMatchObject({
-      uploaded: false,
-      reason: 'superseded',
+      ok: false,
+      error: { code: 'superseded' },
     });
     // The source still is A: the reprocess of A wins whatever the stored sequencer says.
-    expect(await upload({ ...sourceA, sequencer: '' })).toMatchObject({ uploaded: true });
+    expect(await upload({ ...sourceA, sequencer: '' })).toMatchObject({ ok: true });
     expect(await thumbOf(blobName)).toMatchObject({
       metadata: { sourceetag: sourceA.eTag.replace(/"/g, '') },
     });
@@ -236,7 +236,7 @@ describe('derivative upload: a concurrent writer between our read and our write'
       now: new Date(),
     });
     expect(fired()).toBe(true);
-    expect(result).toMatchObject({ uploaded: false, reason: 'superseded' });
+    expect(result).toMatchObject({ ok: false, error: { code: 'superseded' } });
     expect(await thumbOf(blobName)).toMatchObject({ size: [75, 150], metadata: { sourceetag: '0xB' } });
   });
 
@@ -255,7 +255,7 @@ describe('derivative upload: a concurrent writer between our read and our write'
       });
     await olderWrite();
     const { client, fired } = racingClient(derivativeName, async () => {
-      expect(await olderWrite()).toMatchObject({ uploaded: true });
+      expect(await olderWrite()).toMatchObject({ ok: true });
     });
     const result = await uploadDerivative(client, {
       processedContainer: settings.processedContainer,
@@ -265,7 +265,7 @@ describe('derivative upload: a concurrent writer between our read and our write'
       now: new Date(),
     });
     expect(fired()).toBe(true);
-    expect(result).toMatchObject({ uploaded: true });
+    expect(result).toMatchObject({ ok: true });
     expect(await thumbOf(blobName)).toMatchObject({
       size: [75, 150],
       metadata: { sourcesequencer: SEQUENCER_B },
@@ -279,24 +279,24 @@ describe('decideDerivativeWrite', () => {
 
   it('creates when nothing exists and overwrites the same version without asking the source', async () => {
     expect(await decideDerivativeWrite(ours, undefined, noHead)).toEqual({ action: 'create' });
-    const same = { etag: '"e1"', sourceETag: '0xA', sourceSequencer: SEQUENCER_B };
-    expect(await decideDerivativeWrite(ours, same, noHead)).toEqual({ action: 'overwrite', etag: '"e1"' });
+    const same = { eTag: '"e1"', sourceETag: '0xA', sourceSequencer: SEQUENCER_B };
+    expect(await decideDerivativeWrite(ours, same, noHead)).toEqual({ action: 'overwrite', eTag: '"e1"' });
   });
 
   it('orders two known sequencers by string order: newer is superseded, older and equal are replaced', async () => {
-    const newer = { etag: '"e2"', sourceETag: '0xB', sourceSequencer: SEQUENCER_B };
-    const older = { etag: '"e0"', sourceETag: '0xZ', sourceSequencer: SEQUENCER_A.replace('1', '0') };
+    const newer = { eTag: '"e2"', sourceETag: '0xB', sourceSequencer: SEQUENCER_B };
+    const older = { eTag: '"e0"', sourceETag: '0xZ', sourceSequencer: SEQUENCER_A.replace('1', '0') };
     expect(await decideDerivativeWrite(ours, newer, noHead)).toMatchObject({ action: 'superseded' });
-    expect(await decideDerivativeWrite(ours, older, noHead)).toEqual({ action: 'overwrite', etag: '"e0"' });
+    expect(await decideDerivativeWrite(ours, older, noHead)).toEqual({ action: 'overwrite', eTag: '"e0"' });
   });
 
   it('asks the source when either order is unknown (a reprocess, or a derivative without sequencer)', async () => {
-    const legacy = { etag: '"e3"', sourceETag: '0xB', sourceSequencer: undefined };
+    const legacy = { eTag: '"e3"', sourceETag: '0xB', sourceSequencer: undefined };
     const stillA = () => Promise.resolve<string | undefined>('"0xA"');
     const nowB = () => Promise.resolve<string | undefined>('"0xB"');
-    expect(await decideDerivativeWrite(ours, legacy, stillA)).toEqual({ action: 'overwrite', etag: '"e3"' });
+    expect(await decideDerivativeWrite(ours, legacy, stillA)).toEqual({ action: 'overwrite', eTag: '"e3"' });
     expect(await decideDerivativeWrite(ours, legacy, nowB)).toMatchObject({ action: 'superseded' });
-    const known = { etag: '"e4"', sourceETag: '0xB', sourceSequencer: SEQUENCER_A };
+    const known = { eTag: '"e4"', sourceETag: '0xB', sourceSequencer: SEQUENCER_A };
     expect(await decideDerivativeWrite({ ...ours, sequencer: '' }, known, nowB)).toMatchObject({
       action: 'superseded',
     });

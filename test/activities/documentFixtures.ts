@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { ErrorCode, ResizeOutcome, SourceRef, Variant } from '../../src/domain/types';
+import type { ErrorCode, ProbedSource, ResizeOutcome, SourceRef, Variant } from '../../src/domain/types';
 
 /** A source version as the trigger captures it; unique blob name per call so tests never share a document. */
 export function sourceRef(overrides: Partial<SourceRef> = {}): SourceRef {
@@ -34,7 +34,7 @@ export function okOutcome(
     createdAt: '2026-11-24T04:00:01.000Z',
   };
   return {
-    status: 'ok',
+    ok: true,
     label,
     variants: [variant],
     errors: [],
@@ -46,6 +46,8 @@ export function errorOutcome(
   label: string,
   code: ErrorCode,
   message = `${code} for ${label}`,
+  source?: ProbedSource,
 ): ResizeOutcome {
-  return { status: 'error', label, variants: [], errors: [{ label, code, message }] };
+  const outcome: ResizeOutcome = { ok: false, label, variants: [], errors: [{ label, code, message }] };
+  return source === undefined ? outcome : { ...outcome, source };
 }

@@ -5,7 +5,8 @@ import { createPlaceholderHandler } from '../../src/activities/makePlaceholder';
 import type { PlaceholderDeps } from '../../src/activities/placeholder/placeholderToOutcome';
 import { loadSettings } from '../../src/config/settings';
 import type { PlaceholderOutcome, SourceRef } from '../../src/domain/types';
-import { ImageResourceError, makePlaceholder } from '../../src/imaging';
+import { ImageResourceError } from '../../src/domain/errors';
+import { makePlaceholder } from '../../src/imaging';
 import { testEnv } from '../support/env';
 import { makePhoto, truncate } from '../support/images';
 import { openImageContainers, type ImageContainers } from './resizeFixture';
@@ -54,7 +55,7 @@ describe('placeholder activity against Azurite', () => {
   it('makes the placeholder of the version the event announced', async () => {
     const outcome = await run(await uploadSource(photo));
     expect(outcome).toEqual({
-      status: 'ok',
+      ok: true,
       placeholder: {
         thumbhash: expect.stringMatching(/^[A-Za-z0-9+/]+=*$/),
         dominantColor: expect.stringMatching(/^#[0-9a-f]{6}$/),
@@ -62,10 +63,10 @@ describe('placeholder activity against Azurite', () => {
     });
   });
 
-  it('a corrupt source is `none` with the reason, logged; nothing throws', async () => {
+  it('a corrupt source is not `ok`, with the reason, logged; nothing throws', async () => {
     const lines: string[] = [];
     const outcome = await run(await uploadSource(truncate(photo, 0.5)), deps(), lines);
-    expect(outcome).toMatchObject({ status: 'none', reason: expect.stringMatching(/^corrupt-image: /) });
+    expect(outcome).toMatchObject({ ok: false, reason: expect.stringMatching(/^corrupt-image: /) });
     expect(lines.map((line) => JSON.parse(line) as Record<string, unknown>)).toContainEqual(
       expect.objectContaining({
         msg: 'no placeholder: source rejected',
@@ -75,19 +76,19 @@ describe('placeholder activity against Azurite', () => {
     );
   });
 
-  it('a deleted source is `none` (source-missing)', async () => {
+  it('a deleted source is not `ok` (source-missing)', async () => {
     const source = await uploadSource(photo);
     await containers.unprocessed.deleteBlob(source.blobName);
     expect(await run(source)).toMatchObject({
-      status: 'none',
+      ok: false,
       reason: expect.stringMatching(/^source-missing: /),
     });
   });
 
-  it('a bug is `none` (internal); running out of memory throws so Durable retries', async () => {
+  it('a bug is not `ok` (internal); running out of memory throws so Durable retries', async () => {
     const source = await uploadSource(photo);
     expect(await run(source, deps({ make: () => Promise.reject(new Error('thumbhash bug')) }))).toEqual({
-      status: 'none',
+      ok: false,
       reason: 'internal: thumbhash bug',
     });
     const exhausted = new ImageResourceError('out of memory');

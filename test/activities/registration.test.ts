@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { findAppRoot } from '../../src/activities/resize/appRoot';
+import { findAppRoot } from '../../src/config/hostConfig';
 import type * as ResizeModule from '../../src/activities/resizeImage';
 import type * as WriteModule from '../../src/activities/writeImageDocument';
 import { testEnv } from '../support/env';
@@ -28,7 +28,7 @@ describe('activity registration', () => {
   });
 
   it('finds the app root (the folder with host.json) from sources and from compiled output', () => {
-    expect(findAppRoot(path.join(repoRoot, 'src', 'activities', 'resize'))).toBe(repoRoot);
-    expect(findAppRoot(path.join(repoRoot, 'dist', 'src', 'activities', 'resize'))).toBe(repoRoot);
+    expect(findAppRoot(path.join(repoRoot, 'src', 'config'))).toBe(repoRoot);
+    expect(findAppRoot(path.join(repoRoot, 'dist', 'src', 'config'))).toBe(repoRoot);
   });
 });

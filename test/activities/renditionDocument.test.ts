@@ -1,14 +1,11 @@
 import type { Container, CosmosClient } from '@azure/cosmos';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { blobVariantDeleter } from '../../src/activities/document/leftoverVariants';
-import { cosmosDocumentStore } from '../../src/activities/document/documentStore';
+import { derivativeDeleter } from '../../src/activities/document/leftoverDerivatives';
 import {
   writeImageDocumentWithGuard,
   type WriteDocumentDeps,
 } from '../../src/activities/document/writeDocument';
 import { assertWriteDocumentInput } from '../../src/activities/inputs';
-import { createBlobServiceClient } from '../../src/clients/blobs';
-import { createCosmosClient, imagesContainerOf } from '../../src/clients/cosmos';
 import { loadSettings } from '../../src/config/settings';
 import { documentIdFor } from '../../src/domain/ids';
 import type {
@@ -20,6 +17,9 @@ import type {
   Variant,
   WriteDocumentInput,
 } from '../../src/domain/types';
+import { createBlobServiceClient } from '../../src/storage/blobServiceClient';
+import { createCosmosClient, imagesContainerOf } from '../../src/storage/cosmosClient';
+import { cosmosDocumentStore } from '../../src/storage/documentStore';
 import { testEnv } from '../support/env';
 import { sourceRef } from './documentFixtures';
 
@@ -65,8 +65,8 @@ function variant(label: string, format: OutputFormat, width: number, height: num
 function outcome(label: string, variants: Variant[], errors: ImageError[] = []): ResizeOutcome {
   const source = { format: 'JPEG', width: 2000, height: 1500, length: 48_000, contentType: 'image/jpeg' };
   return variants.length > 0
-    ? { status: 'ok', label, variants, errors, source }
-    : { status: 'error', label, variants: [], errors, source };
+    ? { ok: true, label, variants, errors, source }
+    : { ok: false, label, variants: [], errors, source };
 }
 
 const placeholder: Placeholder = { thumbhash: 'HBkSHYSIeHiPiHh8eJd4eTN0EEQG', dominantColor: '#c81828' };
@@ -75,7 +75,7 @@ function deps(): WriteDocumentDeps {
   return {
     store: cosmosDocumentStore(container),
     currentSourceETag: () => Promise.reject(new Error('the source eTag is only asked for empty sequencers')),
-    deleteVariantBlob: blobVariantDeleter(blobService, settings.processedContainer),
+    deleteDerivative: derivativeDeleter(blobService, settings.processedContainer),
     now: () => new Date((clock += 1000)),
   };
 }

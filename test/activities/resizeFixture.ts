@@ -1,6 +1,6 @@
 import type { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
 import type { ResizeDeps } from '../../src/activities/resize/resizeToOutcome';
-import { createBlobServiceClient } from '../../src/clients/blobs';
+import { createBlobServiceClient } from '../../src/storage/blobServiceClient';
 import type { Settings } from '../../src/config/settings';
 import { renderRendition } from '../../src/imaging';
 

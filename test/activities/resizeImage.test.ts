@@ -5,13 +5,14 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DERIVATIVE_CACHE_CONTROL } from '../../src/activities/blob/uploadDerivative';
+import { DERIVATIVE_CACHE_CONTROL } from '../../src/activities/resize/uploadDerivative';
 import { createResizeHandler } from '../../src/activities/resize/resizeHandler';
 import type { RenderFunction, ResizeDeps } from '../../src/activities/resize/resizeToOutcome';
-import { createBlobServiceClient } from '../../src/clients/blobs';
+import { createBlobServiceClient } from '../../src/storage/blobServiceClient';
 import { loadSettings } from '../../src/config/settings';
 import type { ResizeActivityInput, ResizeOutcome, SizeSpec, SourceRef } from '../../src/domain/types';
-import { encodeRaw, ImageResourceError, renderRendition, type EncodeRaw } from '../../src/imaging';
+import { ImageResourceError } from '../../src/domain/errors';
+import { encodeRaw, renderRendition, type EncodeRaw } from '../../src/imaging';
 import { freePort } from '@image-derivatives/devhost';
 import { makeNonImage, makePhoto } from '../support/images';
 import { testEnv } from '../support/env';
@@ -93,7 +94,7 @@ describe('resize activity against Azurite', () => {
     for (const size of SIZES) {
       const lines: string[] = [];
       const outcome = await run(source, size, deps(), lines);
-      if (outcome.status !== 'ok') throw new Error(`expected ok, got ${JSON.stringify(outcome)}`);
+      if (!outcome.ok) throw new Error(`expected ok, got ${JSON.stringify(outcome)}`);
       const dir = source.blobName.slice(0, source.blobName.lastIndexOf('/') + 1);
       expect(outcome.variants[0]!.blobName).toBe(`${dir}cat.photo_${size.label}.jpg`);
       expect(outcome.source).toEqual({
@@ -139,7 +140,7 @@ describe('resize activity against Azurite', () => {
     const uploaded = await uploadSource(png, 'logo', 'application/octet-stream');
     const source = { ...uploaded, eTag: uploaded.eTag.replace(/"/g, '') };
     const outcome = await run(source, SIZES[0]!);
-    if (outcome.status !== 'ok') throw new Error(`expected ok, got ${JSON.stringify(outcome)}`);
+    if (!outcome.ok) throw new Error(`expected ok, got ${JSON.stringify(outcome)}`);
     expect(outcome.variants[0]!.blobName).toBe(source.blobName.replace(/logo$/, 'logo_thumb.png'));
     const blob = processed.getBlobClient(outcome.variants[0]!.blobName);
     expect((await blob.getProperties()).contentType).toBe('image/png');
@@ -164,7 +165,7 @@ describe('resize activity against Azurite', () => {
       formats: ['source', 'webp', 'avif', 'jpeg'],
     };
     const outcome = await run(source, square);
-    if (outcome.status !== 'ok') throw new Error(`expected ok, got ${JSON.stringify(outcome)}`);
+    if (!outcome.ok) throw new Error(`expected ok, got ${JSON.stringify(outcome)}`);
     expect(outcome.errors).toEqual([]);
     const stem = source.blobName.replace(/\.jpg$/, '_square');
     expect(
@@ -200,7 +201,7 @@ describe('resize activity against Azurite', () => {
       deps({ render: (bytes, spec, limits) => renderRendition(bytes, spec, limits, webpFails) }),
     );
     expect(outcome).toMatchObject({
-      status: 'ok',
+      ok: true,
       errors: [
         {
           label: 'thumb',
@@ -227,7 +228,7 @@ describe('resize activity against Azurite', () => {
       deps({ render: (bytes, spec, limits) => renderRendition(bytes, spec, limits, nothingEncodes) }),
     );
     expect(outcome).toMatchObject({
-      status: 'error',
+      ok: false,
       variants: [],
       errors: [{ format: 'webp' }, { format: 'avif' }],
       source: { format: 'JPEG', width: 1400, height: 700 },
@@ -242,7 +243,7 @@ describe('resize activity against Azurite', () => {
       .uploadData(await makePhoto({ width: 64, height: 64, format: 'png' }));
     const outcome = await run(source, SIZES[0]!);
     expect(outcome).toMatchObject({
-      status: 'error',
+      ok: false,
       label: 'thumb',
       errors: [{ label: 'thumb', code: 'superseded' }],
     });
@@ -253,14 +254,14 @@ describe('resize activity against Azurite', () => {
     const source = await uploadSource(photo);
     await unprocessed.deleteBlob(source.blobName);
     const outcome = await run(source, SIZES[0]!);
-    expect(outcome).toMatchObject({ status: 'error', errors: [{ code: 'source-missing' }] });
+    expect(outcome).toMatchObject({ ok: false, errors: [{ code: 'source-missing' }] });
     expect(await derivativesOf(source)).toEqual([]);
   });
 
   it('returns `not-an-image` for a text file named .jpg and uploads no derivative', async () => {
     const source = await uploadSource(makeNonImage(), 'notes.jpg');
     const outcome = await run(source, SIZES[1]!);
-    expect(outcome).toMatchObject({ status: 'error', label: 'medium', errors: [{ code: 'not-an-image' }] });
+    expect(outcome).toMatchObject({ ok: false, label: 'medium', errors: [{ code: 'not-an-image' }] });
     expect(await derivativesOf(source)).toEqual([]);
   });
 
@@ -280,15 +281,30 @@ describe('resize activity against Azurite', () => {
       }),
     );
     expect(outcome).toMatchObject({
-      status: 'error',
+      ok: false,
       errors: [
         {
           code: 'too-large',
-          message: `The source is ${photo.length} bytes; the limit (MAX_SOURCE_BYTES) is ${photo.length - 1}`,
+          message: `The source is ${photo.length} bytes; the limit is ${photo.length - 1} (MAX_SOURCE_BYTES)`,
         },
       ],
     });
     expect(renders).toBe(0);
+    expect(await derivativesOf(source)).toEqual([]);
+  });
+
+  it('a source over the pixel budget is `too-many-pixels`, carrying the format and size its header declared', async () => {
+    const source = await uploadSource(photo);
+    const outcome = await run(
+      source,
+      SIZES[0]!,
+      deps({ limits: { maxSourceBytes: 50 * 1024 * 1024, maxSourcePixels: 1400 * 700 - 1 } }),
+    );
+    expect(outcome).toMatchObject({
+      ok: false,
+      error: { code: 'too-many-pixels' },
+      source: { format: 'JPEG', width: 1400, height: 700 },
+    });
     expect(await derivativesOf(source)).toEqual([]);
   });
 
@@ -300,7 +316,7 @@ describe('resize activity against Azurite', () => {
       deps({ render: () => Promise.reject(new Error('libvips bug')) }),
     );
     expect(outcome).toMatchObject({
-      status: 'error',
+      ok: false,
       errors: [{ code: 'internal', message: 'libvips bug' }],
     });
   });

@@ -130,4 +130,35 @@ describe('buildImageDocument', () => {
     expect(merged.errors).toEqual([{ label: 'medium', code: 'corrupt-image', message: 'new' }]);
     expect(merged.status).toBe('partial');
   });
+
+  it('describes the source of a failed run from what its failures read (header, else detected format)', () => {
+    const source = sourceRef();
+    const tooManyPixels = errorOutcome('large', 'too-many-pixels', 'over', {
+      format: 'PNG',
+      width: 30_000,
+      height: 30_000,
+    });
+    const unsupported = errorOutcome('thumb', 'unsupported-format', 'no', { format: 'PNG' });
+    const failed = buildImageDocument({
+      input: { instanceId: 'img-1', source, outcomes: [unsupported, tooManyPixels] },
+      sameVersion: undefined,
+      createdAt: undefined,
+      now: NOW,
+    });
+    expect(failed.status).toBe('failed');
+    expect([failed.sourceFormat, failed.sourceWidth, failed.sourceHeight]).toEqual(['PNG', 30_000, 30_000]);
+
+    const bmp = errorOutcome('thumb', 'unsupported-format', 'no', { format: 'BMP' });
+    const onlyFormat = buildImageDocument({
+      input: { instanceId: 'img-1', source, outcomes: [bmp] },
+      sameVersion: undefined,
+      createdAt: undefined,
+      now: NOW,
+    });
+    expect([onlyFormat.sourceFormat, onlyFormat.sourceWidth, onlyFormat.sourceHeight]).toEqual([
+      'BMP',
+      null,
+      null,
+    ]);
+  });
 });

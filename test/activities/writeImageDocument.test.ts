@@ -1,19 +1,19 @@
 import { InvocationContext } from '@azure/functions';
 import type { Container, CosmosClient } from '@azure/cosmos';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBlobServiceClient } from '../../src/clients/blobs';
-import { createCosmosClient, imagesContainerOf } from '../../src/clients/cosmos';
+import { createBlobServiceClient } from '../../src/storage/blobServiceClient';
+import { createCosmosClient, imagesContainerOf } from '../../src/storage/cosmosClient';
 import { loadSettings } from '../../src/config/settings';
 import { documentIdFor } from '../../src/domain/ids';
 import type { ImageDocument, ResizeOutcome, WriteDocumentInput } from '../../src/domain/types';
-import { currentSourceETag } from '../../src/activities/blob/sourceETag';
-import { cosmosDocumentStore, type DocumentStore } from '../../src/activities/document/documentStore';
-import { blobVariantDeleter } from '../../src/activities/document/leftoverVariants';
+import { blobClientOf, currentETag } from '../../src/storage/blobs';
+import { cosmosDocumentStore, type DocumentStore } from '../../src/storage/documentStore';
+import { derivativeDeleter } from '../../src/activities/document/leftoverDerivatives';
 import {
   writeImageDocumentWithGuard,
   type WriteDocumentDeps,
 } from '../../src/activities/document/writeDocument';
-import { ActivityInputError } from '../../src/activities/inputs';
+import { ArgumentError } from '../../src/domain/errors';
 import { createWriteImageDocumentHandler } from '../../src/activities/writeImageDocument';
 import { invocationLogger } from '../../src/logging';
 import { testEnv } from '../support/env';
@@ -30,7 +30,7 @@ function deps(overrides: Partial<WriteDocumentDeps> = {}): WriteDocumentDeps {
   return {
     store: cosmosDocumentStore(container),
     currentSourceETag: () => Promise.reject(new Error('the source eTag is only asked for empty sequencers')),
-    deleteVariantBlob: blobVariantDeleter(blobService, settings.processedContainer),
+    deleteDerivative: derivativeDeleter(blobService, settings.processedContainer),
     now: () => new Date((clock += 1000)),
     ...overrides,
   };
@@ -57,7 +57,7 @@ describe('writeImageDocument: document shape', () => {
     const input = { instanceId: 'img-completed', source, outcomes: allSizes };
     const result = await writeImageDocumentWithGuard(input, deps());
     const id = documentIdFor(source.container, source.blobName);
-    expect(result).toEqual({ written: true, documentId: id, status: 'completed' });
+    expect(result).toEqual({ ok: true, documentId: id, status: 'completed' });
 
     const document = await readDocument(input);
     expect(document).toMatchObject({
@@ -80,7 +80,7 @@ describe('writeImageDocument: document shape', () => {
       ['medium', 640, 480],
       ['thumb', 150, 113],
     ]);
-    expect(document?.variants[0]).toEqual(allSizes[2]?.status === 'ok' ? allSizes[2].variants[0] : undefined);
+    expect(document?.variants[0]).toEqual(allSizes[2]?.ok ? allSizes[2].variants[0] : undefined);
     expect(document?.createdAt).toBe(document?.updatedAt);
     expect(Date.parse(document?.createdAt ?? '')).toBe(clock);
   });
@@ -92,7 +92,7 @@ describe('writeImageDocument: document shape', () => {
       outcomes: [okOutcome('thumb', 150, 113), errorOutcome('large', 'too-many-pixels', 'over the limit')],
     };
     expect(await writeImageDocumentWithGuard(input, deps())).toMatchObject({
-      written: true,
+      ok: true,
       status: 'partial',
     });
     const document = await readDocument(input);
@@ -111,7 +111,7 @@ describe('writeImageDocument: document shape', () => {
       outcomes: [errorOutcome('thumb', 'not-an-image'), errorOutcome('medium', 'not-an-image')],
     };
     expect(await writeImageDocumentWithGuard(input, deps())).toMatchObject({
-      written: true,
+      ok: true,
       status: 'failed',
     });
     const document = await readDocument(input);
@@ -139,9 +139,9 @@ describe('writeImageDocument: stale-write guard', () => {
     const path = sourceRef();
     const newInput = { instanceId: 'img-new', source: { ...path, ...newer }, outcomes: allSizes };
     const oldInput = { instanceId: 'img-old', source: { ...path, ...older }, outcomes: allSizes };
-    expect(await writeImageDocumentWithGuard(newInput, deps())).toMatchObject({ written: true });
+    expect(await writeImageDocumentWithGuard(newInput, deps())).toMatchObject({ ok: true });
     expect(await writeImageDocumentWithGuard(oldInput, deps())).toMatchObject({
-      written: false,
+      ok: false,
       reason: 'stale',
     });
     expect(await readDocument(newInput)).toMatchObject({ sourceETag: '0xNEW', instanceId: 'img-new' });
@@ -157,7 +157,7 @@ describe('writeImageDocument: stale-write guard', () => {
     };
     await writeImageDocumentWithGuard(oldInput, deps());
     const first = await readDocument(oldInput);
-    expect(await writeImageDocumentWithGuard(newInput, deps())).toMatchObject({ written: true });
+    expect(await writeImageDocumentWithGuard(newInput, deps())).toMatchObject({ ok: true });
     const second = await readDocument(newInput);
     expect(second).toMatchObject({
       sourceETag: '0xNEW',
@@ -191,7 +191,7 @@ describe('writeImageDocument: stale-write guard', () => {
       outcomes: [okOutcome('medium', 640, 480, '"0xmedium02"')],
     };
     expect(await writeImageDocumentWithGuard(rerun, deps())).toMatchObject({
-      written: true,
+      ok: true,
       status: 'completed',
     });
     const merged = await readDocument(firstRun);
@@ -213,7 +213,7 @@ describe('writeImageDocument: stale-write guard', () => {
       outcomes: [okOutcome('thumb', 150, 113), errorOutcome('medium', 'superseded')],
     };
     expect(await writeImageDocumentWithGuard(input, deps())).toEqual({
-      written: false,
+      ok: false,
       documentId: documentIdFor(source.container, source.blobName),
       reason: 'superseded',
     });
@@ -231,7 +231,10 @@ describe('writeImageDocument: stale-write guard', () => {
       const path = sourceRef();
       const uploaded = await blobs.getBlockBlobClient(path.blobName).upload('v2', 2);
       const liveETag = uploaded.etag ?? '';
-      const headDeps = deps({ currentSourceETag: (input) => currentSourceETag(blobService, input.source) });
+      const headDeps = deps({
+        currentSourceETag: ({ source }) =>
+          currentETag(blobClientOf(blobService, source.container, source.blobName)),
+      });
       await writeImageDocumentWithGuard(
         { instanceId: 'img-v1', source: { ...path, ...older }, outcomes: allSizes },
         headDeps,
@@ -249,23 +252,26 @@ describe('writeImageDocument: stale-write guard', () => {
         source: { ...path, eTag: liveETag, sequencer: '' },
         outcomes: allSizes,
       };
-      expect(await writeImageDocumentWithGuard(liveReprocess, headDeps)).toMatchObject({ written: true });
+      expect(await writeImageDocumentWithGuard(liveReprocess, headDeps)).toMatchObject({ ok: true });
       expect(await readDocument(liveReprocess)).toMatchObject({ instanceId: 'img-reprocess-live' });
     });
 
     it('a late event of an older version does not replace what a reprocess of the live version wrote', async () => {
       const path = sourceRef();
       const uploaded = await blobs.getBlockBlobClient(path.blobName).upload('live', 4);
-      const headDeps = deps({ currentSourceETag: (input) => currentSourceETag(blobService, input.source) });
+      const headDeps = deps({
+        currentSourceETag: ({ source }) =>
+          currentETag(blobClientOf(blobService, source.container, source.blobName)),
+      });
       const reprocess = {
         instanceId: 'img-reprocess',
         source: { ...path, eTag: uploaded.etag ?? '', sequencer: '' },
         outcomes: allSizes,
       };
-      expect(await writeImageDocumentWithGuard(reprocess, headDeps)).toMatchObject({ written: true });
+      expect(await writeImageDocumentWithGuard(reprocess, headDeps)).toMatchObject({ ok: true });
       const lateOldEvent = { instanceId: 'img-late', source: { ...path, ...older }, outcomes: allSizes };
       expect(await writeImageDocumentWithGuard(lateOldEvent, headDeps)).toMatchObject({
-        written: false,
+        ok: false,
         reason: 'stale',
       });
       expect(await readDocument(reprocess)).toMatchObject({
@@ -276,7 +282,7 @@ describe('writeImageDocument: stale-write guard', () => {
 
     it('writes when no document exists yet', async () => {
       const input = { instanceId: 'img-fresh', source: sourceRef({ sequencer: '' }), outcomes: allSizes };
-      expect(await writeImageDocumentWithGuard(input, deps())).toMatchObject({ written: true });
+      expect(await writeImageDocumentWithGuard(input, deps())).toMatchObject({ ok: true });
     });
   });
 });
@@ -294,7 +300,7 @@ describe('writeImageDocument: derivatives of the replaced version', () => {
     const blobName = sourceBlobName.replace(/\.jpg$/, `_${label}.${extension}`);
     const response = await processed.getBlockBlobClient(blobName).upload(label, label.length);
     const outcome = okOutcome(label, 150, 113, response.etag ?? '');
-    if (outcome.status !== 'ok') throw new Error('okOutcome is ok');
+    if (!outcome.ok) throw new Error('okOutcome is ok');
     const format = extension === 'png' ? 'png' : 'jpeg';
     return {
       ...outcome,
@@ -307,7 +313,7 @@ describe('writeImageDocument: derivatives of the replaced version', () => {
   }
 
   function blobNames(outcomes: ResizeOutcome[]): string[] {
-    return outcomes.flatMap((outcome) => (outcome.status === 'ok' ? [outcome.variants[0]!.blobName] : []));
+    return outcomes.flatMap((outcome) => (outcome.ok ? [outcome.variants[0]!.blobName] : []));
   }
 
   it("deletes the previous version's derivatives when the new version is not an image", async () => {
@@ -332,7 +338,7 @@ describe('writeImageDocument: derivatives of the replaced version', () => {
       outcomes: ['thumb', 'medium', 'large'].map((label) => errorOutcome(label, 'not-an-image')),
     };
     expect(await writeImageDocumentWithGuard(b, deps(), log)).toMatchObject({
-      written: true,
+      ok: true,
       status: 'failed',
     });
     expect(await Promise.all(blobNames(a).map(existing))).toEqual([false, false, false]);
@@ -345,7 +351,7 @@ describe('writeImageDocument: derivatives of the replaced version', () => {
     ).toEqual(blobNames(a).sort());
 
     // A Durable retry of the same activity merges into its own document and deletes nothing more.
-    expect(await writeImageDocumentWithGuard(b, deps())).toMatchObject({ written: true, status: 'failed' });
+    expect(await writeImageDocumentWithGuard(b, deps())).toMatchObject({ ok: true, status: 'failed' });
   });
 
   it('deletes the old .jpg and keeps the new .png when the output format changed', async () => {
@@ -369,7 +375,7 @@ describe('writeImageDocument: derivatives of the replaced version', () => {
     ).toEqual(blobNames(b));
   });
 
-  it('keeps a previous variant blob that someone rewrote since (its eTag differs), and same-name variants', async () => {
+  it('keeps a previous derivative that someone rewrote since (its eTag differs), and same-name variants', async () => {
     const path = sourceRef();
     const a = await Promise.all(
       ['thumb', 'medium', 'large'].map((label) => derivative(path.blobName, label)),
@@ -421,7 +427,7 @@ describe('writeImageDocument: optimistic concurrency', () => {
     const racing: DocumentStore = {
       read: (id) => real.read(id),
       create: (document) => real.create(document),
-      replace: async (document, etag) => {
+      replace: async (document, eTag) => {
         replaceCalls += 1;
         if (replaceCalls === 1) {
           // A concurrent re-run of `large` lands after our read, changing the document's _etag.
@@ -434,14 +440,14 @@ describe('writeImageDocument: optimistic concurrency', () => {
             deps(),
           );
         }
-        return real.replace(document, etag);
+        return real.replace(document, eTag);
       },
     };
     const result = await writeImageDocumentWithGuard(
       { instanceId: 'img-3', source, outcomes: [okOutcome('thumb', 150, 113, '"0xthumb-ours"')] },
       deps({ store: racing }),
     );
-    expect(result).toMatchObject({ written: true, status: 'completed' });
+    expect(result).toMatchObject({ ok: true, status: 'completed' });
     expect(replaceCalls).toBe(2);
     const document = await readDocument({ instanceId: 'img-3', source, outcomes: [] });
     // Both writers' work survives: the concurrent large and our thumb.
@@ -458,7 +464,7 @@ describe('writeImageDocument: optimistic concurrency', () => {
     let createCalls = 0;
     const racing: DocumentStore = {
       read: (id) => real.read(id),
-      replace: (document, etag) => real.replace(document, etag),
+      replace: (document, eTag) => real.replace(document, eTag),
       create: async (document) => {
         createCalls += 1;
         if (createCalls === 1) {
@@ -482,7 +488,7 @@ describe('writeImageDocument: optimistic concurrency', () => {
       { instanceId: 'img-older', source: path, outcomes: allSizes },
       deps({ store: racing }),
     );
-    expect(result).toMatchObject({ written: false, reason: 'stale' });
+    expect(result).toMatchObject({ ok: false, reason: 'stale' });
     expect(createCalls).toBe(1);
     expect(await readDocument({ instanceId: '', source: path, outcomes: [] })).toMatchObject({
       sourceETag: '0xNEWER',
@@ -501,7 +507,7 @@ describe('writeImageDocument: optimistic concurrency', () => {
         { instanceId: 'img-x', source, outcomes: allSizes },
         deps({ store: alwaysConflicting, maxAttempts: 3 }),
       ),
-    ).rejects.toThrow(/gave up after 3 optimistic-concurrency attempts/);
+    ).rejects.toThrow(/gave up after 3 conditional writes/);
   });
 });
 
@@ -515,7 +521,7 @@ describe('writeImageDocument activity handler', () => {
     const source = sourceRef();
     const handler = createWriteImageDocumentHandler(() => deps());
     const result = await handler({ instanceId: 'img-handler', source, outcomes: allSizes }, context);
-    expect(result).toMatchObject({ written: true, status: 'completed' });
+    expect(result).toMatchObject({ ok: true, status: 'completed' });
     expect(lines.length).toBeGreaterThan(0);
     for (const line of lines) {
       expect(JSON.parse(line)).toMatchObject({ blobName: source.blobName, instanceId: 'img-handler' });
@@ -529,7 +535,7 @@ describe('writeImageDocument activity handler', () => {
       { instanceId: 'img-bad', source: sourceRef({ blobName: '' }), outcomes: [] },
       context,
     );
-    await expect(call).rejects.toThrow(ActivityInputError);
+    await expect(call).rejects.toThrow(ArgumentError);
     await expect(call).rejects.toThrow(
       'Expected a non-empty string for input.source.blobName but received ""',
     );

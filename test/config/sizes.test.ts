@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SIZES, parseSizes } from '../../src/config/sizes';
-import { SettingError } from '../../src/config/settingError';
+import { SettingError } from '../../src/domain/errors';
 
 const parse = (value: unknown) => parseSizes('IMAGE_SIZES', JSON.stringify(value));
 

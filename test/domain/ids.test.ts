@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { documentIdFor, instanceIdFor, unquoteETag } from '../../src/domain/ids';
-import { derivativeBlobName } from '../../src/domain/naming';
+import { derivativeBlobName } from '../../src/domain/derivativeNames';
 
 describe('instanceIdFor', () => {
   it('is img- and 32 hex chars of sha256 of container/blob@eTag without quotes', () => {

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import https from 'node:https';
 import path from 'node:path';
@@ -154,6 +155,8 @@ describe('end to end on the local stack', () => {
     expect(status).toBe(200);
     expect(body.runtimeStatus).toBe('Completed');
     expect(body.document.status).toBe('completed');
+    // The local host serves every management URL it lets the app advertise (it has no rewind).
+    expect(body).not.toHaveProperty('rewindPostUri');
     expect(
       body.statusQueryGetUri.startsWith(`${stack.baseUrl}/runtime/webhooks/durabletask/instances/`),
     ).toBe(true);
@@ -242,6 +245,53 @@ describe('end to end on the local stack', () => {
     const document = await finalDocument(photoName, photoETag, body.id);
     expect(document.status).toBe('completed');
     expect(document.variants).toHaveLength(3);
+  });
+
+  it('npm run reprocess and npm run status drive the same run from the command line', async () => {
+    const cli = async (script: string, args: string[]): Promise<{ code: number; stdout: string }> => {
+      const file = path.join(repoRoot, 'packages/devhost/dist/cli', script);
+      if (!existsSync(file)) throw new Error(`${file} is missing: run npm run build (npm test does)`);
+      // Asynchronous: the host the CLI talks to runs in this process.
+      const child = spawn(process.execPath, [file, ...args], { env: { ...process.env, DEVHOST_URL: '' } });
+      let output = '';
+      child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      const code = await new Promise<number | null>((resolve, reject) => {
+        child.once('error', reject);
+        child.once('close', resolve);
+      });
+      return { code: code ?? -1, stdout: output };
+    };
+    const port = new URL(stack.baseUrl).port;
+    const reprocess = await cli('reprocess.js', [photoName, '--sizes', 'thumb', '--port', port]);
+    expect(reprocess.code, reprocess.stdout).toBe(0);
+    const id = /orchestration (\S+) started/.exec(reprocess.stdout)?.[1] ?? '';
+    expect(reprocess.stdout).toContain(`Follow it with: npm run status -- '${photoName}' --port ${port}`);
+    const run = await waitFor('the reprocess run', async () => {
+      const { status, body } = await getJson<InstanceStatus>(
+        `${stack.baseUrl}/runtime/webhooks/durabletask/instances/${id}`,
+      );
+      return status === 200 ? body : undefined;
+    });
+    expect(run.runtimeStatus).toBe('Completed');
+    const document = await finalDocument(photoName, photoETag, id);
+    expect(document.variants).toHaveLength(3);
+
+    const statusUrl = `${stack.baseUrl}/api/images/${photoName.split('/').map(encodeURIComponent).join('/')}`;
+    const status = await cli('status.js', [statusUrl]);
+    expect(status.code, status.stdout).toBe(0);
+    expect(status.stdout).toMatch(new RegExp(`^Orchestration +${id} {2}Completed$`, 'm'));
+    expect(status.stdout).toMatch(/^Document +completed {2}JPEG 1600x1200 /m);
+
+    // The local Cosmos server keeps documents in memory: after a restart the run is there, the document not.
+    await documents.item(document.id, document.id).delete();
+    const missing = await cli('status.js', [statusUrl]);
+    expect(missing.stdout).toMatch(
+      new RegExp(
+        `^Document +no document: the run ended Completed .*; write it again with npm run reprocess -- '${photoName}' --port ${port}$`,
+        'm',
+      ),
+    );
   });
 
   it('records a non-image upload as a failed document with not-an-image and writes no derivative', async () => {

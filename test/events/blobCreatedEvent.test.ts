@@ -49,13 +49,13 @@ function cloudEvent(overrides: Record<string, unknown> = {}) {
 
 function expectIgnored(event: unknown, reason: IgnoreReason, detail: RegExp) {
   const parsed = parseBlobCreatedEvent(event, filter);
-  expect(parsed).toEqual({ kind: 'ignored', reason, detail: expect.stringMatching(detail) });
+  expect(parsed).toEqual({ ok: false, reason, detail: expect.stringMatching(detail) });
 }
 
 describe('parseBlobCreatedEvent: accepted', () => {
   it('takes container and name from the subject and the version fields from data', () => {
     expect(parseBlobCreatedEvent(eventGridEvent(), filter)).toEqual({
-      kind: 'accepted',
+      ok: true,
       source: {
         container: 'images-unprocessed',
         blobName: 'users/42/cat.jpg',
@@ -68,17 +68,17 @@ describe('parseBlobCreatedEvent: accepted', () => {
   });
 
   it.each(['PutBlob', 'PutBlockList', 'CopyBlob', 'FlushWithClose'])('accepts data.api %s', (api) => {
-    expect(parseBlobCreatedEvent(eventGridEvent({}, { api }), filter).kind).toBe('accepted');
+    expect(parseBlobCreatedEvent(eventGridEvent({}, { api }), filter).ok).toBe(true);
   });
 
   it('accepts the CloudEvents schema (type/source)', () => {
     const parsed = parseBlobCreatedEvent(cloudEvent(), filter);
-    expect(parsed).toMatchObject({ kind: 'accepted', source: { blobName: 'users/42/cat.jpg' } });
+    expect(parsed).toMatchObject({ ok: true, source: { blobName: 'users/42/cat.jpg' } });
   });
 
   it('compares the account case-insensitively', () => {
     const event = eventGridEvent({ topic: TOPIC.replace('mediacorpimages', 'MediaCorpImages') });
-    expect(parseBlobCreatedEvent(event, filter).kind).toBe('accepted');
+    expect(parseBlobCreatedEvent(event, filter).ok).toBe(true);
   });
 
   it.each([
@@ -93,7 +93,7 @@ describe('parseBlobCreatedEvent: accepted', () => {
       subject: `/blobServices/default/containers/images-unprocessed/blobs/${encoded}`,
     });
     expect(parseBlobCreatedEvent(event, filter)).toMatchObject({
-      kind: 'accepted',
+      ok: true,
       source: { blobName: decoded },
     });
   });
@@ -101,13 +101,13 @@ describe('parseBlobCreatedEvent: accepted', () => {
   it('never reads data.url (a hostile url changes nothing)', () => {
     const event = eventGridEvent({}, { url: 'http://169.254.169.254/metadata/other-container/x.jpg' });
     expect(parseBlobCreatedEvent(event, filter)).toMatchObject({
-      kind: 'accepted',
+      ok: true,
       source: { container: 'images-unprocessed', blobName: 'users/42/cat.jpg' },
     });
   });
 
   it('accepts an empty blob (contentLength 0): the activity decides it is not an image', () => {
-    expect(parseBlobCreatedEvent(eventGridEvent({}, { contentLength: 0 }), filter).kind).toBe('accepted');
+    expect(parseBlobCreatedEvent(eventGridEvent({}, { contentLength: 0 }), filter).ok).toBe(true);
   });
 });
 

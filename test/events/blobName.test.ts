@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_LABEL_LENGTH, parseSizes } from '../../src/config/sizes';
-import { derivativeBlobName } from '../../src/domain/naming';
+import { derivativeBlobName } from '../../src/domain/derivativeNames';
 import { blobNameProblem, MAX_SOURCE_BLOB_NAME_LENGTH } from '../../src/events/blobName';
 
 /** Azure Blob Storage's documented maximum blob name length. */

@@ -1,7 +1,8 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
+import { ImageResourceError } from '../../src/domain/errors';
 import { decodeFailure } from '../../src/imaging/decodeFailure';
-import { ImageResourceError, isResourceExhaustion } from '../../src/imaging/resourceExhaustion';
+import { isResourceExhaustion } from '../../src/imaging/resourceExhaustion';
 import { makePhoto, truncate } from '../support/images';
 
 /** What sharp really rejects with for `source` (decoded with the renderer's strict `failOn`). */
@@ -53,7 +54,7 @@ describe('decodeFailure', () => {
     'throws an ImageResourceError (transient, retried by Durable) for %j',
     (message) => {
       for (const stage of ['header', 'decode'] as const) {
-        const attempt = (): unknown => decodeFailure('JPEG', stage, new Error(message));
+        const attempt = (): unknown => decodeFailure({ format: 'JPEG' }, stage, new Error(message));
         expect(attempt).toThrow(ImageResourceError);
         expect(attempt).toThrow(
           `The JPEG ${stage} could not be read for lack of memory or threads (transient): `,
@@ -65,9 +66,10 @@ describe('decodeFailure', () => {
   it('keeps a truncated decode as the permanent corrupt-image, with the libvips message', async () => {
     const jpeg = await makePhoto({ width: 200, height: 150, format: 'jpeg' });
     const error = await sharpError(truncate(jpeg, 0.5));
-    const failure = decodeFailure('JPEG', 'decode', error);
+    const failure = decodeFailure({ format: 'JPEG', width: 200, height: 150 }, 'decode', error);
     expect(failure.error.code).toBe('corrupt-image');
     expect(failure.error.message).toMatch(/^The JPEG could not be decoded: \S/);
+    expect(failure.source).toEqual({ format: 'JPEG', width: 200, height: 150 });
   });
 
   it('keeps an unreadable header as corrupt-image', async () => {
@@ -78,14 +80,18 @@ describe('decodeFailure', () => {
         () => expect.fail('expected metadata() to reject'),
         (rejection: unknown) => rejection,
       );
-    const failure = decodeFailure('PNG', 'header', error);
+    const failure = decodeFailure({ format: 'PNG' }, 'header', error);
     expect(failure.error.code).toBe('corrupt-image');
     expect(failure.error.message).toMatch(/^The PNG header could not be read: \S/);
   });
 
   it("maps libvips' own pixel-limit rejection to too-many-pixels", async () => {
     const jpeg = await makePhoto({ width: 200, height: 150, format: 'jpeg' });
-    const failure = decodeFailure('JPEG', 'decode', await sharpError(jpeg, { limitInputPixels: 100 }));
+    const failure = decodeFailure(
+      { format: 'JPEG', width: 200, height: 150 },
+      'decode',
+      await sharpError(jpeg, { limitInputPixels: 100 }),
+    );
     expect(failure.error).toEqual({
       code: 'too-many-pixels',
       message: 'The JPEG exceeds the pixel limit: Input image exceeds pixel limit',

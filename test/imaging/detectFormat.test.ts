@@ -74,6 +74,16 @@ describe('detectFormat by magic bytes', () => {
       bytes(0xef, 0xbb, 0xbf, '<?xml version="1.0"?>\n<svg width="1"/>'),
       unsupported('SVG'),
     ],
+    [
+      'SVG whose <svg follows a long comment (past 512 bytes, within 4 KiB)',
+      bytes('<?xml version="1.0"?>\n<!-- ', 'licence text '.repeat(200), '-->\n<svg width="1"/>'),
+      unsupported('SVG'),
+    ],
+    [
+      'SVG whose <svg starts after 4 KiB (not recognised: detection reads no further)',
+      bytes('<!-- ', 'x'.repeat(4200), '-->\n<svg width="1"/>'),
+      unknown,
+    ],
     ['MP4 video (ISO media, not an image)', ftyp('isom', 'iso2', 'mp41'), unknown],
     ['WAV (RIFF, not WebP)', bytes('RIFF', 0, 0, 0, 0, 'WAVEfmt '), unknown],
     ['text starting with BM', bytes('BMW owners club: meeting notes for the year'), unknown],

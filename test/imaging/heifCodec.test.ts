@@ -56,6 +56,7 @@ describe('renderDerivative on HEIF containers', () => {
         code: 'unsupported-format',
         message: 'HEIC (HEVC-coded HEIF) images are not supported; use JPEG, PNG, WebP or AVIF',
       },
+      source: { format: 'HEIC' },
     });
   });
 });

@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { EVENT_TRIGGER_NAME } from '../../src/activities/names';
+import { EVENT_TRIGGER_FUNCTION } from '../../src/domain/functionNames';
 import { loadSettings } from '../../src/config/settings';
 import {
   arrayItems,
@@ -35,7 +35,7 @@ describe('Event Grid subscription (deployed by the postdeploy hook)', () => {
 
   it('delivers to the Event Grid webhook of the trigger function, with the extension key', () => {
     expect(stringLiteral(variables(subscriptionBicep).get('functionName')?.value ?? '')).toBe(
-      EVENT_TRIGGER_NAME,
+      EVENT_TRIGGER_FUNCTION,
     );
     const destination = objectMember(properties, 'destination');
     expect(member(destination, 'endpointType')).toBe("'WebHook'");

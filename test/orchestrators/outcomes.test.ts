@@ -14,13 +14,13 @@ describe('checkedOutcome', () => {
   it.each([
     ['undefined', undefined],
     ['a string', 'done'],
-    ['another size', { status: 'ok', label: 'medium', variants: [{}], errors: [] }],
-    ['ok without a variant', { status: 'ok', label: 'thumb', variants: [], errors: [] }],
-    ['the v1 shape', { status: 'ok', label: 'thumb', variant: {} }],
+    ['another size', { ok: true, label: 'medium', variants: [{}], errors: [] }],
+    ['ok without a variant', { ok: true, label: 'thumb', variants: [], errors: [] }],
+    ['the v1 shape', { ok: true, label: 'thumb', variant: {} }],
     ['an unknown status', { status: 'maybe', label: 'thumb' }],
   ])('turns %s into an internal error naming the result', (_case, result) => {
     expect(checkedOutcome(thumb, result)).toEqual({
-      status: 'error',
+      ok: false,
       label: 'thumb',
       variants: [],
       errors: [
@@ -35,7 +35,7 @@ describe('checkedOutcome', () => {
 
   it('keeps a contract outcome as it is', () => {
     const outcome = {
-      status: 'error',
+      ok: false,
       label: 'thumb',
       variants: [],
       errors: [{ code: 'not-an-image', message: 'x' }],

@@ -1,6 +1,6 @@
 import { HttpRequest } from '@azure/functions';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ORCHESTRATOR_NAME } from '../../src/activities/names';
+import { ORCHESTRATOR_FUNCTION } from '../../src/domain/functionNames';
 import { documentIdFor, instanceIdFor } from '../../src/domain/ids';
 import type { ImageHttpDeps } from '../../src/triggers/http/deps';
 import { createImageStatusHandler } from '../../src/triggers/httpImageStatus';
@@ -40,7 +40,7 @@ function get(blobName: string) {
 
 function instance(instanceId: string, runtimeStatus: string, customStatus: unknown = null): StubInstance {
   const created = {
-    name: ORCHESTRATOR_NAME,
+    name: ORCHESTRATOR_FUNCTION,
     instanceId,
     input: null,
     runtimeStatus,

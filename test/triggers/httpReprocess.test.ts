@@ -1,6 +1,6 @@
 import { HttpRequest, HttpResponse } from '@azure/functions';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ORCHESTRATOR_NAME } from '../../src/activities/names';
+import { ORCHESTRATOR_FUNCTION } from '../../src/domain/functionNames';
 import { instanceIdFor } from '../../src/domain/ids';
 import type { ResizeOrchestrationInput } from '../../src/domain/types';
 import type { ImageHttpDeps } from '../../src/triggers/http/deps';
@@ -56,7 +56,7 @@ describe('POST /api/reprocess/{*blobName}', () => {
       `http://127.0.0.1:7071/runtime/webhooks/durabletask/instances/${instanceId}?taskHub=ImageDerivatives&connection=Storage&code=test-system-key`,
     );
     expect(http.headers.get('location')).toBe(body.statusQueryGetUri);
-    expect(stub.requests).toEqual([`POST orchestrators/${ORCHESTRATOR_NAME}/${instanceId}`]);
+    expect(stub.requests).toEqual([`POST orchestrators/${ORCHESTRATOR_FUNCTION}/${instanceId}`]);
     expect(startedInput(instanceId)).toEqual({
       source: {
         container: CONTAINER,

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ORCHESTRATOR_NAME } from '../../src/activities/names';
+import { ORCHESTRATOR_FUNCTION } from '../../src/domain/functionNames';
 import { loadSettings } from '../../src/config/settings';
 import { instanceIdFor } from '../../src/domain/ids';
 import { createOnImageUploadedHandler } from '../../src/triggers/onImageUploaded';
@@ -67,7 +67,7 @@ describe('onImageUploaded', () => {
 
     expect(stub.requests).toEqual([
       `GET instances/${instanceId}`,
-      `POST orchestrators/${ORCHESTRATOR_NAME}/${instanceId}`,
+      `POST orchestrators/${ORCHESTRATOR_FUNCTION}/${instanceId}`,
     ]);
     expect(stub.instances.get(instanceId)?.input).toEqual({
       source: {
@@ -118,7 +118,7 @@ describe('onImageUploaded', () => {
 
   it.each(['Completed', 'Running'])('an instance that is %s is not started again', async (runtimeStatus) => {
     stub.instances.set(instanceId, {
-      name: ORCHESTRATOR_NAME,
+      name: ORCHESTRATOR_FUNCTION,
       instanceId,
       input: null,
       runtimeStatus,
@@ -133,7 +133,7 @@ describe('onImageUploaded', () => {
     'an earlier instance that %s is restarted under the same id',
     async (runtimeStatus) => {
       stub.instances.set(instanceId, {
-        name: ORCHESTRATOR_NAME,
+        name: ORCHESTRATOR_FUNCTION,
         instanceId,
         input: null,
         runtimeStatus,
@@ -145,7 +145,7 @@ describe('onImageUploaded', () => {
 
       expect(stub.requests).toEqual([
         `GET instances/${instanceId}`,
-        `POST orchestrators/${ORCHESTRATOR_NAME}/${instanceId}`,
+        `POST orchestrators/${ORCHESTRATOR_FUNCTION}/${instanceId}`,
       ]);
       expect(stub.instances.get(instanceId)?.runtimeStatus).toBe('Pending');
       expect(lines[0]?.line).toMatchObject({ msg: 'orchestration restarted', previousStatus: runtimeStatus });
@@ -215,7 +215,7 @@ describe('onImageUploaded', () => {
       await status.catch(() => undefined);
       if (checks++ === 0) {
         stub.instances.set(instanceId, {
-          name: ORCHESTRATOR_NAME,
+          name: ORCHESTRATOR_FUNCTION,
           instanceId,
           input: null,
           runtimeStatus: 'Running',
@@ -229,7 +229,7 @@ describe('onImageUploaded', () => {
     await handler(blobCreated(), { ...racing, getStatus }, context);
     // The task hub refused our start (409) and nothing else was started.
     expect(stub.requests.filter((request) => request.startsWith('POST'))).toEqual([
-      `POST orchestrators/${ORCHESTRATOR_NAME}/${instanceId}`,
+      `POST orchestrators/${ORCHESTRATOR_FUNCTION}/${instanceId}`,
     ]);
     expect(stub.instances.get(instanceId)?.input).toBeNull();
     expect(JSON.stringify(lines.at(-1))).toContain(

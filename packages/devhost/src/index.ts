@@ -2,13 +2,8 @@
  * The local Functions host as a library: the whole stack (`startStack`) for end-to-end tests and benchmarks,
  * and the emulators it runs (Azurite, the Cosmos SQL API server) for a test run's global setup.
  */
-export {
-  DEFAULT_PORTS,
-  eventGridSubscriber,
-  startStack,
-  type RunningStack,
-  type StackOptions,
-} from './stack';
+export { DEFAULT_PORTS } from './defaultPorts';
+export { eventGridSubscriber, startStack, type RunningStack, type StackOptions } from './stack';
 export { readDurableHostConfig, type DurableHostConfig } from './hostConfig';
 export { blobCreatedEvent, type BlobCreatedEvent } from './eventgrid';
 export {

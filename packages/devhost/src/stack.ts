@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { BlobServiceClient } from '@azure/storage-blob';
+import { DEFAULT_PORTS } from './defaultPorts';
 import { createDurableEngine, type DurableEngine } from './durable';
 import { createEventGridPublisher, type EventGridPublisher } from './eventgrid';
 import {
@@ -19,9 +20,6 @@ import {
 } from './services/azurite';
 import { EMULATOR_KEY, ensureCosmosContainer, startCosmos, type RunningCosmos } from './services/cosmos';
 import { assertPortFree, freePort } from './services/ports';
-
-/** Ports of the real tools (Core Tools, Azurite, the Cosmos DB emulator), so either can be swapped in. */
-export const DEFAULT_PORTS = { host: 7071, blob: 10000, queue: 10001, table: 10002, cosmos: 8081 } as const;
 
 export interface StackOptions {
   /** The function app (package.json, host.json, local.settings.json); default: the current directory. */

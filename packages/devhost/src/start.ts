@@ -4,6 +4,7 @@
  */
 import { findAppRoot } from './appRoot';
 import { parseStartArguments } from './cli/args';
+import { helpRequested } from './cli/run';
 import { startStack, type RunningStack } from './stack';
 
 function blobEndpoint(connectionString: string): string {
@@ -12,7 +13,14 @@ function blobEndpoint(connectionString: string): string {
   );
 }
 
+const USAGE =
+  'usage: npm start -- [--port 7071] [--azurite-ports 10000,10001,10002] [--cosmos-port 8081] [--azurite-location <folder> | memory]';
+
 async function main(): Promise<void> {
+  if (helpRequested(process.argv.slice(2))) {
+    console.log(USAGE);
+    return;
+  }
   const started = Date.now();
   let stack: RunningStack;
   try {

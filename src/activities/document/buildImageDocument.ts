@@ -1,8 +1,10 @@
 import { documentIdFor, unquoteETag } from '../../domain/ids';
+import { laterSequencer } from '../../domain/sourceVersion';
 import type {
   DocumentStatus,
   ImageDocument,
   ImageError,
+  ProbedSource,
   ResizeOutcome,
   SourceInfo,
   Variant,
@@ -15,19 +17,22 @@ export function documentStatus(variants: readonly Variant[], errors: readonly Im
   return errors.length === 0 ? 'completed' : 'partial';
 }
 
-function detectedSource(outcomes: readonly ResizeOutcome[]): SourceInfo | undefined {
-  for (const outcome of outcomes) if (outcome.source !== undefined) return outcome.source;
+function okSource(outcomes: readonly ResizeOutcome[]): SourceInfo | undefined {
+  for (const outcome of outcomes) if (outcome.ok) return outcome.source;
   return undefined;
+}
+
+/** What failed runs read of the source, the most complete first (a read header beats a detected format). */
+function probedSource(outcomes: readonly ResizeOutcome[]): ProbedSource | undefined {
+  const probed = outcomes.flatMap((outcome) =>
+    !outcome.ok && outcome.source !== undefined ? [outcome.source] : [],
+  );
+  return probed.find((source) => source.width !== undefined) ?? probed[0];
 }
 
 /** Label, then format: a stable order for variants and errors, whatever order the activities finished in. */
 function byLabel(a: { label?: string; format?: string }, b: { label?: string; format?: string }): number {
   return (a.label ?? '').localeCompare(b.label ?? '') || (a.format ?? '').localeCompare(b.format ?? '');
-}
-
-/** The larger of two sequencers: Event Grid sequencers are fixed-width hex, so string order is event order. */
-export function laterSequencer(a: string, b: string): string {
-  return a > b ? a : b;
 }
 
 export interface BuildOptions {
@@ -77,25 +82,27 @@ function mergeLabels(
 }
 
 /**
- * Builds the DESIGN.md document: one variant per (label, format) (see `mergeLabels` for how a run for a
- * version already described, a reprocess or a one-size re-run, merges into it), the status over the merged
- * set, and the placeholder this run made (or, failing that, the one stored for the same version).
+ * Builds the document (docs/design.md "The document"): one variant per (label, format) (see `mergeLabels`
+ * for how a run for a version already described, a reprocess or a one-size re-run, merges into it), the
+ * status over the merged set, and the placeholder this run made (or, failing that, the one stored for the
+ * same version).
  */
 export function buildImageDocument({ input, sameVersion, createdAt, now }: BuildOptions): ImageDocument {
   const { source, outcomes, instanceId } = input;
   const { variants, errors } = mergeLabels(outcomes, sameVersion);
-  const detected = detectedSource(outcomes);
-  const timestamp = now.toISOString();
   const placeholder = input.placeholder ?? sameVersion?.placeholder;
+  const detected = okSource(outcomes);
+  const probed = probedSource(outcomes);
+  const timestamp = now.toISOString();
   return {
     id: documentIdFor(source.container, source.blobName),
     sourceContainer: source.container,
     sourceBlobName: source.blobName,
     sourceLength: detected?.length ?? sameVersion?.sourceLength ?? source.contentLength,
-    sourceFormat: detected?.format ?? sameVersion?.sourceFormat ?? null,
+    sourceFormat: detected?.format ?? probed?.format ?? sameVersion?.sourceFormat ?? null,
     sourceContentType: detected?.contentType ?? sameVersion?.sourceContentType ?? source.contentType,
-    sourceWidth: detected?.width ?? sameVersion?.sourceWidth ?? null,
-    sourceHeight: detected?.height ?? sameVersion?.sourceHeight ?? null,
+    sourceWidth: detected?.width ?? probed?.width ?? sameVersion?.sourceWidth ?? null,
+    sourceHeight: detected?.height ?? probed?.height ?? sameVersion?.sourceHeight ?? null,
     sourceETag: unquoteETag(source.eTag),
     sourceSequencer: laterSequencer(sameVersion?.sourceSequencer ?? '', source.sequencer),
     instanceId,

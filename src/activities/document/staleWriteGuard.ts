@@ -1,4 +1,4 @@
-import { unquoteETag } from '../../domain/ids';
+import { compareSourceVersion, runIsCurrent } from '../../domain/sourceVersion';
 import type { ImageDocument, WriteDocumentInput } from '../../domain/types';
 
 /** What the writer does with one run's results, given the stored document. */
@@ -19,11 +19,9 @@ export interface GuardInput {
 /**
  * The stale-write guard: an older source version never overwrites a newer one's document.
  * - Any `superseded` outcome: a newer upload exists, whose own run will write; write nothing.
- * - Same eTag as stored: the same version (a reprocess or one-size re-run); merge.
- * - Otherwise compare Event Grid sequencers (fixed-width hex per blob, so string order is event order).
- * - An empty sequencer on either side (a reprocess does not know its event) means the order is unknown: the
- *   run wins only if the blob still IS its version. A stored empty sequencer is not "the oldest": a late
- *   event of an older version would otherwise replace what a reprocess of the current version wrote.
+ * - Otherwise `compareSourceVersion` against the stored document: `same` merges (a reprocess or a one-size
+ *   re-run), `newer` writes, `older` is stale, and `unknown` writes only while the source still IS this
+ *   run's version (`runIsCurrent`).
  */
 export async function decideWrite({
   input,
@@ -34,15 +32,17 @@ export async function decideWrite({
     return { action: 'skip', reason: 'superseded' };
   }
   if (existing === undefined) return { action: 'write' };
-  const runETag = unquoteETag(input.source.eTag);
-  if (unquoteETag(existing.sourceETag) === runETag) return { action: 'merge' };
-  if (input.source.sequencer === '' || existing.sourceSequencer === '') {
-    const current = await currentSourceETag();
-    return current !== undefined && unquoteETag(current) === runETag
-      ? { action: 'write' }
-      : { action: 'skip', reason: 'stale' };
+  const stored = { eTag: existing.sourceETag, sequencer: existing.sourceSequencer };
+  switch (compareSourceVersion(input.source, stored)) {
+    case 'same':
+      return { action: 'merge' };
+    case 'newer':
+      return { action: 'write' };
+    case 'older':
+      return { action: 'skip', reason: 'stale' };
+    case 'unknown':
+      return (await runIsCurrent(input.source, currentSourceETag))
+        ? { action: 'write' }
+        : { action: 'skip', reason: 'stale' };
   }
-  return existing.sourceSequencer > input.source.sequencer
-    ? { action: 'skip', reason: 'stale' }
-    : { action: 'write' };
 }

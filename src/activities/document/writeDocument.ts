@@ -1,9 +1,11 @@
+import { ConcurrentWriteError } from '../../domain/errors';
 import { documentIdFor } from '../../domain/ids';
+import { WRITE_ATTEMPTS } from '../../domain/sourceVersion';
 import type { WriteDocumentInput, WriteDocumentResult } from '../../domain/types';
 import type { InvocationLogger } from '../../logging';
 import { buildImageDocument } from './buildImageDocument';
-import type { DocumentStore } from './documentStore';
-import { deleteVariantsLeftBehind, type DeleteVariantBlob } from './leftoverVariants';
+import type { DocumentStore } from '../../storage/documentStore';
+import { deleteDerivativesLeftBehind, type DeleteDerivative } from './leftoverDerivatives';
 import { decideWrite } from './staleWriteGuard';
 
 export interface WriteDocumentDeps {
@@ -11,21 +13,10 @@ export interface WriteDocumentDeps {
   /** The source blob's current eTag, undefined when it no longer exists (a HEAD on the images account). */
   currentSourceETag: (input: WriteDocumentInput) => Promise<string | undefined>;
   /** Deletes a previous version's derivative blob if it still is the recorded one (processed container). */
-  deleteVariantBlob: DeleteVariantBlob;
+  deleteDerivative: DeleteDerivative;
   now: () => Date;
   /** How many read-decide-write rounds to try before giving up (then the activity throws and Durable retries). */
   maxAttempts?: number;
-}
-
-export const DEFAULT_WRITE_ATTEMPTS = 5;
-
-export class WriteConflictError extends Error {
-  constructor(documentId: string, attempts: number) {
-    super(
-      `Document ${documentId} kept changing under us: gave up after ${attempts} optimistic-concurrency attempts`,
-    );
-    this.name = 'WriteConflictError';
-  }
 }
 
 const silent: InvocationLogger = {
@@ -37,9 +28,10 @@ const silent: InvocationLogger = {
 
 /**
  * Read, decide, write with the document's ETag; on a concurrent change (412 on replace, 409 on create) the
- * whole round runs again against what is now stored, so the guard always judges the latest document.
+ * whole round runs again against what is now stored, so the guard always judges the latest document;
+ * losing every round throws `ConcurrentWriteError` (Durable retries the activity).
  * When the write replaced another source version's document, that version's derivatives the new document
- * does not point at are deleted (see leftoverVariants.ts).
+ * does not point at are deleted (see leftoverDerivatives.ts).
  */
 export async function writeImageDocumentWithGuard(
   input: WriteDocumentInput,
@@ -47,7 +39,7 @@ export async function writeImageDocumentWithGuard(
   log: InvocationLogger = silent,
 ): Promise<WriteDocumentResult> {
   const documentId = documentIdFor(input.source.container, input.source.blobName);
-  const attempts = deps.maxAttempts ?? DEFAULT_WRITE_ATTEMPTS;
+  const attempts = deps.maxAttempts ?? WRITE_ATTEMPTS;
   for (let attempt = 1; attempt <= attempts; attempt++) {
     const stored = await deps.store.read(documentId);
     const decision = await decideWrite({
@@ -55,7 +47,7 @@ export async function writeImageDocumentWithGuard(
       existing: stored?.document,
       currentSourceETag: () => deps.currentSourceETag(input),
     });
-    if (decision.action === 'skip') return { written: false, documentId, reason: decision.reason };
+    if (decision.action === 'skip') return { ok: false, documentId, reason: decision.reason };
     const document = buildImageDocument({
       input,
       sameVersion: decision.action === 'merge' ? stored?.document : undefined,
@@ -65,12 +57,12 @@ export async function writeImageDocumentWithGuard(
     const result =
       stored === undefined
         ? await deps.store.create(document)
-        : await deps.store.replace(document, stored.etag);
+        : await deps.store.replace(document, stored.eTag);
     if (result !== 'written') continue;
     if (decision.action === 'write' && stored !== undefined) {
-      await deleteVariantsLeftBehind(stored.document, document, deps.deleteVariantBlob, log);
+      await deleteDerivativesLeftBehind(stored.document, document, deps.deleteDerivative, log);
     }
-    return { written: true, documentId, status: document.status };
+    return { ok: true, documentId, status: document.status };
   }
-  throw new WriteConflictError(documentId, attempts);
+  throw new ConcurrentWriteError(`Document ${documentId}`, attempts);
 }

@@ -1,9 +1,10 @@
 import type { BlobServiceClient } from '@azure/storage-blob';
 import type { PlaceholderActivityInput, PlaceholderOutcome } from '../../domain/types';
-import { ImageResourceError, type PlaceholderResult } from '../../imaging';
+import { ImageResourceError } from '../../domain/errors';
+import type { PlaceholderResult } from '../../imaging';
 import type { SourceLimits } from '../../imaging/types';
 import type { InvocationLogger } from '../../logging';
-import { downloadSource } from '../blob/downloadSource';
+import { downloadSource } from '../resize/downloadSource';
 
 export interface PlaceholderDeps {
   blobService: BlobServiceClient;
@@ -14,9 +15,10 @@ export interface PlaceholderDeps {
 
 /**
  * The placeholder of one source version: download (If-Match, the version the sizes read), tiny decode,
- * ThumbHash and dominant colour. A problem with the file, or a bug, is `none` with the reason (logged): the
+ * ThumbHash and dominant colour. A problem with the file, or a bug, is not `ok`, with the reason (logged): the
  * document is then written without a placeholder. Transient failures (storage, memory) throw so Durable
- * retries; if they outlast the retries the orchestrator records `none` too. Nothing here can fail a size.
+ * retries; if they outlast the retries the orchestrator leaves the placeholder out too. Nothing here can fail a
+ * size.
  */
 export async function placeholderToOutcome(
   input: PlaceholderActivityInput,
@@ -29,7 +31,7 @@ export async function placeholderToOutcome(
       code: downloaded.error.code,
       reason: downloaded.error.message,
     });
-    return { status: 'none', reason: `${downloaded.error.code}: ${downloaded.error.message}` };
+    return { ok: false, reason: `${downloaded.error.code}: ${downloaded.error.message}` };
   }
   let made: PlaceholderResult;
   try {
@@ -37,12 +39,12 @@ export async function placeholderToOutcome(
   } catch (error) {
     if (error instanceof ImageResourceError) throw error;
     log.error('no placeholder: it threw', { error });
-    return { status: 'none', reason: `internal: ${error instanceof Error ? error.message : String(error)}` };
+    return { ok: false, reason: `internal: ${error instanceof Error ? error.message : String(error)}` };
   }
   if (!made.ok) {
     log.warn('no placeholder: source rejected', { code: made.error.code, reason: made.error.message });
-    return { status: 'none', reason: `${made.error.code}: ${made.error.message}` };
+    return { ok: false, reason: `${made.error.code}: ${made.error.message}` };
   }
   log.info('placeholder made', { ...made.placeholder });
-  return { status: 'ok', placeholder: made.placeholder };
+  return { ok: true, placeholder: made.placeholder };
 }

@@ -1,17 +1,11 @@
 import type { BlobServiceClient } from '@azure/storage-blob';
-import type {
-  ErrorCode,
-  ImageError,
-  ResizeActivityInput,
-  ResizeOutcome,
-  SizeSpec,
-  Variant,
-} from '../../domain/types';
-import { ImageResourceError } from '../../imaging';
+import { ImageResourceError } from '../../domain/errors';
+import { failure, type Failure } from '../../domain/failure';
+import type { ImageError, ResizeActivityInput, ResizeOutcome, SizeSpec, Variant } from '../../domain/types';
 import type { RenditionResult, SourceLimits } from '../../imaging/types';
 import type { InvocationLogger } from '../../logging';
-import { downloadSource } from '../blob/downloadSource';
-import { uploadDerivative } from '../blob/uploadDerivative';
+import { downloadSource } from './downloadSource';
+import { uploadDerivative } from './uploadDerivative';
 
 /** Renders every format of one rendition from one decode (imaging/renderRendition in production). */
 export type RenderFunction = (
@@ -28,8 +22,10 @@ export interface ResizeDeps {
   now: () => Date;
 }
 
-function errorOutcome(label: string, code: ErrorCode, message: string): ResizeOutcome {
-  return { status: 'error', label, variants: [], errors: [{ label, code, message }] };
+/** A failure of the whole label as its outcome, with what it read of the source (for the `failed` document). */
+function errorOutcome(label: string, { error, source }: Failure): ResizeOutcome {
+  const outcome: ResizeOutcome = { ok: false, label, variants: [], errors: [{ label, ...error }] };
+  return source === undefined ? outcome : { ...outcome, source };
 }
 
 /**
@@ -47,7 +43,7 @@ export async function resizeToOutcome(
   const downloaded = await downloadSource(deps.blobService, source, deps.limits.maxSourceBytes);
   if (!downloaded.ok) {
     log.warn('source not processed', { code: downloaded.error.code, reason: downloaded.error.message });
-    return errorOutcome(size.label, downloaded.error.code, downloaded.error.message);
+    return errorOutcome(size.label, downloaded);
   }
   log.info('source downloaded', { bytes: downloaded.data.length });
 
@@ -60,11 +56,12 @@ export async function resizeToOutcome(
     // Otherwise rendering is pure CPU work on bytes already in memory: a throw would repeat on every retry,
     // so it is reported as a permanent `internal` outcome rather than retried.
     log.error('render threw', { error });
-    return errorOutcome(size.label, 'internal', error instanceof Error ? error.message : String(error));
+    const message = error instanceof Error ? error.message : String(error);
+    return errorOutcome(size.label, failure('internal', message));
   }
   if (!rendered.ok) {
     log.warn('source rejected', { code: rendered.error.code, reason: rendered.error.message });
-    return errorOutcome(size.label, rendered.error.code, rendered.error.message);
+    return errorOutcome(size.label, rendered);
   }
 
   const variants: Variant[] = [];
@@ -87,14 +84,9 @@ export async function resizeToOutcome(
       derivative,
       now: deps.now(),
     });
-    if (!upload.uploaded) {
-      log.warn('derivative not uploaded: a newer source version owns it', { reason: upload.message });
-      errors.push({
-        label: size.label,
-        format: derivative.format,
-        code: 'superseded',
-        message: upload.message,
-      });
+    if (!upload.ok) {
+      log.warn('derivative not uploaded: a newer source version owns it', { reason: upload.error.message });
+      errors.push({ label: size.label, format: derivative.format, ...upload.error });
       continue;
     }
     const { variant } = upload;
@@ -115,6 +107,6 @@ export async function resizeToOutcome(
     contentType: downloaded.contentType,
   };
   return variants.length > 0
-    ? { status: 'ok', label: size.label, variants, errors, source: sourceInfo }
-    : { status: 'error', label: size.label, variants: [], errors, source: sourceInfo };
+    ? { ok: true, label: size.label, variants, errors, source: sourceInfo }
+    : { ok: false, label: size.label, variants: [], errors, source: sourceInfo };
 }

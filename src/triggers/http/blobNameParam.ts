@@ -3,11 +3,14 @@ import { blobNameProblem } from '../../events/blobName';
 import { jsonError } from './jsonResponses';
 
 /** The `{*blobName}` route value (the host has already URL-decoded it), or a 400 saying what is wrong with it. */
-export function blobNameFrom(request: HttpRequest): { blobName: string } | { response: HttpResponseInit } {
+export function blobNameFrom(
+  request: HttpRequest,
+): { ok: true; blobName: string } | { ok: false; response: HttpResponseInit } {
   const blobName = request.params.blobName ?? '';
   const problem = blobNameProblem(blobName);
   if (problem !== undefined) {
     return {
+      ok: false,
       response: jsonError(
         400,
         'invalid-blob-name',
@@ -15,5 +18,5 @@ export function blobNameFrom(request: HttpRequest): { blobName: string } | { res
       ),
     };
   }
-  return { blobName };
+  return { ok: true, blobName };
 }

@@ -1,7 +1,7 @@
 import type { Container } from '@azure/cosmos';
 import type { BlobServiceClient } from '@azure/storage-blob';
-import { getImagesBlobService } from '../../clients/blobs';
-import { getImagesContainer } from '../../clients/cosmos';
+import { getImagesBlobService } from '../../storage/blobServiceClient';
+import { getImagesContainer } from '../../storage/cosmosClient';
 import { getSettings, type Settings } from '../../config/settings';
 
 /** What the HTTP functions read: settings, the images account and the document container. */

@@ -1,7 +1,8 @@
 import type { Container } from '@azure/cosmos';
-import { RestError, type BlobServiceClient } from '@azure/storage-blob';
-import { storageCallSignal } from '../../activities/blob/storageTimeout';
+import type { BlobServiceClient } from '@azure/storage-blob';
 import type { ImageDocument } from '../../domain/types';
+import { blobClientOf, blobProperties } from '../../storage/blobs';
+import { cosmosDocumentStore } from '../../storage/documentStore';
 
 /** What the HTTP API needs of a source blob's current version. */
 export interface BlobVersion {
@@ -17,28 +18,20 @@ export async function readBlobVersion(
   container: string,
   blobName: string,
 ): Promise<BlobVersion | undefined> {
-  try {
-    const properties = await blobService
-      .getContainerClient(container)
-      .getBlobClient(blobName)
-      .getProperties({ abortSignal: storageCallSignal() });
-    return {
-      eTag: properties.etag ?? '',
-      contentLength: properties.contentLength ?? 0,
-      contentType: properties.contentType ?? 'application/octet-stream',
-      lastModified: properties.lastModified?.toISOString() ?? null,
-    };
-  } catch (error) {
-    if (error instanceof RestError && error.statusCode === 404) return undefined;
-    throw error;
-  }
+  const properties = await blobProperties(blobClientOf(blobService, container, blobName));
+  if (properties === undefined) return undefined;
+  return {
+    eTag: properties.etag ?? '',
+    contentLength: properties.contentLength ?? 0,
+    contentType: properties.contentType ?? 'application/octet-stream',
+    lastModified: properties.lastModified?.toISOString() ?? null,
+  };
 }
 
-/** The image document, or undefined when none has been written yet (the Cosmos SDK reports 404 that way). */
+/** The image document (without Cosmos system fields), or undefined when none has been written yet. */
 export async function readImageDocument(
   documents: Container,
   documentId: string,
 ): Promise<ImageDocument | undefined> {
-  const { resource } = await documents.item(documentId, documentId).read<ImageDocument>();
-  return resource;
+  return (await cosmosDocumentStore(documents).read(documentId))?.document;
 }

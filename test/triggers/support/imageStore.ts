@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { createBlobServiceClient } from '../../../src/clients/blobs';
-import { createCosmosClient, imagesContainerOf } from '../../../src/clients/cosmos';
+import { createBlobServiceClient } from '../../../src/storage/blobServiceClient';
+import { createCosmosClient, imagesContainerOf } from '../../../src/storage/cosmosClient';
 import { loadSettings } from '../../../src/config/settings';
 import { documentIdFor, instanceIdFor } from '../../../src/domain/ids';
 import type { ImageDocument } from '../../../src/domain/types';

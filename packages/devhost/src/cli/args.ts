@@ -1,3 +1,5 @@
+import { DEFAULT_PORTS } from '../defaultPorts';
+
 /** The value of `--name value` or `--name=value`, or undefined when the option is absent. */
 export function optionValue(args: string[], name: string): string | undefined {
   const flag = `--${name}`;
@@ -64,5 +66,5 @@ export function parseStartArguments(args: string[]): StartArguments {
 /** The host's base URL for the CLIs: DEVHOST_URL, or 127.0.0.1 and --port / 7071 as `npm start` uses. */
 export function hostBaseUrl(args: string[], env: NodeJS.ProcessEnv = process.env): string {
   if (env.DEVHOST_URL) return env.DEVHOST_URL.replace(/\/+$/, '');
-  return `http://127.0.0.1:${parsePortArgument(args) ?? 7071}`;
+  return `http://127.0.0.1:${parsePortArgument(args) ?? DEFAULT_PORTS.host}`;
 }

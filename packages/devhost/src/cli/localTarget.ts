@@ -1,6 +1,6 @@
 import { readAppSettings } from '../functions/appSettings';
 import { azuriteConnectionString, type AzuritePorts } from '../services/azurite';
-import { DEFAULT_PORTS } from '../stack';
+import { DEFAULT_PORTS } from '../defaultPorts';
 
 export interface LocalTarget {
   connectionString: string;

@@ -1,19 +1,18 @@
 /**
- * `npm run status -- <blobName> [--json] [--port 7071]`: the document and orchestration state of one upload,
- * read from the local host's GET /api/images/{blobName}.
+ * `npm run status -- <blobName | status URL> [--json] [--port 7071]`: the document and orchestration state of one
+ * upload, read from the local host's GET /api/images/{blobName}.
  */
 import { hostBaseUrl } from './args';
+import { blobArgument, npmRunCommand, oneTarget, portOption, positionalArguments } from './commands';
+import { runCli } from './run';
 import { renderStatusReport, type ImageStatusAnswer } from './statusReport';
 import { statusUrl } from './uploadPlan';
 
-const USAGE = 'usage: npm run status -- <blobName> [--json] [--port 7071]';
+const USAGE = 'usage: npm run status -- <blobName | status URL> [--json] [--port 7071]';
 
-async function main(): Promise<void> {
-  const args = process.argv.slice(2);
-  const positional = args.filter((arg, index) => !arg.startsWith('--') && args[index - 1] !== '--port');
-  const blobName = positional[0];
-  if (!blobName || args.includes('--help')) throw new Error(USAGE);
-  const url = statusUrl(hostBaseUrl(args), blobName.replace(/^\/+/, ''));
+async function main(args: string[]): Promise<void> {
+  const named = blobArgument(oneTarget(positionalArguments(args, ['port'], ['json'])));
+  const url = statusUrl(named.baseUrl ?? hostBaseUrl(args), named.blobName);
 
   let response: Response;
   try {
@@ -34,7 +33,8 @@ async function main(): Promise<void> {
   if (args.includes('--json')) {
     console.log(JSON.stringify(body, null, 2));
   } else if (response.status === 200) {
-    console.log(renderStatusReport(body as ImageStatusAnswer));
+    const reprocess = npmRunCommand('reprocess', [named.blobName, ...portOption(args, named.baseUrl)]);
+    console.log(renderStatusReport(body as ImageStatusAnswer, { reprocessCommand: reprocess }));
   } else {
     const error = body as { error?: unknown; message?: unknown };
     const detail = typeof error.message === 'string' ? error.message : JSON.stringify(body);
@@ -42,7 +42,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(`status: ${(error as Error).message}`);
-  process.exitCode = 1;
-});
+runCli('status', USAGE, main);

@@ -32,8 +32,33 @@ function orNone(value: string | null | undefined): string {
   return value === null || value === undefined || value === '' ? '-' : value;
 }
 
-/** A readable report: source, orchestration, document, one table of variants and one of errors. */
-export function renderStatusReport(answer: ImageStatusAnswer): string {
+/** Orchestration states after which no document will be written any more. */
+const ENDED = new Set(['Completed', 'Failed', 'Terminated']);
+
+/**
+ * The document line when there is none: still to come while a run is under way; otherwise missing, with the
+ * command that writes it again (the local Cosmos server keeps documents in memory, so a restart loses them).
+ */
+function noDocument(answer: ImageStatusAnswer, reprocessCommand: string): string {
+  const status = answer.runtimeStatus ?? undefined;
+  if (answer.instanceId && status !== undefined && !ENDED.has(status))
+    return `none yet (the run is ${status})`;
+  const why = answer.instanceId
+    ? `the run ended ${status ?? 'unknown'} without one (a restart empties the local Cosmos server)`
+    : 'no run found for this blob';
+  return `no document: ${why}; write it again with ${reprocessCommand}`;
+}
+
+/**
+ * A readable report: source, orchestration, document, one table of variants and one of errors.
+ * `reprocessCommand` is what the report suggests when a document is missing.
+ */
+export function renderStatusReport(
+  answer: ImageStatusAnswer,
+  options: { reprocessCommand: string } = {
+    reprocessCommand: `npm run reprocess -- ${answer.blobName}`,
+  },
+): string {
   const document = answer.document ?? undefined;
   const summary: string[][] = [
     ['Blob', answer.blobName],
@@ -49,7 +74,7 @@ export function renderStatusReport(answer: ImageStatusAnswer): string {
       'Document',
       document
         ? `${document.status}  ${orNone(document.sourceFormat)} ${document.sourceWidth ?? '?'}x${document.sourceHeight ?? '?'}  ${formatBytes(document.sourceLength)}  updated ${document.updatedAt}`
-        : 'none yet',
+        : noDocument(answer, options.reprocessCommand),
     ],
   ];
   if (answer.statusQueryGetUri) summary.push(['Durable status', answer.statusQueryGetUri]);

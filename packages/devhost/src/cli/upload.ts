@@ -1,47 +1,41 @@
 /**
- * `npm run upload -- <files or folders> [--prefix users/42/] [--port 7071]`: uploads images into the local
- * images-unprocessed container (Azurite from `npm start`) with a progress bar, and prints each status URL.
+ * `npm run upload -- <files or folders> [--prefix users/42/] [--port 7071] [--azurite-ports 10000,10001,10002]`:
+ * uploads images into the local images-unprocessed container (Azurite from `npm start`) with a progress bar,
+ * and prints each status URL and the `npm run status` command to follow one.
  */
 import { findAppRoot } from '../appRoot';
+import { DEFAULT_PORTS } from '../defaultPorts';
 import { waitForPort } from '../services/ports';
-import { DEFAULT_PORTS } from '../stack';
-import { hostBaseUrl, parseStartArguments } from './args';
+import { hostBaseUrl, optionValue, parseStartArguments } from './args';
+import { npmRunCommand, portOption, positionalArguments } from './commands';
 import { formatBytes, progressBar } from './format';
 import { localTarget } from './localTarget';
+import { runCli, UsageError } from './run';
 import { uploadFiles } from './uploadFiles';
-import { planUploads, statusUrl } from './uploadPlan';
+import { planUploads, skippedLine, statusUrl } from './uploadPlan';
 
 const USAGE =
   'usage: npm run upload -- <files or folders> [--prefix users/42/] [--port 7071] [--azurite-ports 10000,10001,10002]';
 
 function parseArguments(args: string[]): { paths: string[]; prefix: string } {
-  const paths: string[] = [];
-  let prefix = '';
-  for (let index = 0; index < args.length; index++) {
-    const arg = args[index] ?? '';
-    if (arg === '--prefix') prefix = args[++index] ?? '';
-    else if (arg.startsWith('--prefix=')) prefix = arg.slice('--prefix='.length);
-    else if (arg === '--port' || arg === '--azurite-ports') index++;
-    else if (arg.startsWith('--port=') || arg.startsWith('--azurite-ports=')) continue;
-    else if (arg === '--help' || arg === '-h') throw new Error(USAGE);
-    else paths.push(arg);
-  }
-  if (paths.length === 0) throw new Error(USAGE);
-  return { paths, prefix };
+  const paths = positionalArguments(args, ['prefix', 'port', 'azurite-ports'], []);
+  if (paths.length === 0) throw new UsageError('Expected at least one file or folder but received none');
+  return { paths, prefix: optionValue(args, 'prefix') ?? '' };
 }
 
-async function main(): Promise<void> {
-  const args = process.argv.slice(2);
+async function main(args: string[]): Promise<void> {
   const { paths, prefix } = parseArguments(args);
   const baseUrl = hostBaseUrl(args);
   const azuritePorts = parseStartArguments(args).azuritePorts;
   const target = localTarget(findAppRoot(), azuritePorts);
-  const uploads = planUploads(paths, prefix);
+  const { uploads, skipped } = planUploads(paths, prefix);
+  const skippedNote = skippedLine(skipped);
+  if (skippedNote) console.log(skippedNote);
+  if (uploads.length === 0) throw new Error('Nothing to upload');
   // Fail fast: the storage SDK would otherwise retry a refused connection for many seconds.
-  await waitForPort(azuritePorts?.blob ?? DEFAULT_PORTS.blob, 500, 'Azurite Blob').catch(() => {
-    throw new Error(
-      `Azurite is not running on 127.0.0.1:${DEFAULT_PORTS.blob}; start the stack with npm start`,
-    );
+  const blobPort = azuritePorts?.blob ?? DEFAULT_PORTS.blob;
+  await waitForPort(blobPort, 500, 'Azurite Blob').catch(() => {
+    throw new Error(`Azurite is not running on 127.0.0.1:${blobPort}; start the stack with npm start`);
   });
   const interactive = process.stdout.isTTY === true;
   console.log(`Uploading ${uploads.length} file(s) to ${target.unprocessedContainer} in local Azurite`);
@@ -62,10 +56,8 @@ async function main(): Promise<void> {
       console.log(`  status: ${statusUrl(baseUrl, upload.blobName)}`);
     },
   });
-  console.log(`Done. Follow one with: npm run status -- ${uploads[0]?.blobName ?? '<blobName>'}`);
+  const first = uploads[0]?.blobName ?? '';
+  console.log(`Done. Follow one with: ${npmRunCommand('status', [first, ...portOption(args)])}`);
 }
 
-main().catch((error: unknown) => {
-  console.error(`upload: ${(error as Error).message}`);
-  process.exitCode = 1;
-});
+runCli('upload', USAGE, main);

@@ -10,7 +10,9 @@ function managementQuery(taskHub: string): string {
 
 /**
  * Management URLs with the literal `INSTANCEID` placeholder (`HttpApiHandler.GetClientResponseLinks`).
- * `createCheckStatusResponse` sends every key of this object, so the key order and set follow the extension.
+ * `createCheckStatusResponse` and `createHttpManagementPayload` send every key of this object, so the key order
+ * follows the extension; `rewindPostUri` is left out because this engine does not rewind (the route answers
+ * 501), and an app's status answer should advertise only what the host serves.
  */
 export function managementUrls(
   baseUrl: string,
@@ -24,7 +26,6 @@ export function managementUrls(
     statusQueryGetUri: `${instance}?${query}`,
     sendEventPostUri: `${instance}/raiseEvent/{eventName}?${query}`,
     terminatePostUri: `${instance}/terminate?reason={text}&${query}`,
-    rewindPostUri: `${instance}/rewind?reason={text}&${query}`,
     purgeHistoryDeleteUri: `${instance}?${query}`,
     restartPostUri: `${instance}/restart?${query}`,
     suspendPostUri: `${instance}/suspend?reason={text}&${query}`,
@@ -33,7 +34,7 @@ export function managementUrls(
 }
 
 /**
- * The `durableClient` binding data (`BindingHelper.DurableOrchestrationClientToString`, research §3.1).
+ * The `durableClient` binding data (`BindingHelper.DurableOrchestrationClientToString` in the Durable extension).
  * No `rpcBaseUrl`: the v3 client then uses these webhook URLs, served by this host on the public origin.
  * No function key locally, so `requiredQueryStringParameters` is empty.
  */
@@ -58,7 +59,6 @@ export function checkStatusPayload(
   taskHub: string,
   instanceId: string,
 ): Record<string, string> {
-  const payload = managementUrls(origin, taskHub, encodeURIComponent(instanceId));
-  delete payload.rewindPostUri; // the extension's HTTP start response omits rewind
-  return { ...payload, id: instanceId };
+  // The extension's HTTP start response omits rewind, as managementUrls does.
+  return { ...managementUrls(origin, taskHub, encodeURIComponent(instanceId)), id: instanceId };
 }

@@ -7,7 +7,7 @@ import { hostBaseUrl, parsePortArgument, parseStartArguments } from '../../src/c
 import { formatBytes, progressBar, renderTable } from '../../src/cli/format';
 import { renderStatusReport } from '../../src/cli/statusReport';
 import { uploadFiles } from '../../src/cli/uploadFiles';
-import { planUploads, statusUrl } from '../../src/cli/uploadPlan';
+import { planUploads, skippedLine, statusUrl } from '../../src/cli/uploadPlan';
 
 function tempTree(): string {
   const root = mkdtempSync(path.join(os.tmpdir(), 'devhost-upload-'));
@@ -22,12 +22,33 @@ function tempTree(): string {
 describe('upload plan', () => {
   it('keeps file names, folder-relative paths and the prefix, and guesses content types', () => {
     const root = tempTree();
-    const plan = planUploads([path.join(root, 'album'), path.join(root, 'notes.txt')], '/users/42');
+    const { uploads: plan, skipped } = planUploads(
+      [path.join(root, 'album'), path.join(root, 'notes.txt')],
+      '/users/42',
+    );
+    expect(skipped).toEqual([]);
     expect(plan.map(({ blobName, contentType, size }) => ({ blobName, contentType, size }))).toEqual([
       { blobName: 'users/42/a.jpg', contentType: 'image/jpeg', size: 4 },
       { blobName: 'users/42/summer/b.PNG', contentType: 'image/png', size: 2 },
       { blobName: 'users/42/notes.txt', contentType: 'text/plain', size: 4 },
     ]);
+  });
+
+  it("skips a folder's non-images and empty files and lists them; files named explicitly are uploaded as given", () => {
+    const root = tempTree();
+    writeFileSync(path.join(root, 'album', 'notes.md'), 'text');
+    writeFileSync(path.join(root, 'album', 'empty.jpg'), '');
+    writeFileSync(path.join(root, 'empty.png'), '');
+    const { uploads, skipped } = planUploads([path.join(root, 'album'), path.join(root, 'empty.png')]);
+    expect(uploads.map((upload) => upload.blobName)).toEqual(['a.jpg', 'summer/b.PNG', 'empty.png']);
+    expect(skipped).toEqual([
+      { file: path.join(root, 'album', 'empty.jpg'), reason: 'empty' },
+      { file: path.join(root, 'album', 'notes.md'), reason: 'not an image' },
+    ]);
+    expect(skippedLine(skipped)).toBe(
+      `Skipped 2 files: ${path.join(root, 'album', 'empty.jpg')} (empty), ${path.join(root, 'album', 'notes.md')} (not an image)`,
+    );
+    expect(skippedLine([])).toBeUndefined();
   });
 
   it('names a missing path', () => {
@@ -46,7 +67,7 @@ describe('uploadFiles', () => {
     const root = tempTree();
     const container = `cli-upload-${Date.now().toString(36)}`;
     const connectionString = inject('azuriteConnectionString');
-    const plan = planUploads([path.join(root, 'album')], 'p/');
+    const plan = planUploads([path.join(root, 'album')], 'p/').uploads;
     const progress: number[] = [];
     const done: string[] = [];
     await uploadFiles({
@@ -110,6 +131,37 @@ describe('formatting', () => {
     );
     expect(report).toContain('thumb    150x113  jpeg    4.0 KB  users/42/cat_thumb.jpg');
     expect(report).toContain('internal  large    boom');
+  });
+});
+
+describe('status report without a document', () => {
+  const answer = {
+    blobName: "it's a cat.jpg",
+    instanceId: 'img-0123',
+    createdTime: '2024-01-01T00:00:00Z',
+    lastUpdatedTime: '2024-01-01T00:00:02Z',
+    blob: { eTag: '"0x1"', contentLength: 2048, contentType: 'image/jpeg' },
+    document: null,
+  };
+  const reprocessCommand = "npm run reprocess -- 'it'\\''s a cat.jpg' --port 7072";
+
+  it('says "no document" and how to write it again when the run has ended', () => {
+    for (const runtimeStatus of ['Completed', 'Failed', 'Terminated']) {
+      const report = renderStatusReport({ ...answer, runtimeStatus }, { reprocessCommand });
+      expect(/^Document +(.*)$/m.exec(report)?.[1]).toBe(
+        `no document: the run ended ${runtimeStatus} without one (a restart empties the local Cosmos server); write it again with ${reprocessCommand}`,
+      );
+      expect(report).not.toContain('none yet');
+    }
+  });
+
+  it('says "none yet" while the run is under way, and "no document" when there was no run', () => {
+    expect(renderStatusReport({ ...answer, runtimeStatus: 'Running' }, { reprocessCommand })).toMatch(
+      /^Document +none yet \(the run is Running\)$/m,
+    );
+    expect(
+      renderStatusReport({ ...answer, instanceId: null, runtimeStatus: null }, { reprocessCommand }),
+    ).toContain(`no document: no run found for this blob; write it again with ${reprocessCommand}`);
   });
 });
 

@@ -48,7 +48,7 @@ async function statusOf(id: string, query = ''): Promise<{ status: number; body:
 }
 
 describe('client binding data', () => {
-  it('points every URL at this host with the INSTANCEID placeholder and no rpcBaseUrl', () => {
+  it('points every URL at this host with the INSTANCEID placeholder and no rpcBaseUrl, rewind left out', () => {
     const data = JSON.parse(engine.clientBindingData()) as Record<string, Record<string, string>>;
     expect(data.taskHubName).toBe(taskHub);
     expect(data.rpcBaseUrl).toBeUndefined();
@@ -62,7 +62,6 @@ describe('client binding data', () => {
       statusQueryGetUri: `${durable}/instances/INSTANCEID?taskHub=${taskHub}&connection=Storage`,
       sendEventPostUri: `${durable}/instances/INSTANCEID/raiseEvent/{eventName}?taskHub=${taskHub}&connection=Storage`,
       terminatePostUri: `${durable}/instances/INSTANCEID/terminate?reason={text}&taskHub=${taskHub}&connection=Storage`,
-      rewindPostUri: `${durable}/instances/INSTANCEID/rewind?reason={text}&taskHub=${taskHub}&connection=Storage`,
       purgeHistoryDeleteUri: `${durable}/instances/INSTANCEID?taskHub=${taskHub}&connection=Storage`,
       restartPostUri: `${durable}/instances/INSTANCEID/restart?taskHub=${taskHub}&connection=Storage`,
       suspendPostUri: `${durable}/instances/INSTANCEID/suspend?reason={text}&taskHub=${taskHub}&connection=Storage`,
@@ -273,6 +272,32 @@ describe('Durable HTTP API', () => {
     const none = await fetch(`${durable}/instances/?instanceIdPrefix=${prefix}&runtimeStatus=Running`);
     expect(await none.json()).toEqual([]);
     expect((await fetch(`${durable}/instances/?runtimeStatus=Sleeping`)).status).toBe(400);
+  });
+
+  it('serves every management URL it advertises to the app (none answers 501)', async () => {
+    const data = JSON.parse(engine.clientBindingData()) as { managementUrls: Record<string, string> };
+    const id = await startApproval();
+    const answered: Record<string, number> = {};
+    // Purge last: it deletes the instance the other URLs act on.
+    const keys = Object.keys(data.managementUrls)
+      .filter((key) => key !== 'id')
+      .sort((a, b) => Number(a === 'purgeHistoryDeleteUri') - Number(b === 'purgeHistoryDeleteUri'));
+    for (const key of keys) {
+      const url = (data.managementUrls[key] ?? '')
+        .replace('INSTANCEID', id)
+        .replace('{eventName}', 'approve')
+        .replace('{text}', 'check');
+      const method = key.endsWith('GetUri') ? 'GET' : key.endsWith('DeleteUri') ? 'DELETE' : 'POST';
+      answered[key] = (
+        await fetch(url, {
+          method,
+          headers: { 'Content-Type': 'application/json' },
+          body: method === 'POST' ? '"yes"' : undefined,
+        })
+      ).status;
+    }
+    expect(Object.keys(answered)).toEqual(expect.arrayContaining(['statusQueryGetUri', 'terminatePostUri']));
+    for (const [key, status] of Object.entries(answered)) expect(status, key).not.toBe(501);
   });
 
   it('purges one instance (200 then 404) and purges by creation time', async () => {

@@ -61,7 +61,7 @@ describe('loadFunctionApp', () => {
       'sayHello',
       'startFanOut',
     ]);
-    // Binding names are the library's deterministic hashes (same values the research prototype dumped).
+    // Binding names are the library's deterministic hashes, the same on every load.
     expect(byName.onEvent).toEqual({
       name: 'onEvent',
       bindings: {

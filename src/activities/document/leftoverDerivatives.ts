@@ -1,37 +1,20 @@
 import type { BlobServiceClient } from '@azure/storage-blob';
 import type { ImageDocument, Variant } from '../../domain/types';
 import type { InvocationLogger } from '../../logging';
-import { isNotFound, isPreconditionFailed } from '../blob/restErrors';
-import { storageCallSignal } from '../blob/storageTimeout';
+import { blobClientOf, deleteIfUnchanged, type DeleteResult } from '../../storage/blobs';
 
-/** `changed`: the blob is no longer the one the old document described (someone wrote a newer one there). */
-export type DeleteVariantResult = 'deleted' | 'absent' | 'changed';
+/** Deletes one derivative (the blob a variant names) only while it still is the recorded version (If-Match its eTag). */
+export type DeleteDerivative = (variant: Pick<Variant, 'blobName' | 'eTag'>) => Promise<DeleteResult>;
 
-/** Deletes one derivative blob only if it still is the recorded version (If-Match its eTag). */
-export type DeleteVariantBlob = (variant: Pick<Variant, 'blobName' | 'eTag'>) => Promise<DeleteVariantResult>;
-
-export function blobVariantDeleter(
+export function derivativeDeleter(
   blobService: BlobServiceClient,
   processedContainer: string,
-): DeleteVariantBlob {
-  const container = blobService.getContainerClient(processedContainer);
-  return async ({ blobName, eTag }) => {
-    try {
-      const response = await container.getBlobClient(blobName).deleteIfExists({
-        conditions: { ifMatch: eTag },
-        abortSignal: storageCallSignal(),
-      });
-      return response.succeeded ? 'deleted' : 'absent';
-    } catch (error) {
-      // A conditional request on a missing blob may answer 412 as well as 404 (Azurite does): leave it either way.
-      if (isPreconditionFailed(error)) return 'changed';
-      if (isNotFound(error)) return 'absent';
-      throw error;
-    }
-  };
+): DeleteDerivative {
+  return ({ blobName, eTag }) =>
+    deleteIfUnchanged(blobClientOf(blobService, processedContainer, blobName), eTag);
 }
 
-/** The previous version's variant blobs the new document no longer points at (another label or extension). */
+/** The previous version's variants whose derivatives the new document no longer points at (another label or extension). */
 export function variantsLeftBehind(previous: ImageDocument, next: ImageDocument): Variant[] {
   const kept = new Set(next.variants.map((variant) => variant.blobName));
   return previous.variants.filter((variant) => !kept.has(variant.blobName) && variant.eTag !== '');
@@ -44,10 +27,10 @@ export function variantsLeftBehind(previous: ImageDocument, next: ImageDocument)
  * recorded. A failure here is logged and does not fail the activity: the document is already right, and a
  * Durable retry would only merge into it (the old document is gone), so it could not redo this anyway.
  */
-export async function deleteVariantsLeftBehind(
+export async function deleteDerivativesLeftBehind(
   previous: ImageDocument,
   next: ImageDocument,
-  deleteBlob: DeleteVariantBlob,
+  deleteBlob: DeleteDerivative,
   log: InvocationLogger,
 ): Promise<void> {
   for (const variant of variantsLeftBehind(previous, next)) {

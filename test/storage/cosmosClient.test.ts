@@ -7,7 +7,7 @@ import {
   createCosmosClient,
   imagesContainerOf,
   isLoopbackEndpoint,
-} from '../../src/clients/cosmos';
+} from '../../src/storage/cosmosClient';
 import { loadSettings } from '../../src/config/settings';
 import { ensureCosmosContainer, freePort, startCosmos, type RunningCosmos } from '@image-derivatives/devhost';
 import { testEnv } from '../support/env';

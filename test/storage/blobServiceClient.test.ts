@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it, vi } from 'vitest';
-import type * as BlobsModule from '../../src/clients/blobs';
+import type * as BlobsModule from '../../src/storage/blobServiceClient';
 import { testEnv } from '../support/env';
 
 describe('blob client factory', () => {
   it('builds the images client once per worker from the settings and talks to Azurite with it', async () => {
     for (const [name, value] of Object.entries(testEnv())) if (value !== undefined) vi.stubEnv(name, value);
     // Settings are read once per process, so the module is loaded after the environment is set.
-    const { getImagesBlobService }: typeof BlobsModule = await import('../../src/clients/blobs.js');
+    const { getImagesBlobService }: typeof BlobsModule =
+      await import('../../src/storage/blobServiceClient.js');
     const service = getImagesBlobService();
     expect(getImagesBlobService()).toBe(service);
     expect(service.accountName).toBe('devstoreaccount1');
@@ -24,8 +25,9 @@ describe('blob client factory', () => {
 
 describe('a stalled storage connection', () => {
   it('becomes a thrown (transient) error after the call timeout instead of holding the activity', async () => {
-    const { createBlobServiceClient }: typeof BlobsModule = await import('../../src/clients/blobs.js');
-    const { downloadSource } = await import('../../src/activities/blob/downloadSource.js');
+    const { createBlobServiceClient }: typeof BlobsModule =
+      await import('../../src/storage/blobServiceClient.js');
+    const { downloadSource } = await import('../../src/activities/resize/downloadSource.js');
     // A server that accepts the request and never answers.
     const sockets: import('node:net').Socket[] = [];
     const server = (await import('node:http')).createServer(() => undefined);

@@ -1,11 +1,10 @@
-import * as df from 'durable-functions';
 import { describe, expect, it } from 'vitest';
 import {
-  ORCHESTRATOR_NAME,
-  PLACEHOLDER_ACTIVITY,
-  resizeActivityName,
-  WRITE_DOCUMENT_ACTIVITY,
-} from '../../src/activities/names';
+  ORCHESTRATOR_FUNCTION,
+  PLACEHOLDER_FUNCTION,
+  resizeFunctionName,
+  WRITE_DOCUMENT_FUNCTION,
+} from '../../src/domain/functionNames';
 import { DEFAULT_SIZES } from '../../src/config/sizes';
 import { instanceIdFor } from '../../src/domain/ids';
 import type {
@@ -15,7 +14,7 @@ import type {
   SizeSpec,
   SourceRef,
 } from '../../src/domain/types';
-import { createResizeImageOrchestrator } from '../../src/orchestrators/resizeImageOrchestration';
+import { resizeImageOrchestrator } from '../../src/orchestrators/resizeImageOrchestrator';
 import { HistoryBuilder, runEpisode, type HistoryEvent } from './support/replay';
 
 const source: SourceRef = {
@@ -29,7 +28,7 @@ const source: SourceRef = {
 const sizes: SizeSpec[] = DEFAULT_SIZES.map((size) => ({ ...size }));
 const input: ResizeOrchestrationInput = { source, sizes };
 const instanceId = instanceIdFor(source.container, source.blobName, source.eTag);
-const handler = createResizeImageOrchestrator({ resize: new Map() });
+const handler = resizeImageOrchestrator;
 
 const RETRY = {
   firstRetryIntervalInMilliseconds: 2000,
@@ -43,7 +42,7 @@ function ok(size: SizeSpec): ResizeOutcome {
   const box = { width: size.width ?? 1600, height: size.height ?? 1200 };
   const width = Math.min(box.width, Math.round((box.height * 4) / 3));
   return {
-    status: 'ok',
+    ok: true,
     label: size.label,
     errors: [],
     variants: [
@@ -69,7 +68,7 @@ const [thumb, medium, large] = sizes as [SizeSpec, SizeSpec, SizeSpec];
 
 function resizeAction(size: SizeSpec) {
   return {
-    functionName: resizeActivityName(size.label),
+    functionName: resizeFunctionName(size.label),
     actionType: 1,
     retryOptions: RETRY,
     input: { source, size, instanceId },
@@ -78,12 +77,12 @@ function resizeAction(size: SizeSpec) {
 
 /** What the placeholder activity returns (its contract, not computed here). */
 const placeholder: Placeholder = { thumbhash: 'HBkSHYSIeHiPiHh8eJd4eTN0EEQG', dominantColor: '#c81828' };
-const placeholderOk = { status: 'ok', placeholder };
+const placeholderOk = { ok: true, placeholder };
 
 /** `null`: the writer is called without a placeholder. */
 function writeAction(outcomes: ResizeOutcome[], withPlaceholder: Placeholder | null = placeholder) {
   return {
-    functionName: WRITE_DOCUMENT_ACTIVITY,
+    functionName: WRITE_DOCUMENT_FUNCTION,
     actionType: 1,
     retryOptions: RETRY,
     input: {
@@ -96,23 +95,27 @@ function writeAction(outcomes: ResizeOutcome[], withPlaceholder: Placeholder | n
 }
 
 const placeholderAction = {
-  functionName: PLACEHOLDER_ACTIVITY,
+  functionName: PLACEHOLDER_FUNCTION,
   actionType: 1,
   retryOptions: RETRY,
   input: { source, instanceId },
 };
 const fanOut = { actionType: 12, compoundActions: [...sizes.map(resizeAction), placeholderAction] };
 
-/** History up to the fan-out being scheduled (task ids 0, 1, 2 in plan order, then the placeholder as 3). */
-function scheduledFanOut(): HistoryBuilder {
+/** The fan-out scheduled: task ids 0, 1, 2 in plan order, then the placeholder as 3. */
+function fanOutScheduled(): HistoryBuilder {
   return new HistoryBuilder()
-    .started(ORCHESTRATOR_NAME, input)
+    .started(ORCHESTRATOR_FUNCTION, input)
     .episodeEnd([
-      ...sizes.map((size, id): [number, string] => [id, resizeActivityName(size.label)]),
-      [sizes.length, PLACEHOLDER_ACTIVITY],
+      ...sizes.map((size, id): [number, string] => [id, resizeFunctionName(size.label)]),
+      [sizes.length, PLACEHOLDER_FUNCTION],
     ])
-    .episode()
-    .completed(sizes.length, placeholderOk);
+    .episode();
+}
+
+/** History up to the fan-out being scheduled, with the placeholder already made. */
+function scheduledFanOut(): HistoryBuilder {
+  return fanOutScheduled().completed(sizes.length, placeholderOk);
 }
 
 async function run(history: readonly HistoryEvent[], orchestrator = handler) {
@@ -121,7 +124,7 @@ async function run(history: readonly HistoryEvent[], orchestrator = handler) {
 
 describe('resizeImageOrchestrator', () => {
   it('fans out one CallActivityWithRetry per size of the input plan in a single WhenAll', async () => {
-    const result = await run(new HistoryBuilder().started(ORCHESTRATOR_NAME, input).events);
+    const result = await run(new HistoryBuilder().started(ORCHESTRATOR_FUNCTION, input).events);
     expect(result).toMatchObject({ ok: true });
     expect(result.state).toEqual({
       isDone: false,
@@ -144,8 +147,8 @@ describe('resizeImageOrchestrator', () => {
       customStatus: { stage: 'writing-document', succeeded: ['thumb', 'medium', 'large'], failed: [] },
     });
 
-    history.episodeEnd([[4, WRITE_DOCUMENT_ACTIVITY]]).episode();
-    history.completed(4, { written: true, documentId: 'doc-1', status: 'completed' });
+    history.episodeEnd([[4, WRITE_DOCUMENT_FUNCTION]]).episode();
+    history.completed(4, { ok: true, documentId: 'doc-1', status: 'completed' });
     const done = await run(history.events);
     expect(done.state).toMatchObject({
       isDone: true,
@@ -156,7 +159,7 @@ describe('resizeImageOrchestrator', () => {
 
   it('a size with a permanent error outcome keeps the others; the writer gets the partial set', async () => {
     const corrupt: ResizeOutcome = {
-      status: 'error',
+      ok: false,
       label: 'thumb',
       variants: [],
       errors: [{ label: 'thumb', code: 'corrupt-image', message: 'Input buffer has corrupt header' }],
@@ -170,8 +173,8 @@ describe('resizeImageOrchestrator', () => {
       failed: ['thumb'],
     });
 
-    history.episodeEnd([[4, WRITE_DOCUMENT_ACTIVITY]]).episode();
-    history.completed(4, { written: true, documentId: 'doc-1', status: 'partial' });
+    history.episodeEnd([[4, WRITE_DOCUMENT_FUNCTION]]).episode();
+    history.completed(4, { ok: true, documentId: 'doc-1', status: 'partial' });
     const done = await run(history.events);
     expect(done.state).toMatchObject({
       isDone: true,
@@ -179,7 +182,7 @@ describe('resizeImageOrchestrator', () => {
     });
   });
 
-  /** Fails the thumb's task on every attempt: ids 0, then (timer, re-attempt) pairs 4/5, 6/7, 8/9, 10/11, last timer 12. */
+  /** Fails the thumb's task on every attempt: ids 0, then (timer, re-attempt) pairs 3/4, 5/6, 7/8, 9/10, last timer 11. */
   function thumbFailsEveryAttempt(history: HistoryBuilder): HistoryBuilder {
     let attemptId = 0;
     let nextId = 4;
@@ -204,7 +207,7 @@ describe('resizeImageOrchestrator', () => {
     history.episodeEnd().episode().completed(1, ok(medium)).completed(2, ok(large));
     const writing = await run(history.events);
     const internal: ResizeOutcome = {
-      status: 'error',
+      ok: false,
       label: 'thumb',
       variants: [],
       errors: [
@@ -223,8 +226,8 @@ describe('resizeImageOrchestrator', () => {
       failed: ['thumb'],
     });
 
-    history.episodeEnd([[13, WRITE_DOCUMENT_ACTIVITY]]).episode();
-    history.completed(13, { written: true, documentId: 'doc-1', status: 'partial' });
+    history.episodeEnd([[13, WRITE_DOCUMENT_FUNCTION]]).episode();
+    history.completed(13, { ok: true, documentId: 'doc-1', status: 'partial' });
     const done = await run(history.events);
     expect(done.state).toMatchObject({
       isDone: true,
@@ -247,8 +250,8 @@ describe('resizeImageOrchestrator', () => {
     const writing = await run(history.events);
     expect(writing.state.actions).toEqual([[fanOut, writeAction([ok(thumb), ok(medium), ok(large)])]]);
 
-    history.episodeEnd([[6, WRITE_DOCUMENT_ACTIVITY]]).episode();
-    history.completed(6, { written: true, documentId: 'doc-1', status: 'completed' });
+    history.episodeEnd([[6, WRITE_DOCUMENT_FUNCTION]]).episode();
+    history.completed(6, { ok: true, documentId: 'doc-1', status: 'completed' });
     const done = await run(history.events);
     expect(done.state).toMatchObject({
       isDone: true,
@@ -262,9 +265,9 @@ describe('resizeImageOrchestrator', () => {
       .episode()
       .completed(1, ok(medium))
       .completed(2, ok(large))
-      .episodeEnd([[13, WRITE_DOCUMENT_ACTIVITY]])
+      .episodeEnd([[13, WRITE_DOCUMENT_FUNCTION]])
       .episode()
-      .completed(13, { written: true, documentId: 'doc-1', status: 'partial' });
+      .completed(13, { ok: true, documentId: 'doc-1', status: 'partial' });
     const first = await run(history.events);
     const second = await run(history.events);
     expect(second.state).toEqual(first.state);
@@ -285,21 +288,15 @@ describe('resizeImageOrchestrator', () => {
       .completed(0, ok(thumb))
       .completed(1, ok(medium))
       .completed(2, ok(large))
-      .episodeEnd([[4, WRITE_DOCUMENT_ACTIVITY]])
+      .episodeEnd([[4, WRITE_DOCUMENT_FUNCTION]])
       .episode()
-      .completed(4, { written: false, documentId: 'doc-1', reason: 'superseded' });
+      .completed(4, { ok: false, documentId: 'doc-1', reason: 'superseded' });
     const done = await run(history.events);
     expect(done.state).toMatchObject({ isDone: true, output: { status: 'superseded', documentId: 'doc-1' } });
   });
 
   it('a placeholder that still fails after its retries is left out: every size is written, the summary says so', async () => {
-    const history = new HistoryBuilder()
-      .started(ORCHESTRATOR_NAME, input)
-      .episodeEnd([
-        ...sizes.map((size, id): [number, string] => [id, resizeActivityName(size.label)]),
-        [3, PLACEHOLDER_ACTIVITY],
-      ])
-      .episode()
+    const history = fanOutScheduled()
       .completed(0, ok(thumb))
       .completed(1, ok(medium))
       .completed(2, ok(large));
@@ -307,17 +304,17 @@ describe('resizeImageOrchestrator', () => {
     let nextId = 4;
     for (let attempt = 1; attempt <= RETRY.maxNumberOfAttempts; attempt++) {
       const timerId = nextId++;
-      history.failed(attemptId, PLACEHOLDER_ACTIVITY, `out of memory (attempt ${attempt})`);
+      history.failed(attemptId, PLACEHOLDER_FUNCTION, `out of memory (attempt ${attempt})`);
       history.episodeEnd([], [timerId]).episode().timerFired(timerId);
       if (attempt < RETRY.maxNumberOfAttempts) {
         attemptId = nextId++;
-        history.episodeEnd([[attemptId, PLACEHOLDER_ACTIVITY]]).episode();
+        history.episodeEnd([[attemptId, PLACEHOLDER_FUNCTION]]).episode();
       }
     }
     const writing = await run(history.events);
     expect(writing.state.actions).toEqual([[fanOut, writeAction([ok(thumb), ok(medium), ok(large)], null)]]);
-    history.episodeEnd([[13, WRITE_DOCUMENT_ACTIVITY]]).episode();
-    history.completed(13, { written: true, documentId: 'doc-1', status: 'completed' });
+    history.episodeEnd([[13, WRITE_DOCUMENT_FUNCTION]]).episode();
+    history.completed(13, { ok: true, documentId: 'doc-1', status: 'completed' });
     const done = await run(history.events);
     expect(done.state).toMatchObject({
       isDone: true,
@@ -325,15 +322,9 @@ describe('resizeImageOrchestrator', () => {
     });
   });
 
-  it('a placeholder the activity could not make (status none) is left out; the sizes are untouched', async () => {
-    const history = new HistoryBuilder()
-      .started(ORCHESTRATOR_NAME, input)
-      .episodeEnd([
-        ...sizes.map((size, id): [number, string] => [id, resizeActivityName(size.label)]),
-        [3, PLACEHOLDER_ACTIVITY],
-      ])
-      .episode()
-      .completed(3, { status: 'none', reason: 'corrupt-image: The JPEG could not be decoded' })
+  it('a placeholder the activity could not make is left out and logged; the sizes are untouched', async () => {
+    const history = fanOutScheduled()
+      .completed(3, { ok: false, reason: 'corrupt-image: The JPEG could not be decoded' })
       .completed(0, ok(thumb))
       .completed(1, ok(medium))
       .completed(2, ok(large));
@@ -348,9 +339,10 @@ describe('resizeImageOrchestrator', () => {
   });
 
   it('counts one variant per (label, format) in the summary', async () => {
-    const [thumbVariant] = (ok(thumb) as Extract<ResizeOutcome, { status: 'ok' }>).variants;
+    const thumbOk = ok(thumb) as Extract<ResizeOutcome, { ok: true }>;
+    const [thumbVariant] = thumbOk.variants;
     const twoFormats: ResizeOutcome = {
-      ...(ok(thumb) as Extract<ResizeOutcome, { status: 'ok' }>),
+      ...thumbOk,
       variants: [thumbVariant!, { ...thumbVariant!, format: 'webp', contentType: 'image/webp' }],
       errors: [{ label: 'thumb', format: 'avif', code: 'internal', message: 'The avif encoder failed: x' }],
     };
@@ -358,9 +350,9 @@ describe('resizeImageOrchestrator', () => {
       .completed(0, twoFormats)
       .completed(1, ok(medium))
       .completed(2, ok(large))
-      .episodeEnd([[4, WRITE_DOCUMENT_ACTIVITY]])
+      .episodeEnd([[4, WRITE_DOCUMENT_FUNCTION]])
       .episode()
-      .completed(4, { written: true, documentId: 'doc-1', status: 'partial' });
+      .completed(4, { ok: true, documentId: 'doc-1', status: 'partial' });
     const done = await run(history.events);
     expect(done.state).toMatchObject({
       isDone: true,
@@ -373,20 +365,20 @@ describe('resizeImageOrchestrator', () => {
       .completed(0, ok(thumb))
       .completed(1, ok(medium))
       .completed(2, ok(large))
-      .episodeEnd([[4, WRITE_DOCUMENT_ACTIVITY]])
+      .episodeEnd([[4, WRITE_DOCUMENT_FUNCTION]])
       .episode();
     let attemptId = 4;
     let nextId = 5;
     for (let attempt = 1; attempt <= RETRY.maxNumberOfAttempts; attempt++) {
       const timerId = nextId++;
       history
-        .failed(attemptId, WRITE_DOCUMENT_ACTIVITY, 'Cosmos 503')
+        .failed(attemptId, WRITE_DOCUMENT_FUNCTION, 'Cosmos 503')
         .episodeEnd([], [timerId])
         .episode()
         .timerFired(timerId);
       if (attempt < RETRY.maxNumberOfAttempts) {
         attemptId = nextId++;
-        history.episodeEnd([[attemptId, WRITE_DOCUMENT_ACTIVITY]]).episode();
+        history.episodeEnd([[attemptId, WRITE_DOCUMENT_FUNCTION]]).episode();
       }
     }
     const result = await run(history.events);
@@ -401,15 +393,16 @@ describe('resizeImageOrchestrator', () => {
       label: 'square',
       width: 300,
       height: 300,
-      fit: 'inside',
-      formats: ['source'],
+      fit: 'cover',
+      position: 'attention',
+      formats: ['webp', 'avif'],
     };
     const custom: ResizeOrchestrationInput = { source, sizes: [square] };
     const result = await runEpisode(
       handler,
       instanceId,
       custom,
-      new HistoryBuilder().started(ORCHESTRATOR_NAME, custom).events,
+      new HistoryBuilder().started(ORCHESTRATOR_FUNCTION, custom).events,
     );
     expect(result.state.actions).toEqual([
       [
@@ -429,25 +422,6 @@ describe('resizeImageOrchestrator', () => {
     ]);
   });
 
-  it('calls registered activity handles with the same actions as the names', async () => {
-    const noop = () => null;
-    const withHandles = createResizeImageOrchestrator({
-      resize: new Map(
-        sizes.map((size) => [size.label, df.app.activity(resizeActivityName(size.label), { handler: noop })]),
-      ),
-      placeholder: df.app.activity(PLACEHOLDER_ACTIVITY, { handler: noop }),
-      writeDocument: df.app.activity(WRITE_DOCUMENT_ACTIVITY, { handler: noop }),
-    });
-    const history = scheduledFanOut()
-      .completed(0, ok(thumb))
-      .completed(1, ok(medium))
-      .completed(2, ok(large));
-    const byHandle = await run(history.events, withHandles);
-    const byName = await run(history.events);
-    expect(byHandle.state).toEqual(byName.state);
-    expect(byHandle.state.actions).toEqual([[fanOut, writeAction([ok(thumb), ok(medium), ok(large)])]]);
-  });
-
   it.each([
     ['not {source, sizes}', { blob: 'x' }],
     ['an empty plan', { source, sizes: [] }],
@@ -456,7 +430,7 @@ describe('resizeImageOrchestrator', () => {
       handler,
       instanceId,
       bad,
-      new HistoryBuilder().started(ORCHESTRATOR_NAME, bad).events,
+      new HistoryBuilder().started(ORCHESTRATOR_FUNCTION, bad).events,
     );
     expect(result).toMatchObject({
       ok: false,

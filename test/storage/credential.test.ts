@@ -1,7 +1,7 @@
 import { DefaultAzureCredential, ManagedIdentityCredential } from '@azure/identity';
 import { describe, expect, it } from 'vitest';
-import { createCredential, credentialPlanFor } from '../../src/clients/credential';
-import { createBlobServiceClient } from '../../src/clients/blobs';
+import { createCredential, credentialPlanFor } from '../../src/storage/credential';
+import { createBlobServiceClient } from '../../src/storage/blobServiceClient';
 import { loadSettings } from '../../src/config/settings';
 
 const azureEnv = {
