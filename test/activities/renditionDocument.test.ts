@@ -112,7 +112,7 @@ describe('document: one variant per (label, format) and a placeholder, through t
       ],
       placeholder,
     };
-    expect(await write(input)).toMatchObject({ written: true, status: 'completed' });
+    expect(await write(input)).toMatchObject({ ok: true, status: 'completed' });
     const stored = await readDocument(input);
     const document = Object.fromEntries(Object.entries(stored ?? {}).filter(([key]) => !key.startsWith('_')));
     expect(Object.keys(document).sort()).toEqual(
@@ -184,7 +184,7 @@ describe('document: one variant per (label, format) and a placeholder, through t
         ),
       ],
     };
-    expect(await write(input)).toMatchObject({ written: true, status: 'partial' });
+    expect(await write(input)).toMatchObject({ ok: true, status: 'partial' });
     const document = await readDocument(input);
     expect(document?.variants.map((entry) => entry.format)).toEqual(['jpeg', 'webp']);
     expect(document?.errors).toEqual([avifFailed]);
@@ -220,7 +220,7 @@ describe('document: one variant per (label, format) and a placeholder, through t
         ),
       ],
     };
-    expect(await write(rerun)).toMatchObject({ written: true, status: 'completed' });
+    expect(await write(rerun)).toMatchObject({ ok: true, status: 'completed' });
     const merged = await readDocument(first);
     expect(merged?.variants.map((entry) => [entry.label, entry.format, entry.eTag])).toEqual([
       ['large', 'jpeg', '"0xlargejpeg01"'],

@@ -302,7 +302,7 @@ describe('resize activity against Azurite', () => {
     );
     expect(outcome).toMatchObject({
       ok: false,
-      error: { code: 'too-many-pixels' },
+      errors: [{ code: 'too-many-pixels' }],
       source: { format: 'JPEG', width: 1400, height: 700 },
     });
     expect(await derivativesOf(source)).toEqual([]);
