@@ -14,7 +14,7 @@ import type { EndToEndResult } from './e2e/burst';
 import { machineInfo } from './machine';
 import { measurePeakRss } from './memory/measure';
 import { parseOptions } from './options';
-import { measureRenditions } from './renditions/measure';
+import { APP_CANDIDATES, CANDIDATES, measureRenditions } from './renditions/measure';
 import { renderRenditions } from './renditions/report';
 import { renderReport } from './report/table';
 import { renderSvg } from './report/svg';
@@ -61,7 +61,14 @@ async function main(): Promise<void> {
   }
   // Renditions: every output format at every default size, on the JPEG the burst uses (most uploads are JPEG).
   const renditionsImage = closest([...images, ...generated], 'jpeg', options.smoke ? 1 : 12) as CorpusImage;
-  const renditions = await measureRenditions(renditionsImage, BENCH_SIZES, options.repetitions, log);
+  // The smoke run measures only the app's own settings (the grid takes minutes).
+  const renditions = await measureRenditions(
+    renditionsImage,
+    BENCH_SIZES,
+    options.repetitions,
+    log,
+    options.smoke ? APP_CANDIDATES : CANDIDATES,
+  );
   if (options.renditionsOnly) {
     await mkdir(options.resultsDir, { recursive: true });
     await writeFile(

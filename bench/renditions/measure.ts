@@ -118,16 +118,14 @@ export async function measureRenditions(
   sizes: readonly BenchSize[],
   repetitions: number,
   log: (line: string) => void,
+  grid: readonly Candidate[] = CANDIDATES,
 ): Promise<RenditionsResult> {
   const source = await readFile(image.file);
   const previousConcurrency = sharp.concurrency();
   sharp.concurrency(1);
-  const grid: CandidateFigures[] = [];
+  const figures: CandidateFigures[] = [];
   const decodeResizeMs: Record<string, number> = {};
-  const candidates = [
-    ...CANDIDATES,
-    ...APP_CANDIDATES.filter((app) => !CANDIDATES.some((c) => same(c, app))),
-  ];
+  const candidates = [...grid, ...APP_CANDIDATES.filter((app) => !grid.some((c) => same(c, app)))];
   try {
     for (const size of sizes) {
       const spec = {
@@ -168,7 +166,7 @@ export async function measureRenditions(
         }
         if (encoded === undefined) throw new Error('no repetitions');
         const score = ssim(reference, await rgba(encoded), { downsample: false }).mssim;
-        grid.push({
+        figures.push({
           ...candidate,
           size: size.label,
           width: pixels.width,
@@ -184,7 +182,7 @@ export async function measureRenditions(
     sharp.concurrency(previousConcurrency);
   }
 
-  const figuresOf = (candidate: Candidate) => grid.filter((entry) => same(entry, candidate));
+  const figuresOf = (candidate: Candidate) => figures.filter((entry) => same(entry, candidate));
   const jpegSsim = new Map(
     figuresOf(APP_CANDIDATES[0] as Candidate).map((entry) => [entry.size, entry.ssim]),
   );
@@ -220,7 +218,7 @@ export async function measureRenditions(
     image: image.name,
     repetitions,
     decodeResizeMs,
-    grid,
+    grid: figures,
     app: appFigures,
     chosen,
     avifCost: {
