@@ -39,17 +39,54 @@ param maxSourceBytes int = 52428800
 @minValue(1)
 param maxSourcePixels int = 50000000
 
+@minValue(0)
+@description('REPLACED_DERIVATIVES_GRACE_SECONDS: how long a replaced version\'s derivatives stay loadable.')
+param replacedDerivativesGraceSeconds int = 900
+
+@allowed(['scheduler', 'storage'])
+@description('Durable Functions backend in Azure: the Durable Task Scheduler, or Azure Storage queues and tables in the host account.')
+param durableBackend string = 'scheduler'
+
+@allowed(['Consumption', 'Dedicated'])
+@description('Durable Task Scheduler SKU (durableBackend scheduler).')
+param durableSchedulerSku string = 'Consumption'
+
+@allowed(['frontdoor', 'none'])
+@description('Derivative delivery: through Azure Front Door Standard (edge cache), or straight from the derivatives account.')
+param deliveryCdn string = 'frontdoor'
+
+@description('Application (client) id of the Entra app registration for sign-in (see README, "Sign-in"); empty leaves App Service authentication off, and uploads and the console then refuse every caller.')
+param authClientId string = ''
+
 var abbrs = loadJsonContent('abbreviations.json')
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = { 'azd-env-name': environmentName }
+var functionAppName = '${abbrs.webSitesFunctions}${resourceToken}'
+// The site and its upload page are served by the function app itself, from its default hostname.
+var siteOrigin = 'https://${functionAppName}.azurewebsites.net'
 
 // Names the code and DESIGN.md fix (src/config/settings.ts defaults).
 var unprocessedContainerName = 'images-unprocessed'
 var processedContainerName = 'images-processed'
+var scratchContainerName = 'images-scratch'
 var deadLetterContainerName = 'eventgrid-deadletter'
 var deploymentContainerName = 'deployment-package'
 var cosmosDatabaseName = 'MediaCorp'
 var cosmosContainerName = 'Images'
+var durableTaskHubName = 'imagederivatives'
+var useScheduler = durableBackend == 'scheduler'
+var useFrontDoor = deliveryCdn == 'frontdoor'
+
+// Browsers PUT sources straight to Blob Storage with a user-delegation SAS from POST /api/uploads.
+var uploadCorsRules = [
+  {
+    allowedOrigins: [siteOrigin]
+    allowedMethods: ['PUT', 'OPTIONS']
+    allowedHeaders: ['content-type', 'x-ms-blob-type', 'x-ms-*']
+    exposedHeaders: ['etag', 'x-ms-request-id']
+    maxAgeInSeconds: 3600
+  }
+]
 
 resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
   name: '${abbrs.resourcesResourceGroups}${environmentName}'
@@ -92,6 +129,7 @@ module hostStorage 'app/storage.bicep' = {
   }
 }
 
+// Sources stay on an account with no anonymous access at all; browsers upload to it with a SAS.
 module imagesStorage 'app/storage.bicep' = {
   name: 'images-storage'
   scope: rg
@@ -99,7 +137,49 @@ module imagesStorage 'app/storage.bicep' = {
     name: '${abbrs.storageStorageAccounts}img${resourceToken}'
     location: location
     tags: tags
-    containers: [unprocessedContainerName, processedContainerName, deadLetterContainerName]
+    containers: [unprocessedContainerName, scratchContainerName, deadLetterContainerName]
+    corsRules: uploadCorsRules
+    expiringContainers: [scratchContainerName]
+  }
+}
+
+// Derivatives only: the one account where anonymous reads by exact blob name are allowed (see
+// docs/design.md, "Delivery (Azure)").
+module derivativesStorage 'app/storage.bicep' = {
+  name: 'derivatives-storage'
+  scope: rg
+  params: {
+    name: '${abbrs.storageStorageAccounts}drv${resourceToken}'
+    location: location
+    tags: tags
+    publicReadContainers: [processedContainerName]
+  }
+}
+
+module delivery 'app/frontdoor.bicep' = if (useFrontDoor) {
+  name: 'delivery'
+  scope: rg
+  params: {
+    profileName: '${abbrs.cdnProfiles}${resourceToken}'
+    endpointName: '${abbrs.cdnProfilesEndpoints}${resourceToken}'
+    tags: tags
+    originHostName: '${derivativesStorage.outputs.name}.blob.${environment().suffixes.storage}'
+    containerName: processedContainerName
+  }
+}
+
+// What DERIVATIVE_BASE_URL + '/' + blob name loads in a browser: the Front Door endpoint, or the blob endpoint.
+var derivativeBaseUrl = useFrontDoor ? delivery.outputs.baseUrl : '${derivativesStorage.outputs.blobEndpoint}${processedContainerName}'
+
+module durableScheduler 'app/durable-scheduler.bicep' = if (useScheduler) {
+  name: 'durable-scheduler'
+  scope: rg
+  params: {
+    name: '${abbrs.durableTaskSchedulers}${resourceToken}'
+    location: location
+    tags: tags
+    taskHubName: durableTaskHubName
+    skuName: durableSchedulerSku
   }
 }
 
@@ -134,9 +214,14 @@ module roles 'app/roles.bicep' = {
     identityPrincipalId: identity.outputs.principalId
     hostStorageAccountName: hostStorage.outputs.name
     imagesStorageAccountName: imagesStorage.outputs.name
+    derivativesStorageAccountName: derivativesStorage.outputs.name
     unprocessedContainerName: unprocessedContainerName
     processedContainerName: processedContainerName
+    scratchContainerName: scratchContainerName
     deadLetterContainerName: deadLetterContainerName
+    durableBackend: durableBackend
+    schedulerName: useScheduler ? durableScheduler.outputs.name : ''
+    taskHubName: durableTaskHubName
     cosmosAccountName: cosmos.outputs.name
     cosmosDatabaseName: cosmosDatabaseName
     applicationInsightsName: monitoring.outputs.applicationInsightsName
@@ -150,7 +235,7 @@ module functionApp 'app/function-app.bicep' = {
   scope: rg
   params: {
     planName: '${abbrs.webServerFarms}${resourceToken}'
-    functionAppName: '${abbrs.webSitesFunctions}${resourceToken}'
+    functionAppName: functionAppName
     location: location
     tags: tags
     identityId: identity.outputs.id
@@ -158,10 +243,13 @@ module functionApp 'app/function-app.bicep' = {
     hostStorageAccountName: hostStorage.outputs.name
     deploymentContainerName: deploymentContainerName
     imagesStorageAccountName: imagesStorage.outputs.name
+    derivativesStorageAccountName: derivativesStorage.outputs.name
     cosmosAccountName: cosmos.outputs.name
     applicationInsightsName: monitoring.outputs.applicationInsightsName
     unprocessedContainerName: unprocessedContainerName
     processedContainerName: processedContainerName
+    scratchContainerName: scratchContainerName
+    derivativeBaseUrl: derivativeBaseUrl
     cosmosDatabaseName: cosmosDatabaseName
     cosmosContainerName: cosmosContainerName
     nodeVersion: nodeVersion
@@ -170,6 +258,11 @@ module functionApp 'app/function-app.bicep' = {
     imageSizes: imageSizes
     maxSourceBytes: maxSourceBytes
     maxSourcePixels: maxSourcePixels
+    replacedDerivativesGraceSeconds: replacedDerivativesGraceSeconds
+    durableBackend: durableBackend
+    durableSchedulerEndpoint: useScheduler ? durableScheduler.outputs.endpoint : ''
+    durableTaskHubName: durableTaskHubName
+    authClientId: authClientId
   }
   // Start the app only once its identity holds its roles (the first cold start then finds them).
   dependsOn: [roles]
@@ -181,12 +274,16 @@ output AZURE_RESOURCE_GROUP string = rg.name
 output AZURE_FUNCTION_APP_NAME string = functionApp.outputs.name
 output SERVICE_API_NAME string = functionApp.outputs.name
 output SERVICE_API_URI string = 'https://${functionApp.outputs.defaultHostName}'
+output SITE_URL string = siteOrigin
+output DERIVATIVE_BASE_URL string = derivativeBaseUrl
 output AZURE_MANAGED_IDENTITY_NAME string = identity.outputs.name
 output AZURE_MANAGED_IDENTITY_CLIENT_ID string = identity.outputs.clientId
 output HOST_STORAGE_ACCOUNT_NAME string = hostStorage.outputs.name
 output IMAGES_STORAGE_ACCOUNT_NAME string = imagesStorage.outputs.name
+output DERIVATIVES_STORAGE_ACCOUNT_NAME string = derivativesStorage.outputs.name
 output UNPROCESSED_CONTAINER string = unprocessedContainerName
 output PROCESSED_CONTAINER string = processedContainerName
+output SCRATCH_CONTAINER string = scratchContainerName
 output DEAD_LETTER_CONTAINER string = deadLetterContainerName
 output EVENTGRID_SYSTEM_TOPIC_NAME string = eventGridTopic.outputs.name
 output COSMOS_ACCOUNT_NAME string = cosmos.outputs.name
@@ -194,3 +291,8 @@ output COSMOS_ENDPOINT string = cosmos.outputs.endpoint
 output COSMOS_DATABASE string = cosmosDatabaseName
 output COSMOS_CONTAINER string = cosmosContainerName
 output APPLICATIONINSIGHTS_NAME string = monitoring.outputs.applicationInsightsName
+output DURABLE_BACKEND string = durableBackend
+output DURABLE_TASK_SCHEDULER_NAME string = useScheduler ? durableScheduler.outputs.name : ''
+output DURABLE_TASK_SCHEDULER_ENDPOINT string = useScheduler ? durableScheduler.outputs.endpoint : ''
+output TASKHUB_NAME string = durableTaskHubName
+output AUTH_CLIENT_ID string = authClientId

@@ -1,4 +1,4 @@
-// The Event Grid subscription that turns new source images into `onImageUploaded` invocations.
+// The Event Grid subscription that turns source uploads and deletes into `onImageUploaded` invocations.
 // Deployed by infra/hooks/postdeploy.* after the code (not by `azd provision`), because the webhook needs
 // the host's `eventgrid_extension` system key, which exists only once the deployed app has started.
 targetScope = 'resourceGroup'
@@ -16,8 +16,10 @@ param subscriptionName string = 'images-unprocessed-to-function'
 
 // The Event Grid trigger's function name (src/activities/names.ts EVENT_TRIGGER_NAME).
 var functionName = 'onImageUploaded'
-// Only these APIs create or replace a blob's content (DESIGN.md); the trigger checks again.
+// Only these APIs create or replace a blob's content (docs/design.md); the trigger checks again.
 var blobWritingApis = ['PutBlob', 'PutBlockList', 'CopyBlob', 'FlushWithClose']
+// The API of a source's BlobDeleted event: its document and every derivative are then deleted.
+var blobDeletingApis = ['DeleteBlob']
 
 resource systemTopic 'Microsoft.EventGrid/systemTopics@2025-02-15' existing = {
   name: systemTopicName
@@ -35,7 +37,7 @@ resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' 
   name: identityName
 }
 
-resource blobCreatedSubscription 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2025-02-15' = {
+resource sourceEventsSubscription 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2025-02-15' = {
   parent: systemTopic
   name: subscriptionName
   properties: {
@@ -49,13 +51,14 @@ resource blobCreatedSubscription 'Microsoft.EventGrid/systemTopics/eventSubscrip
     }
     eventDeliverySchema: 'EventGridSchema'
     filter: {
-      includedEventTypes: ['Microsoft.Storage.BlobCreated']
+      includedEventTypes: ['Microsoft.Storage.BlobCreated', 'Microsoft.Storage.BlobDeleted']
       subjectBeginsWith: '/blobServices/default/containers/${unprocessedContainerName}/'
       advancedFilters: [
         {
           operatorType: 'StringIn'
           key: 'data.api'
-          values: blobWritingApis
+          // Advanced filters apply to every included event type, so the delete API is listed too.
+          values: concat(blobWritingApis, blobDeletingApis)
         }
       ]
     }
@@ -81,4 +84,4 @@ resource blobCreatedSubscription 'Microsoft.EventGrid/systemTopics/eventSubscrip
   }
 }
 
-output name string = blobCreatedSubscription.name
+output name string = sourceEventsSubscription.name

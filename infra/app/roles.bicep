@@ -3,9 +3,17 @@
 param identityPrincipalId string
 param hostStorageAccountName string
 param imagesStorageAccountName string
+param derivativesStorageAccountName string
 param unprocessedContainerName string
 param processedContainerName string
+param scratchContainerName string
 param deadLetterContainerName string
+@allowed(['scheduler', 'storage'])
+@description('Durable backend: the Durable Task Scheduler, or task-hub queues and tables in the host account.')
+param durableBackend string
+@description('Durable Task Scheduler and task hub names; ignored with durableBackend storage.')
+param schedulerName string
+param taskHubName string
 param cosmosAccountName string
 param cosmosDatabaseName string
 param applicationInsightsName string
@@ -19,14 +27,16 @@ param principalType string = 'User'
 var storageBlobDataOwner = 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
 // Storage Blob Data Contributor
 var storageBlobDataContributor = 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
-// Storage Blob Data Reader
-var storageBlobDataReader = '2a2b9908-6ea1-4ae2-8e65-a410df84e7d1'
 // Storage Queue Data Contributor
 var storageQueueDataContributor = '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
 // Storage Table Data Contributor
 var storageTableDataContributor = '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
 // Monitoring Metrics Publisher
 var monitoringMetricsPublisher = '3913510d-42f4-4e42-8a64-420c390055eb'
+// Storage Blob Delegator
+var storageBlobDelegator = 'db58b8e5-c6ad-4a2a-8342-4190687cbf4a'
+// Durable Task Data Contributor (Integration category; the id Azure-Samples/Durable-Task-Scheduler assigns)
+var durableTaskDataContributor = '0ad04412-c4d5-4796-b79c-f76d14c8d402'
 // Cosmos DB Built-in Data Contributor (a Cosmos DB data-plane role, not an Azure RBAC role)
 var cosmosDbBuiltInDataContributor = '00000000-0000-0000-0000-000000000002'
 
@@ -48,14 +58,37 @@ resource unprocessedContainer 'Microsoft.Storage/storageAccounts/blobServices/co
   name: unprocessedContainerName
 }
 
-resource processedContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' existing = {
+resource scratchContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' existing = {
   parent: imagesBlobs
-  name: processedContainerName
+  name: scratchContainerName
 }
 
 resource deadLetterContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' existing = {
   parent: imagesBlobs
   name: deadLetterContainerName
+}
+
+resource derivativesStorage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
+  name: derivativesStorageAccountName
+}
+
+resource derivativesBlobs 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01' existing = {
+  parent: derivativesStorage
+  name: 'default'
+}
+
+resource processedContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' existing = {
+  parent: derivativesBlobs
+  name: processedContainerName
+}
+
+resource scheduler 'Microsoft.DurableTask/schedulers@2025-11-01' existing = if (useScheduler) {
+  name: schedulerName
+}
+
+resource taskHub 'Microsoft.DurableTask/schedulers/taskHubs@2025-11-01' existing = if (useScheduler) {
+  parent: scheduler
+  name: taskHubName
 }
 
 resource applicationInsights 'Microsoft.Insights/components@2020-02-02' existing = {
@@ -69,6 +102,8 @@ resource cosmos 'Microsoft.DocumentDB/databaseAccounts@2024-11-15' existing = {
 var cosmosDataContributorRoleId = '${cosmos.id}/sqlRoleDefinitions/${cosmosDbBuiltInDataContributor}'
 var cosmosDatabaseScope = '${cosmos.id}/dbs/${cosmosDatabaseName}'
 var withUser = !empty(principalId)
+var useScheduler = durableBackend == 'scheduler'
+var useStorageBackend = durableBackend == 'storage'
 
 // --- The app's identity ---------------------------------------------------------------------------
 
@@ -84,8 +119,8 @@ resource appHostBlobs 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   }
 }
 
-// Durable Functions task hub: control and work-item queues.
-resource appHostQueues 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+// Durable Functions task hub on Azure Storage: control and work-item queues (not needed with the scheduler).
+resource appHostQueues 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (useStorageBackend) {
   scope: hostStorage
   name: guid(hostStorage.id, identityPrincipalId, storageQueueDataContributor)
   properties: {
@@ -95,8 +130,8 @@ resource appHostQueues 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   }
 }
 
-// Durable Functions task hub: instance and history tables.
-resource appHostTables 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+// Durable Functions task hub on Azure Storage: instance and history tables (not needed with the scheduler).
+resource appHostTables 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (useStorageBackend) {
   scope: hostStorage
   name: guid(hostStorage.id, identityPrincipalId, storageTableDataContributor)
   properties: {
@@ -106,18 +141,46 @@ resource appHostTables 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   }
 }
 
-// Sources are only ever read (If-Match the event's eTag), never changed by the app.
-resource appReadsUnprocessed 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+// Sources: read by the activities (If-Match the event's eTag) and written by browsers through a
+// user-delegation SAS this identity signs. Such a SAS grants at most what its signer holds, so the
+// signer needs write on this container. No built-in role writes without delete; the app never
+// deletes or changes a source itself.
+resource appSignsUploadsToUnprocessed 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   scope: unprocessedContainer
-  name: guid(unprocessedContainer.id, identityPrincipalId, storageBlobDataReader)
+  name: guid(unprocessedContainer.id, identityPrincipalId, storageBlobDataContributor)
   properties: {
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', storageBlobDataReader)
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', storageBlobDataContributor)
     principalId: identityPrincipalId
     principalType: 'ServicePrincipal'
   }
 }
 
-// Derivatives are written (and overwritten on re-processing) here.
+// Get User Delegation Key is an account-level operation, so this role cannot be scoped to a container;
+// it grants no data access by itself.
+resource appGetsUserDelegationKey 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  scope: imagesStorage
+  name: guid(imagesStorage.id, identityPrincipalId, storageBlobDelegator)
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', storageBlobDelegator)
+    principalId: identityPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// The decode-once intermediate: written, read and deleted by the activities (private container,
+// lifecycle-expired after a day as a safety net).
+resource appUsesScratch 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  scope: scratchContainer
+  name: guid(scratchContainer.id, identityPrincipalId, storageBlobDataContributor)
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', storageBlobDataContributor)
+    principalId: identityPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// Derivatives (on their own account): written once per version, deleted when replaced or when the
+// source is deleted.
 resource appWritesProcessed 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   scope: processedContainer
   name: guid(processedContainer.id, identityPrincipalId, storageBlobDataContributor)
@@ -161,6 +224,18 @@ resource appCosmosData 'Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments
   }
 }
 
+// Orchestrations, activities and the status/backfill clients on the Durable Task Scheduler; scoped to
+// the one task hub, not the scheduler.
+resource appDurableTaskHub 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (useScheduler) {
+  scope: taskHub
+  name: guid(taskHub.id, identityPrincipalId, durableTaskDataContributor)
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', durableTaskDataContributor)
+    principalId: identityPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
 // --- The deploying user (optional) ----------------------------------------------------------------
 
 // Upload sources (`az storage blob upload --auth-mode login`) and run the app locally against Azure.
@@ -180,6 +255,17 @@ resource userWritesProcessed 'Microsoft.Authorization/roleAssignments@2022-04-01
   name: guid(processedContainer.id, principalId, storageBlobDataContributor)
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', storageBlobDataContributor)
+    principalId: principalId
+    principalType: principalType
+  }
+}
+
+// The Durable Task Scheduler dashboard for this task hub.
+resource userDurableTaskHub 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (withUser && useScheduler) {
+  scope: taskHub
+  name: guid(taskHub.id, principalId, durableTaskDataContributor)
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', durableTaskDataContributor)
     principalId: principalId
     principalType: principalType
   }

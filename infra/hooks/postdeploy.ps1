@@ -55,4 +55,4 @@ try {
 } finally {
   Remove-Item -Force $params
 }
-Write-Host "postdeploy: Event Grid subscription on $($env:EVENTGRID_SYSTEM_TOPIC_NAME) delivers BlobCreated in $($env:UNPROCESSED_CONTAINER) to onImageUploaded"
+Write-Host "postdeploy: Event Grid subscription on $($env:EVENTGRID_SYSTEM_TOPIC_NAME) delivers BlobCreated and BlobDeleted in $($env:UNPROCESSED_CONTAINER) to onImageUploaded"

@@ -68,4 +68,4 @@ until az deployment group create --subscription "$sub" -g "$rg" --name eventgrid
   attempt=$((attempt + 1))
   sleep 30
 done
-echo "postdeploy: Event Grid subscription on $EVENTGRID_SYSTEM_TOPIC_NAME delivers BlobCreated in $UNPROCESSED_CONTAINER to onImageUploaded"
+echo "postdeploy: Event Grid subscription on $EVENTGRID_SYSTEM_TOPIC_NAME delivers BlobCreated and BlobDeleted in $UNPROCESSED_CONTAINER to onImageUploaded"

@@ -3,13 +3,15 @@ import { loadSettings } from '../../src/config/settings';
 import {
   callArguments,
   member,
-  members,
+  moduleParams,
   objectMember,
+  objectPath,
   parameters,
   readRepoFile,
   resourceNamed,
   resourcesOfType,
   stringLiteral,
+  variableObject,
   variables,
 } from './bicep';
 
@@ -17,11 +19,18 @@ const functionAppBicep = readRepoFile('infra/app/function-app.bicep');
 const mainBicep = readRepoFile('infra/main.bicep');
 const settingsSource = readRepoFile('src/config/settings.ts');
 
-const [appSettingsResource, ...otherAppSettings] = resourcesOfType(
-  functionAppBicep,
-  'Microsoft.Web/sites/config',
-);
-const appSettings = members(objectMember(appSettingsResource?.body ?? '', 'properties'));
+const siteConfigs = resourcesOfType(functionAppBicep, 'Microsoft.Web/sites/config');
+const appSettingsResource = siteConfigs.find((config) => member(config.body, 'name') === "'appsettings'");
+/** Settings every deployment gets; the Durable Task Scheduler and sign-in add their own sets. */
+const baseSettings = variableObject(functionAppBicep, 'baseSettings');
+const schedulerSettings = variableObject(functionAppBicep, 'schedulerSettings');
+const authSettings = variableObject(functionAppBicep, 'authSettings');
+/** The template's default deployment: durableBackend 'scheduler', no sign-in app registration. */
+const appSettings = new Map([...baseSettings, ...schedulerSettings]);
+const allSettings = new Map([...baseSettings, ...schedulerSettings, ...authSettings]);
+
+const IDENTITY_CLIENT_ID = '11111111-2222-3333-4444-555555555555';
+const SCHEDULER_ENDPOINT = 'https://dts-test.westeurope.durabletask.io';
 
 /** Settings the code reads that Azure must NOT set: the emulator-only key and connection-string forms. */
 const EMULATOR_ONLY: Readonly<Record<string, string>> = {
@@ -57,18 +66,29 @@ function azureValue(key: string, expression: string): string {
   if (literal !== undefined) return literal;
   const stringified = callArguments(expression, 'string');
   if (stringified?.[0] !== undefined) return azureValue(key, stringified[0]);
-  const endpoint = /^(hostStorage|imagesStorage)\.properties\.primaryEndpoints\.(blob|queue|table)$/.exec(
-    expression,
-  );
+  const endpoint =
+    /^(hostStorage|imagesStorage|derivativesStorage)\.properties\.primaryEndpoints\.(blob|queue|table)$/.exec(
+      expression,
+    );
   if (endpoint !== null) return `https://${endpoint[1]?.toLowerCase()}.${endpoint[2]}.core.windows.net/`;
   if (expression === 'cosmos.properties.documentEndpoint')
     return 'https://cosmos-test.documents.azure.com:443/';
-  if (expression === 'identityClientId') return '11111111-2222-3333-4444-555555555555';
+  if (expression === 'identityClientId') return IDENTITY_CLIENT_ID;
+  if (expression === 'tenant().tenantId') return '99999999-8888-7777-6666-555555555555';
+  if (expression === 'derivativeBaseUrl') return 'https://fde-test.z01.azurefd.net/images-processed';
+  if (expression === 'durableTaskHubName')
+    return stringLiteral(variables(mainBicep).get('durableTaskHubName')?.value ?? '') ?? '';
+  if (
+    expression ===
+    "'Endpoint=${durableSchedulerEndpoint};Authentication=ManagedIdentity;ClientID=${identityClientId}'"
+  ) {
+    return `Endpoint=${SCHEDULER_ENDPOINT};Authentication=ManagedIdentity;ClientID=${IDENTITY_CLIENT_ID}`;
+  }
   if (expression === 'applicationInsights.properties.ConnectionString') {
     return 'InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=https://example.in.applicationinsights.azure.com/';
   }
   if (/^'ClientId=\$\{identityClientId\};Authorization=AAD'$/.test(expression)) {
-    return 'ClientId=11111111-2222-3333-4444-555555555555;Authorization=AAD';
+    return `ClientId=${IDENTITY_CLIENT_ID};Authorization=AAD`;
   }
   if (parameters(functionAppBicep).has(expression)) return mainValue(expression);
   throw new Error(`No Azure value known for ${key}: ${expression}`);
@@ -76,9 +96,7 @@ function azureValue(key: string, expression: string): string {
 
 /** What main.bicep passes to the function-app module for one of its parameters. */
 function mainValue(parameter: string): string {
-  const module =
-    /module functionApp 'app\/function-app\.bicep' = \{([\s\S]*?)\n\}/.exec(mainBicep)?.[1] ?? '';
-  const passed = member(objectMember(module, 'params'), parameter);
+  const passed = member(moduleParams(mainBicep, 'functionApp'), parameter);
   const variable = variables(mainBicep).get(passed);
   if (variable !== undefined) return stringLiteral(variable.value) ?? variable.value;
   const param = parameters(mainBicep).get(passed);
@@ -89,15 +107,37 @@ function mainValue(parameter: string): string {
 }
 
 const azureEnv = Object.fromEntries(
-  [...appSettings].map(([key, expression]) => [key, azureValue(key, expression)]),
+  [...allSettings].map(([key, expression]) => [key, azureValue(key, expression)]),
 );
 
+/** The JSON value at a host.json path given as an AzureFunctionsJobHost__a__b__c override name. */
+function hostJsonValue(overrideName: string): unknown {
+  const hostJson = JSON.parse(readRepoFile('host.json')) as unknown;
+  return overrideName
+    .replace(/^AzureFunctionsJobHost__/, '')
+    .split('__')
+    .reduce<unknown>((node, key) => {
+      if (typeof node !== 'object' || node === null) return undefined;
+      const entry = Object.entries(node).find(([name]) => name.toLowerCase() === key.toLowerCase());
+      return entry?.[1];
+    }, hostJson);
+}
+
 describe('function app settings', () => {
-  it('are declared once, in one sites/config resource', () => {
+  it('are declared once, in one appsettings resource: the base set plus the scheduler and sign-in sets', () => {
     expect(appSettingsResource).toBeDefined();
-    expect(otherAppSettings).toEqual([]);
-    expect(member(appSettingsResource?.body ?? '', 'name')).toBe("'appsettings'");
+    expect(siteConfigs.map((config) => member(config.body, 'name')).sort()).toEqual([
+      "'appsettings'",
+      "'authsettingsV2'",
+    ]);
+    expect(member(appSettingsResource?.body ?? '', 'properties')).toBe(
+      'union(baseSettings, useScheduler ? schedulerSettings : {}, useAuth ? authSettings : {})',
+    );
+    expect(variables(functionAppBicep).get('useScheduler')?.value).toBe("durableBackend == 'scheduler'");
+    expect(variables(functionAppBicep).get('useAuth')?.value).toBe('!empty(authClientId)');
     expect(functionAppBicep).not.toMatch(/appSettings\s*:\s*\[/);
+    const sets = [baseSettings, schedulerSettings, authSettings].map((set) => [...set.keys()]);
+    expect(new Set(sets.flat()).size, 'a setting in two sets').toBe(sets.flat().length);
   });
 
   it('reads a sensible list of setting names from the code', () => {
@@ -123,14 +163,111 @@ describe('function app settings', () => {
     );
   });
 
-  it.each(settingNamesReadByCode())('%s is set in Azure, or deliberately not', (name) => {
+  it.each(settingNamesReadByCode())('%s is set in every Azure deployment, or deliberately not', (name) => {
     if (name in EMULATOR_ONLY) {
-      expect(appSettings.has(name), `${name}: ${EMULATOR_ONLY[name]}`).toBe(false);
+      expect(allSettings.has(name), `${name}: ${EMULATOR_ONLY[name]}`).toBe(false);
     } else if (name in DELIBERATELY_UNSET) {
-      expect(appSettings.has(name)).toBe(false);
+      expect(allSettings.has(name)).toBe(false);
     } else {
-      expect([...appSettings.keys()]).toContain(name);
+      expect([...baseSettings.keys()]).toContain(name);
     }
+  });
+
+  it('tells the app where derivatives live and the URL a browser loads them from', () => {
+    expect(baseSettings.get('DERIVATIVES_STORAGE__blobServiceUri')).toBe(
+      'derivativesStorage.properties.primaryEndpoints.blob',
+    );
+    expect(baseSettings.get('PROCESSED_CONTAINER')).toBe('processedContainerName');
+    expect(baseSettings.get('DERIVATIVE_BASE_URL')).toBe('derivativeBaseUrl');
+    expect(member(moduleParams(mainBicep, 'functionApp'), 'derivativeBaseUrl')).toBe('derivativeBaseUrl');
+    expect(variables(mainBicep).get('derivativeBaseUrl')?.value).toBe(
+      "useFrontDoor ? delivery.outputs.baseUrl : '${derivativesStorage.outputs.blobEndpoint}${processedContainerName}'",
+    );
+    expect(member(moduleParams(mainBicep, 'functionApp'), 'derivativesStorageAccountName')).toBe(
+      'derivativesStorage.outputs.name',
+    );
+  });
+
+  it('names the scratch container and the replaced-derivatives grace period (900 s by default)', () => {
+    expect(baseSettings.get('SCRATCH_CONTAINER')).toBe('scratchContainerName');
+    expect(azureEnv.SCRATCH_CONTAINER).toBe('images-scratch');
+    expect(baseSettings.get('REPLACED_DERIVATIVES_GRACE_SECONDS')).toBe(
+      'string(replacedDerivativesGraceSeconds)',
+    );
+    expect(azureEnv.REPLACED_DERIVATIVES_GRACE_SECONDS).toBe('900');
+  });
+
+  it('selects the Durable Task Scheduler by overriding host.json, whose own provider stays Azure Storage for the local host', () => {
+    expect([...schedulerSettings.keys()].sort()).toEqual([
+      'AzureFunctionsJobHost__extensions__durableTask__hubName',
+      'AzureFunctionsJobHost__extensions__durableTask__storageProvider__connectionStringName',
+      'AzureFunctionsJobHost__extensions__durableTask__storageProvider__type',
+      'DURABLE_TASK_SCHEDULER_CONNECTION_STRING',
+      'TASKHUB_NAME',
+    ]);
+    // Each override lands in host.json's durableTask section (a misspelt path would be silently ignored
+    // by the host): the parent object exists, and type and hubName replace values host.json has.
+    for (const name of [...schedulerSettings.keys()].filter((key) =>
+      key.startsWith('AzureFunctionsJobHost__'),
+    )) {
+      const parent = hostJsonValue(name.replace(/__[^_]+$/, ''));
+      expect(typeof parent === 'object' && parent !== null, name).toBe(true);
+    }
+    expect(hostJsonValue('AzureFunctionsJobHost__extensions__durableTask__hubName')).toBeDefined();
+    expect(hostJsonValue('AzureFunctionsJobHost__extensions__durableTask__storageProvider__type')).toBe(
+      'AzureStorage',
+    );
+    expect(azureEnv.AzureFunctionsJobHost__extensions__durableTask__storageProvider__type).toBe(
+      'azureManaged',
+    );
+    expect(
+      azureEnv.AzureFunctionsJobHost__extensions__durableTask__storageProvider__connectionStringName,
+    ).toBe('DURABLE_TASK_SCHEDULER_CONNECTION_STRING');
+    expect(azureEnv.AzureFunctionsJobHost__extensions__durableTask__hubName).toBe(azureEnv.TASKHUB_NAME);
+    expect(azureEnv.TASKHUB_NAME).toBe('imagederivatives');
+    // Identity only: the endpoint and the user-assigned identity's client id, no key.
+    expect(schedulerSettings.get('DURABLE_TASK_SCHEDULER_CONNECTION_STRING')).toBe(
+      "'Endpoint=${durableSchedulerEndpoint};Authentication=ManagedIdentity;ClientID=${identityClientId}'",
+    );
+    expect(member(moduleParams(mainBicep, 'functionApp'), 'durableSchedulerEndpoint')).toBe(
+      "useScheduler ? durableScheduler.outputs.endpoint : ''",
+    );
+    expect(member(moduleParams(mainBicep, 'functionApp'), 'durableTaskHubName')).toBe('durableTaskHubName');
+  });
+
+  it('uses an extension bundle that includes the azureManaged provider (4.32.0 or later)', () => {
+    const bundle = (
+      JSON.parse(readRepoFile('host.json')) as { extensionBundle: { id: string; version: string } }
+    ).extensionBundle;
+    expect(bundle.id).toBe('Microsoft.Azure.Functions.ExtensionBundle');
+    const floor = /^\[(\d+)\.(\d+)\.(\d+),\s*5\.0\.0\)$/.exec(bundle.version);
+    expect(floor, bundle.version).not.toBeNull();
+    const [major, minor] = [Number(floor?.[1]), Number(floor?.[2])];
+    expect(major === 4 && minor >= 32, bundle.version).toBe(true);
+  });
+
+  it('signs in through the app registration with the identity as a federated credential, never a client secret', () => {
+    expect([...authSettings.keys()].sort()).toEqual([
+      'OVERRIDE_USE_MI_FIC_ASSERTION_CLIENTID',
+      'WEBSITE_AUTH_AAD_ALLOWED_TENANTS',
+    ]);
+    expect(authSettings.get('OVERRIDE_USE_MI_FIC_ASSERTION_CLIENTID')).toBe('identityClientId');
+    const auth = resourceNamed(functionAppBicep, 'authentication');
+    expect(auth.condition).toBe('useAuth');
+    const properties = objectMember(auth.body, 'properties');
+    const registration = objectPath(properties, 'identityProviders', 'azureActiveDirectory', 'registration');
+    expect(member(registration, 'clientId')).toBe('authClientId');
+    expect(member(registration, 'clientSecretSettingName')).toBe("'OVERRIDE_USE_MI_FIC_ASSERTION_CLIENTID'");
+    expect(member(registration, 'openIdIssuer')).toBe(
+      "'${environment().authentication.loginEndpoint}${tenant().tenantId}/v2.0'",
+    );
+    // The functions decide (401 without a user, 403 without ImageOperator); the Event Grid webhook and
+    // the static pages must stay reachable.
+    const validation = objectMember(properties, 'globalValidation');
+    expect(member(validation, 'unauthenticatedClientAction')).toBe("'AllowAnonymous'");
+    expect(member(objectPath(properties, 'login', 'tokenStore'), 'enabled')).toBe('false');
+    expect(member(moduleParams(mainBicep, 'functionApp'), 'authClientId')).toBe('authClientId');
+    expect(parameters(mainBicep).get('authClientId')?.value).toBe("''");
   });
 
   it('sets the Functions host storage by identity (DESIGN.md Azure column), on the host account', () => {
@@ -151,10 +288,11 @@ describe('function app settings', () => {
   });
 
   it('uses the user-assigned identity for every identity-based connection and for telemetry', () => {
-    const credentials = [...appSettings].filter(([key]) => key.endsWith('__credential'));
+    const credentials = [...allSettings].filter(([key]) => key.endsWith('__credential'));
     expect(credentials.map(([key]) => key).sort()).toEqual([
       'AzureWebJobsStorage__credential',
       'COSMOS__credential',
+      'DERIVATIVES_STORAGE__credential',
       'IMAGES_STORAGE__credential',
     ]);
     for (const [key, value] of credentials) {
@@ -169,18 +307,28 @@ describe('function app settings', () => {
   });
 
   it('carries no key, password, SAS or storage connection string', () => {
-    for (const [key, expression] of appSettings) {
+    for (const [key, expression] of allSettings) {
       expect(key, key).not.toMatch(/key|secret|password|sas|token/i);
       expect(expression, key).not.toMatch(
         /listKeys|keys\(|AccountKey|SharedAccessSignature|MasterKey|password/i,
       );
-      // The only connection string is Application Insights': it names the resource and its ingestion
-      // endpoint, and with local auth disabled on the component it grants nothing without an Entra token.
+      // Application Insights' connection string names the resource and its ingestion endpoint, and with
+      // local auth disabled grants nothing without an Entra token; the scheduler's names an endpoint and
+      // the identity to authenticate with (a name of it is the other setting allowed here).
       if (/connection_?string/i.test(key) || /connectionString/i.test(expression)) {
-        expect(key).toBe('APPLICATIONINSIGHTS_CONNECTION_STRING');
-        expect(expression).toBe('applicationInsights.properties.ConnectionString');
+        expect([
+          'APPLICATIONINSIGHTS_CONNECTION_STRING',
+          'DURABLE_TASK_SCHEDULER_CONNECTION_STRING',
+          'AzureFunctionsJobHost__extensions__durableTask__storageProvider__connectionStringName',
+        ]).toContain(key);
       }
     }
+    expect(allSettings.get('APPLICATIONINSIGHTS_CONNECTION_STRING')).toBe(
+      'applicationInsights.properties.ConnectionString',
+    );
+    expect(azureEnv.DURABLE_TASK_SCHEDULER_CONNECTION_STRING).toMatch(
+      /^Endpoint=https:\/\/[^;]+;Authentication=ManagedIdentity;ClientID=[0-9a-f-]{36}$/,
+    );
     expect(readRepoFile('infra/app/monitoring.bicep')).toMatch(/DisableLocalAuth:\s*true/);
   });
 
@@ -194,7 +342,7 @@ describe('function app settings', () => {
       'WEBSITE_CONTENTAZUREFILECONNECTIONSTRING',
       'AzureWebJobsStorage',
     ]) {
-      expect(appSettings.has(managed), managed).toBe(false);
+      expect(allSettings.has(managed), managed).toBe(false);
     }
   });
 

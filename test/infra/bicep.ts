@@ -231,3 +231,44 @@ function declarations(bicep: string, pattern: RegExp): Map<string, Declaration> 
   });
   return result;
 }
+
+/** The source text of a `var name = <value>` declaration whose value may span lines (an object or array literal). */
+export function variableValue(bicep: string, name: string): string {
+  const text = stripComments(bicep);
+  const match = new RegExp(`^var\\s+${name}\\s*=\\s*`, 'm').exec(text);
+  if (match === null) throw new Error(`No variable '${name}'`);
+  const start = match.index + match[0].length;
+  const first = text[start];
+  if (first === '{' || first === '[') return text.slice(start, closingIndex(text, start) + 1);
+  const end = text.indexOf('\n', start);
+  return text.slice(start, end === -1 ? text.length : end).trim();
+}
+
+/** The members of a `var name = { ... }` object literal. */
+export function variableObject(bicep: string, name: string): Map<string, string> {
+  const value = variableValue(bicep, name);
+  if (!value.startsWith('{')) throw new Error(`Variable '${name}' is not an object`);
+  return members(value.slice(1, -1));
+}
+
+/** The `params` body of `module <symbol> '<path>' = [if (...)] { ... }` in a template. */
+export function moduleParams(bicep: string, symbol: string): string {
+  return objectMember(moduleBlock(bicep, symbol).body, 'params');
+}
+
+export interface ModuleBlock {
+  path: string;
+  condition: string | undefined;
+  body: string;
+}
+
+export function moduleBlock(bicep: string, symbol: string): ModuleBlock {
+  const text = stripComments(bicep);
+  const match = new RegExp(
+    `^module\\s+${symbol}\\s+'([^']+)'\\s*=\\s*(?:if\\s*\\(([^\\n]*?)\\)\\s*)?\\{`,
+    'm',
+  ).exec(text);
+  if (match === null) throw new Error(`No module '${symbol}'`);
+  const open = match.index + match[0].length - 1;
+  return { path: match[1] ?? '', condition: match[2], body: text.slice(open + 1, closingIndex(text, open)) };
+}

@@ -24,7 +24,7 @@ const azureYaml = readRepoFile('azure.yaml');
 const mainOutputs = new Set([...mainBicep.matchAll(/^output (\w+) /gm)].map((m) => m[1]));
 
 describe('Event Grid subscription (deployed by the postdeploy hook)', () => {
-  const subscription = resourceNamed(subscriptionBicep, 'blobCreatedSubscription');
+  const subscription = resourceNamed(subscriptionBicep, 'sourceEventsSubscription');
   const properties = objectMember(subscription.body, 'properties');
   const filter = objectMember(properties, 'filter');
   const unprocessed = loadSettings({
@@ -47,8 +47,11 @@ describe('Event Grid subscription (deployed by the postdeploy hook)', () => {
     );
   });
 
-  it('filters BlobCreated under images-unprocessed/ for the APIs that write a blob', () => {
-    expect(arrayItems(member(filter, 'includedEventTypes'))).toEqual(["'Microsoft.Storage.BlobCreated'"]);
+  it('filters BlobCreated and BlobDeleted under images-unprocessed/ for the APIs that write or delete a blob', () => {
+    expect(arrayItems(member(filter, 'includedEventTypes'))).toEqual([
+      "'Microsoft.Storage.BlobCreated'",
+      "'Microsoft.Storage.BlobDeleted'",
+    ]);
     expect(member(filter, 'subjectBeginsWith')).toBe(
       "'/blobServices/default/containers/${unprocessedContainerName}/'",
     );
@@ -60,7 +63,11 @@ describe('Event Grid subscription (deployed by the postdeploy hook)', () => {
     const api = (advanced ?? '').slice(1, -1);
     expect(member(api, 'operatorType')).toBe("'StringIn'");
     expect(member(api, 'key')).toBe("'data.api'");
-    expect(member(api, 'values')).toBe('blobWritingApis');
+    // Advanced filters apply to both event types: without DeleteBlob here no delete would be delivered.
+    expect(member(api, 'values')).toBe('concat(blobWritingApis, blobDeletingApis)');
+    expect(arrayItems(variables(subscriptionBicep).get('blobDeletingApis')?.value ?? '[]')).toEqual([
+      "'DeleteBlob'",
+    ]);
     expect(arrayItems(variables(subscriptionBicep).get('blobWritingApis')?.value ?? '[]')).toEqual([
       "'PutBlob'",
       "'PutBlockList'",
@@ -187,6 +194,12 @@ describe('main.parameters.json', () => {
     expect(file.parameters.environmentName?.value).toBe('${AZURE_ENV_NAME}');
     expect(file.parameters.location?.value).toBe('${AZURE_LOCATION}');
     expect(file.parameters.principalId?.value).toBe('${AZURE_PRINCIPAL_ID}');
+    expect(file.parameters.durableBackend?.value).toBe('${DURABLE_BACKEND=scheduler}');
+    expect(file.parameters.deliveryCdn?.value).toBe('${DELIVERY_CDN=frontdoor}');
+    expect(file.parameters.authClientId?.value).toBe('${AUTH_CLIENT_ID=}');
+    expect(file.parameters.replacedDerivativesGraceSeconds?.value).toBe(
+      '${REPLACED_DERIVATIVES_GRACE_SECONDS=900}',
+    );
   });
 });
 
@@ -198,8 +211,15 @@ describe('outputs for azd', () => {
       'SERVICE_API_NAME',
       'HOST_STORAGE_ACCOUNT_NAME',
       'IMAGES_STORAGE_ACCOUNT_NAME',
+      'DERIVATIVES_STORAGE_ACCOUNT_NAME',
       'EVENTGRID_SYSTEM_TOPIC_NAME',
       'AZURE_MANAGED_IDENTITY_NAME',
+      'SITE_URL',
+      'DERIVATIVE_BASE_URL',
+      'DURABLE_BACKEND',
+      'DURABLE_TASK_SCHEDULER_NAME',
+      'TASKHUB_NAME',
+      'AUTH_CLIENT_ID',
     ]) {
       expect(mainOutputs.has(name), name).toBe(true);
     }

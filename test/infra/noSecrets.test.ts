@@ -12,11 +12,19 @@ const FORBIDDEN: ReadonlyArray<readonly [string, RegExp]> = [
   ['the emulator-only IMAGES_STORAGE connection string setting', /\bIMAGES_STORAGE\b(?!__)/],
   ['a key-based AzureWebJobsStorage connection string', /\bAzureWebJobsStorage\b(?!__)/],
   ['development storage', /UseDevelopmentStorage/i],
+  ['a client secret for sign-in', /clientSecret(?!SettingName: 'OVERRIDE_USE_MI_FIC_ASSERTION_CLIENTID')/i],
+  ['a token store (it needs a SAS URL)', /sasUrlSettingName/i],
 ];
 
-/** The one connection string allowed: Application Insights', which carries no secret once local auth is off. */
+/**
+ * The connection strings allowed, none carrying a secret: Application Insights' (local auth is off, so
+ * it grants nothing without an Entra token) and the Durable Task Scheduler's (an endpoint and the
+ * identity to authenticate with), plus the setting that names the latter.
+ */
 const ALLOWED_CONNECTION_STRING_LINES = [
   /^\s*APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsights\.properties\.ConnectionString$/,
+  /^\s*DURABLE_TASK_SCHEDULER_CONNECTION_STRING: 'Endpoint=\$\{durableSchedulerEndpoint\};Authentication=ManagedIdentity;ClientID=\$\{identityClientId\}'$/,
+  /^\s*AzureFunctionsJobHost__extensions__durableTask__storageProvider__connectionStringName: 'DURABLE_TASK_SCHEDULER_CONNECTION_STRING'$/,
 ];
 
 const checkedFiles = [...infraFiles(), 'azure.yaml'];

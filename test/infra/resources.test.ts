@@ -3,6 +3,9 @@ import { loadSettings } from '../../src/config/settings';
 import {
   arrayItems,
   member,
+  members,
+  moduleBlock,
+  moduleParams as moduleParamsIn,
   objectMember,
   objectPath,
   parameters,
@@ -10,6 +13,7 @@ import {
   resourceNamed,
   resourcesOfType,
   stringLiteral,
+  variableValue,
   variables,
 } from './bicep';
 
@@ -26,9 +30,13 @@ function mainVariable(name: string): string {
 }
 
 function moduleParams(symbol: string): string {
-  const module = new RegExp(`module ${symbol} '[^']+' = \\{([\\s\\S]*?)\\n\\}`).exec(mainBicep)?.[1];
-  if (module === undefined) throw new Error(`No module ${symbol} in main.bicep`);
-  return objectMember(module, 'params');
+  return moduleParamsIn(mainBicep, symbol);
+}
+
+/** A module parameter's array items, or [] when the module leaves the parameter at its default. */
+function moduleArray(symbol: string, parameter: string): string[] {
+  const passed = members(moduleParams(symbol)).get(parameter);
+  return passed === undefined ? [] : arrayItems(passed);
 }
 
 describe('names shared with the code', () => {
@@ -37,11 +45,14 @@ describe('names shared with the code', () => {
     expect(mainVariable('processedContainerName')).toBe(codeDefaults.processedContainer);
     expect(mainVariable('cosmosDatabaseName')).toBe(codeDefaults.cosmos.database);
     expect(mainVariable('cosmosContainerName')).toBe(codeDefaults.cosmos.container);
+    expect(mainVariable('scratchContainerName')).toBe('images-scratch');
     expect(arrayItems(member(moduleParams('imagesStorage'), 'containers'))).toEqual([
       'unprocessedContainerName',
-      'processedContainerName',
+      'scratchContainerName',
       'deadLetterContainerName',
     ]);
+    expect(moduleArray('derivativesStorage', 'containers')).toEqual([]);
+    expect(moduleArray('derivativesStorage', 'publicReadContainers')).toEqual(['processedContainerName']);
     expect(arrayItems(member(moduleParams('hostStorage'), 'containers'))).toEqual([
       'deploymentContainerName',
     ]);
@@ -54,20 +65,171 @@ describe('storage', () => {
   const storage = readRepoFile('infra/app/storage.bicep');
   const account = resourceNamed(storage, 'account');
   const properties = objectMember(account.body, 'properties');
+  const storageModules = [...mainBicep.matchAll(/^module (\w+) 'app\/storage\.bicep'/gm)].map(
+    (m) => m[1] ?? '',
+  );
 
-  it('accepts Entra ID only: no shared key, no anonymous blobs, TLS 1.2, HTTPS', () => {
+  it('accepts Entra ID only: no shared key, TLS 1.2, HTTPS', () => {
     expect(member(properties, 'allowSharedKeyAccess')).toBe('false');
     expect(member(properties, 'defaultToOAuthAuthentication')).toBe('true');
-    expect(member(properties, 'allowBlobPublicAccess')).toBe('false');
     expect(member(properties, 'minimumTlsVersion')).toBe("'TLS1_2'");
     expect(member(properties, 'supportsHttpsTrafficOnly')).toBe('true');
   });
 
-  it('creates private containers only, and both accounts through this one module', () => {
-    const containers = resourceNamed(storage, 'blobContainers');
-    expect(member(objectMember(containers.body, 'properties'), 'publicAccess')).toBe("'None'");
+  it('allows anonymous blob reads only on an account given public-read containers', () => {
+    expect(member(properties, 'allowBlobPublicAccess')).toBe('allowPublicRead');
+    expect(variables(storage).get('allowPublicRead')?.value).toBe('!empty(publicReadContainers)');
+    expect(parameters(storage).get('publicReadContainers')?.value).toBe('[]');
+  });
+
+  it('creates all three accounts through this one module; only the derivatives account has public reads', () => {
     expect(resourcesOfType(mainBicep, 'Microsoft.Storage/storageAccounts')).toEqual([]);
-    expect(mainBicep.match(/module \w+ 'app\/storage\.bicep'/g)).toHaveLength(2);
+    expect(storageModules.sort()).toEqual(['derivativesStorage', 'hostStorage', 'imagesStorage']);
+    for (const symbol of storageModules) {
+      const publicRead = moduleArray(symbol, 'publicReadContainers');
+      expect(publicRead, symbol).toEqual(symbol === 'derivativesStorage' ? ['processedContainerName'] : []);
+    }
+    // The sources account never holds the derivatives, so it keeps allowBlobPublicAccess false.
+    expect(moduleArray('imagesStorage', 'containers')).not.toContain('processedContainerName');
+  });
+
+  it('makes containers private, or readable by exact blob name and never listable', () => {
+    expect(
+      member(objectMember(resourceNamed(storage, 'blobContainers').body, 'properties'), 'publicAccess'),
+    ).toBe("'None'");
+    const publicRead = resourceNamed(storage, 'publicReadBlobContainers');
+    expect(storage).toMatch(
+      /^resource publicReadBlobContainers '[^']+' = \[\s*for container in publicReadContainers: \{/m,
+    );
+    expect(member(objectMember(publicRead.body, 'properties'), 'publicAccess')).toBe("'Blob'");
+    // 'Container' would let anyone list every derivative name (user ids, file names).
+    for (const file of ['infra/app/storage.bicep', 'infra/main.bicep']) {
+      expect(readRepoFile(file)).not.toMatch(/publicAccess:\s*'Container'/);
+    }
+  });
+
+  it('lets the site PUT uploads to the sources account with a SAS (CORS), and only there', () => {
+    expect(
+      member(objectPath(resourceNamed(storage, 'blobService').body, 'properties', 'cors'), 'corsRules'),
+    ).toBe('corsRules');
+    expect(parameters(storage).get('corsRules')?.value).toBe('[]');
+    expect(member(moduleParams('imagesStorage'), 'corsRules')).toBe('uploadCorsRules');
+    for (const symbol of storageModules.filter((name) => name !== 'imagesStorage')) {
+      expect(moduleParams(symbol), symbol).not.toMatch(/corsRules/);
+    }
+    const [rule, ...more] = arrayItems(variableValue(mainBicep, 'uploadCorsRules'));
+    expect(more).toEqual([]);
+    const body = (rule ?? '').slice(1, -1);
+    expect(arrayItems(member(body, 'allowedOrigins'))).toEqual(['siteOrigin']);
+    expect(arrayItems(member(body, 'allowedMethods'))).toEqual(["'PUT'", "'OPTIONS'"]);
+    expect(arrayItems(member(body, 'allowedHeaders'))).toEqual(
+      expect.arrayContaining(["'content-type'", "'x-ms-blob-type'", "'x-ms-*'"]),
+    );
+    // The site is the function app itself: the origin is its default hostname.
+    expect(mainVariable('siteOrigin')).toBe("'https://${functionAppName}.azurewebsites.net'");
+    expect(member(moduleParams('functionApp'), 'functionAppName')).toBe('functionAppName');
+  });
+
+  it('expires scratch blobs after a day with a lifecycle rule, on the sources account only', () => {
+    expect(moduleArray('imagesStorage', 'expiringContainers')).toEqual(['scratchContainerName']);
+    for (const symbol of storageModules.filter((name) => name !== 'imagesStorage')) {
+      expect(moduleArray(symbol, 'expiringContainers'), symbol).toEqual([]);
+    }
+    const lifecycle = resourceNamed(storage, 'lifecycle');
+    expect(lifecycle.type).toBe('Microsoft.Storage/storageAccounts/managementPolicies');
+    expect(lifecycle.condition).toBe('!empty(expiringContainers)');
+    const [rule] = arrayItems(member(objectPath(lifecycle.body, 'properties', 'policy'), 'rules'));
+    const definition = objectMember((rule ?? '').slice(1, -1), 'definition');
+    expect(member(objectMember(definition, 'filters'), 'prefixMatch')).toBe(
+      "[for container in expiringContainers: '${container}/']",
+    );
+    expect(objectMember(definition, 'actions')).toMatch(
+      /baseBlob: \{ delete: \{ daysAfterModificationGreaterThan: expireAfterDays \} \}/,
+    );
+    expect(parameters(storage).get('expireAfterDays')?.value).toBe('1');
+  });
+});
+
+describe('derivative delivery (Front Door)', () => {
+  const frontDoor = readRepoFile('infra/app/frontdoor.bicep');
+  const module = moduleBlock(mainBicep, 'delivery');
+
+  it('is deployed by default and can be turned off (deliveryCdn none)', () => {
+    expect(module.path).toBe('app/frontdoor.bicep');
+    expect(module.condition).toBe('useFrontDoor');
+    expect(variables(mainBicep).get('useFrontDoor')?.value).toBe("deliveryCdn == 'frontdoor'");
+    expect(parameters(mainBicep).get('deliveryCdn')?.value).toBe("'frontdoor'");
+  });
+
+  it('is a Standard profile whose one origin is the derivatives account', () => {
+    expect(objectMember(resourceNamed(frontDoor, 'profile').body, 'sku')).toBe(
+      " name: 'Standard_AzureFrontDoor' ",
+    );
+    const origin = objectMember(resourceNamed(frontDoor, 'origin').body, 'properties');
+    expect(member(origin, 'hostName')).toBe('originHostName');
+    expect(member(origin, 'originHostHeader')).toBe('originHostName');
+    expect(member(origin, 'enforceCertificateNameCheck')).toBe('true');
+    expect(member(moduleParams('delivery'), 'originHostName')).toBe(
+      "'${derivativesStorage.outputs.name}.blob.${environment().suffixes.storage}'",
+    );
+    expect(member(moduleParams('delivery'), 'containerName')).toBe('processedContainerName');
+  });
+
+  it('serves only the derivatives container, over HTTPS, caching by path alone', () => {
+    const route = objectMember(resourceNamed(frontDoor, 'route').body, 'properties');
+    expect(arrayItems(member(route, 'patternsToMatch'))).toEqual(["'/${containerName}/*'"]);
+    expect(member(route, 'httpsRedirect')).toBe("'Enabled'");
+    expect(member(route, 'forwardingProtocol')).toBe("'HttpsOnly'");
+    const cache = objectMember(route, 'cacheConfiguration');
+    expect(member(cache, 'queryStringCachingBehavior')).toBe("'IgnoreQueryString'");
+    // No rule overrides the origin's Cache-Control (public, max-age=31536000, immutable).
+    expect(resourcesOfType(frontDoor, 'Microsoft.Cdn/profiles/ruleSets')).toEqual([]);
+    expect(frontDoor).toMatch(
+      /^output baseUrl string = 'https:\/\/\$\{endpoint\.properties\.hostName\}\/\$\{containerName\}'$/m,
+    );
+  });
+});
+
+describe('Durable Task Scheduler', () => {
+  const scheduler = readRepoFile('infra/app/durable-scheduler.bicep');
+  const module = moduleBlock(mainBicep, 'durableScheduler');
+
+  it('is the default Durable backend, with Azure Storage as the documented alternative', () => {
+    expect(module.path).toBe('app/durable-scheduler.bicep');
+    expect(module.condition).toBe('useScheduler');
+    expect(variables(mainBicep).get('useScheduler')?.value).toBe("durableBackend == 'scheduler'");
+    expect(parameters(mainBicep).get('durableBackend')?.value).toBe("'scheduler'");
+    expect(mainBicep).toMatch(
+      /@allowed\(\['scheduler', 'storage'\]\)\s*(?:@description\([^\n]*\)\s*)?param durableBackend string/,
+    );
+    for (const symbol of ['roles', 'functionApp']) {
+      expect(member(moduleParams(symbol), 'durableBackend'), symbol).toBe('durableBackend');
+    }
+  });
+
+  it('provisions a scheduler (Consumption by default) and the task hub the app is configured with', () => {
+    const resource = resourceNamed(scheduler, 'scheduler');
+    expect(resource.type).toBe('Microsoft.DurableTask/schedulers');
+    expect(resource.apiVersion).toBe('2025-11-01');
+    const properties = objectMember(resource.body, 'properties');
+    expect(member(properties, 'sku')).toBe(
+      "skuName == 'Dedicated' ? { name: 'Dedicated', capacity: dedicatedCapacity } : { name: 'Consumption' }",
+    );
+    expect(scheduler).toMatch(/@allowed\(\['Consumption', 'Dedicated'\]\)/);
+    expect(parameters(mainBicep).get('durableSchedulerSku')?.value).toBe("'Consumption'");
+    // An empty allow-list refuses every caller; access is still Entra-only.
+    expect(arrayItems(member(properties, 'ipAllowlist'))).toEqual(["'0.0.0.0/0'"]);
+    const taskHub = resourceNamed(scheduler, 'taskHub');
+    expect(taskHub.type).toBe('Microsoft.DurableTask/schedulers/taskHubs');
+    expect(taskHub.apiVersion).toBe(resource.apiVersion);
+    expect(member(taskHub.body, 'parent')).toBe('scheduler');
+    expect(member(taskHub.body, 'name')).toBe('taskHubName');
+    expect(member(moduleParams('durableScheduler'), 'taskHubName')).toBe('durableTaskHubName');
+    expect(member(moduleParams('roles'), 'taskHubName')).toBe('durableTaskHubName');
+    expect(member(moduleParams('roles'), 'schedulerName')).toBe(
+      "useScheduler ? durableScheduler.outputs.name : ''",
+    );
+    expect(scheduler).toMatch(/^output endpoint string = scheduler\.properties\.endpoint$/m);
   });
 });
 
