@@ -81,7 +81,7 @@ async function encodeOne(
  * is its own `{ ok: false, format }` result beside the others. Problems with the file are a typed failure
  * for the whole rendition; invalid arguments (caller bugs) throw, and so does running out of memory or
  * threads (`ImageResourceError`, transient: the activity lets Durable retry it).
- * `source` formats resolve per DESIGN.md: JPEG/PNG/WebP keep theirs; others become PNG only if the resized
+ * `source` formats resolve per docs/design.md: JPEG/PNG/WebP keep theirs; others become PNG only if the resized
  * pixels really use transparency (libvips decodes every GIF with an alpha band), otherwise JPEG.
  */
 export async function renderRendition(

@@ -98,7 +98,7 @@ beforeAll(() => {
 afterAll(() => client.dispose());
 
 describe('document: one variant per (label, format) and a placeholder, through the writer and Cosmos', () => {
-  it('has exactly the DESIGN.md shape', async () => {
+  it('has exactly the shape of docs/design.md "The document"', async () => {
     const input: WriteDocumentInput = {
       instanceId: 'img-renditions',
       source: sourceRef(),
