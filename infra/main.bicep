@@ -83,7 +83,8 @@ var uploadCorsRules = [
     allowedOrigins: [siteOrigin]
     allowedMethods: ['PUT', 'OPTIONS']
     allowedHeaders: ['content-type', 'x-ms-blob-type', 'x-ms-*']
-    exposedHeaders: ['etag', 'x-ms-request-id']
+    // The upload page reads x-ms-error-code to say why storage refused a PUT.
+    exposedHeaders: ['etag', 'x-ms-request-id', 'x-ms-error-code']
     maxAgeInSeconds: 3600
   }
 ]

@@ -7,3 +7,6 @@ import './orchestrators/resizeImageOrchestrator';
 import './triggers/onImageUploaded';
 import './triggers/httpImageStatus';
 import './triggers/httpReprocess';
+import './triggers/httpUploads';
+import './triggers/httpConsoleImages';
+import './triggers/httpSite';

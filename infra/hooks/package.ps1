@@ -13,6 +13,8 @@ try {
   New-Item -ItemType Directory -Force -Path (Join-Path $out 'dist') | Out-Null
   Copy-Item host.json, package-lock.json -Destination $out
   Copy-Item -Recurse (Join-Path $root 'dist/src') (Join-Path $out 'dist/src')
+  # The upload page and the console, served by the app itself (GET /api/site/{*path}).
+  Copy-Item -Recurse (Join-Path $root 'site') (Join-Path $out 'site')
   Get-ChildItem -Path (Join-Path $out 'dist') -Recurse -Filter '*.map' | Remove-Item -Force
   # Production dependencies only, pinned by package-lock.json (see package.sh).
   $manifest = Get-Content package.json -Raw | ConvertFrom-Json
@@ -27,7 +29,7 @@ Push-Location $out
 try {
   npm install --omit=dev --os=linux --cpu=x64 --libc=glibc --ignore-scripts --no-audit --no-fund
   if ($LASTEXITCODE -ne 0) { throw 'package: npm install for linux/x64 failed' }
-  foreach ($required in 'dist/src/index.js', 'node_modules/@img/sharp-linux-x64', 'node_modules/@img/sharp-libvips-linux-x64') {
+  foreach ($required in 'dist/src/index.js', 'site/index.html', 'node_modules/thumbhash/thumbhash.js', 'node_modules/@img/sharp-linux-x64', 'node_modules/@img/sharp-libvips-linux-x64') {
     if (-not (Test-Path $required)) { throw "package: $required is missing from $out; the deployment would not start" }
   }
 } finally {

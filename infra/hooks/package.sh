@@ -18,6 +18,8 @@ rm -rf "$out"
 mkdir -p "$out/dist"
 cp host.json package-lock.json "$out/"
 cp -R dist/src "$out/dist/src"
+# The upload page and the console, served by the app itself (GET /api/site/{*path}).
+cp -R site "$out/site"
 find "$out/dist" -name '*.map' -type f -exec rm -f {} +
 # A manifest with production dependencies only and no workspaces (the local host stays out): npm then
 # resolves nothing but those, at the versions package-lock.json pins (npm ci would also insist on every
@@ -33,7 +35,7 @@ cd "$out"
 # optional @img/* packages, chosen by --os/--cpu/--libc instead of by this machine).
 npm install --omit=dev --os=linux --cpu=x64 --libc=glibc --ignore-scripts --no-audit --no-fund
 
-for required in dist/src/index.js node_modules/@img/sharp-linux-x64 node_modules/@img/sharp-libvips-linux-x64; do
+for required in dist/src/index.js site/index.html node_modules/thumbhash/thumbhash.js node_modules/@img/sharp-linux-x64 node_modules/@img/sharp-libvips-linux-x64; do
   if [ ! -e "$required" ]; then
     echo "package: $required is missing from $out; the deployment would not start" >&2
     exit 1

@@ -21,6 +21,7 @@ function defaultDeps(): ResizeDeps {
     limits: { maxSourceBytes: settings.maxSourceBytes, maxSourcePixels: settings.maxSourcePixels },
     render: renderRendition,
     now: () => new Date(),
+    derivativeBaseUrl: settings.site.derivativeBaseUrl,
   };
   return productionDeps;
 }
@@ -33,12 +34,14 @@ configureSharp({
 const handler = createResizeHandler(defaultDeps);
 
 /**
- * One registered activity per size of the catalog, so a size can be retuned, redeployed or re-run alone.
+ * One registered activity per size of the catalog, so a size can be retuned, redeployed or re-run alone, and
+ * one per retired label (`RETIRED_SIZES`): instances that planned a label before it left `IMAGE_SIZES` still
+ * call `resize-{label}` by name (the box travels in their input), and an unregistered name would fail them.
  * The orchestrator calls them by name; the handles are kept only to show what was registered.
  */
 export const resizeActivityHandles: ReadonlyMap<string, RegisteredActivity> = new Map(
-  getSettings().sizes.map((size) => [
-    size.label,
-    df.app.activity(resizeFunctionName(size.label), { handler }),
+  [...getSettings().sizes.map((size) => size.label), ...getSettings().retiredSizes].map((label) => [
+    label,
+    df.app.activity(resizeFunctionName(label), { handler }),
   ]),
 );

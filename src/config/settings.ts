@@ -2,7 +2,8 @@ import type { SizeSpec } from '../domain/types';
 import { isLoopbackHostname, isLoopbackUrl, LOOPBACK_HOSTS } from './loopback';
 import { SettingError } from '../domain/errors';
 import { fromDecimalText, positiveInteger, ReceivedDescription } from '../domain/validation';
-import { parseSizes } from './sizes';
+import { loadSiteSettings, type SiteSettings } from './site';
+import { parseRetiredSizes, parseSizes } from './sizes';
 import { nonLocalConnectionString, redactConnectionString } from './storageConnectionString';
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -26,8 +27,14 @@ export interface Settings {
   processedContainer: string;
   cosmos: { endpoint: string; auth: CosmosAuth; database: string; container: string };
   sizes: SizeSpec[];
+  /** `RETIRED_SIZES`: labels whose activities stay registered for instances that planned them; never planned. */
+  retiredSizes: string[];
+  /** `REDRIVE_DELAYS_SECONDS`: waits before each re-drive of sizes that ended `internal`; see RetryPlan. */
+  redriveDelaysSeconds: number[];
   maxSourceBytes: number;
   maxSourcePixels: number;
+  /** Uploads, the site and the console (`DEV_USER_ID`, `OPERATOR_ROLE`, `DERIVATIVE_BASE_URL`). */
+  site: SiteSettings;
 }
 
 const CONTAINER_NAME = /^(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
@@ -64,6 +71,29 @@ function positiveIntegerSetting(env: Env, name: string, fallback: number): numbe
   const value = positiveInteger(fromDecimalText(raw));
   if (value === undefined) throw new SettingError(name, 'a positive integer', raw);
   return value;
+}
+
+/**
+ * Default re-drive schedule: 5, 15 and 40 minutes after the first round (about an hour in all): long enough for
+ * a storage or Cosmos incident, a role assignment still propagating or a throttled account to clear, short
+ * enough that the document is repaired the same hour.
+ */
+export const DEFAULT_REDRIVE_DELAYS_SECONDS: readonly number[] = Object.freeze([300, 900, 2400]);
+const MAX_REDRIVE_ROUNDS = 10;
+/** A week: far beyond any sensible wait, and within what every Durable storage provider schedules. */
+const MAX_REDRIVE_DELAY_SECONDS = 7 * 24 * 3600;
+
+function delayList(env: Env, name: string, fallback: readonly number[]): number[] {
+  const raw = nonEmpty(env, name);
+  if (raw === undefined) return [...fallback];
+  const expected = `a comma-separated list of 1-${MAX_REDRIVE_ROUNDS} whole seconds, each 1-${MAX_REDRIVE_DELAY_SECONDS}`;
+  const parts = raw.split(',').map((part) => part.trim());
+  if (parts.length > MAX_REDRIVE_ROUNDS) throw new SettingError(name, expected, raw);
+  return parts.map((part) => {
+    const value = positiveInteger(fromDecimalText(part), MAX_REDRIVE_DELAY_SECONDS);
+    if (value === undefined) throw new SettingError(name, expected, raw);
+    return value;
+  });
 }
 
 function containerName(env: Env, name: string, fallback: string): string {
@@ -161,14 +191,20 @@ function cosmosSettings(env: Env): Settings['cosmos'] {
 
 /** Reads and validates every setting the app uses; throws a SettingError naming the first bad one. */
 export function loadSettings(env: Env = process.env): Settings {
+  const images = imagesConnection(env);
+  const sizes = parseSizes('IMAGE_SIZES', env.IMAGE_SIZES);
   return {
-    images: imagesConnection(env),
+    images,
     unprocessedContainer: containerName(env, 'UNPROCESSED_CONTAINER', 'images-unprocessed'),
     processedContainer: containerName(env, 'PROCESSED_CONTAINER', 'images-processed'),
     cosmos: cosmosSettings(env),
-    sizes: parseSizes('IMAGE_SIZES', env.IMAGE_SIZES),
+    sizes,
+    retiredSizes: parseRetiredSizes('RETIRED_SIZES', env.RETIRED_SIZES, sizes),
+    redriveDelaysSeconds: delayList(env, 'REDRIVE_DELAYS_SECONDS', DEFAULT_REDRIVE_DELAYS_SECONDS),
     maxSourceBytes: positiveIntegerSetting(env, 'MAX_SOURCE_BYTES', DEFAULT_MAX_SOURCE_BYTES),
     maxSourcePixels: positiveIntegerSetting(env, 'MAX_SOURCE_PIXELS', DEFAULT_MAX_SOURCE_PIXELS),
+    // A connection string is only accepted for loopback emulators (imagesConnection refuses anything else).
+    site: loadSiteSettings(env, images.kind === 'connectionString'),
   };
 }
 

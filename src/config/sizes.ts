@@ -169,3 +169,35 @@ export function parseSizes(name: string, raw: string | undefined): SizeSpec[] {
     return spec;
   });
 }
+
+/**
+ * Parses `RETIRED_SIZES`: comma-separated labels no longer planned for new uploads whose `resize-{label}`
+ * activities stay registered, so instances that planned them before the label left `IMAGE_SIZES` (waiting on a
+ * retry or re-drive timer, or resumed after a redeploy) can still call them. A label may not be both planned
+ * and retired.
+ */
+export function parseRetiredSizes(
+  name: string,
+  raw: string | undefined,
+  planned: readonly SizeSpec[],
+): string[] {
+  if (raw === undefined || raw.trim() === '') return [];
+  const plannedLabels = new Set(planned.map((size) => size.label));
+  const seen = new Set<string>();
+  return raw.split(',').map((part, index) => {
+    const label = part.trim();
+    if (!LABEL_PATTERN.test(label)) {
+      throw new SettingError(
+        `${name}[${index}]`,
+        `a lower-case slug of 1-${MAX_LABEL_LENGTH} characters`,
+        label,
+      );
+    }
+    if (seen.has(label)) throw new SettingError(`${name}[${index}]`, 'a label listed once', label);
+    if (plannedLabels.has(label)) {
+      throw new SettingError(`${name}[${index}]`, 'a label that is not also in IMAGE_SIZES', label);
+    }
+    seen.add(label);
+    return label;
+  });
+}

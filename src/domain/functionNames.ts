@@ -12,6 +12,12 @@ export const WRITE_DOCUMENT_FUNCTION = 'writeImageDocument';
 export const PLACEHOLDER_FUNCTION = 'makePlaceholder';
 export const IMAGE_STATUS_FUNCTION = 'imageStatus';
 export const REPROCESS_FUNCTION = 'reprocessImage';
+/** `POST /api/uploads`: the create-only SAS for one new upload. */
+export const UPLOADS_FUNCTION = 'createUpload';
+/** `GET /api/console/images`: the operator console's list. */
+export const CONSOLE_IMAGES_FUNCTION = 'consoleImages';
+/** `GET /api/site/{*path}`: the upload page, the console and their modules. */
+export const SITE_FUNCTION = 'site';
 
 /** One activity per size, `resize-{label}`, so a size can be retuned, redeployed or re-run alone. */
 export function resizeFunctionName(label: string): string {

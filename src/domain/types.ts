@@ -38,10 +38,30 @@ export interface SourceRef {
   contentType: string;
 }
 
+/** Durable activity retries for transient errors (network, 5xx, throttling) within one round of a size. */
+export interface TransientRetry {
+  firstRetryIntervalInMilliseconds: number;
+  maxNumberOfAttempts: number;
+  backoffCoefficient: number;
+  maxRetryIntervalInMilliseconds: number;
+}
+
+/** How an orchestration retries its sizes; captured at start like the size plan, so a replay never changes. */
+export interface RetryPlan {
+  transient: TransientRetry;
+  /**
+   * Seconds to wait (durable timers) before each later round that re-runs only the sizes whose transient
+   * retries were all used up (`internal`); empty for none. Permanent outcomes are never re-run.
+   */
+  redriveDelaysSeconds: number[];
+}
+
 /** Orchestration input: the source plus the size plan captured at start, so replays never see a changed plan. */
 export interface ResizeOrchestrationInput {
   source: SourceRef;
   sizes: SizeSpec[];
+  /** Absent in instances started before re-drive existed: the default transient retries, no re-drive. */
+  retry?: RetryPlan;
 }
 
 /** Input of the placeholder activity: the same source version the sizes read. */

@@ -3,6 +3,7 @@ import { describeReceived } from '../domain/validation';
 import { blobNameProblem } from './blobName';
 import { parseBlobSubject } from './subject';
 import { storageAccountFromTopic } from './topic';
+import { eTagProblem, normalizedSequencer, sequencerProblem } from './versionFields';
 
 export const BLOB_CREATED_EVENT_TYPE = 'Microsoft.Storage.BlobCreated';
 
@@ -27,6 +28,8 @@ export type IgnoreReason =
   | 'malformed-subject'
   | 'other-container'
   | 'missing-data-field'
+  | 'malformed-etag'
+  | 'malformed-sequencer'
   | 'unsafe-blob-name';
 
 export type ParsedBlobCreatedEvent =
@@ -144,6 +147,20 @@ export function parseBlobCreatedEvent(event: unknown, filter: EventFilter): Pars
       `Expected ${fields.missing} but received ${describeReceived(fields.value)}`,
     );
   }
+  const badETag = eTagProblem(fields.eTag);
+  if (badETag !== undefined) {
+    return ignored(
+      'malformed-etag',
+      `Expected a strong entity tag for data.eTag but received ${describeReceived(fields.eTag)}: ${badETag}`,
+    );
+  }
+  const badSequencer = sequencerProblem(fields.sequencer);
+  if (badSequencer !== undefined) {
+    return ignored(
+      'malformed-sequencer',
+      `Expected 32 or 48 hexadecimal digits for data.sequencer but received ${describeReceived(fields.sequencer)}`,
+    );
+  }
   const unsafe = blobNameProblem(subject.blobName);
   if (unsafe !== undefined) {
     return ignored(
@@ -157,7 +174,7 @@ export function parseBlobCreatedEvent(event: unknown, filter: EventFilter): Pars
       container: subject.container,
       blobName: subject.blobName,
       eTag: fields.eTag,
-      sequencer: fields.sequencer,
+      sequencer: normalizedSequencer(fields.sequencer),
       contentLength: fields.contentLength,
       contentType: fields.contentType,
     },

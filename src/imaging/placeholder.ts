@@ -2,7 +2,7 @@ import sharp from 'sharp';
 import type { Failure } from '../domain/failure';
 import type { Placeholder } from '../domain/types';
 import { decodeFailure } from './decodeFailure';
-import { decodeSource } from './decodeSource';
+import { decodeStrictly } from './decodeSource';
 import { FLATTEN_BACKGROUND } from './encoderSettings';
 import { inspectSource } from './inspectSource';
 import type { SourceLimits } from './types';
@@ -48,12 +48,19 @@ export async function makePlaceholder(source: Buffer, limits: SourceLimits): Pro
   const { header } = inspected;
   let tiny: { data: Buffer; info: sharp.OutputInfo };
   try {
-    tiny = await decodeSource(source, limits)
-      .resize({ width: PLACEHOLDER_EDGE, height: PLACEHOLDER_EDGE, fit: 'inside', withoutEnlargement: true })
-      .toColourspace('srgb')
-      .ensureAlpha()
-      .raw()
-      .toBuffer({ resolveWithObject: true });
+    tiny = await decodeStrictly(source, header.format, limits, (decoded) =>
+      decoded
+        .resize({
+          width: PLACEHOLDER_EDGE,
+          height: PLACEHOLDER_EDGE,
+          fit: 'inside',
+          withoutEnlargement: true,
+        })
+        .toColourspace('srgb')
+        .ensureAlpha()
+        .raw()
+        .toBuffer({ resolveWithObject: true }),
+    );
   } catch (error) {
     return decodeFailure(
       { format: header.format, width: header.width, height: header.height },

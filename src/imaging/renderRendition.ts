@@ -2,10 +2,11 @@ import sharp, { type OutputInfo } from 'sharp';
 import type { SizeSpec } from '../domain/types';
 import { ImageResourceError } from '../domain/errors';
 import { decodeFailure, describeError } from './decodeFailure';
-import { decodeSource } from './decodeSource';
+import { decodeStrictly } from './decodeSource';
 import { encodeAs } from './encode';
 import { resizeOptions } from './geometry';
 import { inspectSource } from './inspectSource';
+import type { SourceHeader } from './probeHeader';
 import { resolveFormats } from './outputEncoding';
 import { isResourceExhaustion } from './resourceExhaustion';
 import { usesTransparency } from './transparency';
@@ -36,13 +37,15 @@ async function resizeToRaw(
   source: Buffer,
   spec: SizeSpec,
   limits: SourceLimits,
-  displayed: { width: number; height: number },
+  header: SourceHeader,
 ): Promise<RawPixels> {
-  const { data, info } = await decodeSource(source, limits)
-    .resize(resizeOptions(spec, displayed.width, displayed.height))
-    .toColourspace('srgb')
-    .raw()
-    .toBuffer({ resolveWithObject: true });
+  const { data, info } = await decodeStrictly(source, header.format, limits, (decoded) =>
+    decoded
+      .resize(resizeOptions(spec, header.width, header.height))
+      .toColourspace('srgb')
+      .raw()
+      .toBuffer({ resolveWithObject: true }),
+  );
   return { data, width: info.width, height: info.height, channels: info.channels };
 }
 

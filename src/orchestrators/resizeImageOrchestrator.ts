@@ -8,7 +8,6 @@ import {
 } from '../domain/functionNames';
 import type {
   PlaceholderActivityInput,
-  PlaceholderOutcome,
   ResizeActivityInput,
   ResizeOrchestrationInput,
   ResizeOutcome,
@@ -18,27 +17,25 @@ import type {
 } from '../domain/types';
 import { ArgumentError } from '../domain/errors';
 import { invocationLogger } from '../logging';
-import {
-  checkedOutcome,
-  internalOutcome,
-  placeholderOutcome,
-  summarize,
-  type OrchestrationSummary,
-} from './outcomes';
-import { transientRetryOptions } from './retryPolicy';
+import { summarize, type OrchestrationSummary } from './outcomes';
+import { redriveExhaustedSizes, type RedriveProgress } from './redrive';
+import { isRetryPlan, LEGACY_RETRY_PLAN, transientRetryOptions } from './retryPolicy';
+import { settlePlaceholder, settleRound } from './settle';
 
 /** What `setCustomStatus` publishes, so status queries show where an image is. */
 export type ResizeProgress =
   | { stage: 'resizing'; sizes: string[] }
   | { stage: 'writing-document'; succeeded: string[]; failed: string[] }
+  | RedriveProgress
   | { stage: 'done'; status: OrchestrationSummary['status'] };
 
 type Steps<T> = Generator<Task, T, unknown>;
 
 function isOrchestrationInput(value: unknown): value is ResizeOrchestrationInput {
   if (typeof value !== 'object' || value === null) return false;
-  const { source, sizes } = value as Partial<ResizeOrchestrationInput>;
+  const { source, sizes, retry } = value as Partial<ResizeOrchestrationInput>;
   return (
+    (retry === undefined || isRetryPlan(retry)) &&
     typeof source === 'object' &&
     source !== null &&
     typeof source.blobName === 'string' &&
@@ -47,31 +44,6 @@ function isOrchestrationInput(value: unknown): value is ResizeOrchestrationInput
     sizes.length > 0 &&
     sizes.every((size) => typeof size === 'object' && size !== null && typeof size.label === 'string')
   );
-}
-
-/**
- * Waits for one size's task (already scheduled by the fan-out, so yielding it again adds no action) and turns
- * it into an outcome: a task that still failed after its retries becomes that size's `internal` error.
- */
-function* settle(task: Task, size: SizeSpec): Steps<ResizeOutcome> {
-  if (task.isCompleted) return checkedOutcome(size, task.result);
-  if (task.isFaulted) return internalOutcome(size, task.result);
-  try {
-    return checkedOutcome(size, yield task);
-  } catch (error) {
-    return internalOutcome(size, error);
-  }
-}
-
-/** The placeholder task's result, or not `ok` with the reason it failed: never an exception. */
-function* settlePlaceholder(task: Task): Steps<PlaceholderOutcome> {
-  if (task.isCompleted) return placeholderOutcome(task.result, false);
-  if (task.isFaulted) return placeholderOutcome(task.result, true);
-  try {
-    return placeholderOutcome(yield task, false);
-  } catch (error) {
-    return placeholderOutcome(error, true);
-  }
 }
 
 /**
@@ -89,6 +61,7 @@ export function* resizeImageOrchestrator(context: OrchestrationContext): Steps<O
     throw new ArgumentError('the orchestration input', '{source, sizes} with at least one size', input);
   }
   const { source, sizes } = input;
+  const retry = input.retry ?? LEGACY_RETRY_PLAN;
   const instanceId = context.df.instanceId;
   const log = invocationLogger(context, { blobName: source.blobName, instanceId });
   const publish = (progress: ResizeProgress) => context.df.setCustomStatus(progress);
@@ -96,44 +69,51 @@ export function* resizeImageOrchestrator(context: OrchestrationContext): Steps<O
   if (!context.df.isReplaying) log.info('resizing', { sizes: sizes.map((size) => size.label) });
   publish({ stage: 'resizing', sizes: sizes.map((size) => size.label) });
 
-  const tasks = sizes.map((size) =>
-    context.df.callActivityWithRetry(resizeFunctionName(size.label), transientRetryOptions(), {
+  const runSize = (size: SizeSpec) =>
+    context.df.callActivityWithRetry(resizeFunctionName(size.label), transientRetryOptions(retry.transient), {
       source,
       size,
       instanceId,
-    } satisfies ResizeActivityInput),
+    } satisfies ResizeActivityInput);
+  // The placeholder runs beside the sizes, in the same fan-out; its failure only leaves it out. It is not
+  // re-driven: a page falls back to no placeholder, never to no image.
+  const placeholderTask = context.df.callActivityWithRetry(
+    PLACEHOLDER_FUNCTION,
+    transientRetryOptions(retry.transient),
+    { source, instanceId } satisfies PlaceholderActivityInput,
   );
-  // The placeholder runs beside the sizes, in the same fan-out; its failure only leaves it out.
-  const placeholderTask = context.df.callActivityWithRetry(PLACEHOLDER_FUNCTION, transientRetryOptions(), {
-    source,
-    instanceId,
-  } satisfies PlaceholderActivityInput);
-  try {
-    yield context.df.Task.all([...tasks, placeholderTask]);
-  } catch {
-    // Task.all fails on the first task that exhausted its retries; the others are still wanted and are
-    // collected (and, if still running, awaited) one by one below.
-  }
-  const outcomes: ResizeOutcome[] = [];
-  for (const [index, size] of sizes.entries()) {
-    const task = tasks[index];
-    if (task) outcomes.push(yield* settle(task, size));
-  }
+  const round = yield* settleRound(context, sizes, sizes.map(runSize), [placeholderTask]);
+  const outcomes = round.outcomes;
   const placeholder = yield* settlePlaceholder(placeholderTask);
   if (!placeholder.ok && !context.df.isReplaying) log.warn('no placeholder', { reason: placeholder.reason });
+  // Every write (the first and each re-drive's) carries the placeholder, so a rewrite never drops it.
+  const writeDocument = (outcomes: ResizeOutcome[]) => {
+    const writeInput: WriteDocumentInput = { instanceId, source, outcomes };
+    if (placeholder.ok) writeInput.placeholder = placeholder.placeholder;
+    return context.df.callActivityWithRetry(
+      WRITE_DOCUMENT_FUNCTION,
+      transientRetryOptions(retry.transient),
+      writeInput,
+    );
+  };
 
   const labels = (ok: boolean) =>
     outcomes.filter((outcome) => outcome.ok === ok).map((outcome) => outcome.label);
   publish({ stage: 'writing-document', succeeded: labels(true), failed: labels(false) });
 
-  const writeInput: WriteDocumentInput = { instanceId, source, outcomes };
-  if (placeholder.ok) writeInput.placeholder = placeholder.placeholder;
-  const written = (yield context.df.callActivityWithRetry(
-    WRITE_DOCUMENT_FUNCTION,
-    transientRetryOptions(),
-    writeInput,
-  )) as WriteDocumentResult;
-  const summary = summarize(outcomes, placeholder, written);
+  const firstWrite = (yield writeDocument(outcomes)) as WriteDocumentResult;
+  // Sizes whose retries ran out wait for the re-drive rounds of the plan (src/orchestrators/redrive.ts).
+  const final = yield* redriveExhaustedSizes(context, {
+    delaysSeconds: retry.redriveDelaysSeconds,
+    exhausted: round.exhausted,
+    outcomes,
+    written: firstWrite,
+    runSize,
+    writeDocument,
+    publish,
+    log,
+  });
+  const summary = summarize(final.outcomes, placeholder, final.written);
   publish({ stage: 'done', status: summary.status });
   if (!context.df.isReplaying) log.info('done', { status: summary.status, variants: summary.variants });
   return summary;

@@ -1,6 +1,7 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import type { DurableClient, DurableOrchestrationStatus } from 'durable-functions';
+import { resolveCaller, userPrefix } from '../auth/caller';
 import { IMAGE_STATUS_FUNCTION } from '../domain/functionNames';
 import { documentIdFor, instanceIdFor, unquoteETag } from '../domain/ids';
 import type { ImageDocument } from '../domain/types';
@@ -60,17 +61,13 @@ export function createImageStatusHandler(deps: () => ImageHttpDeps = productionH
     const name = blobNameFrom(request);
     if (!name.ok) return name.response;
     const { blobName } = name;
-    const { settings, blobService, documents } = deps();
+    const { settings, blobService, documents, authEnabled } = deps();
+    const who = resolveCaller(request, settings.site, authEnabled);
+    if ('response' in who) return who.response;
     const container = settings.unprocessedContainer;
     const documentId = documentIdFor(container, blobName);
-
-    const [document, blob] = await Promise.all([
-      readImageDocument(documents, documentId),
-      readBlobVersion(blobService, container, blobName),
-    ]);
-    const instance = await latestInstance(client, candidateInstanceIds(container, blobName, document, blob));
-    if (!document && !blob && !instance) {
-      return jsonError(
+    const notFound = (): HttpResponseInit =>
+      jsonError(
         404,
         'not-found',
         `No blob, document or orchestration is known for "${blobName}" in ${container}`,
@@ -79,7 +76,15 @@ export function createImageStatusHandler(deps: () => ImageHttpDeps = productionH
           documentId,
         },
       );
-    }
+    // A user sees only their own uploads, and another user's blob is indistinguishable from a missing one.
+    if (!who.caller.operator && !blobName.startsWith(userPrefix(who.caller.userId))) return notFound();
+
+    const [document, blob] = await Promise.all([
+      readImageDocument(documents, documentId),
+      readBlobVersion(blobService, container, blobName),
+    ]);
+    const instance = await latestInstance(client, candidateInstanceIds(container, blobName, document, blob));
+    if (!document && !blob && !instance) return notFound();
 
     invocationLogger(context, { blobName, instanceId: instance?.instanceId }).info('status read', {
       runtimeStatus: instance?.runtimeStatus ?? null,
@@ -98,7 +103,8 @@ export function createImageStatusHandler(deps: () => ImageHttpDeps = productionH
         lastUpdatedTime: instance?.lastUpdatedTime ?? null,
         blob: blob ?? null,
         document: document ?? null,
-        ...(instance ? managementUrls(client, instance.instanceId) : {}),
+        // The management URLs carry the Durable system key (terminate, purge): operators only.
+        ...(instance && who.caller.operator ? managementUrls(client, instance.instanceId) : {}),
       },
     };
   };
@@ -106,11 +112,12 @@ export function createImageStatusHandler(deps: () => ImageHttpDeps = productionH
 
 export const imageStatus = createImageStatusHandler();
 
-// Function-level key: the answer carries the Durable management URLs, whose system key can terminate or purge
-// instances, so it must not be anonymous. (Core Tools and the local host do not enforce keys.)
+// Anonymous at the host, authorised in the handler: the upload page polls this from the browser, which holds no
+// function key. A signed-in user reads only `users/{their id}/…`; only operators get the Durable management URLs
+// (their system key can terminate or purge instances).
 df.app.client.http(IMAGE_STATUS_FUNCTION, {
   route: 'images/{*blobName}',
   methods: ['GET'],
-  authLevel: 'function',
+  authLevel: 'anonymous',
   handler: imageStatus,
 });

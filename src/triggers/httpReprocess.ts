@@ -2,6 +2,7 @@ import type { HttpRequest, HttpResponse, HttpResponseInit, InvocationContext } f
 import * as df from 'durable-functions';
 import type { DurableClient } from 'durable-functions';
 import { randomBytes } from 'node:crypto';
+import { requireOperator } from '../auth/caller';
 import { ORCHESTRATOR_FUNCTION, REPROCESS_FUNCTION } from '../domain/functionNames';
 import { documentIdFor, instanceIdFor, unquoteETag } from '../domain/ids';
 import type { ResizeOrchestrationInput, SourceRef } from '../domain/types';
@@ -11,6 +12,7 @@ import { productionHttpDeps, type ImageHttpDeps } from './http/deps';
 import { jsonError } from './http/jsonResponses';
 import { selectSizes } from './http/sizeSelection';
 import { readBlobVersion, readImageDocument } from './http/sourceLookup';
+import { retryPlanFor } from '../orchestrators/retryPolicy';
 
 export type ReprocessClient = Pick<DurableClient, 'startNew' | 'createCheckStatusResponse'>;
 
@@ -38,7 +40,9 @@ export function createReprocessHandler(deps: () => ImageHttpDeps = productionHtt
     const name = blobNameFrom(request);
     if (!name.ok) return name.response;
     const { blobName } = name;
-    const { settings, blobService, documents } = deps();
+    const { settings, blobService, documents, authEnabled } = deps();
+    const operator = requireOperator(request, settings.site, authEnabled);
+    if ('response' in operator) return operator.response;
     const container = settings.unprocessedContainer;
 
     const selection = selectSizes(settings.sizes, request.query.get('sizes'));
@@ -66,7 +70,11 @@ export function createReprocessHandler(deps: () => ImageHttpDeps = productionHtt
     };
 
     const instanceId = reprocessInstanceId(container, blobName, blob.eTag);
-    const input: ResizeOrchestrationInput = { source, sizes: selection.sizes };
+    const input: ResizeOrchestrationInput = {
+      source,
+      sizes: selection.sizes,
+      retry: retryPlanFor(settings.redriveDelaysSeconds),
+    };
     await client.startNew(ORCHESTRATOR_FUNCTION, { instanceId, input });
     invocationLogger(context, { blobName, instanceId }).info('reprocess started', {
       sizes: selection.sizes.map((size) => size.label),
@@ -79,10 +87,11 @@ export function createReprocessHandler(deps: () => ImageHttpDeps = productionHtt
 
 export const reprocessImage = createReprocessHandler();
 
-// Function-level key: reprocessing spends compute and the answer carries the Durable management URLs.
+// Anonymous at the host, operators only in the handler (the console calls it from the browser, which holds no
+// function key): reprocessing spends compute and the answer carries the Durable management URLs.
 df.app.client.http(REPROCESS_FUNCTION, {
   route: 'reprocess/{*blobName}',
   methods: ['POST'],
-  authLevel: 'function',
+  authLevel: 'anonymous',
   handler: reprocessImage,
 });

@@ -7,6 +7,7 @@ import { instanceIdFor } from '../domain/ids';
 import type { ResizeOrchestrationInput } from '../domain/types';
 import { parseBlobCreatedEvent, type IgnoreReason } from '../events/blobCreatedEvent';
 import { invocationLogger } from '../logging';
+import { retryPlanFor } from '../orchestrators/retryPolicy';
 import { findInstanceStatus, RESTARTABLE_STATUSES } from './instanceStatus';
 
 export type InstanceStarter = Pick<DurableClient, 'getStatus' | 'startNew'>;
@@ -29,7 +30,7 @@ function eventId(event: unknown): unknown {
  */
 export function createOnImageUploadedHandler(settings: () => Settings = getSettings) {
   return async (event: unknown, client: InstanceStarter, context: InvocationContext): Promise<void> => {
-    const { images, unprocessedContainer, sizes } = settings();
+    const { images, unprocessedContainer, sizes, redriveDelaysSeconds } = settings();
     const parsed = parseBlobCreatedEvent(event, { accountName: images.accountName, unprocessedContainer });
     if (!parsed.ok) {
       const log = invocationLogger(context, {});
@@ -50,8 +51,8 @@ export function createOnImageUploadedHandler(settings: () => Settings = getSetti
         });
         return;
       }
-      // The size plan is captured here so the instance replays with the plan it started with.
-      const input: ResizeOrchestrationInput = { source, sizes };
+      // The size and retry plans are captured here so the instance replays with the plans it started with.
+      const input: ResizeOrchestrationInput = { source, sizes, retry: retryPlanFor(redriveDelaysSeconds) };
       try {
         await client.startNew(ORCHESTRATOR_FUNCTION, { instanceId, input });
       } catch (startError) {

@@ -210,4 +210,57 @@ describe('loadSettings', () => {
       },
     ]);
   });
+
+  describe('re-drive and retired sizes', () => {
+    it('defaults to re-drives after 5, 15 and 40 minutes and no retired labels', () => {
+      const settings = loadSettings(local);
+      expect(settings.redriveDelaysSeconds).toEqual([300, 900, 2400]);
+      expect(settings.retiredSizes).toEqual([]);
+    });
+
+    it('reads REDRIVE_DELAYS_SECONDS and RETIRED_SIZES', () => {
+      const settings = loadSettings({
+        ...local,
+        REDRIVE_DELAYS_SECONDS: ' 5, 30 ,120',
+        RETIRED_SIZES: 'xl, tiny-2',
+      });
+      expect(settings.redriveDelaysSeconds).toEqual([5, 30, 120]);
+      expect(settings.retiredSizes).toEqual(['xl', 'tiny-2']);
+    });
+
+    it.each([
+      ['zero', '0'],
+      ['a fraction', '1.5'],
+      ['a negative', '-5'],
+      ['an empty entry', '5,,10'],
+      ['more than a week', '604801'],
+      ['more than 10 rounds', '1,1,1,1,1,1,1,1,1,1,1'],
+      ['words', 'five minutes'],
+    ])('refuses REDRIVE_DELAYS_SECONDS with %s', (_case, value) => {
+      expect(() => loadSettings({ ...local, REDRIVE_DELAYS_SECONDS: value })).toThrow(
+        `Expected a comma-separated list of 1-10 whole seconds, each 1-604800 for REDRIVE_DELAYS_SECONDS but received ${JSON.stringify(value)}`,
+      );
+    });
+
+    it.each([
+      [
+        'an upper-case label',
+        'XL',
+        'Expected a lower-case slug of 1-32 characters for RETIRED_SIZES[0] but received "XL"',
+      ],
+      [
+        'an empty entry',
+        'xl,',
+        'Expected a lower-case slug of 1-32 characters for RETIRED_SIZES[1] but received ""',
+      ],
+      ['a label twice', 'xl,xl', 'Expected a label listed once for RETIRED_SIZES[1] but received "xl"'],
+      [
+        'a label still planned',
+        'medium',
+        'Expected a label that is not also in IMAGE_SIZES for RETIRED_SIZES[0] but received "medium"',
+      ],
+    ])('refuses RETIRED_SIZES with %s', (_case, value, message) => {
+      expect(() => loadSettings({ ...local, RETIRED_SIZES: value })).toThrow(message);
+    });
+  });
 });

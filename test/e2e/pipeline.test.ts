@@ -25,6 +25,20 @@ let unprocessed: ContainerClient;
 let processed: ContainerClient;
 let cosmos: CosmosClient;
 let documents: Container;
+/** Every function log line (one JSON object each), to count what the app said. */
+const functionLogs: string[] = [];
+
+function logLinesOf(msg: string, blobName: string): Array<Record<string, unknown>> {
+  return functionLogs
+    .flatMap((line) => {
+      try {
+        return [JSON.parse(line) as Record<string, unknown>];
+      } catch {
+        return [];
+      }
+    })
+    .filter((line) => line.msg === msg && line.blobName === blobName);
+}
 
 interface InstanceStatus {
   instanceId: string;
@@ -88,6 +102,7 @@ beforeAll(async () => {
     cosmos: { endpoint: inject('cosmosEndpoint'), key: inject('cosmosKey') },
     pollIntervalMs: 100,
     logger: (entry) => {
+      if (entry.category === 'user') functionLogs.push(entry.message);
       if (entry.level === 'error' || entry.level === 'critical') console.error(entry.message);
     },
   });
@@ -216,6 +231,12 @@ describe('end to end on the local stack', () => {
     );
     const events = history.body.historyEvents ?? [];
     expect(events.filter((entry) => entry.EventType === 'ExecutionStarted')).toHaveLength(1);
+    // One real start, one "orchestration started"; every other delivery logged itself as a duplicate.
+    expect(logLinesOf('orchestration started', name)).toHaveLength(1);
+    expect(
+      logLinesOf('duplicate event: this version is already being or has been processed', name).length +
+        logLinesOf('duplicate event: a concurrent delivery started this version', name).length,
+    ).toBeGreaterThanOrEqual(redelivered.length + 1);
     expect(
       events.filter(
         (entry) => entry.EventType === 'TaskCompleted' && entry.FunctionName === 'writeImageDocument',

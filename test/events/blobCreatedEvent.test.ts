@@ -52,6 +52,66 @@ function expectIgnored(event: unknown, reason: IgnoreReason, detail: RegExp) {
   expect(parsed).toEqual({ ok: false, reason, detail: expect.stringMatching(detail) });
 }
 
+describe('parseBlobCreatedEvent: version fields only in the shape Azure sends them', () => {
+  it.each([
+    ['32 digits (documented example)', '00000000000004420000000000028963'],
+    ['48 digits (captured from a storage account)', '000000000000000000000000000099240000000000c41c18'],
+  ])('accepts a sequencer of %s', (_case, sequencer) => {
+    expect(parseBlobCreatedEvent(eventGridEvent({}, { sequencer }), filter)).toMatchObject({
+      ok: true,
+      source: { sequencer },
+    });
+  });
+
+  it('lower-cases a sequencer with upper-case hex letters, so string order stays numeric order', () => {
+    const parsed = parseBlobCreatedEvent(
+      eventGridEvent({}, { sequencer: '00000000000000000000000000010C26000000000067dc78' }),
+      filter,
+    );
+    expect(parsed).toMatchObject({
+      source: { sequencer: '00000000000000000000000000010c26000000000067dc78' },
+    });
+  });
+
+  it.each([
+    ['letters beyond hex', 'z'.repeat(32)],
+    ['a huge value of another length', 'f'.repeat(64)],
+    ['too short', '0000000000000442'],
+    ['31 digits', '0'.repeat(31)],
+    ['spaces', ` ${'0'.repeat(30)} `],
+    ['a sign', `-${'0'.repeat(31)}`],
+  ])('malformed-sequencer: %s', (_case, sequencer) => {
+    expectIgnored(
+      eventGridEvent({}, { sequencer }),
+      'malformed-sequencer',
+      /^Expected 32 or 48 hexadecimal digits for data\.sequencer but received /,
+    );
+  });
+
+  it.each([
+    ['bare, as Event Grid sends it', '0x8D4BCC2E4835CD0'],
+    ['quoted', '"0x8D4BCC2E4835CD0"'],
+  ])('accepts an eTag %s', (_case, eTag) => {
+    expect(parseBlobCreatedEvent(eventGridEvent({}, { eTag }), filter)).toMatchObject({
+      ok: true,
+      source: { eTag },
+    });
+  });
+
+  it.each([
+    ['the wildcard', '*', /wildcard/],
+    ['the quoted wildcard', '"*"', /wildcard/],
+    ['a weak tag', 'W/"0x8D4BCC2E4835CD0"', /weak/],
+    ['a list', '"0x1", "0x2"', /not an entity tag/],
+    ['an unbalanced quote', '"0x8D4BCC2E4835CD0', /unbalanced/],
+    ['an empty quoted tag', '""', /not an entity tag/],
+    ['a space inside', '0x8D4 BCC', /not an entity tag/],
+    ['over 128 characters', 'a'.repeat(129), /not an entity tag/],
+  ])('malformed-etag: %s', (_case, eTag, detail) => {
+    expectIgnored(eventGridEvent({}, { eTag }), 'malformed-etag', detail);
+  });
+});
+
 describe('parseBlobCreatedEvent: accepted', () => {
   it('takes container and name from the subject and the version fields from data', () => {
     expect(parseBlobCreatedEvent(eventGridEvent(), filter)).toEqual({

@@ -38,8 +38,13 @@ const EMULATOR_ONLY: Readonly<Record<string, string>> = {
   COSMOS__key: 'the emulator key; the Azure account has local auth disabled',
 };
 
-/** Settings the code reads that Azure may leave unset, with the reason. None today: all are set. */
-const DELIBERATELY_UNSET: Readonly<Record<string, string>> = {};
+/** Settings the code reads that Azure may leave unset, with the reason. */
+const DELIBERATELY_UNSET: Readonly<Record<string, string>> = {
+  REDRIVE_DELAYS_SECONDS:
+    'the built-in 5, 15, 40 minute schedule applies; an operator override, not a deployment input',
+  RETIRED_SIZES:
+    'empty until an operator removes a size (README "Remove a size"); not yet an infra parameter',
+};
 
 /** Names src/config/settings.ts reads from the environment (literal names and `${prefix}__suffix` reads). */
 function settingNamesReadByCode(): string[] {

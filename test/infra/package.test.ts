@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import {
   existsSync,
   mkdtempSync,
@@ -22,15 +22,34 @@ import { repoRoot } from './bicep';
 const ELF_MACHINE_X86_64 = 0x3e;
 
 let out: string;
-let run: ReturnType<typeof spawnSync>;
+interface HookRun {
+  error: Error | undefined;
+  status: number | null;
+  stderr: string;
+}
+let run: HookRun;
 
-beforeAll(() => {
+/**
+ * Runs the hook without blocking this worker's event loop: a synchronous spawn of a minutes-long `npm install`
+ * starves vitest's worker RPC, which then fails the whole run with "Timeout calling onTaskUpdate".
+ */
+function runHook(script: string, options: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs: number }) {
+  return new Promise<HookRun>((resolve) => {
+    const child = spawn('sh', [script], { cwd: options.cwd, env: options.env, timeout: options.timeoutMs });
+    let stderr = '';
+    child.stdout.resume();
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.on('error', (error) => resolve({ error, status: null, stderr }));
+    child.on('close', (status) => resolve({ error: undefined, status, stderr }));
+  });
+}
+
+beforeAll(async () => {
   out = join(mkdtempSync(join(tmpdir(), 'azd-package-')), 'package');
   const built = existsSync(join(repoRoot, 'dist/src/index.js'));
-  run = spawnSync('sh', [join(repoRoot, 'infra/hooks/package.sh')], {
+  run = await runHook(join(repoRoot, 'infra/hooks/package.sh'), {
     cwd: repoRoot,
-    encoding: 'utf8',
-    timeout: 240_000,
+    timeoutMs: 240_000,
     env: {
       ...process.env,
       PACKAGE_OUTPUT_DIR: out,
@@ -63,15 +82,19 @@ describe('the deployment package (infra/hooks/package.sh)', () => {
     expect(run.status, String(run.stderr)).toBe(0);
   });
 
-  it('holds only the app, its manifest and production dependencies', () => {
+  it('holds only the app, its pages, its manifest and production dependencies', () => {
     expect(readdirSync(out).sort()).toEqual([
       'dist',
       'host.json',
       'node_modules',
       'package-lock.json',
       'package.json',
+      'site',
     ]);
     expect(readdirSync(join(out, 'dist'))).toEqual(['src']);
+    // The pages the app serves, exactly as in the repository (no build step), and their one vendored module.
+    expect(readdirSync(join(out, 'site')).sort()).toEqual(readdirSync(join(repoRoot, 'site')).sort());
+    expect(existsSync(join(out, 'node_modules/thumbhash/thumbhash.js'))).toBe(true);
     expect(existsSync(join(out, 'dist/src/index.js'))).toBe(true);
     const manifest = JSON.parse(readFileSync(join(out, 'package.json'), 'utf8')) as Record<string, unknown>;
     expect(manifest.main).toBe('dist/src/index.js');

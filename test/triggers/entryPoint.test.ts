@@ -67,6 +67,8 @@ describe('src/index.ts (package.json "main")', () => {
 
     expect([...registered.keys()].sort()).toEqual(
       [
+        'consoleImages',
+        'createUpload',
         'imageStatus',
         'makePlaceholder',
         'onImageUploaded',
@@ -75,6 +77,7 @@ describe('src/index.ts (package.json "main")', () => {
         'resize-medium',
         'resize-thumb',
         'resizeImageOrchestrator',
+        'site',
         'writeImageDocument',
       ].sort(),
     );
@@ -87,14 +90,31 @@ describe('src/index.ts (package.json "main")', () => {
       type: 'httpTrigger',
       route: 'images/{*blobName}',
       methods: ['GET'],
-      authLevel: 'function',
+      authLevel: 'anonymous',
     });
     expect(triggerOf('reprocessImage')).toMatchObject({
       type: 'httpTrigger',
       route: 'reprocess/{*blobName}',
       methods: ['POST'],
-      authLevel: 'function',
+      authLevel: 'anonymous',
     });
+    // Browsers call these (no function key); each checks the App Service authentication principal itself.
+    expect(triggerOf('createUpload')).toMatchObject({
+      route: 'uploads',
+      methods: ['POST'],
+      authLevel: 'anonymous',
+    });
+    expect(triggerOf('consoleImages')).toMatchObject({
+      route: 'console/images',
+      methods: ['GET'],
+      authLevel: 'anonymous',
+    });
+    expect(triggerOf('site')).toMatchObject({
+      route: 'site/{*path}',
+      methods: ['GET'],
+      authLevel: 'anonymous',
+    });
+    expect(hasDurableClient('consoleImages')).toBe(true);
     expect(hasDurableClient('imageStatus') && hasDurableClient('reprocessImage')).toBe(true);
   });
 });

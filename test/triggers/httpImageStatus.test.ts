@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { HttpRequest } from '@azure/functions';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ORCHESTRATOR_FUNCTION } from '../../src/domain/functionNames';
@@ -10,6 +11,7 @@ import {
   type DurableApiStub,
   type StubInstance,
 } from './support/durableApiStub';
+import { principalHeader } from '../auth/support';
 import { httpDepsForTests, seedDocument, uniqueBlobName, uploadSource } from './support/imageStore';
 
 const CONTAINER = 'images-unprocessed';
@@ -29,13 +31,14 @@ beforeEach(() => {
   stub.instances.clear();
 });
 
-function get(blobName: string) {
+function get(blobName: string, headers: Record<string, string> = {}, on = handler) {
   const request = new HttpRequest({
     method: 'GET',
     url: `http://127.0.0.1:7071/api/images/${encodeURI(blobName)}`,
     params: { blobName },
+    headers,
   });
-  return handler(request, stub.client(), recordingContext().context);
+  return on(request, stub.client(), recordingContext().context);
 }
 
 function instance(instanceId: string, runtimeStatus: string, customStatus: unknown = null): StubInstance {
@@ -171,5 +174,55 @@ describe('GET /api/images/{*blobName}', () => {
     } finally {
       stub.failWith = undefined;
     }
+  });
+
+  describe('behind App Service authentication', () => {
+    const azureHandler = () =>
+      createImageStatusHandler(() => ({
+        ...deps,
+        settings: { ...deps.settings, site: { ...deps.settings.site, devUserId: undefined } },
+        authEnabled: true,
+      }));
+
+    it('a user reads their own upload, without the Durable management URLs', async () => {
+      const objectId = randomUUID();
+      const blobName = `users/${objectId}/0123456789abcdef-cat.jpg`;
+      const eTag = await uploadSource(deps, blobName);
+      const document = await seedDocument(deps, blobName, eTag);
+      instance(document.instanceId, 'Completed');
+      const response = await get(
+        blobName,
+        { 'x-ms-client-principal': principalHeader({ objectId }) },
+        azureHandler(),
+      );
+      expect(response).toMatchObject({
+        status: 200,
+        jsonBody: { runtimeStatus: 'Completed', document: { id: document.id } },
+      });
+      expect(response.jsonBody).not.toHaveProperty('statusQueryGetUri');
+      expect(response.jsonBody).not.toHaveProperty('terminatePostUri');
+    });
+
+    it("another user's upload is a 404, exactly like a missing one; an operator sees it with the URLs", async () => {
+      const blobName = `users/${randomUUID()}/0123456789abcdef-cat.jpg`;
+      const eTag = await uploadSource(deps, blobName);
+      const document = await seedDocument(deps, blobName, eTag);
+      instance(document.instanceId, 'Completed');
+      const stranger = await get(
+        blobName,
+        { 'x-ms-client-principal': principalHeader({ objectId: randomUUID() }) },
+        azureHandler(),
+      );
+      expect(stranger.status).toBe(404);
+      expect(stranger.jsonBody).toMatchObject({ error: 'not-found' });
+      const operator = await get(
+        blobName,
+        { 'x-ms-client-principal': principalHeader({ objectId: randomUUID(), roles: ['ImageOperator'] }) },
+        azureHandler(),
+      );
+      expect(operator.status).toBe(200);
+      expect(operator.jsonBody).toHaveProperty('statusQueryGetUri');
+      expect((await get(blobName, {}, azureHandler())).status).toBe(401);
+    });
   });
 });

@@ -5,8 +5,10 @@ import { instanceIdFor } from '../../src/domain/ids';
 import type { ResizeOrchestrationInput } from '../../src/domain/types';
 import type { ImageHttpDeps } from '../../src/triggers/http/deps';
 import { createReprocessHandler } from '../../src/triggers/httpReprocess';
+import { principalHeader, USER_OID } from '../auth/support';
 import { recordingContext, startDurableApiStub, type DurableApiStub } from './support/durableApiStub';
 import { httpDepsForTests, seedDocument, uniqueBlobName, uploadSource } from './support/imageStore';
+import { TRANSIENT_RETRY } from '../../src/orchestrators/retryPolicy';
 
 const CONTAINER = 'images-unprocessed';
 let deps: ImageHttpDeps;
@@ -68,6 +70,10 @@ describe('POST /api/reprocess/{*blobName}', () => {
         contentType: 'image/jpeg',
       },
       sizes: deps.settings.sizes,
+      retry: {
+        transient: TRANSIENT_RETRY,
+        redriveDelaysSeconds: deps.settings.redriveDelaysSeconds,
+      },
     });
   });
 
@@ -142,5 +148,36 @@ describe('POST /api/reprocess/{*blobName}', () => {
       status: 400,
       jsonBody: { error: 'invalid-blob-name' },
     });
+  });
+
+  it('behind App Service authentication only operators start a run (401 anonymous, 403 without the role)', async () => {
+    const blobName = uniqueBlobName();
+    await uploadSource(deps, blobName);
+    const azure = createReprocessHandler(() => ({
+      ...deps,
+      settings: { ...deps.settings, site: { ...deps.settings.site, devUserId: undefined } },
+      authEnabled: true,
+    }));
+    const call = (headers: Record<string, string>) =>
+      azure(
+        new HttpRequest({
+          method: 'POST',
+          url: `http://127.0.0.1:7071/api/reprocess/${encodeURI(blobName)}`,
+          params: { blobName },
+          headers,
+        }),
+        stub.client(),
+        recordingContext().context,
+      );
+    expect(await call({})).toMatchObject({ status: 401 });
+    expect(await call({ 'x-ms-client-principal': principalHeader({ objectId: USER_OID }) })).toMatchObject({
+      status: 403,
+    });
+    expect(stub.instances.size).toBe(0);
+    const started = await call({
+      'x-ms-client-principal': principalHeader({ objectId: USER_OID, roles: ['ImageOperator'] }),
+    });
+    expect((started as HttpResponse).status).toBe(202);
+    expect(stub.instances.size).toBe(1);
   });
 });

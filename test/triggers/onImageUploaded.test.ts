@@ -4,6 +4,7 @@ import { loadSettings } from '../../src/config/settings';
 import { instanceIdFor } from '../../src/domain/ids';
 import { createOnImageUploadedHandler } from '../../src/triggers/onImageUploaded';
 import { recordingContext, startDurableApiStub, type DurableApiStub } from './support/durableApiStub';
+import { TRANSIENT_RETRY } from '../../src/orchestrators/retryPolicy';
 
 const settings = loadSettings({
   IMAGES_STORAGE: 'UseDevelopmentStorage=true',
@@ -13,6 +14,7 @@ const settings = loadSettings({
     { label: 'thumb', width: 150, height: 150 },
     { label: 'wide', width: 1920, height: 1080, fit: 'cover', formats: ['webp', 'avif'] },
   ]),
+  REDRIVE_DELAYS_SECONDS: '60, 600',
 });
 const handler = createOnImageUploadedHandler(() => settings);
 
@@ -90,6 +92,7 @@ describe('onImageUploaded', () => {
           formats: ['webp', 'avif'],
         },
       ],
+      retry: { transient: TRANSIENT_RETRY, redriveDelaysSeconds: [60, 600] },
     });
     expect(lines).toEqual([
       {
@@ -187,6 +190,20 @@ describe('onImageUploaded', () => {
       'information',
     ],
     ['a traversal name', blobCreated('a/../../b.jpg'), 'unsafe-blob-name', 'warning'],
+    [
+      'a forged sequencer',
+      blobCreated('x.jpg', '"0x8DCAFE0001"', {
+        data: { ...blobCreated().data, sequencer: 'z'.repeat(32) },
+      }),
+      'malformed-sequencer',
+      'warning',
+    ],
+    [
+      'a wildcard eTag with a huge sequencer',
+      blobCreated('x.jpg', '*', { data: { ...blobCreated().data, eTag: '*', sequencer: 'f'.repeat(64) } }),
+      'malformed-etag',
+      'warning',
+    ],
     ['junk', 'not an event', 'malformed-event', 'warning'],
   ])('ignores %s with one log line and never calls the task hub', async (_case, event, reason, level) => {
     const { context, lines } = recordingContext();

@@ -20,6 +20,7 @@ import {
 } from './services/azurite';
 import { EMULATOR_KEY, ensureCosmosContainer, startCosmos, type RunningCosmos } from './services/cosmos';
 import { assertPortFree, freePort } from './services/ports';
+import { configureSiteAccess } from './services/siteAccess';
 
 export interface StackOptions {
   /** The function app (package.json, host.json, local.settings.json); default: the current directory. */
@@ -52,6 +53,9 @@ export interface StackOptions {
 export interface RunningStack {
   /** The Functions host, e.g. http://127.0.0.1:7071 */
   baseUrl: string;
+  /** The upload page and the operator console, served by the app (`GET /api/site/…`). */
+  siteUrl: string;
+  consoleUrl: string;
   /** Azurite (Blob, Queue, Table) connection string. */
   connectionString: string;
   cosmosEndpoint: string;
@@ -171,6 +175,10 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     const blobs = BlobServiceClient.fromConnectionString(connectionString);
     await blobs.getContainerClient(unprocessed).createIfNotExists();
     await blobs.getContainerClient(processed).createIfNotExists();
+    await configureSiteAccess(blobs, {
+      siteOrigins: [`http://127.0.0.1:${port}`, `http://localhost:${port}`],
+      derivativesContainer: processed,
+    });
     await ensureCosmosContainer(
       cosmosEndpoint,
       setting(values, 'COSMOS_DATABASE', 'MediaCorp'),
@@ -244,6 +252,8 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
 
     return {
       baseUrl,
+      siteUrl: `${baseUrl}/api/site/`,
+      consoleUrl: `${baseUrl}/api/site/console.html`,
       connectionString,
       cosmosEndpoint,
       cosmosKey,

@@ -41,10 +41,11 @@ async function main(): Promise<void> {
   }
 
   console.log(
-    `devhost ready in ${((Date.now() - started) / 1000).toFixed(1)} s · functions ${stack.baseUrl}/api (${stack.functionNames.length} registered)` +
+    `devhost ready in ${((Date.now() - started) / 1000).toFixed(1)} s · site ${stack.siteUrl} · console ${stack.consoleUrl}` +
+      ` · functions ${stack.baseUrl}/api (${stack.functionNames.length} registered)` +
       ` · status ${stack.baseUrl}/admin/host/status · Azurite ${blobEndpoint(stack.connectionString)}` +
       ` · Cosmos ${stack.cosmosEndpoint} · settings ${stack.settingsFile ?? 'environment only'}` +
-      ` · try: npm run upload -- photo.jpg · Ctrl-C to stop`,
+      ` · try: open the site, or npm run upload -- photo.jpg · Ctrl-C to stop`,
   );
 
   let stopping = false;

@@ -71,6 +71,8 @@ describe('npm start (packages/devhost/dist/start.js)', () => {
     ]);
     const ready = await waitForOutput(run, /^devhost ready in .*$/m);
     expect(ready).toContain(`functions http://127.0.0.1:${host}/api`);
+    expect(ready).toContain(`site http://127.0.0.1:${host}/api/site/`);
+    expect(ready).toContain(`console http://127.0.0.1:${host}/api/site/console.html`);
     expect(ready).toContain(`status http://127.0.0.1:${host}/admin/host/status`);
     expect(ready).toContain(`Azurite http://127.0.0.1:${blob}/devstoreaccount1`);
     expect(ready).toContain(`Cosmos https://127.0.0.1:${cosmos}`);

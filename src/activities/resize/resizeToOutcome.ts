@@ -20,6 +20,8 @@ export interface ResizeDeps {
   limits: SourceLimits;
   render: RenderFunction;
   now: () => Date;
+  /** `DERIVATIVE_BASE_URL` (the delivery host), when set. */
+  derivativeBaseUrl?: string;
 }
 
 /** A failure of the whole label as its outcome, with what it read of the source (for the `failed` document). */
@@ -83,6 +85,7 @@ export async function resizeToOutcome(
       label: size.label,
       derivative,
       now: deps.now(),
+      derivativeBaseUrl: deps.derivativeBaseUrl,
     });
     if (!upload.ok) {
       log.warn('derivative not uploaded: a newer source version owns it', { reason: upload.error.message });

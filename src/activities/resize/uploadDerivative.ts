@@ -1,4 +1,5 @@
 import type { BlobServiceClient, BlockBlobClient } from '@azure/storage-blob';
+import { derivativeUrl } from '../../domain/blobPath';
 import { ConcurrentWriteError } from '../../domain/errors';
 import { unquoteETag } from '../../domain/ids';
 import { derivativeBlobName } from '../../domain/derivativeNames';
@@ -46,6 +47,8 @@ export async function uploadDerivative(
     derivative: EncodedDerivative;
     now: Date;
     maxAttempts?: number;
+    /** `DERIVATIVE_BASE_URL`: the variant's `url` points there instead of at the blob. */
+    derivativeBaseUrl?: string;
   },
 ): Promise<UploadResult> {
   const { processedContainer, source, label, derivative, now } = options;
@@ -83,7 +86,7 @@ export async function uploadDerivative(
         contentType: derivative.contentType,
         format: derivative.format,
         blobName,
-        url: blob.url,
+        url: derivativeUrl(blob.url, blobName, options.derivativeBaseUrl),
         sizeBytes: derivative.data.length,
         eTag: written.eTag,
         lastModified: (written.lastModified ?? now).toISOString(),

@@ -9,6 +9,8 @@ export interface ImageHttpDeps {
   settings: Settings;
   blobService: BlobServiceClient;
   documents: Container;
+  /** Whether App Service authentication is on (default: the platform's `WEBSITE_AUTH_ENABLED`). */
+  authEnabled?: boolean;
 }
 
 /** Resolved on first request, so importing a function module builds no clients and reads no settings. */

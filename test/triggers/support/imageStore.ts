@@ -9,7 +9,7 @@ import { testEnv } from '../../support/env';
 
 /** The HTTP functions' dependencies, pointed at the Azurite and Cosmos servers of this test run. */
 export async function httpDepsForTests(): Promise<ImageHttpDeps> {
-  const settings = loadSettings(testEnv());
+  const settings = loadSettings(testEnv({ DEV_USER_ID: 'dev-user' }));
   const blobService = createBlobServiceClient(settings.images);
   await blobService.getContainerClient(settings.unprocessedContainer).createIfNotExists();
   const documents = imagesContainerOf(createCosmosClient(settings.cosmos), settings.cosmos);

@@ -7,6 +7,7 @@ import { applyRetries, selectInbox, type InboxSelection, type WorkItem } from '.
 import {
   DurableRequestError,
   engineStopping,
+  instanceAlreadyExists,
   invalidInstanceId,
   isValidInstanceId,
   unknownOrchestrator,
@@ -142,11 +143,9 @@ export class DurableTaskEngine {
     return this.#locks.run(id, async () => {
       if (this.#stopping) throw engineStopping();
       const existing = this.#live.get(id)?.status ?? (await this.store.readInstance(id))?.runtimeStatus;
-      if (existing && !isTerminal(existing)) {
-        // As the Azure Storage backend does with an ExecutionStarted for a running instance: discarded.
-        this.#logger('warn', `${id}: already ${existing}; the new start request is ignored`);
-        return id;
-      }
+      // Refused under the instance's lock, so of two concurrent starts exactly one creates the instance and the
+      // other learns it lost (the extension's default, NonRunningStates; see instanceAlreadyExists).
+      if (existing && !isTerminal(existing)) throw instanceAlreadyExists(existing);
       const now = new Date();
       const executionId = newExecutionId();
       const started: InboxItem = {

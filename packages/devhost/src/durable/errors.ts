@@ -2,7 +2,7 @@
 export class DurableRequestError extends Error {
   constructor(
     message: string,
-    readonly statusCode: 400 | 503,
+    readonly statusCode: 400 | 500 | 503,
   ) {
     super(message);
     this.name = 'DurableRequestError';
@@ -21,6 +21,15 @@ export function invalidInstanceId(instanceId: string): DurableRequestError {
     `Expected an instance id of 1-256 characters without '/', '\\', '#', '?' or control characters but received ${JSON.stringify(instanceId)}`,
     400,
   );
+}
+
+/**
+ * A start for an instance id whose instance is still Pending/Running/Suspended. The extension's default
+ * (`overridableExistingInstanceStates: NonRunningStates`) makes `StartNewAsync` throw
+ * `OrchestrationAlreadyExistsException`, which its HTTP API does not catch: the caller gets a 500.
+ */
+export function instanceAlreadyExists(status: string): DurableRequestError {
+  return new DurableRequestError(`An Orchestration instance with the status ${status} already exists.`, 500);
 }
 
 export function engineStopping(): DurableRequestError {

@@ -258,11 +258,15 @@ describe('instance ids', () => {
     });
   });
 
-  it('ignores a second start of a running id: same instance, same execution, first input kept', async () => {
+  it('refuses a second start of a running id (500, as the extension does): same execution, first input kept', async () => {
     const id = await engine.startNew('approval', { instanceId: `dup-${Date.now()}`, input: 'first' });
     await expect.poll(async () => (await engine.getInstance(id))?.runtimeStatus).toBe('Running');
     const before = await engine.getInstance(id);
-    expect(await engine.startNew('approval', { instanceId: id, input: 'second' })).toBe(id);
+    await expect(engine.startNew('approval', { instanceId: id, input: 'second' })).rejects.toMatchObject({
+      name: 'DurableRequestError',
+      statusCode: 500,
+      message: 'An Orchestration instance with the status Running already exists.',
+    });
     const after = await engine.getInstance(id);
     expect(after?.executionId).toBe(before?.executionId);
     expect(after?.input).toBe('"first"');

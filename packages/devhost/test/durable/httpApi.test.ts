@@ -111,15 +111,19 @@ describe('Durable HTTP API', () => {
     expect(await failed.json()).toMatchObject({ name: 'failing', runtimeStatus: 'Failed' });
   });
 
-  it('refuses invalid JSON and unknown orchestrators with 400; a running id is accepted and left alone', async () => {
+  it('refuses invalid JSON and unknown orchestrators with 400, and a start of a running id with 500', async () => {
     const invalid = await fetch(`${durable}/orchestrators/approval`, { method: 'POST', body: '{nope' });
     expect(invalid.status).toBe(400);
     expect(await invalid.json()).toEqual({ Message: 'Invalid JSON content' });
     expect((await postJson(`${durable}/orchestrators/doesNotExist`)).status).toBe(400);
     const id = await startApproval();
     const again = await postJson(`${durable}/orchestrators/approval/${id}`);
-    expect(again.status).toBe(202);
-    expect(((await again.json()) as { id: string }).id).toBe(id);
+    expect(again.status).toBe(500);
+    expect(await again.json()).toEqual({
+      Message: expect.stringMatching(
+        /^An Orchestration instance with the status (Pending|Running) already exists\.$/,
+      ),
+    });
     await fetch(`${durable}/instances/${id}/terminate?reason=done`, { method: 'POST' });
   });
 
@@ -389,5 +393,28 @@ describe('df.getClient in an app function, through this host', () => {
     const purge = await client({ action: 'purge', instanceId: 'client-1' });
     expect(await purge.json()).toEqual({ instancesDeleted: 1 });
     expect((await statusOf('client-1')).status).toBe(404);
+  });
+});
+
+describe('starting an instance id that is still running', () => {
+  it('is refused as the extension refuses it (NonRunningStates): 500 naming the status; one start wins a race', async () => {
+    const id = `dupe-${taskHub}`;
+    const start = () => postJson(`${durable}/orchestrators/approval/${id}`);
+    const answers = await Promise.all([start(), start(), start()]);
+    expect(answers.map((response) => response.status).sort()).toEqual([202, 500, 500]);
+    const refused = answers.find((response) => response.status === 500);
+    expect(await refused?.json()).toEqual({
+      Message: expect.stringMatching(
+        /^An Orchestration instance with the status (Pending|Running) already exists\.$/,
+      ),
+    });
+    expect((await statusOf(id)).body.runtimeStatus).toMatch(/^(Pending|Running)$/);
+
+    // Once it has ended, the same id may start again (a redelivered event restarting a Failed instance).
+    expect((await postJson(`${durable}/instances/${id}/terminate?reason=test`)).status).toBe(202);
+    for (let tries = 0; tries < 100 && (await statusOf(id)).body.runtimeStatus !== 'Terminated'; tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect((await start()).status).toBe(202);
   });
 });

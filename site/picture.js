@@ -1,0 +1,99 @@
+// A document's variants as a responsive <picture>, its placeholder, and the list of derivatives.
+import { thumbHashToDataURL } from './vendor/thumbhash.js';
+import { h } from './dom.js';
+import { capitalise, formatBytes, formatDimensions } from './format.js';
+
+/** Formats every browser shows, preferred as the <img> fallback, in this order. */
+const FALLBACK_ORDER = ['jpeg', 'png', 'gif', 'webp', 'avif'];
+/** Newer formats offered as <source>s first, smallest files first. */
+const SOURCE_ORDER = ['avif', 'webp'];
+
+/**
+ * @typedef {{ label: string, format: string, width: number, height: number, contentType: string,
+ *   url: string, sizeBytes: number }} Variant
+ */
+
+/** @param {Variant[]} variants */
+function srcset(variants) {
+  return [...variants]
+    .sort((a, b) => a.width - b.width)
+    .map((variant) => `${variant.url} ${variant.width}w`)
+    .join(', ');
+}
+
+/**
+ * Paints the placeholder on the picture's frame (through the CSSOM, which the page's CSP allows): the thumbhash
+ * decoded to a data URL by the thumbhash package, else the dominant colour. Returns whether it painted one.
+ * @param {HTMLElement} frame
+ * @param {{ thumbhash?: string, dominantColor?: string } | undefined} placeholder
+ */
+export function paintPlaceholder(frame, placeholder) {
+  if (!placeholder) return false;
+  if (placeholder.dominantColor && /^#[0-9a-f]{6}$/i.test(placeholder.dominantColor)) {
+    frame.style.backgroundColor = placeholder.dominantColor;
+  }
+  if (placeholder.thumbhash) {
+    try {
+      const bytes = Uint8Array.from(atob(placeholder.thumbhash), (c) => c.charCodeAt(0));
+      frame.style.backgroundImage = `url("${thumbHashToDataURL(bytes)}")`;
+    } catch {
+      // A malformed hash leaves the colour.
+    }
+  }
+  return frame.style.backgroundImage !== '' || frame.style.backgroundColor !== '';
+}
+
+/**
+ * <picture> with one <source> per newer format the document lists (avif, webp) and an <img> in the most
+ * compatible format, all as width-described srcsets so the browser picks the size it needs.
+ * @param {Variant[]} variants @param {string} alt
+ */
+export function pictureOf(variants, alt) {
+  const byFormat = new Map();
+  for (const variant of variants) {
+    byFormat.set(variant.format, [...(byFormat.get(variant.format) ?? []), variant]);
+  }
+  const fallbackFormat = FALLBACK_ORDER.find((format) => byFormat.has(format)) ?? variants[0]?.format;
+  const fallback = byFormat.get(fallbackFormat) ?? [];
+  const largest = [...fallback].sort((a, b) => b.width - a.width)[0];
+  const sizes = '(max-width: 720px) 100vw, 640px';
+  const sources = SOURCE_ORDER.filter((format) => format !== fallbackFormat && byFormat.has(format)).map(
+    (format) =>
+      h('source', { type: byFormat.get(format)[0].contentType, srcset: srcset(byFormat.get(format)), sizes }),
+  );
+  const img = h('img', {
+    class: 'picture-img',
+    src: largest?.url,
+    srcset: srcset(fallback),
+    sizes,
+    alt,
+    width: largest ? String(largest.width) : undefined,
+    height: largest ? String(largest.height) : undefined,
+  });
+  img.addEventListener('load', () => img.classList.add('loaded'));
+  return h('picture', {}, [...sources, img]);
+}
+
+/**
+ * One row per derivative: its own small image (so every derivative is fetched and shown), label, pixel size,
+ * format and bytes.
+ * @param {Variant[]} variants
+ */
+export function variantList(variants) {
+  const sorted = [...variants].sort((a, b) => a.width - b.width || a.format.localeCompare(b.format));
+  return h(
+    'ul',
+    { class: 'variants' },
+    sorted.map((variant) =>
+      h('li', { class: 'variant', 'data-label': variant.label, 'data-format': variant.format }, [
+        h('a', { href: variant.url, target: '_blank', rel: 'noopener' }, [
+          h('img', { class: 'variant-img', src: variant.url, alt: `${variant.label} ${variant.format}` }),
+        ]),
+        h('span', { class: 'variant-label' }, [capitalise(variant.label)]),
+        h('span', { class: 'variant-meta' }, [
+          `${formatDimensions(variant.width, variant.height)} · ${variant.format.toUpperCase()} · ${formatBytes(variant.sizeBytes)}`,
+        ]),
+      ]),
+    ),
+  );
+}

@@ -1,0 +1,74 @@
+import { LOOPBACK_HOSTS } from './loopback';
+import { SettingError } from '../domain/errors';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Who may use the site and the console, and where derivative URLs point. */
+export interface SiteSettings {
+  /**
+   * `DEV_USER_ID`: the fixed user of a local stack. When set, a request without an App Service authentication
+   * principal is this user AND an operator. Refused unless the images account is a loopback emulator.
+   */
+  devUserId: string | undefined;
+  /** `OPERATOR_ROLE`: the Entra ID app role (a `roles` claim) that opens the console API and reprocess. */
+  operatorRole: string;
+  /**
+   * `DERIVATIVE_BASE_URL`: the delivery host the documents' `url`s use, e.g. `https://cdn.example.net`
+   * (no trailing slash); the derivative's blob name, URL-encoded per segment, is appended. Unset: the blob URL.
+   */
+  derivativeBaseUrl: string | undefined;
+}
+
+/** User ids become blob path segments `users/{userId}/`: Entra object ids (GUIDs) and short dev names fit. */
+const USER_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+const ROLE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,119}$/;
+export const DEFAULT_OPERATOR_ROLE = 'ImageOperator';
+
+function value(env: Env, name: string): string | undefined {
+  const raw = env[name];
+  return raw === undefined || raw.trim() === '' ? undefined : raw.trim();
+}
+
+function devUserId(env: Env, imagesAreLoopbackEmulator: boolean): string | undefined {
+  const id = value(env, 'DEV_USER_ID');
+  if (id === undefined) return undefined;
+  if (!USER_ID.test(id)) throw new SettingError('DEV_USER_ID', 'a user id matching [A-Za-z0-9._-]{1,64}', id);
+  // Like the key rules: a fixed, unauthenticated identity is for emulators only. Anywhere the images account
+  // is real, the caller's identity must come from App Service authentication.
+  if (!imagesAreLoopbackEmulator) {
+    throw new SettingError(
+      'DEV_USER_ID',
+      `no dev user unless IMAGES_STORAGE is a loopback emulator (${LOOPBACK_HOSTS}: in Azure the user ` +
+        'comes from App Service authentication)',
+      id,
+    );
+  }
+  return id;
+}
+
+function baseUrl(env: Env): string | undefined {
+  const raw = value(env, 'DERIVATIVE_BASE_URL');
+  if (raw === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new SettingError('DERIVATIVE_BASE_URL', 'an http(s) URL', raw);
+  }
+  if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.search !== '' || url.hash !== '') {
+    throw new SettingError('DERIVATIVE_BASE_URL', 'an http(s) URL without query or fragment', raw);
+  }
+  return raw.replace(/\/+$/, '');
+}
+
+/** Reads `DEV_USER_ID`, `OPERATOR_ROLE` and `DERIVATIVE_BASE_URL`; throws a SettingError naming a bad one. */
+export function loadSiteSettings(env: Env, imagesAreLoopbackEmulator: boolean): SiteSettings {
+  const role = value(env, 'OPERATOR_ROLE') ?? DEFAULT_OPERATOR_ROLE;
+  if (!ROLE.test(role))
+    throw new SettingError('OPERATOR_ROLE', 'an app role value like "ImageOperator"', role);
+  return {
+    devUserId: devUserId(env, imagesAreLoopbackEmulator),
+    operatorRole: role,
+    derivativeBaseUrl: baseUrl(env),
+  };
+}

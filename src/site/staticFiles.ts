@@ -1,0 +1,57 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+
+/** One file the site serves. */
+export interface StaticFile {
+  body: Buffer;
+  contentType: string;
+  /** Strong ETag of the bytes (quoted). */
+  eTag: string;
+}
+
+const CONTENT_TYPES: Readonly<Record<string, string>> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+};
+
+/**
+ * The folder holding `index.html`: `site/` at the package root, found from this module both when it runs from
+ * `src/` (tests) and from `dist/src/` (the host and the deployment package).
+ */
+export function findSiteRoot(start: string = __dirname): string {
+  let dir = start;
+  for (let level = 0; level < 5; level++) {
+    const candidate = path.join(dir, 'site');
+    if (existsSync(path.join(candidate, 'index.html'))) return candidate;
+    dir = path.dirname(dir);
+  }
+  throw new Error(`No site/index.html above ${start}: the package must ship the site/ folder`);
+}
+
+function file(body: Buffer, name: string): StaticFile {
+  return {
+    body,
+    contentType: CONTENT_TYPES[path.extname(name)] ?? 'application/octet-stream',
+    eTag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`,
+  };
+}
+
+/**
+ * Every servable file by URL path: the flat `site/` folder (known extensions only) plus
+ * `vendor/thumbhash.js`, the `thumbhash` package's ES module, for the placeholder. A fixed map, read once:
+ * a request can only name one of these, so no URL reaches any other file (no `..`, no symlinks).
+ */
+export function loadStaticFiles(siteRoot: string = findSiteRoot()): ReadonlyMap<string, StaticFile> {
+  const files = new Map<string, StaticFile>();
+  for (const entry of readdirSync(siteRoot, { withFileTypes: true })) {
+    if (!entry.isFile() || CONTENT_TYPES[path.extname(entry.name)] === undefined) continue;
+    files.set(entry.name, file(readFileSync(path.join(siteRoot, entry.name)), entry.name));
+  }
+  files.set('vendor/thumbhash.js', file(readFileSync(require.resolve('thumbhash')), 'thumbhash.js'));
+  return files;
+}

@@ -1,0 +1,326 @@
+/// <reference lib="dom" />
+import { BlobServiceClient } from '@azure/storage-blob';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, startStack, type RunningStack } from '@image-derivatives/devhost';
+import { launchChromium, type Browser } from '../../scripts/chromium';
+import { makeLandscape, PALETTES } from '../../scripts/scenes';
+import type { ImageDocument } from '../../src/domain/types';
+
+/**
+ * The upload page and the console in a real browser (Debian's Chromium through playwright-core) against the
+ * local stack as `npm start` runs it: CORS preflight to Azurite, PUT with the SAS, the pipeline, blob-level
+ * public read of the derivatives, the console API and reprocess.
+ */
+const repoRoot = path.resolve(__dirname, '../..');
+let stack: RunningStack;
+let browser: Browser;
+let page: Page;
+const pageErrors: string[] = [];
+
+interface Card {
+  state: string;
+  blob: string;
+  progress: number;
+  message: string;
+  errorCode: string;
+}
+
+async function cards(): Promise<Record<string, Card>> {
+  return page.evaluate(() =>
+    Object.fromEntries(
+      [...document.querySelectorAll<HTMLElement>('.upload')].map((card) => [
+        card.querySelector('.upload-name')?.textContent ?? '',
+        {
+          state: card.dataset.state ?? '',
+          blob: card.dataset.blob ?? '',
+          progress: card.querySelector('progress')?.value ?? -1,
+          message: card.querySelector('.upload-message')?.textContent ?? '',
+          errorCode: card.dataset.errorCode ?? '',
+        },
+      ]),
+    ),
+  );
+}
+
+async function status(
+  blobName: string,
+): Promise<{ document: ImageDocument | null; instanceId: string | null }> {
+  const response = await fetch(`${stack.baseUrl}/api/images/${blobName}`);
+  return (await response.json()) as { document: ImageDocument | null; instanceId: string | null };
+}
+
+beforeAll(async () => {
+  if (!existsSync(path.join(repoRoot, 'dist/src/index.js'))) {
+    throw new Error(
+      'dist/src/index.js is missing: the browser tests run the compiled app; run `npm run build`.',
+    );
+  }
+  browser = await launchChromium();
+  stack = await startStack({
+    appRoot: repoRoot,
+    port: 0,
+    azurite: {
+      ports: { blob: await freePort(), queue: await freePort(), table: await freePort() },
+      location: 'memory',
+    },
+    // Its own Cosmos too: the console lists every document, and other tests' documents point at other Azurites.
+    cosmos: { port: await freePort() },
+    pollIntervalMs: 100,
+    quiet: true,
+  });
+  page = await browser.context.newPage();
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+  // Script exceptions and Content-Security-Policy refusals (expected 4xx answers are the tests' own business).
+  page.on('console', (message) => {
+    if (message.type() === 'error' && /Content Security Policy|Refused to/i.test(message.text())) {
+      pageErrors.push(message.text());
+    }
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await stack?.stop();
+});
+
+describe('the upload page', () => {
+  it('uploads two photos through the file input: progress reaches 100 % and every derivative loads', async () => {
+    await page.goto(stack.siteUrl);
+    // Every value the progress bars take, in order.
+    await page.evaluate(() => {
+      const seen: number[] = [];
+      (window as unknown as { progressSeen: number[] }).progressSeen = seen;
+      new MutationObserver((records) => {
+        for (const record of records) seen.push(Number((record.target as HTMLProgressElement).value));
+      }).observe(document.body, { subtree: true, attributes: true, attributeFilter: ['value'] });
+    });
+    await page.setInputFiles('#file-input', [
+      { name: 'dusk.jpg', mimeType: 'image/jpeg', buffer: await makeLandscape(1600, 1067, PALETTES.dusk) },
+      { name: 'meadow.jpg', mimeType: 'image/jpeg', buffer: await makeLandscape(1200, 800, PALETTES.meadow) },
+    ]);
+    await page.waitForFunction(
+      () =>
+        [...document.querySelectorAll<HTMLElement>('.upload')].filter((c) => c.dataset.state === 'done')
+          .length === 2,
+      undefined,
+      { timeout: 30_000 },
+    );
+    const shown = await cards();
+    expect(shown['dusk.jpg']).toMatchObject({ state: 'done', progress: 100 });
+    expect(shown['meadow.jpg']).toMatchObject({ state: 'done', progress: 100 });
+    const seen = await page.evaluate(() => (window as unknown as { progressSeen: number[] }).progressSeen);
+    expect(seen.at(-1)).toBe(100);
+
+    // Every derivative of both documents is on the page and decoded by the browser at its own size.
+    await page.waitForFunction(() => [...document.images].every((img) => img.complete), undefined, {
+      timeout: 15_000,
+    });
+    const images = await page.evaluate(() =>
+      [...document.images].map((img) => ({
+        src: img.currentSrc || img.src,
+        naturalWidth: img.naturalWidth,
+        naturalHeight: img.naturalHeight,
+        variant: img.classList.contains('variant-img'),
+      })),
+    );
+    for (const name of ['dusk.jpg', 'meadow.jpg']) {
+      const { document } = await status(shown[name]?.blob ?? '');
+      expect(document?.status).toBe('completed');
+      expect(document?.variants.map((v) => v.label).sort()).toEqual(['large', 'medium', 'thumb']);
+      for (const variant of document?.variants ?? []) {
+        const img = images.find((candidate) => candidate.variant && candidate.src === variant.url);
+        expect(img, variant.url).toMatchObject({
+          naturalWidth: variant.width,
+          naturalHeight: variant.height,
+        });
+      }
+      // The <picture> shows one of the document's variants, chosen by the browser from the srcset.
+      const urls = new Set(document?.variants.map((v) => v.url));
+      expect(images.some((img) => !img.variant && urls.has(img.src) && img.naturalWidth > 0)).toBe(true);
+    }
+    // Each real upload's document has a placeholder, and the page painted it behind the <picture>: the
+    // thumbhash decoded to a PNG data URL over the document's dominant colour.
+    const frames = await page.evaluate(() =>
+      [...document.querySelectorAll<HTMLElement>('.upload .frame')].map((frame) => ({
+        image: frame.style.backgroundImage,
+        colour: frame.style.backgroundColor,
+      })),
+    );
+    expect(frames).toHaveLength(2);
+    const rgb = (hex: string) =>
+      `rgb(${[1, 3, 5].map((at) => Number.parseInt(hex.slice(at, at + 2), 16)).join(', ')})`;
+    for (const name of ['dusk.jpg', 'meadow.jpg']) {
+      const { document } = await status(shown[name]?.blob ?? '');
+      const placeholder = document?.placeholder;
+      expect(placeholder, name).toMatchObject({
+        thumbhash: expect.stringMatching(/^[A-Za-z0-9+/]+=*$/),
+        dominantColor: expect.stringMatching(/^#[0-9a-f]{6}$/),
+      });
+      const frame = frames.find((candidate) => candidate.colour === rgb(placeholder?.dominantColor ?? ''));
+      expect(frame?.image, name).toMatch(/^url\("data:image\/png;base64,/);
+    }
+
+    const dusk = (await status(shown['dusk.jpg']?.blob ?? '')).document;
+    expect(dusk?.variants.find((v) => v.label === 'large')).toMatchObject({ width: 1280, height: 854 });
+    expect(shown['dusk.jpg']?.blob).toMatch(/^users\/dev-user\/[0-9a-f]{16}-dusk\.jpg$/);
+  });
+
+  it('refuses a non-image before any byte is sent, and says why', async () => {
+    await page.setInputFiles('#file-input', [
+      { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not a photo') },
+    ]);
+    await page.waitForSelector('.upload[data-state="refused"]');
+    const notes = (await cards())['notes.txt'];
+    expect(notes?.message).toBe(
+      'notes.txt is "text/plain", not a photo: only image types are accepted (JPEG, PNG, WebP, GIF, AVIF, TIFF, HEIC)',
+    );
+    const blobs = BlobServiceClient.fromConnectionString(stack.connectionString).getContainerClient(
+      'images-unprocessed',
+    );
+    for await (const blob of blobs.listBlobsFlat()) expect(blob.name).not.toContain('notes');
+  });
+
+  it('explains a failed document by its error code in words', async () => {
+    await page.setInputFiles('#file-input', [
+      { name: 'scan.jpg', mimeType: 'image/jpeg', buffer: Buffer.from('name,likes\ncat.jpg,42\n') },
+    ]);
+    await page.waitForSelector('.upload[data-state="failed"]', { timeout: 30_000 });
+    expect((await cards())['scan.jpg']).toMatchObject({
+      progress: 100,
+      errorCode: 'not-an-image',
+      message: 'This file is not an image: its contents are not a picture format we know.',
+    });
+  });
+
+  it('says why an upload failed when storage refuses the PUT', async () => {
+    // A SAS whose signature no longer matches: Azurite refuses it as Azure would (403 AuthenticationFailed).
+    await page.route('**/api/uploads', async (route) => {
+      const response = await route.fetch();
+      const body = (await response.json()) as { uploadUrl: string };
+      body.uploadUrl = body.uploadUrl.replace(/sig=[^&]+/, 'sig=AAAA');
+      await route.fulfill({ response, json: body });
+    });
+    await page.setInputFiles('#file-input', [
+      { name: 'forged.jpg', mimeType: 'image/jpeg', buffer: await makeLandscape(320, 200, PALETTES.meadow) },
+    ]);
+    await page.waitForSelector('.upload[data-state="upload-failed"]');
+    await page.unroute('**/api/uploads');
+    expect((await cards())['forged.jpg']?.message).toMatch(
+      // Azure answers AuthenticationFailed; Azurite names it AuthorizationFailure.
+      /^Storage refused the upload \((AuthenticationFailed|AuthorizationFailure)\): Server failed to authenticate the request/,
+    );
+  });
+});
+
+describe('the page modules in the browser', () => {
+  interface PictureModule {
+    paintPlaceholder: (frame: HTMLElement, placeholder: unknown) => boolean;
+    pictureOf: (variants: unknown[], alt: string) => HTMLElement;
+  }
+  beforeAll(async () => {
+    // A string, so the test runner's transform leaves the browser's own import() alone.
+    await page.evaluate(
+      'import(new URL("picture.js", document.baseURI).href).then((module) => { window.pictureModule = module; })',
+    );
+  });
+  it('paints the thumbhash placeholder (thumbhash served as an ES module) over the dominant colour', async () => {
+    const { rgbaToThumbHash } = await import('thumbhash');
+    const { data, info } = await sharp(await makeLandscape(100, 66, PALETTES.dusk))
+      .ensureAlpha()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    const thumbhash = Buffer.from(rgbaToThumbHash(info.width, info.height, data)).toString('base64');
+    const painted = await page.evaluate(async (hash) => {
+      const picture = (window as unknown as { pictureModule: PictureModule }).pictureModule;
+      const frame = document.createElement('div');
+      const withHash = picture.paintPlaceholder(frame, { thumbhash: hash, dominantColor: '#2b3a67' });
+      const url = /url\("(.*)"\)/.exec(frame.style.backgroundImage)?.[1] ?? '';
+      const img = new Image();
+      img.src = url;
+      await img.decode();
+      const colourOnly = document.createElement('div');
+      picture.paintPlaceholder(colourOnly, { dominantColor: '#2b3a67' });
+      return {
+        withHash,
+        url: url.slice(0, 22),
+        width: img.naturalWidth,
+        colour: colourOnly.style.backgroundColor,
+      };
+    }, thumbhash);
+    expect(painted).toMatchObject({
+      withHash: true,
+      url: 'data:image/png;base64,',
+      colour: 'rgb(43, 58, 103)',
+    });
+    expect(painted.width).toBeGreaterThan(0);
+  });
+
+  it('builds <picture> sources from every format the document lists, newest formats first, JPEG as the <img>', async () => {
+    const markup = await page.evaluate(() => {
+      const picture = (window as unknown as { pictureModule: PictureModule }).pictureModule;
+      const variant = (label: string, format: string, width: number) => ({
+        label,
+        format,
+        width,
+        height: width / 2,
+        contentType: `image/${format}`,
+        url: `${location.origin}/derivatives/${label}.${format}`,
+        sizeBytes: 1,
+      });
+      return picture.pictureOf(
+        [
+          variant('thumb', 'jpeg', 150),
+          variant('large', 'jpeg', 1280),
+          variant('thumb', 'webp', 150),
+          variant('thumb', 'avif', 150),
+          variant('large', 'avif', 1280),
+        ],
+        'a photo',
+      ).outerHTML;
+    });
+    // Same-origin URLs: the page's CSP would (rightly) refuse any other host.
+    const o = `${stack.baseUrl}/derivatives`;
+    const sources = [...markup.matchAll(/<source type="([^"]+)" srcset="([^"]+)"/g)].map((m) => [m[1], m[2]]);
+    expect(sources).toEqual([
+      ['image/avif', `${o}/thumb.avif 150w, ${o}/large.avif 1280w`],
+      ['image/webp', `${o}/thumb.webp 150w`],
+    ]);
+    expect(markup).toContain(`src="${o}/large.jpeg" srcset="${o}/thumb.jpeg 150w, ${o}/large.jpeg 1280w"`);
+  });
+});
+
+describe('the console', () => {
+  it('lists the upload and reprocesses one size of it to completion', async () => {
+    const dusk = (await cards())['dusk.jpg']?.blob ?? '';
+    const before = (await status(dusk)).document;
+    await page.goto(stack.consoleUrl);
+    const row = page.locator(`.image-row[data-blob="${dusk}"]`);
+    await row.waitFor();
+    expect(await row.getAttribute('data-status')).toBe('completed');
+    expect(await row.locator('.chip').count()).toBe(3);
+    // Newest first: the failed scan (uploaded last) is above the photos.
+    const order = await page
+      .locator('.image-row')
+      .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-blob')));
+    expect(order.findIndex((name) => name?.endsWith('-scan.jpg'))).toBeLessThan(order.indexOf(dusk));
+
+    await row.locator('select.size-select').selectOption('thumb');
+    await row.locator('button[data-action="reprocess-one"]').click();
+    const done = page.locator(`.image-row[data-blob="${dusk}"][data-run="Completed"]`);
+    await done.waitFor({ timeout: 30_000 });
+    expect(await done.locator('.run-state').textContent()).toBe('Reprocess of thumb: Completed');
+
+    // The document was rewritten by the reprocess run: the thumb is new, the other sizes kept as they were.
+    const after = (await status(dusk)).document;
+    expect(after?.instanceId).toMatch(/-r[0-9a-z]+$/);
+    const variant = (document: ImageDocument | null | undefined, label: string) =>
+      document?.variants.find((v) => v.label === label);
+    expect(variant(after, 'thumb')?.createdAt).not.toBe(variant(before, 'thumb')?.createdAt);
+    expect(variant(after, 'medium')?.createdAt).toBe(variant(before, 'medium')?.createdAt);
+    expect(pageErrors).toEqual([]);
+  });
+});
