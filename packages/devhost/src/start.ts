@@ -3,6 +3,7 @@
  * ready line; Ctrl-C stops everything.
  */
 import { findAppRoot } from './appRoot';
+import { watchLauncher } from './launcherWatch';
 import { parseStartArguments, type StartArguments } from './cli/args';
 import { helpRequested } from './cli/run';
 import { startStack, type RunningStack } from './stack';
@@ -100,6 +101,8 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', shutdown);
   process.on('SIGTERM', shutdown);
+  // Killed launcher (e.g. SIGKILL of `npm start`): stop too, so no host is left holding the ports.
+  watchLauncher(() => shutdown('SIGHUP'));
 }
 
 main().catch((error: unknown) => {

@@ -178,6 +178,32 @@ describe('npm start (packages/devhost/dist/start.js)', () => {
     await stopCleanly(second, ports);
   });
 
+  it('stops when its launcher is killed (SIGKILL of npm start), so the same command starts again', async () => {
+    const { args, ports } = await persistentArgs();
+    // As `npm start` runs it: npm (here a node process) → sh → the host.
+    const command = `true && ${[process.execPath, startScript, ...args].map((word) => `'${word}'`).join(' ')}`;
+    const launcherCode = `require('child_process').spawn('sh', ['-c', ${JSON.stringify(command)}], { stdio: 'inherit' }); setInterval(() => {}, 1000);`;
+    const launcher = spawn(process.execPath, ['-e', launcherCode], {
+      cwd: repoRoot,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.push(launcher);
+    let output = '';
+    launcher.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    launcher.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => launcher.once('exit', (code) => resolve(code)));
+    await waitForOutput({ child: launcher, output: () => output, exited }, /^devhost ready in .*$/m);
+    launcher.kill('SIGKILL');
+    await exited;
+    // The host notices, stops, and its Azurite with it: every port is free again.
+    for (const port of ports) await waitUntilFree(port, 20_000);
+
+    const second = start(args);
+    await waitForOutput(second, /^devhost ready in .*$/m);
+    expect(second.output()).not.toContain('already in use');
+    await stopCleanly(second, ports);
+  });
+
   it('stops an Azurite an earlier run left on the same data folder (named in its pid file) and starts', async () => {
     const { args, ports, location } = await persistentArgs();
     const [, blob, queue, table] = ports;
