@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { waitForPort } from './ports';
+import { commandLine, isAlive } from './processes';
 
 /** Azurite's published development account (a well-known, emulator-only key). */
 export const DEV_ACCOUNT = 'devstoreaccount1';
@@ -152,23 +152,6 @@ export function pidFile(location: string): string {
   return path.join(location, 'devhost-azurite.pid');
 }
 
-function commandLine(pid: number): string | undefined {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
-  } catch {
-    return undefined; // gone, or no /proc (then the pid file alone is trusted)
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
  * An Azurite left running on this data folder by an earlier run (say its host was killed before its child
  * learned to exit with it) holds the ports and the folder: stop it, after checking the pid is still Azurite
@@ -186,14 +169,14 @@ export async function stopStaleAzurite(location: string, timeoutMs = 10_000): Pr
     host !== undefined &&
     host !== process.pid &&
     host > 1 &&
-    alive(host) &&
+    isAlive(host) &&
     /node/i.test(commandLine(host) ?? 'node')
   )
     throw new Error(
       `The data folder ${location} is in use by another local host (pid ${host}): stop it first, or give this one another --azurite-location.`,
     );
   const pid = record?.azurite ?? 0;
-  if (!Number.isSafeInteger(pid) || pid <= 1 || pid === process.pid || !alive(pid)) {
+  if (!Number.isSafeInteger(pid) || pid <= 1 || pid === process.pid || !isAlive(pid)) {
     await rm(pidFile(location), { force: true });
     return false;
   }
@@ -204,9 +187,9 @@ export async function stopStaleAzurite(location: string, timeoutMs = 10_000): Pr
   }
   process.kill(pid, 'SIGTERM');
   const deadline = Date.now() + timeoutMs;
-  while (alive(pid) && Date.now() < deadline) await sleep(50);
-  if (alive(pid)) process.kill(pid, 'SIGKILL');
-  while (alive(pid)) await sleep(50);
+  while (isAlive(pid) && Date.now() < deadline) await sleep(50);
+  if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+  while (isAlive(pid)) await sleep(50);
   await rm(pidFile(location), { force: true });
   return true;
 }
