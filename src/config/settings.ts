@@ -2,11 +2,12 @@ import type { SizeSpec } from '../domain/types';
 import { isLoopbackHostname, isLoopbackUrl, LOOPBACK_HOSTS } from './loopback';
 import { SettingError } from '../domain/errors';
 import { fromDecimalText, integerInRange, positiveInteger, ReceivedDescription } from '../domain/validation';
+import { nonEmpty, type Env } from './env';
 import { loadSiteSettings, type SiteSettings } from './site';
 import { parseRetiredSizes, parseSizes } from './sizes';
 import { nonLocalConnectionString, redactConnectionString } from './storageConnectionString';
 
-export type Env = Readonly<Record<string, string | undefined>>;
+export type { Env } from './env';
 
 /** How a client reaches a service: a connection string/key (emulators only) or an Entra identity. */
 export type BlobConnection =
@@ -68,11 +69,6 @@ const DEFAULT_MAX_SOURCE_PIXELS = 50_000_000;
 const DEFAULT_REPLACED_DERIVATIVES_GRACE_SECONDS = 900;
 /** A week: a durable timer is cheap, but a longer wait only keeps unused derivatives around. */
 const MAX_REPLACED_DERIVATIVES_GRACE_SECONDS = 7 * 24 * 3600;
-
-function nonEmpty(env: Env, name: string): string | undefined {
-  const value = env[name];
-  return value === undefined || value.trim() === '' ? undefined : value.trim();
-}
 
 function required(env: Env, name: string, expected: string): string {
   const value = nonEmpty(env, name);

@@ -1,7 +1,6 @@
 import { isLoopbackHostname, LOOPBACK_HOSTS } from './loopback';
 import { SettingError } from '../domain/errors';
-
-type Env = Readonly<Record<string, string | undefined>>;
+import { nonEmpty, type Env } from './env';
 
 /** Who may use the site and the console, and where derivative URLs point. */
 export interface SiteSettings {
@@ -24,13 +23,8 @@ const USER_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const ROLE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,119}$/;
 export const DEFAULT_OPERATOR_ROLE = 'ImageOperator';
 
-function value(env: Env, name: string): string | undefined {
-  const raw = env[name];
-  return raw === undefined || raw.trim() === '' ? undefined : raw.trim();
-}
-
 function devUserId(env: Env, imagesAreLoopbackEmulator: boolean): string | undefined {
-  const id = value(env, 'DEV_USER_ID');
+  const id = nonEmpty(env, 'DEV_USER_ID');
   if (id === undefined) return undefined;
   if (!USER_ID.test(id)) throw new SettingError('DEV_USER_ID', 'a user id matching [A-Za-z0-9._-]{1,64}', id);
   // Like the key rules: a fixed, unauthenticated identity is for emulators only. Anywhere the images account
@@ -47,7 +41,7 @@ function devUserId(env: Env, imagesAreLoopbackEmulator: boolean): string | undef
 }
 
 function baseUrl(env: Env): string | undefined {
-  const raw = value(env, 'DERIVATIVE_BASE_URL');
+  const raw = nonEmpty(env, 'DERIVATIVE_BASE_URL');
   if (raw === undefined) return undefined;
   let url: URL;
   try {
@@ -68,7 +62,7 @@ function baseUrl(env: Env): string | undefined {
 
 /** Reads `DEV_USER_ID`, `OPERATOR_ROLE` and `DERIVATIVE_BASE_URL`; throws a SettingError naming a bad one. */
 export function loadSiteSettings(env: Env, imagesAreLoopbackEmulator: boolean): SiteSettings {
-  const role = value(env, 'OPERATOR_ROLE') ?? DEFAULT_OPERATOR_ROLE;
+  const role = nonEmpty(env, 'OPERATOR_ROLE') ?? DEFAULT_OPERATOR_ROLE;
   if (!ROLE.test(role))
     throw new SettingError('OPERATOR_ROLE', 'an app role value like "ImageOperator"', role);
   return {
