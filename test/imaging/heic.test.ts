@@ -15,7 +15,7 @@ import {
 import { readHeifContainer } from '../../src/imaging/heif/container';
 import { decodeHeic } from '../../src/imaging/heif/decodeHeic';
 import { describePrimaryImage } from '../../src/imaging/heif/primaryImage';
-import { MARKERS, makePhoto } from '../support/images';
+import { MARKERS, makePhoto, type Rgb } from '../support/images';
 import { colourDistance, decode, pixelAt, type DecodedImage } from './pixels';
 
 const LIMITS: SourceLimits = { maxSourceBytes: 50 * 1024 * 1024, maxSourcePixels: 50_000_000 };
@@ -30,6 +30,15 @@ async function render(name: string, box = BIG_BOX): Promise<RenderedDerivative> 
   if (!result.ok)
     throw new Error(`expected a derivative of ${name}, got ${result.error.code}: ${result.error.message}`);
   return result.derivative;
+}
+
+/** Mean absolute difference per channel value of two images of the same size. */
+function meanDifference(a: DecodedImage, b: DecodedImage): number {
+  expect([a.width, a.height, a.channels]).toEqual([b.width, b.height, b.channels]);
+  let total = 0;
+  for (let index = 0; index < a.data.length; index += 1)
+    total += Math.abs((a.data[index] ?? 0) - (b.data[index] ?? 0));
+  return total / a.data.length;
 }
 
 /** Red marker top-left, green top-right, neither at the bottom-left: the image is upright and not mirrored. */
@@ -121,6 +130,56 @@ describe('HEIC: decoding', () => {
     const derivative = await render('display-p3.heic');
     expect((await sharp(derivative.data).metadata()).hasProfile).toBe(false);
     expect(colourDistance(pixelAt(await decode(derivative.data), 3, 3), MARKERS.topLeft)).toBeLessThan(12);
+  });
+
+  it('converts an nclx-only Display P3 HEIC (primaries 12, no ICC) to sRGB like the ICC-tagged one', async () => {
+    const primary = describePrimaryImage(readHeifContainer(fixture('display-p3-nclx.heic')));
+    expect(primary.icc).toBeUndefined();
+    expect(primary.nclx).toEqual({ primaries: 12, transfer: 13, matrix: 6, fullRange: true });
+    // The decoder returns the P3 numbers: the saturated red marker reads as a duller, shifted red...
+    const heic = await decodeHeic(fixture('display-p3-nclx.heic'), primary, {
+      maxPixels: LIMITS.maxSourcePixels,
+    });
+    if (!heic.ok) throw new Error(heic.error.message);
+    const stored = await decode(heic.decoded.tiff, { storedNumbers: true });
+    expect(colourDistance(pixelAt(stored, 3, 3), MARKERS.topLeft)).toBeGreaterThan(20);
+    // ...and the derivative is sRGB: the red within 12 per channel of the marker (x265 at q90 alone moves the
+    // plain sRGB fixture's by up to 5), and every corner within 6 of the same picture tagged with an ICC P3
+    // profile (libvips' built-in one), the whole picture within a mean of 1.5 levels per channel of it.
+    const nclx = await decode((await render('display-p3-nclx.heic')).data);
+    const icc = await decode((await render('display-p3.heic')).data);
+    expect(colourDistance(pixelAt(nclx, 3, 3), MARKERS.topLeft)).toBeLessThan(12);
+    for (const [x, y] of [
+      [3, 3],
+      [nclx.width - 4, 3],
+      [3, nclx.height - 4],
+      [nclx.width - 4, nclx.height - 4],
+    ] as const) {
+      expect(colourDistance(pixelAt(nclx, x, y), pixelAt(icc, x, y) as unknown as Rgb)).toBeLessThan(6);
+    }
+    expect(meanDifference(nclx, icc)).toBeLessThan(1.5);
+  });
+
+  it('converts an nclx-only BT.2020 HEIC (primaries 9, BT.709 curve) to sRGB', async () => {
+    const primary = describePrimaryImage(readHeifContainer(fixture('bt2020-nclx.heic')));
+    expect([primary.icc, primary.nclx?.primaries, primary.nclx?.transfer]).toEqual([undefined, 9, 1]);
+    const heic = await decodeHeic(fixture('bt2020-nclx.heic'), primary, {
+      maxPixels: LIMITS.maxSourcePixels,
+    });
+    if (!heic.ok) throw new Error(heic.error.message);
+    const stored = await decode(heic.decoded.tiff, { storedNumbers: true });
+    expect(colourDistance(pixelAt(stored, 3, 3), MARKERS.topLeft)).toBeGreaterThan(40);
+    // BT.2020's wider gamut stretches the coding error of 8-bit numbers (~1.7x in red): 16, not 12, per channel.
+    const derivative = await decode((await render('bt2020-nclx.heic')).data);
+    expect(colourDistance(pixelAt(derivative, 3, 3), MARKERS.topLeft)).toBeLessThan(16);
+    // The same picture coded as sRGB: the green marker within 12, the whole within a mean of 3.5 levels (the
+    // ICC-tagged P3 fixture is 2.5 from it: coding differences of the three encodes, not colour).
+    const plain = await decode((await render('plain.heic')).data);
+    const [x, y] = [derivative.width - 4, 3];
+    expect(colourDistance(pixelAt(derivative, x, y), pixelAt(plain, x, y) as unknown as Rgb)).toBeLessThan(
+      12,
+    );
+    expect(meanDifference(derivative, plain)).toBeLessThan(3.5);
   });
 
   it('decodes the primary image of a multi-image file, not the first one', async () => {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { ImageResourceError } from '../../domain/errors';
 import { failure, type Failure } from '../../domain/failure';
+import { iccProfileForNclx } from './nclxProfile';
 import { heicWorkerMain, type HeicWorkerInput, type HeicWorkerOutput } from './heicWorker';
 import type { HeifPrimaryImage } from './primaryImage';
 import { rawTiffHeaderLength, writeRawTiffHeader, type RawTiffLayout } from './rawTiff';
@@ -100,11 +101,13 @@ export async function decodeHeic(
   options: HeicDecodeOptions,
 ): Promise<HeicDecodeResult> {
   const channels = primary.hasAlpha ? 4 : 3;
+  // An ICC profile wins (as in libheif and browsers); an nclx box alone is turned into the matching profile.
+  const icc = primary.icc ?? (primary.nclx === undefined ? undefined : iccProfileForNclx(primary.nclx));
   const layout: RawTiffLayout = {
     width: primary.width,
     height: primary.height,
     channels,
-    ...(primary.icc === undefined ? {} : { icc: primary.icc }),
+    ...(icc === undefined ? {} : { icc }),
   };
   const headerLength = rawTiffHeaderLength(layout);
   const { module, libheifPath } = await libheifModule();
