@@ -8,12 +8,13 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import {
   detectFormat,
+  prepareIntermediate,
   renderDerivative,
   type RenderedDerivative,
   type SourceLimits,
 } from '../../src/imaging';
 import { readHeifContainer } from '../../src/imaging/heif/container';
-import { decodeHeic } from '../../src/imaging/heif/decodeHeic';
+import { decodeHeic, heicDecodeSlots } from '../../src/imaging/heif/decodeHeic';
 import { describePrimaryImage } from '../../src/imaging/heif/primaryImage';
 import { MARKERS, makePhoto, type Rgb } from '../support/images';
 import { colourDistance, decode, pixelAt, type DecodedImage } from './pixels';
@@ -199,6 +200,69 @@ describe('HEIC: decoding', () => {
     expect(detectFormat(generic)).toEqual({ kind: 'decodable', format: 'HEIF' });
     const result = await renderDerivative(generic, BIG_BOX, LIMITS);
     expect(result.ok && [result.derivative.source.format, result.derivative.width]).toEqual(['HEIC', 96]);
+  });
+});
+
+describe('HEIC: memory', () => {
+  const plain = fixture('plain.heic');
+  const primary = describePrimaryImage(readHeifContainer(plain));
+
+  async function decoded(shrinkFor?: { width: number; height: number }): Promise<DecodedImage> {
+    const result = await decodeHeic(plain, primary, {
+      maxPixels: LIMITS.maxSourcePixels,
+      ...(shrinkFor === undefined ? {} : { shrinkFor }),
+    });
+    if (!result.ok) throw new Error(result.error.message);
+    return decode(result.decoded.tiff);
+  }
+
+  it('hands over a box-shrunk copy (mean of each block, partial blocks at the edges) when the box allows', async () => {
+    const full = await decoded();
+    // 96x64 into 16x10: 6 times smaller, so a box of 3 (the fit stays 2x the box), 32x22 with a last row of 1.
+    const shrunk = await decoded({ width: 16, height: 10 });
+    expect([shrunk.width, shrunk.height, shrunk.channels]).toEqual([32, 22, 3]);
+    for (const [x, y] of [
+      [0, 0],
+      [10, 7],
+      [31, 20],
+      [31, 21],
+    ] as const) {
+      const rows = Math.min(3, full.height - y * 3);
+      const expected = [0, 1, 2].map((channel) => {
+        let sum = 0;
+        for (let dy = 0; dy < rows; dy += 1)
+          for (let dx = 0; dx < 3; dx += 1) sum += pixelAt(full, x * 3 + dx, y * 3 + dy)[channel] ?? 0;
+        return Math.round(sum / (rows * 3));
+      });
+      expect(pixelAt(shrunk, x, y)).toEqual(expected);
+    }
+    // Within 4 times the box: the full size.
+    expect((await decoded({ width: 48, height: 32 })).width).toBe(96);
+  });
+
+  it('the decode-once intermediate from a shrunk decode has the size and pixels of a full-size one', async () => {
+    const prepared = await prepareIntermediate(plain, [{ width: 16, height: 16 }], LIMITS);
+    if (!prepared.ok) throw new Error(prepared.error.message);
+    const ours = await decode(prepared.intermediate.data);
+    const full = await decodeHeic(plain, primary, { maxPixels: LIMITS.maxSourcePixels });
+    if (!full.ok) throw new Error(full.error.message);
+    const { data, info } = await sharp(full.decoded.tiff)
+      .resize({ width: 16, height: 11, fit: 'fill' })
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    expect([ours.width, ours.height]).toEqual([info.width, info.height]);
+    expect(
+      meanDifference(ours, { width: info.width, height: info.height, channels: info.channels, data }),
+    ).toBeLessThan(2);
+  });
+
+  it('runs one decode at a time per process; the others wait their turn and all complete', async () => {
+    const decodes = [1, 2, 3].map(() => decodeHeic(plain, primary, { maxPixels: LIMITS.maxSourcePixels }));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(heicDecodeSlots()).toEqual({ running: 1, waiting: 2 });
+    const results = await Promise.all(decodes);
+    expect(results.map((result) => result.ok)).toEqual([true, true, true]);
+    expect(heicDecodeSlots()).toEqual({ running: 0, waiting: 0 });
   });
 });
 

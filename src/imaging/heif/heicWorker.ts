@@ -20,6 +20,12 @@ export interface HeicWorkerInput {
   headerLength: number;
   /** libheif's own limit on width x height, a second line behind the container check. */
   maxPixels: number;
+  /**
+   * Integer box-shrink factor applied while the pixels are copied out of the WebAssembly heap (1 = none):
+   * each output pixel is the rounded mean of a `shrink` x `shrink` block (smaller at the right and bottom
+   * edges), so the copy the main thread receives is `shrink`² times smaller than the decoded image.
+   */
+  shrink: number;
 }
 
 /** What the worker posts back: the pixels (after `headerLength` bytes) or libheif's error. */
@@ -127,15 +133,47 @@ export function heicWorkerMain(): void {
           );
           if (plane === undefined)
             return { ok: false, message: 'libheif returned no pixels', heapBytes: heapBytes() };
-          const { width, height } = plane;
-          const rowBytes = width * input.channels;
+          const { width: fullWidth, height: fullHeight, stride, data } = plane;
+          const channels = input.channels;
+          const k = input.shrink;
+          const width = Math.ceil(fullWidth / k);
+          const height = Math.ceil(fullHeight / k);
+          const rowBytes = width * channels;
           const buffer = new ArrayBuffer(input.headerLength + rowBytes * height);
           const pixels = new Uint8Array(buffer, input.headerLength);
-          for (let row = 0; row < height; row += 1) {
-            pixels.set(
-              plane.data.subarray(row * plane.stride, row * plane.stride + rowBytes),
-              row * rowBytes,
-            );
+          if (k === 1) {
+            for (let row = 0; row < height; row += 1) {
+              pixels.set(data.subarray(row * stride, row * stride + rowBytes), row * rowBytes);
+            }
+          } else {
+            // Box shrink, one output row at a time: sum the block rows, then divide by each block's size.
+            const sums = new Uint32Array(rowBytes);
+            const fullRowBytes = fullWidth * channels;
+            const blockBytes = k * channels;
+            for (let outRow = 0; outRow < height; outRow += 1) {
+              sums.fill(0);
+              const firstRow = outRow * k;
+              const rows = Math.min(k, fullHeight - firstRow);
+              for (let row = firstRow; row < firstRow + rows; row += 1) {
+                const start = row * stride;
+                for (let at = 0, x = 0; x < fullRowBytes; at += channels) {
+                  const blockEnd = Math.min(fullRowBytes, x + blockBytes);
+                  for (; x < blockEnd; x += channels) {
+                    for (let c = 0; c < channels; c += 1) {
+                      sums[at + c] = (sums[at + c] ?? 0) + (data[start + x + c] ?? 0);
+                    }
+                  }
+                }
+              }
+              const out = outRow * rowBytes;
+              for (let x = 0; x < width; x += 1) {
+                const count = rows * Math.min(k, fullWidth - x * k);
+                for (let c = 0; c < channels; c += 1) {
+                  const at = x * channels + c;
+                  pixels[out + at] = Math.round((sums[at] ?? 0) / count);
+                }
+              }
+            }
           }
           return { ok: true, width, height, buffer, heapBytes: heapBytes() };
         } finally {
