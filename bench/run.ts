@@ -165,6 +165,7 @@ async function main(): Promise<void> {
   const targets = evaluateTargets({
     totalVsPillow: core.aggregate.oursTotalVsPillow,
     criticalVsPillow: core.aggregate.oursCriticalVsPillow,
+    criticalBoundVsPillow: core.aggregate.floorCriticalVsPillow,
     totalVsPillowByFormat: Object.fromEntries(
       Object.entries(core.byFormat).map(([format, aggregate]) => [format, aggregate.oursTotalVsPillow]),
     ),

@@ -135,7 +135,7 @@ export function heicWorkerMain(): void {
             return { ok: false, message: 'libheif returned no pixels', heapBytes: heapBytes() };
           const { width: fullWidth, height: fullHeight, stride, data } = plane;
           const channels = input.channels;
-          const k = input.shrink;
+          const k = channels === 3 ? input.shrink : 1; // RGBA is never shrunk (see heicShrink)
           const width = Math.ceil(fullWidth / k);
           const height = Math.ceil(fullHeight / k);
           const rowBytes = width * channels;
@@ -146,30 +146,34 @@ export function heicWorkerMain(): void {
               pixels.set(data.subarray(row * stride, row * stride + rowBytes), row * rowBytes);
             }
           } else {
-            // Box shrink, one output row at a time: sum the block rows, then divide by each block's size.
+            // Box shrink of RGB, one output row at a time: sum each block's rows, then divide by its size.
             const sums = new Uint32Array(rowBytes);
-            const fullRowBytes = fullWidth * channels;
-            const blockBytes = k * channels;
             for (let outRow = 0; outRow < height; outRow += 1) {
               sums.fill(0);
               const firstRow = outRow * k;
               const rows = Math.min(k, fullHeight - firstRow);
               for (let row = firstRow; row < firstRow + rows; row += 1) {
-                const start = row * stride;
-                for (let at = 0, x = 0; x < fullRowBytes; at += channels) {
-                  const blockEnd = Math.min(fullRowBytes, x + blockBytes);
-                  for (; x < blockEnd; x += channels) {
-                    for (let c = 0; c < channels; c += 1) {
-                      sums[at + c] = (sums[at + c] ?? 0) + (data[start + x + c] ?? 0);
-                    }
+                const rowStart = row * stride;
+                for (let block = 0; block < width; block += 1) {
+                  const from = rowStart + block * k * 3;
+                  const to = rowStart + Math.min(fullWidth, (block + 1) * k) * 3;
+                  let [red, green, blue] = [0, 0, 0];
+                  for (let at = from; at < to; at += 3) {
+                    red += data[at] ?? 0;
+                    green += data[at + 1] ?? 0;
+                    blue += data[at + 2] ?? 0;
                   }
+                  const sum = block * 3;
+                  sums[sum] = (sums[sum] ?? 0) + red;
+                  sums[sum + 1] = (sums[sum + 1] ?? 0) + green;
+                  sums[sum + 2] = (sums[sum + 2] ?? 0) + blue;
                 }
               }
               const out = outRow * rowBytes;
-              for (let x = 0; x < width; x += 1) {
-                const count = rows * Math.min(k, fullWidth - x * k);
-                for (let c = 0; c < channels; c += 1) {
-                  const at = x * channels + c;
+              for (let block = 0; block < width; block += 1) {
+                const count = rows * Math.min(k, fullWidth - block * k);
+                for (let c = 0; c < 3; c += 1) {
+                  const at = block * 3 + c;
                   pixels[out + at] = Math.round((sums[at] ?? 0) / count);
                 }
               }
