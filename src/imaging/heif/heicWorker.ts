@@ -157,7 +157,9 @@ export function heicWorkerMain(): void {
                 for (let block = 0; block < width; block += 1) {
                   const from = rowStart + block * k * 3;
                   const to = rowStart + Math.min(fullWidth, (block + 1) * k) * 3;
-                  let [red, green, blue] = [0, 0, 0];
+                  let red = 0;
+                  let green = 0;
+                  let blue = 0;
                   for (let at = from; at < to; at += 3) {
                     red += data[at] ?? 0;
                     green += data[at + 1] ?? 0;
