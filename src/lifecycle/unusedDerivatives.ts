@@ -30,11 +30,11 @@ export interface UnusedDerivativesResult {
  * Whether the derivatives of version `versionTag` (made by a run whose event sequencer was `sequencer`, '' when
  * its order was unknown) can no longer be used by any document, given what is stored for the path and what the
  * source is now (`currentVersionTag`, undefined when the source is gone). It mirrors `arbitrateWrite`: kept are
- * the stored document's version, the source's current version (its run may be about to write), and, while the
- * source exists, a version whose sequencer is later than the stored one's (a run still in flight that the
- * sequencers would let write when neither version is current). Once the source is gone no run may write, so
- * a sequencer, forged or not, keeps nothing. Every other version's writer is refused, so nothing will ever
- * point at it.
+ * the stored document's version, the source's current version (its run may be about to write), and, only
+ * while neither of those two is the same version, a version whose sequencer is later than the stored one's (a
+ * run still in flight that the sequencers would let write). Once the source is gone, or while the document is
+ * the source as it is now, a sequencer, forged or not, keeps nothing. Every other version's writer is refused,
+ * so nothing will ever point at it.
  */
 export function isUnused(
   derivative: { versionTag: string; sequencer: string },
@@ -43,7 +43,10 @@ export function isUnused(
 ): boolean {
   if (derivative.versionTag === stored.versionTag || derivative.versionTag === currentVersionTag)
     return false;
-  if (currentVersionTag === undefined || derivative.sequencer === '') return true;
+  // Storage answers (see arbitrateWrite): once the source is gone, or while the stored document is the blob as
+  // it is now, no other version's writer is let through, whatever its sequencer says.
+  if (currentVersionTag === undefined || currentVersionTag === stored.versionTag) return true;
+  if (derivative.sequencer === '') return true;
   // A stored sequencer of '' (a reprocess of unknown order wrote the document) cannot order anything.
   if (stored.sequencer === '') return false;
   return compareSequencers(derivative.sequencer, stored.sequencer) <= 0;

@@ -114,6 +114,12 @@ describe('isUnused', () => {
     expect(isUnused({ versionTag: 'aaaaaaaaaaaa', sequencer: seq(1) }, stored, undefined)).toBe(false);
     expect(isUnused({ versionTag: 'bbbbbbbbbbbb', sequencer: 'f'.repeat(32) }, stored, undefined)).toBe(true);
   });
+
+  it('while the document is the source as it is now, a later sequencer keeps nothing', () => {
+    expect(isUnused({ versionTag: 'bbbbbbbbbbbb', sequencer: 'f'.repeat(32) }, stored, 'aaaaaaaaaaaa')).toBe(
+      true,
+    );
+  });
 });
 
 describe('deleteUnusedDerivatives against Azurite and Cosmos', () => {
