@@ -7,6 +7,7 @@ import {
   startBlobEventProxy,
   type BlobAddress,
   type BlobDescription,
+  emulatorContainer,
   type EventGridPublisher,
 } from './eventgrid';
 import {
@@ -285,6 +286,9 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
         connectionString: directConnectionString,
         container: unprocessed,
         webhookUrl: `${baseUrl}/runtime/webhooks/eventgrid?functionName=${encodeURIComponent(subscriber)}`,
+        // Writes committed while no stand-in was recording (a kill between Azurite's commit and the event's
+        // record, or a write straight to Azurite) get their event now, once.
+        reconcile: emulatorContainer(blobs, unprocessed, blobPort),
         log: (message) =>
           logger({
             level: /dead-letter|failed/.test(message) ? 'warning' : 'information',
@@ -301,6 +305,7 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
       target: blobTarget(directConnectionString),
       describeBlob: describeBlobWith(blobs),
       onWrite: (write) => publisher?.publish(write) ?? Promise.resolve(),
+      onPropertyWrite: (write) => publisher?.account(write) ?? Promise.resolve(),
       onError: (message) => logger({ level: 'error', category: 'system', message }),
     });
     cleanups.push(() => proxy.close());
