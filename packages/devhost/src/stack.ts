@@ -291,7 +291,8 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
         reconcile: emulatorContainer(blobs, unprocessed, blobPort),
         log: (message) =>
           logger({
-            level: /dead-letter|failed/.test(message) ? 'warning' : 'information',
+            // A reconcile means writes went without their event for a while: worth seeing, like a dead letter.
+            level: /dead-letter|failed|reconciled/.test(message) ? 'warning' : 'information',
             category: 'system',
             message,
           }),
