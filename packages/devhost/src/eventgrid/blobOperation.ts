@@ -86,7 +86,8 @@ export function eventRaisingOperation(
  * topic their new eTag, so its reconcile at start does not take them for content writes it missed.
  */
 export function isPropertyWrite(method: string, query: URLSearchParams): boolean {
-  if (method !== 'PUT' || query.has('restype') || query.has('snapshot') || query.has('versionid')) return false;
+  if (method !== 'PUT' || query.has('restype') || query.has('snapshot') || query.has('versionid'))
+    return false;
   const comp = query.get('comp');
   return comp === 'metadata' || comp === 'properties';
 }

@@ -323,9 +323,8 @@ describe('local Event Grid: the storage proxy and the publisher', () => {
 
   it('on start, raises once the events of writes committed while it was not recording (a kill, or a write straight to the emulator)', async () => {
     await freshContainer();
-    const direct = BlobServiceClient.fromConnectionString(directConnectionString).getContainerClient(
-      containerName,
-    );
+    const direct =
+      BlobServiceClient.fromConnectionString(directConnectionString).getContainerClient(containerName);
     const firstRun = await topic();
     await container.getBlockBlobClient('seen.jpg').uploadData(Buffer.from('s'));
     await container.getBlobClient('seen.jpg').setMetadata({ by: 'sftp' }); // no event, now or later
