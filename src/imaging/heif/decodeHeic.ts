@@ -117,6 +117,9 @@ function isHeapExhaustion(message: string): boolean {
   return /\bOOM\b|enlarge memory|out of memory|allocation failed/i.test(message);
 }
 
+/** How long an answer waits for its thread to stop before it is given anyway. */
+const TERMINATE_WAIT_MS = 2_000;
+
 function runWorker(input: HeicWorkerInput, timeoutMs: number): Promise<HeicWorkerOutput | 'timeout'> {
   return new Promise((resolve, reject) => {
     let settled = false;
@@ -131,8 +134,17 @@ function runWorker(input: HeicWorkerInput, timeoutMs: number): Promise<HeicWorke
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      // Answer once the thread is gone, so its WebAssembly heap is released before the next decode starts.
-      worker.terminate().then(outcome, outcome);
+      // Answer once the thread is gone, so its WebAssembly heap is released before the next decode starts;
+      // a thread that takes longer than TERMINATE_WAIT_MS to stop must not hold the decode slot forever.
+      let answered = false;
+      const answer = () => {
+        if (answered) return;
+        answered = true;
+        clearTimeout(fallback);
+        outcome();
+      };
+      const fallback = setTimeout(answer, TERMINATE_WAIT_MS);
+      worker.terminate().then(answer, answer);
     };
     const timer = setTimeout(() => finish(() => resolve('timeout')), timeoutMs);
     worker.once('message', (output: HeicWorkerOutput) => finish(() => resolve(output)));
