@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadSettings } from '../../src/config/settings';
+import { DERIVATIVE_CACHE_CONTROL } from '../../src/activities/resize/uploadDerivative';
 import { REFUSED_TAG } from '../../src/lifecycle/refusedSource';
 import { imageListQuery } from '../../src/storage/imageListing';
 import {
@@ -207,11 +208,36 @@ describe('derivative delivery (Front Door)', () => {
     expect(member(route, 'forwardingProtocol')).toBe("'HttpsOnly'");
     const cache = objectMember(route, 'cacheConfiguration');
     expect(member(cache, 'queryStringCachingBehavior')).toBe("'IgnoreQueryString'");
-    // No rule overrides the origin's Cache-Control (public, max-age=31536000, immutable).
-    expect(resourcesOfType(frontDoor, 'Microsoft.Cdn/profiles/ruleSets')).toEqual([]);
+    expect(arrayItems(member(route, 'ruleSets'))).toEqual(['{ id: ruleSet.id }']);
     expect(frontDoor).toMatch(
       /^output baseUrl string = 'https:\/\/\$\{endpoint\.properties\.hostName\}\/\$\{containerName\}'$/m,
     );
+  });
+});
+
+describe('edge cache lifetime of derivatives', () => {
+  const frontDoor = readRepoFile('infra/app/frontdoor.bicep');
+
+  it('keeps a derivative at an edge for one day at most, whatever the origin max-age says', () => {
+    expect(resourcesOfType(frontDoor, 'Microsoft.Cdn/profiles/ruleSets').map((r) => r.symbol)).toEqual([
+      'ruleSet',
+    ]);
+    const rules = resourcesOfType(frontDoor, 'Microsoft.Cdn/profiles/ruleSets/rules');
+    expect(rules.map((r) => r.symbol)).toEqual(['edgeTtl']);
+    const properties = objectMember(rules[0]?.body ?? '', 'properties');
+    expect(member(properties, 'conditions')).toBe('[]');
+    const [action, ...others] = arrayItems(member(properties, 'actions'));
+    expect(others).toEqual([]);
+    const body = (action ?? '').slice(1, -1);
+    expect(stringLiteral(member(body, 'name'))).toBe('RouteConfigurationOverride');
+    const cache = objectPath(body, 'parameters', 'cacheConfiguration');
+    expect(member(cache, 'cacheBehavior')).toBe("'OverrideAlways'");
+    expect(member(cache, 'cacheDuration')).toBe('edgeCacheDuration');
+    expect(member(cache, 'queryStringCachingBehavior')).toBe("'IgnoreQueryString'");
+    expect(parameters(frontDoor).get('edgeCacheDuration')?.value).toBe("'1.00:00:00'");
+    // The browsers' lifetime is the derivative's own header, untouched: no rule rewrites response headers.
+    expect(frontDoor).not.toMatch(/ModifyResponseHeader/);
+    expect(DERIVATIVE_CACHE_CONTROL).toBe('public, max-age=31536000, immutable');
   });
 });
 
