@@ -43,11 +43,11 @@ function writer() {
     () => (source) =>
       tagRefusedSource(blobClientOf(blobService, source.container, source.blobName), source.eTag),
   );
-  return (source: SourceRef, outcomes: ResizeOutcome[]) =>
-    handler(
+  return async (source: SourceRef, outcomes: ResizeOutcome[]): Promise<unknown> =>
+    (await handler(
       { instanceId: `img-refused-${source.blobName}`, source, outcomes },
       new InvocationContext({ logHandler: () => undefined }),
-    );
+    )) as unknown;
 }
 
 describe('refused sources are tagged outcome=refused for the lifecycle rule', () => {

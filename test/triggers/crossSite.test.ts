@@ -27,6 +27,10 @@ describe('refuseCrossSite: the one check of every state-changing route', () => {
   it.each([
     ['the site itself', { origin: APP, 'sec-fetch-site': 'same-origin', ...JSON_TYPE }],
     ['a SITE_ORIGINS origin', { origin: 'https://photos.example.com', 'sec-fetch-site': 'same-site' }],
+    [
+      'the site over https when the worker saw http (TLS ended in front)',
+      { origin: 'https://127.0.0.1:7071' },
+    ],
     ['a CLI (no Origin, no Fetch Metadata, no body)', {}],
     ['a CLI with a JSON body', JSON_TYPE],
     ['JSON with a charset', { 'content-type': 'Application/JSON; charset=utf-8' }],

@@ -19,9 +19,14 @@ export interface RequestShape {
   jsonBody: 'required' | 'optional';
 }
 
-/** `SITE_ORIGINS` plus the origin the request itself was addressed to (the app serves the site itself). */
+/**
+ * `SITE_ORIGINS` plus the origin the request itself was addressed to (the app serves the site itself), also
+ * as `https://` on the same host: behind a TLS-terminating front end the worker may see the URL as `http://`.
+ * The host comes from the browser's own request to this app, so another site cannot choose it.
+ */
 export function allowedOrigins(requestUrl: string, siteOrigins: readonly string[]): Set<string> {
-  return new Set([new URL(requestUrl).origin, ...siteOrigins]);
+  const url = new URL(requestUrl);
+  return new Set([url.origin, `https://${url.host}`, ...siteOrigins]);
 }
 
 function refuse(status: 403 | 415, error: string, message: string): HttpResponseInit {
