@@ -132,7 +132,7 @@ function imageRow(item, sizes, lastRun) {
         ),
       )
     : null;
-  const name = visibleText(item.blobName);
+  const name = visibleText(String(item.blobName ?? ''));
   const row = h('li', { class: 'image-row', 'data-blob': item.blobName, 'data-status': item.status }, [
     thumb,
     h('div', { class: 'row-main' }, [
