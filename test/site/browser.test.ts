@@ -97,6 +97,19 @@ describe('the upload page', () => {
         for (const record of records) seen.push(Number((record.target as HTMLProgressElement).value));
       }).observe(document.body, { subtree: true, attributes: true, attributeFilter: ['value'] });
     });
+    // Every request the page makes to Blob Storage: one Put Blob per file, the one upload a `c` SAS allows.
+    const blobOrigin = new URL(/BlobEndpoint=([^;]+)/.exec(stack.connectionString)?.[1] ?? 'http://missing')
+      .origin;
+    const storageRequests: { method: string; query: string; blobType: string | undefined }[] = [];
+    const onRequest = (request: import('playwright-core').Request): void => {
+      if (new URL(request.url()).origin !== blobOrigin) return;
+      storageRequests.push({
+        method: request.method(),
+        query: new URL(request.url()).searchParams.get('comp') ?? '',
+        blobType: request.headers()['x-ms-blob-type'],
+      });
+    };
+    page.on('request', onRequest);
     await page.setInputFiles('#file-input', [
       { name: 'dusk.jpg', mimeType: 'image/jpeg', buffer: await makeLandscape(1600, 1067, PALETTES.dusk) },
       { name: 'meadow.jpg', mimeType: 'image/jpeg', buffer: await makeLandscape(1200, 800, PALETTES.meadow) },
@@ -108,6 +121,11 @@ describe('the upload page', () => {
       undefined,
       { timeout: 30_000 },
     );
+    page.off('request', onRequest);
+    expect(storageRequests).toEqual([
+      { method: 'PUT', query: '', blobType: 'BlockBlob' },
+      { method: 'PUT', query: '', blobType: 'BlockBlob' },
+    ]);
     const shown = await cards();
     expect(shown['dusk.jpg']).toMatchObject({ state: 'done', progress: 100 });
     expect(shown['meadow.jpg']).toMatchObject({ state: 'done', progress: 100 });
