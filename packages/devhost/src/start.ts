@@ -30,10 +30,10 @@ async function reconcile(baseUrl: string): Promise<void> {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ only: 'missing' }),
     });
-    const body = (await response.json()) as { id?: string; message?: string; statusQueryGetUri?: string };
+    const body = (await response.json()) as { id?: string; message?: string; statusUrl?: string };
     if (response.status === 202) {
       console.log(
-        `devhost: reconcile started: backfill ${body.id ?? '?'} (only missing) · ${body.statusQueryGetUri ?? ''}`,
+        `devhost: reconcile started: backfill ${body.id ?? '?'} (only missing) · ${body.statusUrl ?? ''}`,
       );
     } else {
       console.error(

@@ -71,7 +71,7 @@ async function main(args: string[]): Promise<void> {
     throw new Error(`POST ${url} answered ${started.status}: ${message}`);
   }
   const instanceId = String(started.body.id);
-  const statusUrl = String(started.body.statusQueryGetUri);
+  const statusUrl = String(started.body.statusUrl);
   const tty = process.stdout.isTTY;
   console.log(`Backfill ${instanceId} started; status: ${statusUrl}`);
 
