@@ -102,7 +102,8 @@ describe('the upload page', () => {
       .origin;
     const storageRequests: { method: string; query: string; blobType: string | undefined }[] = [];
     const onRequest = (request: import('playwright-core').Request): void => {
-      if (new URL(request.url()).origin !== blobOrigin) return;
+      // Reads (the derivatives load from the same local account) aside: every write the page makes.
+      if (new URL(request.url()).origin !== blobOrigin || request.method() === 'GET') return;
       storageRequests.push({
         method: request.method(),
         query: new URL(request.url()).searchParams.get('comp') ?? '',
@@ -192,6 +193,90 @@ describe('the upload page', () => {
       'images-unprocessed',
     );
     for await (const blob of blobs.listBlobsFlat()) expect(blob.name).not.toContain('notes');
+  });
+
+  it('sniffs a photo the browser gave no type (no extension) from its first bytes, and processes it', async () => {
+    await page.setInputFiles('#file-input', [
+      { name: 'DSC0042', mimeType: '', buffer: await makeLandscape(480, 320, PALETTES.meadow) },
+    ]);
+    await page.waitForFunction(
+      () =>
+        !['waiting', 'requesting', 'uploading', 'processing'].includes(
+          document.querySelector<HTMLElement>('.upload')?.dataset.state ?? '',
+        ),
+      undefined,
+      { timeout: 30_000 },
+    );
+    const card = (await cards()).DSC0042;
+    expect(card, JSON.stringify(card)).toMatchObject({ state: 'done', progress: 100 });
+    const stored = (await status(card?.blob ?? '')).document;
+    expect(stored?.sourceContentType).toBe('image/jpeg');
+  });
+
+  it('draws a small landscape at its own width and a tall portrait within the height limit; `sizes` says the drawn width', async () => {
+    await page.setInputFiles('#file-input', [
+      {
+        name: 'small.webp',
+        mimeType: 'image/webp',
+        buffer: await sharp(await makeLandscape(300, 200, PALETTES.dusk))
+          .webp()
+          .toBuffer(),
+      },
+      {
+        name: 'tower.jpg',
+        mimeType: 'image/jpeg',
+        buffer: await sharp(await makeLandscape(1800, 600, PALETTES.meadow))
+          .rotate(90)
+          .jpeg()
+          .toBuffer(),
+      },
+    ]);
+    const drawn = async (name: string) => {
+      await page.waitForFunction(
+        (wanted) =>
+          [...document.querySelectorAll<HTMLElement>('.upload')].some(
+            (card) =>
+              card.querySelector('.upload-name')?.textContent === wanted &&
+              card.dataset.state === 'done' &&
+              card.querySelector<HTMLImageElement>('.picture-img')?.complete === true,
+          ),
+        name,
+        { timeout: 30_000 },
+      );
+      return page.evaluate((wanted) => {
+        const card = [...document.querySelectorAll<HTMLElement>('.upload')].find(
+          (candidate) => candidate.querySelector('.upload-name')?.textContent === wanted,
+        );
+        const img = card?.querySelector<HTMLImageElement>('.picture-img');
+        const box = img?.getBoundingClientRect();
+        const sizes = img?.sizes ?? '';
+        return {
+          srcset: img?.srcset ?? '',
+          sources: [...(card?.querySelectorAll('source') ?? [])].map((source) => source.srcset),
+          sizes,
+          // The length `sizes` resolves to at this window width (its last entry: the window is wider).
+          sizesPx: Number(/(\d+)px$/.exec(sizes)?.[1]),
+          width: Math.round(box?.width ?? 0),
+          height: Math.round(box?.height ?? 0),
+          naturalWidth: img?.naturalWidth ?? 0,
+        };
+      }, name);
+    };
+    const widths = (set: string) =>
+      set.split(', ').map((candidate) => Number(/ (\d+)w$/.exec(candidate)?.[1]));
+
+    const small = await drawn('small.webp');
+    // medium and large of a 300 px wide source are both 300 px wide: one candidate, not two `300w`.
+    expect(widths(small.srcset)).toEqual([150, 300]);
+    for (const set of small.sources) expect(new Set(widths(set)).size).toBe(widths(set).length);
+    expect([small.width, small.height, small.sizesPx]).toEqual([300, 200, 300]);
+
+    const tower = await drawn('tower.jpg');
+    expect(tower.height).toBeLessThanOrEqual(640);
+    expect(tower.height).toBeGreaterThan(600);
+    expect(tower.width).toBe(tower.sizesPx);
+    expect(tower.width).toBeLessThan(tower.height);
+    expect(pageErrors).toEqual([]);
   });
 
   it('explains a failed document by its error code in words', async () => {
