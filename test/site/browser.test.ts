@@ -279,6 +279,49 @@ describe('the upload page', () => {
     expect(pageErrors).toEqual([]);
   });
 
+  it('keeps polling past two minutes with backoff, says so, and after 30 minutes links the status instead', async () => {
+    const slow = await browser.context.newPage();
+    try {
+      await slow.clock.install();
+      await slow.goto(stack.siteUrl);
+      // The document never appears for this page: every status read answers 404 (not written yet).
+      let statusReads = 0;
+      await slow.route('**/api/images/**', async (route) => {
+        statusReads += 1;
+        await route.fulfill({ status: 404, json: { error: 'not-found', message: 'not yet' } });
+      });
+      await slow.setInputFiles('#file-input', [
+        { name: 'slow.jpg', mimeType: 'image/jpeg', buffer: await makeLandscape(320, 200, PALETTES.dusk) },
+      ]);
+      const card = slow.locator('.upload').first();
+      await slow.waitForFunction(
+        () => document.querySelector<HTMLElement>('.upload')?.dataset.state === 'processing',
+      );
+      await slow.waitForFunction(() =>
+        /making sizes/.test(document.querySelector('.upload-state')?.textContent ?? ''),
+      );
+      const stateText = () => card.locator('.upload-state').textContent();
+      await slow.clock.fastForward(121_000);
+      await slow.waitForFunction(
+        () => document.querySelector('.upload-state')?.textContent === 'Still processing',
+      );
+      expect(await card.locator('.upload-message').textContent()).toMatch(/keeps checking/);
+      // Still polling after the notice.
+      const readsAtNotice = statusReads;
+      await slow.clock.fastForward(10_000);
+      await expect.poll(() => statusReads, { timeout: 5_000 }).toBeGreaterThan(readsAtNotice);
+      expect(await stateText()).toBe('Still processing');
+      // Bounded: after 30 minutes it stops and links the status.
+      await slow.clock.fastForward(30 * 60_000);
+      await slow.waitForFunction(
+        () => document.querySelector('.upload-state')?.textContent === 'Not finished',
+      );
+      expect(await card.locator('.upload-message a').getAttribute('href')).toMatch(/\/api\/images\/users\//);
+    } finally {
+      await slow.close();
+    }
+  });
+
   it('explains a failed document by its error code in words', async () => {
     await page.setInputFiles('#file-input', [
       { name: 'scan.jpg', mimeType: 'image/jpeg', buffer: Buffer.from('name,likes\ncat.jpg,42\n') },
