@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: speed, memory and cost of the per-size sharp pipeline against the libvips CPU floor and
  * the Pillow approach it replaces, plus an end-to-end burst on the local stack, in one run.
- * Flags: --smoke, --images <dir>, --uploads N, --unloaded M, --reps N, --instance-memory-mb N, --no-e2e, --out <dir>.
+ * Flags: --smoke, --images <dir>, --uploads N, --unloaded M, --reps N, --instance-memory-mb N, --renditions-only, --no-e2e, --out <dir>.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -16,6 +16,8 @@ import { measurePeakRss } from './memory/measure';
 import { benchSourceDir, parseOptions, type BenchOptions } from './options';
 import { renderBackfillReport } from './backfill/report';
 import { runBackfillBench } from './backfill/backfillBench';
+import { APP_CANDIDATES, CANDIDATES, measureRenditions } from './renditions/measure';
+import { renderRenditions } from './renditions/report';
 import { renderReport } from './report/table';
 import { renderSvg } from './report/svg';
 import type { BenchResult } from './result';
@@ -79,6 +81,27 @@ async function main(): Promise<void> {
       `${oversized.map((image) => image.name).join(', ')} exceed the app's default MAX_SOURCE_BYTES (50 MiB): the app would reject them as too-large before decoding; the benchmark raises the byte limit to measure their pixels.`,
     );
   }
+  // Renditions: every output format at every default size, on the JPEG the burst uses (most uploads are JPEG).
+  const renditionsImage = closest([...images, ...generated], 'jpeg', options.smoke ? 1 : 12) as CorpusImage;
+  // The smoke run measures only the app's own settings (the grid takes minutes).
+  const renditions = await measureRenditions(
+    renditionsImage,
+    BENCH_SIZES,
+    options.repetitions,
+    log,
+    options.smoke ? APP_CANDIDATES : CANDIDATES,
+  );
+  if (options.renditionsOnly) {
+    await mkdir(options.resultsDir, { recursive: true });
+    await writeFile(
+      path.join(options.resultsDir, 'renditions.json'),
+      `${JSON.stringify(renditions, null, 2)}\n`,
+    );
+    console.log(renderRenditions(renditions));
+    console.log(`\nWrote ${path.join(options.resultsDir, 'renditions.json')}`);
+    return;
+  }
+
   // The burst uses 12-MP JPEGs and memory a 24-MP source (the smoke corpus has only its small tier).
   const burstImage = closest([...images, ...generated], 'jpeg', options.smoke ? 1 : 12) as CorpusImage;
   // Memory: every 24-MP source (each format), or the smoke tier.
@@ -207,6 +230,7 @@ async function main(): Promise<void> {
     },
     core,
     memory,
+    renditions,
     endToEnd,
     cost,
     targets,
