@@ -68,8 +68,14 @@ async function main(): Promise<void> {
   }
 
   // 1. Corpus.
-  const generatedTiers = options.smoke ? [1] : [2, 12, 24];
-  const generated = await generatedCorpus(options.corpusDir, generatedTiers, log);
+  const generatedTiers = options.smoke ? [1] : options.renditionsOnly ? [12] : [2, 12, 24];
+  // The renditions section reads one JPEG only: `--renditions-only` generates nothing else.
+  const generated = await generatedCorpus(
+    options.corpusDir,
+    generatedTiers,
+    log,
+    options.renditionsOnly ? ['jpeg'] : undefined,
+  );
   const images = options.imagesDir === undefined ? generated : await userCorpus(options.imagesDir);
   const corpusDescription = images
     .map((image) => `${image.name} ${image.width}x${image.height} ${(image.bytes / 1e6).toFixed(1)} MB`)

@@ -122,15 +122,16 @@ export async function generatedCorpus(
   corpusDir: string,
   megapixelTiers: readonly number[],
   log: (line: string) => void,
+  formats: readonly CorpusFormat[] = FORMATS,
 ): Promise<CorpusImage[]> {
   await mkdir(corpusDir, { recursive: true });
   const images: CorpusImage[] = [];
-  const withHeic = heifEncAvailable();
+  const withHeic = formats.includes('heic') && heifEncAvailable();
   if (!withHeic) log('corpus: heif-enc not found (apt-get install libheif-examples): HEIC left out');
   for (const megapixels of megapixelTiers) {
     const { width, height } = dimensionsFor(megapixels);
     let pixels: Buffer | undefined;
-    for (const format of FORMATS.filter((candidate) => candidate !== 'heic' || withHeic)) {
+    for (const format of formats.filter((candidate) => candidate !== 'heic' || withHeic)) {
       const file = path.join(corpusDir, `photo-v${CORPUS_VERSION}-${width}x${height}.${EXTENSIONS[format]}`);
       if (!existsSync(file)) {
         log(`corpus: generating ${path.basename(file)}`);
