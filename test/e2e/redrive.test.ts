@@ -112,6 +112,7 @@ describe('re-drive on the local engine', () => {
         { label: 'large', width: 1280, height: 1280, fit: 'inside', formats: ['source', 'webp'] },
       ],
       retry: { transient: SHORT_TRANSIENT, redriveDelaysSeconds: [1, 1] },
+      placeholder: true,
     };
     await stack.engine.startNew(ORCHESTRATOR_FUNCTION, { instanceId, input });
 

@@ -120,6 +120,7 @@ describe('a size removed while an instance that planned it is running', () => {
         },
         redriveDelaysSeconds: [6, 6],
       },
+      placeholder: true,
     };
     const started = await fetch(
       `${before.baseUrl}/runtime/webhooks/durabletask/orchestrators/${ORCHESTRATOR_FUNCTION}/${instanceId}`,
