@@ -122,7 +122,7 @@ describe('src/index.ts (package.json "main")', () => {
     });
     expect(triggerOf('site')).toMatchObject({
       route: 'site/{*path}',
-      methods: ['GET'],
+      methods: ['GET', 'HEAD'],
       authLevel: 'anonymous',
     });
     expect(triggerOf('backfill')).toMatchObject({
