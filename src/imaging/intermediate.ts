@@ -58,7 +58,7 @@ export async function prepareIntermediate(
 ): Promise<IntermediateResult> {
   for (const spec of specs) assertRenditionArguments(source, spec, limits);
   if (specs.length === 0) throw new TypeError('Expected at least one rendition for specs but received none');
-  const opened = await openSource(source, limits);
+  const opened = await openSource(source, limits, specs);
   if (!opened.ok) return opened;
   const { header, pixels } = opened.opened;
   const target = intermediateSize(specs, header.width, header.height);

@@ -1,5 +1,6 @@
 import { failure, sourceTooLarge, type Failure } from '../domain/failure';
 import { detectFormat } from './detectFormat';
+import { intermediateSize, type RenditionGeometry } from './geometry';
 import { decodeHeic } from './heif/decodeHeic';
 import { probeHeader, type SourceHeader } from './probeHeader';
 import type { SourceLimits } from './types';
@@ -9,6 +10,12 @@ export interface OpenedSource {
   header: SourceHeader;
   /** What sharp reads: the upload itself, or for HEIC the decoded pixels as an uncompressed TIFF. */
   pixels: Buffer;
+  /**
+   * HEIC only: the size of the decoded TIFF, oriented. The header's size, or a box-shrunk copy of it (see
+   * `heicShrink`) when the renditions need far fewer pixels; either way a render resizes it with
+   * `resizeFromIntermediate`, so the output has the size and crop a full-size decode would give.
+   */
+  decoded?: { width: number; height: number };
 }
 
 /**
@@ -20,6 +27,12 @@ export interface OpenedSource {
 export async function openSource(
   source: Buffer,
   limits: SourceLimits,
+  /**
+   * The renditions the pixels will be resized for: a HEIC decode hands over a box-shrunk copy when their
+   * `intermediateSize` (a `cover` box needs max(w/W, h/H) of the source, more than fitting inside it) is at
+   * least 4 times smaller than the image.
+   */
+  specs: readonly RenditionGeometry[],
 ): Promise<{ ok: true; opened: OpenedSource } | Failure> {
   if (source.length > limits.maxSourceBytes) {
     return sourceTooLarge(source.length, limits.maxSourceBytes);
@@ -42,7 +55,11 @@ export async function openSource(
   if (!probed.ok) return probed;
   const { header } = probed;
   if (header.heif === undefined) return { ok: true, opened: { header, pixels: source } };
-  const heic = await decodeHeic(source, header.heif, { maxPixels: limits.maxSourcePixels });
+  const heic = await decodeHeic(source, header.heif, {
+    maxPixels: limits.maxSourcePixels,
+    ...(specs.length === 0 ? {} : { shrinkFor: intermediateSize(specs, header.width, header.height) }),
+  });
   if (!heic.ok) return heic;
-  return { ok: true, opened: { header, pixels: heic.decoded.tiff } };
+  const { tiff, width, height } = heic.decoded;
+  return { ok: true, opened: { header, pixels: tiff, decoded: { width, height } } };
 }

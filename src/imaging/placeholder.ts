@@ -43,7 +43,9 @@ function hex(value: number): string {
  * the sizes'; running out of memory throws `ImageResourceError`.
  */
 export async function makePlaceholder(source: Buffer, limits: SourceLimits): Promise<PlaceholderResult> {
-  const opened = await openSource(source, limits);
+  const opened = await openSource(source, limits, [
+    { fit: 'inside', width: PLACEHOLDER_EDGE, height: PLACEHOLDER_EDGE },
+  ]);
   if (!opened.ok) return opened;
   const { header, pixels } = opened.opened;
   let tiny: Tiny;

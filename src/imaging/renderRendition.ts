@@ -4,9 +4,8 @@ import { ImageResourceError } from '../domain/errors';
 import { decodeFailure, describeError } from './decodeFailure';
 import { decodeStrictly } from './decodeSource';
 import { encodeAs } from './encode';
-import { resizeOptions } from './geometry';
-import { openSource } from './openSource';
-import type { SourceHeader } from './probeHeader';
+import { resizeFromIntermediate, resizeOptions } from './geometry';
+import { openSource, type OpenedSource } from './openSource';
 import { resolveFormats } from './outputEncoding';
 import { isResourceExhaustion } from './resourceExhaustion';
 import { usesTransparency } from './transparency';
@@ -40,19 +39,17 @@ export const encodeRaw: EncodeRaw = (pixels, encoding, quality) => {
  * Decode -> auto-orient -> resize (the rendition's fit/crop) -> 8-bit sRGB raw pixels, ONCE per rendition.
  * No metadata is kept (sharp's default): EXIF, GPS, XMP, IPTC and the ICC profile are all dropped; pixels are
  * converted to sRGB first, and untagged images are sRGB by the web's definition.
+ * A HEIC's decoded pixels (possibly a box-shrunk copy) are resized like an intermediate's: to exactly the
+ * size and crop computed from the header's full dimensions, never from the copy's own rounded ratio.
  */
-async function resizeToRaw(
-  source: Buffer,
-  spec: SizeSpec,
-  limits: SourceLimits,
-  header: SourceHeader,
-): Promise<RawPixels> {
+async function resizeToRaw(opened: OpenedSource, spec: SizeSpec, limits: SourceLimits): Promise<RawPixels> {
+  const { header, pixels: source, decoded: stored } = opened;
+  const resize =
+    stored === undefined
+      ? resizeOptions(spec, header.width, header.height)
+      : resizeFromIntermediate(spec, header, stored);
   const { data, info } = await decodeStrictly(source, header.format, limits, (decoded) =>
-    decoded
-      .resize(resizeOptions(spec, header.width, header.height))
-      .toColourspace('srgb')
-      .raw()
-      .toBuffer({ resolveWithObject: true }),
+    decoded.resize(resize).toColourspace('srgb').raw().toBuffer({ resolveWithObject: true }),
   );
   return { data, width: info.width, height: info.height, channels: info.channels };
 }
@@ -123,13 +120,13 @@ export async function renderRendition(
   encode: EncodeRaw = encodeRaw,
 ): Promise<RenditionResult> {
   assertRenditionArguments(source, spec, limits);
-  const opened = await openSource(source, limits);
+  const opened = await openSource(source, limits, [spec]);
   if (!opened.ok) return opened;
-  const { header, pixels: input } = opened.opened;
+  const { header } = opened.opened;
 
   let pixels: RawPixels;
   try {
-    pixels = await resizeToRaw(input, spec, limits, header);
+    pixels = await resizeToRaw(opened.opened, spec, limits);
   } catch (error) {
     // libvips reports decode problems as rejected promises: facts about the file, unless it ran out of memory.
     return decodeFailure(
