@@ -23,11 +23,19 @@ export const REFUSAL_CODES: readonly ErrorCode[] = [
   'unsupported-blob-type',
 ];
 
-/** Whether a run's outcomes refuse the source: every size failed, each with a refusal code. */
+/**
+ * Whether a run's outcomes refuse the source: every size produced nothing, and every error it has is a
+ * refusal code (a format whose encoder failed is `internal`: never a refusal).
+ */
 export function refusesSource(outcomes: readonly ResizeOutcome[]): boolean {
   return (
     outcomes.length > 0 &&
-    outcomes.every((outcome) => !outcome.ok && REFUSAL_CODES.includes(outcome.error.code))
+    outcomes.every(
+      (outcome) =>
+        !outcome.ok &&
+        outcome.errors.length > 0 &&
+        outcome.errors.every((error) => REFUSAL_CODES.includes(error.code)),
+    )
   );
 }
 
@@ -42,16 +50,17 @@ export function tagRefusedSource(source: BlobClient, eTag: string): Promise<'tag
 /**
  * What becomes of a refused version: a page or append blob (`unsupported-blob-type`) is deleted at once
  * (If-Match its eTag), because lifecycle rules never act on page blobs, and nothing the site or the CLI makes is
- * one; its snapshots (a create-only SAS allows Snapshot Blob) go with it. Its BlobDeleted then turns the document into a tombstone like any delete. Every other refusal is tagged
- * for the lifecycle rule, so the document keeps saying why for `refusedSourceDays`.
+ * one; its snapshots (a create-only SAS allows Snapshot Blob) go with it. Its BlobDeleted then turns the
+ * document into a tombstone like any delete. Every other refusal is tagged for the lifecycle rule, so the
+ * document keeps saying why for `refusedSourceDays`.
  */
 export async function disposeRefusedSource(
   source: BlobClient,
   eTag: string,
   outcomes: readonly ResizeOutcome[],
 ): Promise<'tagged' | 'deleted' | 'absent' | 'changed'> {
-  const notBlockBlob = outcomes.some(
-    (outcome) => !outcome.ok && outcome.error.code === 'unsupported-blob-type',
+  const notBlockBlob = outcomes.some((outcome) =>
+    outcome.errors.some((error) => error.code === 'unsupported-blob-type'),
   );
   return notBlockBlob
     ? deleteIfUnchanged(source, eTag, { withSnapshots: true })
