@@ -10,7 +10,28 @@ import { INSTANCE_ROUTE } from './http/instanceLinks';
 import { jsonError } from './http/jsonResponses';
 import { isInstanceNotFound } from './instanceStatus';
 
-export type InstanceClient = Pick<DurableClient, 'getStatus'>;
+export type InstanceClient = Pick<DurableClient, 'getStatus' | 'createHttpManagementPayload'>;
+
+/** A history read is one call to the app's own host: a stalled one must not hold the request. */
+const HISTORY_TIMEOUT_MS = 30_000;
+
+/**
+ * The instance's history events. durable-functions 3.5's `getStatus` drops them (its status type reads
+ * `history`, the extension answers `historyEvents`), so the extension's status URL is read here, on the
+ * server: the system key in it never leaves the app.
+ */
+async function historyEvents(client: InstanceClient, instanceId: string): Promise<unknown[]> {
+  const url = new URL(client.createHttpManagementPayload(instanceId).statusQueryGetUri);
+  url.searchParams.set('showHistory', 'true');
+  url.searchParams.set('showHistoryOutput', 'true');
+  url.searchParams.set('showInput', 'false');
+  const response = await fetch(url, { signal: AbortSignal.timeout(HISTORY_TIMEOUT_MS) });
+  if (!response.ok && response.status !== 202) {
+    throw new Error(`The Durable status API answered ${response.status} for the history of ${instanceId}`);
+  }
+  const body = (await response.json()) as { historyEvents?: unknown };
+  return Array.isArray(body.historyEvents) ? (body.historyEvents as unknown[]) : [];
+}
 
 /** The instance ids this app makes (`img-…`, `backfill-…`, reprocess suffixes): letters, digits, `-_.:`. */
 const INSTANCE_ID = /^[A-Za-z0-9._:-]{1,200}$/;
@@ -58,6 +79,7 @@ export function createConsoleInstanceHandler(
       throw error;
     }
     invocationLogger(context, { instanceId }).info('instance read', { history });
+    const events = history ? await historyEvents(client, instanceId) : undefined;
     return {
       status: 200,
       headers: { 'cache-control': 'no-store' },
@@ -69,7 +91,7 @@ export function createConsoleInstanceHandler(
         output: status.output ?? null,
         createdTime: status.createdTime,
         lastUpdatedTime: status.lastUpdatedTime,
-        ...(history ? { history: status.history ?? [] } : {}),
+        ...(events === undefined ? {} : { history: events }),
       },
     };
   };
