@@ -49,6 +49,12 @@ export interface ResizeOrchestrationInput {
    * absent in instances started before it existed (the default then applies).
    */
   replacedGraceSeconds?: number;
+  /**
+   * Whether each fan-out round first asks `findUnregisteredSizes` (see orchestrators/registeredRound.ts). Set by
+   * every starter; absent in instances started before the check existed, which replay without it (an extra
+   * activity in their replay would not match their history).
+   */
+  checksRegistration?: boolean;
 }
 
 /** Input of the hand-off activity: the run's own input, whose source version moved on. */
@@ -163,6 +169,13 @@ export type ResizeOutcome =
   | { ok: true; label: string; variant: Variant; source: SourceInfo }
   /** `source`: what the failed run read of the source (format, and dimensions once the header was read). */
   | { ok: false; label: string; error: ImageError; source?: ProbedSource };
+
+/** `findUnregisteredSizes`' input: the labels about to be scheduled; it answers the unregistered ones. */
+export interface FindUnregisteredSizesInput {
+  instanceId: string;
+  blobName: string;
+  labels: string[];
+}
 
 export interface WriteDocumentInput {
   instanceId: string;

@@ -2,12 +2,14 @@ import * as df from 'durable-functions';
 import type { OrchestrationContext, Task } from 'durable-functions';
 import {
   DELETE_INTERMEDIATE_FUNCTION,
+  FIND_UNREGISTERED_SIZES_FUNCTION,
   ORCHESTRATOR_FUNCTION,
   PREPARE_SOURCE_FUNCTION,
   resizeFunctionName,
   WRITE_DOCUMENT_FUNCTION,
 } from '../domain/functionNames';
 import type {
+  FindUnregisteredSizesInput,
   IntermediateRef,
   PrepareSourceInput,
   PrepareSourceOutcome,
@@ -25,7 +27,8 @@ import { afterDocumentWrite } from './afterWrite';
 import { summarize, type OrchestrationSummary } from './outcomes';
 import { redriveExhaustedSizes, type RedriveProgress } from './redrive';
 import { isRetryPlan, LEGACY_RETRY_PLAN, transientRetryOptions } from './retryPolicy';
-import { settleRound, type SettledRound } from './settle';
+import { registeredRound } from './registeredRound';
+import type { SettledRound } from './settle';
 
 /** What `setCustomStatus` publishes, so status queries show where an image is. */
 export type ResizeProgress =
@@ -104,7 +107,9 @@ function* prepare(
  * The orchestration: for sources that do not shrink on load, `prepareSource` first decodes once into an
  * intermediate (see `decodesOnce`); then one `resize-{label}` activity per size of the plan in the INPUT
  * (captured at start, so a changed IMAGE_SIZES never alters the replay of an in-flight instance), then the
- * document writer (and any re-drive rounds), then `deleteIntermediate`.
+ * document writer (and any re-drive rounds), then `deleteIntermediate`. Every fan-out round first asks which
+ * planned labels this deployment no longer registers (see registeredRound.ts), so a removed size ends as a
+ * re-drivable `internal` outcome in a written document, never as a Failed instance.
  * Activities are called by name (src/domain/functionNames.ts), never through registration handles, so this
  * code depends on no registration. Pure scheduling: no clock, randomness, I/O or settings; logs only when
  * not replaying.
@@ -136,6 +141,15 @@ export function* resizeImageOrchestrator(context: OrchestrationContext): Steps<O
       instanceId,
       ...(intermediate === undefined ? {} : { intermediate }),
     } satisfies ResizeActivityInput);
+  const findUnregistered =
+    input.checksRegistration === true
+      ? (labels: string[]) =>
+          context.df.callActivityWithRetry(
+            FIND_UNREGISTERED_SIZES_FUNCTION,
+            transientRetryOptions(retry.transient),
+            { instanceId, blobName: source.blobName, labels } satisfies FindUnregisteredSizesInput,
+          )
+      : undefined;
   const writeDocument = (outcomes: ResizeOutcome[]) =>
     context.df.callActivityWithRetry(WRITE_DOCUMENT_FUNCTION, transientRetryOptions(retry.transient), {
       instanceId,
@@ -150,7 +164,7 @@ export function* resizeImageOrchestrator(context: OrchestrationContext): Steps<O
     if (!context.df.isReplaying)
       log.info('resizing', { sizes: labels, decodedOnce: intermediate !== undefined });
     publish({ stage: 'resizing', sizes: labels });
-    round = yield* settleRound(context, sizes, sizes.map(runSize));
+    round = yield* registeredRound(context, sizes, findUnregistered, runSize, log);
   }
   const outcomes = round.outcomes;
 
@@ -166,6 +180,7 @@ export function* resizeImageOrchestrator(context: OrchestrationContext): Steps<O
     outcomes,
     written: firstWrite,
     runSize,
+    findUnregistered,
     writeDocument,
     publish,
     log,

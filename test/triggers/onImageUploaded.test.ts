@@ -86,6 +86,7 @@ describe('onImageUploaded', () => {
       ],
       retry: { transient: TRANSIENT_RETRY, redriveDelaysSeconds: [60, 600] },
       replacedGraceSeconds: 900,
+      checksRegistration: true,
     });
     expect(lines).toEqual([
       {
