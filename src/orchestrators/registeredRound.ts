@@ -19,13 +19,16 @@ export function unregisteredOutcome(size: SizeSpec): ResizeOutcome {
   return {
     ok: false,
     label: size.label,
-    error: {
-      label: size.label,
-      code: 'internal',
-      message:
-        `${name} is not registered in this deployment: "${size.label}" left IMAGE_SIZES while this run planned it. ` +
-        `List "${size.label}" in RETIRED_SIZES until no run that planned it is running; re-drives then produce it.`,
-    },
+    variants: [],
+    errors: [
+      {
+        label: size.label,
+        code: 'internal',
+        message:
+          `${name} is not registered in this deployment: "${size.label}" left IMAGE_SIZES while this run planned it. ` +
+          `List "${size.label}" in RETIRED_SIZES until no run that planned it is running; re-drives then produce it.`,
+      },
+    ],
   };
 }
 
@@ -36,7 +39,8 @@ export function unregisteredOutcome(size: SizeSpec): ResizeOutcome {
  * names get `unregisteredOutcome` and count as exhausted (a later re-drive round asks again, so setting
  * `RETIRED_SIZES` in the meantime lets them run); the rest fan out as usual. If the question itself fails, every
  * size is scheduled (the behaviour without the check). `findUnregistered` undefined (an input without
- * `checksRegistration`): the plain fan-out.
+ * `checksRegistration`): the plain fan-out. `scheduleAlongside` schedules what runs in the same fan-out after
+ * the sizes (the placeholder of the first round); the caller settles those tasks.
  */
 export function* registeredRound(
   context: OrchestrationContext,
@@ -44,9 +48,13 @@ export function* registeredRound(
   findUnregistered: FindUnregistered | undefined,
   runSize: (size: SizeSpec) => Task,
   log: InvocationLogger,
+  scheduleAlongside: () => readonly Task[] = () => [],
 ): Steps<SettledRound> {
   // An instance started before the check existed replays exactly what it scheduled then.
-  if (findUnregistered === undefined) return yield* settleRound(context, sizes, sizes.map(runSize));
+  if (findUnregistered === undefined) {
+    const tasks = sizes.map(runSize);
+    return yield* settleRound(context, sizes, tasks, scheduleAlongside());
+  }
   let missing: ReadonlySet<string> = new Set();
   try {
     const answer: unknown = yield findUnregistered(sizes.map((size) => size.label));
@@ -60,9 +68,12 @@ export function* registeredRound(
       functions: [...missing].map(resizeFunctionName),
     });
   }
+  // The sizes first, then what runs beside them (the placeholder), in one fan-out.
+  const tasks = runnable.map(runSize);
+  const alongside = scheduleAlongside();
   const settled: SettledRound =
-    runnable.length > 0
-      ? yield* settleRound(context, runnable, runnable.map(runSize))
+    tasks.length + alongside.length > 0
+      ? yield* settleRound(context, runnable, tasks, alongside)
       : { outcomes: [], exhausted: [] };
   const byLabel = new Map(settled.outcomes.map((outcome) => [outcome.label, outcome]));
   const round: SettledRound = { outcomes: [], exhausted: [] };

@@ -4,6 +4,7 @@ import {
   DELETE_INTERMEDIATE_FUNCTION,
   FIND_UNREGISTERED_SIZES_FUNCTION,
   ORCHESTRATOR_FUNCTION,
+  PLACEHOLDER_FUNCTION,
   PREPARE_SOURCE_FUNCTION,
   resizeFunctionName,
   WRITE_DOCUMENT_FUNCTION,
@@ -11,6 +12,8 @@ import {
 import type {
   FindUnregisteredSizesInput,
   IntermediateRef,
+  PlaceholderActivityInput,
+  PlaceholderOutcome,
   PrepareSourceInput,
   PrepareSourceOutcome,
   RetryPlan,
@@ -28,7 +31,7 @@ import { summarize, type OrchestrationSummary } from './outcomes';
 import { redriveExhaustedSizes, type RedriveProgress } from './redrive';
 import { isRetryPlan, LEGACY_RETRY_PLAN, transientRetryOptions } from './retryPolicy';
 import { registeredRound } from './registeredRound';
-import type { SettledRound } from './settle';
+import { settlePlaceholder, type SettledRound } from './settle';
 
 /** What `setCustomStatus` publishes, so status queries show where an image is. */
 export type ResizeProgress =
@@ -95,9 +98,10 @@ function* prepare(
   const { error, source } = prepared;
   return {
     failed: input.sizes.map((size) => ({
-      ok: false,
+      ok: false as const,
       label: size.label,
-      error: { ...error, label: size.label },
+      variants: [] as [],
+      errors: [{ ...error, label: size.label }],
       ...(source === undefined ? {} : { source }),
     })),
   };
@@ -109,7 +113,8 @@ function* prepare(
  * (captured at start, so a changed IMAGE_SIZES never alters the replay of an in-flight instance), then the
  * document writer (and any re-drive rounds), then `deleteIntermediate`. Every fan-out round first asks which
  * planned labels this deployment no longer registers (see registeredRound.ts), so a removed size ends as a
- * re-drivable `internal` outcome in a written document, never as a Failed instance.
+ * re-drivable `internal` outcome in a written document, never as a Failed instance. Instances started with
+ * `placeholder: true` also run the placeholder activity in the same fan-out, scheduled after the sizes.
  * Activities are called by name (src/domain/functionNames.ts), never through registration handles, so this
  * code depends on no registration. Pure scheduling: no clock, randomness, I/O or settings; logs only when
  * not replaying.
@@ -150,13 +155,17 @@ export function* resizeImageOrchestrator(context: OrchestrationContext): Steps<O
             { instanceId, blobName: source.blobName, labels } satisfies FindUnregisteredSizesInput,
           )
       : undefined;
-  const writeDocument = (outcomes: ResizeOutcome[]) =>
-    context.df.callActivityWithRetry(WRITE_DOCUMENT_FUNCTION, transientRetryOptions(retry.transient), {
-      instanceId,
+  // The placeholder runs beside the sizes in the same fan-out, scheduled AFTER them, and only in instances
+  // started with `placeholder: true`: an instance started before it existed replays the fan-out its history
+  // recorded (Durable matches scheduled tasks by order). Its failure only leaves it out; it is not re-driven.
+  const runPlaceholder = () =>
+    context.df.callActivityWithRetry(PLACEHOLDER_FUNCTION, transientRetryOptions(retry.transient), {
       source,
-      outcomes,
-    } satisfies WriteDocumentInput);
+      instanceId,
+      ...(intermediate === undefined ? {} : { intermediate }),
+    } satisfies PlaceholderActivityInput);
   let round: SettledRound;
+  let placeholderTask: Task | undefined;
   if (prepared.failed !== undefined) {
     // The source itself is the problem (corrupt, too large, gone...): every size would find the same.
     round = { outcomes: prepared.failed, exhausted: [] };
@@ -164,9 +173,30 @@ export function* resizeImageOrchestrator(context: OrchestrationContext): Steps<O
     if (!context.df.isReplaying)
       log.info('resizing', { sizes: labels, decodedOnce: intermediate !== undefined });
     publish({ stage: 'resizing', sizes: labels });
-    round = yield* registeredRound(context, sizes, findUnregistered, runSize, log);
+    const scheduled: { placeholder?: Task } = {};
+    round = yield* registeredRound(context, sizes, findUnregistered, runSize, log, () => {
+      if (input.placeholder === true) scheduled.placeholder = runPlaceholder();
+      return scheduled.placeholder ? [scheduled.placeholder] : [];
+    });
+    placeholderTask = scheduled.placeholder;
   }
   const outcomes = round.outcomes;
+  const placeholder: PlaceholderOutcome = placeholderTask
+    ? yield* settlePlaceholder(placeholderTask)
+    : { ok: false, reason: 'not planned for this run' };
+  if (placeholderTask && !placeholder.ok && !context.df.isReplaying) {
+    log.warn('no placeholder', { reason: placeholder.reason });
+  }
+  // Every write (the first and each re-drive's) carries the placeholder, so a rewrite never drops it.
+  const writeDocument = (outcomes: ResizeOutcome[]) => {
+    const writeInput: WriteDocumentInput = { instanceId, source, outcomes };
+    if (placeholder.ok) writeInput.placeholder = placeholder.placeholder;
+    return context.df.callActivityWithRetry(
+      WRITE_DOCUMENT_FUNCTION,
+      transientRetryOptions(retry.transient),
+      writeInput,
+    );
+  };
 
   const withOk = (ok: boolean) =>
     outcomes.filter((outcome) => outcome.ok === ok).map((outcome) => outcome.label);
@@ -196,7 +226,7 @@ export function* resizeImageOrchestrator(context: OrchestrationContext): Steps<O
       // Left for the scratch container's lifecycle rule; the run's result does not depend on it.
     }
   }
-  const status = summarize(final.outcomes, final.written).status;
+  const status = summarize(final.outcomes, placeholder, final.written).status;
   // A re-drive round merges into the document the first write made: whether a version was replaced is the
   // first write's answer.
   const written: WriteDocumentResult =
@@ -211,7 +241,10 @@ export function* resizeImageOrchestrator(context: OrchestrationContext): Steps<O
     retry.transient,
     (pending) => publish({ ...pending, status }),
   );
-  const summary: OrchestrationSummary = { ...summarize(final.outcomes, final.written), ...after };
+  const summary: OrchestrationSummary = {
+    ...summarize(final.outcomes, placeholder, final.written),
+    ...after,
+  };
   publish({ stage: 'done', status: summary.status });
   if (!context.df.isReplaying) log.info('done', { status: summary.status, variants: summary.variants });
   return summary;

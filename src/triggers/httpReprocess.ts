@@ -108,6 +108,7 @@ export function createReprocessHandler(deps: () => ImageHttpDeps = productionHtt
       retry: retryPlanFor(settings.redriveDelaysSeconds),
       replacedGraceSeconds: settings.replacedDerivativesGraceSeconds,
       checksRegistration: true,
+      placeholder: true,
     };
     await client.startNew(ORCHESTRATOR_FUNCTION, { instanceId, input });
     invocationLogger(context, { blobName, instanceId }).info('reprocess started', {

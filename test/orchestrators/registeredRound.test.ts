@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   FIND_UNREGISTERED_SIZES_FUNCTION,
+  PLACEHOLDER_FUNCTION,
   ORCHESTRATOR_FUNCTION,
   resizeFunctionName,
   WRITE_DOCUMENT_FUNCTION,
@@ -24,8 +25,20 @@ const source: SourceRef = {
   contentLength: 9151,
   contentType: 'image/jpeg',
 };
-const thumb: SizeSpec = { label: 'thumb', width: 150, height: 150 };
-const medium: SizeSpec = { label: 'medium', width: 640, height: 640 };
+const thumb = {
+  label: 'thumb',
+  width: 150,
+  height: 150,
+  fit: 'inside',
+  formats: ['source'],
+} satisfies SizeSpec;
+const medium = {
+  label: 'medium',
+  width: 640,
+  height: 640,
+  fit: 'inside',
+  formats: ['source'],
+} satisfies SizeSpec;
 const TRANSIENT = {
   firstRetryIntervalInMilliseconds: 1000,
   maxNumberOfAttempts: 2,
@@ -40,23 +53,26 @@ const input: ResizeOrchestrationInput = {
 };
 const instanceId = instanceIdFor(source.container, source.blobName, source.eTag);
 
-function ok(size: SizeSpec): ResizeOutcome {
+function ok(size: typeof thumb | typeof medium): ResizeOutcome {
   return {
     ok: true,
     label: size.label,
-    variant: {
-      label: size.label,
-      width: size.width,
-      height: Math.round((size.width * 3) / 4),
-      contentType: 'image/jpeg',
-      format: 'jpeg',
-      blobName: `crash4/16.jpg/8dcafe001600/${size.label}.jpg`,
-      url: `http://127.0.0.1:10000/devstoreaccount1/images-processed/crash4/16.jpg/8dcafe001600/${size.label}.jpg`,
-      sizeBytes: 1000 + size.width,
-      eTag: `"0x8D${size.label}"`,
-      lastModified: '2026-11-24T04:00:05.000Z',
-      createdAt: '2026-11-24T04:00:05.000Z',
-    },
+    variants: [
+      {
+        label: size.label,
+        width: size.width,
+        height: Math.round((size.width * 3) / 4),
+        contentType: 'image/jpeg',
+        format: 'jpeg',
+        blobName: `crash4/16.jpg/8dcafe001600/${size.label}.jpg`,
+        url: `http://127.0.0.1:10000/devstoreaccount1/images-processed/crash4/16.jpg/8dcafe001600/${size.label}.jpg`,
+        sizeBytes: 1000 + size.width,
+        eTag: `"0x8D${size.label}"`,
+        lastModified: '2026-11-24T04:00:05.000Z',
+        createdAt: '2026-11-24T04:00:05.000Z',
+      },
+    ],
+    errors: [],
     source: { format: 'JPEG', width: 1500, height: 1000, length: 9151, contentType: 'image/jpeg' },
   };
 }
@@ -121,11 +137,16 @@ describe('a planned size this deployment does not register', () => {
     expect(missing).toEqual({
       ok: false,
       label: 'medium',
-      error: {
-        label: 'medium',
-        code: 'internal',
-        message: expect.stringMatching(/^resize-medium is not registered in this deployment.*RETIRED_SIZES/),
-      },
+      variants: [],
+      errors: [
+        {
+          label: 'medium',
+          code: 'internal',
+          message: expect.stringMatching(
+            /^resize-medium is not registered in this deployment.*RETIRED_SIZES/,
+          ),
+        },
+      ],
     });
     expect(writing.state.actions.at(-1)?.at(-1)).toEqual(writeAction([ok(thumb), missing]));
     // The warning is written once, by the episode that learnt it, never by a replay.
@@ -170,6 +191,33 @@ describe('a planned size this deployment does not register', () => {
       isDone: true,
       output: { status: 'completed', variants: 2, errors: [] },
     });
+  });
+
+  it('the placeholder still runs in the same fan-out, after the registered sizes', async () => {
+    const withPlaceholder: ResizeOrchestrationInput = { ...input, placeholder: true };
+    const asked = new HistoryBuilder()
+      .started(ORCHESTRATOR_FUNCTION, withPlaceholder)
+      .episodeEnd([[0, FIND_UNREGISTERED_SIZES_FUNCTION]])
+      .episode()
+      .completed(0, ['medium']);
+    const scheduling = await run(asked.events, withPlaceholder);
+    expect(scheduling.state.actions).toEqual([
+      [
+        findAction(['thumb', 'medium']),
+        {
+          actionType: 12,
+          compoundActions: [
+            resizeAction(thumb),
+            {
+              functionName: PLACEHOLDER_FUNCTION,
+              actionType: 1,
+              retryOptions: TRANSIENT,
+              input: { source, instanceId },
+            },
+          ],
+        },
+      ],
+    ]);
   });
 
   it('an instance started before the check (no checksRegistration) replays its plain fan-out', async () => {

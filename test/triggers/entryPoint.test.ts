@@ -79,6 +79,7 @@ describe('src/index.ts (package.json "main")', () => {
         'findUnregisteredSizes',
         'handOffToCurrentVersion',
         'imageStatus',
+        'makePlaceholder',
         'onImageUploaded',
         'prepareSource',
         'reprocessImage',
@@ -97,6 +98,7 @@ describe('src/index.ts (package.json "main")', () => {
     expect(triggerOf('prepareSource')).toMatchObject({ type: 'activityTrigger' });
     expect(triggerOf('findUnregisteredSizes')).toMatchObject({ type: 'activityTrigger' });
     expect(triggerOf('deleteIntermediate')).toMatchObject({ type: 'activityTrigger' });
+    expect(triggerOf('makePlaceholder')).toMatchObject({ type: 'activityTrigger' });
     expect(triggerOf('imageStatus')).toMatchObject({
       type: 'httpTrigger',
       route: 'images/{*blobName}',

@@ -85,6 +85,7 @@ async function startOne(
     // Sizes that end `internal` are recorded, and a later `only: "failed"` backfill is their re-drive.
     retry: BACKFILL_RUN_RETRY,
     checksRegistration: true,
+    placeholder: true,
   };
   await deps.client.startNew(ORCHESTRATOR_FUNCTION, { instanceId, input: orchestrationInput });
   return { blobName: blob.name, started: true, instanceId };
