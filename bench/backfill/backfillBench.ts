@@ -21,6 +21,7 @@ import {
   startStack,
   type RunningStack,
 } from '@image-derivatives/devhost';
+import { queryInstances } from '../../src/triggers/instanceStatus';
 import { cpuBetween, cpuSnapshot } from '../e2e/processCpu';
 
 export interface BackfillBenchResult {
@@ -276,15 +277,11 @@ export async function runBackfillBench(options: BackfillBenchOptions): Promise<B
       resources.filter((doc) => doc.labels.includes(NEW_SIZE.label)).map((doc) => doc.name),
     );
     const lost = names.filter((name) => !withNewSize.has(name)).length;
-    const runs = await getJson<
-      Array<{
-        instanceId: string;
-        input?: { source?: { blobName?: string }; sizes?: Array<{ label: string }> };
-      }>
-    >(`${baseUrl}/runtime/webhooks/durabletask/instances?instanceIdPrefix=bf-&showInput=true&top=100000`);
-    const newSizeRuns = runs.body.filter((run) =>
-      run.input?.sizes?.some((size) => size.label === NEW_SIZE.label),
-    );
+    const runs = await queryInstances<{
+      instanceId: string;
+      input?: { source?: { blobName?: string }; sizes?: Array<{ label: string }> };
+    }>(`${baseUrl}/runtime/webhooks/durabletask/instances?instanceIdPrefix=bf-&showInput=true`);
+    const newSizeRuns = runs.filter((run) => run.input?.sizes?.some((size) => size.label === NEW_SIZE.label));
     const perImage = new Map<string, number>();
     for (const run of newSizeRuns) {
       const name = run.input?.source?.blobName ?? '';
