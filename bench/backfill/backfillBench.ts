@@ -49,6 +49,12 @@ export interface BackfillBenchResult {
   cosmosRequestsPerImage: Record<string, number>;
   /** Activities each run scheduled (from one run's history). */
   activitiesPerRun: number;
+  /**
+   * The same backfill again, every image up to date: images decided per second (a Cosmos point read and a status
+   * read each, `START_CONCURRENCY` at a time, batches of `maxInFlight`), the rate a backfill can list and decide
+   * with no image work; its counters must say `started 0`.
+   */
+  rerun: { wallSeconds: number; imagesPerSecond: number; output: Record<string, number> };
 }
 
 type Counts = Map<string, number>;
@@ -299,6 +305,14 @@ export async function runBackfillBench(options: BackfillBenchOptions): Promise<B
         ).filter((event) => event.EventType === 'TaskCompleted' || event.EventType === 'TaskFailed').length
       : 0;
 
+    // The same backfill again: nothing to start, so this times the listing and the decisions alone.
+    log('backfill: the same backfill again (every image up to date)');
+    const rerunStarted = Date.now();
+    const rerunDone = await waitDone(await postBackfill(baseUrl, { sizes: [NEW_SIZE.label] }));
+    const rerunSeconds = (Date.now() - rerunStarted) / 1000;
+    if (rerunDone.runtimeStatus !== 'Completed')
+      throw new Error(`the repeated backfill ended ${rerunDone.runtimeStatus}`);
+
     const perImageOf = (counts: Counts) =>
       Object.fromEntries(
         [...counts].sort().map(([kind, count]) => [kind, Math.round((count / options.images) * 1000) / 1000]),
@@ -325,6 +339,11 @@ export async function runBackfillBench(options: BackfillBenchOptions): Promise<B
       blobRequestsPerImage: perImageOf(blobCounts.counts),
       cosmosRequestsPerImage: perImageOf(cosmosCounts.counts),
       activitiesPerRun,
+      rerun: {
+        wallSeconds: rerunSeconds,
+        imagesPerSecond: options.images / rerunSeconds,
+        output: rerunDone.output ?? {},
+      },
     };
   } finally {
     await stack?.stop();
