@@ -1,5 +1,6 @@
 import sharp, { type OutputInfo, type Sharp, type SharpOptions } from 'sharp';
 import { detectFormat } from './detectFormat';
+import { fitInside, largestFit } from './fit';
 import { encodeAs } from './encode';
 import { decodeFailure, describeError } from './decodeFailure';
 import { failure, sourceTooLarge, type Failure } from '../domain/failure';
@@ -51,6 +52,17 @@ function resizePipeline(source: Buffer, box: Box, limits: SourceLimits, failOn: 
     .toColourspace('srgb');
 }
 
+/**
+ * A HEIC's decoded pixels may arrive box-shrunk (see `heicShrink`): they are resized to exactly the size a
+ * full-size decode would give (`fitInside` of the displayed size), never from the shrunk copy's own ratio.
+ */
+function heicResizePipeline(pixels: Buffer, header: SourceHeader, box: Box, limits: SourceLimits): Sharp {
+  const target = fitInside(header.width, header.height, box);
+  return sharp(pixels, decodeOptions(limits, 'error'))
+    .resize({ width: target.width, height: target.height, fit: 'fill' })
+    .toColourspace('srgb');
+}
+
 type Encoded = { data: Buffer; info: OutputInfo; encoding: OutputEncoding };
 
 /** JPEG/PNG/WebP sources keep their format: one pipeline from compressed input to compressed output. */
@@ -80,7 +92,10 @@ async function encodeAt(
   header: SourceHeader,
   failOn: FailOn,
 ): Promise<Encoded> {
-  const pipeline = resizePipeline(source, box, limits, failOn);
+  const pipeline =
+    header.heif === undefined
+      ? resizePipeline(source, box, limits, failOn)
+      : heicResizePipeline(source, header, box, limits);
   const kept = keptEncoding(header.format);
   return kept !== undefined ? encodeKept(pipeline, kept) : encodeByTransparency(pipeline, header);
 }
@@ -135,6 +150,8 @@ export interface OpenedSource {
 export async function openSource(
   source: Buffer,
   limits: SourceLimits,
+  /** The boxes the pixels will be resized into: a HEIC decode may then hand over a box-shrunk copy. */
+  boxes: readonly Box[],
 ): Promise<{ ok: true; opened: OpenedSource } | Failure> {
   if (source.length > limits.maxSourceBytes) {
     return sourceTooLarge(source.length, limits.maxSourceBytes);
@@ -157,7 +174,10 @@ export async function openSource(
   if (!probed.ok) return probed;
   const { header } = probed;
   if (header.heif === undefined) return { ok: true, opened: { header, pixels: source } };
-  const heic = await decodeHeic(source, header.heif, { maxPixels: limits.maxSourcePixels });
+  const heic = await decodeHeic(source, header.heif, {
+    maxPixels: limits.maxSourcePixels,
+    shrinkFor: largestFit(header.width, header.height, boxes),
+  });
   if (!heic.ok) return heic;
   return { ok: true, opened: { header, pixels: heic.decoded.tiff } };
 }
@@ -221,7 +241,7 @@ export async function renderDerivative(
   limits: SourceLimits,
 ): Promise<RenderResult> {
   assertRenderArguments(source, box, limits);
-  const opened = await openSource(source, limits);
+  const opened = await openSource(source, limits, [box]);
   if (!opened.ok) return opened;
   const { header, pixels } = opened.opened;
   let encoded: Encoded;

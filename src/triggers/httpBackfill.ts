@@ -18,6 +18,7 @@ import type { BackfillState } from '../orchestrators/backfillOrchestrator';
 import { getImagesBlobService } from '../storage/blobServiceClient';
 import { LockBusyError, withBlobLease } from '../storage/blobLease';
 import { parseBackfillRequest } from './http/backfillRequest';
+import { refuseCrossSite } from './http/crossSite';
 import { listInstancesByPrefix } from './instanceStatus';
 import { jsonError } from './http/jsonResponses';
 
@@ -180,6 +181,8 @@ export function createBackfillHandler(deps: () => BackfillHttpDeps = productionD
         },
       };
     }
+    const crossSite = refuseCrossSite(request, settings.site.siteOrigins, { jsonBody: 'optional' });
+    if (crossSite) return crossSite;
     const body = await readJsonBody(request);
     if (!body.ok)
       return jsonError(
