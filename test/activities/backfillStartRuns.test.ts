@@ -1,8 +1,11 @@
 import type { DurableOrchestrationStatus } from 'durable-functions';
 import { describe, expect, it } from 'vitest';
-import { willProduce } from '../../src/activities/backfill/startRuns';
+import { startBackfillRuns, willProduce } from '../../src/activities/backfill/startRuns';
+import { backfillRunInstanceId } from '../../src/domain/backfill';
+import { instanceIdFor } from '../../src/domain/ids';
 import { runState } from '../../src/activities/backfill/checkRuns';
-import type { SizeSpec } from '../../src/domain/types';
+import type { ImageDocument, SizeSpec } from '../../src/domain/types';
+import { startDurableApiStub } from '../triggers/support/durableApiStub';
 
 const thumb: SizeSpec = { label: 'thumb', width: 150, height: 150 };
 const xl: SizeSpec = { label: 'xl', width: 2048, height: 2048 };
@@ -54,5 +57,82 @@ describe('runState: when a run stops holding a backfill slot', () => {
     expect(runState(uploadRun('Running', { stage: 'writing-document' }, [xl]))).toBe('running');
     expect(runState(uploadRun('Terminated', null, [xl]))).toBe('failed');
     expect(runState(undefined)).toBe('failed');
+  });
+});
+
+describe('startBackfillRuns against the Durable HTTP API (the extension stubbed, the real client)', () => {
+  const container = 'images-unprocessed';
+  const backfillId = 'backfill-crash1';
+  const listed = (name: string) => ({ name, eTag: '"0x1"', contentLength: 100, contentType: 'image/jpeg' });
+  const withXl = {
+    sourceETag: '0x1',
+    sourceSequencer: '0'.repeat(32),
+    status: 'completed',
+    variants: [
+      { label: 'thumb', format: 'jpeg' },
+      { label: 'xl', format: 'jpeg' },
+    ],
+    errors: [],
+  } as unknown as ImageDocument;
+  const withoutXl = { ...withXl, variants: [{ label: 'thumb', format: 'jpeg' }] } as unknown as ImageDocument;
+
+  it('counts a run it started before a crash as started even once its document is up to date', async () => {
+    const stub = await startDurableApiStub();
+    try {
+      const blobs = [listed('done-before-crash.jpg'), listed('up-to-date.jpg')];
+      // The first blob's run was started by this backfill and has already written xl.
+      const runId = backfillRunInstanceId(backfillId, container, 'done-before-crash.jpg', '"0x1"');
+      stub.instances.set(runId, {
+        name: 'resizeImageOrchestrator',
+        instanceId: runId,
+        input: null,
+        runtimeStatus: 'Completed',
+        customStatus: { stage: 'done', status: 'completed' },
+        output: null,
+      });
+      const result = await startBackfillRuns(
+        { backfillInstanceId: backfillId, container, only: 'missing', sizes: [xl], blobs },
+        { readDocument: () => Promise.resolve(withXl), client: stub.client() },
+      );
+      expect(result).toEqual({ codes: 'su' });
+      expect(stub.requests.filter((request) => request.startsWith('POST'))).toEqual([]);
+    } finally {
+      await stub.stop();
+    }
+  });
+
+  it('starts beside an upload run waiting on cleanup, waits for one that will write the size', async () => {
+    const stub = await startDurableApiStub();
+    try {
+      const blobs = [listed('cleanup.jpg'), listed('resizing.jpg'), listed('old-plan.jpg')];
+      const upload = (name: string, customStatus: unknown, sizes: SizeSpec[]) => {
+        const instanceId = instanceIdFor(container, name, '"0x1"');
+        stub.instances.set(instanceId, {
+          name: 'resizeImageOrchestrator',
+          instanceId,
+          input: { source: { blobName: name, eTag: '"0x1"' }, sizes },
+          runtimeStatus: 'Running',
+          customStatus,
+          output: null,
+        });
+      };
+      upload('cleanup.jpg', { stage: 'cleanup-pending', status: 'completed', cleanupAt: 'x' }, [thumb, xl]);
+      upload('resizing.jpg', { stage: 'resizing', sizes: ['thumb', 'xl'] }, [thumb, xl]);
+      upload('old-plan.jpg', { stage: 'resizing', sizes: ['thumb'] }, [thumb]);
+      const result = await startBackfillRuns(
+        { backfillInstanceId: backfillId, container, only: 'missing', sizes: [xl], blobs },
+        { readDocument: () => Promise.resolve(withoutXl), client: stub.client() },
+      );
+      expect(result).toEqual({ codes: 'sws' });
+      for (const name of ['cleanup.jpg', 'old-plan.jpg']) {
+        const started = stub.instances.get(backfillRunInstanceId(backfillId, container, name, '"0x1"'));
+        expect(started?.input).toMatchObject({ source: { blobName: name }, sizes: [xl] });
+      }
+      expect(stub.instances.has(backfillRunInstanceId(backfillId, container, 'resizing.jpg', '"0x1"'))).toBe(
+        false,
+      );
+    } finally {
+      await stub.stop();
+    }
   });
 });
