@@ -3,7 +3,7 @@ import type { RegisteredActivity } from 'durable-functions';
 import { findAppRoot, readDurableHostConfig } from '../config/hostConfig';
 import { getSettings } from '../config/settings';
 import { resizeFunctionName } from '../domain/functionNames';
-import { configureSharp, renderDerivative } from '../imaging';
+import { configureSharp, renderRendition } from '../imaging';
 import { getDerivativesBlobService, getImagesBlobService } from '../storage/blobServiceClient';
 import { createResizeHandler } from './resize/resizeHandler';
 import type { ResizeDeps } from './resize/resizeToOutcome';
@@ -20,7 +20,7 @@ function defaultDeps(): ResizeDeps {
     derivativeBlobService: getDerivativesBlobService(),
     processedContainer: settings.processedContainer,
     limits: { maxSourceBytes: settings.maxSourceBytes, maxSourcePixels: settings.maxSourcePixels },
-    render: renderDerivative,
+    render: renderRendition,
     now: () => new Date(),
     derivativeBaseUrl: settings.site.derivativeBaseUrl,
   };

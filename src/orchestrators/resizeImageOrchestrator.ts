@@ -3,12 +3,15 @@ import type { OrchestrationContext, Task } from 'durable-functions';
 import {
   DELETE_INTERMEDIATE_FUNCTION,
   ORCHESTRATOR_FUNCTION,
+  PLACEHOLDER_FUNCTION,
   PREPARE_SOURCE_FUNCTION,
   resizeFunctionName,
   WRITE_DOCUMENT_FUNCTION,
 } from '../domain/functionNames';
 import type {
   IntermediateRef,
+  PlaceholderActivityInput,
+  PlaceholderOutcome,
   PrepareSourceInput,
   PrepareSourceOutcome,
   RetryPlan,
@@ -25,7 +28,7 @@ import { afterDocumentWrite } from './afterWrite';
 import { summarize, type OrchestrationSummary } from './outcomes';
 import { redriveExhaustedSizes, type RedriveProgress } from './redrive';
 import { isRetryPlan, LEGACY_RETRY_PLAN, transientRetryOptions } from './retryPolicy';
-import { settleRound, type SettledRound } from './settle';
+import { settlePlaceholder, settleRound, type SettledRound } from './settle';
 
 /** What `setCustomStatus` publishes, so status queries show where an image is. */
 export type ResizeProgress =
@@ -92,9 +95,10 @@ function* prepare(
   const { error, source } = prepared;
   return {
     failed: input.sizes.map((size) => ({
-      ok: false,
+      ok: false as const,
       label: size.label,
-      error: { ...error, label: size.label },
+      variants: [] as [],
+      errors: [{ ...error, label: size.label }],
       ...(source === undefined ? {} : { source }),
     })),
   };
@@ -104,7 +108,8 @@ function* prepare(
  * The orchestration: for sources that do not shrink on load, `prepareSource` first decodes once into an
  * intermediate (see `decodesOnce`); then one `resize-{label}` activity per size of the plan in the INPUT
  * (captured at start, so a changed IMAGE_SIZES never alters the replay of an in-flight instance), then the
- * document writer (and any re-drive rounds), then `deleteIntermediate`.
+ * document writer (and any re-drive rounds), then `deleteIntermediate`. Instances started with
+ * `placeholder: true` also run the placeholder activity in the same fan-out, scheduled after the sizes.
  * Activities are called by name (src/domain/functionNames.ts), never through registration handles, so this
  * code depends on no registration. Pure scheduling: no clock, randomness, I/O or settings; logs only when
  * not replaying.
@@ -136,13 +141,17 @@ export function* resizeImageOrchestrator(context: OrchestrationContext): Steps<O
       instanceId,
       ...(intermediate === undefined ? {} : { intermediate }),
     } satisfies ResizeActivityInput);
-  const writeDocument = (outcomes: ResizeOutcome[]) =>
-    context.df.callActivityWithRetry(WRITE_DOCUMENT_FUNCTION, transientRetryOptions(retry.transient), {
-      instanceId,
+  // The placeholder runs beside the sizes in the same fan-out, scheduled AFTER them, and only in instances
+  // started with `placeholder: true`: an instance started before it existed replays the fan-out its history
+  // recorded (Durable matches scheduled tasks by order). Its failure only leaves it out; it is not re-driven.
+  const runPlaceholder = () =>
+    context.df.callActivityWithRetry(PLACEHOLDER_FUNCTION, transientRetryOptions(retry.transient), {
       source,
-      outcomes,
-    } satisfies WriteDocumentInput);
+      instanceId,
+      ...(intermediate === undefined ? {} : { intermediate }),
+    } satisfies PlaceholderActivityInput);
   let round: SettledRound;
+  let placeholderTask: Task | undefined;
   if (prepared.failed !== undefined) {
     // The source itself is the problem (corrupt, too large, gone...): every size would find the same.
     round = { outcomes: prepared.failed, exhausted: [] };
@@ -150,9 +159,27 @@ export function* resizeImageOrchestrator(context: OrchestrationContext): Steps<O
     if (!context.df.isReplaying)
       log.info('resizing', { sizes: labels, decodedOnce: intermediate !== undefined });
     publish({ stage: 'resizing', sizes: labels });
-    round = yield* settleRound(context, sizes, sizes.map(runSize));
+    const sizeTasks = sizes.map(runSize);
+    placeholderTask = input.placeholder === true ? runPlaceholder() : undefined;
+    round = yield* settleRound(context, sizes, sizeTasks, placeholderTask ? [placeholderTask] : []);
   }
   const outcomes = round.outcomes;
+  const placeholder: PlaceholderOutcome = placeholderTask
+    ? yield* settlePlaceholder(placeholderTask)
+    : { ok: false, reason: 'not planned for this run' };
+  if (placeholderTask && !placeholder.ok && !context.df.isReplaying) {
+    log.warn('no placeholder', { reason: placeholder.reason });
+  }
+  // Every write (the first and each re-drive's) carries the placeholder, so a rewrite never drops it.
+  const writeDocument = (outcomes: ResizeOutcome[]) => {
+    const writeInput: WriteDocumentInput = { instanceId, source, outcomes };
+    if (placeholder.ok) writeInput.placeholder = placeholder.placeholder;
+    return context.df.callActivityWithRetry(
+      WRITE_DOCUMENT_FUNCTION,
+      transientRetryOptions(retry.transient),
+      writeInput,
+    );
+  };
 
   const withOk = (ok: boolean) =>
     outcomes.filter((outcome) => outcome.ok === ok).map((outcome) => outcome.label);
@@ -181,7 +208,7 @@ export function* resizeImageOrchestrator(context: OrchestrationContext): Steps<O
       // Left for the scratch container's lifecycle rule; the run's result does not depend on it.
     }
   }
-  const status = summarize(final.outcomes, final.written).status;
+  const status = summarize(final.outcomes, placeholder, final.written).status;
   // A re-drive round merges into the document the first write made: whether a version was replaced is the
   // first write's answer.
   const written: WriteDocumentResult =
@@ -196,7 +223,10 @@ export function* resizeImageOrchestrator(context: OrchestrationContext): Steps<O
     retry.transient,
     (pending) => publish({ ...pending, status }),
   );
-  const summary: OrchestrationSummary = { ...summarize(final.outcomes, final.written), ...after };
+  const summary: OrchestrationSummary = {
+    ...summarize(final.outcomes, placeholder, final.written),
+    ...after,
+  };
   publish({ stage: 'done', status: summary.status });
   if (!context.df.isReplaying) log.info('done', { status: summary.status, variants: summary.variants });
   return summary;

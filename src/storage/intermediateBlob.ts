@@ -8,16 +8,20 @@ import { isNotFound } from './serviceErrors';
 
 /**
  * Where the intermediate of one source version for one plan lives: keyed by the version (container, name,
- * eTag: a retry or a re-run of the same version finds it again) and by the plan's largest box (a one-size
- * re-run needs a smaller one). A hash keeps the name short and free of the source name's characters.
+ * eTag: a retry or a re-run of the same version finds it again) and by the plan's geometry (the boxes and
+ * fits that decide its scale: a one-size re-run needs a smaller one, a `cover` box a larger one than
+ * `inside`). Hashes keep the name short and free of the source name's characters.
  */
 export function intermediateBlobName(source: SourceRef, sizes: readonly SizeSpec[]): string {
   const version = createHash('sha256')
     .update(`${source.container}\n${source.blobName}\n${unquoteETag(source.eTag)}`)
     .digest('hex');
-  const width = Math.max(...sizes.map((size) => size.width));
-  const height = Math.max(...sizes.map((size) => size.height));
-  return `${version}/${width}x${height}.tiff`;
+  const geometry = sizes
+    .map((size) => `${size.fit}:${size.width ?? ''}x${size.height ?? ''}`)
+    .sort()
+    .join(',');
+  const plan = createHash('sha256').update(geometry).digest('hex').slice(0, 16);
+  return `${version}/${plan}.tiff`;
 }
 
 /** Blob metadata (lower-case names, string values) carrying what the sizes need to know about the source. */

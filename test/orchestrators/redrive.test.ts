@@ -22,8 +22,20 @@ const source: SourceRef = {
   contentLength: 48213,
   contentType: 'image/jpeg',
 };
-const thumb: SizeSpec = { label: 'thumb', width: 150, height: 150 };
-const medium: SizeSpec = { label: 'medium', width: 640, height: 640 };
+const thumb = {
+  label: 'thumb',
+  width: 150,
+  height: 150,
+  fit: 'inside',
+  formats: ['source'],
+} satisfies SizeSpec;
+const medium = {
+  label: 'medium',
+  width: 640,
+  height: 640,
+  fit: 'inside',
+  formats: ['source'],
+} satisfies SizeSpec;
 const sizes = [thumb, medium];
 const TRANSIENT = {
   firstRetryIntervalInMilliseconds: 1000,
@@ -39,23 +51,26 @@ const input: ResizeOrchestrationInput = {
 const instanceId = instanceIdFor(source.container, source.blobName, source.eTag);
 const handler = resizeImageOrchestrator;
 
-function ok(size: SizeSpec): ResizeOutcome {
+function ok(size: typeof thumb | typeof medium): ResizeOutcome {
   return {
     ok: true,
     label: size.label,
-    variant: {
-      label: size.label,
-      width: size.width,
-      height: Math.round((size.width * 3) / 4),
-      contentType: 'image/jpeg',
-      format: 'jpeg',
-      blobName: `users/42/cat_${size.label}.jpg`,
-      url: `http://127.0.0.1:10000/devstoreaccount1/images-processed/users/42/cat_${size.label}.jpg`,
-      sizeBytes: 1000 + size.width,
-      eTag: `"0x8D${size.label}"`,
-      lastModified: '2026-11-24T04:00:05.000Z',
-      createdAt: '2026-11-24T04:00:05.000Z',
-    },
+    variants: [
+      {
+        label: size.label,
+        width: size.width,
+        height: Math.round((size.width * 3) / 4),
+        contentType: 'image/jpeg',
+        format: 'jpeg',
+        blobName: `users/42/cat_${size.label}.jpg`,
+        url: `http://127.0.0.1:10000/devstoreaccount1/images-processed/users/42/cat_${size.label}.jpg`,
+        sizeBytes: 1000 + size.width,
+        eTag: `"0x8D${size.label}"`,
+        lastModified: '2026-11-24T04:00:05.000Z',
+        createdAt: '2026-11-24T04:00:05.000Z',
+      },
+    ],
+    errors: [],
     source: { format: 'JPEG', width: 1600, height: 1200, length: 48213, contentType: 'image/jpeg' },
   };
 }
@@ -65,11 +80,14 @@ function internal(size: SizeSpec, message: string): Extract<ResizeOutcome, { ok:
   return {
     ok: false,
     label: size.label,
-    error: {
-      label: size.label,
-      code: 'internal',
-      message: `${name} failed after retries: Activity function '${name}' failed: ${message}`,
-    },
+    variants: [],
+    errors: [
+      {
+        label: size.label,
+        code: 'internal',
+        message: `${name} failed after retries: Activity function '${name}' failed: ${message}`,
+      },
+    ],
   };
 }
 
@@ -209,7 +227,7 @@ describe('re-drive of sizes whose transient retries ran out', () => {
     const done = await run(history.events);
     expect(done.state).toMatchObject({
       isDone: true,
-      output: { status: 'partial', variants: 1, errors: [thumbInternal.error] },
+      output: { status: 'partial', variants: 1, errors: thumbInternal.errors },
     });
     // Two rounds, one write (the first): every action after the fan-out and first write is a timer or thumb.
     const later = done.state.actions[0]?.slice(2) ?? [];
@@ -224,7 +242,8 @@ describe('re-drive of sizes whose transient retries ran out', () => {
     const corrupt: ResizeOutcome = {
       ok: false,
       label: 'thumb',
-      error: { label: 'thumb', code: 'corrupt-image', message: 'premature end of data segment' },
+      variants: [],
+      errors: [{ label: 'thumb', code: 'corrupt-image', message: 'premature end of data segment' }],
     };
     const history = new HistoryBuilder()
       .started(ORCHESTRATOR_FUNCTION, input)
@@ -241,7 +260,7 @@ describe('re-drive of sizes whose transient retries ran out', () => {
     const done = await run(history.events);
     expect(done.state).toMatchObject({
       isDone: true,
-      output: { status: 'partial', errors: [corrupt.error] },
+      output: { status: 'partial', errors: corrupt.errors },
     });
     expect(done.state.actions).toEqual([[fanOut, writeAction([corrupt, ok(medium)])]]);
   });
@@ -250,7 +269,8 @@ describe('re-drive of sizes whose transient retries ran out', () => {
     const returned: ResizeOutcome = {
       ok: false,
       label: 'thumb',
-      error: { label: 'thumb', code: 'internal', message: 'render threw: unexpected libvips state' },
+      variants: [],
+      errors: [{ label: 'thumb', code: 'internal', message: 'render threw: unexpected libvips state' }],
     };
     const history = new HistoryBuilder()
       .started(ORCHESTRATOR_FUNCTION, input)

@@ -33,24 +33,28 @@ const RETRY = {
 };
 
 /** What a resize activity returns for a 1600x1200 source (the activity's contract, not computed here). */
-function ok(size: SizeSpec): ResizeOutcome {
-  const width = Math.min(size.width, Math.round((size.height * 4) / 3));
+export function ok(size: SizeSpec): ResizeOutcome {
+  const box = { width: size.width ?? 1600, height: size.height ?? 1200 };
+  const width = Math.min(box.width, Math.round((box.height * 4) / 3));
   return {
     ok: true,
     label: size.label,
-    variant: {
-      label: size.label,
-      width,
-      height: Math.round((width * 3) / 4),
-      contentType: 'image/jpeg',
-      format: 'jpeg',
-      blobName: `users/42/cat_${size.label}.jpg`,
-      url: `http://127.0.0.1:10000/devstoreaccount1/images-processed/users/42/cat_${size.label}.jpg`,
-      sizeBytes: 1000 + size.width,
-      eTag: `"0x8D${size.label}"`,
-      lastModified: '2026-11-24T04:00:05.000Z',
-      createdAt: '2026-11-24T04:00:05.000Z',
-    },
+    variants: [
+      {
+        label: size.label,
+        width,
+        height: Math.round((width * 3) / 4),
+        contentType: 'image/jpeg',
+        format: 'jpeg',
+        blobName: `users/42/cat_${size.label}.jpg`,
+        url: `http://127.0.0.1:10000/devstoreaccount1/images-processed/users/42/cat_${size.label}.jpg`,
+        sizeBytes: 1000 + box.width,
+        eTag: `"0x8D${size.label}"`,
+        lastModified: '2026-11-24T04:00:05.000Z',
+        createdAt: '2026-11-24T04:00:05.000Z',
+      },
+    ],
+    errors: [],
     source: { format: 'JPEG', width: 1600, height: 1200, length: 48213, contentType: 'image/jpeg' },
   };
 }
@@ -128,7 +132,8 @@ describe('resizeImageOrchestrator', () => {
     const corrupt: ResizeOutcome = {
       ok: false,
       label: 'thumb',
-      error: { label: 'thumb', code: 'corrupt-image', message: 'Input buffer has corrupt header' },
+      variants: [],
+      errors: [{ label: 'thumb', code: 'corrupt-image', message: 'Input buffer has corrupt header' }],
     };
     const history = scheduledFanOut().completed(0, corrupt).completed(1, ok(medium)).completed(2, ok(large));
     const writing = await run(history.events);
@@ -144,7 +149,7 @@ describe('resizeImageOrchestrator', () => {
     const done = await run(history.events);
     expect(done.state).toMatchObject({
       isDone: true,
-      output: { documentId: 'doc-1', status: 'partial', variants: 2, errors: [corrupt.error] },
+      output: { documentId: 'doc-1', status: 'partial', variants: 2, errors: corrupt.errors },
     });
   });
 
@@ -175,12 +180,15 @@ describe('resizeImageOrchestrator', () => {
     const internal: ResizeOutcome = {
       ok: false,
       label: 'thumb',
-      error: {
-        label: 'thumb',
-        code: 'internal',
-        message:
-          "resize-thumb failed after retries: Activity function 'resize-thumb' failed: blob service unavailable (attempt 5)",
-      },
+      variants: [],
+      errors: [
+        {
+          label: 'thumb',
+          code: 'internal',
+          message:
+            "resize-thumb failed after retries: Activity function 'resize-thumb' failed: blob service unavailable (attempt 5)",
+        },
+      ],
     };
     expect(writing.state.actions).toEqual([[fanOut, writeAction([internal, ok(medium), ok(large)])]]);
     expect(writing.state.customStatus).toEqual({
@@ -194,7 +202,7 @@ describe('resizeImageOrchestrator', () => {
     const done = await run(history.events);
     expect(done.state).toMatchObject({
       isDone: true,
-      output: { status: 'partial', variants: 2, errors: [internal.error] },
+      output: { status: 'partial', variants: 2, errors: internal.errors },
       customStatus: { stage: 'done', status: 'partial' },
     });
   });
@@ -406,7 +414,7 @@ describe('resizeImageOrchestrator', () => {
   });
 
   it('uses the plan in the input, not the current catalog', async () => {
-    const square: SizeSpec = { label: 'square', width: 300, height: 300 };
+    const square: SizeSpec = { label: 'square', width: 300, height: 300, fit: 'inside', formats: ['source'] };
     const custom: ResizeOrchestrationInput = { source, sizes: [square] };
     const result = await runEpisode(
       handler,
