@@ -7,8 +7,8 @@ import { runState } from '../../src/activities/backfill/checkRuns';
 import type { ImageDocument, SizeSpec } from '../../src/domain/types';
 import { startDurableApiStub } from '../triggers/support/durableApiStub';
 
-const thumb: SizeSpec = { label: 'thumb', width: 150, height: 150 };
-const xl: SizeSpec = { label: 'xl', width: 2048, height: 2048 };
+const thumb: SizeSpec = { label: 'thumb', width: 150, height: 150, fit: 'inside', formats: ['source'] };
+const xl: SizeSpec = { label: 'xl', width: 2048, height: 2048, fit: 'inside', formats: ['source'] };
 
 /** A status as the Durable HTTP API answers it for an upload's run (input shown). */
 function uploadRun(

@@ -3,8 +3,8 @@ import type { SizeSpec } from '../../src/domain/types';
 import { parseBackfillRequest } from '../../src/triggers/http/backfillRequest';
 
 const catalog: SizeSpec[] = [
-  { label: 'thumb', width: 150, height: 150 },
-  { label: 'xl', width: 2048, height: 2048 },
+  { label: 'thumb', width: 150, height: 150, fit: 'inside', formats: ['source'] },
+  { label: 'xl', width: 2048, height: 2048, fit: 'inside', formats: ['source'] },
 ];
 
 describe('parseBackfillRequest', () => {
