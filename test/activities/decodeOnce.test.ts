@@ -189,6 +189,29 @@ describe('decode once against Azurite', () => {
     });
   });
 
+  it('routes by the bytes, not the declared type: a HEIC uploaded as image/jpeg is decoded once', async () => {
+    const heic = readFileSync(path.join(__dirname, '../fixtures/heic/plain.heic'));
+    const source = await uploadSource(heic, 'IMG_0003.jpg', 'image/jpeg');
+    const ref = intermediateOf(await prepare(source));
+    expect([ref.width, ref.height, ref.source.format]).toEqual([96, 64, 'HEIC']);
+  });
+
+  it('routes by the bytes: a JPEG larger than the sniffed head, declared image/heic, reads the source', async () => {
+    const jpeg = await makePhoto({ width: 800, height: 600, format: 'jpeg' });
+    expect(jpeg.length).toBeGreaterThan(4096); // so only a ranged head was read
+    const source = await uploadSource(jpeg, 'IMG_0004.HEIC', 'image/heic');
+    expect(await prepare(source)).toEqual({
+      ok: true,
+      readSource: 'JPEG shrinks on load: each size decodes it cheaply',
+    });
+  });
+
+  it('an empty source is one not-an-image outcome (no ranged read of an empty blob)', async () => {
+    const source = await uploadSource(Buffer.alloc(0), 'empty.png', 'image/png');
+    const outcome = await prepare(source);
+    expect(!outcome.ok && outcome.error.code).toBe('not-an-image');
+  });
+
   it('a corrupt source is one error outcome for the whole run', async () => {
     const png = await makePhoto({ width: 400, height: 300, format: 'png' });
     const source = await uploadSource(png.subarray(0, png.length / 2), 'half.png', 'image/png');
