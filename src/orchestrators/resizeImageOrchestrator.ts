@@ -8,6 +8,7 @@ import {
   WRITE_DOCUMENT_FUNCTION,
 } from '../domain/functionNames';
 import type {
+  DeleteIntermediateInput,
   IntermediateRef,
   PrepareSourceInput,
   PrepareSourceOutcome,
@@ -23,7 +24,7 @@ import { ArgumentError } from '../domain/errors';
 import { invocationLogger } from '../logging';
 import { afterDocumentWrite } from './afterWrite';
 import { summarize, type OrchestrationSummary } from './outcomes';
-import { redriveExhaustedSizes, type RedriveProgress } from './redrive';
+import { redriveExhaustedSizes, type RedriveProgress, type RedriveResult } from './redrive';
 import { isRetryPlan, LEGACY_RETRY_PLAN, transientRetryOptions } from './retryPolicy';
 import { settleRound, type SettledRound } from './settle';
 
@@ -143,42 +144,49 @@ export function* resizeImageOrchestrator(context: OrchestrationContext): Steps<O
       outcomes,
     } satisfies WriteDocumentInput);
   let round: SettledRound;
-  if (prepared.failed !== undefined) {
-    // The source itself is the problem (corrupt, too large, gone...): every size would find the same.
-    round = { outcomes: prepared.failed, exhausted: [] };
-  } else {
-    if (!context.df.isReplaying)
-      log.info('resizing', { sizes: labels, decodedOnce: intermediate !== undefined });
-    publish({ stage: 'resizing', sizes: labels });
-    round = yield* settleRound(context, sizes, sizes.map(runSize));
-  }
-  const outcomes = round.outcomes;
+  let final: RedriveResult;
+  let firstWrite: WriteDocumentResult;
+  // The intermediate is deleted on every path this code controls, a writer that failed after its retries
+  // included; a terminated or crashed run leaves it to the scratch container's lifecycle rule.
+  try {
+    if (prepared.failed !== undefined) {
+      // The source itself is the problem (corrupt, too large, gone...): every size would find the same.
+      round = { outcomes: prepared.failed, exhausted: [] };
+    } else {
+      if (!context.df.isReplaying)
+        log.info('resizing', { sizes: labels, decodedOnce: intermediate !== undefined });
+      publish({ stage: 'resizing', sizes: labels });
+      round = yield* settleRound(context, sizes, sizes.map(runSize));
+    }
+    const outcomes = round.outcomes;
 
-  const withOk = (ok: boolean) =>
-    outcomes.filter((outcome) => outcome.ok === ok).map((outcome) => outcome.label);
-  publish({ stage: 'writing-document', succeeded: withOk(true), failed: withOk(false) });
+    const withOk = (ok: boolean) =>
+      outcomes.filter((outcome) => outcome.ok === ok).map((outcome) => outcome.label);
+    publish({ stage: 'writing-document', succeeded: withOk(true), failed: withOk(false) });
 
-  const firstWrite = (yield writeDocument(outcomes)) as WriteDocumentResult;
-  // Sizes whose retries ran out wait for the re-drive rounds of the plan (src/orchestrators/redrive.ts).
-  const final = yield* redriveExhaustedSizes(context, {
-    delaysSeconds: retry.redriveDelaysSeconds,
-    exhausted: round.exhausted,
-    outcomes,
-    written: firstWrite,
-    runSize,
-    writeDocument,
-    publish,
-    log,
-  });
-  if (intermediate !== undefined) {
-    try {
-      yield context.df.callActivityWithRetry(
-        DELETE_INTERMEDIATE_FUNCTION,
-        transientRetryOptions(retry.transient),
-        intermediate,
-      );
-    } catch {
-      // Left for the scratch container's lifecycle rule; the run's result does not depend on it.
+    firstWrite = (yield writeDocument(outcomes)) as WriteDocumentResult;
+    // Sizes whose retries ran out wait for the re-drive rounds of the plan (src/orchestrators/redrive.ts).
+    final = yield* redriveExhaustedSizes(context, {
+      delaysSeconds: retry.redriveDelaysSeconds,
+      exhausted: round.exhausted,
+      outcomes,
+      written: firstWrite,
+      runSize,
+      writeDocument,
+      publish,
+      log,
+    });
+  } finally {
+    if (intermediate !== undefined) {
+      try {
+        yield context.df.callActivityWithRetry(
+          DELETE_INTERMEDIATE_FUNCTION,
+          transientRetryOptions(retry.transient),
+          { intermediate, instanceId, blobName: source.blobName } satisfies DeleteIntermediateInput,
+        );
+      } catch {
+        // Left for the scratch container's lifecycle rule; the run's result does not depend on it.
+      }
     }
   }
   const status = summarize(final.outcomes, final.written).status;

@@ -22,6 +22,7 @@ import type {
   SizeSpec,
   SourceRef,
 } from '../../src/domain/types';
+import { deleteIntermediate, writeIntermediate } from '../../src/storage/intermediateBlob';
 import { makePhoto } from '../support/images';
 import { testEnv } from '../support/env';
 import { openImageContainers, resizeDeps } from './resizeFixture';
@@ -70,9 +71,13 @@ async function uploadSource(data: Buffer, file: string, contentType: string): Pr
   };
 }
 
-async function prepare(source: SourceRef, sizes = SIZES): Promise<PrepareSourceOutcome> {
+async function prepare(
+  source: SourceRef,
+  sizes = SIZES,
+  instanceId = 'img-1',
+): Promise<PrepareSourceOutcome> {
   const handler = createPrepareSourceHandler(prepareDeps);
-  return (await handler({ source, sizes, instanceId: 'img-1' }, context())) as PrepareSourceOutcome;
+  return (await handler({ source, sizes, instanceId }, context())) as PrepareSourceOutcome;
 }
 
 async function resize(
@@ -144,6 +149,57 @@ describe('decode once against Azurite', () => {
     expect(await remove(first, context())).toBe(true);
     expect(await scratchNames()).toEqual([]);
     expect(await remove(first, context())).toBe(false); // a retried delete is fine
+  });
+
+  it("two runs of one version keep their own intermediates: one run ending never deletes the other's", async () => {
+    const png = await makePhoto({ width: 800, height: 600, format: 'png' });
+    const source = await uploadSource(png, 'twice.png', 'image/png');
+    const first = intermediateOf(await prepare(source, SIZES, 'run-a'));
+    const second = intermediateOf(await prepare(source, SIZES, 'run-b'));
+    expect(second.blobName).not.toBe(first.blobName);
+    const remove = createDeleteIntermediateHandler(() => blobService);
+    expect(
+      await remove({ intermediate: first, instanceId: 'run-a', blobName: source.blobName }, context()),
+    ).toBe(true);
+    expect(await scratch.getBlobClient(second.blobName).exists()).toBe(true);
+    const outcome = await resize(source, SIZES[0] as SizeSpec, second);
+    expect(outcome.ok).toBe(true);
+    expect(await remove(second, context())).toBe(true); // the bare ref of a run started before runs were named
+  });
+
+  it('the write is create-only (an existing intermediate is kept and reused) and the delete matches its eTag', async () => {
+    const name = `${randomUUID()}/8x8.tiff`;
+    const description = {
+      width: 8,
+      height: 8,
+      source: { format: 'PNG', width: 8, height: 8, hasAlpha: false, length: 10, contentType: 'image/png' },
+    };
+    const written = await writeIntermediate(
+      blobService,
+      settings.scratchContainer,
+      name,
+      Buffer.from('first'),
+      description,
+    );
+    const again = await writeIntermediate(
+      blobService,
+      settings.scratchContainer,
+      name,
+      Buffer.from('second'),
+      description,
+    );
+    expect(again).toEqual(written);
+    expect((await scratch.getBlobClient(name).downloadToBuffer()).toString()).toBe('first');
+    // A delete holding another eTag (a writer that is not this run) leaves the blob alone.
+    expect(await deleteIntermediate(blobService, { ...written, eTag: '0x8DSTALE' })).toBe(false);
+    expect(await scratch.getBlobClient(name).exists()).toBe(true);
+    expect(await deleteIntermediate(blobService, written)).toBe(true);
+    // A blob there that is not an intermediate is never overwritten.
+    await scratch.getBlockBlobClient(name).upload('x', 1);
+    await expect(
+      writeIntermediate(blobService, settings.scratchContainer, name, Buffer.from('third'), description),
+    ).rejects.toThrow(/exists but is not an intermediate/);
+    expect((await scratch.getBlobClient(name).downloadToBuffer()).toString()).toBe('x');
   });
 
   it('a size whose intermediate is gone reads the source instead', async () => {

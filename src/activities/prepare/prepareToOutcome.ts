@@ -29,7 +29,7 @@ export async function prepareToOutcome(
 ): Promise<PrepareSourceOutcome> {
   const { source, sizes } = input;
   if (sizes.length < 2) return { ok: true, readSource: 'one size decodes the source once anyway' };
-  const blobName = intermediateBlobName(source, sizes);
+  const blobName = intermediateBlobName(source, sizes, input.instanceId);
   const existing = await findIntermediate(deps.blobService, deps.scratchContainer, blobName);
   if (existing !== undefined) {
     log.info('intermediate reused', { intermediate: blobName });
