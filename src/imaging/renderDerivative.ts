@@ -3,6 +3,7 @@ import { detectFormat } from './detectFormat';
 import { encodeAs } from './encode';
 import { decodeFailure, describeError } from './decodeFailure';
 import { failure, sourceTooLarge, type Failure } from '../domain/failure';
+import { decodeAdmission, HEIC_DECODE_BYTES_PER_PIXEL } from './decodeAdmission';
 import { decodeHeic } from './heif/decodeHeic';
 import { withoutHeaderJunk } from './jpegHeaderJunk';
 import { chooseEncoding, keptEncoding } from './outputEncoding';
@@ -157,7 +158,12 @@ export async function openSource(
   if (!probed.ok) return probed;
   const { header } = probed;
   if (header.heif === undefined) return { ok: true, opened: { header, pixels: source } };
-  const heic = await decodeHeic(source, header.heif, { maxPixels: limits.maxSourcePixels });
+  const { heif } = header;
+  // Admitted against the process's decode memory budget first (decodeAdmission.ts): concurrent activities wait.
+  const heic = await decodeAdmission().run(
+    heif.storedWidth * heif.storedHeight * HEIC_DECODE_BYTES_PER_PIXEL,
+    () => decodeHeic(source, heif, { maxPixels: limits.maxSourcePixels }),
+  );
   if (!heic.ok) return heic;
   return { ok: true, opened: { header, pixels: heic.decoded.tiff } };
 }
