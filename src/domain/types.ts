@@ -207,7 +207,7 @@ export interface ImageTombstone {
 /**
  * Why a run wrote no document: `superseded` (its source changed after the event: the run handed the source
  * over to the instance of its current version), `stale` (the document describes a newer version) or
- * `deleted` (the source was deleted after this version: the document is a tombstone).
+ * `deleted` (the source was deleted after this version: the document is a tombstone, or the source is gone).
  */
 export type WriteSkipReason = 'superseded' | 'stale' | 'deleted';
 

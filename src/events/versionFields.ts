@@ -1,8 +1,10 @@
 /**
  * The two fields that identify and order a source version, checked against the shape Azure Storage gives
- * them. Both decide what later events may do: the sequencer orders every later event of the same blob
- * (a forged "zzz…" or "fff…" of another length would outrank every real upload for good), and the eTag
- * becomes the `If-Match` of every read (a `*` would match whatever the blob holds by then).
+ * them: the eTag becomes the `If-Match` of every read (a `*` would match whatever the blob holds by then), and
+ * the sequencer may order two versions of the same blob. A shape check stops junk ("zzz…", 64 digits), not a
+ * well-formed forgery ("fff…" in 32 digits); that is why ordering asks storage first and trusts a sequencer
+ * only where the blob's current eTag cannot decide (`arbitrateWrite`, `arbitrateDelete` in
+ * src/domain/sourceVersion.ts).
  */
 
 /**

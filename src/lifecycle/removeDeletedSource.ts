@@ -1,11 +1,6 @@
 import { ConcurrentWriteError } from '../domain/errors';
-import { documentIdFor, unquoteETag } from '../domain/ids';
-import {
-  compareSequencers,
-  compareSourceVersion,
-  laterSequencer,
-  WRITE_ATTEMPTS,
-} from '../domain/sourceVersion';
+import { documentIdFor } from '../domain/ids';
+import { arbitrateDelete, laterSequencer, storedVersionOf, WRITE_ATTEMPTS } from '../domain/sourceVersion';
 import type { ImageTombstone } from '../domain/types';
 import { blobClientOf, currentETag } from '../storage/blobs';
 import {
@@ -29,8 +24,8 @@ export interface DeletedSource extends SourcePath {
 export type RemoveResult =
   | { ok: true; derivatives: UnusedDerivativesResult }
   /**
-   * `older`: the document describes a later version than the delete (a later sequencer, or the blob as it is
-   * now: it was uploaded again after this delete, and that upload raised its own BlobCreated); nothing changed.
+   * `older`: the delete is older than what is stored (see `arbitrateDelete`): the document is the blob as it is
+   * now (uploaded again after this delete), or, while another version exists, a later sequencer; nothing changed.
    */
   | { ok: false; reason: 'older' };
 
@@ -40,9 +35,10 @@ export interface RemoveDeps extends UnusedDerivativeDeps {
 }
 
 /**
- * A source blob was deleted: its document becomes a tombstone (so a run or event of an older version arriving
- * later writes nothing, see the stale-write guard) and the derivatives of every version older than the delete
- * are deleted. Idempotent: a redelivered event, or a retry after a failure half-way, does the rest.
+ * A source blob was deleted. When `arbitrateDelete` (src/domain/sourceVersion.ts) applies the delete, as it
+ * always does once a HEAD finds the source gone, the document becomes a tombstone (so a run or event of an
+ * older version arriving later writes nothing, see the stale-write guard) and every derivative no document can
+ * use any more is deleted. Idempotent: a redelivered event, or a retry after a failure half-way, does the rest.
  */
 export async function removeDeletedSource(deleted: DeletedSource, deps: RemoveDeps): Promise<RemoveResult> {
   const id = documentIdFor(deleted.container, deleted.blobName);
@@ -50,23 +46,17 @@ export async function removeDeletedSource(deleted: DeletedSource, deps: RemoveDe
   for (let attempt = 1; attempt <= attempts; attempt++) {
     const current = await currentETag(blobClientOf(deps.blobService, deleted.container, deleted.blobName));
     const entry = await deps.store.read(id);
-    let sequencer = deleted.sequencer;
-    if (entry?.kind === 'document') {
-      const { document } = entry;
-      if (current !== undefined && unquoteETag(current) === unquoteETag(document.sourceETag)) {
-        return { ok: false, reason: 'older' };
-      }
-      const order = compareSourceVersion(
-        { eTag: '', sequencer: deleted.sequencer },
-        { eTag: document.sourceETag, sequencer: document.sourceSequencer },
-      );
-      if (order === 'older') return { ok: false, reason: 'older' };
-    } else if (entry?.kind === 'tombstone') {
-      if (compareSequencers(entry.tombstone.sourceSequencer, deleted.sequencer) > 0) {
-        return { ok: false, reason: 'older' };
-      }
-      sequencer = laterSequencer(entry.tombstone.sourceSequencer, deleted.sequencer);
-    }
+    const stored =
+      entry === undefined
+        ? undefined
+        : storedVersionOf(entry.kind === 'document' ? entry.document : entry.tombstone);
+    if (arbitrateDelete(deleted.sequencer, stored, current) === 'older')
+      return { ok: false, reason: 'older' };
+    // A document's sequencer is not carried over: it may be a forged one the source has since contradicted.
+    const sequencer =
+      entry?.kind === 'tombstone'
+        ? laterSequencer(entry.tombstone.sourceSequencer, deleted.sequencer)
+        : deleted.sequencer;
     const tombstone: ImageTombstone = {
       id,
       deleted: true,

@@ -29,10 +29,12 @@ export interface UnusedDerivativesResult {
 /**
  * Whether the derivatives of version `versionTag` (made by a run whose event sequencer was `sequencer`, '' when
  * its order was unknown) can no longer be used by any document, given what is stored for the path and what the
- * source is now. Kept: the stored document's version; the source's current version (its run may be about to
- * write); and a version whose sequencer is later than the stored one's (a newer run still in flight: its own
- * orchestration cleans up after it). Every other version's writer is refused by the stale-write guard
- * (older or equal sequencer, or unknown order and no longer the source), so nothing will ever point at it.
+ * source is now (`currentVersionTag`, undefined when the source is gone). It mirrors `arbitrateWrite`: kept are
+ * the stored document's version, the source's current version (its run may be about to write), and, only
+ * while neither of those two is the same version, a version whose sequencer is later than the stored one's (a
+ * run still in flight that the sequencers would let write). Once the source is gone, or while the document is
+ * the source as it is now, a sequencer, forged or not, keeps nothing. Every other version's writer is refused,
+ * so nothing will ever point at it.
  */
 export function isUnused(
   derivative: { versionTag: string; sequencer: string },
@@ -41,6 +43,9 @@ export function isUnused(
 ): boolean {
   if (derivative.versionTag === stored.versionTag || derivative.versionTag === currentVersionTag)
     return false;
+  // Storage answers (see arbitrateWrite): once the source is gone, or while the stored document is the blob as
+  // it is now, no other version's writer is let through, whatever its sequencer says.
+  if (currentVersionTag === undefined || currentVersionTag === stored.versionTag) return true;
   if (derivative.sequencer === '') return true;
   // A stored sequencer of '' (a reprocess of unknown order wrote the document) cannot order anything.
   if (stored.sequencer === '') return false;

@@ -1,2 +1,2 @@
-export { formatLogLine, invocationLogger } from './invocationLogger';
+export { formatLogLine, invocationLogger, withExtra } from './invocationLogger';
 export type { InvocationLogger, LogExtra, LogFields } from './invocationLogger';

@@ -54,3 +54,13 @@ export function invocationLogger(context: LogSink, fields: LogFields): Invocatio
     with: (more) => invocationLogger(context, { ...fields, ...more }),
   };
 }
+
+/** The same logger with `fields` added to every line (a call's own extra fields win). */
+export function withExtra(logger: InvocationLogger, fields: LogExtra): InvocationLogger {
+  return {
+    info: (message, extra) => logger.info(message, { ...fields, ...extra }),
+    warn: (message, extra) => logger.warn(message, { ...fields, ...extra }),
+    error: (message, extra) => logger.error(message, { ...fields, ...extra }),
+    with: (more) => withExtra(logger.with(more), fields),
+  };
+}

@@ -6,7 +6,8 @@ import { instanceIdFor } from '../domain/ids';
 import type { ResizeOrchestrationInput, SourceRef } from '../domain/types';
 import { parseBlobEvent, type DeletedBlobRef, type IgnoreReason } from '../events/blobEvent';
 import { removeDeletedSource, type RemoveDeps } from '../lifecycle/removeDeletedSource';
-import { invocationLogger } from '../logging';
+import { invocationLogger, withExtra, type InvocationLogger } from '../logging';
+import { summarizeEvent } from '../events/eventSummary';
 import { getDerivativesBlobService, getImagesBlobService } from '../storage/blobServiceClient';
 import { getImagesContainer } from '../storage/cosmosClient';
 import { cosmosDocumentStore } from '../storage/documentStore';
@@ -23,18 +24,14 @@ const ROUTINE_REASONS: ReadonlySet<IgnoreReason> = new Set([
   'other-container',
 ]);
 
-function eventId(event: unknown): unknown {
-  return typeof event === 'object' && event !== null ? (event as { id?: unknown }).id : undefined;
-}
-
 async function startRun(
   source: SourceRef,
   settings: Settings,
   client: InstanceStarter,
-  context: InvocationContext,
+  eventLog: InvocationLogger,
 ): Promise<void> {
   const instanceId = instanceIdFor(source.container, source.blobName, source.eTag);
-  const log = invocationLogger(context, { blobName: source.blobName, instanceId });
+  const log = eventLog.with({ instanceId });
   try {
     // The size and retry plans and the grace period are captured here so the instance replays with what it started with.
     const input: ResizeOrchestrationInput = {
@@ -49,14 +46,13 @@ async function startRun(
         result.raced
           ? 'duplicate event: a concurrent delivery started this version'
           : 'duplicate event: this version is already being or has been processed',
-        { runtimeStatus: result.runtimeStatus },
+        { reason: result.raced ? 'duplicate-raced' : 'duplicate', runtimeStatus: result.runtimeStatus },
       );
       return;
     }
     log.info(result.previousStatus === null ? 'orchestration started' : 'orchestration restarted', {
       previousStatus: result.previousStatus,
       sizes: settings.sizes.map((size) => size.label),
-      sequencer: source.sequencer,
     });
   } catch (error) {
     log.error('could not start the orchestration; Event Grid will redeliver', { error });
@@ -64,22 +60,18 @@ async function startRun(
   }
 }
 
-async function removeSource(
-  deleted: DeletedBlobRef,
-  deps: RemoveDeps,
-  context: InvocationContext,
-): Promise<void> {
-  const log = invocationLogger(context, { blobName: deleted.blobName });
+async function removeSource(deleted: DeletedBlobRef, deps: RemoveDeps, log: InvocationLogger): Promise<void> {
   try {
     const result = await removeDeletedSource(deleted, deps);
     if (result.ok) {
       log.info('source deleted: document removed, derivatives deleted', {
-        sequencer: deleted.sequencer,
         deleted: result.derivatives.deleted.length,
         kept: result.derivatives.kept,
       });
     } else {
-      log.info('delete ignored: the document describes a later version', { sequencer: deleted.sequencer });
+      log.info('delete ignored: the source exists again, or the document describes a later version', {
+        reason: result.reason,
+      });
     }
   } catch (error) {
     log.error('could not remove the deleted source; Event Grid will redeliver', { error });
@@ -115,15 +107,17 @@ export function createOnImageUploadedHandler(
     const current = settings();
     const { images, unprocessedContainer } = current;
     const parsed = parseBlobEvent(event, { accountName: images.accountName, unprocessedContainer });
+    // Every line about this event names it as it arrived: container, blob, api, eTag, sequencer, event id.
+    const { blobName, ...about } = summarizeEvent(event);
+    const log = withExtra(invocationLogger(context, blobName === null ? {} : { blobName }), about);
     if (!parsed.ok) {
-      const log = invocationLogger(context, {});
-      const fields = { reason: parsed.reason, detail: parsed.detail, eventId: eventId(event) };
+      const fields = { reason: parsed.reason, detail: parsed.detail };
       if (ROUTINE_REASONS.has(parsed.reason)) log.info('event ignored', fields);
       else log.warn('event ignored', fields);
       return;
     }
-    if (parsed.type === 'created') await startRun(parsed.source, current, client, context);
-    else await removeSource(parsed.deleted, removeDeps(), context);
+    if (parsed.type === 'created') await startRun(parsed.source, current, client, log);
+    else await removeSource(parsed.deleted, removeDeps(), log);
   };
 }
 

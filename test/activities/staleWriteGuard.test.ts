@@ -35,20 +35,23 @@ describe('decideWrite', () => {
     });
   });
 
-  it('treats an equal sequencer of another version as not older', async () => {
+  it('treats an equal sequencer of another version as not older when neither version is current', async () => {
     const input = { instanceId: 'img-b', source: { ...source, eTag: '"0xB"' }, outcomes: [] };
-    expect(await decideWrite({ input, existing: stored, currentSourceETag: noHead })).toEqual({
+    const third = (): Promise<string | undefined> => Promise.resolve('"0xC"');
+    expect(await decideWrite({ input, existing: stored, currentSourceETag: third })).toEqual({
       action: 'write',
     });
   });
 
-  it('skips a reprocess of unknown order when the source blob is gone', async () => {
-    const input = { instanceId: 'img-b', source: { ...source, eTag: '"0xB"', sequencer: '' }, outcomes: [] };
+  it('skips a run of a source blob that is gone (deleted), whatever its order', async () => {
     const gone = (): Promise<string | undefined> => Promise.resolve(undefined);
-    expect(await decideWrite({ input, existing: stored, currentSourceETag: gone })).toEqual({
-      action: 'skip',
-      reason: 'stale',
-    });
+    for (const sequencer of ['', 'f'.repeat(48)]) {
+      const input = { instanceId: 'img-b', source: { ...source, eTag: '"0xB"', sequencer }, outcomes: [] };
+      expect(await decideWrite({ input, existing: stored, currentSourceETag: gone })).toEqual({
+        action: 'skip',
+        reason: 'deleted',
+      });
+    }
   });
 });
 

@@ -24,10 +24,14 @@ let client: CosmosClient;
 let container: Container;
 let clock = Date.parse('2026-11-24T05:00:00.000Z');
 
+/**
+ * By default the source has moved on to a third version since every run here: storage cannot tell which of
+ * two versions is newer, so the sequencers decide (the tests of "storage decides first" name the current eTag).
+ */
 function deps(overrides: Partial<WriteDocumentDeps> = {}): WriteDocumentDeps {
   return {
     store: cosmosDocumentStore(container),
-    currentSourceETag: () => Promise.reject(new Error('the source eTag is only asked for empty sequencers')),
+    currentSourceETag: () => Promise.resolve('"0xTHIRD"'),
     now: () => new Date((clock += 1000)),
     ...overrides,
   };
@@ -280,6 +284,54 @@ describe('writeImageDocument: stale-write guard', () => {
     it('writes when no document exists yet', async () => {
       const input = { instanceId: 'img-fresh', source: sourceRef({ sequencer: '' }), outcomes: allSizes };
       expect(await writeImageDocumentWithGuard(input, deps())).toMatchObject({ ok: true });
+    });
+  });
+});
+
+describe('writeImageDocument: storage decides before sequencers', () => {
+  const forged = { eTag: '"0xMETA"', sequencer: 'f'.repeat(32) };
+  const real = { eTag: '"0xREUPLOAD"', sequencer: '0000000000000000000000000000000000000000000000b0' };
+  const current = (eTag: string | undefined) => deps({ currentSourceETag: () => Promise.resolve(eTag) });
+
+  it('the current version replaces a document whose forged max sequencer storage contradicts', async () => {
+    const path = sourceRef();
+    const forgedRun = { instanceId: 'img-forged', source: { ...path, ...forged }, outcomes: allSizes };
+    // The forged event named the blob's current eTag (after a metadata write), so its run wrote.
+    expect(await writeImageDocumentWithGuard(forgedRun, current(forged.eTag))).toMatchObject({ ok: true });
+    const upload = { instanceId: 'img-real', source: { ...path, ...real }, outcomes: allSizes };
+    expect(await writeImageDocumentWithGuard(upload, current(real.eTag))).toMatchObject({
+      ok: true,
+      replacedVersion: true,
+    });
+    expect(await readDocument(upload)).toMatchObject({
+      sourceETag: '0xREUPLOAD',
+      sourceSequencer: real.sequencer,
+      instanceId: 'img-real',
+    });
+  });
+
+  it('a run with a later sequencer never replaces the document of the blob as it is now', async () => {
+    const path = sourceRef();
+    const live = { instanceId: 'img-live', source: { ...path, ...real }, outcomes: allSizes };
+    await writeImageDocumentWithGuard(live, current(real.eTag));
+    const late = { instanceId: 'img-forged', source: { ...path, ...forged }, outcomes: allSizes };
+    expect(await writeImageDocumentWithGuard(late, current(real.eTag))).toMatchObject({
+      ok: false,
+      reason: 'stale',
+    });
+    expect(await readDocument(live)).toMatchObject({ sourceETag: '0xREUPLOAD', instanceId: 'img-live' });
+  });
+
+  it('writes nothing for a source that is gone, whatever its sequencer', async () => {
+    const path = sourceRef();
+    await writeImageDocumentWithGuard(
+      { instanceId: 'img-live', source: { ...path, ...real }, outcomes: allSizes },
+      current(real.eTag),
+    );
+    const late = { instanceId: 'img-forged', source: { ...path, ...forged }, outcomes: allSizes };
+    expect(await writeImageDocumentWithGuard(late, current(undefined))).toMatchObject({
+      ok: false,
+      reason: 'deleted',
     });
   });
 });

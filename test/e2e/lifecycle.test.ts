@@ -353,3 +353,54 @@ describe('BlobDeleted', () => {
     expect((await fetch(`${stack.baseUrl}/api/images/${encodeURIComponent(name)}`)).status).toBe(404);
   });
 });
+
+describe('a forged sequencer', () => {
+  const FORGED = 'f'.repeat(32);
+
+  /** Upload, process, then a metadata write and a well-formed forged BlobCreated naming the CURRENT eTag. */
+  async function frozenByForgery(name: string): Promise<string> {
+    const bytes = await solid(RED);
+    const eTag = await upload(name, bytes);
+    expect(await created(name, eTag, 1, bytes.length)).toBe(202);
+    await finalDocument(name, eTag);
+    const current = (await unprocessed.getBlobClient(name).setMetadata({ by: 'forger' })).etag ?? '';
+    const forged = storageEvent(name, current, 1, bytes.length);
+    expect(await deliver({ ...forged, data: { ...forged.data, sequencer: FORGED } })).toBe(202);
+    expect(await finalDocument(name, current)).toMatchObject({ sourceSequencer: FORGED });
+    await ended(instanceIdFor(UNPROCESSED, name, current), 30_000 + GRACE_SECONDS * 1000);
+    return current;
+  }
+
+  it('cannot freeze a path: a later real upload gets its document, and a real delete removes everything', async () => {
+    const name = `forged-${runId}/upload.jpg`;
+    await frozenByForgery(name);
+    const bytes = await solid(GREEN);
+    const eTag = await upload(name, bytes);
+    expect(await created(name, eTag, 2, bytes.length)).toBe(202);
+    const document = await finalDocument(name, eTag);
+    expect(document).toMatchObject({ status: 'completed', sourceSequencer: sequencer(2) });
+    expectColour(await centreColour(document.variants[0]?.blobName ?? ''), GREEN);
+    await ended(instanceIdFor(UNPROCESSED, name, eTag), 30_000 + GRACE_SECONDS * 1000);
+
+    // An old delete (before the re-upload) arriving late changes nothing: the source exists as that upload.
+    expect(await deliver(deletedEvent(name, 1))).toBe(202);
+    expect(await readDocument(name)).toMatchObject({ sourceETag: document.sourceETag });
+    expect(await derivativesUnder(name)).toEqual(document.variants.map((variant) => variant.blobName).sort());
+
+    await unprocessed.deleteBlob(name);
+    expect(await deliver(deletedEvent(name, 3))).toBe(202);
+    expect(await readDocument(name)).toBeUndefined();
+    expect(await derivativesUnder(name)).toEqual([]);
+  });
+
+  it('cannot keep a deleted photo: the real delete right after the forgery removes the document and derivatives', async () => {
+    const name = `forged-${runId}/delete.jpg`;
+    await frozenByForgery(name);
+    expect((await derivativesUnder(name)).length).toBeGreaterThan(0);
+    await unprocessed.deleteBlob(name);
+    expect(await deliver(deletedEvent(name, 2))).toBe(202);
+    expect(await readDocument(name)).toBeUndefined();
+    expect(await derivativesUnder(name)).toEqual([]);
+    expect((await fetch(`${stack.baseUrl}/api/images/${encodeURIComponent(name)}`)).status).toBe(404);
+  });
+});

@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { freePort } from '@image-derivatives/devhost';
 import type { ImageDocument } from '../../src/domain/types';
 import { makePhoto } from '../support/images';
+import { startStackProcess } from '../support/stackProcess';
 
 /**
  * `npm start` killed mid-burst (SIGKILL, no shutdown at all) and started again with the same command: every
@@ -156,5 +157,94 @@ describe('npm start killed mid-burst and started again', () => {
     client.dispose();
     second.child.kill('SIGINT');
     await second.exited;
+  });
+});
+
+describe('blobs committed with no event while the local Event Grid was not recording', () => {
+  const stackModule = path.join(repoRoot, 'packages/devhost/dist/index.js');
+
+  it('are published once at the next start: a write gets processed exactly once, a delete removes its document', async () => {
+    const [host, blob, queue, table, cosmos] = await Promise.all([
+      freePort(),
+      freePort(),
+      freePort(),
+      freePort(),
+      freePort(),
+    ]);
+    const location = await mkdtemp(path.join(os.tmpdir(), 'reconcile-e2e-'));
+    folders.push(location);
+    const options = {
+      appRoot: repoRoot,
+      port: host,
+      azurite: { ports: { blob, queue, table }, location },
+      cosmos: { port: cosmos },
+    };
+    const proxied = `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${DEV_KEY};BlobEndpoint=http://127.0.0.1:${blob}/devstoreaccount1`;
+    const client = new CosmosClient({
+      endpoint: `https://127.0.0.1:${cosmos}`,
+      key: COSMOS_KEY,
+      agent: new https.Agent({ rejectUnauthorized: false }),
+    });
+    const prefix = `reconcile-${Date.now().toString(36)}/`;
+    const [deletedPhoto, missedPhoto] = await Promise.all([
+      makePhoto({ width: 320, height: 240, format: 'jpeg', seed: 1 }),
+      makePhoto({ width: 320, height: 240, format: 'jpeg', seed: 2 }),
+    ]);
+
+    const first = await startStackProcess(stackModule, options, 90_000);
+    const documents = client.database('MediaCorp').container('Images');
+    const through = BlobServiceClient.fromConnectionString(proxied).getContainerClient('images-unprocessed');
+    await through.getBlockBlobClient(`${prefix}deleted.jpg`).uploadData(deletedPhoto);
+    await until(
+      'the document of the upload',
+      async () => ((await documentsOf(documents, `${prefix}deleted.jpg`)).length === 1 ? true : undefined),
+      60_000,
+    );
+    // Behind the proxy's back, as a SIGKILL between Azurite's commit and the event's record leaves them.
+    const behind = BlobServiceClient.fromConnectionString(first.directConnectionString).getContainerClient(
+      'images-unprocessed',
+    );
+    const missed = await behind.getBlockBlobClient(`${prefix}missed.jpg`).uploadData(missedPhoto, {
+      blobHTTPHeaders: { blobContentType: 'image/jpeg' },
+    });
+    await behind.deleteBlob(`${prefix}deleted.jpg`);
+    await first.stop();
+    expect(first.output()).not.toMatch(/eventgrid: reconciled/);
+
+    const second = await startStackProcess(stackModule, options, 90_000);
+    const [document] = await until(
+      'the document of the blob written behind the proxy, and none for the deleted one',
+      async () => {
+        const found = await documentsOf(documents, prefix);
+        return found.length === 1 &&
+          found[0]?.sourceBlobName === `${prefix}missed.jpg` &&
+          found[0].status === 'completed'
+          ? found
+          : undefined;
+      },
+      60_000,
+    );
+    expect(document).toMatchObject({
+      sourceBlobName: `${prefix}missed.jpg`,
+      sourceETag: (missed.etag ?? '').replace(/"/g, ''),
+      sourceSequencer: '00000000000000000000000000000001',
+    });
+    expect(second.output()).toMatch(/eventgrid: reconciled 2 committed write\(s\) that had no event/);
+    const starts = (output: string) =>
+      output
+        .split('\n')
+        .filter((line) => line.includes('"msg":"orchestration started"') && line.includes(prefix));
+    expect(starts(second.output())).toHaveLength(1);
+    await second.stop();
+
+    // The reconcile runs before the ready line, so a third start has said all it will say by then.
+    const third = await startStackProcess(stackModule, options, 90_000);
+    expect(third.output()).not.toMatch(/eventgrid: reconciled/);
+    expect(starts(third.output())).toEqual([]);
+    expect(await documentsOf(documents, prefix)).toEqual([
+      expect.objectContaining({ id: document?.id, updatedAt: document?.updatedAt }),
+    ]);
+    await third.stop();
+    client.dispose();
   });
 });

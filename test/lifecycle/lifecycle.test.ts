@@ -109,6 +109,17 @@ describe('isUnused', () => {
   ])('%s: %s', (_case, derivativeVersion, unused) => {
     expect(isUnused(derivativeVersion, stored, 'cccccccccccc')).toBe(unused);
   });
+
+  it('once the source is gone, keeps only the stored version: no run may write, whatever its sequencer', () => {
+    expect(isUnused({ versionTag: 'aaaaaaaaaaaa', sequencer: seq(1) }, stored, undefined)).toBe(false);
+    expect(isUnused({ versionTag: 'bbbbbbbbbbbb', sequencer: 'f'.repeat(32) }, stored, undefined)).toBe(true);
+  });
+
+  it('while the document is the source as it is now, a later sequencer keeps nothing', () => {
+    expect(isUnused({ versionTag: 'bbbbbbbbbbbb', sequencer: 'f'.repeat(32) }, stored, 'aaaaaaaaaaaa')).toBe(
+      true,
+    );
+  });
 });
 
 describe('deleteUnusedDerivatives against Azurite and Cosmos', () => {
@@ -162,8 +173,9 @@ describe('removeDeletedSource against Azurite and Cosmos', () => {
     ).toEqual(['deleted', 'deletedAt', 'id', 'sourceSequencer', 'ttl'].sort());
   });
 
-  it('changes nothing for a delete older than the document', async () => {
+  it('changes nothing for a delete older than the document while another version exists (storage cannot order them)', async () => {
     const blobName = `life/${randomUUID()}/pic.jpg`;
+    await unprocessed.getBlockBlobClient(blobName).uploadData(Buffer.from('a third version'));
     await documentOf(blobName, '0xB', seq(5));
     const kept = await derivative(blobName, '0xB', seq(5));
     expect(await removeDeletedSource({ container: CONTAINER, blobName, sequencer: seq(4) }, deps())).toEqual({
@@ -189,6 +201,37 @@ describe('removeDeletedSource against Azurite and Cosmos', () => {
       reason: 'older',
     });
     expect(await namesUnder(blobName)).toEqual([kept]);
+  });
+
+  it('a forged max-sequencer document of the then-current eTag does not outlive the real delete', async () => {
+    const blobName = `life/${randomUUID()}/pic.jpg`;
+    const blob = unprocessed.getBlockBlobClient(blobName);
+    await blob.uploadData(Buffer.from('jpeg'));
+    // A metadata write gives the blob a new eTag with no event; a forged event names it with the max sequencer.
+    const current = ((await blob.setMetadata({ origin: 'sftp' })).etag ?? '').replace(/"/g, '');
+    await documentOf(blobName, current, 'f'.repeat(32));
+    await derivative(blobName, current, 'f'.repeat(32));
+    await derivative(blobName, current, 'f'.repeat(32), 'large');
+    await blob.delete();
+
+    const result = await removeDeletedSource({ container: CONTAINER, blobName, sequencer: seq(2) }, deps());
+    expect(result).toMatchObject({ ok: true, derivatives: { kept: 0 } });
+    expect(await namesUnder(blobName)).toEqual([]);
+    const id = documentIdFor(CONTAINER, blobName);
+    expect(await readImageDocument(cosmosDocumentStore(cosmos), id)).toBeUndefined();
+    // The tombstone records the real delete, not the forged sequencer the source contradicted.
+    const { resource } = await cosmos.item(id, id).read<Record<string, unknown>>();
+    expect(resource).toMatchObject({ deleted: true, sourceSequencer: seq(2) });
+  });
+
+  it('a delete with the source gone applies even when older than the document (the later delete is on its way)', async () => {
+    const blobName = `life/${randomUUID()}/pic.jpg`;
+    await documentOf(blobName, '0xB', seq(5));
+    await derivative(blobName, '0xB', seq(5));
+    expect(
+      await removeDeletedSource({ container: CONTAINER, blobName, sequencer: seq(4) }, deps()),
+    ).toMatchObject({ ok: true });
+    expect(await namesUnder(blobName)).toEqual([]);
   });
 
   it('a delete before any document still leaves a tombstone, and a later older delete is ignored', async () => {

@@ -9,6 +9,8 @@ import type { StackOptions } from '@image-derivatives/devhost';
  */
 export interface StackProcess {
   baseUrl: string;
+  /** Azurite's own Blob endpoint, behind the event proxy: writes made there raise no event. */
+  directConnectionString: string;
   output: () => string;
   /** SIGTERM: the stack stops gracefully (engine state stays in Table storage for the next start). */
   stop(): Promise<void>;
@@ -17,6 +19,7 @@ export interface StackProcess {
 const SCRIPT = `
 const { startStack } = require(process.env.STACK_MODULE);
 startStack(JSON.parse(process.env.STACK_OPTIONS)).then((stack) => {
+  console.log('STACK DIRECT ' + stack.directConnectionString);
   console.log('STACK READY ' + stack.baseUrl);
   process.once('SIGTERM', () => stack.stop().then(() => process.exit(0), () => process.exit(1)));
 }, (error) => { console.error(error); process.exit(1); });
@@ -44,6 +47,7 @@ export async function startStackProcess(
       const baseUrl = ready[1];
       return {
         baseUrl,
+        directConnectionString: /STACK DIRECT (\S+)/.exec(output)?.[1] ?? '',
         output: () => output,
         async stop() {
           if (child.exitCode === null) child.kill('SIGTERM');

@@ -211,6 +211,66 @@ describe('onImageUploaded', () => {
     expect(lines).toEqual([{ level, line: expect.objectContaining({ msg: 'event ignored', reason }) }]);
   });
 
+  it('names the event on every line it logs: container, blob, api, eTag, sequencer and the reason', async () => {
+    const forged = blobCreated('users/42/x.jpg', '"0x8DCAFE0009"', {
+      id: 'event-forged',
+      data: { ...blobCreated().data, eTag: '"0x8DCAFE0009"', sequencer: 'z'.repeat(32) },
+    });
+    const ignored = recordingContext();
+    await handler(forged, stub.client(), ignored.context);
+    expect(ignored.lines).toEqual([
+      {
+        level: 'warning',
+        line: expect.objectContaining({
+          msg: 'event ignored',
+          reason: 'malformed-sequencer',
+          eventId: 'event-forged',
+          eventType: 'Microsoft.Storage.BlobCreated',
+          container: 'images-unprocessed',
+          blobName: 'users/42/x.jpg',
+          api: 'PutBlob',
+          eTag: '"0x8DCAFE0009"',
+          sequencer: 'z'.repeat(32),
+        }),
+      },
+    ]);
+
+    const started = recordingContext();
+    await handler(blobCreated(), stub.client(), started.context);
+    await handler(blobCreated(), stub.client(), started.context);
+    const about = {
+      container: 'images-unprocessed',
+      blobName: 'users/42/cat.jpg',
+      api: 'PutBlob',
+      eTag: '"0x8DCAFE0001"',
+      sequencer: '00000000000000000000000000000007',
+      instanceId,
+    };
+    expect(started.lines.map(({ line }) => line)).toEqual([
+      expect.objectContaining({ msg: 'orchestration started', ...about }),
+      expect.objectContaining({
+        msg: expect.stringMatching(/^duplicate event/),
+        reason: 'duplicate',
+        ...about,
+      }),
+    ]);
+  });
+
+  it('an event with no readable subject still logs what it carries (null for what it lacks)', async () => {
+    const { context, lines } = recordingContext();
+    await handler(blobCreated('x.jpg', '"1"', { subject: '/not/a/blob' }), stub.client(), context);
+    expect(lines[0]?.line).toMatchObject({
+      msg: 'event ignored',
+      reason: 'malformed-subject',
+      container: null,
+      blobName: null,
+      subject: '/not/a/blob',
+      api: 'PutBlob',
+      eTag: '"1"',
+      sequencer: '00000000000000000000000000000007',
+    });
+  });
+
   it('throws when the task hub fails, so Event Grid redelivers', async () => {
     stub.failWith = 503;
     const { context, lines } = recordingContext();

@@ -1,4 +1,4 @@
-import { compareSourceVersion, runIsCurrent } from '../../domain/sourceVersion';
+import { arbitrateWrite, storedVersionOf } from '../../domain/sourceVersion';
 import type { ImageDocument, ImageTombstone, WriteDocumentInput, WriteSkipReason } from '../../domain/types';
 
 /** What the writer does with one run's results, given what is stored. */
@@ -13,12 +13,11 @@ export interface GuardInput {
   input: WriteDocumentInput;
   /** The stored document, or the tombstone a BlobDeleted left, or nothing. */
   existing: ImageDocument | ImageTombstone | undefined;
-  /** The source blob's current eTag (a HEAD), asked only when the order is unknown; undefined if gone. */
+  /**
+   * The source blob's current eTag (a HEAD), undefined if gone; asked whenever something of another version
+   * is stored, because storage, not the event's sequencer, decides first (see `arbitrateWrite`).
+   */
   currentSourceETag: () => Promise<string | undefined>;
-}
-
-function isTombstone(existing: ImageDocument | ImageTombstone): existing is ImageTombstone {
-  return 'deleted' in existing && existing.deleted;
 }
 
 /**
@@ -26,10 +25,10 @@ function isTombstone(existing: ImageDocument | ImageTombstone): existing is Imag
  * deleted source.
  * - Any `superseded` outcome: the source changed after the event; the instance of its current version does
  *   the work (the orchestration hands it over); write nothing.
- * - Otherwise `compareSourceVersion` against what is stored: `same` merges (a reprocess or a one-size re-run),
- *   `newer` writes, `older` is stale (or `deleted` against a tombstone), and `unknown` writes only while the
- *   source still IS this run's version (`runIsCurrent`). A tombstone has no eTag: only a version created
- *   after the delete (a later sequencer, or the blob as it is now) writes over it.
+ * - Nothing stored: write.
+ * - Otherwise `arbitrateWrite` (src/domain/sourceVersion.ts) against what is stored and what the source is
+ *   now: `same` merges, `newer` writes, `older` is `stale` (`deleted` against a tombstone), and a source that
+ *   is gone is `deleted`.
  */
 export async function decideWrite({
   input,
@@ -40,19 +39,15 @@ export async function decideWrite({
     return { action: 'skip', reason: 'superseded' };
   }
   if (existing === undefined) return { action: 'write' };
-  const tombstone = isTombstone(existing);
-  const stored = tombstone
-    ? { eTag: undefined, sequencer: existing.sourceSequencer }
-    : { eTag: existing.sourceETag, sequencer: existing.sourceSequencer };
-  const older = { action: 'skip', reason: tombstone ? 'deleted' : 'stale' } as const;
-  switch (compareSourceVersion(input.source, stored)) {
+  const stored = storedVersionOf(existing);
+  switch (await arbitrateWrite(input.source, stored, currentSourceETag)) {
     case 'same':
       return { action: 'merge' };
     case 'newer':
       return { action: 'write' };
     case 'older':
-      return older;
-    case 'unknown':
-      return (await runIsCurrent(input.source, currentSourceETag)) ? { action: 'write' } : older;
+      return { action: 'skip', reason: stored.kind === 'tombstone' ? 'deleted' : 'stale' };
+    case 'gone':
+      return { action: 'skip', reason: 'deleted' };
   }
 }

@@ -4,6 +4,7 @@ import { KeyedLock } from '../durable/keyedLock';
 import {
   blobAddress,
   eventRaisingOperation,
+  isPropertyWrite,
   type BlobAddress,
   type BlobCreatedApi,
   type EventRaisingOperation,
@@ -48,6 +49,8 @@ export interface BlobEventProxyOptions {
   describeBlob(address: BlobAddress): Promise<BlobDescription | undefined>;
   /** Called after each successful event-raising write, before the client sees the response. */
   onWrite(write: BlobWrite): Promise<void>;
+  /** Called after each successful Set Blob Metadata/Properties (no event) with the blob's new eTag. */
+  onPropertyWrite?(write: BlobAddress & { eTag: string }): Promise<void>;
   onError?: (message: string) => void;
 }
 
@@ -211,9 +214,47 @@ export async function startBlobEventProxy(options: BlobEventProxyOptions): Promi
     });
   }
 
+  /** A property write: forwarded, and on success its new eTag is reported before the client sees it. */
+  function propertyWrite(
+    request: http.IncomingMessage,
+    response: http.ServerResponse,
+    address: BlobAddress,
+  ): Promise<void> {
+    return forward(request, response, async (upstream) => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of upstream) chunks.push(chunk as Buffer);
+      const status = upstream.statusCode ?? 502;
+      const eTag = firstHeader(upstream.headers.etag);
+      if (status >= 200 && status < 300 && eTag !== undefined && options.onPropertyWrite) {
+        await options.onPropertyWrite({ ...address, eTag }).catch((error: unknown) => {
+          onError(
+            `storage proxy: the new eTag of ${address.container}/${address.blobName} was not recorded: ${(error as Error).message}`,
+          );
+        });
+      }
+      response.writeHead(status, endToEndHeaders(upstream.rawHeaders));
+      response.end(Buffer.concat(chunks));
+    });
+  }
+
   const server = http.createServer((request, response) => {
     const url = new URL(request.url ?? '/', 'http://proxy');
-    const operation = eventRaisingOperation(request.method ?? 'GET', url.searchParams, request.headers);
+    const method = request.method ?? 'GET';
+    const operation = eventRaisingOperation(method, url.searchParams, request.headers);
+    const propertyAddress =
+      operation === undefined && isPropertyWrite(method, url.searchParams)
+        ? blobAddress(url.pathname)
+        : undefined;
+    if (propertyAddress !== undefined) {
+      const key = `${propertyAddress.account}/${propertyAddress.container}/${propertyAddress.blobName}`;
+      void lock
+        .run(key, () => propertyWrite(request, response, propertyAddress))
+        .catch((error: unknown) => {
+          onError(`storage proxy: ${(error as Error).message}`);
+          if (!response.headersSent) response.writeHead(502).end();
+        });
+      return;
+    }
     const address = operation ? blobAddress(url.pathname) : undefined;
     if (operation === undefined || address === undefined) {
       void passThrough(request, response);

@@ -80,3 +80,14 @@ export function eventRaisingOperation(
   }
   return undefined;
 }
+
+/**
+ * Set Blob Metadata and Set Blob Properties: they change the blob's eTag and raise no event. The proxy tells the
+ * topic their new eTag, so its reconcile at start does not take them for content writes it missed.
+ */
+export function isPropertyWrite(method: string, query: URLSearchParams): boolean {
+  if (method !== 'PUT' || query.has('restype') || query.has('snapshot') || query.has('versionid'))
+    return false;
+  const comp = query.get('comp');
+  return comp === 'metadata' || comp === 'properties';
+}

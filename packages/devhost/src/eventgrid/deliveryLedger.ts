@@ -15,8 +15,23 @@ type CounterEntity = {
   partitionKey: string;
   rowKey: string;
   blobName: string;
-  sequence: number;
+  /** Absent on a counter that only an accounted property write created (no event yet). */
+  sequence?: number;
+  /**
+   * What the topic has accounted for: the blob exists as `eTag` (its last BlobCreated, or a property write seen
+   * through the proxy, which raises no event), or it was deleted. Absent on counters written before this was
+   * recorded.
+   */
+  exists?: boolean;
+  eTag?: string;
 };
+
+/** What the ledger has accounted for one blob (see `DeliveryLedger.accountedBlobs`). */
+export interface AccountedBlob {
+  blobName: string;
+  /** `undefined`: a counter from before the ledger recorded this; adopt the blob as it is, raise nothing. */
+  state: { exists: true; eTag: string } | { exists: false } | undefined;
+}
 
 type EventEntity = {
   partitionKey: string;
@@ -96,6 +111,9 @@ export class DeliveryLedger {
         rowKey: counterKey(blobName),
         blobName,
         sequence,
+        ...(event.eventType === 'Microsoft.Storage.BlobCreated'
+          ? { exists: true, eTag: event.data.eTag }
+          : { exists: false, eTag: '' }),
       };
       const pending: EventEntity = {
         partitionKey: this.#partition,
@@ -113,6 +131,40 @@ export class DeliveryLedger {
       this.#counters.set(blobName, sequence);
       return { blobName, sequence, event };
     });
+  }
+
+  /**
+   * A write that changed the blob's eTag and raises no event (Set Blob Metadata/Properties through the proxy):
+   * remembered, so the reconcile at the next start does not take it for a write it missed.
+   */
+  async account(blobName: string, eTag: string): Promise<void> {
+    await this.#lock.run(blobName, async () => {
+      const counter: CounterEntity = {
+        partitionKey: this.#partition,
+        rowKey: counterKey(blobName),
+        blobName,
+        exists: true,
+        eTag,
+      };
+      await this.#table.upsertEntity(counter, 'Merge');
+    });
+  }
+
+  /** Every blob the ledger has a counter for, with what it accounted for. */
+  async accountedBlobs(): Promise<AccountedBlob[]> {
+    const partition = this.#partition.replace(/'/g, "''");
+    const filter = `PartitionKey eq '${partition}' and RowKey ge 'counter-' and RowKey lt 'counter.'`;
+    const blobs: AccountedBlob[] = [];
+    for await (const entity of this.#table.listEntities<CounterEntity>({ queryOptions: { filter } })) {
+      const state =
+        entity.exists === undefined
+          ? undefined
+          : entity.exists
+            ? { exists: true as const, eTag: entity.eTag ?? '' }
+            : { exists: false as const };
+      blobs.push({ blobName: entity.blobName, state });
+    }
+    return blobs;
   }
 
   /** Delivered: the event leaves the ledger (the counter stays). */
@@ -139,7 +191,7 @@ export class DeliveryLedger {
   async #storedCounter(blobName: string): Promise<number> {
     try {
       const entity = await this.#table.getEntity<CounterEntity>(this.#partition, counterKey(blobName));
-      return entity.sequence;
+      return entity.sequence ?? 0;
     } catch (error) {
       if (error instanceof RestError && error.statusCode === 404) return 0;
       throw error;

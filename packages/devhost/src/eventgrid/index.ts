@@ -4,6 +4,9 @@ export {
   DEFAULT_LEDGER_TABLE,
   type EventGridPublisher,
   type EventGridPublisherOptions,
+  type ListedBlob,
+  type PropertyWrite,
+  type ReconcileSource,
   type StorageEventType,
 } from './publisher';
 export {
@@ -25,3 +28,4 @@ export {
 } from './blobEventProxy';
 export { blobAddress, eventRaisingOperation, type BlobAddress } from './blobOperation';
 export { LOCAL_RETRY_DELAYS_MS } from './webhookDelivery';
+export { emulatorContainer } from './reconcileSource';

@@ -17,13 +17,44 @@ export interface EventGridPublisherOptions {
   includedEventTypes?: readonly StorageEventType[];
   /** Table (same account) holding per-blob sequencers and undelivered events. */
   tableName?: string;
+  /**
+   * The subscription container as the emulator holds it now (read straight from it), so `open` can reconcile
+   * the ledger with it (see `reconcile`). Without it, writes that bypassed the proxy stay unknown.
+   */
+  reconcile?: ReconcileSource;
   /** Waits between attempts; attempts = delays + 1, then the event is dead-lettered (logged and kept). */
   retryDelaysMs?: number[];
   log?: (line: string) => void;
 }
 
+/** One blob of the subscription's container, as a listing of the emulator returns it. */
+export interface ListedBlob {
+  blobName: string;
+  eTag: string;
+  contentType: string | undefined;
+  contentLength: number | undefined;
+  blobType: 'BlockBlob' | 'PageBlob' | 'AppendBlob' | undefined;
+}
+
+export interface ReconcileSource {
+  accountName: string;
+  /** The blob's URL as clients address it (through the proxy): the event's `data.url`. */
+  blobUrl(blobName: string): string;
+  listBlobs(): AsyncIterable<ListedBlob>;
+}
+
+/** A committed write that changed a blob's eTag and raises no event (Set Blob Metadata/Properties). */
+export interface PropertyWrite {
+  container: string;
+  blobName: string;
+  eTag: string;
+}
+
 export interface EventGridPublisher {
-  /** Opens the ledger: from now on writes are recorded (delivered once started). */
+  /**
+   * Opens the ledger and reconciles it with the container (when `listBlobs` is given): from now on writes are
+   * recorded (delivered once started). Call it before the proxy accepts writes.
+   */
   open(): Promise<void>;
   /** Opens the ledger if needed, then delivers what a previous run left undelivered and what arrives. */
   start(): Promise<void>;
@@ -32,10 +63,16 @@ export interface EventGridPublisher {
    * recorded (so it survives a crash), before it is delivered.
    */
   publish(write: BlobWrite): Promise<void>;
+  /** Remembers a property or metadata write's new eTag, so a reconcile does not take it for a missed write. */
+  account(write: PropertyWrite): Promise<void>;
   /** Resolves when every event published so far has been delivered or dead-lettered. */
   idle(): Promise<void>;
   /** Stops delivering and retrying; an undelivered event stays in the ledger for the next start. */
   stop(): Promise<void>;
+}
+
+function unquoted(eTag: string): string {
+  return eTag.replace(/^"|"$/g, '');
 }
 
 export const DEFAULT_LEDGER_TABLE = 'DevhostEventGrid';
@@ -141,9 +178,77 @@ export function createEventGridPublisher(options: EventGridPublisherOptions): Ev
       : blobDeletedEvent({ ...common, time: write.time, sequence });
   }
 
+  /**
+   * Azure raises an event for every committed write; the proxy records each event before the client sees its
+   * write succeed, but a kill between the emulator's commit and that record (or a write made straight to the
+   * emulator) leaves a committed write with no event. So, before the proxy accepts writes, every blob whose
+   * current eTag the ledger has not accounted for gets a BlobCreated, and every blob the ledger holds as
+   * existing that is gone gets a BlobDeleted, each recorded like any other event (so once: the next start
+   * finds them accounted for). A counter from before the ledger recorded eTags adopts the blob silently.
+   */
+  async function reconcile(source: ReconcileSource): Promise<LedgerEntry[]> {
+    const accounted = new Map((await ledger.accountedBlobs()).map((blob) => [blob.blobName, blob.state]));
+    const raised: LedgerEntry[] = [];
+    const seen = new Set<string>();
+    const common = {
+      account: source.accountName,
+      container: options.container,
+      clientRequestId: undefined,
+      requestId: undefined,
+      time: new Date(),
+    };
+    for await (const blob of source.listBlobs()) {
+      seen.add(blob.blobName);
+      const state = accounted.get(blob.blobName);
+      if (accounted.has(blob.blobName) && state === undefined) {
+        await ledger.account(blob.blobName, blob.eTag);
+        continue;
+      }
+      if (state?.exists === true && unquoted(state.eTag) === unquoted(blob.eTag)) continue;
+      if (!included.has('Microsoft.Storage.BlobCreated')) continue;
+      // Which call committed it is unknown; PutBlob is one Azure sends for a whole new version.
+      const write: BlobWrite = {
+        ...common,
+        eventType: 'Microsoft.Storage.BlobCreated',
+        api: 'PutBlob',
+        blobName: blob.blobName,
+        url: source.blobUrl(blob.blobName),
+        contentType: blob.contentType,
+        contentLength: blob.contentLength,
+        blobType: blob.blobType,
+        eTag: blob.eTag,
+      };
+      raised.push(await ledger.record(blob.blobName, (sequence) => build(write, sequence)));
+    }
+    if (included.has('Microsoft.Storage.BlobDeleted')) {
+      for (const [blobName, state] of accounted) {
+        if (seen.has(blobName) || state?.exists !== true) continue;
+        const write: BlobWrite = {
+          ...common,
+          eventType: 'Microsoft.Storage.BlobDeleted',
+          api: 'DeleteBlob',
+          blobName,
+          url: source.blobUrl(blobName),
+          contentType: undefined,
+          blobType: undefined,
+        };
+        raised.push(await ledger.record(blobName, (sequence) => build(write, sequence)));
+      }
+    }
+    if (raised.length > 0) {
+      log(
+        `eventgrid: reconciled ${raised.length} committed write(s) that had no event: ${raised
+          .map((entry) => `${entry.event.eventType.split('.').at(-1)} ${entry.blobName}`)
+          .join(', ')}`,
+      );
+    }
+    return raised;
+  }
+
   async function open(): Promise<void> {
-    opening ??= ledger.open().then((pending) => {
+    opening ??= ledger.open().then(async (pending) => {
       waiting.push(...pending);
+      if (options.reconcile !== undefined) waiting.push(...(await reconcile(options.reconcile)));
       opened = true;
     });
     return opening;
@@ -163,6 +268,11 @@ export function createEventGridPublisher(options: EventGridPublisherOptions): Ev
       // Not started yet: delivered on start. Stopping: recorded, so the next start delivers it.
       if (!started) waiting.push(entry);
       else if (!stopController.signal.aborted) track(entry);
+    },
+    async account(write) {
+      if (!opened) throw new Error('eventgrid: account before open');
+      if (write.container !== options.container) return;
+      await ledger.account(write.blobName, write.eTag);
     },
     async idle() {
       while (inFlight.size > 0) await Promise.all([...inFlight]);

@@ -5,6 +5,7 @@ import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   createEventGridPublisher,
+  emulatorContainer,
   startBlobEventProxy,
   type BlobEventProxy,
   type BlobStorageEvent,
@@ -83,6 +84,7 @@ function blobTarget(): { host: string; port: number } {
 
 /** The local topic as the stack wires it: the storage proxy in front of Azurite, feeding the publisher. */
 async function topic(retryDelaysMs = [20, 20], proxyPort = 0): Promise<EventGridPublisher> {
+  const direct = BlobServiceClient.fromConnectionString(directConnectionString);
   const publisher = createEventGridPublisher({
     connectionString: directConnectionString,
     container: containerName,
@@ -90,8 +92,10 @@ async function topic(retryDelaysMs = [20, 20], proxyPort = 0): Promise<EventGrid
     tableName,
     retryDelaysMs,
     log: (line) => logs.push(line),
+    reconcile: emulatorContainer(direct, containerName, proxyPort),
   });
-  const direct = BlobServiceClient.fromConnectionString(directConnectionString);
+  // As the stack does: the ledger is open and reconciled before the proxy accepts a write.
+  await publisher.open();
   const proxy = await startBlobEventProxy({
     port: proxyPort,
     target: blobTarget(),
@@ -112,6 +116,7 @@ async function topic(retryDelaysMs = [20, 20], proxyPort = 0): Promise<EventGrid
       }
     },
     onWrite: (write) => publisher.publish(write),
+    onPropertyWrite: (write) => publisher.account(write),
     onError: (line) => logs.push(line),
   });
   await publisher.start();
@@ -314,6 +319,51 @@ describe('local Event Grid: the storage proxy and the publisher', () => {
     const [before, after] = webhook.notifications();
     expect(before?.data.sequencer).toBe('00000000000000000000000000000001');
     expect(after?.data.sequencer).toBe('00000000000000000000000000000002');
+  });
+
+  it('on start, raises once the events of writes committed while it was not recording (a kill, or a write straight to the emulator)', async () => {
+    await freshContainer();
+    const direct =
+      BlobServiceClient.fromConnectionString(directConnectionString).getContainerClient(containerName);
+    const firstRun = await topic();
+    await container.getBlockBlobClient('seen.jpg').uploadData(Buffer.from('s'));
+    await container.getBlobClient('seen.jpg').setMetadata({ by: 'sftp' }); // no event, now or later
+    await container.getBlockBlobClient('gone.jpg').uploadData(Buffer.from('g'));
+    await container.getBlockBlobClient('overwritten.jpg').uploadData(Buffer.from('o'));
+    await firstRun.idle();
+    await stopTopic();
+    expect(apis()).toEqual(['BlobCreated:PutBlob', 'BlobCreated:PutBlob', 'BlobCreated:PutBlob']);
+
+    // Committed behind the topic's back, as a SIGKILL between Azurite's commit and the event's record leaves them.
+    const missed = await direct.getBlockBlobClient('dir/missed one.jpg').uploadData(Buffer.from('m'));
+    const overwritten = await direct.getBlockBlobClient('overwritten.jpg').uploadData(Buffer.from('o2'));
+    await direct.deleteBlob('gone.jpg');
+    webhook.received.length = 0;
+    const secondRun = await topic();
+    await secondRun.idle();
+    const events = webhook.notifications();
+    const byName = new Map(events.map((event) => [event.subject.split('/blobs/')[1], event]));
+    expect(events).toHaveLength(3);
+    expect(byName.get('dir/missed%20one.jpg')).toMatchObject({
+      eventType: 'Microsoft.Storage.BlobCreated',
+      data: { api: 'PutBlob', eTag: missed.etag, contentLength: 1, sequencer: '0'.repeat(31) + '1' },
+    });
+    expect(byName.get('overwritten.jpg')).toMatchObject({
+      eventType: 'Microsoft.Storage.BlobCreated',
+      data: { eTag: overwritten.etag, contentLength: 2, sequencer: '0'.repeat(31) + '2' },
+    });
+    expect(byName.get('gone.jpg')).toMatchObject({
+      eventType: 'Microsoft.Storage.BlobDeleted',
+      data: { api: 'DeleteBlob', sequencer: '0'.repeat(31) + '2' },
+    });
+    expect(logs.some((line) => line.startsWith('eventgrid: reconciled 3 committed write(s)'))).toBe(true);
+
+    // Once: a third start finds everything accounted for.
+    webhook.received.length = 0;
+    await stopTopic();
+    const thirdRun = await topic();
+    await thirdRun.idle();
+    expect(webhook.notifications()).toEqual([]);
   });
 
   it('redelivers, after a restart, the same event it was still retrying when stopped', async () => {
