@@ -56,13 +56,13 @@ function isOrchestrationInput(value: unknown): value is ResizeOrchestrationInput
 }
 
 /**
- * Whether a run decodes once before the fan-out. The event's content type only routes, it never decides:
- * JPEG sources go straight to the sizes (their per-size decodes shrink on load), everything else asks
- * `prepareSource`, which looks at the bytes itself and may still answer "read the source" (a JPEG uploaded
- * as `application/octet-stream`, say). Both paths give the same derivatives. One size decodes once anyway.
+ * Whether a run asks `prepareSource` before the fan-out: every plan of more than one size. The event's
+ * (uploader-declared) content type decides nothing: a HEIC uploaded as `image/jpeg` must still be decoded once.
+ * `prepareSource` sniffs the first bytes of the source (a ranged read) and answers "read the source" for a
+ * JPEG, whose per-size decodes shrink on load. One size decodes once anyway.
  */
 export function decodesOnce(input: ResizeOrchestrationInput): boolean {
-  return input.sizes.length > 1 && !/^image\/(jpeg|jpg|pjpeg)\s*(;|$)/i.test(input.source.contentType.trim());
+  return input.sizes.length > 1;
 }
 
 function isPrepareOutcome(value: unknown): value is PrepareSourceOutcome {
