@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { CORPUS_FORMATS, type CorpusFormat } from './corpus';
 
 export interface BenchOptions {
   /** Quick mode: a small corpus, one repetition, a handful of uploads (keeps the script from rotting). */
@@ -20,6 +21,8 @@ export interface BenchOptions {
   resultsDir: string;
   /** Where the generated corpus is cached. */
   corpusDir: string;
+  /** `--formats jpeg,png`: only these formats of the generated corpus (core and memory); all by default. */
+  formats: readonly CorpusFormat[];
   /** `--backfill`: run only the backfill benchmark (bench/backfill/). */
   backfill: boolean;
   /** Images the backfill benchmark stores and backfills. */
@@ -28,7 +31,7 @@ export interface BenchOptions {
   backfillInFlight: number;
 }
 
-const USAGE = `Usage: npm run bench -- [--smoke] [--images <dir>] [--uploads N] [--unloaded M] [--reps N] [--instance-memory-mb 2048|4096] [--no-e2e] [--out <dir>] [--backfill [--backfill-images 1000] [--backfill-in-flight 32]]`;
+const USAGE = `Usage: npm run bench -- [--smoke] [--images <dir>] [--uploads N] [--unloaded M] [--reps N] [--instance-memory-mb 2048|4096] [--no-e2e] [--formats jpeg,png,webp,heic] [--out <dir>] [--backfill [--backfill-images 1000] [--backfill-in-flight 32]]`;
 
 function positiveInteger(name: string, raw: string | undefined, fallback: number): number {
   if (raw === undefined) return fallback;
@@ -39,6 +42,18 @@ function positiveInteger(name: string, raw: string | undefined, fallback: number
     );
   }
   return value;
+}
+
+function corpusFormats(raw: string | undefined): readonly CorpusFormat[] {
+  if (raw === undefined) return CORPUS_FORMATS;
+  const wanted = raw.split(',').map((format) => format.trim().toLowerCase());
+  const unknown = wanted.filter((format) => !(CORPUS_FORMATS as readonly string[]).includes(format));
+  if (wanted.length === 0 || unknown.length > 0) {
+    throw new Error(
+      `Expected --formats to list some of ${CORPUS_FORMATS.join(', ')} but received ${JSON.stringify(raw)}\n${USAGE}`,
+    );
+  }
+  return CORPUS_FORMATS.filter((format) => wanted.includes(format));
 }
 
 /** `bench/` lives next to `dist/bench/` after the build; results and corpus always go to the source tree. */
@@ -58,6 +73,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       reps: { type: 'string' },
       'instance-memory-mb': { type: 'string' },
       'no-e2e': { type: 'boolean', default: false },
+      formats: { type: 'string' },
       backfill: { type: 'boolean', default: false },
       'backfill-images': { type: 'string' },
       'backfill-in-flight': { type: 'string' },
@@ -83,6 +99,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     skipEndToEnd: values['no-e2e'] ?? false,
     resultsDir: values.out === undefined ? path.join(bench, 'results') : path.resolve(values.out),
     corpusDir: path.join(bench, '.corpus'),
+    formats: corpusFormats(values.formats),
     backfill: values.backfill ?? false,
     backfillImages: positiveInteger('backfill-images', values['backfill-images'], smoke ? 50 : 1000),
     backfillInFlight: positiveInteger('backfill-in-flight', values['backfill-in-flight'], 32),

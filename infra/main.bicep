@@ -147,6 +147,7 @@ module imagesStorage 'app/storage.bicep' = {
     containers: [unprocessedContainerName, scratchContainerName, deadLetterContainerName]
     corsRules: uploadCorsRules
     expiringContainers: [scratchContainerName]
+    refusedSourceContainers: [unprocessedContainerName]
   }
 }
 

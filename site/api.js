@@ -1,13 +1,17 @@
 // Calls to the app's HTTP API, shared by the upload page and the console.
 
-/** A failed API call: the HTTP status and the body's `error` / `message` when it has them. */
+/**
+ * A failed API call: the HTTP status, the body's `error` / `message` when it has them, and the body.
+ * @param {number} status @param {string} code @param {string} message @param {any} [body]
+ */
 export class ApiError extends Error {
-  /** @param {number} status @param {string} code @param {string} message */
-  constructor(status, code, message) {
+  constructor(status, code, message, body = null) {
     super(message);
     this.name = 'ApiError';
     this.status = status;
     this.code = code;
+    /** The whole JSON body, for answers that carry more than a message (a 409 names what is running). */
+    this.body = body;
   }
 }
 
@@ -33,6 +37,7 @@ export async function fetchJson(url, init = {}) {
       response.status,
       code,
       response.status === 401 ? `Please sign in. ${message}` : message,
+      body,
     );
   }
   return body;

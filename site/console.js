@@ -1,8 +1,12 @@
 // The operator console: recent images newest first (paged), filters, each image's derivatives, errors and latest
-// Durable run, and reprocess (every size or one).
+// Durable run, reprocess (every size or one) and the backfill panel (backfill.js). A document's status
+// (completed / partial / failed: what the image has) and its run's Durable runtime status (whether the
+// orchestration ended) are two different facts and are shown apart.
 import { ApiError, apiUrl, fetchJson, postJson } from './api.js';
 import { h } from './dom.js';
-import { capitalise, errorInWords, formatBytes, formatDimensions, formatTime } from './format.js';
+import { initBackfill } from './backfill.js';
+import { capitalise, errorInWords, exactBytes, formatBytes, formatDimensions, formatTime } from './format.js';
+import { visibleText } from './text.js';
 
 const PAGE_SIZE = 20;
 const RUN_POLL_MS = 300;
@@ -25,7 +29,7 @@ function badge(kind, text) {
   return h('span', { class: `badge ${kind}` }, [text]);
 }
 
-/** Polls a Durable status URL until the run ends; resolves with its runtimeStatus. */
+/** Polls a Durable status URL until the run ends; resolves with its runtimeStatus (the orchestration's, not the image's). */
 async function waitForRun(statusUrl) {
   const started = Date.now();
   for (;;) {
@@ -52,11 +56,21 @@ function reprocessControls(item, sizes, row) {
     try {
       const query = sizesParameter ? `?sizes=${encodeURIComponent(sizesParameter)}` : '';
       const started = await postJson(`${item.reprocessUrl}${query}`);
-      runState.textContent = `Reprocessing ${sizesParameter ?? 'all sizes'}…`;
+      const what = sizesParameter ?? 'all sizes';
+      // Names are immutable per version: sizes already stored are recorded again, never rewritten.
+      const present = started.alreadyPresent?.length ? ` · ${started.note}` : '';
+      runState.textContent = `Reprocessing ${what}…${present}`;
       const outcome = await waitForRun(started.statusQueryGetUri);
-      row.dataset.run = outcome;
-      runState.textContent = `Reprocess of ${sizesParameter ?? 'all sizes'}: ${outcome}`;
-      await refreshRow(row, item.blobName, sizes, { outcome, text: runState.textContent });
+      const lastRun = {
+        outcome,
+        text: (image) =>
+          `Reprocess of ${what}: run ${outcome} · image ${image?.status ?? 'unknown'}${present}`,
+      };
+      // The row is replaced with the document as the run left it; its data-run and words come with it.
+      if (!(await refreshRow(row, item.blobName, sizes, lastRun))) {
+        row.dataset.run = outcome;
+        runState.textContent = lastRun.text(undefined);
+      }
     } catch (error) {
       row.dataset.run = 'error';
       runState.textContent = `Reprocess failed to start: ${error.message}`;
@@ -78,8 +92,8 @@ function reprocessControls(item, sizes, row) {
 }
 
 /**
- * One image as a list row; `run` is the outcome of a reprocess just watched from this console, if any.
- * @param {{ outcome: string, text: string } | undefined} [run]
+ * One image as a list row; `lastRun` is the outcome of a reprocess just watched from this console, if any.
+ * @param {{ outcome: string, text: (item: any) => string } | undefined} [lastRun]
  */
 function imageRow(item, sizes, lastRun) {
   const smallest = [...item.variants].sort((a, b) => a.width - b.width)[0];
@@ -97,7 +111,8 @@ function imageRow(item, sizes, lastRun) {
           h('a', { href: variant.url, target: '_blank', rel: 'noopener' }, [
             `${capitalise(variant.label)} ${variant.format.toUpperCase()}`,
           ]),
-          ` ${formatDimensions(variant.width, variant.height)} · ${formatBytes(variant.sizeBytes)}`,
+          ` ${formatDimensions(variant.width, variant.height)} · `,
+          h('span', { title: exactBytes(variant.sizeBytes) }, [formatBytes(variant.sizeBytes)]),
         ]),
       ),
   );
@@ -117,22 +132,30 @@ function imageRow(item, sizes, lastRun) {
         ),
       )
     : null;
+  const name = visibleText(String(item.blobName ?? ''));
   const row = h('li', { class: 'image-row', 'data-blob': item.blobName, 'data-status': item.status }, [
     thumb,
     h('div', { class: 'row-main' }, [
       h('div', { class: 'row-title' }, [
-        h('span', { class: 'blob-name', title: item.blobName }, [item.blobName]),
-        badge(item.status, item.status),
+        h('span', { class: 'blob-name', title: name }, [name]),
+        h('span', { class: 'doc-status' }, ['Image ', badge(item.status, item.status)]),
       ]),
       h('div', { class: 'row-meta' }, [
-        `${item.source.format ?? 'Unknown format'} · ${formatDimensions(item.source.width, item.source.height)} · ` +
-          `${formatBytes(item.source.bytes)} · updated ${formatTime(item.updatedAt)}`,
+        `${item.source.format ?? 'Unknown format'} · ${formatDimensions(item.source.width, item.source.height)} · `,
+        h('span', { title: exactBytes(item.source.bytes) }, [formatBytes(item.source.bytes)]),
+        ` · updated ${formatTime(item.updatedAt)}`,
       ]),
       variants,
       errors,
       h('div', { class: 'row-run' }, [
-        'Run ',
-        run ? badge(`run-${run.runtimeStatus.toLowerCase()}`, run.runtimeStatus) : badge('run-none', 'none'),
+        'Latest Durable run ',
+        run
+          ? badge(`run run-${run.runtimeStatus.toLowerCase()}`, run.runtimeStatus)
+          : badge('run run-none', 'none'),
+        // "Completed" is the orchestration's state: say so when the image itself did not come out whole.
+        run?.runtimeStatus === 'Completed' && item.status !== 'completed'
+          ? h('span', { class: 'run-hint' }, [`(the run ended; the image is ${item.status})`])
+          : null,
         run ? h('code', { class: 'instance-id', title: run.instanceId }, [run.instanceId]) : null,
         run?.historyUrl
           ? h('a', { href: run.historyUrl, target: '_blank', rel: 'noopener' }, ['History'])
@@ -146,21 +169,23 @@ function imageRow(item, sizes, lastRun) {
   if (lastRun) {
     row.dataset.run = lastRun.outcome;
     const state = row.querySelector('.run-state');
-    if (state) state.textContent = lastRun.text;
+    if (state) state.textContent = lastRun.text(item);
   }
   return row;
 }
 
-/** Re-reads one image (its blob name as the prefix filter) and replaces its row. */
+/** Re-reads one image (its blob name as the prefix filter) and replaces its row; false when not found. */
 async function refreshRow(row, blobName, sizes, lastRun) {
-  const body = await fetchJson(apiUrl(`console/images?pageSize=1&prefix=${encodeURIComponent(blobName)}`));
+  const body = await fetchJson(apiUrl(`console/images?pageSize=20&prefix=${encodeURIComponent(blobName)}`));
   const item = body.items.find((candidate) => candidate.blobName === blobName);
   if (item) row.replaceWith(imageRow(item, sizes, lastRun));
+  return item !== undefined;
 }
 
 function fillFilterOptions(body) {
   if (optionsFilled) return;
   optionsFilled = true;
+  void initBackfill(body.sizes);
   const status = document.getElementById('filter-status');
   const errorCode = document.getElementById('filter-error');
   for (const value of body.statuses) status?.append(h('option', { value }, [capitalise(value)]));

@@ -2,7 +2,8 @@
 // with a progress bar, then the page polls its status URL until the document shows every derivative.
 import { ApiError, apiUrl, fetchJson, postJson } from './api.js';
 import { h } from './dom.js';
-import { errorInWords, formatBytes } from './format.js';
+import { errorInWords, exactBytes, formatBytes } from './format.js';
+import { visibleText } from './text.js';
 import { paintPlaceholder, pictureOf, variantList } from './picture.js';
 
 const FINAL = new Set(['completed', 'partial', 'failed']);
@@ -18,14 +19,16 @@ const dropzone = /** @type {HTMLElement} */ (document.getElementById('dropzone')
 
 /** One file's card and the ways to update it. */
 function card(file) {
+  // The browser's File.name is whatever the file system holds: shown without controls or bidi overrides.
+  const name = visibleText(file.name);
   const state = h('span', { class: 'upload-state' }, ['Waiting']);
   const progress = h('progress', { class: 'progress', max: '100', value: '0' });
   const message = h('p', { class: 'upload-message', hidden: true });
   const result = h('div', { class: 'upload-result' });
   const item = h('li', { class: 'upload', 'data-state': 'waiting' }, [
     h('div', { class: 'upload-head' }, [
-      h('span', { class: 'upload-name', title: file.name }, [file.name]),
-      h('span', { class: 'upload-size' }, [formatBytes(file.size)]),
+      h('span', { class: 'upload-name', title: name }, [name]),
+      h('span', { class: 'upload-size', title: exactBytes(file.size) }, [formatBytes(file.size)]),
       state,
     ]),
     progress,
@@ -173,7 +176,7 @@ async function uploadOne(file) {
       view.say('This is taking longer than usual; the sizes will appear here when they are ready.');
       return;
     }
-    showDocument(view, document, file.name, (performance.now() - uploaded) / 1000);
+    showDocument(view, document, visibleText(file.name), (performance.now() - uploaded) / 1000);
   } catch (error) {
     view.set('status-failed', 'Status unavailable');
     view.say(error.message);

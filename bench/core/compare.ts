@@ -23,6 +23,11 @@ export interface ImageComparison {
   format: string;
   /** HEIC only: the decode alone (libheif in WebAssembly, in its worker thread), median CPU ms and heap. */
   heicDecode?: { cpuMs: number; heapMb: number };
+  /**
+   * The floor's decode plus its slowest size (medians over the repetitions): what the critical path of any
+   * design costs that decodes once on one thread and fans the sizes out, with nothing of its own added.
+   */
+  floorCriticalMs: number;
   /** False for an image measured only to size the burst (not part of the corpus the ratios describe). */
   inCorpus: boolean;
   ours: ApproachFigures;
@@ -50,6 +55,8 @@ export interface Aggregate {
   oursTotalVsPillowMatched: number | undefined;
   oursTotalVsFloor: number;
   oursCriticalVsFloor: number;
+  /** Sum of `floorCriticalMs` over Pillow's total: the critical-path ratio no decode-once fan-out beats. */
+  floorCriticalVsPillow: number | undefined;
 }
 
 export interface CoreComparison {
@@ -82,6 +89,7 @@ function aggregateOf(comparisons: readonly ImageComparison[]): Aggregate {
   const oursBesidePillowMs = sum(withPillow.map((item) => item.ours.totalMs));
   const oursCriticalBesidePillowMs = sum(withPillow.map((item) => item.ours.criticalPathMs));
   const oursBesideMatchedMs = sum(withMatched.map((item) => item.ours.totalMs));
+  const floorCriticalBesidePillowMs = sum(withPillow.map((item) => item.floorCriticalMs));
   return {
     oursTotalMs,
     oursCriticalMs,
@@ -93,6 +101,7 @@ function aggregateOf(comparisons: readonly ImageComparison[]): Aggregate {
     oursCriticalVsPillow: pillowTotalMs && oursCriticalBesidePillowMs / pillowTotalMs,
     oursTotalVsFloor: oursTotalMs / floorTotalMs,
     oursCriticalVsFloor: oursCriticalMs / floorTotalMs,
+    floorCriticalVsPillow: pillowTotalMs && floorCriticalBesidePillowMs / pillowTotalMs,
   };
 }
 
@@ -231,9 +240,13 @@ export async function compareCore(
             cpuMs: median(runs.heicDecode.map((run) => run.cpuMs)),
             heapMb: Math.max(...runs.heicDecode.map((run) => run.heapMb)),
           };
+    const floorCriticalMs = median(
+      runs.floorSizes.map((run, index) => (runs.floorDecode[index] ?? 0) + Math.max(...Object.values(run))),
+    );
     comparisons.push({
       image: image.name,
       format: image.format,
+      floorCriticalMs,
       ...(heicDecode === undefined ? {} : { heicDecode }),
       inCorpus: corpusNames.has(image.name),
       ours,

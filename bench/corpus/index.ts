@@ -24,7 +24,7 @@ export interface CorpusImage {
 
 /** Bump when the generator or the encoder settings change, so a stale cache is never reused. */
 const CORPUS_VERSION = 1;
-const FORMATS: readonly CorpusFormat[] = ['jpeg', 'png', 'webp', 'heic'];
+export const CORPUS_FORMATS: readonly CorpusFormat[] = ['jpeg', 'png', 'webp', 'heic'];
 const EXTENSIONS: Record<CorpusFormat, string> = { jpeg: 'jpg', png: 'png', webp: 'webp', heic: 'heic' };
 
 /**
@@ -117,20 +117,22 @@ async function describe(file: string, origin: CorpusImage['origin']): Promise<Co
   }
 }
 
-/** Generates (or reuses) the deterministic corpus: every megapixel tier in JPEG, PNG and WebP. */
+/** Generates (or reuses) the deterministic corpus: every megapixel tier in each of `formats`. */
 export async function generatedCorpus(
   corpusDir: string,
   megapixelTiers: readonly number[],
   log: (line: string) => void,
+  formats: readonly CorpusFormat[] = CORPUS_FORMATS,
 ): Promise<CorpusImage[]> {
   await mkdir(corpusDir, { recursive: true });
   const images: CorpusImage[] = [];
-  const withHeic = heifEncAvailable();
-  if (!withHeic) log('corpus: heif-enc not found (apt-get install libheif-examples): HEIC left out');
+  const withHeic = formats.includes('heic') && heifEncAvailable();
+  if (formats.includes('heic') && !withHeic)
+    log('corpus: heif-enc not found (apt-get install libheif-examples): HEIC left out');
   for (const megapixels of megapixelTiers) {
     const { width, height } = dimensionsFor(megapixels);
     let pixels: Buffer | undefined;
-    for (const format of FORMATS.filter((candidate) => candidate !== 'heic' || withHeic)) {
+    for (const format of formats.filter((candidate) => candidate !== 'heic' || withHeic)) {
       const file = path.join(corpusDir, `photo-v${CORPUS_VERSION}-${width}x${height}.${EXTENSIONS[format]}`);
       if (!existsSync(file)) {
         log(`corpus: generating ${path.basename(file)}`);
@@ -157,7 +159,7 @@ export async function userCorpus(dir: string): Promise<CorpusImage[]> {
   const images: CorpusImage[] = [];
   for (const entry of entries.filter((item) => item.isFile()).sort((a, b) => a.name.localeCompare(b.name))) {
     const image = await describe(path.join(dir, entry.name), 'user');
-    if (image !== undefined && FORMATS.includes(image.format as CorpusFormat)) images.push(image);
+    if (image !== undefined && CORPUS_FORMATS.includes(image.format as CorpusFormat)) images.push(image);
   }
   if (images.length === 0) throw new Error(`No JPEG, PNG or WebP images found in ${dir}`);
   return images;

@@ -38,13 +38,25 @@ resource container 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/container
       id: containerName
       // One document per source path, addressed by id: every read and write is a point operation.
       partitionKey: { paths: ['/id'], kind: 'Hash', version: 2 }
+      // -1: TTL on, no default expiry. Documents live until deleted; a tombstone's own `ttl` (7 days) expires
+      // it. Without defaultTtl on the container, Cosmos ignores every item's `ttl`.
+      defaultTtl: -1
       indexingPolicy: {
         indexingMode: 'consistent'
         automatic: true
-        // Scalar fields stay queryable for operators (status, source name, timestamps); the variant and
-        // error arrays are never filtered on, so indexing them would only add write RUs.
-        includedPaths: [{ path: '/*' }]
+        // Scalar fields stay queryable for operators (status, source name, timestamps); the variant array is
+        // never filtered on, so indexing it would only add write RUs. Of the errors only the code is indexed:
+        // the console filters on it (EXISTS(... e.code = @errorCode)); the more precise included path wins
+        // over the excluded /errors/*.
+        includedPaths: [{ path: '/*' }, { path: '/errors/[]/code/?' }]
         excludedPaths: [{ path: '/variants/*' }, { path: '/errors/*' }, { path: '/"_etag"/?' }]
+        // The console's status filter with its newest-first order: WHERE c.status = @s ORDER BY c.updatedAt DESC.
+        compositeIndexes: [
+          [
+            { path: '/status', order: 'ascending' }
+            { path: '/updatedAt', order: 'descending' }
+          ]
+        ]
       }
     }
   }

@@ -1,7 +1,8 @@
 // Azure Front Door Standard in front of the derivatives container: edge caching near viewers, one
 // stable hostname for derivative URLs, and origin egress only on a cache miss. Derivative names are
-// immutable per source version and carry `Cache-Control: public, max-age=31536000, immutable`, which
-// Front Door honours, so a derivative is fetched from the origin about once per edge.
+// immutable per source version and carry `Cache-Control: public, max-age=31536000, immutable` for
+// browsers; the edge keeps a copy for at most edgeCacheDuration (rule set below), so a deleted photo's
+// derivatives leave every edge within that time without a purge.
 param profileName string
 param endpointName string
 param tags object
@@ -9,6 +10,8 @@ param tags object
 param originHostName string
 @description('The public-read derivatives container; the only path the route serves.')
 param containerName string
+@description('Longest time an edge serves a cached derivative before asking the origin again (d.hh:mm:ss). Bounds how long a deleted photo stays reachable through Front Door; each expiry costs one origin read per edge and derivative.')
+param edgeCacheDuration string = '1.00:00:00'
 
 resource profile 'Microsoft.Cdn/profiles@2024-02-01' = {
   name: profileName
@@ -50,6 +53,40 @@ resource origin 'Microsoft.Cdn/profiles/originGroups/origins@2024-02-01' = {
   }
 }
 
+// The edge TTL, decoupled from the browsers' year: without it Front Door would honour the origin's
+// max-age=31536000 and an edge could serve a deleted photo for up to a year. Override always: every
+// cacheable derivative response is kept for edgeCacheDuration, then revalidated at the origin (a deleted
+// blob then answers 404). Only the edge's copy is bounded; the Cache-Control the origin sends is passed on.
+resource ruleSet 'Microsoft.Cdn/profiles/ruleSets@2024-02-01' = {
+  parent: profile
+  name: 'derivativecache'
+}
+
+resource edgeTtl 'Microsoft.Cdn/profiles/ruleSets/rules@2024-02-01' = {
+  parent: ruleSet
+  name: 'edgettl'
+  properties: {
+    order: 1
+    // No condition: every request of the route (it serves derivatives only).
+    conditions: []
+    actions: [
+      {
+        name: 'RouteConfigurationOverride'
+        parameters: {
+          typeName: 'DeliveryRuleRouteConfigurationOverrideActionParameters'
+          cacheConfiguration: {
+            queryStringCachingBehavior: 'IgnoreQueryString'
+            isCompressionEnabled: 'Disabled'
+            cacheBehavior: 'OverrideAlways'
+            cacheDuration: edgeCacheDuration
+          }
+        }
+      }
+    ]
+    matchProcessingBehavior: 'Continue'
+  }
+}
+
 resource route 'Microsoft.Cdn/profiles/afdEndpoints/routes@2024-02-01' = {
   parent: endpoint
   name: 'derivatives'
@@ -62,6 +99,7 @@ resource route 'Microsoft.Cdn/profiles/afdEndpoints/routes@2024-02-01' = {
     forwardingProtocol: 'HttpsOnly'
     linkToDefaultDomain: 'Enabled'
     enabledState: 'Enabled'
+    ruleSets: [{ id: ruleSet.id }]
     cacheConfiguration: {
       // A query string never selects another derivative; ignoring it stops cache-busting URLs from
       // reaching the origin.
@@ -70,8 +108,8 @@ resource route 'Microsoft.Cdn/profiles/afdEndpoints/routes@2024-02-01' = {
       compressionSettings: { isCompressionEnabled: false, contentTypesToCompress: [] }
     }
   }
-  // Front Door rejects a route whose origin group has no origin yet.
-  dependsOn: [origin]
+  // Front Door rejects a route whose origin group has no origin yet (and a rule set without its rule).
+  dependsOn: [origin, edgeTtl]
 }
 
 output hostName string = endpoint.properties.hostName

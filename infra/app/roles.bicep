@@ -143,13 +143,15 @@ resource appHostTables 'Microsoft.Authorization/roleAssignments@2022-04-01' = if
 
 // Sources: read by the activities (If-Match the event's eTag) and written by browsers through a
 // user-delegation SAS this identity signs. Such a SAS grants at most what its signer holds, so the
-// signer needs write on this container. No built-in role writes without delete; the app never
-// deletes or changes a source itself.
+// signer needs write on this container (the SAS itself stays create-only). Owner, not Contributor:
+// the writer tags refused sources (blob index tag outcome=refused) for the lifecycle rule that deletes
+// them, and Owner is the only built-in data role with blobs/tags/write. On an account without a
+// hierarchical namespace it adds nothing else over Contributor. The app never deletes a source itself.
 resource appSignsUploadsToUnprocessed 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   scope: unprocessedContainer
-  name: guid(unprocessedContainer.id, identityPrincipalId, storageBlobDataContributor)
+  name: guid(unprocessedContainer.id, identityPrincipalId, storageBlobDataOwner)
   properties: {
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', storageBlobDataContributor)
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', storageBlobDataOwner)
     principalId: identityPrincipalId
     principalType: 'ServicePrincipal'
   }

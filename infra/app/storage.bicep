@@ -16,6 +16,11 @@ param expiringContainers string[] = []
 @minValue(1)
 @description('Age in days after which blobs in expiringContainers are deleted (the daily lifecycle run can take up to a day more).')
 param expireAfterDays int = 1
+@description('Containers whose blobs tagged outcome=refused (blob index tag the pipeline sets on a source it refused for good) a lifecycle rule deletes.')
+param refusedSourceContainers string[] = []
+@minValue(1)
+@description('Age in days (since the upload) after which a refused source is deleted: long enough for its owner and operators to see why.')
+param refusedSourceDays int = 7
 
 var allowPublicRead = !empty(publicReadContainers)
 
@@ -65,27 +70,47 @@ resource publicReadBlobContainers 'Microsoft.Storage/storageAccounts/blobService
 
 // A safety net, not the mechanism: the app deletes its scratch blobs itself; this removes what a crash
 // left behind.
-resource lifecycle 'Microsoft.Storage/storageAccounts/managementPolicies@2023-05-01' = if (!empty(expiringContainers)) {
+var expireRule = {
+  name: 'expire-scratch'
+  enabled: true
+  type: 'Lifecycle'
+  definition: {
+    filters: {
+      blobTypes: ['blockBlob']
+      prefixMatch: map(expiringContainers, container => '${container}/')
+    }
+    actions: {
+      baseBlob: { delete: { daysAfterModificationGreaterThan: expireAfterDays } }
+    }
+  }
+}
+
+// Uploads the pipeline refused for good (too large for the SAS's declared size, not an image, a pixel bomb):
+// the writer tags them outcome=refused (src/lifecycle/refusedSource.ts) and this rule deletes them. Lifecycle
+// filters compare tags by equality only, so the tag is one fixed value.
+var refusedRule = {
+  name: 'delete-refused-sources'
+  enabled: true
+  type: 'Lifecycle'
+  definition: {
+    filters: {
+      blobTypes: ['blockBlob']
+      prefixMatch: map(refusedSourceContainers, container => '${container}/')
+      blobIndexMatch: [{ name: 'outcome', op: '==', value: 'refused' }]
+    }
+    actions: {
+      baseBlob: { delete: { daysAfterModificationGreaterThan: refusedSourceDays } }
+    }
+  }
+}
+
+// One management policy per account ('default') holds every rule.
+resource lifecycle 'Microsoft.Storage/storageAccounts/managementPolicies@2023-05-01' = if (!empty(expiringContainers) || !empty(refusedSourceContainers)) {
   parent: account
   name: 'default'
   properties: {
     policy: {
-      rules: [
-        {
-          name: 'expire-scratch'
-          enabled: true
-          type: 'Lifecycle'
-          definition: {
-            filters: {
-              blobTypes: ['blockBlob']
-              prefixMatch: [for container in expiringContainers: '${container}/']
-            }
-            actions: {
-              baseBlob: { delete: { daysAfterModificationGreaterThan: expireAfterDays } }
-            }
-          }
-        }
-      ]
+      rules: concat(empty(expiringContainers) ? [] : [expireRule], empty(refusedSourceContainers) ? [] : [refusedRule])
     }
   }
 }

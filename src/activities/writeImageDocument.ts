@@ -8,11 +8,18 @@ import { getImagesBlobService } from '../storage/blobServiceClient';
 import { blobClientOf, currentETag } from '../storage/blobs';
 import { getImagesContainer } from '../storage/cosmosClient';
 import { cosmosDocumentStore } from '../storage/documentStore';
+import { refusesSource, tagRefusedSource } from '../lifecycle/refusedSource';
 import { writeImageDocumentWithGuard, type WriteDocumentDeps } from './document/writeDocument';
 import { assertWriteDocumentInput } from './inputs';
 
+/** Marks a refused source for the lifecycle rule that deletes it (see lifecycle/refusedSource.ts). */
+export type MarkRefused = (source: WriteDocumentInput['source']) => Promise<'tagged' | 'absent' | 'changed'>;
+
 /** The activity handler; dependencies are resolved on first use so importing the module builds no clients. */
-export function createWriteImageDocumentHandler(getDeps: () => WriteDocumentDeps): ActivityHandler {
+export function createWriteImageDocumentHandler(
+  getDeps: () => WriteDocumentDeps,
+  getMarkRefused: () => MarkRefused = defaultMarkRefused,
+): ActivityHandler {
   return async (rawInput: unknown, context: InvocationContext): Promise<WriteDocumentResult> => {
     const input: WriteDocumentInput = assertWriteDocumentInput(rawInput);
     const log = invocationLogger(context, { blobName: input.source.blobName, instanceId: input.instanceId });
@@ -20,6 +27,12 @@ export function createWriteImageDocumentHandler(getDeps: () => WriteDocumentDeps
       const result = await writeImageDocumentWithGuard(input, getDeps());
       if (result.ok) log.info('document written', { documentId: result.documentId, status: result.status });
       else log.info('document not written', { documentId: result.documentId, reason: result.reason });
+      // After the document says why: the refused upload is tagged so the lifecycle rule deletes it. Only the
+      // version this document describes (a skipped write left the source to a newer version's run).
+      if (result.ok && result.status === 'failed' && refusesSource(input.outcomes)) {
+        const tagged = await getMarkRefused()(input.source);
+        log.info('refused source tagged for deletion', { outcome: tagged });
+      }
       return result;
     } catch (error) {
       // Thrown errors are transient (throttling, 5xx, network, a write race that never settled): Durable retries.
@@ -39,6 +52,11 @@ function defaultDeps(): WriteDocumentDeps {
     now: () => new Date(),
   };
   return productionDeps;
+}
+
+function defaultMarkRefused(): MarkRefused {
+  return (source) =>
+    tagRefusedSource(blobClientOf(getImagesBlobService(), source.container, source.blobName), source.eTag);
 }
 
 export const writeImageDocumentActivity = df.app.activity(WRITE_DOCUMENT_FUNCTION, {

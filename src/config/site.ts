@@ -16,6 +16,11 @@ export interface SiteSettings {
    * (no trailing slash); the derivative's blob name, URL-encoded per segment, is appended. Unset: the blob URL.
    */
   derivativeBaseUrl: string | undefined;
+  /**
+   * `SITE_ORIGINS`: comma-separated origins (e.g. `https://photos.example.com`) whose pages may send the
+   * state-changing requests besides the app's own origin (a custom domain in front of the app). Default none.
+   */
+  siteOrigins: string[];
 }
 
 /** User ids become blob path segments `users/{userId}/`: Entra object ids (GUIDs) and short dev names fit. */
@@ -60,7 +65,32 @@ function baseUrl(env: Env): string | undefined {
   return raw.replace(/\/+$/, '');
 }
 
-/** Reads `DEV_USER_ID`, `OPERATOR_ROLE` and `DERIVATIVE_BASE_URL`; throws a SettingError naming a bad one. */
+function siteOrigins(env: Env): string[] {
+  const raw = nonEmpty(env, 'SITE_ORIGINS');
+  if (raw === undefined) return [];
+  return raw.split(',').map((entry) => {
+    const value = entry.trim();
+    let url: URL | undefined;
+    try {
+      url = new URL(value);
+    } catch {
+      url = undefined;
+    }
+    // An origin exactly as a browser sends it: scheme, host, port; https except on loopback hosts.
+    const secure =
+      url?.protocol === 'https:' || (url?.protocol === 'http:' && isLoopbackHostname(url.hostname));
+    if (url === undefined || !secure || url.origin !== value) {
+      throw new SettingError(
+        'SITE_ORIGINS',
+        `comma-separated origins like "https://photos.example.com" (no path or trailing slash; http only for ${LOOPBACK_HOSTS})`,
+        raw,
+      );
+    }
+    return value;
+  });
+}
+
+/** Reads `DEV_USER_ID`, `OPERATOR_ROLE`, `DERIVATIVE_BASE_URL` and `SITE_ORIGINS`; throws a SettingError naming a bad one. */
 export function loadSiteSettings(env: Env, imagesAreLoopbackEmulator: boolean): SiteSettings {
   const role = nonEmpty(env, 'OPERATOR_ROLE') ?? DEFAULT_OPERATOR_ROLE;
   if (!ROLE.test(role))
@@ -69,5 +99,6 @@ export function loadSiteSettings(env: Env, imagesAreLoopbackEmulator: boolean): 
     devUserId: devUserId(env, imagesAreLoopbackEmulator),
     operatorRole: role,
     derivativeBaseUrl: baseUrl(env),
+    siteOrigins: siteOrigins(env),
   };
 }

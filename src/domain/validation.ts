@@ -3,21 +3,25 @@
  * "Expected <what> for <name> but received <value>". Settings, size catalogs, activity inputs and the imaging
  * arguments all speak it, so every refusal names the field, what was wanted and what came.
  */
+import { escapeInvisible } from './visibleText';
 
 /** A received value described in words, for values that must not be echoed (keys, connection strings). */
 export class ReceivedDescription {
   constructor(readonly text: string) {}
 }
 
-/** A received value as the message shows it: JSON, long strings cut at 80 characters, secrets described. */
+/**
+ * A received value as the message shows it: JSON, long strings cut at 80 characters, secrets described, and
+ * controls or bidi overrides spelled as escapes (the value may be a user's file or blob name).
+ */
 export function describeReceived(value: unknown): string {
   if (value instanceof ReceivedDescription) return value.text;
   if (value === undefined) return 'nothing';
   if (typeof value === 'string')
-    return JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value);
+    return escapeInvisible(JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value));
   if (Buffer.isBuffer(value)) return `a Buffer of ${value.length} bytes`;
   // JSON.stringify returns undefined for functions and symbols.
-  return JSON.stringify(value) ?? typeof value;
+  return escapeInvisible(JSON.stringify(value) ?? typeof value);
 }
 
 /** `Expected ${expected} for ${name} but received ${describeReceived(received)}`. */

@@ -2,6 +2,7 @@ import sharp from 'sharp';
 import { decodeFailure } from './decodeFailure';
 import { failure, type Failure } from '../domain/failure';
 import { rawTiffHeaderLength, writeRawTiffHeader } from './heif/rawTiff';
+import { fitInside, largestFit } from './fit';
 import { decodeOptions, encodeDerivative, openSource } from './renderDerivative';
 import type { Box, DecodableFormat, RenderResult, SourceLimits } from './types';
 import { assertRenderArguments } from './validateArguments';
@@ -10,6 +11,8 @@ import { assertRenderArguments } from './validateArguments';
  * Decode once: one step decodes the source, orients it, converts it to 8-bit sRGB and shrinks it to the
  * largest size the plan needs; each size then starts from those pixels instead of decoding the source again.
  */
+
+export { fitInside, largestFit } from './fit';
 
 /** What a size needs to know about the source it never reads. */
 export interface IntermediateSource {
@@ -42,31 +45,6 @@ export function decodeOncePays(format: DecodableFormat): boolean {
 }
 
 /**
- * The size of a `width` x `height` image fitted inside `box` without enlarging, rounded exactly as sharp
- * does for `fit: 'inside'` (the constrained side is the box's, the other is rounded from the same shrink).
- * Sizes rendered from an intermediate use it so they match the dimensions of a render from the source.
- */
-export function fitInside(width: number, height: number, box: Box): { width: number; height: number } {
-  if (width <= box.width && height <= box.height) return { width, height };
-  const horizontal = width / box.width;
-  const vertical = height / box.height;
-  return horizontal >= vertical
-    ? { width: box.width, height: Math.max(1, Math.round(height / horizontal)) }
-    : { width: Math.max(1, Math.round(width / vertical)), height: box.height };
-}
-
-/** The largest of the sizes `boxes` give a `width` x `height` image (all share its aspect ratio). */
-export function largestFit(
-  width: number,
-  height: number,
-  boxes: readonly Box[],
-): { width: number; height: number } {
-  return boxes
-    .map((box) => fitInside(width, height, box))
-    .reduce((largest, size) => (size.width * size.height > largest.width * largest.height ? size : largest));
-}
-
-/**
  * Decodes `source` once into the intermediate for `boxes`: the same checks and typed outcomes as
  * `renderDerivative` (limits before the decode), then orient, sRGB, and shrink to the largest fit.
  */
@@ -77,7 +55,7 @@ export async function prepareIntermediate(
 ): Promise<IntermediateResult> {
   for (const box of boxes) assertRenderArguments(source, box, limits);
   if (boxes.length === 0) throw new TypeError('Expected at least one box for boxes but received none');
-  const opened = await openSource(source, limits);
+  const opened = await openSource(source, limits, boxes);
   if (!opened.ok) return opened;
   const { header, pixels } = opened.opened;
   const target = largestFit(header.width, header.height, boxes);

@@ -1,5 +1,6 @@
 import sharp, { type OutputInfo, type Sharp, type SharpOptions } from 'sharp';
 import { detectFormat } from './detectFormat';
+import { fitInside, largestFit } from './fit';
 import { encodeAs } from './encode';
 import { decodeFailure, describeError } from './decodeFailure';
 import { failure, sourceTooLarge, type Failure } from '../domain/failure';
@@ -52,6 +53,17 @@ function resizePipeline(source: Buffer, box: Box, limits: SourceLimits, failOn: 
     .toColourspace('srgb');
 }
 
+/**
+ * A HEIC's decoded pixels may arrive box-shrunk (see `heicShrink`): they are resized to exactly the size a
+ * full-size decode would give (`fitInside` of the displayed size), never from the shrunk copy's own ratio.
+ */
+function heicResizePipeline(pixels: Buffer, header: SourceHeader, box: Box, limits: SourceLimits): Sharp {
+  const target = fitInside(header.width, header.height, box);
+  return sharp(pixels, decodeOptions(limits, 'error'))
+    .resize({ width: target.width, height: target.height, fit: 'fill' })
+    .toColourspace('srgb');
+}
+
 type Encoded = { data: Buffer; info: OutputInfo; encoding: OutputEncoding };
 
 /** JPEG/PNG/WebP sources keep their format: one pipeline from compressed input to compressed output. */
@@ -81,7 +93,10 @@ async function encodeAt(
   header: SourceHeader,
   failOn: FailOn,
 ): Promise<Encoded> {
-  const pipeline = resizePipeline(source, box, limits, failOn);
+  const pipeline =
+    header.heif === undefined
+      ? resizePipeline(source, box, limits, failOn)
+      : heicResizePipeline(source, header, box, limits);
   const kept = keptEncoding(header.format);
   return kept !== undefined ? encodeKept(pipeline, kept) : encodeByTransparency(pipeline, header);
 }
@@ -136,6 +151,8 @@ export interface OpenedSource {
 export async function openSource(
   source: Buffer,
   limits: SourceLimits,
+  /** The boxes the pixels will be resized into: a HEIC decode may then hand over a box-shrunk copy. */
+  boxes: readonly Box[],
 ): Promise<{ ok: true; opened: OpenedSource } | Failure> {
   if (source.length > limits.maxSourceBytes) {
     return sourceTooLarge(source.length, limits.maxSourceBytes);
@@ -162,7 +179,11 @@ export async function openSource(
   // Admitted against the process's decode memory budget first (decodeAdmission.ts): concurrent activities wait.
   const heic = await decodeAdmission().run(
     heif.storedWidth * heif.storedHeight * HEIC_DECODE_BYTES_PER_PIXEL,
-    () => decodeHeic(source, heif, { maxPixels: limits.maxSourcePixels }),
+    () =>
+      decodeHeic(source, heif, {
+        maxPixels: limits.maxSourcePixels,
+        shrinkFor: largestFit(header.width, header.height, boxes),
+      }),
   );
   if (!heic.ok) return heic;
   return { ok: true, opened: { header, pixels: heic.decoded.tiff } };
@@ -227,7 +248,7 @@ export async function renderDerivative(
   limits: SourceLimits,
 ): Promise<RenderResult> {
   assertRenderArguments(source, box, limits);
-  const opened = await openSource(source, limits);
+  const opened = await openSource(source, limits, [box]);
   if (!opened.ok) return opened;
   const { header, pixels } = opened.opened;
   let encoded: Encoded;

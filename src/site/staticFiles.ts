@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { INVISIBLE_PATTERN } from '../domain/visibleText';
 
 /** One file the site serves. */
 export interface StaticFile {
@@ -42,8 +43,22 @@ function file(body: Buffer, name: string): StaticFile {
 }
 
 /**
+ * `text.js` for the pages: the server's own character set (src/domain/visibleText.ts), so the page and the
+ * API strip exactly the same characters from names they show.
+ */
+export function textModule(): string {
+  return [
+    '// Generated from src/domain/visibleText.ts by the app: names shown without controls or bidi overrides.',
+    `export const INVISIBLE_PATTERN = new RegExp(${JSON.stringify(INVISIBLE_PATTERN.source)}, 'gu');`,
+    '/** @param {string} text */',
+    "export function visibleText(text) { return text.normalize('NFC').replace(INVISIBLE_PATTERN, ''); }",
+    '',
+  ].join('\n');
+}
+
+/**
  * Every servable file by URL path: the flat `site/` folder (known extensions only) plus
- * `vendor/thumbhash.js`, the `thumbhash` package's ES module, for the placeholder. A fixed map, read once:
+ * `vendor/thumbhash.js`, the `thumbhash` package's ES module, for the placeholder, and the generated `text.js`. A fixed map, read once:
  * a request can only name one of these, so no URL reaches any other file (no `..`, no symlinks).
  */
 export function loadStaticFiles(siteRoot: string = findSiteRoot()): ReadonlyMap<string, StaticFile> {
@@ -53,5 +68,6 @@ export function loadStaticFiles(siteRoot: string = findSiteRoot()): ReadonlyMap<
     files.set(entry.name, file(readFileSync(path.join(siteRoot, entry.name)), entry.name));
   }
   files.set('vendor/thumbhash.js', file(readFileSync(require.resolve('thumbhash')), 'thumbhash.js'));
+  files.set('text.js', file(Buffer.from(textModule()), 'text.js'));
   return files;
 }

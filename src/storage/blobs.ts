@@ -158,3 +158,37 @@ export async function deleteIfUnchanged(blob: BlobClient, eTag: string): Promise
     throw error;
   }
 }
+
+/**
+ * Sets blob index tags on version `eTag` of a blob, and only that version. Set Blob Tags takes no eTag
+ * condition (only `x-ms-if-tags`; Azurite ignores If-Match on it too), so the version is checked with a HEAD
+ * before, and again after: when a new version landed in between, the tags just set are taken off it again.
+ * Tags are not content: the eTag and Last-Modified stay and Azure raises no storage event for them.
+ * `tags` replaces the blob's whole tag set (at most 10 tags).
+ */
+export async function setTagsOnVersion(
+  blob: BlobClient,
+  eTag: string,
+  tags: Record<string, string>,
+): Promise<'tagged' | 'absent' | 'changed'> {
+  const isVersion = async (): Promise<'same' | 'absent' | 'changed'> => {
+    const current = await currentETag(blob);
+    if (current === undefined) return 'absent';
+    return unquoteETag(current) === unquoteETag(eTag) ? 'same' : 'changed';
+  };
+  const before = await isVersion();
+  if (before !== 'same') return before;
+  try {
+    await blob.setTags(tags, { abortSignal: storageCallSignal() });
+  } catch (error) {
+    if (isNotFound(error)) return 'absent';
+    throw error;
+  }
+  const after = await isVersion();
+  if (after === 'changed') {
+    await blob.setTags({}, { abortSignal: storageCallSignal() }).catch((error: unknown) => {
+      if (!isNotFound(error)) throw error;
+    });
+  }
+  return after === 'same' ? 'tagged' : after;
+}

@@ -76,6 +76,9 @@ export async function listImages(
       throw error;
     }
     for (const resource of response.resources) {
+      // A tombstone (`deleted: true`, no name) is no image. The Cosmos server used locally leaves items without
+      // `updatedAt` out of the ORDER BY; this keeps them out wherever a service includes undefined values.
+      if (typeof resource.sourceBlobName !== 'string') continue;
       const document: Record<string, unknown> = { ...resource };
       for (const field of SYSTEM_FIELDS) delete document[field];
       found.push(document as unknown as ImageDocument);

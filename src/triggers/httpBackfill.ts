@@ -16,6 +16,7 @@ import { BACKFILL_HTTP_FUNCTION, BACKFILL_ORCHESTRATOR } from '../domain/functio
 import { invocationLogger } from '../logging';
 import type { BackfillState } from '../orchestrators/backfillOrchestrator';
 import { parseBackfillRequest } from './http/backfillRequest';
+import { refuseCrossSite } from './http/crossSite';
 import { jsonError } from './http/jsonResponses';
 
 export type BackfillClient = Pick<
@@ -137,6 +138,8 @@ export function createBackfillHandler(deps: () => BackfillHttpDeps = productionD
         },
       };
     }
+    const crossSite = refuseCrossSite(request, settings.site.siteOrigins, { jsonBody: 'optional' });
+    if (crossSite) return crossSite;
     const body = await readJsonBody(request);
     if (!body.ok)
       return jsonError(

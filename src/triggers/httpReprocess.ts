@@ -1,20 +1,45 @@
-import type { HttpRequest, HttpResponse, HttpResponseInit, InvocationContext } from '@azure/functions';
+import {
+  HttpResponse,
+  type HttpRequest,
+  type HttpResponseInit,
+  type InvocationContext,
+} from '@azure/functions';
 import * as df from 'durable-functions';
 import type { DurableClient } from 'durable-functions';
 import { randomBytes } from 'node:crypto';
 import { requireOperator } from '../auth/caller';
 import { ORCHESTRATOR_FUNCTION, REPROCESS_FUNCTION } from '../domain/functionNames';
 import { documentIdFor, instanceIdFor, unquoteETag } from '../domain/ids';
-import type { ResizeOrchestrationInput, SourceRef } from '../domain/types';
+import type { ImageDocument, ResizeOrchestrationInput, SourceRef } from '../domain/types';
 import { invocationLogger } from '../logging';
 import { blobNameFrom } from './http/blobNameParam';
 import { productionHttpDeps, type ImageHttpDeps } from './http/deps';
+import { refuseCrossSite } from './http/crossSite';
 import { jsonError } from './http/jsonResponses';
 import { selectSizes } from './http/sizeSelection';
 import { readBlobVersion, readImageDocument } from './http/sourceLookup';
 import { retryPlanFor } from '../orchestrators/retryPolicy';
 
 export type ReprocessClient = Pick<DurableClient, 'startNew' | 'createCheckStatusResponse'>;
+
+/** What the 202 says about sizes whose derivatives of this version are already stored. */
+export const ALREADY_PRESENT_NOTE =
+  'already present: re-recorded, not rewritten (derivative names are immutable per version, so the run ' +
+  'records the stored derivative again and writes no new bytes; to change a rendition, give it a new label)';
+
+/**
+ * The requested labels whose variants the document already holds for the blob's current version: a run of
+ * that version finds each derivative's name taken by a blob of the same version and reports it as it is.
+ */
+export function alreadyPresentLabels(
+  document: Pick<ImageDocument, 'sourceETag' | 'variants'> | undefined,
+  blobETag: string,
+  requested: readonly string[],
+): string[] {
+  if (!document || unquoteETag(document.sourceETag) !== unquoteETag(blobETag)) return [];
+  const stored = new Set(document.variants.map((variant) => variant.label));
+  return requested.filter((label) => stored.has(label));
+}
 
 /**
  * A fresh instance id for another run of the same version: the version's id plus a time-and-random suffix,
@@ -30,17 +55,24 @@ export function reprocessInstanceId(
   return `${instanceIdFor(container, blobName, eTag)}-r${now.toString(36)}${randomBytes(3).toString('hex')}`;
 }
 
-/** `POST /api/reprocess/{*blobName}[?sizes=thumb,medium]`: re-runs the pipeline on the blob's current version. */
+/**
+ * `POST /api/reprocess/{*blobName}[?sizes=thumb,medium]`: re-runs the pipeline on the blob's current version.
+ * 202 `{ id, statusQueryGetUri, …management URLs, sizes, alreadyPresent, note? }` with `Location`;
+ * `alreadyPresent` names the sizes whose derivatives of this version exist already (nothing is rewritten for
+ * them). 400 unknown sizes or unsafe name, 404 no blob, 401/403 not an operator, 403/415 cross-site.
+ */
 export function createReprocessHandler(deps: () => ImageHttpDeps = productionHttpDeps) {
   return async (
     request: HttpRequest,
     client: ReprocessClient,
     context: InvocationContext,
   ): Promise<HttpResponseInit | HttpResponse> => {
+    const { settings, blobService, documents, authEnabled } = deps();
+    const crossSite = refuseCrossSite(request, settings.site.siteOrigins, { jsonBody: 'optional' });
+    if (crossSite) return crossSite;
     const name = blobNameFrom(request);
     if (!name.ok) return name.response;
     const { blobName } = name;
-    const { settings, blobService, documents, authEnabled } = deps();
     const operator = requireOperator(request, settings.site, authEnabled);
     if ('response' in operator) return operator.response;
     const container = settings.unprocessedContainer;
@@ -82,7 +114,23 @@ export function createReprocessHandler(deps: () => ImageHttpDeps = productionHtt
       eTag: blob.eTag,
       sequencerKnown: sequencer !== '',
     });
-    return client.createCheckStatusResponse(request, instanceId);
+    // The management URLs as the extension builds them for this request's origin, plus what will be rewritten.
+    const checkStatus = client.createCheckStatusResponse(request, instanceId);
+    const payload = (await checkStatus.json()) as Record<string, unknown>;
+    const labels = selection.sizes.map((size) => size.label);
+    const alreadyPresent = alreadyPresentLabels(document, blob.eTag, labels);
+    return new HttpResponse({
+      status: 202,
+      headers: { location: String(payload.statusQueryGetUri), 'cache-control': 'no-store' },
+      jsonBody: {
+        ...payload,
+        sizes: labels,
+        alreadyPresent,
+        ...(alreadyPresent.length > 0
+          ? { note: `${alreadyPresent.join(', ')}: ${ALREADY_PRESENT_NOTE}` }
+          : {}),
+      },
+    });
   };
 }
 

@@ -45,11 +45,32 @@ export function contentSecurityPolicy(deps: Pick<SiteDeps, 'blobOrigin' | 'deliv
 }
 
 /**
- * `GET /api/site/{*path}`: the upload page (`index.html`), the console (`console.html`) and their modules,
+ * `HEAD` answers exactly as `GET` would (status and headers, `Content-Length` of the body GET would send),
+ * without the body (RFC 9110 §9.3.2): link checkers and uptime probes use it.
+ */
+function withoutBody(response: HttpResponseInit): HttpResponseInit {
+  const { body, ...rest } = response;
+  const length = body === undefined ? 0 : Buffer.byteLength(body as string | Buffer);
+  return {
+    ...rest,
+    headers: { ...(rest.headers as Record<string, string>), 'content-length': String(length) },
+  };
+}
+
+/**
+ * `GET|HEAD /api/site/{*path}`: the upload page (`index.html`), the console (`console.html`) and their modules,
  * served by the function app itself, anonymously (the APIs they call check the caller). `/api/site` redirects
  * to `/api/site/` so the pages' relative module URLs resolve.
  */
 export function createSiteHandler(deps: () => SiteDeps = productionSiteDeps) {
+  const serve = serveFile(deps);
+  return async (request: HttpRequest): Promise<HttpResponseInit> => {
+    const response = await serve(request);
+    return request.method.toUpperCase() === 'HEAD' ? withoutBody(response) : response;
+  };
+}
+
+function serveFile(deps: () => SiteDeps) {
   return (request: HttpRequest): Promise<HttpResponseInit> => {
     const requested = request.params.path ?? '';
     const url = new URL(request.url);
@@ -85,7 +106,7 @@ export const site = createSiteHandler();
 // Anonymous: static pages and scripts hold no data; every API they call checks the caller itself.
 app.http(SITE_FUNCTION, {
   route: 'site/{*path}',
-  methods: ['GET'],
+  methods: ['GET', 'HEAD'],
   authLevel: 'anonymous',
   handler: site,
 });

@@ -9,6 +9,7 @@ import { safeFileName } from '../uploads/fileName';
 import { parseUploadRequest } from '../uploads/uploadRequest';
 import { blobPath } from '../domain/blobPath';
 import { UPLOADS_FUNCTION } from '../domain/functionNames';
+import { refuseCrossSite } from './http/crossSite';
 
 export interface UploadDeps {
   settings: Settings;
@@ -35,11 +36,14 @@ function randomPart(): string {
  * `{ blobName, uploadUrl, expiresOn, statusUrl, headers }`: a create-only SAS for one new blob
  * `users/{userId}/{16 hex}-{safe file name}` in the unprocessed container. The browser PUTs the bytes there
  * itself (Put Blob with `headers`), so no image passes through the function app. 400 for a body the pipeline
- * would refuse anyway (not an image type, empty, over `MAX_SOURCE_BYTES`), 401 without a signed-in caller.
+ * would refuse anyway (not an image type, empty, over `MAX_SOURCE_BYTES`), 401 without a signed-in caller,
+ * 403 `cross-site-request` / 415 `unsupported-media-type` for what another site could send (see crossSite.ts).
  */
 export function createUploadHandler(deps: () => UploadDeps = productionUploadDeps) {
   return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
     const { settings, signer: sas, authEnabled } = deps();
+    const crossSite = refuseCrossSite(request, settings.site.siteOrigins, { jsonBody: 'required' });
+    if (crossSite) return crossSite;
     const who = resolveCaller(request, settings.site, authEnabled);
     if ('response' in who) return who.response;
 

@@ -1,9 +1,8 @@
+import { visibleText } from '../domain/visibleText';
+
 /** Longest file-name part kept in an upload's blob name (the extension is kept within it). */
 export const MAX_SAFE_FILE_NAME_LENGTH = 100;
 
-// C0/C1 controls, DEL, and the bidirectional overrides/isolates that make "gpj.exe" display as "exe.jpg".
-// eslint-disable-next-line no-control-regex
-const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/gu;
 /** Letters and digits of any script, and `.`, `_`, `-`, `(`, `)`: everything else becomes `-`. */
 const UNSAFE = /[^\p{L}\p{N}._()-]+/gu;
 
@@ -11,9 +10,8 @@ const UNSAFE = /[^\p{L}\p{N}._()-]+/gu;
 const EXTENSION = /\.([A-Za-z0-9]{1,10})$/;
 
 function cleanPart(text: string): string {
-  return text
-    .normalize('NFC')
-    .replace(INVISIBLE, '')
+  // Controls and bidi overrides (that make "gpj.exe" display as "exe.jpg") go first: src/domain/visibleText.ts.
+  return visibleText(text)
     .replace(UNSAFE, '-')
     .replace(/-{2,}/g, '-')
     .replace(/\.{2,}/g, '.')

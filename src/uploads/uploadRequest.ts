@@ -1,4 +1,5 @@
 import { expectedMessage, integerInRange } from '../domain/validation';
+import { visibleText } from '../domain/visibleText';
 
 /** A validated `POST /api/uploads` body. */
 export interface UploadRequest {
@@ -24,8 +25,15 @@ function invalid(field: string, expected: string, received: unknown): UploadRequ
   return { refusal: 'invalid-request', message: expectedMessage(expected, field, received) };
 }
 
-function formatBytes(bytes: number): string {
-  return bytes >= 1024 * 1024 ? `${(bytes / (1024 * 1024)).toFixed(1)} MiB` : `${bytes} bytes`;
+/**
+ * Bytes in binary units, as `MAX_SOURCE_BYTES` is set (50 MiB = 52,428,800 bytes), with the exact count so
+ * nobody has to guess whether "MB" meant 10^6 or 2^20: `60.0 MiB (62,914,560 bytes)`, `900 bytes`.
+ */
+export function formatBytes(bytes: number): string {
+  const exact = `${bytes.toLocaleString('en-US')} bytes`;
+  if (bytes < 1024) return exact;
+  const [value, unit] = bytes < 1024 * 1024 ? [bytes / 1024, 'KiB'] : [bytes / (1024 * 1024), 'MiB'];
+  return `${value.toFixed(1)} ${unit} (${exact})`;
 }
 
 /**
@@ -43,6 +51,8 @@ export function parseUploadRequest(body: unknown, maxBytes: number): UploadReque
   if (typeof fileName !== 'string' || fileName.trim() === '' || fileName.length > 1024) {
     return invalid('fileName', 'a non-empty string of at most 1024 characters', fileName);
   }
+  // The messages below name the file as the person sees it: no controls or bidi overrides echoed.
+  const shownName = visibleText(fileName.split(/[/\\]/).pop() ?? fileName) || 'This file';
   if (typeof contentType !== 'string')
     return invalid('contentType', 'a media type like "image/jpeg"', contentType);
   const mediaType = contentType.split(';')[0]?.trim().toLowerCase() ?? '';
@@ -50,16 +60,16 @@ export function parseUploadRequest(body: unknown, maxBytes: number): UploadReque
     const what = mediaType === '' ? 'a file without a type' : `"${mediaType}"`;
     return {
       refusal: 'not-an-image-type',
-      message: `${fileName} is ${what}, not a photo: only image types are accepted (JPEG, PNG, WebP, GIF, AVIF, TIFF, HEIC)`,
+      message: `${shownName} is ${what}, not a photo: only image types are accepted (JPEG, PNG, WebP, GIF, AVIF, TIFF, HEIC)`,
     };
   }
   const bytes = integerInRange(size, 0);
   if (bytes === undefined) return invalid('size', 'a whole number of bytes', size);
-  if (bytes === 0) return { refusal: 'empty-file', message: `${fileName} is empty (0 bytes)` };
+  if (bytes === 0) return { refusal: 'empty-file', message: `${shownName} is empty (0 bytes)` };
   if (bytes > maxBytes) {
     return {
       refusal: 'too-large',
-      message: `${fileName} is ${formatBytes(bytes)}; the limit is ${formatBytes(maxBytes)}`,
+      message: `${shownName} is ${formatBytes(bytes)}; the limit is ${formatBytes(maxBytes)}`,
     };
   }
   return { request: { fileName, contentType: mediaType, size: bytes } };

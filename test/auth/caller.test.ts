@@ -9,6 +9,7 @@ const azure: SiteSettings = {
   devUserId: undefined,
   operatorRole: 'ImageOperator',
   derivativeBaseUrl: undefined,
+  siteOrigins: [],
 };
 const local: SiteSettings = { ...azure, devUserId: 'dev-user' };
 

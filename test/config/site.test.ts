@@ -14,12 +14,30 @@ const azure = {
 };
 
 describe('site settings', () => {
-  it('defaults: no dev user, operator role ImageOperator, derivative URLs are blob URLs', () => {
+  it('defaults: no dev user, operator role ImageOperator, derivative URLs are blob URLs, no other origins', () => {
     expect(loadSettings(azure).site).toEqual({
       devUserId: undefined,
       operatorRole: 'ImageOperator',
       derivativeBaseUrl: undefined,
+      siteOrigins: [],
     });
+  });
+
+  it('SITE_ORIGINS: origins exactly as a browser sends them, https except on loopback', () => {
+    expect(
+      loadSettings({ ...azure, SITE_ORIGINS: 'https://photos.example.com, http://127.0.0.1:8080' }).site
+        .siteOrigins,
+    ).toEqual(['https://photos.example.com', 'http://127.0.0.1:8080']);
+    for (const bad of [
+      'https://photos.example.com/',
+      'http://photos.example.com',
+      'photos.example.com',
+      '*',
+    ]) {
+      expect(() => loadSettings({ ...azure, SITE_ORIGINS: bad }), bad).toThrow(
+        /for SITE_ORIGINS but received/,
+      );
+    }
   });
 
   it('DEV_USER_ID works against the loopback emulator and is refused for a real account', () => {

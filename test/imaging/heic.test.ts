@@ -8,15 +8,16 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import {
   detectFormat,
+  prepareIntermediate,
   renderDerivative,
   type RenderedDerivative,
   type SourceLimits,
 } from '../../src/imaging';
 import { DecodeTimeoutError, ImageResourceError } from '../../src/domain/errors';
 import { readHeifContainer } from '../../src/imaging/heif/container';
-import { decodeHeic } from '../../src/imaging/heif/decodeHeic';
+import { decodeHeic, heicDecodeSlots } from '../../src/imaging/heif/decodeHeic';
 import { describePrimaryImage } from '../../src/imaging/heif/primaryImage';
-import { MARKERS, makePhoto } from '../support/images';
+import { MARKERS, makePhoto, type Rgb } from '../support/images';
 import { colourDistance, decode, pixelAt, type DecodedImage } from './pixels';
 
 const LIMITS: SourceLimits = { maxSourceBytes: 50 * 1024 * 1024, maxSourcePixels: 50_000_000 };
@@ -31,6 +32,15 @@ async function render(name: string, box = BIG_BOX): Promise<RenderedDerivative> 
   if (!result.ok)
     throw new Error(`expected a derivative of ${name}, got ${result.error.code}: ${result.error.message}`);
   return result.derivative;
+}
+
+/** Mean absolute difference per channel value of two images of the same size. */
+function meanDifference(a: DecodedImage, b: DecodedImage): number {
+  expect([a.width, a.height, a.channels]).toEqual([b.width, b.height, b.channels]);
+  let total = 0;
+  for (let index = 0; index < a.data.length; index += 1)
+    total += Math.abs((a.data[index] ?? 0) - (b.data[index] ?? 0));
+  return total / a.data.length;
 }
 
 /** Red marker top-left, green top-right, neither at the bottom-left: the image is upright and not mirrored. */
@@ -124,6 +134,56 @@ describe('HEIC: decoding', () => {
     expect(colourDistance(pixelAt(await decode(derivative.data), 3, 3), MARKERS.topLeft)).toBeLessThan(12);
   });
 
+  it('converts an nclx-only Display P3 HEIC (primaries 12, no ICC) to sRGB like the ICC-tagged one', async () => {
+    const primary = describePrimaryImage(readHeifContainer(fixture('display-p3-nclx.heic')));
+    expect(primary.icc).toBeUndefined();
+    expect(primary.nclx).toEqual({ primaries: 12, transfer: 13, matrix: 6, fullRange: true });
+    // The decoder returns the P3 numbers: the saturated red marker reads as a duller, shifted red...
+    const heic = await decodeHeic(fixture('display-p3-nclx.heic'), primary, {
+      maxPixels: LIMITS.maxSourcePixels,
+    });
+    if (!heic.ok) throw new Error(heic.error.message);
+    const stored = await decode(heic.decoded.tiff, { storedNumbers: true });
+    expect(colourDistance(pixelAt(stored, 3, 3), MARKERS.topLeft)).toBeGreaterThan(20);
+    // ...and the derivative is sRGB: the red within 12 per channel of the marker (x265 at q90 alone moves the
+    // plain sRGB fixture's by up to 5), and every corner within 6 of the same picture tagged with an ICC P3
+    // profile (libvips' built-in one), the whole picture within a mean of 1.5 levels per channel of it.
+    const nclx = await decode((await render('display-p3-nclx.heic')).data);
+    const icc = await decode((await render('display-p3.heic')).data);
+    expect(colourDistance(pixelAt(nclx, 3, 3), MARKERS.topLeft)).toBeLessThan(12);
+    for (const [x, y] of [
+      [3, 3],
+      [nclx.width - 4, 3],
+      [3, nclx.height - 4],
+      [nclx.width - 4, nclx.height - 4],
+    ] as const) {
+      expect(colourDistance(pixelAt(nclx, x, y), pixelAt(icc, x, y) as unknown as Rgb)).toBeLessThan(6);
+    }
+    expect(meanDifference(nclx, icc)).toBeLessThan(1.5);
+  });
+
+  it('converts an nclx-only BT.2020 HEIC (primaries 9, BT.709 curve) to sRGB', async () => {
+    const primary = describePrimaryImage(readHeifContainer(fixture('bt2020-nclx.heic')));
+    expect([primary.icc, primary.nclx?.primaries, primary.nclx?.transfer]).toEqual([undefined, 9, 1]);
+    const heic = await decodeHeic(fixture('bt2020-nclx.heic'), primary, {
+      maxPixels: LIMITS.maxSourcePixels,
+    });
+    if (!heic.ok) throw new Error(heic.error.message);
+    const stored = await decode(heic.decoded.tiff, { storedNumbers: true });
+    expect(colourDistance(pixelAt(stored, 3, 3), MARKERS.topLeft)).toBeGreaterThan(40);
+    // BT.2020's wider gamut stretches the coding error of 8-bit numbers (~1.7x in red): 16, not 12, per channel.
+    const derivative = await decode((await render('bt2020-nclx.heic')).data);
+    expect(colourDistance(pixelAt(derivative, 3, 3), MARKERS.topLeft)).toBeLessThan(16);
+    // The same picture coded as sRGB: the green marker within 12, the whole within a mean of 3.5 levels (the
+    // ICC-tagged P3 fixture is 2.5 from it: coding differences of the three encodes, not colour).
+    const plain = await decode((await render('plain.heic')).data);
+    const [x, y] = [derivative.width - 4, 3];
+    expect(colourDistance(pixelAt(derivative, x, y), pixelAt(plain, x, y) as unknown as Rgb)).toBeLessThan(
+      12,
+    );
+    expect(meanDifference(derivative, plain)).toBeLessThan(3.5);
+  });
+
   it('decodes the primary image of a multi-image file, not the first one', async () => {
     const container = readHeifContainer(fixture('multi-image.heic'));
     expect([...container.items.keys()]).toEqual([1, 2]);
@@ -141,6 +201,69 @@ describe('HEIC: decoding', () => {
     expect(detectFormat(generic)).toEqual({ kind: 'decodable', format: 'HEIF' });
     const result = await renderDerivative(generic, BIG_BOX, LIMITS);
     expect(result.ok && [result.derivative.source.format, result.derivative.width]).toEqual(['HEIC', 96]);
+  });
+});
+
+describe('HEIC: memory', () => {
+  const plain = fixture('plain.heic');
+  const primary = describePrimaryImage(readHeifContainer(plain));
+
+  async function decoded(shrinkFor?: { width: number; height: number }): Promise<DecodedImage> {
+    const result = await decodeHeic(plain, primary, {
+      maxPixels: LIMITS.maxSourcePixels,
+      ...(shrinkFor === undefined ? {} : { shrinkFor }),
+    });
+    if (!result.ok) throw new Error(result.error.message);
+    return decode(result.decoded.tiff);
+  }
+
+  it('hands over a box-shrunk copy (mean of each block, partial blocks at the edges) when the box allows', async () => {
+    const full = await decoded();
+    // 96x64 into 16x10: 6 times smaller, so a box of 3 (the fit stays 2x the box), 32x22 with a last row of 1.
+    const shrunk = await decoded({ width: 16, height: 10 });
+    expect([shrunk.width, shrunk.height, shrunk.channels]).toEqual([32, 22, 3]);
+    for (const [x, y] of [
+      [0, 0],
+      [10, 7],
+      [31, 20],
+      [31, 21],
+    ] as const) {
+      const rows = Math.min(3, full.height - y * 3);
+      const expected = [0, 1, 2].map((channel) => {
+        let sum = 0;
+        for (let dy = 0; dy < rows; dy += 1)
+          for (let dx = 0; dx < 3; dx += 1) sum += pixelAt(full, x * 3 + dx, y * 3 + dy)[channel] ?? 0;
+        return Math.round(sum / (rows * 3));
+      });
+      expect(pixelAt(shrunk, x, y)).toEqual(expected);
+    }
+    // Within 4 times the box: the full size.
+    expect((await decoded({ width: 48, height: 32 })).width).toBe(96);
+  });
+
+  it('the decode-once intermediate from a shrunk decode has the size and pixels of a full-size one', async () => {
+    const prepared = await prepareIntermediate(plain, [{ width: 16, height: 16 }], LIMITS);
+    if (!prepared.ok) throw new Error(prepared.error.message);
+    const ours = await decode(prepared.intermediate.data);
+    const full = await decodeHeic(plain, primary, { maxPixels: LIMITS.maxSourcePixels });
+    if (!full.ok) throw new Error(full.error.message);
+    const { data, info } = await sharp(full.decoded.tiff)
+      .resize({ width: 16, height: 11, fit: 'fill' })
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    expect([ours.width, ours.height]).toEqual([info.width, info.height]);
+    expect(
+      meanDifference(ours, { width: info.width, height: info.height, channels: info.channels, data }),
+    ).toBeLessThan(2);
+  });
+
+  it('runs one decode at a time per process; the others wait their turn and all complete', async () => {
+    const decodes = [1, 2, 3].map(() => decodeHeic(plain, primary, { maxPixels: LIMITS.maxSourcePixels }));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(heicDecodeSlots()).toEqual({ running: 1, waiting: 2 });
+    const results = await Promise.all(decodes);
+    expect(results.map((result) => result.ok)).toEqual([true, true, true]);
+    expect(heicDecodeSlots()).toEqual({ running: 0, waiting: 0 });
   });
 });
 

@@ -48,6 +48,8 @@ const DELIBERATELY_UNSET: Readonly<Record<string, string>> = {
   BACKFILL_PAGE_SIZE: 'the code default (500 blobs per List Blobs call) is the right size in Azure',
   BACKFILL_POLL_SECONDS: 'the code default (5 s) is the right cadence in Azure',
   OPERATOR_ROLE: 'the default ImageOperator is the app role the README has operators create',
+  SITE_ORIGINS:
+    'the site is served by the app itself, whose own origin is always accepted; a custom domain adds its origin here',
 };
 
 /** Names src/config/settings.ts reads from the environment (literal names and `${prefix}__suffix` reads). */

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { loadSettings } from '../../src/config/settings';
+import { DERIVATIVE_CACHE_CONTROL } from '../../src/activities/resize/uploadDerivative';
+import { REFUSED_TAG } from '../../src/lifecycle/refusedSource';
+import { imageListQuery } from '../../src/storage/imageListing';
 import {
   arrayItems,
   member,
@@ -137,16 +140,39 @@ describe('storage', () => {
     }
     const lifecycle = resourceNamed(storage, 'lifecycle');
     expect(lifecycle.type).toBe('Microsoft.Storage/storageAccounts/managementPolicies');
-    expect(lifecycle.condition).toBe('!empty(expiringContainers)');
-    const [rule] = arrayItems(member(objectPath(lifecycle.body, 'properties', 'policy'), 'rules'));
-    const definition = objectMember((rule ?? '').slice(1, -1), 'definition');
+    expect(lifecycle.condition).toBe('!empty(expiringContainers) || !empty(refusedSourceContainers)');
+    expect(member(objectPath(lifecycle.body, 'properties', 'policy'), 'rules')).toBe(
+      'concat(empty(expiringContainers) ? [] : [expireRule], empty(refusedSourceContainers) ? [] : [refusedRule])',
+    );
+    const rule = members(variableValue(storage, 'expireRule').slice(1, -1));
+    expect(stringLiteral(rule.get('name') ?? '')).toBe('expire-scratch');
+    const definition = objectMember(variableValue(storage, 'expireRule').slice(1, -1), 'definition');
     expect(member(objectMember(definition, 'filters'), 'prefixMatch')).toBe(
-      "[for container in expiringContainers: '${container}/']",
+      "map(expiringContainers, container => '${container}/')",
     );
     expect(objectMember(definition, 'actions')).toMatch(
       /baseBlob: \{ delete: \{ daysAfterModificationGreaterThan: expireAfterDays \} \}/,
     );
     expect(parameters(storage).get('expireAfterDays')?.value).toBe('1');
+  });
+
+  it('deletes sources the pipeline tagged outcome=refused after a week, on the sources container only', () => {
+    expect(moduleArray('imagesStorage', 'refusedSourceContainers')).toEqual(['unprocessedContainerName']);
+    for (const symbol of storageModules.filter((name) => name !== 'imagesStorage')) {
+      expect(moduleArray(symbol, 'refusedSourceContainers'), symbol).toEqual([]);
+    }
+    const rule = variableValue(storage, 'refusedRule').slice(1, -1);
+    expect(stringLiteral(member(rule, 'name'))).toBe('delete-refused-sources');
+    const filters = objectPath(rule, 'definition', 'filters');
+    expect(member(filters, 'prefixMatch')).toBe("map(refusedSourceContainers, container => '${container}/')");
+    // The tag the writer sets (src/lifecycle/refusedSource.ts), compared as lifecycle rules can: equality.
+    expect(arrayItems(member(filters, 'blobIndexMatch'))).toEqual([
+      `{ name: '${REFUSED_TAG.name}', op: '==', value: '${REFUSED_TAG.value}' }`,
+    ]);
+    expect(objectPath(rule, 'definition', 'actions')).toMatch(
+      /baseBlob: \{ delete: \{ daysAfterModificationGreaterThan: refusedSourceDays \} \}/,
+    );
+    expect(parameters(storage).get('refusedSourceDays')?.value).toBe('7');
   });
 });
 
@@ -182,11 +208,36 @@ describe('derivative delivery (Front Door)', () => {
     expect(member(route, 'forwardingProtocol')).toBe("'HttpsOnly'");
     const cache = objectMember(route, 'cacheConfiguration');
     expect(member(cache, 'queryStringCachingBehavior')).toBe("'IgnoreQueryString'");
-    // No rule overrides the origin's Cache-Control (public, max-age=31536000, immutable).
-    expect(resourcesOfType(frontDoor, 'Microsoft.Cdn/profiles/ruleSets')).toEqual([]);
+    expect(arrayItems(member(route, 'ruleSets'))).toEqual(['{ id: ruleSet.id }']);
     expect(frontDoor).toMatch(
       /^output baseUrl string = 'https:\/\/\$\{endpoint\.properties\.hostName\}\/\$\{containerName\}'$/m,
     );
+  });
+});
+
+describe('edge cache lifetime of derivatives', () => {
+  const frontDoor = readRepoFile('infra/app/frontdoor.bicep');
+
+  it('keeps a derivative at an edge for one day at most, whatever the origin max-age says', () => {
+    expect(resourcesOfType(frontDoor, 'Microsoft.Cdn/profiles/ruleSets').map((r) => r.symbol)).toEqual([
+      'ruleSet',
+    ]);
+    const rules = resourcesOfType(frontDoor, 'Microsoft.Cdn/profiles/ruleSets/rules');
+    expect(rules.map((r) => r.symbol)).toEqual(['edgeTtl']);
+    const properties = objectMember(rules[0]?.body ?? '', 'properties');
+    expect(member(properties, 'conditions')).toBe('[]');
+    const [action, ...others] = arrayItems(member(properties, 'actions'));
+    expect(others).toEqual([]);
+    const body = (action ?? '').slice(1, -1);
+    expect(stringLiteral(member(body, 'name'))).toBe('RouteConfigurationOverride');
+    const cache = objectPath(body, 'parameters', 'cacheConfiguration');
+    expect(member(cache, 'cacheBehavior')).toBe("'OverrideAlways'");
+    expect(member(cache, 'cacheDuration')).toBe('edgeCacheDuration');
+    expect(member(cache, 'queryStringCachingBehavior')).toBe("'IgnoreQueryString'");
+    expect(parameters(frontDoor).get('edgeCacheDuration')?.value).toBe("'1.00:00:00'");
+    // The browsers' lifetime is the derivative's own header, untouched: no rule rewrites response headers.
+    expect(frontDoor).not.toMatch(/ModifyResponseHeader/);
+    expect(DERIVATIVE_CACHE_CONTROL).toBe('public, max-age=31536000, immutable');
   });
 });
 
@@ -248,11 +299,32 @@ describe('Cosmos DB', () => {
     expect(arrayItems(member(objectMember(container, 'partitionKey'), 'paths'))).toEqual(["'/id'"]);
   });
 
-  it('indexes the scalar fields and not the variant and error arrays', () => {
+  it('indexes the scalar fields and the error codes, not the variant array or the rest of the errors', () => {
     const policy = objectMember(container, 'indexingPolicy');
-    expect(arrayItems(member(policy, 'includedPaths'))).toEqual(["{ path: '/*' }"]);
+    expect(arrayItems(member(policy, 'includedPaths'))).toEqual([
+      "{ path: '/*' }",
+      // The console's error-code filter (src/storage/imageListing.ts).
+      "{ path: '/errors/[]/code/?' }",
+    ]);
     const excluded = arrayItems(member(policy, 'excludedPaths'));
     expect(excluded).toEqual(expect.arrayContaining(["{ path: '/variants/*' }", "{ path: '/errors/*' }"]));
+  });
+
+  it('has the composite index of the console status filter with its newest-first order', () => {
+    const policy = objectMember(container, 'indexingPolicy');
+    expect(imageListQuery({ status: 'failed' }).query).toBe(
+      'SELECT * FROM c WHERE c.status = @status ORDER BY c.updatedAt DESC',
+    );
+    const [composite, ...others] = arrayItems(member(policy, 'compositeIndexes'));
+    expect(others).toEqual([]);
+    expect(arrayItems(composite ?? '')).toEqual([
+      "{ path: '/status', order: 'ascending' }",
+      "{ path: '/updatedAt', order: 'descending' }",
+    ]);
+  });
+
+  it('turns TTL on without a default expiry, so a tombstone expires by its own ttl and documents never', () => {
+    expect(member(container, 'defaultTtl')).toBe('-1');
   });
 });
 

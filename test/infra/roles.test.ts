@@ -55,10 +55,11 @@ const INTENDED_ASSIGNMENTS: Assignment[] = [
     scope: 'host storage account',
     condition: 'useStorageBackend',
   },
-  // Sources: read, and written by browsers through the user-delegation SAS this identity signs.
+  // Sources: read, written by browsers through the user-delegation SAS this identity signs, and refused
+  // ones tagged for the lifecycle rule (blob index tags need Owner).
   {
     principal: app,
-    role: 'Storage Blob Data Contributor',
+    role: 'Storage Blob Data Owner',
     scope: 'container unprocessedContainerName of account imagesStorageAccountName',
     condition: 'always',
   },

@@ -155,6 +155,21 @@ describe('the upload page', () => {
     expect(notes?.message).toBe(
       'notes.txt is "text/plain", not a photo: only image types are accepted (JPEG, PNG, WebP, GIF, AVIF, TIFF, HEIC)',
     );
+    // A name with a right-to-left override ("gpj.exe" shown as "exe.jpg"): the card and the server's message
+    // both show it without the override.
+    await page.setInputFiles('#file-input', [
+      { name: 'invoice\u202egpj.exe', mimeType: 'application/x-msdownload', buffer: Buffer.from('MZ') },
+    ]);
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll<HTMLElement>('.upload[data-state="refused"] .upload-name')].some(
+        (name) => name.textContent === 'invoicegpj.exe',
+      ),
+    );
+    const shown = await cards();
+    expect(Object.keys(shown).filter((name) => /[\u202a-\u202e\u2066-\u2069]/.test(name))).toEqual([]);
+    expect(shown['invoicegpj.exe']?.message).toBe(
+      'invoicegpj.exe is "application/x-msdownload", not a photo: only image types are accepted (JPEG, PNG, WebP, GIF, AVIF, TIFF, HEIC)',
+    );
     const blobs = BlobServiceClient.fromConnectionString(stack.connectionString).getContainerClient(
       'images-unprocessed',
     );
@@ -285,19 +300,50 @@ describe('the console', () => {
       .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-blob')));
     expect(order.findIndex((name) => name?.endsWith('-scan.jpg'))).toBeLessThan(order.indexOf(dusk));
 
+    // The failed scan: the image's status and the orchestration's are told apart (the run completed, the image
+    // failed), so no green "Completed" stands for a failed image.
+    const scan = page.locator('.image-row[data-status="failed"]').first();
+    expect(await scan.locator('.doc-status').textContent()).toBe('Image failed');
+    expect(await scan.locator('.row-run .badge').textContent()).toBe('Completed');
+    expect(await scan.locator('.run-hint').textContent()).toBe('(the run ended; the image is failed)');
+    const colours = await scan.evaluate((element) => ({
+      image: getComputedStyle(element.querySelector('.doc-status .badge') as Element).backgroundColor,
+      run: getComputedStyle(element.querySelector('.row-run .badge') as Element).backgroundColor,
+    }));
+    expect(colours.run).toBe('rgba(0, 0, 0, 0)');
+    expect(colours.image).not.toBe(colours.run);
+
     await row.locator('select.size-select').selectOption('thumb');
     await row.locator('button[data-action="reprocess-one"]').click();
     const done = page.locator(`.image-row[data-blob="${dusk}"][data-run="Completed"]`);
     await done.waitFor({ timeout: 30_000 });
-    expect(await done.locator('.run-state').textContent()).toBe('Reprocess of thumb: Completed');
+    expect(await done.locator('.run-state').textContent()).toBe(
+      'Reprocess of thumb: run Completed · image completed · thumb: already present: re-recorded, not ' +
+        'rewritten (derivative names are immutable per version, so the run records the stored derivative ' +
+        'again and writes no new bytes; to change a rendition, give it a new label)',
+    );
 
-    // The document was rewritten by the reprocess run: the thumb is new, the other sizes kept as they were.
+    // A new run wrote the document, and the thumb it recorded is the blob already stored: same name, same
+    // eTag, not rewritten (derivative names are immutable per version).
     const after = (await status(dusk)).document;
     expect(after?.instanceId).toMatch(/-r[0-9a-z]+$/);
     const variant = (document: ImageDocument | null | undefined, label: string) =>
       document?.variants.find((v) => v.label === label);
-    expect(variant(after, 'thumb')?.createdAt).not.toBe(variant(before, 'thumb')?.createdAt);
-    expect(variant(after, 'medium')?.createdAt).toBe(variant(before, 'medium')?.createdAt);
+    expect(variant(after, 'thumb')?.blobName).toBe(variant(before, 'thumb')?.blobName);
+    expect(variant(after, 'thumb')?.eTag).toBe(variant(before, 'thumb')?.eTag);
+    expect(variant(after, 'medium')).toEqual(variant(before, 'medium'));
     expect(pageErrors).toEqual([]);
+  });
+
+  it('answers HEAD on the pages as GET, without a body, through the local host', async () => {
+    for (const url of [stack.siteUrl, stack.consoleUrl]) {
+      const [get, head] = [await fetch(url), await fetch(url, { method: 'HEAD' })];
+      const body = Buffer.from(await get.arrayBuffer());
+      expect(head.status).toBe(200);
+      expect(head.headers.get('content-type')).toBe(get.headers.get('content-type'));
+      expect(head.headers.get('etag')).toBe(get.headers.get('etag'));
+      expect(head.headers.get('content-length')).toBe(String(body.length));
+      expect((await head.arrayBuffer()).byteLength).toBe(0);
+    }
   });
 });

@@ -120,7 +120,7 @@ describe('src/index.ts (package.json "main")', () => {
     });
     expect(triggerOf('site')).toMatchObject({
       route: 'site/{*path}',
-      methods: ['GET'],
+      methods: ['GET', 'HEAD'],
       authLevel: 'anonymous',
     });
     expect(triggerOf('backfill')).toMatchObject({

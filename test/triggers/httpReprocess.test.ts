@@ -195,4 +195,42 @@ describe('POST /api/reprocess/{*blobName}', () => {
     expect((started as HttpResponse).status).toBe(202);
     expect(stub.instances.size).toBe(1);
   });
+
+  it('names the requested sizes already stored for this version: re-recorded, not rewritten', async () => {
+    const blobName = uniqueBlobName();
+    const eTag = await uploadSource(deps, blobName);
+    const thumb = {
+      label: 'thumb',
+      format: 'jpeg' as const,
+      width: 150,
+      height: 100,
+      contentType: 'image/jpeg',
+      blobName: `${blobName}/000000000000/thumb.jpg`,
+      url: 'http://127.0.0.1/x',
+      sizeBytes: 10,
+      eTag: '"0x1"',
+      lastModified: '2026-11-24T04:00:00.000Z',
+      createdAt: '2026-11-24T04:00:00.000Z',
+    };
+    await seedDocument(deps, blobName, eTag, { variants: [thumb] });
+    const body = (await ((await post(blobName, '?sizes=thumb,medium')) as HttpResponse).json()) as {
+      sizes: string[];
+      alreadyPresent: string[];
+      note: string;
+    };
+    expect(body.sizes).toEqual(['thumb', 'medium']);
+    expect(body.alreadyPresent).toEqual(['thumb']);
+    expect(body.note).toMatch(/^thumb: already present: re-recorded, not rewritten/);
+
+    // A document of another version: that version's derivatives are not this version's names.
+    const other = uniqueBlobName();
+    await uploadSource(deps, other);
+    await seedDocument(deps, other, '"0xOTHER"', { variants: [thumb] });
+    const fresh = (await ((await post(other, '?sizes=thumb')) as HttpResponse).json()) as Record<
+      string,
+      unknown
+    >;
+    expect(fresh.alreadyPresent).toEqual([]);
+    expect(fresh).not.toHaveProperty('note');
+  });
 });

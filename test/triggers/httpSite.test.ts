@@ -12,10 +12,15 @@ const handler = createSiteHandler(() => ({
   deliveryOrigin: 'https://img.example.net',
 }));
 
-function get(pathParam: string | undefined, url: string, headers: Record<string, string> = {}) {
+function get(
+  pathParam: string | undefined,
+  url: string,
+  headers: Record<string, string> = {},
+  method: 'GET' | 'HEAD' = 'GET',
+) {
   return handler(
     new HttpRequest({
-      method: 'GET',
+      method,
       url,
       params: pathParam === undefined ? {} : { path: pathParam },
       headers,
@@ -73,5 +78,23 @@ describe('GET /api/site/{*path}', () => {
     ]) {
       expect((await get(name, `https://app.example/api/site/${name}`)).status, name).toBe(404);
     }
+  });
+
+  it('HEAD answers as GET does, headers and the length of the body, without the body', async () => {
+    const page = readFileSync(path.join(findSiteRoot(), 'index.html'));
+    for (const [pathParam, status, length] of [
+      [undefined, 200, page.length],
+      ['console.html', 200, readFileSync(path.join(findSiteRoot(), 'console.html')).length],
+      ['nope.html', 404, Buffer.byteLength('Not found: nope.html')],
+    ] as const) {
+      const url = `https://app.example/api/site/${pathParam ?? ''}`;
+      const [asGet, asHead] = [await get(pathParam, url), await get(pathParam, url, {}, 'HEAD')];
+      expect(asHead.status).toBe(status);
+      expect(asHead.body).toBeUndefined();
+      const { 'content-length': contentLength, ...headHeaders } = asHead.headers as Record<string, string>;
+      expect(contentLength).toBe(String(length));
+      expect(headHeaders).toEqual(asGet.headers);
+    }
+    expect((await get(undefined, 'https://app.example/api/site', {}, 'HEAD')).status).toBe(308);
   });
 });

@@ -36,7 +36,7 @@ describe('parseUploadRequest', () => {
     [
       { fileName: 'big.jpg', contentType: 'image/jpeg', size: MAX + 1 },
       'too-large',
-      'big.jpg is 50.0 MiB; the limit is 50.0 MiB',
+      'big.jpg is 50.0 MiB (52,428,801 bytes); the limit is 50.0 MiB (52,428,800 bytes)',
     ],
     [{ fileName: 'e.jpg', contentType: 'image/jpeg', size: 0 }, 'empty-file', 'e.jpg is empty (0 bytes)'],
     [
@@ -69,5 +69,38 @@ describe('parseUploadRequest', () => {
     const result = parseUploadRequest(body, MAX);
     expect(result).toMatchObject({ refusal });
     expect('message' in result ? result.message : '').toContain(message);
+  });
+
+  it('names the file without controls or bidi overrides: what the person sees is what was refused', () => {
+    // "photo\u202Egpj.exe" would display as "photoexe.jpg"; the message must not render it reversed.
+    const refused = parseUploadRequest(
+      {
+        fileName: 'C:\\fakepath\\photo\u202egpj.exe\u0007',
+        contentType: 'application/x-msdownload',
+        size: 10,
+      },
+      MAX,
+    );
+    expect(refused).toEqual({
+      refusal: 'not-an-image-type',
+      message:
+        'photogpj.exe is "application/x-msdownload", not a photo: only image types are accepted (JPEG, PNG, WebP, GIF, AVIF, TIFF, HEIC)',
+    });
+    const invalid = parseUploadRequest(
+      { fileName: 'a\u2066b.jpg', contentType: 'image/jpeg', size: -1 },
+      MAX,
+    );
+    expect(invalid).toEqual({
+      refusal: 'invalid-request',
+      message: 'Expected a whole number of bytes for size but received -1',
+    });
+  });
+
+  it('states sizes in binary units with the exact byte count', () => {
+    expect(
+      parseUploadRequest({ fileName: 'x.png', contentType: 'image/png', size: 60 * 1024 * 1024 }, MAX),
+    ).toMatchObject({
+      message: 'x.png is 60.0 MiB (62,914,560 bytes); the limit is 50.0 MiB (52,428,800 bytes)',
+    });
   });
 });

@@ -20,6 +20,12 @@ export interface HeicWorkerInput {
   headerLength: number;
   /** libheif's own limit on width x height, a second line behind the container check. */
   maxPixels: number;
+  /**
+   * Integer box-shrink factor applied while the pixels are copied out of the WebAssembly heap (1 = none):
+   * each output pixel is the rounded mean of a `shrink` x `shrink` block (smaller at the right and bottom
+   * edges), so the copy the main thread receives is `shrink`² times smaller than the decoded image.
+   */
+  shrink: number;
 }
 
 /** What the worker posts back: the pixels (after `headerLength` bytes) or libheif's error. */
@@ -127,15 +133,53 @@ export function heicWorkerMain(): void {
           );
           if (plane === undefined)
             return { ok: false, message: 'libheif returned no pixels', heapBytes: heapBytes() };
-          const { width, height } = plane;
-          const rowBytes = width * input.channels;
+          const { width: fullWidth, height: fullHeight, stride, data } = plane;
+          const channels = input.channels;
+          const k = channels === 3 ? input.shrink : 1; // RGBA is never shrunk (see heicShrink)
+          const width = Math.ceil(fullWidth / k);
+          const height = Math.ceil(fullHeight / k);
+          const rowBytes = width * channels;
           const buffer = new ArrayBuffer(input.headerLength + rowBytes * height);
           const pixels = new Uint8Array(buffer, input.headerLength);
-          for (let row = 0; row < height; row += 1) {
-            pixels.set(
-              plane.data.subarray(row * plane.stride, row * plane.stride + rowBytes),
-              row * rowBytes,
-            );
+          if (k === 1) {
+            for (let row = 0; row < height; row += 1) {
+              pixels.set(data.subarray(row * stride, row * stride + rowBytes), row * rowBytes);
+            }
+          } else {
+            // Box shrink of RGB, one output row at a time: sum each block's rows, then divide by its size.
+            const sums = new Uint32Array(rowBytes);
+            for (let outRow = 0; outRow < height; outRow += 1) {
+              sums.fill(0);
+              const firstRow = outRow * k;
+              const rows = Math.min(k, fullHeight - firstRow);
+              for (let row = firstRow; row < firstRow + rows; row += 1) {
+                const rowStart = row * stride;
+                for (let block = 0; block < width; block += 1) {
+                  const from = rowStart + block * k * 3;
+                  const to = rowStart + Math.min(fullWidth, (block + 1) * k) * 3;
+                  let red = 0;
+                  let green = 0;
+                  let blue = 0;
+                  for (let at = from; at < to; at += 3) {
+                    red += data[at] ?? 0;
+                    green += data[at + 1] ?? 0;
+                    blue += data[at + 2] ?? 0;
+                  }
+                  const sum = block * 3;
+                  sums[sum] = (sums[sum] ?? 0) + red;
+                  sums[sum + 1] = (sums[sum + 1] ?? 0) + green;
+                  sums[sum + 2] = (sums[sum + 2] ?? 0) + blue;
+                }
+              }
+              const out = outRow * rowBytes;
+              for (let block = 0; block < width; block += 1) {
+                const count = rows * Math.min(k, fullWidth - block * k);
+                for (let c = 0; c < 3; c += 1) {
+                  const at = block * 3 + c;
+                  pixels[out + at] = Math.round((sums[at] ?? 0) / count);
+                }
+              }
+            }
           }
           return { ok: true, width, height, buffer, heapBytes: heapBytes() };
         } finally {
