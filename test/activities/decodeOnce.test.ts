@@ -158,9 +158,22 @@ describe('decode once against Azurite', () => {
     const second = intermediateOf(await prepare(source, SIZES, 'run-b'));
     expect(second.blobName).not.toBe(first.blobName);
     const remove = createDeleteIntermediateHandler(() => blobService);
+    const lines: string[] = [];
+    const logged = new InvocationContext({
+      functionName: 'deleteIntermediate',
+      logHandler: (_level, ...args) => lines.push(args.map(String).join(' ')),
+    });
     expect(
-      await remove({ intermediate: first, instanceId: 'run-a', blobName: source.blobName }, context()),
+      await remove({ intermediate: first, instanceId: 'run-a', blobName: source.blobName }, logged),
     ).toBe(true);
+    // The log line names the run whose intermediate it deleted.
+    expect(lines.map((line) => JSON.parse(line) as Record<string, unknown>)).toContainEqual({
+      msg: 'intermediate deleted',
+      intermediate: first.blobName,
+      deleted: true,
+      blobName: source.blobName,
+      instanceId: 'run-a',
+    });
     expect(await scratch.getBlobClient(second.blobName).exists()).toBe(true);
     const outcome = await resize(source, SIZES[0] as SizeSpec, second);
     expect(outcome.ok).toBe(true);
