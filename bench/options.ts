@@ -15,6 +15,8 @@ export interface BenchOptions {
   repetitions: number;
   /** Flex Consumption instance memory the cost model bills (MB). */
   instanceMemoryMb: number;
+  /** Only the renditions section (formats x sizes: CPU, bytes, SSIM); writes renditions.json. */
+  renditionsOnly: boolean;
   /** Skip the end-to-end burst (e.g. when only the core comparison is wanted). */
   skipEndToEnd: boolean;
   /** Where latest.json and latest.svg go. */
@@ -31,7 +33,7 @@ export interface BenchOptions {
   backfillInFlight: number;
 }
 
-const USAGE = `Usage: npm run bench -- [--smoke] [--images <dir>] [--uploads N] [--unloaded M] [--reps N] [--instance-memory-mb 2048|4096] [--no-e2e] [--formats jpeg,png,webp,heic] [--out <dir>] [--backfill [--backfill-images 1000] [--backfill-in-flight 32]]`;
+const USAGE = `Usage: npm run bench -- [--smoke] [--images <dir>] [--uploads N] [--unloaded M] [--reps N] [--instance-memory-mb 2048|4096] [--renditions-only] [--no-e2e] [--formats jpeg,png,webp,heic] [--out <dir>] [--backfill [--backfill-images 1000] [--backfill-in-flight 32]]`;
 
 function positiveInteger(name: string, raw: string | undefined, fallback: number): number {
   if (raw === undefined) return fallback;
@@ -72,6 +74,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       unloaded: { type: 'string' },
       reps: { type: 'string' },
       'instance-memory-mb': { type: 'string' },
+      'renditions-only': { type: 'boolean', default: false },
       'no-e2e': { type: 'boolean', default: false },
       formats: { type: 'string' },
       backfill: { type: 'boolean', default: false },
@@ -96,6 +99,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     unloadedUploads: positiveInteger('unloaded', values.unloaded, smoke ? 3 : 10),
     repetitions: positiveInteger('reps', values.reps, smoke ? 1 : 5),
     instanceMemoryMb: positiveInteger('instance-memory-mb', values['instance-memory-mb'], 2048),
+    renditionsOnly: values['renditions-only'] ?? false,
     skipEndToEnd: values['no-e2e'] ?? false,
     resultsDir: values.out === undefined ? path.join(bench, 'results') : path.resolve(values.out),
     corpusDir: path.join(bench, '.corpus'),

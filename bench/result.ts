@@ -4,6 +4,7 @@ import type { CostProjection, CostScenario } from './cost';
 import type { EndToEndResult } from './e2e/burst';
 import type { MachineInfo } from './machine';
 import type { MemoryMeasurement } from './memory/measure';
+import type { RenditionsResult } from './renditions/measure';
 import type { TargetResult } from './targets';
 
 /** Everything one `npm run bench` measured: written to bench/results/latest.json. */
@@ -18,6 +19,7 @@ export interface BenchResult {
   corpus: { origin: 'generated' | 'user'; description: string; images: CorpusImage[] };
   core: CoreComparison;
   memory: Array<{ image: string; perSize: MemoryMeasurement[]; peakRssMb: number }>;
+  renditions: RenditionsResult;
   endToEnd: EndToEndResult | { skipped: string };
   cost: CostProjection & { scenarios: CostScenario[] };
   targets: TargetResult[];

@@ -1,8 +1,8 @@
 /**
  * `npm run bench`: speed, memory and cost of the per-size sharp pipeline against the libvips CPU floor and
  * the Pillow approach it replaces, plus an end-to-end burst on the local stack, in one run.
- * Flags: --smoke, --images <dir>, --uploads N, --unloaded M, --reps N, --instance-memory-mb N, --no-e2e,
- * --formats <list>, --out <dir>.
+ * Flags: --smoke, --images <dir>, --uploads N, --unloaded M, --reps N, --instance-memory-mb N, --renditions-only,
+ * --no-e2e, --formats <list>, --out <dir>.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -17,6 +17,8 @@ import { measurePeakRss } from './memory/measure';
 import { benchSourceDir, parseOptions, type BenchOptions } from './options';
 import { renderBackfillReport } from './backfill/report';
 import { runBackfillBench } from './backfill/backfillBench';
+import { APP_CANDIDATES, CANDIDATES, measureRenditions } from './renditions/measure';
+import { renderRenditions } from './renditions/report';
 import { renderReport } from './report/table';
 import { renderSvg } from './report/svg';
 import type { BenchResult } from './result';
@@ -67,8 +69,14 @@ async function main(): Promise<void> {
   }
 
   // 1. Corpus.
-  const generatedTiers = options.smoke ? [1] : [2, 12, 24];
-  const generated = await generatedCorpus(options.corpusDir, generatedTiers, log, options.formats);
+  const generatedTiers = options.smoke ? [1] : options.renditionsOnly ? [12] : [2, 12, 24];
+  // The renditions section reads one JPEG only: `--renditions-only` generates nothing else.
+  const generated = await generatedCorpus(
+    options.corpusDir,
+    generatedTiers,
+    log,
+    options.renditionsOnly ? ['jpeg'] : options.formats,
+  );
   const images = options.imagesDir === undefined ? generated : await userCorpus(options.imagesDir);
   const corpusDescription = images
     .map((image) => `${image.name} ${image.width}x${image.height} ${(image.bytes / 1e6).toFixed(1)} MB`)
@@ -80,6 +88,27 @@ async function main(): Promise<void> {
       `${oversized.map((image) => image.name).join(', ')} exceed the app's default MAX_SOURCE_BYTES (50 MiB): the app would reject them as too-large before decoding; the benchmark raises the byte limit to measure their pixels.`,
     );
   }
+  // Renditions: every output format at every default size, on the JPEG the burst uses (most uploads are JPEG).
+  const renditionsImage = closest([...images, ...generated], 'jpeg', options.smoke ? 1 : 12) as CorpusImage;
+  // The smoke run measures only the app's own settings (the grid takes minutes).
+  const renditions = await measureRenditions(
+    renditionsImage,
+    BENCH_SIZES,
+    options.repetitions,
+    log,
+    options.smoke ? APP_CANDIDATES : CANDIDATES,
+  );
+  if (options.renditionsOnly) {
+    await mkdir(options.resultsDir, { recursive: true });
+    await writeFile(
+      path.join(options.resultsDir, 'renditions.json'),
+      `${JSON.stringify(renditions, null, 2)}\n`,
+    );
+    console.log(renderRenditions(renditions));
+    console.log(`\nWrote ${path.join(options.resultsDir, 'renditions.json')}`);
+    return;
+  }
+
   // The burst uses 12-MP JPEGs and memory a 24-MP source (the smoke corpus has only its small tier).
   const burstImage = closest([...images, ...generated], 'jpeg', options.smoke ? 1 : 12);
   if (burstImage === undefined) {
@@ -212,6 +241,7 @@ async function main(): Promise<void> {
     },
     core,
     memory,
+    renditions,
     endToEnd,
     cost,
     targets,

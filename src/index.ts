@@ -1,5 +1,6 @@
 // The app's entry point (package.json "main"): importing each module registers its functions with the host.
 // Only src/ is imported: the local host (packages/devhost/) loads this file, never the other way round.
+import './activities/makePlaceholder';
 import './activities/resizeImage';
 import './activities/writeImageDocument';
 import './activities/prepareSource';

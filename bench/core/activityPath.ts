@@ -4,8 +4,8 @@ import {
   decodeOncePays,
   detectFormat,
   prepareIntermediate,
-  renderDerivative,
-  renderFromIntermediate,
+  renderRendition,
+  renderRenditionFromIntermediate,
 } from '../../src/imaging';
 import { readHeifContainer } from '../../src/imaging/heif/container';
 import { decodeHeic } from '../../src/imaging/heif/decodeHeic';
@@ -21,16 +21,35 @@ import type { RenderedDerivative, SourceLimits } from '../../src/imaging/types';
 export const BENCH_LIMITS: SourceLimits = { maxSourceBytes: 128 * 1024 * 1024, maxSourcePixels: 50_000_000 };
 export const APP_DEFAULT_MAX_SOURCE_BYTES = 50 * 1024 * 1024;
 
-export const BENCH_SIZES: readonly SizeSpec[] = DEFAULT_SIZES;
+/** A box of the default renditions (`inside`, the source's format): what the core comparison measures. */
+export interface BenchSize {
+  label: string;
+  width: number;
+  height: number;
+}
 
-/** One size exactly as a `resize-{label}` activity renders it: its own decode of the whole source. */
-export async function renderOneSize(source: Buffer, size: SizeSpec): Promise<RenderedDerivative> {
-  const result = await renderDerivative(source, { width: size.width, height: size.height }, BENCH_LIMITS);
+export const BENCH_SIZES: readonly BenchSize[] = DEFAULT_SIZES.map(({ label, width, height }) => {
+  if (width === undefined || height === undefined) throw new Error(`default size ${label} has no box`);
+  return { label, width, height };
+});
+
+/** A bench box as the default rendition spec (`inside`, the source's format). */
+function defaultSpec(size: BenchSize): SizeSpec {
+  return { ...size, fit: 'inside', formats: ['source'] };
+}
+
+/** One size exactly as a default `resize-{label}` activity renders it: its own decode of the whole source. */
+export async function renderOneSize(source: Buffer, size: BenchSize): Promise<RenderedDerivative> {
+  const result = await renderRendition(source, defaultSpec(size), BENCH_LIMITS);
   if (!result.ok)
+    throw new Error(`renderRendition failed for ${size.label}: ${result.error.code} ${result.error.message}`);
+  const [output] = result.outputs;
+  if (output === undefined || !output.ok) {
     throw new Error(
-      `renderDerivative failed for ${size.label}: ${result.error.code} ${result.error.message}`,
+      `renderRendition failed for ${size.label}: ${JSON.stringify(output?.ok === false ? output.error : output)}`,
     );
-  return result.derivative;
+  }
+  return { ...output.derivative, source: result.source };
 }
 
 /** Whether the app decodes this source once for all sizes (prepareSource) rather than once per size. */
@@ -42,7 +61,7 @@ export function decodesOnceInApp(source: Buffer): boolean {
 /** CPU of the app's path for one image: `sharedMs` is prepareSource's decode (0 when each size decodes). */
 export async function appPathCpu(
   source: Buffer,
-  sizes: readonly SizeSpec[],
+  sizes: readonly BenchSize[],
 ): Promise<{ sharedMs: number; perSize: Record<string, number> }> {
   const perSize: Record<string, number> = {};
   if (!decodesOnceInApp(source)) {
@@ -50,16 +69,17 @@ export async function appPathCpu(
       perSize[size.label] = (await measureCpuMs(() => renderOneSize(source, size))).cpuMs;
     return { sharedMs: 0, perSize };
   }
-  const prepared = await measureCpuMs(() => prepareIntermediate(source, sizes, BENCH_LIMITS));
+  const specs = sizes.map(defaultSpec);
+  const prepared = await measureCpuMs(() => prepareIntermediate(source, specs, BENCH_LIMITS));
   if (!prepared.result.ok) throw new Error(`prepareIntermediate failed: ${prepared.result.error.message}`);
   const { intermediate } = prepared.result;
-  for (const size of sizes) {
+  for (const spec of specs) {
     const rendered = await measureCpuMs(() =>
-      renderFromIntermediate(intermediate.data, intermediate.source, size),
+      renderRenditionFromIntermediate(intermediate.data, intermediate.source, spec),
     );
-    if (!rendered.result.ok)
-      throw new Error(`renderFromIntermediate failed: ${rendered.result.error.message}`);
-    perSize[size.label] = rendered.cpuMs;
+    if (!rendered.result.ok || !rendered.result.outputs.every((output) => output.ok))
+      throw new Error(`renderRenditionFromIntermediate failed for ${spec.label}`);
+    perSize[spec.label] = rendered.cpuMs;
   }
   return { sharedMs: prepared.cpuMs, perSize };
 }

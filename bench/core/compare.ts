@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
-import type { SizeSpec } from '../../src/domain/types';
+import type { BenchSize } from './activityPath';
 import type { CorpusImage } from '../corpus';
 import { median, sum } from '../stats';
 import { appPathCpu, heicDecodeCpu } from './activityPath';
@@ -112,7 +112,7 @@ function aggregateOf(comparisons: readonly ImageComparison[]): Aggregate {
 function figuresFrom(
   sharedRuns: readonly number[],
   sizeRuns: ReadonlyArray<Record<string, number>>,
-  sizes: readonly SizeSpec[],
+  sizes: readonly BenchSize[],
   sequential: boolean,
 ): ApproachFigures {
   const perSizeMs = Object.fromEntries(
@@ -132,7 +132,7 @@ function figuresFrom(
 
 function pillowFiguresFrom(
   runs: PillowRun[] | undefined,
-  sizes: readonly SizeSpec[],
+  sizes: readonly BenchSize[],
 ): ApproachFigures | undefined {
   if (runs === undefined) return undefined;
   return figuresFrom(
@@ -144,7 +144,7 @@ function pillowFiguresFrom(
 }
 
 /** The app's path: per size for JPEG, decode once (prepareSource, then each size) for everything else. */
-function oursOnce(source: Buffer, sizes: readonly SizeSpec[]) {
+function oursOnce(source: Buffer, sizes: readonly BenchSize[]) {
   return appPathCpu(source, sizes);
 }
 
@@ -165,7 +165,7 @@ export async function compareCore(
   images: readonly CorpusImage[],
   /** Names of the corpus images; others in `images` are measured but kept out of the aggregates. */
   corpusNames: ReadonlySet<string>,
-  sizes: readonly SizeSpec[],
+  sizes: readonly BenchSize[],
   repetitions: number,
   pillow: PillowAvailability,
   log: (line: string) => void,

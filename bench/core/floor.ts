@@ -1,8 +1,7 @@
 import sharp from 'sharp';
-import type { SizeSpec } from '../../src/domain/types';
 import { detectFormat } from '../../src/imaging';
 import { measureCpuMs } from '../cpuTime';
-import { heicDecodeCpu } from './activityPath';
+import { heicDecodeCpu, type BenchSize } from './activityPath';
 import { encodeLike, type EncoderFormat } from './encoder';
 
 export interface FloorRun {
@@ -19,7 +18,7 @@ export interface FloorRun {
  */
 export async function floorRender(
   input: Buffer,
-  sizes: readonly SizeSpec[],
+  sizes: readonly BenchSize[],
   format: EncoderFormat,
 ): Promise<FloorRun> {
   const largest = {

@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
-import type { SizeSpec } from '../../src/domain/types';
+import type { BenchSize } from './activityPath';
 import { benchSourceDir } from '../options';
 import type { PillowEncoder } from './encoder';
 
@@ -42,7 +42,7 @@ export function findPillow(
 export async function runPillow(
   python: string,
   files: readonly string[],
-  sizes: readonly SizeSpec[],
+  sizes: readonly BenchSize[],
   repetitions: number,
   encoder: PillowEncoder,
 ): Promise<{ version: string; python: string; runs: Map<string, PillowRun[]> }> {

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import type { SizeSpec } from '../../src/domain/types';
+import type { BenchSize } from '../core/activityPath';
 
 export interface MemoryMeasurement {
   label: string;
@@ -26,7 +26,10 @@ interface WorkerReport {
 }
 
 /** Spawns a fresh worker per size so each peak belongs to one resize only (no heap left from another). */
-export async function measurePeakRss(file: string, sizes: readonly SizeSpec[]): Promise<MemoryMeasurement[]> {
+export async function measurePeakRss(
+  file: string,
+  sizes: readonly BenchSize[],
+): Promise<MemoryMeasurement[]> {
   const worker = path.join(__dirname, 'worker.js');
   const measurements: MemoryMeasurement[] = [];
   for (const size of sizes) {

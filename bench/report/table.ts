@@ -1,4 +1,5 @@
 import type { UnloadedResult } from '../e2e/unloaded';
+import { renderRenditions } from '../renditions/report';
 import type { BenchResult } from '../result';
 
 /** Plain-text tables: columns padded to their widest cell, numbers right-aligned (text columns: `leftAligned`). */
@@ -274,6 +275,7 @@ export function renderReport(result: BenchResult): string {
       ]),
     ),
   );
+  sections.push(renderRenditions(result.renditions));
   if (result.notes.length > 0) sections.push('\nNotes', ...result.notes.map((note) => `- ${note}`));
   sections.push(`\nFinished in ${result.durationSeconds.toFixed(0)} s.`);
   return sections.join('\n');

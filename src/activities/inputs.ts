@@ -1,8 +1,10 @@
+import { parseRendition } from '../config/sizes';
 import { ArgumentError } from '../domain/errors';
 import type {
-  IntermediateRef,
-  PrepareSourceInput,
   HandOffInput,
+  IntermediateRef,
+  PlaceholderActivityInput,
+  PrepareSourceInput,
   ResizeActivityInput,
   SizeSpec,
   SourceRef,
@@ -51,13 +53,11 @@ function sourceRef(value: unknown, field: string): SourceRef {
   };
 }
 
+/** The same checks and defaults as IMAGE_SIZES: an input planned before `fit`/`formats` existed still runs. */
 function sizeSpec(value: unknown, field: string): SizeSpec {
-  const fields = object(value, field);
-  return {
-    label: string(fields, 'label', field),
-    width: count(fields, 'width', field, 1),
-    height: count(fields, 'height', field, 1),
-  };
+  return parseRendition(value, field, (name, expected, received) => {
+    throw new ArgumentError(name, expected, received);
+  });
 }
 
 export function intermediateRef(value: unknown, field: string): IntermediateRef {
@@ -124,6 +124,17 @@ export function assertPrepareSourceInput(value: unknown): PrepareSourceInput {
   };
 }
 
+export function assertPlaceholderActivityInput(value: unknown): PlaceholderActivityInput {
+  const fields = object(value, 'input');
+  return {
+    source: sourceRef(fields.source, 'input.source'),
+    instanceId: string(fields, 'instanceId', 'input'),
+    ...(fields.intermediate === undefined
+      ? {}
+      : { intermediate: intermediateRef(fields.intermediate, 'input.intermediate') }),
+  };
+}
+
 export function assertWriteDocumentInput(value: unknown): WriteDocumentInput {
   const fields = object(value, 'input');
   const outcomes = fields.outcomes;
@@ -134,13 +145,26 @@ export function assertWriteDocumentInput(value: unknown): WriteDocumentInput {
       throw new ArgumentError(`input.outcomes[${index}].ok`, 'true or false', entry.ok);
     }
     string(entry, 'label', `input.outcomes[${index}]`);
+    for (const list of ['variants', 'errors']) {
+      if (!Array.isArray(entry[list])) {
+        throw new ArgumentError(`input.outcomes[${index}].${list}`, 'an array', entry[list]);
+      }
+    }
   });
-  return {
+  const input: WriteDocumentInput = {
     instanceId: string(fields, 'instanceId', 'input'),
     source: sourceRef(fields.source, 'input.source'),
     // Outcomes are our own activities' results, checked for shape above; their payloads are trusted.
     outcomes: outcomes as WriteDocumentInput['outcomes'],
   };
+  if (fields.placeholder !== undefined) {
+    const placeholder = object(fields.placeholder, 'input.placeholder');
+    input.placeholder = {
+      thumbhash: string(placeholder, 'thumbhash', 'input.placeholder'),
+      dominantColor: string(placeholder, 'dominantColor', 'input.placeholder'),
+    };
+  }
+  return input;
 }
 
 /** `{ container, blobName }` of a source, the input of `deleteUnusedDerivatives`. */

@@ -4,7 +4,7 @@ import { findAppRoot, readDurableHostConfig } from '../config/hostConfig';
 import { getSettings } from '../config/settings';
 import { configureDecodeAdmission, MIB } from '../imaging/decodeAdmission';
 import { resizeFunctionName } from '../domain/functionNames';
-import { configureSharp, renderDerivative } from '../imaging';
+import { configureSharp, renderRendition } from '../imaging';
 import { getDerivativesBlobService, getImagesBlobService } from '../storage/blobServiceClient';
 import { createResizeHandler } from './resize/resizeHandler';
 import type { ResizeDeps } from './resize/resizeToOutcome';
@@ -21,7 +21,7 @@ function defaultDeps(): ResizeDeps {
     derivativeBlobService: getDerivativesBlobService(),
     processedContainer: settings.processedContainer,
     limits: { maxSourceBytes: settings.maxSourceBytes, maxSourcePixels: settings.maxSourcePixels },
-    render: renderDerivative,
+    render: renderRendition,
     now: () => new Date(),
     derivativeBaseUrl: settings.site.derivativeBaseUrl,
   };

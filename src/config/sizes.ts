@@ -1,59 +1,172 @@
-import type { SizeSpec } from '../domain/types';
 import { SettingError } from '../domain/errors';
-import { positiveInteger } from '../domain/validation';
+import type { CropPosition, Fit, RequestedFormat, SizeSpec } from '../domain/types';
+import { integerInRange, positiveInteger, ReceivedDescription } from '../domain/validation';
 
-/** Built-in size catalog; `IMAGE_SIZES` replaces it. Each is a box to fit inside, never enlarged. */
+/** Built-in renditions (the boxes of the job this replaces); `IMAGE_SIZES` replaces them. */
 export const DEFAULT_SIZES: readonly SizeSpec[] = Object.freeze([
-  { label: 'thumb', width: 150, height: 150 },
-  { label: 'medium', width: 640, height: 640 },
-  { label: 'large', width: 1280, height: 1280 },
+  { label: 'thumb', width: 150, height: 150, fit: 'inside', formats: ['source'] },
+  { label: 'medium', width: 640, height: 640, fit: 'inside', formats: ['source'] },
+  { label: 'large', width: 1280, height: 1280, fit: 'inside', formats: ['source'] },
 ]);
 
 /** Longest size label: labels end up in derivative blob names, whose length Azure caps (see events/blobName). */
 export const MAX_LABEL_LENGTH = 32;
 const LABEL_PATTERN = new RegExp(`^[a-z0-9][a-z0-9-]{0,${MAX_LABEL_LENGTH - 1}}$`);
-const MAX_EDGE = 16384;
+/** libvips' WebP and AVIF encoders stop at 16383 px; JPEG at 65535. One limit for every format. */
+export const MAX_EDGE = 16383;
+
+export const FITS: readonly Fit[] = ['inside', 'cover'];
+export const CROP_POSITIONS: readonly CropPosition[] = ['centre', 'attention', 'entropy'];
+export const REQUESTED_FORMATS: readonly RequestedFormat[] = ['source', 'jpeg', 'webp', 'avif'];
+const KEYS = ['label', 'width', 'height', 'fit', 'position', 'formats', 'quality'] as const;
+
+/** Throws the caller's error type: a SettingError at start-up, an ArgumentError for an activity input. */
+export type Fail = (field: string, expected: string, received: unknown) => never;
+
+const failSetting: Fail = (field, expected, received) => {
+  throw new SettingError(field, expected, received);
+};
+
+const MISSING = new ReceivedDescription('nothing (the key is missing)');
+
+/** `"a" or "b"`, `"a", "b" or "c"`. */
+function oneOf(values: readonly string[]): string {
+  const quoted = values.map((value) => JSON.stringify(value));
+  return quoted.length === 1 ? (quoted[0] ?? '') : `${quoted.slice(0, -1).join(', ')} or ${quoted.at(-1)}`;
+}
+
+function edge(
+  item: Record<string, unknown>,
+  key: 'width' | 'height',
+  path: string,
+  fail: Fail,
+): number | undefined {
+  if (!(key in item)) return undefined;
+  const value = positiveInteger(item[key], MAX_EDGE);
+  if (value === undefined) return fail(`${path}.${key}`, `an integer between 1 and ${MAX_EDGE}`, item[key]);
+  return value;
+}
+
+function member<T extends string>(
+  item: Record<string, unknown>,
+  key: string,
+  allowed: readonly T[],
+  fallback: T,
+  path: string,
+  fail: Fail,
+): T {
+  if (!(key in item)) return fallback;
+  const value = item[key];
+  if (!allowed.includes(value as T)) return fail(`${path}.${key}`, oneOf(allowed), value);
+  return value as T;
+}
+
+function formats(item: Record<string, unknown>, path: string, fail: Fail): RequestedFormat[] {
+  if (!('formats' in item)) return ['source'];
+  const value = item.formats;
+  if (!Array.isArray(value) || value.length === 0) {
+    return fail(`${path}.formats`, `a non-empty array of ${oneOf(REQUESTED_FORMATS)}`, value);
+  }
+  const result: RequestedFormat[] = [];
+  value.forEach((format: unknown, index) => {
+    if (!REQUESTED_FORMATS.includes(format as RequestedFormat)) {
+      fail(`${path}.formats[${index}]`, oneOf(REQUESTED_FORMATS), format);
+    }
+    // Listed twice is produced once; a `source` that resolves to a listed format is merged at render time.
+    if (!result.includes(format as RequestedFormat)) result.push(format as RequestedFormat);
+  });
+  return result;
+}
 
 /**
- * Parses `IMAGE_SIZES`: a JSON array of `{label, width, height}` (labels become blob-name suffixes and
- * activity names, so they are lower-case slugs and unique).
+ * One `IMAGE_SIZES` entry, checked key by key with every default filled in. `path` names the entry in
+ * messages (`IMAGE_SIZES[1]`), so an error reads `Expected "inside" or "cover" for IMAGE_SIZES[1].fit but
+ * received "square"`. Also used on activity inputs (with their own error type), where an orchestration
+ * started before formats existed carries `{label, width, height}` and gets the same defaults.
+ */
+export function parseRendition(entry: unknown, path: string, fail: Fail = failSetting): SizeSpec {
+  if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
+    return fail(path, 'an object {label, width?, height?, fit?, position?, formats?, quality?}', entry);
+  }
+  const item = entry as Record<string, unknown>;
+  const unknown = Object.keys(item).find((key) => !(KEYS as readonly string[]).includes(key));
+  if (unknown !== undefined) {
+    fail(
+      `${path}.${unknown}`,
+      `only the keys ${KEYS.join(', ')}`,
+      new ReceivedDescription(`an unknown key ${JSON.stringify(unknown)}`),
+    );
+  }
+  const label = item.label;
+  if (typeof label !== 'string' || !LABEL_PATTERN.test(label)) {
+    fail(
+      `${path}.label`,
+      `a lower-case slug of 1-${MAX_LABEL_LENGTH} characters`,
+      'label' in item ? label : MISSING,
+    );
+  }
+  const width = edge(item, 'width', path, fail);
+  const height = edge(item, 'height', path, fail);
+  const fit = member(item, 'fit', FITS, 'inside', path, fail);
+  if (fit === 'cover') {
+    // `cover` fills an exact box: an unbounded side would make it a plain `inside`.
+    if (width === undefined)
+      fail(
+        `${path}.width`,
+        `an integer between 1 and ${MAX_EDGE} (fit "cover" needs both width and height)`,
+        MISSING,
+      );
+    if (height === undefined)
+      fail(
+        `${path}.height`,
+        `an integer between 1 and ${MAX_EDGE} (fit "cover" needs both width and height)`,
+        MISSING,
+      );
+  } else {
+    if (width === undefined && height === undefined) {
+      fail(`${path}.width`, 'width, height or both (fit "inside")', new ReceivedDescription('neither'));
+    }
+    // A crop position with nothing to crop is a mistake worth stopping for, not a setting to ignore.
+    if ('position' in item) fail(`${path}.position`, 'no position unless fit is "cover"', item.position);
+  }
+  const spec: SizeSpec = { label: label, fit, formats: formats(item, path, fail) };
+  if (fit === 'cover') spec.position = member(item, 'position', CROP_POSITIONS, 'centre', path, fail);
+  if (width !== undefined) spec.width = width;
+  if (height !== undefined) spec.height = height;
+  if ('quality' in item) {
+    const quality = integerInRange(item.quality, 1, 100);
+    if (quality === undefined) return fail(`${path}.quality`, 'an integer between 1 and 100', item.quality);
+    spec.quality = quality;
+  }
+  return spec;
+}
+
+const ARRAY_SHAPE = 'JSON array of {label, width?, height?, fit?, position?, formats?, quality?}';
+
+/**
+ * Parses `IMAGE_SIZES` (docs/design.md "Renditions"): a JSON array of renditions. Labels become blob-name parts
+ * and activity names, so they are lower-case slugs and unique. Any unknown key, bad value or missing
+ * required key throws a SettingError naming `IMAGE_SIZES[i].key`, which stops the worker at start-up.
  */
 export function parseSizes(name: string, raw: string | undefined): SizeSpec[] {
-  if (raw === undefined || raw.trim() === '') return DEFAULT_SIZES.map((size) => ({ ...size }));
+  if (raw === undefined || raw.trim() === '') {
+    return DEFAULT_SIZES.map((size) => ({ ...size, formats: [...size.formats] }));
+  }
   let parsed: unknown;
   try {
     parsed = JSON.parse(raw);
   } catch {
-    throw new SettingError(name, 'a JSON array of {label, width, height}', raw);
+    throw new SettingError(name, `a ${ARRAY_SHAPE}`, raw);
   }
   if (!Array.isArray(parsed) || parsed.length === 0) {
-    throw new SettingError(name, 'a non-empty JSON array of {label, width, height}', raw);
+    throw new SettingError(name, `a non-empty ${ARRAY_SHAPE}`, raw);
   }
   const seen = new Set<string>();
   return parsed.map((entry: unknown, index) => {
-    const item = (typeof entry === 'object' && entry !== null ? entry : {}) as Record<string, unknown>;
-    const { label } = item;
-    if (typeof label !== 'string' || !LABEL_PATTERN.test(label)) {
-      throw new SettingError(
-        `${name}[${index}].label`,
-        `a lower-case slug of 1-${MAX_LABEL_LENGTH} characters`,
-        label,
-      );
-    }
-    if (seen.has(label)) throw new SettingError(`${name}[${index}].label`, 'a unique label', label);
-    seen.add(label);
-    const edge = (field: 'width' | 'height'): number => {
-      const value = positiveInteger(item[field], MAX_EDGE);
-      if (value === undefined) {
-        throw new SettingError(
-          `${name}[${index}].${field}`,
-          `an integer between 1 and ${MAX_EDGE}`,
-          item[field],
-        );
-      }
-      return value;
-    };
-    return { label, width: edge('width'), height: edge('height') };
+    const spec = parseRendition(entry, `${name}[${index}]`);
+    if (seen.has(spec.label)) throw new SettingError(`${name}[${index}].label`, 'a unique label', spec.label);
+    seen.add(spec.label);
+    return spec;
   });
 }
 

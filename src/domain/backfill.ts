@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { unquoteETag } from './ids';
-import type { ImageDocument, SizeSpec } from './types';
+import type { ImageDocument, OutputFormat, RequestedFormat, SizeSpec, Variant } from './types';
 
 /**
  * Backfill contracts and the one decision rule: which stored images a backfill runs again, and for which sizes.
@@ -9,7 +9,7 @@ import type { ImageDocument, SizeSpec } from './types';
 
 /**
  * - `missing`: no document, a document of another version than the blob's current one, or a requested
- *   label (or, once sizes name formats, a label/format pair) the document lacks;
+ *   (label, format) pair the document lacks (`source` resolved by the source's format);
  * - `failed`: a `failed`/`partial` document of the current version whose errors are re-drivable (`internal`);
  * - `all`: every image, every requested size.
  */
@@ -68,21 +68,40 @@ export type BackfillDecision =
   | { run: false; reason: 'up-to-date' | 'not-redrivable' | 'no-result-of-this-version' };
 
 /**
- * The formats a size asks for, when its spec names them (a `formats` list); undefined means "whatever format
- * the label is rendered in", so only the label is checked.
+ * Whether the document has a variant for `format` of a label (`variants`: that label's). A named format needs
+ * its own variant; `source` resolves by the source's format (docs/design.md): JPEG/PNG/WebP keep theirs, and
+ * any other format is JPEG or, where the pixels use transparency, PNG, so either one answers it.
  */
-function requestedFormats(size: SizeSpec): readonly string[] | undefined {
-  const formats: unknown = (size as SizeSpec & { formats?: unknown }).formats;
-  return Array.isArray(formats) && formats.every((format) => typeof format === 'string')
-    ? formats
-    : undefined;
+function hasFormat(
+  variants: readonly Variant[],
+  format: RequestedFormat,
+  sourceFormat: string | null,
+): boolean {
+  if (format !== 'source') return variants.some((variant) => variant.format === format);
+  const kept = sourceFormat === null ? undefined : KEPT_SOURCE_FORMATS[sourceFormat];
+  const accepted: readonly OutputFormat[] = kept === undefined ? ['jpeg', 'png'] : [kept];
+  return variants.some((variant) => accepted.includes(variant.format));
 }
 
-function hasAllVariants(document: ImageDocument, size: SizeSpec): boolean {
+/** Source formats a `source` rendition keeps (imaging/outputEncoding.ts `keptEncoding`). */
+const KEPT_SOURCE_FORMATS: Readonly<Record<string, OutputFormat>> = {
+  JPEG: 'jpeg',
+  PNG: 'png',
+  WEBP: 'webp',
+};
+
+/**
+ * Whether every (label, format) `size` asks for is in the document: a requested pair absent from it is
+ * missing work. A size without `formats` (an older plan) asks for the label in whatever format.
+ */
+function hasAllVariants(
+  document: Pick<ImageDocument, 'variants'> & Partial<Pick<ImageDocument, 'sourceFormat'>>,
+  size: SizeSpec,
+): boolean {
   const variants = document.variants.filter((variant) => variant.label === size.label);
   if (variants.length === 0) return false;
-  const formats = requestedFormats(size);
-  return formats === undefined || formats.every((format) => variants.some((v) => v.format === format));
+  const formats: readonly RequestedFormat[] = Array.isArray(size.formats) ? size.formats : [];
+  return formats.every((format) => hasFormat(variants, format, document.sourceFormat ?? null));
 }
 
 /**
@@ -92,7 +111,10 @@ function hasAllVariants(document: ImageDocument, size: SizeSpec): boolean {
 export function decideBackfill(
   only: BackfillMode,
   blob: Pick<ListedBlob, 'eTag'>,
-  document: Pick<ImageDocument, 'sourceETag' | 'status' | 'variants' | 'errors'> | undefined,
+  document:
+    | (Pick<ImageDocument, 'sourceETag' | 'status' | 'variants' | 'errors'> &
+        Partial<Pick<ImageDocument, 'sourceFormat'>>)
+    | undefined,
   sizes: readonly SizeSpec[],
 ): BackfillDecision {
   const sameVersion = document !== undefined && unquoteETag(document.sourceETag) === unquoteETag(blob.eTag);
@@ -100,7 +122,7 @@ export function decideBackfill(
   if (only === 'missing') {
     if (document === undefined) return { run: true, sizes: [...sizes], reason: 'no-document' };
     if (!sameVersion) return { run: true, sizes: [...sizes], reason: 'other-version' };
-    const absent = sizes.filter((size) => !hasAllVariants(document as ImageDocument, size));
+    const absent = sizes.filter((size) => !hasAllVariants(document, size));
     return absent.length > 0
       ? { run: true, sizes: absent, reason: 'labels-absent' }
       : { run: false, reason: 'up-to-date' };

@@ -13,6 +13,8 @@ export const WRITE_DOCUMENT_FUNCTION = 'writeImageDocument';
 export const HAND_OFF_FUNCTION = 'handOffToCurrentVersion';
 /** Deletes the derivatives no document can use any more (replaced versions, orphans, deleted sources). */
 export const DELETE_UNUSED_DERIVATIVES_FUNCTION = 'deleteUnusedDerivatives';
+/** ThumbHash and dominant colour, beside the sizes in the fan-out; it can never fail one. */
+export const PLACEHOLDER_FUNCTION = 'makePlaceholder';
 export const IMAGE_STATUS_FUNCTION = 'imageStatus';
 export const REPROCESS_FUNCTION = 'reprocessImage';
 /** Decode once: writes the intermediate every size of the run reads (see PrepareSourceOutcome). */

@@ -1,11 +1,29 @@
 /** Contracts shared by the trigger, the orchestrator and the activities (see docs/app.md). */
 
-/** One target size: a bounding box the derivative must fit inside, never enlarged. */
+/** How a rendition fills its box: `inside` fits within it; `cover` fills it exactly and crops the overflow. */
+export type Fit = 'inside' | 'cover';
+/** Where a `cover` crop is taken: the centre, or sharp's `attention` (salient region) / `entropy` strategies. */
+export type CropPosition = 'centre' | 'attention' | 'entropy';
+/** A format a rendition is asked for; `source` is the v1 rule (see imaging/outputEncoding.ts). */
+export type RequestedFormat = 'source' | 'jpeg' | 'webp' | 'avif';
+
+/**
+ * One rendition of `IMAGE_SIZES` (docs/design.md "Renditions"), with every default filled in by config/sizes.ts
+ * so the plan captured in the orchestration input is explicit. Never enlarged, whatever the fit.
+ */
 export interface SizeSpec {
   /** Short name used in blob names and activity names: `resize-{label}`. */
   label: string;
-  width: number;
-  height: number;
+  /** Box in pixels; `inside` needs at least one of them (the other is then unbounded), `cover` both. */
+  width?: number;
+  height?: number;
+  fit: Fit;
+  /** `cover` only (default `centre`); absent for `inside`, which crops nothing. */
+  position?: CropPosition;
+  /** Non-empty, no exact duplicates; each becomes one derivative (a resolved duplicate is produced once). */
+  formats: RequestedFormat[];
+  /** 1-100, passed to every lossy encoder of this label; unset: each format's measured default. */
+  quality?: number;
 }
 
 /** The source blob version an orchestration works on; captured from the Event Grid event. */
@@ -49,6 +67,11 @@ export interface ResizeOrchestrationInput {
    * absent in instances started before it existed (the default then applies).
    */
   replacedGraceSeconds?: number;
+  /**
+   * Whether the fan-out runs the placeholder activity after the sizes. Set by every starter; absent in
+   * instances started before placeholders existed, whose recorded histories have no such task to replay.
+   */
+  placeholder?: boolean;
 }
 
 /** Input of the hand-off activity: the run's own input, whose source version moved on. */
@@ -62,6 +85,14 @@ export interface HandOffInput {
  */
 export type HandOffResult =
   { ok: true; instanceId: string; started: boolean } | { ok: false; reason: 'source-missing' | 'unchanged' };
+
+/** Input of the placeholder activity: the same source version the sizes read. */
+export interface PlaceholderActivityInput {
+  source: SourceRef;
+  instanceId: string;
+  /** Decode once: the run's intermediate, read instead of the source when it is still there. */
+  intermediate?: IntermediateRef;
+}
 
 /** Input of one `resize-{label}` activity. */
 export interface ResizeActivityInput {
@@ -116,6 +147,8 @@ export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export interface ImageError {
   label?: string;
+  /** The output format that failed, when one format of a label failed and the others may have succeeded. */
+  format?: OutputFormat;
   code: ErrorCode;
   message: string;
 }
@@ -158,16 +191,34 @@ export interface ProbedSource {
   height?: number;
 }
 
-/** A resize activity's typed result: permanent problems are outcomes, transient ones throw. */
+/**
+ * A `resize-{label}` activity's typed result: permanent problems are outcomes, transient ones throw.
+ * `ok` when at least one format of the label was produced: `variants` has one entry per format produced,
+ * `errors` one per format that failed (with `format`). Not `ok` when the label produced nothing: `errors`
+ * then holds the reason (a source problem has no `format`; failed formats each have theirs), and `source`
+ * what the run read of the source (format, and dimensions once the header was read).
+ */
 export type ResizeOutcome =
-  | { ok: true; label: string; variant: Variant; source: SourceInfo }
-  /** `source`: what the failed run read of the source (format, and dimensions once the header was read). */
-  | { ok: false; label: string; error: ImageError; source?: ProbedSource };
+  | { ok: true; label: string; variants: Variant[]; errors: ImageError[]; source: SourceInfo }
+  | { ok: false; label: string; variants: []; errors: ImageError[]; source?: ProbedSource };
+
+/** A blurred stand-in a page shows while the photo loads (docs/design.md "The document"). */
+export interface Placeholder {
+  /** ThumbHash bytes, base64 (standard alphabet, padded). */
+  thumbhash: string;
+  /** `#rrggbb`, lower-case hex, sRGB. */
+  dominantColor: string;
+}
+
+/** The placeholder activity's result; it never fails the image: not `ok` says why there is no placeholder. */
+export type PlaceholderOutcome = { ok: true; placeholder: Placeholder } | { ok: false; reason: string };
 
 export interface WriteDocumentInput {
   instanceId: string;
   source: SourceRef;
   outcomes: ResizeOutcome[];
+  /** Absent when the placeholder could not be made (or an older orchestration did not ask for one). */
+  placeholder?: Placeholder;
 }
 
 export type DocumentStatus = 'completed' | 'partial' | 'failed';
@@ -187,6 +238,7 @@ export interface ImageDocument {
   status: DocumentStatus;
   createdAt: string;
   updatedAt: string;
+  placeholder?: Placeholder;
   variants: Variant[];
   errors: ImageError[];
 }

@@ -1,20 +1,22 @@
 import sharp from 'sharp';
 import { decodeFailure } from './decodeFailure';
+import { decodeOptions } from './decodeSource';
 import { failure, type Failure } from '../domain/failure';
+import type { SizeSpec } from '../domain/types';
 import { rawTiffHeaderLength, writeRawTiffHeader } from './heif/rawTiff';
-import { fitInside, largestFit } from './fit';
-import { decodeOptions, encodeDerivative, openSource } from './renderDerivative';
-import type { Box, DecodableFormat, RenderResult, SourceLimits } from './types';
-import { assertRenderArguments } from './validateArguments';
+import { intermediateSize, resizeFromIntermediate } from './geometry';
+import { openSource } from './openSource';
+import { encodeRendition, type EncodeRaw, encodeRaw } from './renderRendition';
+import type { DecodableFormat, RawPixels, RenditionResult, SourceLimits } from './types';
+import { assertRenditionArguments } from './validateArguments';
 
 /**
  * Decode once: one step decodes the source, orients it, converts it to 8-bit sRGB and shrinks it to the
- * largest size the plan needs; each size then starts from those pixels instead of decoding the source again.
+ * scale the most demanding rendition of the plan needs; each label then starts from those pixels instead of
+ * decoding the source again, and renders all its formats from them.
  */
 
-export { fitInside, largestFit } from './fit';
-
-/** What a size needs to know about the source it never reads. */
+/** What a rendition needs to know about the source it never reads. */
 export interface IntermediateSource {
   format: DecodableFormat;
   /** As displayed (after orientation). */
@@ -45,20 +47,21 @@ export function decodeOncePays(format: DecodableFormat): boolean {
 }
 
 /**
- * Decodes `source` once into the intermediate for `boxes`: the same checks and typed outcomes as
- * `renderDerivative` (limits before the decode), then orient, sRGB, and shrink to the largest fit.
+ * Decodes `source` once into the intermediate for the renditions `specs`: the same checks and typed outcomes
+ * as `renderRendition` (limits before the decode), then orient, sRGB, and shrink to `intermediateSize` (the
+ * largest scale any rendition works at: a `cover` box needs max(w/W, h/H), more than fitting inside it).
  */
 export async function prepareIntermediate(
   source: Buffer,
-  boxes: readonly Box[],
+  specs: readonly SizeSpec[],
   limits: SourceLimits,
 ): Promise<IntermediateResult> {
-  for (const box of boxes) assertRenderArguments(source, box, limits);
-  if (boxes.length === 0) throw new TypeError('Expected at least one box for boxes but received none');
-  const opened = await openSource(source, limits, boxes);
+  for (const spec of specs) assertRenditionArguments(source, spec, limits);
+  if (specs.length === 0) throw new TypeError('Expected at least one rendition for specs but received none');
+  const opened = await openSource(source, limits, specs);
   if (!opened.ok) return opened;
   const { header, pixels } = opened.opened;
-  const target = largestFit(header.width, header.height, boxes);
+  const target = intermediateSize(specs, header.width, header.height);
   let raw: { data: Buffer; info: sharp.OutputInfo };
   try {
     raw = await sharp(pixels, decodeOptions(limits, 'error'))
@@ -96,32 +99,33 @@ export async function prepareIntermediate(
 }
 
 /**
- * One derivative from an intermediate: resized to exactly the dimensions a render from the source would have
- * (`fitInside` of the source's displayed size), then encoded by the source format's rules. An intermediate
- * that sharp cannot read is `corrupt-image` (the caller may fall back to the source).
+ * Every format of one rendition from an intermediate: resized to exactly the dimensions (and, for `cover`,
+ * the crop) a render from the source would have, then encoded by the same rules as `renderRendition`. An
+ * intermediate that sharp cannot read is `corrupt-image` (the caller may fall back to the source); one too
+ * small for `spec` (prepared for another plan) throws `RangeError`, since enlarging would be a quality bug.
  */
-export async function renderFromIntermediate(
+export async function renderRenditionFromIntermediate(
   intermediate: Buffer,
   source: IntermediateSource,
-  box: Box,
-): Promise<RenderResult> {
-  const target = fitInside(source.width, source.height, box);
+  spec: SizeSpec,
+  encode: EncodeRaw = encodeRaw,
+): Promise<RenditionResult> {
   let stored: sharp.Metadata;
   try {
     stored = await sharp(intermediate).metadata();
   } catch (error) {
     return decodeFailure({ format: 'TIFF' }, 'header', error);
   }
-  if (stored.width < target.width || stored.height < target.height) {
-    // Prepared for a smaller plan: enlarging it would be a quality bug, never a derivative.
-    throw new RangeError(
-      `Expected an intermediate of at least ${target.width}x${target.height} but received ${stored.width}x${stored.height}`,
-    );
+  const resize = resizeFromIntermediate(spec, source, { width: stored.width, height: stored.height });
+  let pixels: RawPixels;
+  try {
+    const { data, info } = await sharp(intermediate, { failOn: 'error' })
+      .resize(resize)
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    pixels = { data, width: info.width, height: info.height, channels: info.channels };
+  } catch (error) {
+    return decodeFailure({ format: 'TIFF' }, 'decode', error);
   }
-  const pipeline = sharp(intermediate, { failOn: 'error' }).resize({
-    width: target.width,
-    height: target.height,
-    fit: 'fill',
-  });
-  return encodeDerivative(pipeline, source);
+  return encodeRendition(pixels, spec, source, encode);
 }

@@ -1,3 +1,4 @@
+import type { RequestedFormat } from '../domain/types';
 import type { DecodableFormat, OutputEncoding } from './types';
 
 export const JPEG_OUTPUT: OutputEncoding = Object.freeze({
@@ -14,6 +15,12 @@ export const WEBP_OUTPUT: OutputEncoding = Object.freeze({
   format: 'webp',
   contentType: 'image/webp',
   extension: 'webp',
+});
+
+export const AVIF_OUTPUT: OutputEncoding = Object.freeze({
+  format: 'avif',
+  contentType: 'image/avif',
+  extension: 'avif',
 });
 
 /** JPEG, PNG and WebP are web formats already: a derivative keeps the uploader's choice. */
@@ -34,4 +41,28 @@ export function keptEncoding(source: DecodableFormat): OutputEncoding | undefine
  */
 export function chooseEncoding(source: DecodableFormat, hasTransparency: boolean): OutputEncoding {
   return keptEncoding(source) ?? (hasTransparency ? PNG_OUTPUT : JPEG_OUTPUT);
+}
+
+const NAMED_OUTPUTS: Record<Exclude<RequestedFormat, 'source'>, OutputEncoding> = {
+  jpeg: JPEG_OUTPUT,
+  webp: WEBP_OUTPUT,
+  avif: AVIF_OUTPUT,
+};
+
+/**
+ * The encodings a rendition produces, in the order asked: `source` resolves by `chooseEncoding`, the others
+ * name their format. A format asked twice, or asked beside the `source` it resolves to (`["source", "jpeg"]`
+ * on a JPEG), is produced once, at its first position.
+ */
+export function resolveFormats(
+  requested: readonly RequestedFormat[],
+  source: DecodableFormat,
+  hasTransparency: boolean,
+): OutputEncoding[] {
+  const encodings: OutputEncoding[] = [];
+  for (const format of requested) {
+    const encoding = format === 'source' ? chooseEncoding(source, hasTransparency) : NAMED_OUTPUTS[format];
+    if (!encodings.some((chosen) => chosen.format === encoding.format)) encodings.push(encoding);
+  }
+  return encodings;
 }

@@ -1,5 +1,5 @@
 import type { Failure } from '../domain/failure';
-import type { OutputFormat } from '../domain/types';
+import type { ErrorCode, OutputFormat } from '../domain/types';
 
 /** Limits checked before any full decode (decompression bombs, oversized uploads). */
 export interface SourceLimits {
@@ -12,24 +12,47 @@ export interface Box {
   height: number;
 }
 
-/** A derivative ready to upload. */
-export interface RenderedDerivative {
+/** One encoded derivative, ready to upload. */
+export interface EncodedDerivative {
   data: Buffer;
   width: number;
   height: number;
   format: OutputFormat;
   contentType: string;
-  /** File extension without the dot: `jpg`, `png`, `webp`, `gif`, `avif`. */
+  /** File extension without the dot: `jpg`, `png`, `webp`, `avif`. */
   extension: string;
-  source: {
-    /** Detected from magic bytes (and, for HEIF containers, the primary item): "JPEG", "PNG", "WEBP", "GIF", "AVIF", "HEIC", "TIFF". */
-    format: string;
-    /** Dimensions as displayed (after EXIF orientation). */
-    width: number;
-    height: number;
-    hasAlpha: boolean;
-  };
 }
+
+/** What the source turned out to be, from its header. */
+export interface RenderedSource {
+  /** Detected from magic bytes, upper case: "JPEG", "PNG", "WEBP", "GIF", "AVIF", "HEIF", "TIFF". */
+  format: string;
+  /** Dimensions as displayed (after EXIF orientation). */
+  width: number;
+  height: number;
+  hasAlpha: boolean;
+}
+
+/** A derivative ready to upload, with what its source turned out to be. */
+export interface RenderedDerivative extends EncodedDerivative {
+  source: RenderedSource;
+}
+
+/** Resized 8-bit sRGB pixels, interleaved, that every format of a rendition is encoded from. */
+export interface RawPixels {
+  data: Buffer;
+  width: number;
+  height: number;
+  channels: 1 | 2 | 3 | 4;
+}
+
+/** One format of a rendition: its derivative, or why that format (only) failed. */
+export type FormatResult =
+  | { ok: true; derivative: EncodedDerivative }
+  | { ok: false; format: OutputFormat; error: { code: ErrorCode; message: string } };
+
+/** All formats of one rendition from one decode, or a problem with the source that stopped them all. */
+export type RenditionResult = { ok: true; source: RenderedSource; outputs: FormatResult[] } | Failure;
 
 /** Permanent problems with the source are outcomes, never exceptions. */
 export type RenderResult = { ok: true; derivative: RenderedDerivative } | Failure;
@@ -52,7 +75,7 @@ export type DetectedFormat =
 
 /** An output format with the HTTP content type and blob-name extension that go with it. */
 export interface OutputEncoding {
-  format: 'jpeg' | 'png' | 'webp';
-  contentType: 'image/jpeg' | 'image/png' | 'image/webp';
-  extension: 'jpg' | 'png' | 'webp';
+  format: 'jpeg' | 'png' | 'webp' | 'avif';
+  contentType: 'image/jpeg' | 'image/png' | 'image/webp' | 'image/avif';
+  extension: 'jpg' | 'png' | 'webp' | 'avif';
 }

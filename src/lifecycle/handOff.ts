@@ -30,6 +30,11 @@ export async function handOffToCurrentVersion(
     contentType: properties.contentType ?? source.contentType,
   };
   const instanceId = instanceIdFor(source.container, source.blobName, eTag);
-  const started = await startOnce(deps.client, instanceId, { ...input.orchestration, source: current });
+  const started = await startOnce(deps.client, instanceId, {
+    ...input.orchestration,
+    source: current,
+    // Started by this code, whose fan-out has the placeholder, whatever the handing-off instance had.
+    placeholder: true,
+  });
   return { ok: true, instanceId, started: started.started };
 }

@@ -22,11 +22,19 @@ export const REFUSAL_CODES: readonly ErrorCode[] = [
   'too-many-pixels',
 ];
 
-/** Whether a run's outcomes refuse the source: every size failed, each with a refusal code. */
+/**
+ * Whether a run's outcomes refuse the source: every size produced nothing, and every error it has is a
+ * refusal code (a format whose encoder failed is `internal`: never a refusal).
+ */
 export function refusesSource(outcomes: readonly ResizeOutcome[]): boolean {
   return (
     outcomes.length > 0 &&
-    outcomes.every((outcome) => !outcome.ok && REFUSAL_CODES.includes(outcome.error.code))
+    outcomes.every(
+      (outcome) =>
+        !outcome.ok &&
+        outcome.errors.length > 0 &&
+        outcome.errors.every((error) => REFUSAL_CODES.includes(error.code)),
+    )
   );
 }
 

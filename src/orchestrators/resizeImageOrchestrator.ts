@@ -3,6 +3,7 @@ import type { OrchestrationContext, Task } from 'durable-functions';
 import {
   DELETE_INTERMEDIATE_FUNCTION,
   ORCHESTRATOR_FUNCTION,
+  PLACEHOLDER_FUNCTION,
   PREPARE_SOURCE_FUNCTION,
   resizeFunctionName,
   WRITE_DOCUMENT_FUNCTION,
@@ -10,6 +11,8 @@ import {
 import type {
   DeleteIntermediateInput,
   IntermediateRef,
+  PlaceholderActivityInput,
+  PlaceholderOutcome,
   PrepareSourceInput,
   PrepareSourceOutcome,
   RetryPlan,
@@ -26,7 +29,7 @@ import { afterDocumentWrite } from './afterWrite';
 import { summarize, type OrchestrationSummary } from './outcomes';
 import { redriveExhaustedSizes, type RedriveProgress, type RedriveResult } from './redrive';
 import { isRetryPlan, LEGACY_RETRY_PLAN, transientRetryOptions } from './retryPolicy';
-import { settleRound, type SettledRound } from './settle';
+import { settlePlaceholder, settleRound, type SettledRound } from './settle';
 
 /** What `setCustomStatus` publishes, so status queries show where an image is. */
 export type ResizeProgress =
@@ -56,13 +59,14 @@ function isOrchestrationInput(value: unknown): value is ResizeOrchestrationInput
 }
 
 /**
- * Whether a run asks `prepareSource` before the fan-out: every plan of more than one size. The event's
- * (uploader-declared) content type decides nothing: a HEIC uploaded as `image/jpeg` must still be decoded once.
- * `prepareSource` sniffs the first bytes of the source (a ranged read) and answers "read the source" for a
- * JPEG, whose per-size decodes shrink on load. One size decodes once anyway.
+ * Whether a run asks `prepareSource` before the fan-out. A declared `image/jpeg` goes straight to the sizes;
+ * anything else asks `prepareSource`, which sniffs the first bytes and answers "read the source" for a JPEG.
+ * Routing every plan through `prepareSource` (so a HEIC declared `image/jpeg` is decoded once too) changes the
+ * schedule, so it needs an input marker set by the starters: an in-flight instance must replay the schedule
+ * its history recorded. One size decodes once anyway.
  */
 export function decodesOnce(input: ResizeOrchestrationInput): boolean {
-  return input.sizes.length > 1;
+  return input.sizes.length > 1 && !/^image\/(jpeg|jpg|pjpeg)\s*(;|$)/i.test(input.source.contentType.trim());
 }
 
 function isPrepareOutcome(value: unknown): value is PrepareSourceOutcome {
@@ -93,9 +97,10 @@ function* prepare(
   const { error, source } = prepared;
   return {
     failed: input.sizes.map((size) => ({
-      ok: false,
+      ok: false as const,
       label: size.label,
-      error: { ...error, label: size.label },
+      variants: [] as [],
+      errors: [{ ...error, label: size.label }],
       ...(source === undefined ? {} : { source }),
     })),
   };
@@ -105,7 +110,8 @@ function* prepare(
  * The orchestration: for sources that do not shrink on load, `prepareSource` first decodes once into an
  * intermediate (see `decodesOnce`); then one `resize-{label}` activity per size of the plan in the INPUT
  * (captured at start, so a changed IMAGE_SIZES never alters the replay of an in-flight instance), then the
- * document writer (and any re-drive rounds), then `deleteIntermediate`.
+ * document writer (and any re-drive rounds), then `deleteIntermediate`. Instances started with
+ * `placeholder: true` also run the placeholder activity in the same fan-out, scheduled after the sizes.
  * Activities are called by name (src/domain/functionNames.ts), never through registration handles, so this
  * code depends on no registration. Pure scheduling: no clock, randomness, I/O or settings; logs only when
  * not replaying.
@@ -137,15 +143,20 @@ export function* resizeImageOrchestrator(context: OrchestrationContext): Steps<O
       instanceId,
       ...(intermediate === undefined ? {} : { intermediate }),
     } satisfies ResizeActivityInput);
-  const writeDocument = (outcomes: ResizeOutcome[]) =>
-    context.df.callActivityWithRetry(WRITE_DOCUMENT_FUNCTION, transientRetryOptions(retry.transient), {
-      instanceId,
+  // The placeholder runs beside the sizes in the same fan-out, scheduled AFTER them, and only in instances
+  // started with `placeholder: true`: an instance started before it existed replays the fan-out its history
+  // recorded (Durable matches scheduled tasks by order). Its failure only leaves it out; it is not re-driven.
+  const runPlaceholder = () =>
+    context.df.callActivityWithRetry(PLACEHOLDER_FUNCTION, transientRetryOptions(retry.transient), {
       source,
-      outcomes,
-    } satisfies WriteDocumentInput);
+      instanceId,
+      ...(intermediate === undefined ? {} : { intermediate }),
+    } satisfies PlaceholderActivityInput);
   let round: SettledRound;
   let final: RedriveResult;
   let firstWrite: WriteDocumentResult;
+  let placeholderTask: Task | undefined;
+  let placeholder: PlaceholderOutcome = { ok: false, reason: 'not planned for this run' };
   // The intermediate is deleted on every path this code controls, a writer that failed after its retries
   // included; a terminated or crashed run leaves it to the scratch container's lifecycle rule.
   try {
@@ -156,9 +167,26 @@ export function* resizeImageOrchestrator(context: OrchestrationContext): Steps<O
       if (!context.df.isReplaying)
         log.info('resizing', { sizes: labels, decodedOnce: intermediate !== undefined });
       publish({ stage: 'resizing', sizes: labels });
-      round = yield* settleRound(context, sizes, sizes.map(runSize));
+      const sizeTasks = sizes.map(runSize);
+      placeholderTask = input.placeholder === true ? runPlaceholder() : undefined;
+      round = yield* settleRound(context, sizes, sizeTasks, placeholderTask ? [placeholderTask] : []);
     }
     const outcomes = round.outcomes;
+    if (placeholderTask) placeholder = yield* settlePlaceholder(placeholderTask);
+    if (placeholderTask && !placeholder.ok && !context.df.isReplaying) {
+      log.warn('no placeholder', { reason: placeholder.reason });
+    }
+    const settledPlaceholder = placeholder;
+    // Every write (the first and each re-drive's) carries the placeholder, so a rewrite never drops it.
+    const writeDocument = (outcomes: ResizeOutcome[]) => {
+      const writeInput: WriteDocumentInput = { instanceId, source, outcomes };
+      if (settledPlaceholder.ok) writeInput.placeholder = settledPlaceholder.placeholder;
+      return context.df.callActivityWithRetry(
+        WRITE_DOCUMENT_FUNCTION,
+        transientRetryOptions(retry.transient),
+        writeInput,
+      );
+    };
 
     const withOk = (ok: boolean) =>
       outcomes.filter((outcome) => outcome.ok === ok).map((outcome) => outcome.label);
@@ -189,7 +217,7 @@ export function* resizeImageOrchestrator(context: OrchestrationContext): Steps<O
       }
     }
   }
-  const status = summarize(final.outcomes, final.written).status;
+  const status = summarize(final.outcomes, placeholder, final.written).status;
   // A re-drive round merges into the document the first write made: whether a version was replaced is the
   // first write's answer.
   const written: WriteDocumentResult =
@@ -204,7 +232,10 @@ export function* resizeImageOrchestrator(context: OrchestrationContext): Steps<O
     retry.transient,
     (pending) => publish({ ...pending, status }),
   );
-  const summary: OrchestrationSummary = { ...summarize(final.outcomes, final.written), ...after };
+  const summary: OrchestrationSummary = {
+    ...summarize(final.outcomes, placeholder, final.written),
+    ...after,
+  };
   publish({ stage: 'done', status: summary.status });
   if (!context.df.isReplaying) log.info('done', { status: summary.status, variants: summary.variants });
   return summary;

@@ -1,6 +1,6 @@
 import type { OrchestrationContext, Task } from 'durable-functions';
-import type { ResizeOutcome, SizeSpec } from '../domain/types';
-import { checkedOutcome, internalOutcome } from './outcomes';
+import type { PlaceholderOutcome, ResizeOutcome, SizeSpec } from '../domain/types';
+import { checkedOutcome, internalOutcome, placeholderOutcome } from './outcomes';
 
 type Steps<T> = Generator<Task, T, unknown>;
 
@@ -26,16 +26,19 @@ function* settle(task: Task, size: SizeSpec): Steps<{ outcome: ResizeOutcome; ex
 }
 
 /**
- * Fans in one round: `tasks[i]` runs `sizes[i]`. Task.all fails on the first size that exhausted its retries;
- * the others are still wanted and are collected (and, if still running, awaited) one by one.
+ * Fans in one round: `tasks[i]` runs `sizes[i]`, and `alongside` (the placeholder's task in the first round)
+ * runs in the same fan-out; the caller settles those itself (e.g. with `settlePlaceholder`). Task.all fails on
+ * the first task that exhausted its retries; the others are still wanted and are collected (and, if still
+ * running, awaited) one by one.
  */
 export function* settleRound(
   context: OrchestrationContext,
   sizes: readonly SizeSpec[],
   tasks: readonly Task[],
+  alongside: readonly Task[] = [],
 ): Steps<SettledRound> {
   try {
-    yield context.df.Task.all([...tasks]);
+    yield context.df.Task.all([...tasks, ...alongside]);
   } catch {
     // Collected below, size by size.
   }
@@ -48,4 +51,18 @@ export function* settleRound(
     if (exhausted) round.exhausted.push(size);
   }
   return round;
+}
+
+/**
+ * The placeholder task's result (already scheduled by the fan-out), or not `ok` with the reason it failed:
+ * never an exception.
+ */
+export function* settlePlaceholder(task: Task): Steps<PlaceholderOutcome> {
+  if (task.isCompleted) return placeholderOutcome(task.result, false);
+  if (task.isFaulted) return placeholderOutcome(task.result, true);
+  try {
+    return placeholderOutcome(yield task, false);
+  } catch (error) {
+    return placeholderOutcome(error, true);
+  }
 }

@@ -9,8 +9,9 @@ import { isConflict, isNotFound, isPreconditionFailed } from './serviceErrors';
 /**
  * Where the intermediate of one run lives: keyed by the source version (container, name, eTag), by the run
  * (`instanceId`: a retry or a replay of the same run finds it again, while two runs of the same version never
- * share one, so neither can delete the other's) and by the plan's largest box (a one-size re-run needs a
- * smaller one). A hash keeps the name short and free of the source name's characters.
+ * share one, so neither can delete the other's) and by the plan's geometry (the boxes and fits that decide
+ * its scale: a one-size re-run needs a smaller one, a `cover` box a larger one than `inside`). Hashes keep
+ * the name short and free of the source name's characters.
  */
 export function intermediateBlobName(
   source: SourceRef,
@@ -20,9 +21,12 @@ export function intermediateBlobName(
   const version = createHash('sha256')
     .update(`${source.container}\n${source.blobName}\n${unquoteETag(source.eTag)}\n${instanceId}`)
     .digest('hex');
-  const width = Math.max(...sizes.map((size) => size.width));
-  const height = Math.max(...sizes.map((size) => size.height));
-  return `${version}/${width}x${height}.tiff`;
+  const geometry = sizes
+    .map((size) => `${size.fit}:${size.width ?? ''}x${size.height ?? ''}`)
+    .sort()
+    .join(',');
+  const plan = createHash('sha256').update(geometry).digest('hex').slice(0, 16);
+  return `${version}/${plan}.tiff`;
 }
 
 /** Blob metadata (lower-case names, string values) carrying what the sizes need to know about the source. */

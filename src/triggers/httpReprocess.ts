@@ -107,6 +107,7 @@ export function createReprocessHandler(deps: () => ImageHttpDeps = productionHtt
       sizes: selection.sizes,
       retry: retryPlanFor(settings.redriveDelaysSeconds),
       replacedGraceSeconds: settings.replacedDerivativesGraceSeconds,
+      placeholder: true,
     };
     await client.startNew(ORCHESTRATOR_FUNCTION, { instanceId, input });
     invocationLogger(context, { blobName, instanceId }).info('reprocess started', {

@@ -14,7 +14,7 @@ import { createCosmosClient, imagesContainerOf } from '../../src/storage/cosmosC
 import { loadSettings } from '../../src/config/settings';
 import type { SizeSpec, SourceRef } from '../../src/domain/types';
 import { DEFAULT_SIZES } from '../../src/config/sizes';
-import { configureSharp, renderDerivative } from '../../src/imaging';
+import { configureSharp, renderRendition } from '../../src/imaging';
 import { makePhoto } from '../support/images';
 import { testEnv } from '../support/env';
 import { okOutcome, sourceRef } from './documentFixtures';
@@ -50,7 +50,7 @@ const handler = createResizeHandler(() => ({
   derivativeBaseUrl: settings.site.derivativeBaseUrl,
   processedContainer: settings.processedContainer,
   limits: { maxSourceBytes: settings.maxSourceBytes, maxSourcePixels: settings.maxSourcePixels },
-  render: renderDerivative,
+  render: renderRendition,
   now: () => new Date(),
 }));
 

@@ -14,6 +14,8 @@ import { createDeleteIntermediateHandler } from '../../src/activities/deleteInte
 import { createPrepareSourceHandler } from '../../src/activities/prepareSource';
 import type { PrepareDeps } from '../../src/activities/prepare/prepareToOutcome';
 import { createResizeHandler } from '../../src/activities/resize/resizeHandler';
+import { createPlaceholderHandler } from '../../src/activities/makePlaceholder';
+import { makePlaceholder, makePlaceholderFromIntermediate } from '../../src/imaging';
 import { loadSettings } from '../../src/config/settings';
 import type {
   IntermediateRef,
@@ -29,9 +31,9 @@ import { openImageContainers, resizeDeps } from './resizeFixture';
 
 const settings = loadSettings({ ...testEnv(), SCRATCH_CONTAINER: `scratch${Date.now().toString(36)}` });
 const SIZES: SizeSpec[] = [
-  { label: 'thumb', width: 150, height: 150 },
-  { label: 'medium', width: 640, height: 640 },
-  { label: 'large', width: 1280, height: 1280 },
+  { label: 'thumb', width: 150, height: 150, fit: 'inside', formats: ['source'] },
+  { label: 'medium', width: 640, height: 640, fit: 'inside', formats: ['source'] },
+  { label: 'large', width: 1280, height: 1280, fit: 'inside', formats: ['source'] },
 ];
 let blobService: BlobServiceClient;
 let unprocessed: ContainerClient;
@@ -131,9 +133,9 @@ describe('decode once against Azurite', () => {
       const once = await resize(source, size, first);
       const direct = await resize(source, size);
       if (!once.ok || !direct.ok) throw new Error('expected both to render');
-      expect([once.variant.width, once.variant.height, once.variant.format]).toEqual([
-        direct.variant.width,
-        direct.variant.height,
+      expect([once.variants[0]!.width, once.variants[0]!.height, once.variants[0]!.format]).toEqual([
+        direct.variants[0]!.width,
+        direct.variants[0]!.height,
         'png',
       ]);
       expect(once.source).toEqual(direct.source);
@@ -215,29 +217,97 @@ describe('decode once against Azurite', () => {
     expect((await scratch.getBlobClient(name).downloadToBuffer()).toString()).toBe('x');
   });
 
+  it('a label renders all its formats, a cover crop included, from the intermediate alone', async () => {
+    const png = await makePhoto({ width: 1600, height: 400, format: 'png' });
+    const source = await uploadSource(png, 'pano.png', 'image/png');
+    const square: SizeSpec = {
+      label: 'square',
+      width: 300,
+      height: 300,
+      fit: 'cover',
+      position: 'attention',
+      formats: ['source', 'webp'],
+    };
+    const plan = [square, ...SIZES.slice(0, 1)];
+    const ref = intermediateOf(await prepare(source, plan));
+    // Covering 300x300 needs the 1600x400 source at 0.75 (the inside boxes alone would need 150x38).
+    expect([ref.width, ref.height]).toEqual([1200, 300]);
+    // With the source gone, only the intermediate can give the label its pixels.
+    await unprocessed.getBlobClient(source.blobName).delete();
+    const outcome = await resize(source, square, ref);
+    if (!outcome.ok) throw new Error(`expected ok, got ${JSON.stringify(outcome)}`);
+    expect(outcome.errors).toEqual([]);
+    expect(outcome.variants.map((v) => [v.format, v.width, v.height])).toEqual([
+      ['png', 300, 300],
+      ['webp', 300, 300],
+    ]);
+    for (const variant of outcome.variants) {
+      const metadata = await sharp(
+        await processed.getBlobClient(variant.blobName).downloadToBuffer(),
+      ).metadata();
+      expect([metadata.format, metadata.width, metadata.height]).toEqual([variant.format, 300, 300]);
+    }
+    expect(outcome.source).toEqual({
+      format: 'PNG',
+      width: 1600,
+      height: 400,
+      length: png.length,
+      contentType: 'image/png',
+    });
+  });
+
+  it('the placeholder reads the intermediate when the run has one', async () => {
+    const png = await makePhoto({ width: 1600, height: 1000, format: 'png' });
+    const source = await uploadSource(png, 'placeholder.png', 'image/png');
+    const ref = intermediateOf(await prepare(source));
+    const fromSource = await makePlaceholder(png, settings);
+    if (!fromSource.ok) throw new Error(fromSource.error.message);
+    // With the source gone, only the intermediate can give the placeholder its pixels.
+    await unprocessed.getBlobClient(source.blobName).delete();
+    const handler = createPlaceholderHandler(() => ({
+      blobService,
+      limits: { maxSourceBytes: settings.maxSourceBytes, maxSourcePixels: settings.maxSourcePixels },
+      make: makePlaceholder,
+      makeFromIntermediate: makePlaceholderFromIntermediate,
+    }));
+    const outcome = await handler({ source, instanceId: 'img-1', intermediate: ref }, context());
+    expect(outcome).toMatchObject({ ok: true, placeholder: { thumbhash: expect.any(String) } });
+    const channels = (hex: string) => [1, 3, 5].map((at) => parseInt(hex.slice(at, at + 2), 16));
+    const made = (outcome as { placeholder: { dominantColor: string } }).placeholder.dominantColor;
+    channels(made).forEach((value, index) =>
+      expect(
+        Math.abs(value - (channels(fromSource.placeholder.dominantColor)[index] ?? 0)),
+      ).toBeLessThanOrEqual(16),
+    );
+  });
+
   it('a size whose intermediate is gone reads the source instead', async () => {
     const png = await makePhoto({ width: 800, height: 600, format: 'png' });
     const source = await uploadSource(png, 'gone.png', 'image/png');
     const ref = intermediateOf(await prepare(source));
     await scratch.getBlobClient(ref.blobName).delete();
     const outcome = await resize(source, SIZES[0] as SizeSpec, ref);
-    expect(outcome.ok && [outcome.variant.width, outcome.variant.height]).toEqual([150, 113]);
+    expect(outcome.ok && [outcome.variants[0]!.width, outcome.variants[0]!.height]).toEqual([150, 113]);
   });
 
   it('HEIC: decoded once, the sizes come out upright JPEGs', async () => {
     const heic = readFileSync(path.join(__dirname, '../fixtures/heic/irot-270-exif-6.heic'));
     const source = await uploadSource(heic, 'IMG_0002.HEIC', 'image/heic');
-    const sizes = [
-      { label: 'small', width: 48, height: 48 },
-      { label: 'full', width: 1280, height: 1280 },
+    const sizes: SizeSpec[] = [
+      { label: 'small', width: 48, height: 48, fit: 'inside', formats: ['source'] },
+      { label: 'full', width: 1280, height: 1280, fit: 'inside', formats: ['source'] },
     ];
     const ref = intermediateOf(await prepare(source, sizes));
     expect([ref.width, ref.height, ref.source.format]).toEqual([96, 64, 'HEIC']);
     const outcome = await resize(source, sizes[0] as SizeSpec, ref);
-    if (!outcome.ok) throw new Error(outcome.error.message);
-    expect([outcome.variant.width, outcome.variant.height, outcome.variant.format]).toEqual([48, 32, 'jpeg']);
+    if (!outcome.ok) throw new Error(outcome.errors[0]?.message);
+    expect([outcome.variants[0]!.width, outcome.variants[0]!.height, outcome.variants[0]!.format]).toEqual([
+      48,
+      32,
+      'jpeg',
+    ]);
     const { data, info } = await sharp(
-      await processed.getBlobClient(outcome.variant.blobName).downloadToBuffer(),
+      await processed.getBlobClient(outcome.variants[0]!.blobName).downloadToBuffer(),
     )
       .raw()
       .toBuffer({ resolveWithObject: true });

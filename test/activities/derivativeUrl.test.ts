@@ -45,16 +45,19 @@ describe('derivative URLs', () => {
           contentLength: 1,
           contentType: 'image/jpeg',
         },
-        size: { label: 'thumb', width: 150, height: 150 },
+        size: { label: 'thumb', width: 150, height: 150, fit: 'inside', formats: ['source', 'webp'] },
         instanceId: `img-${randomUUID()}`,
       },
       new InvocationContext({ functionName: 'resize-thumb', logHandler: () => undefined }),
     )) as ResizeOutcome;
     expect(outcome.ok).toBe(true);
     if (!outcome.ok) return;
-    const { variant } = outcome;
-    expect(variant.url).toBe(`${base}/${variant.blobName.split('/').map(encodeURIComponent).join('/')}`);
-    expect(variant.url).toContain('holiday%20photo');
-    expect(await containers.processed.getBlobClient(variant.blobName).exists()).toBe(true);
+    // Every (label, format) variant points at the delivery host.
+    expect(outcome.variants.map((variant) => variant.format)).toEqual(['jpeg', 'webp']);
+    for (const variant of outcome.variants) {
+      expect(variant.url).toBe(`${base}/${variant.blobName.split('/').map(encodeURIComponent).join('/')}`);
+      expect(variant.url).toContain('holiday%20photo');
+      expect(await containers.processed.getBlobClient(variant.blobName).exists()).toBe(true);
+    }
   });
 });

@@ -68,15 +68,15 @@ describe('derivatives on their own storage account', () => {
     if (!outcome.ok) throw new Error(`expected ok, got ${JSON.stringify(outcome)}`);
     const version = versionTagFor(source.container, source.blobName, source.eTag);
     const derivativeName = `users/${id}/Été 2026/mon chat é.jpg/${version}/thumb.jpg`;
-    expect(outcome.variant.blobName).toBe(derivativeName);
-    expect(outcome.variant.url).toBe(
+    expect(outcome.variants[0]!.blobName).toBe(derivativeName);
+    expect(outcome.variants[0]!.url).toBe(
       `${BASE_URL}/users/${id}/%C3%89t%C3%A9%202026/mon%20chat%20%C3%A9.jpg/${version}/thumb.jpg`,
     );
 
     // The bytes are in the derivatives account, a real 150×75 JPEG with the eTag the variant records.
     const stored = processed.getBlobClient(derivativeName);
     const properties = await stored.getProperties();
-    expect(properties.etag).toBe(outcome.variant.eTag);
+    expect(properties.etag).toBe(outcome.variants[0]!.eTag);
     const meta = await sharp(await stored.downloadToBuffer()).metadata();
     expect([meta.format, meta.width, meta.height]).toEqual(['jpeg', 150, 75]);
     // …and nowhere on the images account.
@@ -89,7 +89,7 @@ describe('derivatives on their own storage account', () => {
     const source = await uploadSource(`users/${randomUUID()}/cat.jpg`);
     const outcome = await resize(settings, source);
     if (!outcome.ok) throw new Error(`expected ok, got ${JSON.stringify(outcome)}`);
-    expect(outcome.variant.url).toBe(processed.getBlobClient(outcome.variant.blobName).url);
-    expect(new URL(outcome.variant.url).pathname).toMatch(/^\/derivativesaccount1\/images-processed\//);
+    expect(outcome.variants[0]!.url).toBe(processed.getBlobClient(outcome.variants[0]!.blobName).url);
+    expect(new URL(outcome.variants[0]!.url).pathname).toMatch(/^\/derivativesaccount1\/images-processed\//);
   });
 });

@@ -36,7 +36,8 @@ export function okOutcome(
   return {
     ok: true,
     label,
-    variant,
+    variants: [variant],
+    errors: [],
     source: { format: 'JPEG', width: 2000, height: 1500, length: 48_000, contentType: 'image/jpeg' },
   };
 }
@@ -47,6 +48,6 @@ export function errorOutcome(
   message = `${code} for ${label}`,
   source?: ProbedSource,
 ): ResizeOutcome {
-  const outcome: ResizeOutcome = { ok: false, label, error: { label, code, message } };
+  const outcome: ResizeOutcome = { ok: false, label, variants: [], errors: [{ label, code, message }] };
   return source === undefined ? outcome : { ...outcome, source };
 }

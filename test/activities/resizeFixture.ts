@@ -2,7 +2,7 @@ import type { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
 import type { ResizeDeps } from '../../src/activities/resize/resizeToOutcome';
 import { createBlobServiceClient } from '../../src/storage/blobServiceClient';
 import type { Settings } from '../../src/config/settings';
-import { renderDerivative } from '../../src/imaging';
+import { renderRendition } from '../../src/imaging';
 
 /** The sources container (images account) and the derivatives container (derivatives account), created if missing. */
 export interface ImageContainers {
@@ -34,7 +34,7 @@ export function resizeDeps(
     derivativeBaseUrl: settings.site.derivativeBaseUrl,
     processedContainer: settings.processedContainer,
     limits: { maxSourceBytes: settings.maxSourceBytes, maxSourcePixels: settings.maxSourcePixels },
-    render: renderDerivative,
+    render: renderRendition,
     now: () => new Date('2026-11-24T05:00:00.000Z'),
     ...overrides,
   };

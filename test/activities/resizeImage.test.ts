@@ -13,7 +13,7 @@ import { loadSettings } from '../../src/config/settings';
 import type { ResizeActivityInput, ResizeOutcome, SizeSpec, SourceRef } from '../../src/domain/types';
 import { ImageResourceError } from '../../src/domain/errors';
 import { versionTagFor } from '../../src/domain/ids';
-import { renderDerivative } from '../../src/imaging';
+import { encodeRaw, renderRendition, type EncodeRaw } from '../../src/imaging';
 import { freePort } from '@image-derivatives/devhost';
 import { makeNonImage, makePhoto } from '../support/images';
 import { testEnv } from '../support/env';
@@ -21,9 +21,9 @@ import { openImageContainers, resizeDeps } from './resizeFixture';
 
 const settings = loadSettings(testEnv());
 const SIZES: SizeSpec[] = [
-  { label: 'thumb', width: 150, height: 150 },
-  { label: 'medium', width: 640, height: 640 },
-  { label: 'large', width: 1280, height: 1280 },
+  { label: 'thumb', width: 150, height: 150, fit: 'inside', formats: ['source'] },
+  { label: 'medium', width: 640, height: 640, fit: 'inside', formats: ['source'] },
+  { label: 'large', width: 1280, height: 1280, fit: 'inside', formats: ['source'] },
 ];
 let blobService: BlobServiceClient;
 let unprocessed: ContainerClient;
@@ -97,7 +97,7 @@ describe('resize activity against Azurite', () => {
       const outcome = await run(source, size, deps(), lines);
       if (!outcome.ok) throw new Error(`expected ok, got ${JSON.stringify(outcome)}`);
       const v = versionTagFor(source.container, source.blobName, source.eTag);
-      expect(outcome.variant.blobName).toBe(`${source.blobName}/${v}/${size.label}.jpg`);
+      expect(outcome.variants[0]!.blobName).toBe(`${source.blobName}/${v}/${size.label}.jpg`);
       expect(outcome.source).toEqual({
         format: 'JPEG',
         width: 1400,
@@ -106,7 +106,7 @@ describe('resize activity against Azurite', () => {
         contentType: 'image/jpeg',
       });
 
-      const blob = processed.getBlobClient(outcome.variant.blobName);
+      const blob = processed.getBlobClient(outcome.variants[0]!.blobName);
       const properties = await blob.getProperties();
       expect(properties.contentType).toBe('image/jpeg');
       expect(properties.cacheControl).toBe('public, max-age=31536000, immutable');
@@ -115,15 +115,15 @@ describe('resize activity against Azurite', () => {
         sourceetag: source.eTag.replace(/"/g, ''),
         sizelabel: size.label,
       });
-      expect(properties.etag).toBe(outcome.variant.eTag);
-      expect(properties.contentLength).toBe(outcome.variant.sizeBytes);
-      expect(outcome.variant.url).toBe(blob.url);
+      expect(properties.etag).toBe(outcome.variants[0]!.eTag);
+      expect(properties.contentLength).toBe(outcome.variants[0]!.sizeBytes);
+      expect(outcome.variants[0]!.url).toBe(blob.url);
 
       const bytes = await blob.downloadToBuffer();
       const metadata = await sharp(bytes).metadata();
       const [width, height] = expected[size.label as keyof typeof expected];
       expect([metadata.format, metadata.width, metadata.height]).toEqual(['jpeg', width, height]);
-      expect([outcome.variant.width, outcome.variant.height, outcome.variant.format]).toEqual([
+      expect([outcome.variants[0]!.width, outcome.variants[0]!.height, outcome.variants[0]!.format]).toEqual([
         width,
         height,
         'jpeg',
@@ -144,8 +144,8 @@ describe('resize activity against Azurite', () => {
     const outcome = await run(source, SIZES[0]!);
     if (!outcome.ok) throw new Error(`expected ok, got ${JSON.stringify(outcome)}`);
     const v = versionTagFor(source.container, source.blobName, source.eTag);
-    expect(outcome.variant.blobName).toBe(`${source.blobName}/${v}/thumb.png`);
-    const blob = processed.getBlobClient(outcome.variant.blobName);
+    expect(outcome.variants[0]!.blobName).toBe(`${source.blobName}/${v}/thumb.png`);
+    const blob = processed.getBlobClient(outcome.variants[0]!.blobName);
     expect((await blob.getProperties()).contentType).toBe('image/png');
     const metadata = await sharp(await blob.downloadToBuffer()).metadata();
     expect([metadata.format, metadata.width, metadata.height, metadata.hasAlpha]).toEqual([
@@ -157,6 +157,88 @@ describe('resize activity against Azurite', () => {
     expect(outcome.source).toMatchObject({ format: 'PNG', width: 300, height: 200 });
   });
 
+  it('renders every format of a label from one activity: one blob and one variant per format', async () => {
+    const source = await uploadSource(photo);
+    const square: SizeSpec = {
+      label: 'square',
+      width: 300,
+      height: 300,
+      fit: 'cover',
+      position: 'attention',
+      formats: ['source', 'webp', 'avif', 'jpeg'],
+    };
+    const outcome = await run(source, square);
+    if (!outcome.ok) throw new Error(`expected ok, got ${JSON.stringify(outcome)}`);
+    expect(outcome.errors).toEqual([]);
+    const stem = `${source.blobName}/${versionTagFor(source.container, source.blobName, source.eTag)}/square`;
+    expect(
+      outcome.variants.map((variant) => [variant.format, variant.blobName, variant.contentType]),
+    ).toEqual([
+      ['jpeg', `${stem}.jpg`, 'image/jpeg'],
+      ['webp', `${stem}.webp`, 'image/webp'],
+      ['avif', `${stem}.avif`, 'image/avif'],
+    ]);
+    for (const variant of outcome.variants) {
+      const blob = processed.getBlobClient(variant.blobName);
+      const properties = await blob.getProperties();
+      expect([properties.contentType, properties.contentLength, properties.etag]).toEqual([
+        variant.contentType,
+        variant.sizeBytes,
+        variant.eTag,
+      ]);
+      const metadata = await sharp(await blob.downloadToBuffer()).metadata();
+      expect([metadata.width, metadata.height, variant.width, variant.height]).toEqual([300, 300, 300, 300]);
+    }
+    expect((await derivativesOf(source)).sort()).toEqual([`${stem}.avif`, `${stem}.jpg`, `${stem}.webp`]);
+  });
+
+  it('a format whose encoder fails is an error with its format; the label keeps its other formats', async () => {
+    const source = await uploadSource(photo);
+    const webpFails: EncodeRaw = (pixels, encoding, quality) =>
+      encoding.format === 'webp'
+        ? Promise.reject(new Error('webpsave: encoder unavailable'))
+        : encodeRaw(pixels, encoding, quality);
+    const outcome = await run(
+      source,
+      { label: 'thumb', width: 150, height: 150, fit: 'inside', formats: ['source', 'webp', 'avif'] },
+      deps({ render: (bytes, spec, limits) => renderRendition(bytes, spec, limits, webpFails) }),
+    );
+    expect(outcome).toMatchObject({
+      ok: true,
+      errors: [
+        {
+          label: 'thumb',
+          format: 'webp',
+          code: 'internal',
+          message: 'The webp encoder failed: webpsave: encoder unavailable',
+        },
+      ],
+    });
+    expect(outcome.variants.map((variant) => variant.format)).toEqual(['jpeg', 'avif']);
+    expect((await derivativesOf(source)).map((name) => name.slice(name.lastIndexOf('.')))).toEqual(
+      expect.arrayContaining(['.jpg', '.avif']),
+    );
+    expect(await derivativesOf(source)).toHaveLength(2);
+  });
+
+  it('every format failing is an error outcome that still reports what the source is', async () => {
+    const source = await uploadSource(photo);
+    const nothingEncodes: EncodeRaw = (_pixels, encoding) =>
+      Promise.reject(new Error(`${encoding.format} broke`));
+    const outcome = await run(
+      source,
+      { label: 'thumb', width: 150, fit: 'inside', formats: ['webp', 'avif'] },
+      deps({ render: (bytes, spec, limits) => renderRendition(bytes, spec, limits, nothingEncodes) }),
+    );
+    expect(outcome).toMatchObject({
+      ok: false,
+      variants: [],
+      errors: [{ format: 'webp' }, { format: 'avif' }],
+      source: { format: 'JPEG', width: 1400, height: 700 },
+    });
+    expect(await derivativesOf(source)).toEqual([]);
+  });
+
   it('returns `superseded` and writes nothing when the source changed after the event', async () => {
     const source = await uploadSource(photo);
     await unprocessed
@@ -166,7 +248,7 @@ describe('resize activity against Azurite', () => {
     expect(outcome).toMatchObject({
       ok: false,
       label: 'thumb',
-      error: { label: 'thumb', code: 'superseded' },
+      errors: [{ label: 'thumb', code: 'superseded' }],
     });
     expect(await derivativesOf(source)).toEqual([]);
   });
@@ -175,18 +257,18 @@ describe('resize activity against Azurite', () => {
     const source = await uploadSource(photo);
     const first = await run(source, SIZES[0]!);
     if (!first.ok) throw new Error(`expected ok, got ${JSON.stringify(first)}`);
-    const before = await processed.getBlobClient(first.variant.blobName).getProperties();
+    const before = await processed.getBlobClient(first.variants[0]!.blobName).getProperties();
     // The retry renders again and finds the name taken by the same source version: done, not rewritten.
     const retry = await run(source, SIZES[0]!);
     if (!retry.ok) throw new Error(`expected ok, got ${JSON.stringify(retry)}`);
-    expect(retry.variant).toMatchObject({
-      blobName: first.variant.blobName,
+    expect(retry.variants[0]!).toMatchObject({
+      blobName: first.variants[0]!.blobName,
       eTag: before.etag,
       sizeBytes: before.contentLength,
       width: 150,
       height: 75,
     });
-    const after = await processed.getBlobClient(first.variant.blobName).getProperties();
+    const after = await processed.getBlobClient(first.variants[0]!.blobName).getProperties();
     expect(after.etag).toBe(before.etag);
     expect(after.lastModified).toEqual(before.lastModified);
   });
@@ -202,7 +284,7 @@ describe('resize activity against Azurite', () => {
     ).etag;
     const outcome = await run(source, SIZES[0]!);
     if (!outcome.ok) throw new Error(`expected ok, got ${JSON.stringify(outcome)}`);
-    expect(outcome.variant.blobName).toBe(squatter.name);
+    expect(outcome.variants[0]!.blobName).toBe(squatter.name);
     const metadata = await sharp(await squatter.downloadToBuffer()).metadata();
     expect([metadata.format, metadata.width, metadata.height]).toEqual(['jpeg', 150, 75]);
     expect((await other.getProperties()).etag).toBe(otherETag);
@@ -212,14 +294,14 @@ describe('resize activity against Azurite', () => {
     const source = await uploadSource(photo);
     await unprocessed.deleteBlob(source.blobName);
     const outcome = await run(source, SIZES[0]!);
-    expect(outcome).toMatchObject({ ok: false, error: { code: 'source-missing' } });
+    expect(outcome).toMatchObject({ ok: false, errors: [{ code: 'source-missing' }] });
     expect(await derivativesOf(source)).toEqual([]);
   });
 
   it('returns `not-an-image` for a text file named .jpg and uploads no derivative', async () => {
     const source = await uploadSource(makeNonImage(), 'notes.jpg');
     const outcome = await run(source, SIZES[1]!);
-    expect(outcome).toMatchObject({ ok: false, label: 'medium', error: { code: 'not-an-image' } });
+    expect(outcome).toMatchObject({ ok: false, label: 'medium', errors: [{ code: 'not-an-image' }] });
     expect(await derivativesOf(source)).toEqual([]);
   });
 
@@ -228,7 +310,7 @@ describe('resize activity against Azurite', () => {
     let renders = 0;
     const countingRender: RenderFunction = (...args) => {
       renders += 1;
-      return renderDerivative(...args);
+      return renderRendition(...args);
     };
     const outcome = await run(
       source,
@@ -240,10 +322,12 @@ describe('resize activity against Azurite', () => {
     );
     expect(outcome).toMatchObject({
       ok: false,
-      error: {
-        code: 'too-large',
-        message: `The source is ${photo.length} bytes; the limit is ${photo.length - 1} (MAX_SOURCE_BYTES)`,
-      },
+      errors: [
+        {
+          code: 'too-large',
+          message: `The source is ${photo.length} bytes; the limit is ${photo.length - 1} (MAX_SOURCE_BYTES)`,
+        },
+      ],
     });
     expect(renders).toBe(0);
     expect(await derivativesOf(source)).toEqual([]);
@@ -258,7 +342,7 @@ describe('resize activity against Azurite', () => {
     );
     expect(outcome).toMatchObject({
       ok: false,
-      error: { code: 'too-many-pixels' },
+      errors: [{ code: 'too-many-pixels' }],
       source: { format: 'JPEG', width: 1400, height: 700 },
     });
     expect(await derivativesOf(source)).toEqual([]);
@@ -271,7 +355,10 @@ describe('resize activity against Azurite', () => {
       SIZES[0]!,
       deps({ render: () => Promise.reject(new Error('libvips bug')) }),
     );
-    expect(outcome).toMatchObject({ ok: false, error: { code: 'internal', message: 'libvips bug' } });
+    expect(outcome).toMatchObject({
+      ok: false,
+      errors: [{ code: 'internal', message: 'libvips bug' }],
+    });
   });
 
   it('throws (so Durable retries) when the renderer ran out of memory or threads', async () => {
@@ -287,8 +374,21 @@ describe('resize activity against Azurite', () => {
     const handler = createResizeHandler(() => deps());
     const source = await uploadSource(photo);
     await expect(
-      handler({ source, size: { label: 'thumb', width: 0, height: 150 }, instanceId: 'img-1' }, context()),
-    ).rejects.toThrow('Expected an integer >= 1 for input.size.width but received 0');
+      handler(
+        {
+          source,
+          size: {
+            label: 'thumb',
+            width: 0,
+            height: 150,
+            fit: 'inside',
+            formats: ['source'],
+          },
+          instanceId: 'img-1',
+        },
+        context(),
+      ),
+    ).rejects.toThrow('Expected an integer between 1 and 16383 for input.size.width but received 0');
   });
 });
 

@@ -81,7 +81,7 @@ describe('writeImageDocument: document shape', () => {
       ['medium', 640, 480],
       ['thumb', 150, 113],
     ]);
-    expect(document?.variants[0]).toEqual(allSizes[2]?.ok ? allSizes[2].variant : undefined);
+    expect(document?.variants[0]).toEqual(allSizes[2]?.ok ? allSizes[2].variants[0] : undefined);
     expect(document?.createdAt).toBe(document?.updatedAt);
     expect(Date.parse(document?.createdAt ?? '')).toBe(clock);
   });

@@ -89,6 +89,27 @@ describe('npm run bench -- --smoke', () => {
     else expect(result.core.pillow.version).toMatch(/^\d+\.\d+/);
   });
 
+  it('measures every format of the app at every size: CPU, bytes and SSIM, and what AVIF costs', () => {
+    const { renditions } = result;
+    expect(renditions.app.map((entry) => `${entry.size}.${entry.format}`).sort()).toEqual(
+      ['thumb', 'medium', 'large']
+        .flatMap((size) => ['avif', 'jpeg', 'webp'].map((format) => `${size}.${format}`))
+        .sort(),
+    );
+    for (const entry of renditions.app) {
+      expectPositiveFinite(entry.cpuMs, `${entry.size} ${entry.format} CPU`);
+      expectPositiveFinite(entry.bytes, `${entry.size} ${entry.format} bytes`);
+      // A derivative of the same picture (the 2-MP smoke thumb's WebP scores ~0.90); unrelated pixels score far lower.
+      expect(entry.ssim).toBeGreaterThan(0.8);
+      expect(entry.ssim).toBeLessThanOrEqual(1);
+    }
+    expect(renditions.avifCost.totalMs).toBeCloseTo(
+      Object.values(renditions.avifCost.perSizeMs).reduce((total, value) => total + value, 0),
+      6,
+    );
+    expect(stdout).toContain('AVIF cost per image');
+  });
+
   it('measures peak RSS per size in a separate worker', () => {
     for (const source of result.memory) {
       expect(source.perSize.map((item) => item.label)).toEqual(result.sizes.map((size) => size.label));

@@ -110,28 +110,8 @@ describe('loadSettings', () => {
       'Expected a valid blob container name for PROCESSED_CONTAINER but received "Images_Processed"',
     ],
     [
-      { ...local, IMAGE_SIZES: '{' },
-      'Expected a JSON array of {label, width, height} for IMAGE_SIZES but received "{"',
-    ],
-    [
-      { ...local, IMAGE_SIZES: '[]' },
-      'Expected a non-empty JSON array of {label, width, height} for IMAGE_SIZES but received "[]"',
-    ],
-    [
-      { ...local, IMAGE_SIZES: '[{"label":"Thumb","width":1,"height":1}]' },
-      'Expected a lower-case slug of 1-32 characters for IMAGE_SIZES[0].label but received "Thumb"',
-    ],
-    [
-      { ...local, IMAGE_SIZES: '[{"label":"a","width":1,"height":1},{"label":"a","width":2,"height":2}]' },
-      'Expected a unique label for IMAGE_SIZES[1].label but received "a"',
-    ],
-    [
-      { ...local, IMAGE_SIZES: '[{"label":"a","width":0,"height":1}]' },
-      'Expected an integer between 1 and 16384 for IMAGE_SIZES[0].width but received 0',
-    ],
-    [
-      { ...local, IMAGE_SIZES: '[{"label":"a","width":10,"height":"10"}]' },
-      'Expected an integer between 1 and 16384 for IMAGE_SIZES[0].height but received "10"',
+      { ...local, IMAGE_SIZES: '[{"label":"a","width":150},{"label":"b","width":300,"fit":"square"}]' },
+      'Expected "inside" or "cover" for IMAGE_SIZES[1].fit but received "square"',
     ],
   ])('rejects a bad setting with a message naming it (%#)', (env, message) => {
     expect(() => loadSettings(env)).toThrow(message);
@@ -232,7 +212,15 @@ describe('loadSettings', () => {
       ...local,
       IMAGE_SIZES: '[{"label":"square-2k","width":2048,"height":2048}]',
     });
-    expect(settings.sizes).toEqual([{ label: 'square-2k', width: 2048, height: 2048 }]);
+    expect(settings.sizes).toEqual([
+      {
+        label: 'square-2k',
+        width: 2048,
+        height: 2048,
+        fit: 'inside',
+        formats: ['source'],
+      },
+    ]);
   });
 
   describe('re-drive and retired sizes', () => {

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { backfillRunInstanceId, decideBackfill, prefixesOverlap } from '../../src/domain/backfill';
 import type { ImageDocument, ImageError, SizeSpec } from '../../src/domain/types';
 
-const thumb: SizeSpec = { label: 'thumb', width: 150, height: 150 };
-const xl: SizeSpec = { label: 'xl', width: 2048, height: 2048 };
+const thumb: SizeSpec = { label: 'thumb', width: 150, height: 150, fit: 'inside', formats: ['source'] };
+const xl: SizeSpec = { label: 'xl', width: 2048, height: 2048, fit: 'inside', formats: ['source'] };
 const blob = { eTag: '"0xV2"' };
 const variant = (label: string) => ({ label, format: 'jpeg' }) as ImageDocument['variants'][number];
 
@@ -47,6 +47,31 @@ describe('decideBackfill', () => {
   it('missing: a size that names formats needs each of them', () => {
     const both = { ...xl, formats: ['jpeg', 'webp'] } as SizeSpec;
     expect(decideBackfill('missing', blob, doc(), [both])).toMatchObject({ run: true, sizes: [both] });
+  });
+
+  it('missing: a requested (label, format) absent from the document is missing; `source` resolves by the source format', () => {
+    const pngVariant = { label: 'thumb', format: 'png' } as ImageDocument['variants'][number];
+    const asPng = { ...doc({ variants: [pngVariant] }), sourceFormat: 'PNG' };
+    const sourceOnly: SizeSpec = { ...thumb, formats: ['source'] };
+    const withWebp: SizeSpec = { ...thumb, formats: ['source', 'webp'] };
+    expect(decideBackfill('missing', blob, asPng, [sourceOnly])).toEqual({
+      run: false,
+      reason: 'up-to-date',
+    });
+    expect(decideBackfill('missing', blob, asPng, [withWebp])).toEqual({
+      run: true,
+      sizes: [withWebp],
+      reason: 'labels-absent',
+    });
+    // A JPEG source's `source` is a JPEG: the PNG variant does not answer it.
+    expect(decideBackfill('missing', blob, { ...asPng, sourceFormat: 'JPEG' }, [sourceOnly])).toMatchObject({
+      run: true,
+    });
+    // HEIC (and GIF, TIFF, AVIF) become JPEG, or PNG where the pixels use transparency: either answers it.
+    expect(decideBackfill('missing', blob, { ...asPng, sourceFormat: 'HEIC' }, [sourceOnly])).toEqual({
+      run: false,
+      reason: 'up-to-date',
+    });
   });
 
   it('failed: only internal errors of the current version are re-driven, for their labels', () => {

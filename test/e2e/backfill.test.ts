@@ -27,10 +27,10 @@ const IMAGE_COUNT = 10;
 const PAGE_SIZE = 4;
 const MAX_IN_FLIGHT = 2;
 const BASE_SIZES: SizeSpec[] = [
-  { label: 'thumb', width: 150, height: 150 },
-  { label: 'medium', width: 64, height: 64 },
+  { label: 'thumb', width: 150, height: 150, fit: 'inside', formats: ['source'] },
+  { label: 'medium', width: 64, height: 64, fit: 'inside', formats: ['source'] },
 ];
-const XL: SizeSpec = { label: 'xl', width: 96, height: 96 };
+const XL: SizeSpec = { label: 'xl', width: 96, height: 96, fit: 'inside', formats: ['source'] };
 const SIZES = [...BASE_SIZES, XL];
 
 let stack: RunningStack | undefined;

@@ -6,7 +6,7 @@ import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startStack, type RunningStack } from '@image-derivatives/devhost';
-import { ORCHESTRATOR_FUNCTION } from '../../src/domain/functionNames';
+import { ORCHESTRATOR_FUNCTION, PLACEHOLDER_FUNCTION } from '../../src/domain/functionNames';
 import { documentIdFor, instanceIdFor } from '../../src/domain/ids';
 import type { ImageDocument, ResizeOrchestrationInput } from '../../src/domain/types';
 import { blobEndpointOf, startFaultProxy, withBlobEndpoint, type FaultProxy } from '../support/faultProxy';
@@ -93,7 +93,8 @@ describe('re-drive on the local engine', () => {
         blobHTTPHeaders: { blobContentType: 'image/jpeg' },
       });
     const eTag = uploaded.etag ?? '';
-    // Both attempts of the first round fail; the re-drive round's first attempt gets through.
+    // Both attempts of the first round fail (at large's first format, which throws before the second); the
+    // re-drive round's first attempt gets through and uploads both of large's formats.
     proxy.fail(derivativeUpload('large'), SHORT_TRANSIENT.maxNumberOfAttempts);
 
     const instanceId = instanceIdFor(SOURCES, blobName, eTag);
@@ -107,10 +108,11 @@ describe('re-drive on the local engine', () => {
         contentType: 'image/jpeg',
       },
       sizes: [
-        { label: 'thumb', width: 150, height: 150 },
-        { label: 'large', width: 1280, height: 1280 },
+        { label: 'thumb', width: 150, height: 150, fit: 'cover', position: 'attention', formats: ['source'] },
+        { label: 'large', width: 1280, height: 1280, fit: 'inside', formats: ['source', 'webp'] },
       ],
       retry: { transient: SHORT_TRANSIENT, redriveDelaysSeconds: [1, 1] },
+      placeholder: true,
     };
     await stack.engine.startNew(ORCHESTRATOR_FUNCTION, { instanceId, input });
 
@@ -127,24 +129,41 @@ describe('re-drive on the local engine', () => {
     expect(partial).toMatchObject({
       status: 'partial',
       errors: [{ label: 'large', code: 'internal' }],
-      variants: [{ label: 'thumb' }],
+      variants: [{ label: 'thumb', format: 'jpeg', width: 150, height: 150 }],
+      placeholder: { thumbhash: expect.any(String), dominantColor: expect.stringMatching(/^#[0-9a-f]{6}$/) },
     });
 
     const finished = await stack.engine.waitForCompletion(instanceId, { timeoutMs: 45_000 });
     expect(finished.runtimeStatus).toBe('Completed');
     expect(JSON.parse(finished.output ?? 'null')).toMatchObject({
       status: 'completed',
-      variants: 2,
+      variants: 3,
+      placeholder: true,
       errors: [],
     });
     expect(proxy.failures).toBe(2);
 
     const { resource: document } = await documents.item(documentId, documentId).read<ImageDocument>();
-    expect(document).toMatchObject({ status: 'completed', errors: [], instanceId });
-    const large = document?.variants.find((variant) => variant.label === 'large');
-    expect(large).toMatchObject({ width: 1280, height: 960 });
-    const bytes = await processed.getBlobClient(large?.blobName ?? '').downloadToBuffer();
-    expect(await sharp(bytes).metadata()).toMatchObject({ format: 'jpeg', width: 1280, height: 960 });
+    // The re-drive's write kept the placeholder of the first and merged large's (label, format) variants.
+    expect(document).toMatchObject({
+      status: 'completed',
+      errors: [],
+      instanceId,
+      placeholder: partial?.placeholder,
+    });
+    expect(document?.variants.map((variant) => `${variant.label}.${variant.format}`).sort()).toEqual([
+      'large.jpeg',
+      'large.webp',
+      'thumb.jpeg',
+    ]);
+    for (const format of ['jpeg', 'webp'] as const) {
+      const large = document?.variants.find(
+        (variant) => variant.label === 'large' && variant.format === format,
+      );
+      expect(large).toMatchObject({ width: 1280, height: 960 });
+      const bytes = await processed.getBlobClient(large?.blobName ?? '').downloadToBuffer();
+      expect(await sharp(bytes).metadata()).toMatchObject({ format, width: 1280, height: 960 });
+    }
 
     // Only the failed size ran again: thumb once; large twice in round one and once after the timer.
     const status = await fetch(
@@ -157,5 +176,7 @@ describe('re-drive on the local engine', () => {
     expect(calls('resize-large', 'TaskFailed')).toBe(2);
     expect(calls('resize-large', 'TaskCompleted')).toBe(1);
     expect(calls('writeImageDocument', 'TaskCompleted')).toBe(2);
+    // The placeholder ran once, in the first fan-out, never in a re-drive round.
+    expect(calls(PLACEHOLDER_FUNCTION, 'TaskCompleted')).toBe(1);
   });
 });

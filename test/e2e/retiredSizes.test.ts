@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vi
 import type { StackOptions } from '@image-derivatives/devhost';
 import { ORCHESTRATOR_FUNCTION } from '../../src/domain/functionNames';
 import { instanceIdFor } from '../../src/domain/ids';
-import type { ResizeOrchestrationInput } from '../../src/domain/types';
+import type { ResizeOrchestrationInput, SizeSpec } from '../../src/domain/types';
 import { blobEndpointOf, startFaultProxy, withBlobEndpoint, type FaultProxy } from '../support/faultProxy';
 import { makePhoto } from '../support/images';
 import { startStackProcess, type StackProcess } from '../support/stackProcess';
@@ -20,8 +20,8 @@ const stackModule = path.join(repoRoot, 'packages/devhost/dist/index.js');
 const runId = Date.now().toString(36);
 const SOURCES = `retired-src-${runId}`;
 const PROCESSED = `retired-out-${runId}`;
-const xl = { label: 'xl', width: 1000, height: 1000 };
-const thumb = { label: 'thumb', width: 150, height: 150 };
+const xl: SizeSpec = { label: 'xl', width: 1000, height: 1000, fit: 'inside', formats: ['source'] };
+const thumb: SizeSpec = { label: 'thumb', width: 150, height: 150, fit: 'inside', formats: ['source'] };
 
 let proxy: FaultProxy;
 const running: StackProcess[] = [];
@@ -47,7 +47,7 @@ function stackOptions(settings: Record<string, string>): StackOptions {
 interface Status {
   runtimeStatus: string;
   customStatus: { stage?: string } | null;
-  output: { status?: string; variants?: number } | null;
+  output: { status?: string; variants?: number; placeholder?: boolean } | null;
 }
 
 async function statusOf(baseUrl: string, instanceId: string): Promise<Status> {
@@ -120,6 +120,7 @@ describe('a size removed while an instance that planned it is running', () => {
         },
         redriveDelaysSeconds: [6, 6],
       },
+      placeholder: true,
     };
     const started = await fetch(
       `${before.baseUrl}/runtime/webhooks/durabletask/orchestrators/${ORCHESTRATOR_FUNCTION}/${instanceId}`,
@@ -148,7 +149,7 @@ describe('a size removed while an instance that planned it is running', () => {
     );
     expect(finished).toMatchObject({
       runtimeStatus: 'Completed',
-      output: { status: 'completed', variants: 2 },
+      output: { status: 'completed', variants: 2, placeholder: true },
     });
     const derivatives = [];
     for await (const blob of blobs.getContainerClient(PROCESSED).listBlobsFlat()) derivatives.push(blob.name);

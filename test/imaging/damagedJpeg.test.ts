@@ -1,6 +1,13 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { renderDerivative, type RenderResult, type SourceLimits } from '../../src/imaging';
+import {
+  makePlaceholder,
+  renderDerivative,
+  renderRendition,
+  type RenderResult,
+  type SourceLimits,
+} from '../../src/imaging';
+import type { SizeSpec } from '../../src/domain/types';
 import { withoutHeaderJunk } from '../../src/imaging/jpegHeaderJunk';
 import { makePhoto } from '../support/images';
 import { decode, pixelAt } from './pixels';
@@ -112,6 +119,49 @@ describe('renderDerivative: JPEG data that stops before the last row is corrupt-
     expect(codeOf(await renderDerivative(halfWithEndMarker(pixels), BOXES[1]!, LIMITS))).toBe(
       'corrupt-image',
     );
+  });
+});
+
+describe('renditions and placeholder share the strict decode', () => {
+  const RENDITIONS: SizeSpec[] = [
+    {
+      label: 'thumb',
+      width: 150,
+      height: 150,
+      fit: 'cover',
+      position: 'attention',
+      formats: ['source', 'webp'],
+    },
+    { label: 'medium', width: 640, fit: 'inside', formats: ['source', 'webp', 'avif'] },
+    { label: 'large', width: 1280, height: 1280, fit: 'inside', formats: ['avif', 'jpeg'] },
+  ];
+
+  it('a cut-and-terminated JPEG is corrupt-image for every label (all formats) and for the placeholder', async () => {
+    const photo = await makePhoto({ width: 1600, height: 1200, format: 'jpeg', seed: 9 });
+    const damaged = halfWithEndMarker(photo);
+    for (const spec of RENDITIONS) {
+      const result = await renderRendition(damaged, spec, LIMITS);
+      expect(result, spec.label).toMatchObject({ ok: false, error: { code: 'corrupt-image' } });
+      if (!result.ok) expect(result.error.message).toMatch(/premature end of data segment/);
+    }
+    expect(await makePlaceholder(damaged, LIMITS)).toMatchObject({
+      ok: false,
+      error: { code: 'corrupt-image' },
+    });
+  });
+
+  it('a phone JPEG with extraneous header bytes renders every format and has a placeholder', async () => {
+    const withJunk = junkBefore(
+      await makePhoto({ width: 1600, height: 1200, format: 'jpeg', seed: 10 }),
+      0xc4,
+    );
+    const medium = await renderRendition(withJunk, RENDITIONS[1]!, LIMITS);
+    expect(medium.ok && medium.outputs.map((output) => output.ok && output.derivative.format)).toEqual([
+      'jpeg',
+      'webp',
+      'avif',
+    ]);
+    expect(await makePlaceholder(withJunk, LIMITS)).toMatchObject({ ok: true });
   });
 });
 

@@ -10,13 +10,33 @@ import {
   fitInside,
   prepareIntermediate,
   renderDerivative,
-  renderFromIntermediate,
+  renderRenditionFromIntermediate,
   type Intermediate,
   type RenderedDerivative,
+  type RenderResult,
   type SourceLimits,
 } from '../../src/imaging';
 import { makePhoto, truncate, type PhotoFormat } from '../support/images';
+import type { SizeSpec } from '../../src/domain/types';
+import type { IntermediateSource } from '../../src/imaging';
 import { decode } from './pixels';
+
+type Box = { width: number; height: number };
+/** A default-style rendition (`inside`, the source's format) of `box`. */
+const inside = (box: Box): SizeSpec => ({ label: 'box', ...box, fit: 'inside', formats: ['source'] });
+
+/** The one derivative of an `inside`/`source` rendition from an intermediate. */
+async function renderFromIntermediate(
+  data: Buffer,
+  source: IntermediateSource,
+  box: Box,
+): Promise<RenderResult> {
+  const result = await renderRenditionFromIntermediate(data, source, inside(box));
+  if (!result.ok) return result;
+  const [output] = result.outputs;
+  if (!output?.ok) throw new Error('expected the source format to encode');
+  return { ok: true, derivative: { ...output.derivative, source: result.source } };
+}
 
 const LIMITS: SourceLimits = { maxSourceBytes: 50 * 1024 * 1024, maxSourcePixels: 50_000_000 };
 // The default plan (150/640/1280) scaled down 4x, so the sources stay small and the tests fast.
@@ -26,8 +46,8 @@ const PLAN = [
   { width: 320, height: 320 },
 ];
 
-async function intermediateOf(source: Buffer, boxes = PLAN): Promise<Intermediate> {
-  const result = await prepareIntermediate(source, boxes, LIMITS);
+async function intermediateOf(source: Buffer, boxes: Box[] = PLAN): Promise<Intermediate> {
+  const result = await prepareIntermediate(source, boxes.map(inside), LIMITS);
   if (!result.ok) throw new Error(result.error.message);
   return result.intermediate;
 }
@@ -126,11 +146,13 @@ describe('decode once vs per size', () => {
 
   it('gives the same typed outcomes as the per-size path before decoding', async () => {
     const png = await makePhoto({ width: 400, height: 300, format: 'png' });
-    expect(await prepareIntermediate(truncate(png, 0.5), PLAN, LIMITS)).toMatchObject({
+    expect(await prepareIntermediate(truncate(png, 0.5), PLAN.map(inside), LIMITS)).toMatchObject({
       ok: false,
       error: { code: 'corrupt-image' },
     });
-    expect(await prepareIntermediate(png, PLAN, { ...LIMITS, maxSourcePixels: 1000 })).toMatchObject({
+    expect(
+      await prepareIntermediate(png, PLAN.map(inside), { ...LIMITS, maxSourcePixels: 1000 }),
+    ).toMatchObject({
       ok: false,
       error: { code: 'too-many-pixels' },
     });

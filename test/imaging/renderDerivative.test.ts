@@ -1,6 +1,5 @@
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_SIZES } from '../../src/config/sizes';
 import {
   renderDerivative,
   type RenderedDerivative,
@@ -19,6 +18,13 @@ import {
   type PhotoOptions,
 } from '../support/images';
 import { colourDistance, decode, fitInside, pixelAt } from './pixels';
+
+/** The default renditions' boxes (config/sizes.ts: `inside`, source format). */
+const DEFAULT_BOXES = [
+  { label: 'thumb', width: 150, height: 150 },
+  { label: 'medium', width: 640, height: 640 },
+  { label: 'large', width: 1280, height: 1280 },
+] as const;
 
 const LIMITS: SourceLimits = { maxSourceBytes: 50 * 1024 * 1024, maxSourcePixels: 50_000_000 };
 const THUMB = { width: 150, height: 150 };
@@ -65,7 +71,7 @@ describe('renderDerivative: exact dimensions into the default boxes', () => {
   });
 
   for (const shape of Object.keys(shapes) as (keyof typeof shapes)[]) {
-    it.each(DEFAULT_SIZES.map((size) => [size.label, size] as const))(
+    it.each(DEFAULT_BOXES.map((size) => [size.label, size] as const))(
       `${shape} into %s`,
       async (_label, size) => {
         const [width, height] = shapes[shape];
@@ -355,7 +361,7 @@ describe('renderDerivative: bad input is a typed outcome, never a throw', () => 
   it('invalid arguments are caller bugs and throw with the argument named', async () => {
     const photo = await makePhoto({ width: 10, height: 10, format: 'png' });
     await expect(renderDerivative(photo, { width: 0, height: 150 }, LIMITS)).rejects.toThrow(
-      'Expected a positive integer for box.width but received 0',
+      'Expected a positive integer for spec.width but received 0',
     );
     await expect(renderDerivative(photo, THUMB, { ...LIMITS, maxSourcePixels: 1.5 })).rejects.toThrow(
       'Expected a positive integer for limits.maxSourcePixels but received 1.5',

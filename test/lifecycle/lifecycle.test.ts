@@ -290,6 +290,8 @@ describe('handOffToCurrentVersion', () => {
         contentLength: 4,
         contentType: 'application/octet-stream',
       },
+      // Started by this deployment, whose fan-out has the placeholder, whatever the old instance had.
+      placeholder: true,
     });
     // A second hand-off, or the current version's own event, finds the instance and starts nothing.
     expect(await handOffToCurrentVersion(input, { blobService, client: stub.client() })).toEqual({

@@ -12,7 +12,11 @@ const instanceId = 'backfill-test1';
 const blob = (name: string) => ({ name, eTag: `"0x${name}"`, contentLength: 100, contentType: 'image/png' });
 const first: BackfillState = {
   container: 'images-unprocessed',
-  request: { prefix: 'users/', sizes: [{ label: 'xl', width: 2048, height: 2048 }], only: 'missing' },
+  request: {
+    prefix: 'users/',
+    sizes: [{ label: 'xl', width: 2048, height: 2048, fit: 'inside', formats: ['source'] }],
+    only: 'missing',
+  },
   maxInFlight: 1,
   pageSize: 2,
   pollSeconds: 5,

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   DELETE_INTERMEDIATE_FUNCTION as DELETE_INTERMEDIATE_ACTIVITY,
+  PLACEHOLDER_FUNCTION,
   ORCHESTRATOR_FUNCTION as ORCHESTRATOR_NAME,
   PREPARE_SOURCE_FUNCTION as PREPARE_SOURCE_ACTIVITY,
   resizeFunctionName as resizeActivityName,
@@ -77,19 +78,22 @@ function ok(size: SizeSpec): ResizeOutcome {
   return {
     ok: true,
     label: size.label,
-    variant: {
-      label: size.label,
-      width: size.width,
-      height: (size.width * 3) / 4,
-      contentType: 'image/png',
-      format: 'png',
-      blobName: `users/42/scan_${size.label}.png`,
-      url: `http://127.0.0.1:10000/devstoreaccount1/images-processed/users/42/scan_${size.label}.png`,
-      sizeBytes: 1000,
-      eTag: `"0x8D${size.label}"`,
-      lastModified: '2026-11-24T04:00:05.000Z',
-      createdAt: '2026-11-24T04:00:05.000Z',
-    },
+    variants: [
+      {
+        label: size.label,
+        width: size.width ?? 0,
+        height: ((size.width ?? 0) * 3) / 4,
+        contentType: 'image/png',
+        format: 'png',
+        blobName: `users/42/scan.png/0123456789ab/${size.label}.png`,
+        url: `http://127.0.0.1:10000/devstoreaccount1/images-processed/users/42/scan.png/0123456789ab/${size.label}.png`,
+        sizeBytes: 1000,
+        eTag: `"0x8D${size.label}"`,
+        lastModified: '2026-11-24T04:00:05.000Z',
+        createdAt: '2026-11-24T04:00:05.000Z',
+      },
+    ],
+    errors: [],
     source: { format: 'PNG', width: 1600, height: 1200, length: 912_000, contentType: 'image/png' },
   };
 }
@@ -107,15 +111,16 @@ async function run(history: readonly HistoryEvent[], runInput = input) {
 }
 
 describe('decode once', () => {
-  it('asks prepareSource for every plan of more than one size, whatever content type was declared', () => {
+  it('routes by the event content type: JPEG and one-size plans skip it, anything else asks prepareSource', () => {
     expect(decodesOnce(input)).toBe(true);
-    for (const contentType of [
-      'image/jpeg',
-      'IMAGE/JPEG; charset=binary',
-      'application/octet-stream',
-      'image/heic',
-    ])
-      expect(decodesOnce({ ...input, source: { ...source, contentType } })).toBe(true);
+    expect(decodesOnce({ ...input, source: { ...source, contentType: 'image/jpeg' } })).toBe(false);
+    expect(decodesOnce({ ...input, source: { ...source, contentType: 'IMAGE/JPEG; charset=binary' } })).toBe(
+      false,
+    );
+    expect(decodesOnce({ ...input, source: { ...source, contentType: 'application/octet-stream' } })).toBe(
+      true,
+    );
+    expect(decodesOnce({ ...input, source: { ...source, contentType: 'image/heic' } })).toBe(true);
     expect(decodesOnce({ ...input, sizes: sizes.slice(0, 1) })).toBe(false);
   });
 
@@ -200,7 +205,8 @@ describe('decode once', () => {
     const outcomes = sizes.map((size) => ({
       ok: false,
       label: size.label,
-      error: { ...error, label: size.label },
+      variants: [],
+      errors: [{ ...error, label: size.label }],
       source: { format: 'PNG' },
     }));
     expect(writing.state.actions).toEqual([
@@ -221,6 +227,38 @@ describe('decode once', () => {
     const done = await run(history.events);
     expect(done.state).toMatchObject({ isDone: true, output: { status: 'completed' } });
     expect(JSON.stringify(done.state.actions)).not.toContain(DELETE_INTERMEDIATE_ACTIVITY);
+  });
+
+  it('with a placeholder planned, it runs after the sizes in the same fan-out and reads the intermediate too', async () => {
+    const planned: ResizeOrchestrationInput = { ...input, placeholder: true };
+    const history = new HistoryBuilder()
+      .started(ORCHESTRATOR_NAME, planned)
+      .episodeEnd([[0, PREPARE_SOURCE_ACTIVITY]])
+      .episode()
+      .completed(0, { ok: true, intermediate });
+    const fanning = await run(history.events, planned);
+    const withPlaceholder = {
+      actionType: 12,
+      compoundActions: [
+        ...fanOut(true).compoundActions,
+        call(PLACEHOLDER_FUNCTION, { source, instanceId, intermediate }),
+      ],
+    };
+    expect(fanning.state.actions).toEqual([[prepareAction, withPlaceholder]]);
+
+    history
+      .episodeEnd([
+        ...sizes.map((size, index): [number, string] => [index + 1, resizeActivityName(size.label)]),
+        [4, PLACEHOLDER_FUNCTION],
+      ])
+      .episode();
+    sizes.forEach((size, index) => history.completed(index + 1, ok(size)));
+    const placeholder = { thumbhash: 'HBkSHYSIeHiPiHh8eJd4eTN0EEQG', dominantColor: '#c81828' };
+    history.completed(4, { ok: true, placeholder });
+    const writing = await run(history.events, planned);
+    expect(writing.state.actions[0]?.at(-1)).toEqual(
+      call(WRITE_DOCUMENT_ACTIVITY, { instanceId, source, outcomes: sizes.map(ok), placeholder }),
+    );
   });
 
   it('a one-size re-run (reprocess ?sizes=thumb) goes straight to its size, reading the source', async () => {

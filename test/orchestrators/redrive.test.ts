@@ -2,7 +2,6 @@ import { HAND_OFF_FUNCTION } from '../../src/domain/functionNames';
 import { describe, expect, it } from 'vitest';
 import {
   ORCHESTRATOR_FUNCTION,
-  PREPARE_SOURCE_FUNCTION,
   resizeFunctionName,
   WRITE_DOCUMENT_FUNCTION,
 } from '../../src/domain/functionNames';
@@ -23,8 +22,20 @@ const source: SourceRef = {
   contentLength: 48213,
   contentType: 'image/jpeg',
 };
-const thumb: SizeSpec = { label: 'thumb', width: 150, height: 150 };
-const medium: SizeSpec = { label: 'medium', width: 640, height: 640 };
+const thumb = {
+  label: 'thumb',
+  width: 150,
+  height: 150,
+  fit: 'inside',
+  formats: ['source'],
+} satisfies SizeSpec;
+const medium = {
+  label: 'medium',
+  width: 640,
+  height: 640,
+  fit: 'inside',
+  formats: ['source'],
+} satisfies SizeSpec;
 const sizes = [thumb, medium];
 const TRANSIENT = {
   firstRetryIntervalInMilliseconds: 1000,
@@ -40,23 +51,26 @@ const input: ResizeOrchestrationInput = {
 const instanceId = instanceIdFor(source.container, source.blobName, source.eTag);
 const handler = resizeImageOrchestrator;
 
-function ok(size: SizeSpec): ResizeOutcome {
+function ok(size: typeof thumb | typeof medium): ResizeOutcome {
   return {
     ok: true,
     label: size.label,
-    variant: {
-      label: size.label,
-      width: size.width,
-      height: Math.round((size.width * 3) / 4),
-      contentType: 'image/jpeg',
-      format: 'jpeg',
-      blobName: `users/42/cat_${size.label}.jpg`,
-      url: `http://127.0.0.1:10000/devstoreaccount1/images-processed/users/42/cat_${size.label}.jpg`,
-      sizeBytes: 1000 + size.width,
-      eTag: `"0x8D${size.label}"`,
-      lastModified: '2026-11-24T04:00:05.000Z',
-      createdAt: '2026-11-24T04:00:05.000Z',
-    },
+    variants: [
+      {
+        label: size.label,
+        width: size.width,
+        height: Math.round((size.width * 3) / 4),
+        contentType: 'image/jpeg',
+        format: 'jpeg',
+        blobName: `users/42/cat_${size.label}.jpg`,
+        url: `http://127.0.0.1:10000/devstoreaccount1/images-processed/users/42/cat_${size.label}.jpg`,
+        sizeBytes: 1000 + size.width,
+        eTag: `"0x8D${size.label}"`,
+        lastModified: '2026-11-24T04:00:05.000Z',
+        createdAt: '2026-11-24T04:00:05.000Z',
+      },
+    ],
+    errors: [],
     source: { format: 'JPEG', width: 1600, height: 1200, length: 48213, contentType: 'image/jpeg' },
   };
 }
@@ -66,24 +80,16 @@ function internal(size: SizeSpec, message: string): Extract<ResizeOutcome, { ok:
   return {
     ok: false,
     label: size.label,
-    error: {
-      label: size.label,
-      code: 'internal',
-      message: `${name} failed after retries: Activity function '${name}' failed: ${message}`,
-    },
+    variants: [],
+    errors: [
+      {
+        label: size.label,
+        code: 'internal',
+        message: `${name} failed after retries: Activity function '${name}' failed: ${message}`,
+      },
+    ],
   };
 }
-
-/** prepareSource's answer for a JPEG (task id 0): each size reads the source itself. */
-const READ_SOURCE = { ok: true, readSource: 'JPEG shrinks on load: each size decodes it cheaply' };
-
-/** Every run of more than one size asks prepareSource first, whatever content type was declared. */
-const prepareAction = {
-  functionName: PREPARE_SOURCE_FUNCTION,
-  actionType: 1,
-  retryOptions: TRANSIENT,
-  input: { source, sizes, instanceId },
-};
 
 const resizeAction = (size: SizeSpec) => ({
   functionName: resizeFunctionName(size.label),
@@ -125,28 +131,25 @@ async function run(history: readonly HistoryEvent[], start: ResizeOrchestrationI
   return runEpisode(handler, instanceId, start, history);
 }
 
-/** prepareSource is id 0; thumb exhausts its retries (ids 1, 3/4, timer 5), medium succeeds (id 2), the first write is id 6. */
+/** thumb exhausts its retries (ids 0, 2/3, timer 4), medium succeeds (id 1), the first write is id 5. */
 function firstRoundWithThumbExhausted(): HistoryBuilder {
   const history = new HistoryBuilder()
     .started(ORCHESTRATOR_FUNCTION, input)
-    .episodeEnd([[0, PREPARE_SOURCE_FUNCTION]])
-    .episode()
-    .completed(0, READ_SOURCE)
     .episodeEnd([
-      [1, 'resize-thumb'],
-      [2, 'resize-medium'],
+      [0, 'resize-thumb'],
+      [1, 'resize-medium'],
     ])
     .episode()
-    .completed(2, ok(medium));
-  expect(failsEveryAttempt(history, 'resize-thumb', 1, 3)).toBe(6);
-  return history.episodeEnd([[6, WRITE_DOCUMENT_FUNCTION]]).episode();
+    .completed(1, ok(medium));
+  expect(failsEveryAttempt(history, 'resize-thumb', 0, 2)).toBe(5);
+  return history.episodeEnd([[5, WRITE_DOCUMENT_FUNCTION]]).episode();
 }
 
 const thumbInternal = internal(thumb, 'storage unavailable (attempt 2)');
 
 describe('re-drive of sizes whose transient retries ran out', () => {
   it('writes the partial document, waits on a durable timer, re-runs only the failed size and rewrites the document', async () => {
-    const history = firstRoundWithThumbExhausted().completed(6, {
+    const history = firstRoundWithThumbExhausted().completed(5, {
       ok: true,
       documentId: 'doc-1',
       status: 'partial',
@@ -157,7 +160,6 @@ describe('re-drive of sizes whose transient retries ran out', () => {
       isDone: false,
       actions: [
         [
-          prepareAction,
           fanOut,
           writeAction([thumbInternal, ok(medium)]),
           { actionType: 5, fireAt: retryAt, isCanceled: false },
@@ -169,22 +171,22 @@ describe('re-drive of sizes whose transient retries ran out', () => {
       expect.objectContaining({ msg: 're-drive scheduled', sizes: ['thumb'], round: 1, retryAt }),
     );
 
-    history.episodeEnd([], [7]).episode().timerFired(7);
+    history.episodeEnd([], [6]).episode().timerFired(6);
     const rerun = await run(history.events);
     // One WhenAll of the sizes being re-driven (here one), never the sizes that succeeded.
-    expect(rerun.state.actions[0]?.slice(4)).toEqual([
+    expect(rerun.state.actions[0]?.slice(3)).toEqual([
       { actionType: 12, compoundActions: [resizeAction(thumb)] },
     ]);
 
     history
-      .episodeEnd([[8, 'resize-thumb']])
+      .episodeEnd([[7, 'resize-thumb']])
       .episode()
-      .completed(8, ok(thumb));
+      .completed(7, ok(thumb));
     const rewrite = await run(history.events);
-    expect(rewrite.state.actions[0]?.slice(5)).toEqual([writeAction([ok(thumb), ok(medium)])]);
+    expect(rewrite.state.actions[0]?.slice(4)).toEqual([writeAction([ok(thumb), ok(medium)])]);
 
-    history.episodeEnd([[9, WRITE_DOCUMENT_FUNCTION]]).episode();
-    history.completed(9, { ok: true, documentId: 'doc-1', status: 'completed' });
+    history.episodeEnd([[8, WRITE_DOCUMENT_FUNCTION]]).episode();
+    history.completed(8, { ok: true, documentId: 'doc-1', status: 'completed' });
     const done = await run(history.events);
     expect(done.state).toMatchObject({
       isDone: true,
@@ -195,17 +197,17 @@ describe('re-drive of sizes whose transient retries ran out', () => {
 
   it('a size still failing waits for the next delay, and ends internal when the plan is spent', async () => {
     const history = firstRoundWithThumbExhausted()
-      .completed(6, { ok: true, documentId: 'doc-1', status: 'partial' })
-      .episodeEnd([], [7])
+      .completed(5, { ok: true, documentId: 'doc-1', status: 'partial' })
+      .episodeEnd([], [6])
       .episode()
-      .timerFired(7)
-      .episodeEnd([[8, 'resize-thumb']])
+      .timerFired(6)
+      .episodeEnd([[7, 'resize-thumb']])
       .episode();
-    const nextId = failsEveryAttempt(history, 'resize-thumb', 8, 9);
+    const nextId = failsEveryAttempt(history, 'resize-thumb', 7, 8);
     const second = await run(history.events);
     const retryAt = new Date(currentUtc(history) + 900_000).toISOString();
     // Nothing changed, so the document is not rewritten: the next action is round 2's timer.
-    expect(second.state.actions[0]?.slice(5)).toEqual([
+    expect(second.state.actions[0]?.slice(4)).toEqual([
       { actionType: 5, fireAt: retryAt, isCanceled: false },
     ]);
     expect(second.state.customStatus).toEqual({
@@ -225,10 +227,10 @@ describe('re-drive of sizes whose transient retries ran out', () => {
     const done = await run(history.events);
     expect(done.state).toMatchObject({
       isDone: true,
-      output: { status: 'partial', variants: 1, errors: [thumbInternal.error] },
+      output: { status: 'partial', variants: 1, errors: thumbInternal.errors },
     });
     // Two rounds, one write (the first): every action after the fan-out and first write is a timer or thumb.
-    const later = done.state.actions[0]?.slice(3) ?? [];
+    const later = done.state.actions[0]?.slice(2) ?? [];
     expect(
       later.filter(
         (action) => (action as { functionName?: string }).functionName === WRITE_DOCUMENT_FUNCTION,
@@ -240,57 +242,53 @@ describe('re-drive of sizes whose transient retries ran out', () => {
     const corrupt: ResizeOutcome = {
       ok: false,
       label: 'thumb',
-      error: { label: 'thumb', code: 'corrupt-image', message: 'premature end of data segment' },
+      variants: [],
+      errors: [{ label: 'thumb', code: 'corrupt-image', message: 'premature end of data segment' }],
     };
     const history = new HistoryBuilder()
       .started(ORCHESTRATOR_FUNCTION, input)
-      .episodeEnd([[0, PREPARE_SOURCE_FUNCTION]])
-      .episode()
-      .completed(0, READ_SOURCE)
       .episodeEnd([
-        [1, 'resize-thumb'],
-        [2, 'resize-medium'],
+        [0, 'resize-thumb'],
+        [1, 'resize-medium'],
       ])
       .episode()
-      .completed(1, corrupt)
-      .completed(2, ok(medium))
-      .episodeEnd([[3, WRITE_DOCUMENT_FUNCTION]])
+      .completed(0, corrupt)
+      .completed(1, ok(medium))
+      .episodeEnd([[2, WRITE_DOCUMENT_FUNCTION]])
       .episode()
-      .completed(3, { ok: true, documentId: 'doc-1', status: 'partial' });
+      .completed(2, { ok: true, documentId: 'doc-1', status: 'partial' });
     const done = await run(history.events);
     expect(done.state).toMatchObject({
       isDone: true,
-      output: { status: 'partial', errors: [corrupt.error] },
+      output: { status: 'partial', errors: corrupt.errors },
     });
-    expect(done.state.actions).toEqual([[prepareAction, fanOut, writeAction([corrupt, ok(medium)])]]);
+    expect(done.state.actions).toEqual([[fanOut, writeAction([corrupt, ok(medium)])]]);
   });
 
   it('an internal outcome the activity returned itself (not a retry that ran out) is not re-driven', async () => {
     const returned: ResizeOutcome = {
       ok: false,
       label: 'thumb',
-      error: { label: 'thumb', code: 'internal', message: 'render threw: unexpected libvips state' },
+      variants: [],
+      errors: [{ label: 'thumb', code: 'internal', message: 'render threw: unexpected libvips state' }],
     };
     const history = new HistoryBuilder()
       .started(ORCHESTRATOR_FUNCTION, input)
-      .episodeEnd([[0, PREPARE_SOURCE_FUNCTION]])
-      .episode()
-      .completed(0, READ_SOURCE)
       .episodeEnd([
-        [1, 'resize-thumb'],
-        [2, 'resize-medium'],
+        [0, 'resize-thumb'],
+        [1, 'resize-medium'],
       ])
       .episode()
-      .completed(1, returned)
-      .completed(2, ok(medium))
-      .episodeEnd([[3, WRITE_DOCUMENT_FUNCTION]])
+      .completed(0, returned)
+      .completed(1, ok(medium))
+      .episodeEnd([[2, WRITE_DOCUMENT_FUNCTION]])
       .episode()
-      .completed(3, { ok: true, documentId: 'doc-1', status: 'partial' });
+      .completed(2, { ok: true, documentId: 'doc-1', status: 'partial' });
     expect((await run(history.events)).state.isDone).toBe(true);
   });
 
   it('stops when the document was not written: the source moved on, so the run hands it over, no re-drive', async () => {
-    const history = firstRoundWithThumbExhausted().completed(6, {
+    const history = firstRoundWithThumbExhausted().completed(5, {
       ok: false,
       documentId: 'doc-1',
       reason: 'superseded',
@@ -304,18 +302,15 @@ describe('re-drive of sizes whose transient retries ran out', () => {
     const legacy: ResizeOrchestrationInput = { source, sizes };
     const history = new HistoryBuilder()
       .started(ORCHESTRATOR_FUNCTION, legacy)
-      .episodeEnd([[0, PREPARE_SOURCE_FUNCTION]])
-      .episode()
-      .completed(0, READ_SOURCE)
       .episodeEnd([
-        [1, 'resize-thumb'],
-        [2, 'resize-medium'],
+        [0, 'resize-thumb'],
+        [1, 'resize-medium'],
       ])
       .episode()
-      .completed(2, ok(medium));
+      .completed(1, ok(medium));
     // The legacy transient policy: 5 attempts (ids 0, 3/4, 5/6, 7/8, 9/10, last timer 11), then write id 12.
-    let attemptId = 1;
-    let nextId = 3;
+    let attemptId = 0;
+    let nextId = 2;
     for (let attempt = 1; attempt <= 5; attempt++) {
       const timerId = nextId++;
       history.failed(attemptId, 'resize-thumb', 'down');

@@ -3,7 +3,6 @@ import {
   DELETE_UNUSED_DERIVATIVES_FUNCTION,
   HAND_OFF_FUNCTION,
   ORCHESTRATOR_FUNCTION,
-  PREPARE_SOURCE_FUNCTION,
   resizeFunctionName,
   WRITE_DOCUMENT_FUNCTION,
 } from '../../src/domain/functionNames';
@@ -26,9 +25,6 @@ const input: ResizeOrchestrationInput = { source, sizes };
 const instanceId = instanceIdFor(source.container, source.blobName, source.eTag);
 const handler = resizeImageOrchestrator;
 
-/** prepareSource's answer for a JPEG (task id 0): each size reads the source itself. */
-const READ_SOURCE = { ok: true, readSource: 'JPEG shrinks on load: each size decodes it cheaply' };
-
 const RETRY = {
   firstRetryIntervalInMilliseconds: 2000,
   maxNumberOfAttempts: 5,
@@ -37,24 +33,28 @@ const RETRY = {
 };
 
 /** What a resize activity returns for a 1600x1200 source (the activity's contract, not computed here). */
-function ok(size: SizeSpec): ResizeOutcome {
-  const width = Math.min(size.width, Math.round((size.height * 4) / 3));
+export function ok(size: SizeSpec): ResizeOutcome {
+  const box = { width: size.width ?? 1600, height: size.height ?? 1200 };
+  const width = Math.min(box.width, Math.round((box.height * 4) / 3));
   return {
     ok: true,
     label: size.label,
-    variant: {
-      label: size.label,
-      width,
-      height: Math.round((width * 3) / 4),
-      contentType: 'image/jpeg',
-      format: 'jpeg',
-      blobName: `users/42/cat_${size.label}.jpg`,
-      url: `http://127.0.0.1:10000/devstoreaccount1/images-processed/users/42/cat_${size.label}.jpg`,
-      sizeBytes: 1000 + size.width,
-      eTag: `"0x8D${size.label}"`,
-      lastModified: '2026-11-24T04:00:05.000Z',
-      createdAt: '2026-11-24T04:00:05.000Z',
-    },
+    variants: [
+      {
+        label: size.label,
+        width,
+        height: Math.round((width * 3) / 4),
+        contentType: 'image/jpeg',
+        format: 'jpeg',
+        blobName: `users/42/cat_${size.label}.jpg`,
+        url: `http://127.0.0.1:10000/devstoreaccount1/images-processed/users/42/cat_${size.label}.jpg`,
+        sizeBytes: 1000 + box.width,
+        eTag: `"0x8D${size.label}"`,
+        lastModified: '2026-11-24T04:00:05.000Z',
+        createdAt: '2026-11-24T04:00:05.000Z',
+      },
+    ],
+    errors: [],
     source: { format: 'JPEG', width: 1600, height: 1200, length: 48213, contentType: 'image/jpeg' },
   };
 }
@@ -80,22 +80,12 @@ function writeAction(outcomes: ResizeOutcome[]) {
 }
 
 const fanOut = { actionType: 12, compoundActions: sizes.map(resizeAction) };
-/** Every run of more than one size asks prepareSource first, whatever content type was declared. */
-const prepareAction = {
-  functionName: PREPARE_SOURCE_FUNCTION,
-  actionType: 1,
-  retryOptions: RETRY,
-  input: { source, sizes, instanceId },
-};
 
 /** History up to the fan-out being scheduled (task ids 0, 1, 2 in plan order). */
 function scheduledFanOut(): HistoryBuilder {
   return new HistoryBuilder()
     .started(ORCHESTRATOR_FUNCTION, input)
-    .episodeEnd([[0, PREPARE_SOURCE_FUNCTION]])
-    .episode()
-    .completed(0, READ_SOURCE)
-    .episodeEnd(sizes.map((size, id) => [id + 1, resizeFunctionName(size.label)]))
+    .episodeEnd(sizes.map((size, id) => [id, resizeFunctionName(size.label)]))
     .episode();
 }
 
@@ -105,17 +95,11 @@ async function run(history: readonly HistoryEvent[], orchestrator = handler) {
 
 describe('resizeImageOrchestrator', () => {
   it('fans out one CallActivityWithRetry per size of the input plan in a single WhenAll', async () => {
-    const result = await run(
-      new HistoryBuilder()
-        .started(ORCHESTRATOR_FUNCTION, input)
-        .episodeEnd([[0, PREPARE_SOURCE_FUNCTION]])
-        .episode()
-        .completed(0, READ_SOURCE).events,
-    );
+    const result = await run(new HistoryBuilder().started(ORCHESTRATOR_FUNCTION, input).events);
     expect(result).toMatchObject({ ok: true });
     expect(result.state).toEqual({
       isDone: false,
-      actions: [[prepareAction, fanOut]],
+      actions: [[fanOut]],
       customStatus: { stage: 'resizing', sizes: ['thumb', 'medium', 'large'] },
       schemaVersion: 1,
     });
@@ -123,19 +107,19 @@ describe('resizeImageOrchestrator', () => {
 
   it('all sizes succeed (in any order): writes the document with every outcome in plan order and completes', async () => {
     const history = scheduledFanOut()
-      .completed(3, ok(large))
-      .completed(1, ok(thumb))
-      .completed(2, ok(medium));
+      .completed(2, ok(large))
+      .completed(0, ok(thumb))
+      .completed(1, ok(medium));
     const writing = await run(history.events);
     const outcomes = [ok(thumb), ok(medium), ok(large)];
     expect(writing.state).toMatchObject({
       isDone: false,
-      actions: [[prepareAction, fanOut, writeAction(outcomes)]],
+      actions: [[fanOut, writeAction(outcomes)]],
       customStatus: { stage: 'writing-document', succeeded: ['thumb', 'medium', 'large'], failed: [] },
     });
 
-    history.episodeEnd([[4, WRITE_DOCUMENT_FUNCTION]]).episode();
-    history.completed(4, { ok: true, documentId: 'doc-1', status: 'completed', replacedVersion: false });
+    history.episodeEnd([[3, WRITE_DOCUMENT_FUNCTION]]).episode();
+    history.completed(3, { ok: true, documentId: 'doc-1', status: 'completed', replacedVersion: false });
     const done = await run(history.events);
     expect(done.state).toMatchObject({
       isDone: true,
@@ -148,32 +132,31 @@ describe('resizeImageOrchestrator', () => {
     const corrupt: ResizeOutcome = {
       ok: false,
       label: 'thumb',
-      error: { label: 'thumb', code: 'corrupt-image', message: 'Input buffer has corrupt header' },
+      variants: [],
+      errors: [{ label: 'thumb', code: 'corrupt-image', message: 'Input buffer has corrupt header' }],
     };
-    const history = scheduledFanOut().completed(1, corrupt).completed(2, ok(medium)).completed(3, ok(large));
+    const history = scheduledFanOut().completed(0, corrupt).completed(1, ok(medium)).completed(2, ok(large));
     const writing = await run(history.events);
-    expect(writing.state.actions).toEqual([
-      [prepareAction, fanOut, writeAction([corrupt, ok(medium), ok(large)])],
-    ]);
+    expect(writing.state.actions).toEqual([[fanOut, writeAction([corrupt, ok(medium), ok(large)])]]);
     expect(writing.state.customStatus).toEqual({
       stage: 'writing-document',
       succeeded: ['medium', 'large'],
       failed: ['thumb'],
     });
 
-    history.episodeEnd([[4, WRITE_DOCUMENT_FUNCTION]]).episode();
-    history.completed(4, { ok: true, documentId: 'doc-1', status: 'partial' });
+    history.episodeEnd([[3, WRITE_DOCUMENT_FUNCTION]]).episode();
+    history.completed(3, { ok: true, documentId: 'doc-1', status: 'partial' });
     const done = await run(history.events);
     expect(done.state).toMatchObject({
       isDone: true,
-      output: { documentId: 'doc-1', status: 'partial', variants: 2, errors: [corrupt.error] },
+      output: { documentId: 'doc-1', status: 'partial', variants: 2, errors: corrupt.errors },
     });
   });
 
-  /** Fails the thumb's task on every attempt: ids 1, then (timer, re-attempt) pairs 4/5, 6/7, 8/9, 10/11, last timer 12. */
+  /** Fails the thumb's task on every attempt: ids 0, then (timer, re-attempt) pairs 3/4, 5/6, 7/8, 9/10, last timer 11. */
   function thumbFailsEveryAttempt(history: HistoryBuilder): HistoryBuilder {
-    let attemptId = 1;
-    let nextId = 4;
+    let attemptId = 0;
+    let nextId = 3;
     for (let attempt = 1; attempt <= RETRY.maxNumberOfAttempts; attempt++) {
       const timerId = nextId++;
       history.failed(attemptId, 'resize-thumb', `blob service unavailable (attempt ${attempt})`);
@@ -190,57 +173,56 @@ describe('resizeImageOrchestrator', () => {
     const history = thumbFailsEveryAttempt(scheduledFanOut());
     // Task.all has failed, but medium and large are still running: nothing new is scheduled yet.
     const waiting = await run(history.events);
-    expect(waiting.state).toMatchObject({ isDone: false, actions: [[prepareAction, fanOut]] });
+    expect(waiting.state).toMatchObject({ isDone: false, actions: [[fanOut]] });
 
-    history.episodeEnd().episode().completed(2, ok(medium)).completed(3, ok(large));
+    history.episodeEnd().episode().completed(1, ok(medium)).completed(2, ok(large));
     const writing = await run(history.events);
     const internal: ResizeOutcome = {
       ok: false,
       label: 'thumb',
-      error: {
-        label: 'thumb',
-        code: 'internal',
-        message:
-          "resize-thumb failed after retries: Activity function 'resize-thumb' failed: blob service unavailable (attempt 5)",
-      },
+      variants: [],
+      errors: [
+        {
+          label: 'thumb',
+          code: 'internal',
+          message:
+            "resize-thumb failed after retries: Activity function 'resize-thumb' failed: blob service unavailable (attempt 5)",
+        },
+      ],
     };
-    expect(writing.state.actions).toEqual([
-      [prepareAction, fanOut, writeAction([internal, ok(medium), ok(large)])],
-    ]);
+    expect(writing.state.actions).toEqual([[fanOut, writeAction([internal, ok(medium), ok(large)])]]);
     expect(writing.state.customStatus).toEqual({
       stage: 'writing-document',
       succeeded: ['medium', 'large'],
       failed: ['thumb'],
     });
 
-    history.episodeEnd([[13, WRITE_DOCUMENT_FUNCTION]]).episode();
-    history.completed(13, { ok: true, documentId: 'doc-1', status: 'partial' });
+    history.episodeEnd([[12, WRITE_DOCUMENT_FUNCTION]]).episode();
+    history.completed(12, { ok: true, documentId: 'doc-1', status: 'partial' });
     const done = await run(history.events);
     expect(done.state).toMatchObject({
       isDone: true,
-      output: { status: 'partial', variants: 2, errors: [internal.error] },
+      output: { status: 'partial', variants: 2, errors: internal.errors },
       customStatus: { stage: 'done', status: 'partial' },
     });
   });
 
   it('a transient failure followed by the retry timer and a successful attempt completes', async () => {
     const history = scheduledFanOut()
-      .failed(1, 'resize-thumb', 'ECONNRESET')
-      .episodeEnd([], [4])
+      .failed(0, 'resize-thumb', 'ECONNRESET')
+      .episodeEnd([], [3])
       .episode()
-      .timerFired(4)
-      .episodeEnd([[5, 'resize-thumb']])
+      .timerFired(3)
+      .episodeEnd([[4, 'resize-thumb']])
       .episode()
-      .completed(2, ok(medium))
-      .completed(5, ok(thumb))
-      .completed(3, ok(large));
+      .completed(1, ok(medium))
+      .completed(4, ok(thumb))
+      .completed(2, ok(large));
     const writing = await run(history.events);
-    expect(writing.state.actions).toEqual([
-      [prepareAction, fanOut, writeAction([ok(thumb), ok(medium), ok(large)])],
-    ]);
+    expect(writing.state.actions).toEqual([[fanOut, writeAction([ok(thumb), ok(medium), ok(large)])]]);
 
-    history.episodeEnd([[6, WRITE_DOCUMENT_FUNCTION]]).episode();
-    history.completed(6, { ok: true, documentId: 'doc-1', status: 'completed' });
+    history.episodeEnd([[5, WRITE_DOCUMENT_FUNCTION]]).episode();
+    history.completed(5, { ok: true, documentId: 'doc-1', status: 'completed' });
     const done = await run(history.events);
     expect(done.state).toMatchObject({
       isDone: true,
@@ -252,11 +234,11 @@ describe('resizeImageOrchestrator', () => {
     const history = thumbFailsEveryAttempt(scheduledFanOut())
       .episodeEnd()
       .episode()
-      .completed(2, ok(medium))
-      .completed(3, ok(large))
-      .episodeEnd([[13, WRITE_DOCUMENT_FUNCTION]])
+      .completed(1, ok(medium))
+      .completed(2, ok(large))
+      .episodeEnd([[12, WRITE_DOCUMENT_FUNCTION]])
       .episode()
-      .completed(13, { ok: true, documentId: 'doc-1', status: 'partial' });
+      .completed(12, { ok: true, documentId: 'doc-1', status: 'partial' });
     const first = await run(history.events);
     const second = await run(history.events);
     expect(second.state).toEqual(first.state);
@@ -287,12 +269,12 @@ describe('resizeImageOrchestrator', () => {
 
   it('a write that replaced another version waits the grace period on a durable timer, then deletes the unused derivatives', async () => {
     const history = scheduledFanOut()
-      .completed(1, ok(thumb))
-      .completed(2, ok(medium))
-      .completed(3, ok(large))
-      .episodeEnd([[4, WRITE_DOCUMENT_FUNCTION]])
+      .completed(0, ok(thumb))
+      .completed(1, ok(medium))
+      .completed(2, ok(large))
+      .episodeEnd([[3, WRITE_DOCUMENT_FUNCTION]])
       .episode()
-      .completed(4, { ok: true, documentId: 'doc-1', status: 'completed', replacedVersion: true });
+      .completed(3, { ok: true, documentId: 'doc-1', status: 'completed', replacedVersion: true });
     const waiting = await run(history.events);
     const fireAt = new Date(episodeClock(history) + 900_000).toISOString();
     expect(waiting.state).toMatchObject({
@@ -301,14 +283,14 @@ describe('resizeImageOrchestrator', () => {
     });
     expect(waiting.state.actions[0]?.at(-1)).toEqual({ actionType: 5, fireAt, isCanceled: false });
 
-    history.episodeEnd([], [5]).episode().timerFired(5);
+    history.episodeEnd([], [4]).episode().timerFired(4);
     const cleaning = await run(history.events);
     expect(cleaning.state.actions[0]?.at(-1)).toEqual(cleanupAction);
 
     history
-      .episodeEnd([[6, DELETE_UNUSED_DERIVATIVES_FUNCTION]])
+      .episodeEnd([[5, DELETE_UNUSED_DERIVATIVES_FUNCTION]])
       .episode()
-      .completed(6, { deleted: 3, kept: 3 });
+      .completed(5, { deleted: 3, kept: 3 });
     const done = await run(history.events);
     expect(done.state).toMatchObject({
       isDone: true,
@@ -321,17 +303,14 @@ describe('resizeImageOrchestrator', () => {
     const shortGrace = { ...input, replacedGraceSeconds: 5 };
     const history = new HistoryBuilder()
       .started(ORCHESTRATOR_FUNCTION, shortGrace)
-      .episodeEnd([[0, PREPARE_SOURCE_FUNCTION]])
+      .episodeEnd(sizes.map((size, id) => [id, resizeFunctionName(size.label)]))
       .episode()
-      .completed(0, READ_SOURCE)
-      .episodeEnd(sizes.map((size, id) => [id + 1, resizeFunctionName(size.label)]))
+      .completed(0, ok(thumb))
+      .completed(1, ok(medium))
+      .completed(2, ok(large))
+      .episodeEnd([[3, WRITE_DOCUMENT_FUNCTION]])
       .episode()
-      .completed(1, ok(thumb))
-      .completed(2, ok(medium))
-      .completed(3, ok(large))
-      .episodeEnd([[4, WRITE_DOCUMENT_FUNCTION]])
-      .episode()
-      .completed(4, { ok: true, documentId: 'doc-1', status: 'completed', replacedVersion: true });
+      .completed(3, { ok: true, documentId: 'doc-1', status: 'completed', replacedVersion: true });
     const waiting = await runEpisode(handler, instanceId, shortGrace, history.events);
     expect(waiting.state.actions[0]?.at(-1)).toEqual({
       actionType: 5,
@@ -342,24 +321,24 @@ describe('resizeImageOrchestrator', () => {
 
   it('a first document (nothing replaced) completes without a timer', async () => {
     const history = scheduledFanOut()
-      .completed(1, ok(thumb))
-      .completed(2, ok(medium))
-      .completed(3, ok(large))
-      .episodeEnd([[4, WRITE_DOCUMENT_FUNCTION]])
+      .completed(0, ok(thumb))
+      .completed(1, ok(medium))
+      .completed(2, ok(large))
+      .episodeEnd([[3, WRITE_DOCUMENT_FUNCTION]])
       .episode()
-      .completed(4, { ok: true, documentId: 'doc-1', status: 'completed', replacedVersion: false });
+      .completed(3, { ok: true, documentId: 'doc-1', status: 'completed', replacedVersion: false });
     const done = await run(history.events);
     expect(done.state).toMatchObject({ isDone: true, output: { status: 'completed' } });
   });
 
   it('a superseded run hands the source over to the instance of its current version, then cleans up after the grace', async () => {
     const history = scheduledFanOut()
-      .completed(1, ok(thumb))
-      .completed(2, ok(medium))
-      .completed(3, ok(large))
-      .episodeEnd([[4, WRITE_DOCUMENT_FUNCTION]])
+      .completed(0, ok(thumb))
+      .completed(1, ok(medium))
+      .completed(2, ok(large))
+      .episodeEnd([[3, WRITE_DOCUMENT_FUNCTION]])
       .episode()
-      .completed(4, { ok: false, documentId: 'doc-1', reason: 'superseded' });
+      .completed(3, { ok: false, documentId: 'doc-1', reason: 'superseded' });
     const handingOff = await run(history.events);
     expect(handingOff.state.actions[0]?.at(-1)).toEqual({
       functionName: HAND_OFF_FUNCTION,
@@ -369,19 +348,19 @@ describe('resizeImageOrchestrator', () => {
     });
 
     history
-      .episodeEnd([[5, HAND_OFF_FUNCTION]])
+      .episodeEnd([[4, HAND_OFF_FUNCTION]])
       .episode()
-      .completed(5, { ok: true, instanceId: 'img-current', started: true });
+      .completed(4, { ok: true, instanceId: 'img-current', started: true });
     const waiting = await run(history.events);
     expect(waiting.state).toMatchObject({
       isDone: false,
       customStatus: { stage: 'cleanup-pending', status: 'superseded' },
     });
-    history.episodeEnd([], [6]).episode().timerFired(6);
+    history.episodeEnd([], [5]).episode().timerFired(5);
     history
-      .episodeEnd([[7, DELETE_UNUSED_DERIVATIVES_FUNCTION]])
+      .episodeEnd([[6, DELETE_UNUSED_DERIVATIVES_FUNCTION]])
       .episode()
-      .completed(7, { deleted: 1, kept: 3 });
+      .completed(6, { deleted: 1, kept: 3 });
     const done = await run(history.events);
     expect(done.state).toMatchObject({
       isDone: true,
@@ -396,25 +375,25 @@ describe('resizeImageOrchestrator', () => {
 
   it('a run that finds its source deleted (a tombstone) deletes its derivatives at once, without a timer', async () => {
     const history = scheduledFanOut()
-      .completed(1, ok(thumb))
-      .completed(2, ok(medium))
-      .completed(3, ok(large))
-      .episodeEnd([[4, WRITE_DOCUMENT_FUNCTION]])
+      .completed(0, ok(thumb))
+      .completed(1, ok(medium))
+      .completed(2, ok(large))
+      .episodeEnd([[3, WRITE_DOCUMENT_FUNCTION]])
       .episode()
-      .completed(4, { ok: false, documentId: 'doc-1', reason: 'deleted' });
+      .completed(3, { ok: false, documentId: 'doc-1', reason: 'deleted' });
     const cleaning = await run(history.events);
     expect(cleaning.state.actions[0]?.at(-1)).toEqual(cleanupAction);
   });
 
   it('the writer failing after its retries fails the instance (a redelivered event may then restart it)', async () => {
     const history = scheduledFanOut()
-      .completed(1, ok(thumb))
-      .completed(2, ok(medium))
-      .completed(3, ok(large))
-      .episodeEnd([[4, WRITE_DOCUMENT_FUNCTION]])
+      .completed(0, ok(thumb))
+      .completed(1, ok(medium))
+      .completed(2, ok(large))
+      .episodeEnd([[3, WRITE_DOCUMENT_FUNCTION]])
       .episode();
-    let attemptId = 4;
-    let nextId = 5;
+    let attemptId = 3;
+    let nextId = 4;
     for (let attempt = 1; attempt <= RETRY.maxNumberOfAttempts; attempt++) {
       const timerId = nextId++;
       history
@@ -435,13 +414,12 @@ describe('resizeImageOrchestrator', () => {
   });
 
   it('uses the plan in the input, not the current catalog', async () => {
-    const square: SizeSpec = { label: 'square', width: 300, height: 300 };
+    const square: SizeSpec = { label: 'square', width: 300, height: 300, fit: 'inside', formats: ['source'] };
     const custom: ResizeOrchestrationInput = { source, sizes: [square] };
     const result = await runEpisode(
       handler,
       instanceId,
       custom,
-      // One size: no prepareSource (a single decode is a decode once).
       new HistoryBuilder().started(ORCHESTRATOR_FUNCTION, custom).events,
     );
     expect(result.state.actions).toEqual([

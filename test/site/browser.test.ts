@@ -141,6 +141,28 @@ describe('the upload page', () => {
       const urls = new Set(document?.variants.map((v) => v.url));
       expect(images.some((img) => !img.variant && urls.has(img.src) && img.naturalWidth > 0)).toBe(true);
     }
+    // Each real upload's document has a placeholder, and the page painted it behind the <picture>: the
+    // thumbhash decoded to a PNG data URL over the document's dominant colour.
+    const frames = await page.evaluate(() =>
+      [...document.querySelectorAll<HTMLElement>('.upload .frame')].map((frame) => ({
+        image: frame.style.backgroundImage,
+        colour: frame.style.backgroundColor,
+      })),
+    );
+    expect(frames).toHaveLength(2);
+    const rgb = (hex: string) =>
+      `rgb(${[1, 3, 5].map((at) => Number.parseInt(hex.slice(at, at + 2), 16)).join(', ')})`;
+    for (const name of ['dusk.jpg', 'meadow.jpg']) {
+      const { document } = await status(shown[name]?.blob ?? '');
+      const placeholder = document?.placeholder;
+      expect(placeholder, name).toMatchObject({
+        thumbhash: expect.stringMatching(/^[A-Za-z0-9+/]+=*$/),
+        dominantColor: expect.stringMatching(/^#[0-9a-f]{6}$/),
+      });
+      const frame = frames.find((candidate) => candidate.colour === rgb(placeholder?.dominantColor ?? ''));
+      expect(frame?.image, name).toMatch(/^url\("data:image\/png;base64,/);
+    }
+
     const dusk = (await status(shown['dusk.jpg']?.blob ?? '')).document;
     expect(dusk?.variants.find((v) => v.label === 'large')).toMatchObject({ width: 1280, height: 854 });
     expect(shown['dusk.jpg']?.blob).toMatch(/^users\/dev-user\/[0-9a-f]{16}-dusk\.jpg$/);

@@ -21,8 +21,11 @@ import type { ImageDocument, SizeSpec } from '../../src/domain/types';
 const repoRoot = path.resolve(__dirname, '../..');
 const SOURCE = 'images-unprocessed';
 const OUTPUT = 'images-processed';
-const XL: SizeSpec = { label: 'xl', width: 96, height: 96 };
-const SIZES: SizeSpec[] = [{ label: 'thumb', width: 150, height: 150 }, XL];
+const XL: SizeSpec = { label: 'xl', width: 96, height: 96, fit: 'inside', formats: ['source'] };
+const SIZES: SizeSpec[] = [
+  { label: 'thumb', width: 150, height: 150, fit: 'inside', formats: ['source'] },
+  XL,
+];
 const NAMES = ['users/dev-user/aa-dusk.jpg', 'users/dev-user/bb-meadow.jpg'];
 
 let stack: RunningStack;

@@ -78,6 +78,7 @@ describe('src/index.ts (package.json "main")', () => {
         'deleteUnusedDerivatives',
         'handOffToCurrentVersion',
         'imageStatus',
+        'makePlaceholder',
         'onImageUploaded',
         'prepareSource',
         'reprocessImage',
@@ -95,6 +96,7 @@ describe('src/index.ts (package.json "main")', () => {
     expect(triggerOf('resize-thumb')).toMatchObject({ type: 'activityTrigger' });
     expect(triggerOf('prepareSource')).toMatchObject({ type: 'activityTrigger' });
     expect(triggerOf('deleteIntermediate')).toMatchObject({ type: 'activityTrigger' });
+    expect(triggerOf('makePlaceholder')).toMatchObject({ type: 'activityTrigger' });
     expect(triggerOf('imageStatus')).toMatchObject({
       type: 'httpTrigger',
       route: 'images/{*blobName}',

@@ -12,7 +12,7 @@ const settings = loadSettings({
   COSMOS__key: 'emulator-key',
   IMAGE_SIZES: JSON.stringify([
     { label: 'thumb', width: 150, height: 150 },
-    { label: 'wide', width: 1920, height: 1080 },
+    { label: 'wide', width: 1920, height: 1080, fit: 'cover', formats: ['webp', 'avif'] },
   ]),
   REDRIVE_DELAYS_SECONDS: '60, 600',
 });
@@ -80,12 +80,21 @@ describe('onImageUploaded', () => {
         contentLength: 48213,
         contentType: 'image/jpeg',
       },
+      // The whole plan with every default filled in, so a replay never depends on later settings.
       sizes: [
-        { label: 'thumb', width: 150, height: 150 },
-        { label: 'wide', width: 1920, height: 1080 },
+        { label: 'thumb', width: 150, height: 150, fit: 'inside', formats: ['source'] },
+        {
+          label: 'wide',
+          width: 1920,
+          height: 1080,
+          fit: 'cover',
+          position: 'centre',
+          formats: ['webp', 'avif'],
+        },
       ],
       retry: { transient: TRANSIENT_RETRY, redriveDelaysSeconds: [60, 600] },
       replacedGraceSeconds: 900,
+      placeholder: true,
     });
     expect(lines).toEqual([
       {

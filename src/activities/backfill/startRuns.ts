@@ -84,6 +84,7 @@ async function startOne(
     // No re-drive rounds (hours of durable timers) inside a backfill's run: the wait would hold a backfill slot.
     // Sizes that end `internal` are recorded, and a later `only: "failed"` backfill is their re-drive.
     retry: BACKFILL_RUN_RETRY,
+    placeholder: true,
   };
   await deps.client.startNew(ORCHESTRATOR_FUNCTION, { instanceId, input: orchestrationInput });
   return { blobName: blob.name, started: true, instanceId };

@@ -11,7 +11,7 @@ import type {
   WriteDocumentInput,
 } from '../../domain/types';
 
-/** `completed` when every size has a variant, `partial` when some do, `failed` when none do. */
+/** `completed` when every planned (label, format) has a variant, `partial` when some do, `failed` when none do. */
 export function documentStatus(variants: readonly Variant[], errors: readonly ImageError[]): DocumentStatus {
   if (variants.length === 0) return 'failed';
   return errors.length === 0 ? 'completed' : 'partial';
@@ -30,8 +30,9 @@ function probedSource(outcomes: readonly ResizeOutcome[]): ProbedSource | undefi
   return probed.find((source) => source.width !== undefined) ?? probed[0];
 }
 
-function byLabel(a: { label?: string }, b: { label?: string }): number {
-  return (a.label ?? '').localeCompare(b.label ?? '');
+/** Label, then format: a stable order for variants and errors, whatever order the activities finished in. */
+function byLabel(a: { label?: string; format?: string }, b: { label?: string; format?: string }): number {
+  return (a.label ?? '').localeCompare(b.label ?? '') || (a.format ?? '').localeCompare(b.format ?? '');
 }
 
 export interface BuildOptions {
@@ -47,31 +48,49 @@ export interface BuildOptions {
 }
 
 /**
- * Builds the docs/design.md document. A run for a version already described (a reprocess or a one-size re-run)
- * replaces only the labels it ran; the other labels' variants and errors are kept and the status is
- * recomputed over the merged set. A label this run failed on keeps its stored variant: it was made from
- * these same source bytes, and the failure is this run's (logged, and in the orchestration's output), not
- * a fact about the image worth erasing a good derivative for.
+ * The variants and errors of the labels this run covered, merged with what is stored for the same source
+ * version. Per (label, format): a variant this run produced replaces the stored one; a format this run
+ * failed on keeps its stored variant (it was made from these same bytes: the failure is this run's, logged
+ * and in the orchestration's output, not a fact about the image worth erasing a good derivative for), and
+ * otherwise its error is recorded. A label that failed as a whole (no format reached) keeps all its stored
+ * variants. Stored variants of a covered label in formats the run did not produce or fail on (a format
+ * dropped from the plan) go. Labels the run did not cover keep their stored variants and errors.
+ */
+function mergeLabels(
+  outcomes: readonly ResizeOutcome[],
+  stored: Pick<ImageDocument, 'variants' | 'errors'> | undefined,
+): { variants: Variant[]; errors: ImageError[] } {
+  const runLabels = new Set(outcomes.map((outcome) => outcome.label));
+  const variants = (stored?.variants ?? []).filter((variant) => !runLabels.has(variant.label));
+  const errors = (stored?.errors ?? []).filter(
+    (error) => error.label !== undefined && !runLabels.has(error.label),
+  );
+  for (const outcome of outcomes) {
+    const storedOfLabel = (stored?.variants ?? []).filter((variant) => variant.label === outcome.label);
+    variants.push(...outcome.variants);
+    for (const error of outcome.errors) {
+      const keep = storedOfLabel.filter(
+        (variant) =>
+          (error.format === undefined || variant.format === error.format) &&
+          !variants.some((chosen) => chosen.label === variant.label && chosen.format === variant.format),
+      );
+      if (keep.length > 0) variants.push(...keep);
+      else errors.push({ ...error, label: outcome.label });
+    }
+  }
+  return { variants: variants.sort(byLabel), errors: errors.sort(byLabel) };
+}
+
+/**
+ * Builds the document (docs/design.md "The document"): one variant per (label, format) (see `mergeLabels`
+ * for how a run for a version already described, a reprocess or a one-size re-run, merges into it), the
+ * status over the merged set, and the placeholder this run made (or, failing that, the one stored for the
+ * same version).
  */
 export function buildImageDocument({ input, sameVersion, createdAt, now }: BuildOptions): ImageDocument {
   const { source, outcomes, instanceId } = input;
-  const storedVariantLabels = new Set((sameVersion?.variants ?? []).map((variant) => variant.label));
-  const replacedLabels = new Set(
-    outcomes
-      .filter((outcome) => outcome.ok || !storedVariantLabels.has(outcome.label))
-      .map((outcome) => outcome.label),
-  );
-  const runLabels = new Set(outcomes.map((outcome) => outcome.label));
-  const keptVariants = (sameVersion?.variants ?? []).filter((variant) => !replacedLabels.has(variant.label));
-  const keptErrors = (sameVersion?.errors ?? []).filter(
-    (error) => error.label !== undefined && !runLabels.has(error.label),
-  );
-  const runVariants = outcomes.flatMap((outcome) => (outcome.ok ? [outcome.variant] : []));
-  const runErrors = outcomes.flatMap((outcome) =>
-    !outcome.ok && replacedLabels.has(outcome.label) ? [{ ...outcome.error, label: outcome.label }] : [],
-  );
-  const variants = [...keptVariants, ...runVariants].sort(byLabel);
-  const errors = [...keptErrors, ...runErrors].sort(byLabel);
+  const { variants, errors } = mergeLabels(outcomes, sameVersion);
+  const placeholder = input.placeholder ?? sameVersion?.placeholder;
   const detected = okSource(outcomes);
   const probed = probedSource(outcomes);
   const timestamp = now.toISOString();
@@ -90,6 +109,7 @@ export function buildImageDocument({ input, sameVersion, createdAt, now }: Build
     status: documentStatus(variants, errors),
     createdAt: createdAt ?? timestamp,
     updatedAt: timestamp,
+    ...(placeholder === undefined ? {} : { placeholder }),
     variants,
     errors,
   };

@@ -35,7 +35,7 @@ export async function decideWrite({
   existing,
   currentSourceETag,
 }: GuardInput): Promise<WriteDecision> {
-  if (input.outcomes.some((outcome) => !outcome.ok && outcome.error.code === 'superseded')) {
+  if (input.outcomes.some((outcome) => outcome.errors.some((error) => error.code === 'superseded'))) {
     return { action: 'skip', reason: 'superseded' };
   }
   if (existing === undefined) return { action: 'write' };

@@ -56,11 +56,7 @@ export async function prepareToOutcome(
   if (!downloaded.ok) return downloaded;
   let prepared;
   try {
-    prepared = await prepareIntermediate(
-      downloaded.data,
-      sizes.map((size) => ({ width: size.width, height: size.height })),
-      deps.limits,
-    );
+    prepared = await prepareIntermediate(downloaded.data, sizes, deps.limits);
   } catch (error) {
     if (error instanceof ImageResourceError) throw error; // transient: Durable retries
     // A throw on bytes in memory would repeat on every retry: let each size try the source itself.

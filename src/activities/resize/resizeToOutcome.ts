@@ -1,19 +1,28 @@
 import type { BlobServiceClient } from '@azure/storage-blob';
 import { ImageResourceError } from '../../domain/errors';
 import { failure, type Failure } from '../../domain/failure';
-import type { IntermediateRef, ResizeActivityInput, ResizeOutcome, SourceInfo } from '../../domain/types';
-import { renderFromIntermediate } from '../../imaging';
-import type { DecodableFormat, RenderResult, SourceLimits } from '../../imaging/types';
+import type {
+  ImageError,
+  IntermediateRef,
+  ResizeActivityInput,
+  ResizeOutcome,
+  SizeSpec,
+  SourceInfo,
+  Variant,
+} from '../../domain/types';
+import { renderRenditionFromIntermediate } from '../../imaging';
+import type { DecodableFormat, RenditionResult, SourceLimits } from '../../imaging/types';
 import type { InvocationLogger } from '../../logging';
 import { downloadSource } from './downloadSource';
 import { downloadIntermediate } from '../../storage/intermediateBlob';
 import { uploadDerivative } from './uploadDerivative';
 
+/** Renders every format of one rendition from one decode (imaging/renderRendition in production). */
 export type RenderFunction = (
   source: Buffer,
-  box: { width: number; height: number },
+  spec: SizeSpec,
   limits: SourceLimits,
-) => Promise<RenderResult>;
+) => Promise<RenditionResult>;
 
 export interface ResizeDeps {
   /** The images account: sources (and their current eTag). */
@@ -28,9 +37,9 @@ export interface ResizeDeps {
   derivativeBaseUrl?: string;
 }
 
-/** A failure as this size's outcome, with what it read of the source (for the `failed` document). */
+/** A failure of the whole label as its outcome, with what it read of the source (for the `failed` document). */
 function errorOutcome(label: string, { error, source }: Failure): ResizeOutcome {
-  const outcome: ResizeOutcome = { ok: false, label, error: { label, ...error } };
+  const outcome: ResizeOutcome = { ok: false, label, variants: [], errors: [{ label, ...error }] };
   return source === undefined ? outcome : { ...outcome, source };
 }
 
@@ -43,7 +52,7 @@ class RenderBug extends Error {
   override readonly name = 'RenderBug';
 }
 
-async function renderGuarded(render: () => Promise<RenderResult>): Promise<RenderResult> {
+async function renderGuarded(render: () => Promise<RenditionResult>): Promise<RenditionResult> {
   try {
     return await render();
   } catch (error) {
@@ -52,22 +61,23 @@ async function renderGuarded(render: () => Promise<RenderResult>): Promise<Rende
   }
 }
 
-/** The rendered derivative and the source facts it reports, from whichever input the size read. */
+/** The rendition and the source facts it reports, from whichever input the label read. */
 interface Rendered {
-  result: RenderResult;
+  result: RenditionResult;
   source: Pick<SourceInfo, 'length' | 'contentType'>;
 }
 
 /** Header room of an intermediate beyond its pixels (TIFF header and strip tables). */
-const INTERMEDIATE_HEADER_BYTES = 1024 * 1024;
+export const INTERMEDIATE_HEADER_BYTES = 1024 * 1024;
 
 /**
- * Decode once: the run's intermediate, when it is still there. Gone (a lifecycle rule, a concurrent cleanup)
- * or unreadable, the size falls back to the source, so an intermediate can only save work, never lose a size.
+ * Decode once: every format of the label from the run's intermediate, when it is still there. Gone (a
+ * lifecycle rule, a concurrent cleanup) or unreadable, the label falls back to the source, so an intermediate
+ * can only save work, never lose a rendition.
  */
 async function renderFromIntermediateRef(
   ref: IntermediateRef,
-  box: { width: number; height: number },
+  size: SizeSpec,
   deps: ResizeDeps,
   log: InvocationLogger,
 ): Promise<Rendered | undefined> {
@@ -78,7 +88,7 @@ async function renderFromIntermediateRef(
     return undefined;
   }
   const source = { ...ref.source, format: ref.source.format as DecodableFormat };
-  const result = await renderGuarded(() => renderFromIntermediate(data, source, box));
+  const result = await renderGuarded(() => renderRenditionFromIntermediate(data, source, size));
   if (!result.ok) {
     log.warn('intermediate unreadable; reading the source', { reason: result.error.message });
     return undefined;
@@ -88,8 +98,10 @@ async function renderFromIntermediateRef(
 }
 
 /**
- * One size of one source version: download (If-Match), render, upload, describe. Permanent problems come
- * back as error outcomes; anything transient (network, 5xx, throttling) throws so Durable retries it.
+ * One rendition (label) of one source version: download (If-Match) the source or read the run's
+ * intermediate, render all its formats from one decode, upload each, describe each as a variant. A format
+ * whose encoder fails is an error with `format`, beside the formats that succeeded. Permanent problems come
+ * back as outcomes; anything transient (network, 5xx, throttling, memory) throws so Durable retries it.
  */
 export async function resizeToOutcome(
   input: ResizeActivityInput,
@@ -97,12 +109,11 @@ export async function resizeToOutcome(
   log: InvocationLogger,
 ): Promise<ResizeOutcome> {
   const { source, size } = input;
-  const box = { width: size.width, height: size.height };
-  let rendered: RenderResult;
+  let rendered: RenditionResult;
   let sourceFacts: Rendered['source'];
   try {
     const fromIntermediate =
-      input.intermediate && (await renderFromIntermediateRef(input.intermediate, box, deps, log));
+      input.intermediate && (await renderFromIntermediateRef(input.intermediate, size, deps, log));
     if (fromIntermediate) {
       rendered = fromIntermediate.result;
       sourceFacts = fromIntermediate.source;
@@ -114,10 +125,10 @@ export async function resizeToOutcome(
       }
       log.info('source downloaded', { bytes: downloaded.data.length });
       sourceFacts = { length: downloaded.data.length, contentType: downloaded.contentType };
-      rendered = await renderGuarded(() => deps.render(downloaded.data, box, deps.limits));
+      rendered = await renderGuarded(() => deps.render(downloaded.data, size, deps.limits));
     }
   } catch (error) {
-    // Storage, or the worker out of memory or threads (a busy instance): transient, Durable retries the size.
+    // Storage, or the worker out of memory or threads (a busy instance): transient, Durable retries the label.
     if (!(error instanceof RenderBug)) throw error;
     log.error('render threw', { error: error.cause });
     return errorOutcome(size.label, failure('internal', error.message));
@@ -127,31 +138,44 @@ export async function resizeToOutcome(
     return errorOutcome(size.label, rendered);
   }
 
-  const { derivative } = rendered;
-  const variant = await uploadDerivative(deps.derivativeBlobService, {
-    processedContainer: deps.processedContainer,
-    source,
-    label: size.label,
-    derivative,
-    now: deps.now(),
-    derivativeBaseUrl: deps.derivativeBaseUrl,
-  });
-  log.info('derivative uploaded', {
-    derivative: variant.blobName,
-    width: variant.width,
-    height: variant.height,
-    bytes: variant.sizeBytes,
-  });
-  return {
-    ok: true,
-    label: size.label,
-    variant,
-    source: {
-      format: derivative.source.format,
-      width: derivative.source.width,
-      height: derivative.source.height,
-      length: sourceFacts.length,
-      contentType: sourceFacts.contentType,
-    },
+  const variants: Variant[] = [];
+  const errors: ImageError[] = [];
+  for (const output of rendered.outputs) {
+    if (!output.ok) {
+      log.warn('format not rendered', {
+        format: output.format,
+        code: output.error.code,
+        reason: output.error.message,
+      });
+      errors.push({ label: size.label, format: output.format, ...output.error });
+      continue;
+    }
+    const { derivative } = output;
+    const variant = await uploadDerivative(deps.derivativeBlobService, {
+      processedContainer: deps.processedContainer,
+      source,
+      label: size.label,
+      derivative,
+      now: deps.now(),
+      derivativeBaseUrl: deps.derivativeBaseUrl,
+    });
+    log.info('derivative uploaded', {
+      derivative: variant.blobName,
+      format: variant.format,
+      width: variant.width,
+      height: variant.height,
+      bytes: variant.sizeBytes,
+    });
+    variants.push(variant);
+  }
+  const sourceInfo = {
+    format: rendered.source.format,
+    width: rendered.source.width,
+    height: rendered.source.height,
+    length: sourceFacts.length,
+    contentType: sourceFacts.contentType,
   };
+  return variants.length > 0
+    ? { ok: true, label: size.label, variants, errors, source: sourceInfo }
+    : { ok: false, label: size.label, variants: [], errors, source: sourceInfo };
 }

@@ -5,7 +5,7 @@ import { unquoteETag, versionTagFor } from '../../domain/ids';
 import { DERIVATIVE_METADATA, derivativeBlobName } from '../../domain/derivativeNames';
 import { WRITE_ATTEMPTS } from '../../domain/sourceVersion';
 import type { SourceRef, Variant } from '../../domain/types';
-import type { RenderedDerivative } from '../../imaging/types';
+import type { EncodedDerivative } from '../../imaging/types';
 import { blobProperties, uploadConditionally } from '../../storage/blobs';
 
 /**
@@ -16,7 +16,7 @@ export const DERIVATIVE_CACHE_CONTROL = 'public, max-age=31536000, immutable';
 
 function variantOf(
   label: string,
-  derivative: RenderedDerivative,
+  derivative: EncodedDerivative,
   blobName: string,
   url: string,
   stored: { eTag: string; lastModified: Date | undefined; sizeBytes: number; createdOn: Date | undefined },
@@ -56,7 +56,7 @@ export async function uploadDerivative(
     processedContainer: string;
     source: SourceRef;
     label: string;
-    derivative: RenderedDerivative;
+    derivative: EncodedDerivative;
     now: Date;
     maxAttempts?: number;
     /** `DERIVATIVE_BASE_URL`: the variant's `url` points there instead of at the blob. */

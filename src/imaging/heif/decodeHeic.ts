@@ -11,11 +11,12 @@ import { webAssembly, type WasmModule } from './webAssembly';
 import type { Box } from '../types';
 
 /**
- * The integer box-shrink the decoder thread may apply for pixels that will be resized into `box`: the largest
- * factor that still leaves at least twice the fitted size, as libvips' own resize shrinks (`vips_resize`,
+ * The integer box-shrink the decoder thread may apply for pixels that will be resized down to `box` (the
+ * scale the renditions work at, `intermediateSize`, same aspect ratio as the image): the largest factor that
+ * still leaves at least twice that size, as libvips' own resize shrinks (`vips_resize`,
  * gap 2: a box filter by floor(scale / 2), then Lanczos for the rest), so the derivative's pixels are those of
  * a full-size decode resized by sharp. 1 for an alpha image (averaging unpremultiplied colour would bleed
- * transparent pixels' colour into edges) and for any image within 4 times its fit.
+ * transparent pixels' colour into edges) and for any image within 4 times `box`.
  *
  * Why: the copy of the decoded pixels out of the WebAssembly heap coexists with that heap. At 48 MP the full
  * copy is 144 MB on top of a ~390 MB heap; shrunk by 3 it is 16 MB.
@@ -56,8 +57,9 @@ export type HeicDecodeResult = { ok: true; decoded: DecodedHeic } | Failure;
 export interface HeicDecodeOptions {
   maxPixels: number;
   /**
-   * The largest box the pixels will be resized into. When the image is at least 4 times larger than its fit
-   * in that box, the decoder thread hands over a box-shrunk copy (`heicShrink`) instead of the full size.
+   * The size the pixels will be resized down to (the renditions' `intermediateSize`). When the image is at
+   * least 4 times larger, the decoder thread hands over a box-shrunk copy (`heicShrink`) instead of the full
+   * size.
    */
   shrinkFor?: Box;
   /** Overrides `heicDecodeTimeoutMs` (tests). */

@@ -1,0 +1,72 @@
+import { failure, sourceTooLarge, type Failure } from '../domain/failure';
+import { detectFormat } from './detectFormat';
+import { intermediateSize, type RenditionGeometry } from './geometry';
+import { decodeAdmission, HEIC_DECODE_BYTES_PER_PIXEL } from './decodeAdmission';
+import { decodeHeic } from './heif/decodeHeic';
+import { probeHeader, type SourceHeader } from './probeHeader';
+import type { SourceLimits } from './types';
+
+/** A source that passed every check before the decode, ready for sharp. */
+export interface OpenedSource {
+  header: SourceHeader;
+  /** What sharp reads: the upload itself, or for HEIC the decoded pixels as an uncompressed TIFF. */
+  pixels: Buffer;
+  /**
+   * HEIC only: the size of the decoded TIFF, oriented. The header's size, or a box-shrunk copy of it (see
+   * `heicShrink`) when the renditions need far fewer pixels; either way a render resizes it with
+   * `resizeFromIntermediate`, so the output has the size and crop a full-size decode would give.
+   */
+  decoded?: { width: number; height: number };
+}
+
+/**
+ * The checks every render starts with, cheapest first: byte length, magic bytes, header (pixel budget); then,
+ * for HEIC only, the decode itself (libheif in WebAssembly, in a worker thread), whose output sharp reads
+ * like any other source. Problems with the file are typed failures (`too-large`, `not-an-image`,
+ * `unsupported-format`, `corrupt-image`, `too-many-pixels`).
+ */
+export async function openSource(
+  source: Buffer,
+  limits: SourceLimits,
+  /**
+   * The renditions the pixels will be resized for: a HEIC decode hands over a box-shrunk copy when their
+   * `intermediateSize` (a `cover` box needs max(w/W, h/H) of the source, more than fitting inside it) is at
+   * least 4 times smaller than the image.
+   */
+  specs: readonly RenditionGeometry[],
+): Promise<{ ok: true; opened: OpenedSource } | Failure> {
+  if (source.length > limits.maxSourceBytes) {
+    return sourceTooLarge(source.length, limits.maxSourceBytes);
+  }
+  const detected = detectFormat(source);
+  if (detected.kind === 'unknown') {
+    return failure(
+      'not-an-image',
+      'The content is not an image (no known image signature in its first bytes)',
+    );
+  }
+  if (detected.kind === 'unsupported') {
+    return failure(
+      'unsupported-format',
+      `${detected.format} images are not supported; use JPEG, PNG, WebP, GIF, TIFF, AVIF or HEIC`,
+      { format: detected.format },
+    );
+  }
+  const probed = await probeHeader(source, detected.format, limits);
+  if (!probed.ok) return probed;
+  const { header } = probed;
+  if (header.heif === undefined) return { ok: true, opened: { header, pixels: source } };
+  const { heif } = header;
+  // Admitted against the process's decode memory budget first (decodeAdmission.ts): concurrent activities wait.
+  const heic = await decodeAdmission().run(
+    heif.storedWidth * heif.storedHeight * HEIC_DECODE_BYTES_PER_PIXEL,
+    () =>
+      decodeHeic(source, heif, {
+        maxPixels: limits.maxSourcePixels,
+        ...(specs.length === 0 ? {} : { shrinkFor: intermediateSize(specs, header.width, header.height) }),
+      }),
+  );
+  if (!heic.ok) return heic;
+  const { tiff, width, height } = heic.decoded;
+  return { ok: true, opened: { header, pixels: tiff, decoded: { width, height } } };
+}
