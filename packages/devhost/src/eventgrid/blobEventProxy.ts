@@ -140,8 +140,21 @@ export async function startBlobEventProxy(options: BlobEventProxyOptions): Promi
         else response.destroy();
         resolve();
       });
-      if (body === undefined) request.pipe(upstream);
-      else upstream.end(body);
+      if (body !== undefined) {
+        upstream.end(body); // already read whole (a Blob Batch)
+        return;
+      }
+      request.pipe(upstream);
+      // The emulator may answer (a 404 ContainerNotFound, say) before it has read the request body, and stop
+      // reading it. Node's server only discards an unread body when nothing consumes it; this one is piped, so
+      // without this the rest of the body would stay unread and the client's next request on the same
+      // keep-alive connection would never be parsed (a createIfNotExists after the 404 hung for its timeout).
+      response.once('finish', () => {
+        if (request.complete) return;
+        request.unpipe(upstream);
+        upstream.destroy();
+        request.resume();
+      });
     });
   }
 
