@@ -75,15 +75,18 @@ export async function readSource(
   eTag: string,
   maxBytes: number,
   timeoutMs: number = STORAGE_CALL_TIMEOUT_MS,
+  /** Only the first `count` bytes (enough to sniff the format); the whole blob when it is not longer. */
+  count?: number,
 ): Promise<SourceRead> {
   const checked = await checkSource(blob, eTag, maxBytes, timeoutMs);
   if (!checked.ok) return checked;
   // A range on an empty blob is 416 (InvalidRange): there is nothing to read anyway.
   if (checked.contentLength === 0)
     return { ok: true, data: Buffer.alloc(0), contentType: checked.contentType };
+  const length = count === undefined ? checked.contentLength : Math.min(count, checked.contentLength);
   let response;
   try {
-    response = await blob.download(0, checked.contentLength, {
+    response = await blob.download(0, length, {
       conditions: { ifMatch: quotedETag(eTag) },
       abortSignal: storageCallSignal(timeoutMs),
     });
@@ -97,7 +100,7 @@ export async function readSource(
   }
   const body = response.readableStreamBody;
   if (body === undefined) throw new Error('The blob download returned no body stream');
-  const data = await readCapped(body, Math.min(maxBytes, checked.contentLength));
+  const data = await readCapped(body, Math.min(maxBytes, length));
   if (data === undefined) return { ok: false, reason: 'too-large', bytes: undefined };
   return { ok: true, data, contentType: response.contentType ?? checked.contentType };
 }

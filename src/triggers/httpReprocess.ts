@@ -160,6 +160,7 @@ export function createReprocessHandler(deps: () => ImageHttpDeps = productionHtt
       sizes: selection.sizes,
       retry: retryPlanFor(settings.redriveDelaysSeconds),
       replacedGraceSeconds: settings.replacedDerivativesGraceSeconds,
+      checksRegistration: true,
       placeholder: true,
     };
     await client.startNew(ORCHESTRATOR_FUNCTION, { instanceId, input });

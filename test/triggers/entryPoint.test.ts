@@ -77,6 +77,7 @@ describe('src/index.ts (package.json "main")', () => {
         'createUpload',
         'deleteIntermediate',
         'deleteUnusedDerivatives',
+        'findUnregisteredSizes',
         'handOffToCurrentVersion',
         'imageStatus',
         'makePlaceholder',
@@ -96,6 +97,7 @@ describe('src/index.ts (package.json "main")', () => {
     expect(triggerOf('resizeImageOrchestrator')).toMatchObject({ type: 'orchestrationTrigger' });
     expect(triggerOf('resize-thumb')).toMatchObject({ type: 'activityTrigger' });
     expect(triggerOf('prepareSource')).toMatchObject({ type: 'activityTrigger' });
+    expect(triggerOf('findUnregisteredSizes')).toMatchObject({ type: 'activityTrigger' });
     expect(triggerOf('deleteIntermediate')).toMatchObject({ type: 'activityTrigger' });
     expect(triggerOf('makePlaceholder')).toMatchObject({ type: 'activityTrigger' });
     expect(triggerOf('imageStatus')).toMatchObject({

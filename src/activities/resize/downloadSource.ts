@@ -24,9 +24,11 @@ export async function downloadSource(
   source: SourceRef,
   maxSourceBytes: number,
   timeoutMs: number = STORAGE_CALL_TIMEOUT_MS,
+  /** Only the first `count` bytes (enough to sniff the format); the whole blob when it is not longer. */
+  count?: number,
 ): Promise<DownloadedSource | Failure> {
   const blob = blobClientOf(blobService, source.container, source.blobName);
-  const result = await readSource(blob, source.eTag, maxSourceBytes, timeoutMs);
+  const result = await readSource(blob, source.eTag, maxSourceBytes, timeoutMs, count);
   if (result.ok)
     return { ok: true, data: result.data, contentType: result.contentType ?? source.contentType };
   switch (result.reason) {

@@ -22,8 +22,9 @@ export function parseBackfillRequest(body: unknown, catalog: readonly SizeSpec[]
     code: 'invalid-request',
     message,
   });
-  const value = body === undefined || body === null ? {} : body;
-  if (typeof value !== 'object' || Array.isArray(value)) {
+  // Only an absent (empty) body means "all defaults"; a literal `null` is a wrong type like any other.
+  const value = body === undefined ? {} : body;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return invalid(expectedMessage('a JSON object {prefix?, sizes?, only?}', 'the request body', value));
   }
   const fields = value as Record<string, unknown>;
@@ -32,7 +33,8 @@ export function parseBackfillRequest(body: unknown, catalog: readonly SizeSpec[]
     return invalid(expectedMessage(`only the keys ${KEYS.join(', ')}`, 'the request body', unknownKeys));
   }
 
-  const prefix = fields.prefix ?? '';
+  // An absent key takes its default; `null` is a value of the wrong type, refused like any other.
+  const prefix = fields.prefix === undefined ? '' : fields.prefix;
   if (typeof prefix !== 'string') return invalid(expectedMessage('a string', 'prefix', prefix));
   // A prefix is the start of a blob name ("users/42/" is fine): Azure's length cap, no control characters.
   // eslint-disable-next-line no-control-regex
@@ -46,7 +48,7 @@ export function parseBackfillRequest(body: unknown, catalog: readonly SizeSpec[]
     );
   }
 
-  const only = fields.only ?? 'missing';
+  const only = fields.only === undefined ? 'missing' : fields.only;
   if (!BACKFILL_MODES.includes(only as never)) {
     return invalid(expectedMessage(`one of ${BACKFILL_MODES.join(', ')}`, 'only', only));
   }
