@@ -80,7 +80,7 @@ async function follow(backfill) {
   startButton.disabled = true;
   try {
     for (;;) {
-      const status = await fetchJson(backfill.statusQueryGetUri);
+      const status = await fetchJson(backfill.statusUrl);
       if (following !== backfill.instanceId) return;
       if (render(backfill, status)) break;
       await new Promise((resolve) => setTimeout(resolve, POLL_MS));
@@ -117,7 +117,7 @@ async function start() {
     const sizes = body.sizes ?? [...sizesBox.querySelectorAll('input[name="sizes"]')].map((box) => box.value);
     await follow({
       instanceId: started.id,
-      statusQueryGetUri: started.statusQueryGetUri,
+      statusUrl: started.statusUrl,
       prefix: body.prefix ?? '',
       sizes,
       only: body.only,

@@ -60,7 +60,7 @@ function reprocessControls(item, sizes, row) {
       // Names are immutable per version: sizes already stored are recorded again, never rewritten.
       const present = started.alreadyPresent?.length ? ` · ${started.note}` : '';
       runState.textContent = `Reprocessing ${what}…${present}`;
-      const outcome = await waitForRun(started.statusQueryGetUri);
+      const outcome = await waitForRun(started.statusUrl);
       const lastRun = {
         outcome,
         text: (image) =>

@@ -28,22 +28,8 @@ export function formatTime(iso) {
   return date.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
 }
 
-/** What each document error code means, for the person who uploaded the file. */
-const ERROR_WORDS = {
-  'not-an-image': 'This file is not an image: its contents are not a picture format we know.',
-  'unsupported-format': 'This picture format cannot be processed (for example SVG, PDF or HEIC).',
-  'corrupt-image': 'The image is damaged and could not be decoded.',
-  'too-large': 'The file is larger than the upload limit.',
-  'too-many-pixels': 'The picture has more pixels than we can process.',
-  'source-missing': 'The upload was deleted before it could be processed.',
-  superseded: 'A newer upload replaced this one before it was processed.',
-  internal: 'Something went wrong on our side. An operator can reprocess it.',
-};
-
-/** @param {string} code */
-export function errorInWords(code) {
-  return ERROR_WORDS[code] ?? `The image could not be processed (${code}).`;
-}
+/** What each document error code means: the app's one vocabulary, generated from src/domain/errorWords.ts. */
+export { errorInWords } from './errors.js';
 
 /** @param {string} label */
 export function capitalise(label) {

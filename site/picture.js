@@ -13,12 +13,43 @@ const SOURCE_ORDER = ['avif', 'webp'];
  *   url: string, sizeBytes: number }} Variant
  */
 
-/** @param {Variant[]} variants */
+/**
+ * One candidate per width (sizes that were not upscaled repeat the source's width: the smaller file wins),
+ * narrowest first, as a width-described srcset.
+ * @param {Variant[]} variants
+ */
 function srcset(variants) {
-  return [...variants]
+  const byWidth = new Map();
+  for (const variant of variants) {
+    const kept = byWidth.get(variant.width);
+    if (!kept || variant.sizeBytes < kept.sizeBytes) byWidth.set(variant.width, variant);
+  }
+  return [...byWidth.values()]
     .sort((a, b) => a.width - b.width)
     .map((variant) => `${variant.url} ${variant.width}w`)
     .join(', ');
+}
+
+/*
+ * The frame's width as site.css lays it out: `.page` is at most 760 px wide with 24 px padding each side, and
+ * the card adds 16 px padding and a 1 px border each side, so the frame is 678 px, or 100vw − 82 px on a
+ * narrower window. `.frame img` is at most FRAME_MAX_HEIGHT tall (portraits) and never upscaled.
+ */
+const PAGE_MAX_WIDTH = 760;
+const FRAME_INSET = 82;
+const FRAME_WIDTH = PAGE_MAX_WIDTH - FRAME_INSET;
+const FRAME_MAX_HEIGHT = 640;
+
+/**
+ * The `sizes` attribute for a picture whose largest variant is width × height: the width the <img> is drawn
+ * at, which is the frame's, unless the height limit or the picture's own width makes it narrower.
+ * @param {number} width @param {number} height
+ */
+export function sizesFor(width, height) {
+  const drawn = Math.min(width, Math.floor((FRAME_MAX_HEIGHT * width) / height));
+  if (drawn >= FRAME_WIDTH)
+    return `(max-width: ${PAGE_MAX_WIDTH}px) calc(100vw - ${FRAME_INSET}px), ${FRAME_WIDTH}px`;
+  return `(max-width: ${drawn + FRAME_INSET}px) calc(100vw - ${FRAME_INSET}px), ${drawn}px`;
 }
 
 /**
@@ -55,8 +86,8 @@ export function pictureOf(variants, alt) {
   }
   const fallbackFormat = FALLBACK_ORDER.find((format) => byFormat.has(format)) ?? variants[0]?.format;
   const fallback = byFormat.get(fallbackFormat) ?? [];
-  const largest = [...fallback].sort((a, b) => b.width - a.width)[0];
-  const sizes = '(max-width: 720px) 100vw, 640px';
+  const largest = [...fallback].sort((a, b) => b.width - a.width || a.sizeBytes - b.sizeBytes)[0];
+  const sizes = largest ? sizesFor(largest.width, largest.height) : undefined;
   const sources = SOURCE_ORDER.filter((format) => format !== fallbackFormat && byFormat.has(format)).map(
     (format) =>
       h('source', { type: byFormat.get(format)[0].contentType, srcset: srcset(byFormat.get(format)), sizes }),

@@ -5,13 +5,28 @@ import { h } from './dom.js';
 import { errorInWords, exactBytes, formatBytes } from './format.js';
 import { visibleText } from './text.js';
 import { paintPlaceholder, pictureOf, variantList } from './picture.js';
+import { typeOf } from './sniff.js';
 
 const FINAL = new Set(['completed', 'partial', 'failed']);
-/** Poll quickly at first (most photos finish within a second or two), then back off. */
+/**
+ * Poll quickly at first (most photos finish within a second or two), then back off: every second up to a
+ * minute, then twice as long each time up to every 10 s. After two minutes the card says it is still
+ * waiting; after 30 minutes the page stops and links the status instead.
+ */
 const POLL_FAST_MS = 250;
-const POLL_SLOW_MS = 1000;
 const POLL_FAST_FOR_MS = 5000;
-const POLL_GIVE_UP_MS = 120_000;
+const POLL_SLOW_MS = 1000;
+const POLL_SLOW_FOR_MS = 60_000;
+const POLL_MAX_MS = 10_000;
+const POLL_SAY_SLOW_MS = 120_000;
+const POLL_GIVE_UP_MS = 30 * 60_000;
+
+/** @param {number} elapsed @param {number} previous */
+function nextPollDelay(elapsed, previous) {
+  if (elapsed < POLL_FAST_FOR_MS) return POLL_FAST_MS;
+  if (elapsed < POLL_SLOW_FOR_MS) return POLL_SLOW_MS;
+  return Math.min(previous * 2, POLL_MAX_MS);
+}
 
 const list = /** @type {HTMLUListElement} */ (document.getElementById('uploads'));
 const input = /** @type {HTMLInputElement} */ (document.getElementById('file-input'));
@@ -87,9 +102,14 @@ function putBlob(file, upload, onProgress) {
   });
 }
 
-/** Polls the status URL until the document is final; resolves with it (or undefined after the give-up time). */
-async function waitForDocument(statusUrl) {
+/**
+ * Polls the status URL until the document is final; resolves with it, or undefined after the give-up time.
+ * `onSlow` is called once when the wait passes POLL_SAY_SLOW_MS.
+ */
+async function waitForDocument(statusUrl, onSlow) {
   const started = Date.now();
+  let delay = POLL_FAST_MS;
+  let saidSlow = false;
   for (;;) {
     const status = await fetchJson(statusUrl).catch((error) => {
       if (error instanceof ApiError && error.status === 404) return null; // not written yet
@@ -99,9 +119,12 @@ async function waitForDocument(statusUrl) {
     if (document && FINAL.has(document.status)) return document;
     const elapsed = Date.now() - started;
     if (elapsed > POLL_GIVE_UP_MS) return undefined;
-    await new Promise((resolve) =>
-      setTimeout(resolve, elapsed < POLL_FAST_FOR_MS ? POLL_FAST_MS : POLL_SLOW_MS),
-    );
+    if (!saidSlow && elapsed > POLL_SAY_SLOW_MS) {
+      saidSlow = true;
+      onSlow();
+    }
+    delay = nextPollDelay(elapsed, delay);
+    await new Promise((resolve) => setTimeout(resolve, delay));
   }
 }
 
@@ -136,7 +159,7 @@ async function uploadOne(file) {
   try {
     upload = await postJson(apiUrl('uploads'), {
       fileName: file.name,
-      contentType: file.type,
+      contentType: await typeOf(file),
       size: file.size,
     });
   } catch (error) {
@@ -170,10 +193,19 @@ async function uploadOne(file) {
   view.set('processing', 'Uploaded 100 % · making sizes');
   const uploaded = performance.now();
   try {
-    const document = await waitForDocument(upload.statusUrl);
-    if (!document) {
+    const document = await waitForDocument(upload.statusUrl, () => {
       view.set('processing', 'Still processing');
-      view.say('This is taking longer than usual; the sizes will appear here when they are ready.');
+      view.say(
+        'This is taking longer than usual; this page keeps checking (every 10 s, for up to 30 minutes) and ' +
+          'shows the sizes when they are ready.',
+      );
+    });
+    if (!document) {
+      view.set('processing', 'Not finished');
+      view.say(
+        'Still not finished after 30 minutes, and this page has stopped checking. Its status:',
+        h('a', { href: upload.statusUrl, target: '_blank', rel: 'noopener' }, ['status of this upload']),
+      );
       return;
     }
     showDocument(view, document, visibleText(file.name), (performance.now() - uploaded) / 1000);

@@ -19,4 +19,5 @@ import './orchestrators/backfillOrchestrator';
 import './triggers/httpBackfill';
 import './triggers/httpUploads';
 import './triggers/httpConsoleImages';
+import './triggers/httpConsoleInstance';
 import './triggers/httpSite';

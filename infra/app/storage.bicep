@@ -100,6 +100,27 @@ var refusedRule = {
     }
     actions: {
       baseBlob: { delete: { daysAfterModificationGreaterThan: refusedSourceDays } }
+      // A create-only SAS also allows Snapshot Blob: a refused upload's snapshots go with it. (Blob versioning
+      // is off on this account, so there are no previous versions to delete.)
+      snapshot: { delete: { daysAfterCreationGreaterThan: refusedSourceDays } }
+    }
+  }
+}
+
+// Snapshots of sources: the app never takes one, but a create-only SAS lets its holder snapshot the blob it
+// created (with any metadata). A snapshot carries no tag the rule above can rely on, so every snapshot in the
+// sources containers goes after refusedSourceDays whatever its base blob's fate.
+var sourceSnapshotRule = {
+  name: 'delete-source-snapshots'
+  enabled: true
+  type: 'Lifecycle'
+  definition: {
+    filters: {
+      blobTypes: ['blockBlob', 'appendBlob']
+      prefixMatch: map(refusedSourceContainers, container => '${container}/')
+    }
+    actions: {
+      snapshot: { delete: { daysAfterCreationGreaterThan: refusedSourceDays } }
     }
   }
 }
@@ -110,7 +131,7 @@ resource lifecycle 'Microsoft.Storage/storageAccounts/managementPolicies@2023-05
   name: 'default'
   properties: {
     policy: {
-      rules: concat(empty(expiringContainers) ? [] : [expireRule], empty(refusedSourceContainers) ? [] : [refusedRule])
+      rules: concat(empty(expiringContainers) ? [] : [expireRule], empty(refusedSourceContainers) ? [] : [refusedRule, sourceSnapshotRule])
     }
   }
 }

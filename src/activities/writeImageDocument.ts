@@ -8,12 +8,15 @@ import { getImagesBlobService } from '../storage/blobServiceClient';
 import { blobClientOf, currentETag } from '../storage/blobs';
 import { getImagesContainer } from '../storage/cosmosClient';
 import { cosmosDocumentStore } from '../storage/documentStore';
-import { refusesSource, tagRefusedSource } from '../lifecycle/refusedSource';
+import { disposeRefusedSource, refusesSource } from '../lifecycle/refusedSource';
 import { writeImageDocumentWithGuard, type WriteDocumentDeps } from './document/writeDocument';
 import { assertWriteDocumentInput } from './inputs';
 
-/** Marks a refused source for the lifecycle rule that deletes it (see lifecycle/refusedSource.ts). */
-export type MarkRefused = (source: WriteDocumentInput['source']) => Promise<'tagged' | 'absent' | 'changed'>;
+/** Marks a refused source for the lifecycle rule that deletes it, or deletes it (see lifecycle/refusedSource.ts). */
+export type MarkRefused = (
+  source: WriteDocumentInput['source'],
+  outcomes: WriteDocumentInput['outcomes'],
+) => Promise<'tagged' | 'deleted' | 'absent' | 'changed'>;
 
 /** The activity handler; dependencies are resolved on first use so importing the module builds no clients. */
 export function createWriteImageDocumentHandler(
@@ -30,8 +33,8 @@ export function createWriteImageDocumentHandler(
       // After the document says why: the refused upload is tagged so the lifecycle rule deletes it. Only the
       // version this document describes (a skipped write left the source to a newer version's run).
       if (result.ok && result.status === 'failed' && refusesSource(input.outcomes)) {
-        const tagged = await getMarkRefused()(input.source);
-        log.info('refused source tagged for deletion', { outcome: tagged });
+        const disposed = await getMarkRefused()(input.source, input.outcomes);
+        log.info('refused source disposed of', { outcome: disposed });
       }
       return result;
     } catch (error) {
@@ -55,8 +58,12 @@ function defaultDeps(): WriteDocumentDeps {
 }
 
 function defaultMarkRefused(): MarkRefused {
-  return (source) =>
-    tagRefusedSource(blobClientOf(getImagesBlobService(), source.container, source.blobName), source.eTag);
+  return (source, outcomes) =>
+    disposeRefusedSource(
+      blobClientOf(getImagesBlobService(), source.container, source.blobName),
+      source.eTag,
+      outcomes,
+    );
 }
 
 export const writeImageDocumentActivity = df.app.activity(WRITE_DOCUMENT_FUNCTION, {

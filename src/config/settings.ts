@@ -74,6 +74,11 @@ export interface BackfillSettings {
 
 const CONTAINER_NAME = /^(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
 const DEFAULT_MAX_SOURCE_BYTES = 50 * 1024 * 1024;
+/**
+ * The largest single Put Blob (service version 2019-12-12 and later: 5000 MiB). Browsers upload in ONE Put Blob
+ * because a create-only (`c`) SAS does not authorise Put Block or Put Block List, so no source can be larger.
+ */
+export const MAX_PUT_BLOB_BYTES = 5000 * 1024 * 1024;
 const DEFAULT_MAX_SOURCE_PIXELS = 50_000_000;
 /** 15 minutes: long enough for a page rendered just before a re-upload to load its images. */
 const DEFAULT_REPLACED_DERIVATIVES_GRACE_SECONDS = 900;
@@ -313,7 +318,8 @@ export function loadSettings(env: Env = process.env): Settings {
     sizes,
     retiredSizes: parseRetiredSizes('RETIRED_SIZES', env.RETIRED_SIZES, sizes),
     redriveDelaysSeconds: delayList(env, 'REDRIVE_DELAYS_SECONDS', DEFAULT_REDRIVE_DELAYS_SECONDS),
-    maxSourceBytes: positiveIntegerSetting(env, 'MAX_SOURCE_BYTES', DEFAULT_MAX_SOURCE_BYTES),
+    maxSourceBytes:
+      optionalPositiveInteger(env, 'MAX_SOURCE_BYTES', MAX_PUT_BLOB_BYTES) ?? DEFAULT_MAX_SOURCE_BYTES,
     maxSourcePixels,
     decodeMemoryBudgetMb: decodeMemoryBudget(env, maxSourcePixels),
     replacedDerivativesGraceSeconds: secondsSetting(

@@ -17,8 +17,9 @@ export interface SiteSettings {
    */
   derivativeBaseUrl: string | undefined;
   /**
-   * `SITE_ORIGINS`: comma-separated origins (e.g. `https://photos.example.com`) whose pages may send the
-   * state-changing requests besides the app's own origin (a custom domain in front of the app). Default none.
+   * Origins whose pages may send the state-changing requests: `SITE_ORIGINS` (comma-separated, e.g.
+   * `https://photos.example.com`: a custom domain in front of the app) plus `https://{WEBSITE_HOSTNAME}`, the
+   * app's own default host name, which App Service sets. From configuration, never from a request's Host.
    */
   siteOrigins: string[];
 }
@@ -90,7 +91,23 @@ function siteOrigins(env: Env): string[] {
   });
 }
 
-/** Reads `DEV_USER_ID`, `OPERATOR_ROLE`, `DERIVATIVE_BASE_URL` and `SITE_ORIGINS`; throws a SettingError naming a bad one. */
+/** `https://{WEBSITE_HOSTNAME}` (App Service sets it to the app's default host name), or nothing locally. */
+function appOrigin(env: Env): string[] {
+  const host = nonEmpty(env, 'WEBSITE_HOSTNAME');
+  if (host === undefined) return [];
+  let url: URL | undefined;
+  try {
+    url = new URL(`https://${host}`);
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || url.host !== host.toLowerCase()) {
+    throw new SettingError('WEBSITE_HOSTNAME', 'a host name like "func-x.azurewebsites.net"', host);
+  }
+  return [url.origin];
+}
+
+/** Reads `DEV_USER_ID`, `OPERATOR_ROLE`, `DERIVATIVE_BASE_URL`, `SITE_ORIGINS` and `WEBSITE_HOSTNAME`; throws a SettingError naming a bad one. */
 export function loadSiteSettings(env: Env, imagesAreLoopbackEmulator: boolean): SiteSettings {
   const role = nonEmpty(env, 'OPERATOR_ROLE') ?? DEFAULT_OPERATOR_ROLE;
   if (!ROLE.test(role))
@@ -99,6 +116,6 @@ export function loadSiteSettings(env: Env, imagesAreLoopbackEmulator: boolean): 
     devUserId: devUserId(env, imagesAreLoopbackEmulator),
     operatorRole: role,
     derivativeBaseUrl: baseUrl(env),
-    siteOrigins: siteOrigins(env),
+    siteOrigins: [...new Set([...appOrigin(env), ...siteOrigins(env)])],
   };
 }

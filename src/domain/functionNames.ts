@@ -30,6 +30,8 @@ export const DELETE_INTERMEDIATE_FUNCTION = 'deleteIntermediate';
 export const UPLOADS_FUNCTION = 'createUpload';
 /** `GET /api/console/images`: the operator console's list. */
 export const CONSOLE_IMAGES_FUNCTION = 'consoleImages';
+/** `GET /api/console/instances/{instanceId}`: one Durable instance's status for operators, read server-side. */
+export const CONSOLE_INSTANCE_FUNCTION = 'consoleInstance';
 /** `GET /api/site/{*path}`: the upload page, the console and their modules. */
 export const SITE_FUNCTION = 'site';
 

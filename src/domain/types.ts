@@ -145,6 +145,7 @@ export const ERROR_CODES = [
   'corrupt-image',
   'too-large',
   'too-many-pixels',
+  'unsupported-blob-type',
   'source-missing',
   'superseded',
   'internal',

@@ -20,6 +20,12 @@ export function describeReceived(value: unknown): string {
   if (typeof value === 'string')
     return escapeInvisible(JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value));
   if (Buffer.isBuffer(value)) return `a Buffer of ${value.length} bytes`;
+  // A JSON number the parser could not hold: `1e400` became Infinity (JSON.stringify would say `null`) and
+  // `9007199254740993` became 9007199254740992 (it would say a number nobody sent). Words, not a wrong value.
+  if (typeof value === 'number' && !Number.isFinite(value) && !Number.isNaN(value))
+    return `a number too large to represent (${value > 0 ? 'more' : 'less'} than ${value > 0 ? '' : '-'}1.8e308)`;
+  if (typeof value === 'number' && Number.isInteger(value) && !Number.isSafeInteger(value))
+    return `a number beyond the safe integer range (±${Number.MAX_SAFE_INTEGER})`;
   // JSON.stringify returns undefined for functions and symbols.
   return escapeInvisible(JSON.stringify(value) ?? typeof value);
 }

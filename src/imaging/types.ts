@@ -62,10 +62,12 @@ export type RenderResult = { ok: true; derivative: RenderedDerivative } | Failur
  * (HEVC-coded HEIF) through libheif in WebAssembly. `HEIF` is a container whose brands name no codec; the
  * header probe reports it as `AVIF` or `HEIC` from its primary item.
  */
-export type DecodableFormat = 'JPEG' | 'PNG' | 'WEBP' | 'GIF' | 'TIFF' | 'AVIF' | 'HEIC' | 'HEIF';
+export const DECODABLE_FORMATS = ['JPEG', 'PNG', 'WEBP', 'GIF', 'TIFF', 'AVIF', 'HEIC', 'HEIF'] as const;
+export type DecodableFormat = (typeof DECODABLE_FORMATS)[number];
 
-/** Image formats recognised by their magic bytes but deliberately not decoded. */
-export type UnsupportedFormat = 'BMP' | 'PSD' | 'ICO' | 'JPEG2000' | 'JXL' | 'SVG' | 'PDF';
+/** Image formats recognised by their magic bytes but deliberately not decoded (`unsupported-format`). */
+export const UNSUPPORTED_FORMATS = ['BMP', 'PSD', 'ICO', 'JPEG2000', 'JXL', 'SVG', 'PDF'] as const;
+export type UnsupportedFormat = (typeof UNSUPPORTED_FORMATS)[number];
 
 /** What the first bytes of a file say it is; names, extensions and declared content types play no part. */
 export type DetectedFormat =

@@ -1,6 +1,6 @@
 import type { BlobClient } from '@azure/storage-blob';
 import type { ErrorCode, ResizeOutcome } from '../domain/types';
-import { setTagsOnVersion } from '../storage/blobs';
+import { deleteIfUnchanged, setTagsOnVersion } from '../storage/blobs';
 
 /**
  * A source the pipeline refused for good carries this blob index tag; the sources account's lifecycle
@@ -20,6 +20,7 @@ export const REFUSAL_CODES: readonly ErrorCode[] = [
   'corrupt-image',
   'too-large',
   'too-many-pixels',
+  'unsupported-blob-type',
 ];
 
 /**
@@ -44,4 +45,24 @@ export function refusesSource(outcomes: readonly ResizeOutcome[]): boolean {
  */
 export function tagRefusedSource(source: BlobClient, eTag: string): Promise<'tagged' | 'absent' | 'changed'> {
   return setTagsOnVersion(source, eTag, { [REFUSED_TAG.name]: REFUSED_TAG.value });
+}
+
+/**
+ * What becomes of a refused version: a page or append blob (`unsupported-blob-type`) is deleted at once
+ * (If-Match its eTag), because lifecycle rules never act on page blobs, and nothing the site or the CLI makes is
+ * one; its snapshots (a create-only SAS allows Snapshot Blob) go with it. Its BlobDeleted then turns the
+ * document into a tombstone like any delete. Every other refusal is tagged for the lifecycle rule, so the
+ * document keeps saying why for `refusedSourceDays`.
+ */
+export async function disposeRefusedSource(
+  source: BlobClient,
+  eTag: string,
+  outcomes: readonly ResizeOutcome[],
+): Promise<'tagged' | 'deleted' | 'absent' | 'changed'> {
+  const notBlockBlob = outcomes.some((outcome) =>
+    outcome.errors.some((error) => error.code === 'unsupported-blob-type'),
+  );
+  return notBlockBlob
+    ? deleteIfUnchanged(source, eTag, { withSnapshots: true })
+    : tagRefusedSource(source, eTag);
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { ERROR_WORDS } from '../domain/errorWords';
 import { INVISIBLE_PATTERN } from '../domain/visibleText';
 
 /** One file the site serves. */
@@ -56,9 +57,22 @@ export function textModule(): string {
   ].join('\n');
 }
 
+/** `errors.js` for the pages: the one error vocabulary (src/domain/errorWords.ts). */
+export function errorsModule(): string {
+  return [
+    '// Generated from src/domain/errorWords.ts by the app: what each document error code means, in words.',
+    `export const ERROR_WORDS = Object.freeze(${JSON.stringify(ERROR_WORDS, null, 2)});`,
+    '/** @param {string} code */',
+    'export function errorInWords(code) {',
+    '  return Object.hasOwn(ERROR_WORDS, code) ? ERROR_WORDS[code] : `The image could not be processed (${code}).`;',
+    '}',
+    '',
+  ].join('\n');
+}
+
 /**
  * Every servable file by URL path: the flat `site/` folder (known extensions only) plus
- * `vendor/thumbhash.js`, the `thumbhash` package's ES module, for the placeholder, and the generated `text.js`. A fixed map, read once:
+ * `vendor/thumbhash.js`, the `thumbhash` package's ES module, for the placeholder, and the generated `text.js` and `errors.js`. A fixed map, read once:
  * a request can only name one of these, so no URL reaches any other file (no `..`, no symlinks).
  */
 export function loadStaticFiles(siteRoot: string = findSiteRoot()): ReadonlyMap<string, StaticFile> {
@@ -69,5 +83,6 @@ export function loadStaticFiles(siteRoot: string = findSiteRoot()): ReadonlyMap<
   }
   files.set('vendor/thumbhash.js', file(readFileSync(require.resolve('thumbhash')), 'thumbhash.js'));
   files.set('text.js', file(Buffer.from(textModule()), 'text.js'));
+  files.set('errors.js', file(Buffer.from(errorsModule()), 'errors.js'));
   return files;
 }

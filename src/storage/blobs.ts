@@ -49,7 +49,7 @@ export type DownloadResult =
   | { ok: false; reason: 'too-large'; bytes: number | undefined };
 
 /** Reads a body stream into memory, refusing to hold more than `limit` bytes whatever the header said. */
-async function readCapped(stream: NodeJS.ReadableStream, limit: number): Promise<Buffer | undefined> {
+export async function readCapped(stream: NodeJS.ReadableStream, limit: number): Promise<Buffer | undefined> {
   const chunks: Buffer[] = [];
   let total = 0;
   for await (const chunk of stream) {
@@ -142,12 +142,21 @@ export async function uploadConditionally(
 /** `changed`: the blob is no longer the version named (someone wrote a newer one there). */
 export type DeleteResult = 'deleted' | 'absent' | 'changed';
 
-/** Deletes a blob only while it still is version `eTag` (If-Match), as `deleteIfExists` does with a condition. */
-export async function deleteIfUnchanged(blob: BlobClient, eTag: string): Promise<DeleteResult> {
+/**
+ * Deletes a blob only while it still is version `eTag` (If-Match), as `deleteIfExists` does with a condition.
+ * `withSnapshots`: its snapshots go too (`x-ms-delete-snapshots: include`); without it a blob that has any is a
+ * 409 `SnapshotsPresent`, thrown.
+ */
+export async function deleteIfUnchanged(
+  blob: BlobClient,
+  eTag: string,
+  options: { withSnapshots?: boolean } = {},
+): Promise<DeleteResult> {
   try {
     const response = await blob.deleteIfExists({
       conditions: { ifMatch: eTag },
       abortSignal: storageCallSignal(),
+      ...(options.withSnapshots === true ? { deleteSnapshots: 'include' as const } : {}),
     });
     return response.succeeded ? 'deleted' : 'absent';
   } catch (error) {

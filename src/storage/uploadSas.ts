@@ -8,7 +8,11 @@ import {
 } from '@azure/storage-blob';
 import { storageCallSignal } from './callTimeout';
 
-/** What an upload SAS grants: exactly one blob, create only (Put Blob / Put Block / Put Block List of a NEW blob). */
+/**
+ * What an upload SAS grants: exactly one blob, create only: Put Blob of a NEW blob (of any blob type), Snapshot
+ * Blob and a copy onto it; not Put Block or Put Block List. docs/design.md "Uploads" says what the pipeline does
+ * about the rest.
+ */
 export const UPLOAD_SAS_PERMISSIONS = 'c';
 /** Upload SAS lifetime: ten minutes to start the PUT (Azure checks the SAS when the request arrives). */
 export const UPLOAD_SAS_LIFETIME_MS = 10 * 60 * 1000;

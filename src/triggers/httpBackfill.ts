@@ -19,13 +19,11 @@ import { getImagesBlobService } from '../storage/blobServiceClient';
 import { LockBusyError, withBlobLease } from '../storage/blobLease';
 import { parseBackfillRequest } from './http/backfillRequest';
 import { refuseCrossSite } from './http/crossSite';
+import { instanceLinks } from './http/instanceLinks';
 import { listInstancesByPrefix } from './instanceStatus';
 import { jsonError } from './http/jsonResponses';
 
-export type BackfillClient = Pick<
-  DurableClient,
-  'startNew' | 'createCheckStatusResponse' | 'createHttpManagementPayload'
->;
+export type BackfillClient = Pick<DurableClient, 'startNew' | 'createHttpManagementPayload'>;
 
 /** Runs `section` alone across every instance of the app (the overlap check and the start). */
 export type StartLock = <T>(section: () => Promise<T>) => Promise<T>;
@@ -154,11 +152,13 @@ async function readJsonBody(request: HttpRequest): Promise<{ ok: true; body: unk
 }
 
 /**
- * `POST /api/backfill` `{prefix?, sizes?, only?}` → 202 with the Durable status URLs (custom status:
- * `{listed, started, skipped, completed, failed, waiting}`); 400 for a bad body; 409 naming the running backfill
- * whose prefix overlaps (decided under a lease, so concurrent requests on any instance cannot both pass). Refused rather than joined: the running one has its own sizes and mode, and two backfills
+ * `POST /api/backfill` `{prefix?, sizes?, only?}` → 202 `{ id, statusUrl, historyUrl }` (the app's own instance
+ * endpoint, never the Durable system key; custom status: `{listed, started, skipped, completed, failed, waiting}`);
+ * 400 for a bad body; 409 naming the running backfill whose prefix overlaps (decided under a lease, so concurrent
+ * requests on any instance cannot both pass). Refused rather than joined: the running one has its own sizes and
+ * mode, and two backfills
  * over the same images would each start a run per image (the same version processed twice).
- * `GET /api/backfill` → 200 `{running: RunningBackfill[]}` with each one's management URLs (for a console).
+ * `GET /api/backfill` → 200 `{running: RunningBackfill[]}` with each one's `statusUrl` and `historyUrl`.
  */
 export function createBackfillHandler(deps: () => BackfillHttpDeps = productionDeps) {
   return async (
@@ -176,7 +176,7 @@ export function createBackfillHandler(deps: () => BackfillHttpDeps = productionD
         jsonBody: {
           running: running.map((backfill) => ({
             ...backfill,
-            ...client.createHttpManagementPayload(backfill.instanceId),
+            ...instanceLinks(request, backfill.instanceId),
           })),
         },
       };
@@ -229,7 +229,7 @@ export function createBackfillHandler(deps: () => BackfillHttpDeps = productionD
         'backfill-running',
         `Backfill ${overlapping.instanceId} (prefix ${JSON.stringify(overlapping.prefix)}) is still running over ` +
           `the same blobs; wait for it or terminate it`,
-        { running: { ...overlapping, ...client.createHttpManagementPayload(overlapping.instanceId) } },
+        { running: { ...overlapping, ...instanceLinks(request, overlapping.instanceId) } },
       );
     }
     const { instanceId, state } = decided;
@@ -238,14 +238,20 @@ export function createBackfillHandler(deps: () => BackfillHttpDeps = productionD
       only: backfill.only,
       maxInFlight: state.maxInFlight,
     });
-    return client.createCheckStatusResponse(request, instanceId);
+    // The app's own operator-checked instance endpoint: the Durable management URLs carry the system key.
+    const links = instanceLinks(request, instanceId);
+    return {
+      status: 202,
+      headers: { location: links.statusUrl, 'cache-control': 'no-store' },
+      jsonBody: { id: instanceId, ...links },
+    };
   };
 }
 
 export const backfill = createBackfillHandler();
 
 // Anonymous at the host, operators only in the handler, as for reprocess (the console calls it from the browser,
-// which holds no function key): a backfill spends a lot of compute and the answer carries management URLs.
+// which holds no function key): a backfill spends a lot of compute.
 df.app.client.http(BACKFILL_HTTP_FUNCTION, {
   route: 'backfill',
   methods: ['GET', 'POST'],

@@ -9,9 +9,10 @@ import { listImages, type ImageListFilter } from '../storage/imageListing';
 import { blobPath } from '../domain/blobPath';
 import { productionHttpDeps, type ImageHttpDeps } from './http/deps';
 import { findInstanceStatus } from './instanceStatus';
+import { instanceLinks } from './http/instanceLinks';
 import { CONSOLE_IMAGES_FUNCTION } from '../domain/functionNames';
 
-export type ConsoleClient = Pick<DurableClient, 'getStatus' | 'createHttpManagementPayload'>;
+export type ConsoleClient = Pick<DurableClient, 'getStatus'>;
 
 const STATUSES: readonly DocumentStatus[] = ['completed', 'partial', 'failed'];
 export const DEFAULT_PAGE_SIZE = 20;
@@ -69,7 +70,6 @@ export function parseListQuery(
 /** The console's row for one image: the document, its latest run's Durable status and where to look further. */
 async function consoleItem(request: HttpRequest, client: ConsoleClient, document: ImageDocument) {
   const instance = document.instanceId ? await findInstanceStatus(client, document.instanceId) : undefined;
-  const payload = instance ? client.createHttpManagementPayload(instance.instanceId) : undefined;
   const path = blobPath(document.sourceBlobName);
   return {
     documentId: document.id,
@@ -94,20 +94,13 @@ async function consoleItem(request: HttpRequest, client: ConsoleClient, document
           customStatus: instance.customStatus ?? null,
           createdTime: instance.createdTime,
           lastUpdatedTime: instance.lastUpdatedTime,
-          statusUrl: payload?.statusQueryGetUri ?? null,
-          historyUrl: payload ? withHistory(payload.statusQueryGetUri) : null,
+          // The app's own operator-checked endpoint: never the Durable URLs with the system key.
+          ...instanceLinks(request, instance.instanceId),
         }
       : null,
     statusUrl: new URL(`/api/images/${path}`, request.url).href,
     reprocessUrl: new URL(`/api/reprocess/${path}`, request.url).href,
   };
-}
-
-function withHistory(statusUrl: string): string {
-  const url = new URL(statusUrl);
-  url.searchParams.set('showHistory', 'true');
-  url.searchParams.set('showHistoryOutput', 'true');
-  return url.href;
 }
 
 /**

@@ -11,8 +11,9 @@ import { productionHttpDeps, type ImageHttpDeps } from './http/deps';
 import { jsonError } from './http/jsonResponses';
 import { readBlobVersion, readImageDocument, type BlobVersion } from './http/sourceLookup';
 import { findInstanceStatus } from './instanceStatus';
+import { instanceLinks } from './http/instanceLinks';
 
-export type StatusClient = Pick<DurableClient, 'getStatus' | 'createHttpManagementPayload'>;
+export type StatusClient = Pick<DurableClient, 'getStatus'>;
 
 /**
  * Instance ids to try, most relevant first. The document names the run that wrote it (a reprocess run
@@ -42,13 +43,6 @@ async function latestInstance(
     if (status) return status;
   }
   return undefined;
-}
-
-/** The Durable HTTP API URLs of an instance (status, terminate, purge, ...), without the duplicate id. */
-function managementUrls(client: StatusClient, instanceId: string): Record<string, string> {
-  const urls: Record<string, string> = { ...client.createHttpManagementPayload(instanceId) };
-  delete urls.id;
-  return urls;
 }
 
 /** `GET /api/images/{*blobName}`: the document and the latest orchestration of one source blob. */
@@ -103,8 +97,9 @@ export function createImageStatusHandler(deps: () => ImageHttpDeps = productionH
         lastUpdatedTime: instance?.lastUpdatedTime ?? null,
         blob: blob ?? null,
         document: document ?? null,
-        // The management URLs carry the Durable system key (terminate, purge): operators only.
-        ...(instance && who.caller.operator ? managementUrls(client, instance.instanceId) : {}),
+        // Operators get the app's own instance endpoint; the Durable management URLs (their system key can
+        // terminate or purge any instance) reach no browser.
+        ...(instance && who.caller.operator ? instanceLinks(request, instance.instanceId) : {}),
       },
     };
   };
@@ -113,8 +108,7 @@ export function createImageStatusHandler(deps: () => ImageHttpDeps = productionH
 export const imageStatus = createImageStatusHandler();
 
 // Anonymous at the host, authorised in the handler: the upload page polls this from the browser, which holds no
-// function key. A signed-in user reads only `users/{their id}/…`; only operators get the Durable management URLs
-// (their system key can terminate or purge instances).
+// function key. A signed-in user reads only `users/{their id}/…`; operators also get the instance's links.
 df.app.client.http(IMAGE_STATUS_FUNCTION, {
   route: 'images/{*blobName}',
   methods: ['GET'],

@@ -10,17 +10,19 @@ import { randomBytes } from 'node:crypto';
 import { requireOperator } from '../auth/caller';
 import { ORCHESTRATOR_FUNCTION, REPROCESS_FUNCTION } from '../domain/functionNames';
 import { documentIdFor, instanceIdFor, unquoteETag } from '../domain/ids';
+import { describeReceived } from '../domain/validation';
 import type { ImageDocument, ResizeOrchestrationInput, SourceRef } from '../domain/types';
 import { invocationLogger } from '../logging';
 import { blobNameFrom } from './http/blobNameParam';
 import { productionHttpDeps, type ImageHttpDeps } from './http/deps';
 import { refuseCrossSite } from './http/crossSite';
 import { jsonError } from './http/jsonResponses';
+import { instanceLinks } from './http/instanceLinks';
 import { selectSizes } from './http/sizeSelection';
 import { readBlobVersion, readImageDocument } from './http/sourceLookup';
 import { retryPlanFor } from '../orchestrators/retryPolicy';
 
-export type ReprocessClient = Pick<DurableClient, 'startNew' | 'createCheckStatusResponse'>;
+export type ReprocessClient = Pick<DurableClient, 'startNew'>;
 
 /** What the 202 says about sizes whose derivatives of this version are already stored. */
 export const ALREADY_PRESENT_NOTE =
@@ -55,11 +57,60 @@ export function reprocessInstanceId(
   return `${instanceIdFor(container, blobName, eTag)}-r${now.toString(36)}${randomBytes(3).toString('hex')}`;
 }
 
+type RequestedSizes = { ok: true; sizes: string[] } | { ok: false; message: string };
+
+/**
+ * The `sizes` a reprocess asks for: the query's `sizes` parameters, or the JSON body's `sizes` array (the
+ * console and scripts send either). A body with anything else, or sizes in both places, is refused rather than
+ * half-read: a silently ignored `sizes` would re-run every size.
+ */
+async function requestedSizes(request: HttpRequest): Promise<RequestedSizes> {
+  const inQuery = request.query.getAll('sizes');
+  const text = await request.text();
+  if (text.trim() === '') return { ok: true, sizes: inQuery };
+  let body: unknown;
+  try {
+    body = JSON.parse(text) as unknown;
+  } catch {
+    return {
+      ok: false,
+      message: 'Expected a JSON body { "sizes": [...] } or none but received invalid JSON',
+    };
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    return {
+      ok: false,
+      message: `Expected a JSON object { "sizes": [...] } for the body but received ${describeReceived(body)}`,
+    };
+  }
+  const unknownKeys = Object.keys(body).filter((key) => key !== 'sizes');
+  if (unknownKeys.length > 0) {
+    return {
+      ok: false,
+      message: `Expected only "sizes" in the body but received ${unknownKeys.map((key) => describeReceived(key)).join(', ')}`,
+    };
+  }
+  const sizes = (body as { sizes?: unknown }).sizes;
+  if (sizes === undefined) return { ok: true, sizes: inQuery };
+  if (!Array.isArray(sizes) || !sizes.every((label): label is string => typeof label === 'string')) {
+    return {
+      ok: false,
+      message: `Expected an array of size labels for sizes but received ${describeReceived(sizes)}`,
+    };
+  }
+  if (inQuery.length > 0)
+    return { ok: false, message: 'Expected sizes in the query or in the body, not both' };
+  // An empty array names no size: selectSizes refuses it as it refuses `?sizes=`.
+  return { ok: true, sizes: sizes.length === 0 ? [''] : sizes };
+}
+
 /**
  * `POST /api/reprocess/{*blobName}[?sizes=thumb,medium]`: re-runs the pipeline on the blob's current version.
- * 202 `{ id, statusQueryGetUri, …management URLs, sizes, alreadyPresent, note? }` with `Location`;
+ * The sizes come from the query or from a JSON body `{ "sizes": ["thumb"] }` (not both); no sizes: every size.
+ * 202 `{ id, statusUrl, historyUrl, sizes, alreadyPresent, note? }` with `Location` = `statusUrl` (the app's
+ * own instance endpoint, never the Durable management URLs);
  * `alreadyPresent` names the sizes whose derivatives of this version exist already (nothing is rewritten for
- * them). 400 unknown sizes or unsafe name, 404 no blob, 401/403 not an operator, 403/415 cross-site.
+ * them). 400 unknown sizes, a body that is not `{ sizes?: string[] }` or unsafe name, 404 no blob, 401/403 not an operator, 403/415 cross-site.
  */
 export function createReprocessHandler(deps: () => ImageHttpDeps = productionHttpDeps) {
   return async (
@@ -77,7 +128,9 @@ export function createReprocessHandler(deps: () => ImageHttpDeps = productionHtt
     if ('response' in operator) return operator.response;
     const container = settings.unprocessedContainer;
 
-    const selection = selectSizes(settings.sizes, request.query.getAll('sizes'));
+    const requested = await requestedSizes(request);
+    if (!requested.ok) return jsonError(400, 'invalid-request', requested.message);
+    const selection = selectSizes(settings.sizes, requested.sizes);
     if (!selection.ok) {
       return jsonError(400, 'unknown-sizes', selection.message, {
         unknown: selection.unknown,
@@ -116,16 +169,16 @@ export function createReprocessHandler(deps: () => ImageHttpDeps = productionHtt
       eTag: blob.eTag,
       sequencerKnown: sequencer !== '',
     });
-    // The management URLs as the extension builds them for this request's origin, plus what will be rewritten.
-    const checkStatus = client.createCheckStatusResponse(request, instanceId);
-    const payload = (await checkStatus.json()) as Record<string, unknown>;
+    // The app's own operator-checked instance endpoint: the Durable management URLs carry the system key.
+    const links = instanceLinks(request, instanceId);
     const labels = selection.sizes.map((size) => size.label);
     const alreadyPresent = alreadyPresentLabels(document, blob.eTag, labels);
     return new HttpResponse({
       status: 202,
-      headers: { location: String(payload.statusQueryGetUri), 'cache-control': 'no-store' },
+      headers: { location: links.statusUrl, 'cache-control': 'no-store' },
       jsonBody: {
-        ...payload,
+        id: instanceId,
+        ...links,
         sizes: labels,
         alreadyPresent,
         ...(alreadyPresent.length > 0

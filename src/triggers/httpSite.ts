@@ -78,13 +78,21 @@ function serveFile(deps: () => SiteDeps) {
       return Promise.resolve({ status: 308, headers: { location: `${url.pathname}/${url.search}` } });
     }
     const { files, ...origins } = deps();
+    // Every answer, a 404 included, carries the same protective headers.
+    const protective = {
+      'x-content-type-options': 'nosniff',
+      'referrer-policy': 'same-origin',
+      'content-security-policy': contentSecurityPolicy(origins),
+    };
     const name = requested === '' ? 'index.html' : requested;
-    const found = files.get(name);
+    // A file's URL with a trailing slash (`index.html/`) would load the page with every relative asset URL
+    // one level too deep: it names no file. The path is not echoed back.
+    const found = requested !== '' && url.pathname.endsWith('/') ? undefined : files.get(name);
     if (!found) {
       return Promise.resolve({
         status: 404,
-        headers: { 'content-type': 'text/plain; charset=utf-8' },
-        body: `Not found: ${name}`,
+        headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', ...protective },
+        body: 'Not found: no page or module of the site has this address.',
       });
     }
     const headers: Record<string, string> = {
@@ -92,9 +100,7 @@ function serveFile(deps: () => SiteDeps) {
       // Revalidate every time (a deploy changes files under the same names); the ETag makes that a 304.
       'cache-control': 'no-cache',
       etag: found.eTag,
-      'x-content-type-options': 'nosniff',
-      'referrer-policy': 'same-origin',
-      'content-security-policy': contentSecurityPolicy(origins),
+      ...protective,
     };
     if (request.headers.get('if-none-match') === found.eTag) return Promise.resolve({ status: 304, headers });
     return Promise.resolve({ status: 200, headers, body: found.body });

@@ -298,6 +298,30 @@ describe('resize activity against Azurite', () => {
     expect(await derivativesOf(source)).toEqual([]);
   });
 
+  it('refuses a page blob declaring 1 TiB as `unsupported-blob-type` from one HEAD, without reading it', async () => {
+    const blobName = `users/${randomUUID()}/holiday/page.jpg`;
+    const created = await unprocessed.getPageBlobClient(blobName).create(1024 ** 4);
+    const source: SourceRef = {
+      container: settings.unprocessedContainer,
+      blobName,
+      eTag: created.etag ?? '',
+      sequencer: '000000000000000000000000000000010000000000000001',
+      contentLength: 1024 ** 4,
+      contentType: 'image/jpeg',
+    };
+    const outcome = await run(source, SIZES[0]!);
+    expect(outcome).toMatchObject({
+      ok: false,
+      errors: [
+        {
+          code: 'unsupported-blob-type',
+          message: 'The source is a PageBlob; only block blobs (Put Blob, Put Block List) are images here',
+        },
+      ],
+    });
+    expect(await derivativesOf(source)).toEqual([]);
+  });
+
   it('returns `not-an-image` for a text file named .jpg and uploads no derivative', async () => {
     const source = await uploadSource(makeNonImage(), 'notes.jpg');
     const outcome = await run(source, SIZES[1]!);

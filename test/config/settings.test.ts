@@ -91,7 +91,12 @@ describe('loadSettings', () => {
     ],
     [
       { ...local, MAX_SOURCE_BYTES: '-5' },
-      'Expected a positive integer for MAX_SOURCE_BYTES but received "-5"',
+      'Expected an integer between 1 and 5242880000 for MAX_SOURCE_BYTES but received "-5"',
+    ],
+    [
+      // One Put Blob is the only upload a create-only SAS allows, and 5000 MiB is its limit.
+      { ...local, MAX_SOURCE_BYTES: '5242880001' },
+      'Expected an integer between 1 and 5242880000 for MAX_SOURCE_BYTES but received "5242880001"',
     ],
     [
       { ...local, MAX_SOURCE_PIXELS: '1e6' },

@@ -40,6 +40,21 @@ describe('site settings', () => {
     }
   });
 
+  it("WEBSITE_HOSTNAME (set by App Service) adds the app's own https origin, from configuration", () => {
+    expect(
+      loadSettings({
+        ...azure,
+        WEBSITE_HOSTNAME: 'func-img.azurewebsites.net',
+        SITE_ORIGINS: 'https://photos.example.com',
+      }).site.siteOrigins,
+    ).toEqual(['https://func-img.azurewebsites.net', 'https://photos.example.com']);
+    for (const bad of ['func img.net', 'x.net/path', 'user@x.net']) {
+      expect(() => loadSettings({ ...azure, WEBSITE_HOSTNAME: bad }), bad).toThrow(
+        /for WEBSITE_HOSTNAME but received/,
+      );
+    }
+  });
+
   it('DEV_USER_ID works against the loopback emulator and is refused for a real account', () => {
     expect(loadSettings({ ...local, DEV_USER_ID: 'dev-user' }).site.devUserId).toBe('dev-user');
     expect(() => loadSettings({ ...azure, DEV_USER_ID: 'dev-user' })).toThrow(

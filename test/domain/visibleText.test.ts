@@ -11,6 +11,9 @@ const SAMPLES = [
   'e\u0301.png',
   '👩\u200d💻 keeps its joiner',
   'فارسی\u200cنیم‌فاصله',
+  '\u3164\u3164.jpg',
+  'a\u115fb\u1160c\uffa0d\u2800e\u00adf\u034fg\u2061h\u{e0041}\u{e0042}i\u{1d173}j',
+  '❤\ufe0f keeps its variation selector',
 ];
 
 describe('visibleText and escapeInvisible: one set of characters never shown as received', () => {
@@ -23,6 +26,9 @@ describe('visibleText and escapeInvisible: one set of characters never shown as 
       'é.png',
       '👩\u200d💻 keeps its joiner',
       'فارسی\u200cنیم‌فاصله',
+      '.jpg',
+      'abcdefghij',
+      '❤\ufe0f keeps its variation selector',
     ]);
   });
 

@@ -202,7 +202,7 @@ describe('backfill on the local stack', () => {
     const started = await postBackfill({ prefix: PREFIX, sizes: ['xl'] });
     expect(started.status).toBe(202);
     const instanceId = started.json.id as string;
-    expect(started.json.statusQueryGetUri).toContain(instanceId);
+    expect(started.json.statusUrl).toContain(instanceId);
 
     // A second backfill over an overlapping prefix is refused and names the running one.
     const refused = await postBackfill({ prefix: `${PREFIX}0` });

@@ -49,7 +49,8 @@ const DELIBERATELY_UNSET: Readonly<Record<string, string>> = {
   BACKFILL_POLL_SECONDS: 'the code default (5 s) is the right cadence in Azure',
   OPERATOR_ROLE: 'the default ImageOperator is the app role the README has operators create',
   SITE_ORIGINS:
-    'the site is served by the app itself, whose own origin is always accepted; a custom domain adds its origin here',
+    'the site is served by the app itself, whose origin comes from WEBSITE_HOSTNAME; a custom domain adds its origin here',
+  WEBSITE_HOSTNAME: "App Service sets it to the app's default host name; an app setting must not override it",
 };
 
 /** Names src/config/settings.ts reads from the environment (literal names and `${prefix}__suffix` reads). */

@@ -142,7 +142,7 @@ describe('storage', () => {
     expect(lifecycle.type).toBe('Microsoft.Storage/storageAccounts/managementPolicies');
     expect(lifecycle.condition).toBe('!empty(expiringContainers) || !empty(refusedSourceContainers)');
     expect(member(objectPath(lifecycle.body, 'properties', 'policy'), 'rules')).toBe(
-      'concat(empty(expiringContainers) ? [] : [expireRule], empty(refusedSourceContainers) ? [] : [refusedRule])',
+      'concat(empty(expiringContainers) ? [] : [expireRule], empty(refusedSourceContainers) ? [] : [refusedRule, sourceSnapshotRule])',
     );
     const rule = members(variableValue(storage, 'expireRule').slice(1, -1));
     expect(stringLiteral(rule.get('name') ?? '')).toBe('expire-scratch');
@@ -169,10 +169,26 @@ describe('storage', () => {
     expect(arrayItems(member(filters, 'blobIndexMatch'))).toEqual([
       `{ name: '${REFUSED_TAG.name}', op: '==', value: '${REFUSED_TAG.value}' }`,
     ]);
-    expect(objectPath(rule, 'definition', 'actions')).toMatch(
+    const actions = objectPath(rule, 'definition', 'actions');
+    expect(actions).toMatch(
       /baseBlob: \{ delete: \{ daysAfterModificationGreaterThan: refusedSourceDays \} \}/,
     );
+    // A create-only SAS also allows Snapshot Blob: the refused upload's snapshots go with it.
+    expect(actions).toMatch(/snapshot: \{ delete: \{ daysAfterCreationGreaterThan: refusedSourceDays \} \}/);
     expect(parameters(storage).get('refusedSourceDays')?.value).toBe('7');
+  });
+
+  it('deletes every snapshot in the sources containers (the app takes none; an upload SAS can)', () => {
+    const rule = variableValue(storage, 'sourceSnapshotRule').slice(1, -1);
+    expect(stringLiteral(member(rule, 'name'))).toBe('delete-source-snapshots');
+    const filters = objectPath(rule, 'definition', 'filters');
+    expect(member(filters, 'prefixMatch')).toBe("map(refusedSourceContainers, container => '${container}/')");
+    expect(arrayItems(member(filters, 'blobTypes'))).toEqual(["'blockBlob'", "'appendBlob'"]);
+    const actions = objectPath(rule, 'definition', 'actions');
+    expect(actions).toMatch(/snapshot: \{ delete: \{ daysAfterCreationGreaterThan: refusedSourceDays \} \}/);
+    expect(actions).not.toMatch(/baseBlob/);
+    // Versioning stays off on every account, so no rule needs a `version` action.
+    expect(storage).not.toMatch(/isVersioningEnabled/);
   });
 });
 

@@ -4,7 +4,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWriteImageDocumentHandler } from '../../src/activities/writeImageDocument';
 import { loadSettings } from '../../src/config/settings';
 import type { ResizeOutcome, SourceRef } from '../../src/domain/types';
-import { REFUSED_TAG, refusesSource, tagRefusedSource } from '../../src/lifecycle/refusedSource';
+import {
+  disposeRefusedSource,
+  REFUSED_TAG,
+  refusesSource,
+  tagRefusedSource,
+} from '../../src/lifecycle/refusedSource';
 import { createBlobServiceClient } from '../../src/storage/blobServiceClient';
 import { blobClientOf, currentETag } from '../../src/storage/blobs';
 import { createCosmosClient, imagesContainerOf } from '../../src/storage/cosmosClient';
@@ -42,8 +47,12 @@ function writer() {
         currentETag(blobClientOf(blobService, source.container, source.blobName)),
       now: () => new Date('2026-11-29T22:00:00.000Z'),
     }),
-    () => (source) =>
-      tagRefusedSource(blobClientOf(blobService, source.container, source.blobName), source.eTag),
+    () => (source, outcomes) =>
+      disposeRefusedSource(
+        blobClientOf(blobService, source.container, source.blobName),
+        source.eTag,
+        outcomes,
+      ),
   );
   return async (source: SourceRef, outcomes: ResizeOutcome[]): Promise<unknown> =>
     (await handler(
@@ -97,5 +106,27 @@ describe('refused sources are tagged outcome=refused for the lifecycle rule', ()
     expect(await tagsOf(tagged)).toEqual({});
     await sources.getBlobClient(old.blobName).delete();
     expect(await tagRefusedSource(sources.getBlobClient(old.blobName), old.eTag)).toBe('absent');
+  });
+});
+
+describe('a refused page blob is deleted, not tagged (lifecycle rules never act on page blobs)', () => {
+  it('deletes that version of a page blob; a newer block blob at the name is kept', async () => {
+    const source = sourceRef();
+    const page = sources.getPageBlobClient(source.blobName);
+    const created = await page.create(1024 * 1024 * 1024);
+    // What a create-only SAS also allows: a snapshot (with metadata) of the blob it created.
+    const snapshot = await page.createSnapshot({ metadata: { x: 'y' } });
+    const ref = { ...source, eTag: created.etag ?? '' };
+    const outcomes = ['thumb', 'large'].map((label) => errorOutcome(label, 'unsupported-blob-type'));
+    expect(refusesSource(outcomes)).toBe(true);
+    expect(await writer()(ref, outcomes)).toMatchObject({ ok: true, status: 'failed' });
+    expect(await page.exists()).toBe(false);
+    expect(await page.withSnapshot(snapshot.snapshot ?? '').exists()).toBe(false);
+
+    const again = await sources.getPageBlobClient(source.blobName).create(512);
+    const newer = await sources.getBlockBlobClient(source.blobName).upload('photo', 5);
+    const blob = sources.getBlobClient(source.blobName);
+    expect(await disposeRefusedSource(blob, again.etag ?? '', outcomes)).toBe('changed');
+    expect((await blob.getProperties()).etag).toBe(newer.etag);
   });
 });

@@ -97,6 +97,20 @@ describe('the upload page', () => {
         for (const record of records) seen.push(Number((record.target as HTMLProgressElement).value));
       }).observe(document.body, { subtree: true, attributes: true, attributeFilter: ['value'] });
     });
+    // Every request the page makes to Blob Storage: one Put Blob per file, the one upload a `c` SAS allows.
+    const blobOrigin = new URL(/BlobEndpoint=([^;]+)/.exec(stack.connectionString)?.[1] ?? 'http://missing')
+      .origin;
+    const storageRequests: { method: string; query: string; blobType: string | undefined }[] = [];
+    const onRequest = (request: import('playwright-core').Request): void => {
+      // Reads (the derivatives load from the same local account) aside: every write the page makes.
+      if (new URL(request.url()).origin !== blobOrigin || request.method() === 'GET') return;
+      storageRequests.push({
+        method: request.method(),
+        query: new URL(request.url()).searchParams.get('comp') ?? '',
+        blobType: request.headers()['x-ms-blob-type'],
+      });
+    };
+    page.on('request', onRequest);
     await page.setInputFiles('#file-input', [
       { name: 'dusk.jpg', mimeType: 'image/jpeg', buffer: await makeLandscape(1600, 1067, PALETTES.dusk) },
       { name: 'meadow.jpg', mimeType: 'image/jpeg', buffer: await makeLandscape(1200, 800, PALETTES.meadow) },
@@ -108,6 +122,11 @@ describe('the upload page', () => {
       undefined,
       { timeout: 30_000 },
     );
+    page.off('request', onRequest);
+    expect(storageRequests).toEqual([
+      { method: 'PUT', query: '', blobType: 'BlockBlob' },
+      { method: 'PUT', query: '', blobType: 'BlockBlob' },
+    ]);
     const shown = await cards();
     expect(shown['dusk.jpg']).toMatchObject({ state: 'done', progress: 100 });
     expect(shown['meadow.jpg']).toMatchObject({ state: 'done', progress: 100 });
@@ -196,6 +215,133 @@ describe('the upload page', () => {
       'images-unprocessed',
     );
     for await (const blob of blobs.listBlobsFlat()) expect(blob.name).not.toContain('notes');
+  });
+
+  it('sniffs a photo the browser gave no type (no extension) from its first bytes, and processes it', async () => {
+    await page.setInputFiles('#file-input', [
+      { name: 'DSC0042', mimeType: '', buffer: await makeLandscape(480, 320, PALETTES.meadow) },
+    ]);
+    await page.waitForFunction(
+      () =>
+        !['waiting', 'requesting', 'uploading', 'processing'].includes(
+          document.querySelector<HTMLElement>('.upload')?.dataset.state ?? '',
+        ),
+      undefined,
+      { timeout: 30_000 },
+    );
+    const card = (await cards()).DSC0042;
+    expect(card, JSON.stringify(card)).toMatchObject({ state: 'done', progress: 100 });
+    const stored = (await status(card?.blob ?? '')).document;
+    expect(stored?.sourceContentType).toBe('image/jpeg');
+  });
+
+  it('draws a small landscape at its own width and a tall portrait within the height limit; `sizes` says the drawn width', async () => {
+    await page.setInputFiles('#file-input', [
+      {
+        name: 'small.webp',
+        mimeType: 'image/webp',
+        buffer: await sharp(await makeLandscape(300, 200, PALETTES.dusk))
+          .webp()
+          .toBuffer(),
+      },
+      {
+        name: 'tower.jpg',
+        mimeType: 'image/jpeg',
+        buffer: await sharp(await makeLandscape(1800, 600, PALETTES.meadow))
+          .rotate(90)
+          .jpeg()
+          .toBuffer(),
+      },
+    ]);
+    const drawn = async (name: string) => {
+      await page.waitForFunction(
+        (wanted) =>
+          [...document.querySelectorAll<HTMLElement>('.upload')].some(
+            (card) =>
+              card.querySelector('.upload-name')?.textContent === wanted &&
+              card.dataset.state === 'done' &&
+              card.querySelector<HTMLImageElement>('.picture-img')?.complete === true,
+          ),
+        name,
+        { timeout: 30_000 },
+      );
+      return page.evaluate((wanted) => {
+        const card = [...document.querySelectorAll<HTMLElement>('.upload')].find(
+          (candidate) => candidate.querySelector('.upload-name')?.textContent === wanted,
+        );
+        const img = card?.querySelector<HTMLImageElement>('.picture-img');
+        const box = img?.getBoundingClientRect();
+        const sizes = img?.sizes ?? '';
+        return {
+          srcset: img?.srcset ?? '',
+          sources: [...(card?.querySelectorAll('source') ?? [])].map((source) => source.srcset),
+          sizes,
+          // The length `sizes` resolves to at this window width (its last entry: the window is wider).
+          sizesPx: Number(/(\d+)px$/.exec(sizes)?.[1]),
+          width: Math.round(box?.width ?? 0),
+          height: Math.round(box?.height ?? 0),
+          naturalWidth: img?.naturalWidth ?? 0,
+        };
+      }, name);
+    };
+    const widths = (set: string) =>
+      set.split(', ').map((candidate) => Number(/ (\d+)w$/.exec(candidate)?.[1]));
+
+    const small = await drawn('small.webp');
+    // medium and large of a 300 px wide source are both 300 px wide: one candidate, not two `300w`.
+    expect(widths(small.srcset)).toEqual([150, 300]);
+    for (const set of small.sources) expect(new Set(widths(set)).size).toBe(widths(set).length);
+    expect([small.width, small.height, small.sizesPx]).toEqual([300, 200, 300]);
+
+    const tower = await drawn('tower.jpg');
+    expect(tower.height).toBeLessThanOrEqual(640);
+    expect(tower.height).toBeGreaterThan(600);
+    expect(tower.width).toBe(tower.sizesPx);
+    expect(tower.width).toBeLessThan(tower.height);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('keeps polling past two minutes with backoff, says so, and after 30 minutes links the status instead', async () => {
+    const slow = await browser.context.newPage();
+    try {
+      await slow.clock.install();
+      await slow.goto(stack.siteUrl);
+      // The document never appears for this page: every status read answers 404 (not written yet).
+      let statusReads = 0;
+      await slow.route('**/api/images/**', async (route) => {
+        statusReads += 1;
+        await route.fulfill({ status: 404, json: { error: 'not-found', message: 'not yet' } });
+      });
+      await slow.setInputFiles('#file-input', [
+        { name: 'slow.jpg', mimeType: 'image/jpeg', buffer: await makeLandscape(320, 200, PALETTES.dusk) },
+      ]);
+      const card = slow.locator('.upload').first();
+      await slow.waitForFunction(
+        () => document.querySelector<HTMLElement>('.upload')?.dataset.state === 'processing',
+      );
+      await slow.waitForFunction(() =>
+        /making sizes/.test(document.querySelector('.upload-state')?.textContent ?? ''),
+      );
+      const stateText = () => card.locator('.upload-state').textContent();
+      await slow.clock.fastForward(121_000);
+      await slow.waitForFunction(
+        () => document.querySelector('.upload-state')?.textContent === 'Still processing',
+      );
+      expect(await card.locator('.upload-message').textContent()).toMatch(/keeps checking/);
+      // Still polling after the notice.
+      const readsAtNotice = statusReads;
+      await slow.clock.fastForward(10_000);
+      await expect.poll(() => statusReads, { timeout: 5_000 }).toBeGreaterThan(readsAtNotice);
+      expect(await stateText()).toBe('Still processing');
+      // Bounded: after 30 minutes it stops and links the status.
+      await slow.clock.fastForward(30 * 60_000);
+      await slow.waitForFunction(
+        () => document.querySelector('.upload-state')?.textContent === 'Not finished',
+      );
+      expect(await card.locator('.upload-message a').getAttribute('href')).toMatch(/\/api\/images\/users\//);
+    } finally {
+      await slow.close();
+    }
   });
 
   it('explains a failed document by its error code in words', async () => {

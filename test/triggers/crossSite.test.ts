@@ -27,10 +27,6 @@ describe('refuseCrossSite: the one check of every state-changing route', () => {
   it.each([
     ['the site itself', { origin: APP, 'sec-fetch-site': 'same-origin', ...JSON_TYPE }],
     ['a SITE_ORIGINS origin', { origin: 'https://photos.example.com', 'sec-fetch-site': 'same-site' }],
-    [
-      'the site over https when the worker saw http (TLS ended in front)',
-      { origin: 'https://127.0.0.1:7071' },
-    ],
     ['a CLI (no Origin, no Fetch Metadata, no body)', {}],
     ['a CLI with a JSON body', JSON_TYPE],
     ['JSON with a charset', { 'content-type': 'Application/JSON; charset=utf-8' }],
@@ -43,10 +39,29 @@ describe('refuseCrossSite: the one check of every state-changing route', () => {
     ['Origin: null (sandboxed frame)', { origin: 'null', ...JSON_TYPE }],
     ['the same host on another port', { origin: 'http://127.0.0.1:7072', ...JSON_TYPE }],
     ['Sec-Fetch-Site: cross-site without Origin', { 'sec-fetch-site': 'cross-site', ...JSON_TYPE }],
+    ['https on the loopback host the worker saw as http', { origin: 'https://127.0.0.1:7071' }],
   ])('403 cross-site-request for %s', (_, headers) => {
     const refused = check(headers);
     expect(refused?.status).toBe(403);
     expect(refused?.jsonBody).toMatchObject({ error: 'cross-site-request' });
+  });
+
+  it('in Azure, the Host a request names is never its own allowed origin (DNS rebinding): configuration is', () => {
+    const azure = (url: string, origin: string) =>
+      refuseCrossSite(
+        new HttpRequest({ method: 'POST', url, headers: { origin, ...JSON_TYPE } }),
+        ['https://func-img.azurewebsites.net', 'https://photos.example.com'],
+        { jsonBody: 'required' },
+      );
+    // A rebinding page: its own name in Host and Origin alike.
+    expect(azure('http://evil.example/api/uploads', 'http://evil.example')?.status).toBe(403);
+    expect(azure('https://evil.example/api/uploads', 'https://evil.example')?.status).toBe(403);
+    expect(
+      azure('http://func-img.azurewebsites.net/api/uploads', 'https://func-img.azurewebsites.net'),
+    ).toBeUndefined();
+    expect(
+      azure('https://func-img.azurewebsites.net/api/uploads', 'https://photos.example.com'),
+    ).toBeUndefined();
   });
 
   it.each([

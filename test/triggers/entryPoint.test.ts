@@ -73,6 +73,7 @@ describe('src/index.ts (package.json "main")', () => {
         'listSourcePage',
         'startBackfillRuns',
         'consoleImages',
+        'consoleInstance',
         'createUpload',
         'deleteIntermediate',
         'deleteUnusedDerivatives',
@@ -122,6 +123,12 @@ describe('src/index.ts (package.json "main")', () => {
       methods: ['GET'],
       authLevel: 'anonymous',
     });
+    expect(triggerOf('consoleInstance')).toMatchObject({
+      route: 'console/instances/{instanceId}',
+      methods: ['GET'],
+      authLevel: 'anonymous',
+    });
+    expect(hasDurableClient('consoleInstance')).toBe(true);
     expect(triggerOf('site')).toMatchObject({
       route: 'site/{*path}',
       methods: ['GET', 'HEAD'],

@@ -85,11 +85,12 @@ describe('GET /api/images/{*blobName}', () => {
       customStatus: { stage: 'done', status: 'completed' },
       blob: { eTag, contentLength: 17, contentType: 'image/jpeg' },
       document: { ...document },
-      statusQueryGetUri: `http://localhost:7071/runtime/webhooks/durabletask/instances/${document.instanceId}?taskHub=ImageDerivatives&connection=Storage&code=test-system-key`,
-      terminatePostUri: expect.stringContaining(`/instances/${document.instanceId}/terminate?`),
-      purgeHistoryDeleteUri: expect.stringContaining(`/instances/${document.instanceId}?`),
+      // The app's own operator-checked endpoint; the Durable client's URLs carry `code=<system key>`.
+      statusUrl: `http://127.0.0.1:7071/api/console/instances/${document.instanceId}`,
+      historyUrl: `http://127.0.0.1:7071/api/console/instances/${document.instanceId}?history=true`,
     });
     expect(response.jsonBody).not.toHaveProperty('id');
+    expect(JSON.stringify(response.jsonBody)).not.toMatch(/code=|runtime\/webhooks|test-system-key/);
   });
 
   it('no document yet: the instance for the blob’s current eTag', async () => {
@@ -199,8 +200,8 @@ describe('GET /api/images/{*blobName}', () => {
         status: 200,
         jsonBody: { runtimeStatus: 'Completed', document: { id: document.id } },
       });
-      expect(response.jsonBody).not.toHaveProperty('statusQueryGetUri');
-      expect(response.jsonBody).not.toHaveProperty('terminatePostUri');
+      expect(response.jsonBody).not.toHaveProperty('statusUrl');
+      expect(JSON.stringify(response.jsonBody)).not.toMatch(/code=|runtime\/webhooks/);
     });
 
     it("another user's upload is a 404, exactly like a missing one; an operator sees it with the URLs", async () => {
@@ -221,7 +222,7 @@ describe('GET /api/images/{*blobName}', () => {
         azureHandler(),
       );
       expect(operator.status).toBe(200);
-      expect(operator.jsonBody).toHaveProperty('statusQueryGetUri');
+      expect(operator.jsonBody).toHaveProperty('statusUrl');
       expect((await get(blobName, {}, azureHandler())).status).toBe(401);
     });
   });

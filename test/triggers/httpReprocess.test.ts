@@ -28,11 +28,14 @@ beforeEach(() => {
   stub.requests.length = 0;
 });
 
-function post(blobName: string, query = '') {
+function post(blobName: string, query = '', body?: string) {
   const request = new HttpRequest({
     method: 'POST',
     url: `http://127.0.0.1:7071/api/reprocess/${encodeURI(blobName)}${query}`,
     params: { blobName },
+    ...(body === undefined
+      ? {}
+      : { body: { string: body }, headers: { 'content-type': 'application/json' } }),
   });
   return handler(request, stub.client(), recordingContext().context);
 }
@@ -54,10 +57,10 @@ describe('POST /api/reprocess/{*blobName}', () => {
     const body = (await http.json()) as Record<string, string>;
     const instanceId = body.id ?? '';
     expect(instanceId).toMatch(new RegExp(`^${instanceIdFor(CONTAINER, blobName, eTag)}-r[0-9a-z]+$`));
-    expect(body.statusQueryGetUri).toBe(
-      `http://127.0.0.1:7071/runtime/webhooks/durabletask/instances/${instanceId}?taskHub=ImageDerivatives&connection=Storage&code=test-system-key`,
-    );
-    expect(http.headers.get('location')).toBe(body.statusQueryGetUri);
+    expect(body.statusUrl).toBe(`http://127.0.0.1:7071/api/console/instances/${instanceId}`);
+    expect(http.headers.get('location')).toBe(body.statusUrl);
+    // The Durable management URLs (with the extension's system key) never reach the caller.
+    expect(JSON.stringify(body)).not.toMatch(/code=|runtime\/webhooks|test-system-key/);
     expect(stub.requests).toEqual([`POST orchestrators/${ORCHESTRATOR_FUNCTION}/${instanceId}`]);
     expect(startedInput(instanceId)).toEqual({
       source: {
@@ -123,6 +126,56 @@ describe('POST /api/reprocess/{*blobName}', () => {
         unknown: ['huge', 'tiny'],
         known: ['thumb', 'medium', 'large'],
       },
+    });
+    expect(stub.requests).toEqual([]);
+  });
+
+  it('a JSON body { "sizes": [...] } picks the sizes as the query does', async () => {
+    const blobName = uniqueBlobName();
+    await uploadSource(deps, blobName);
+    const response = (await post(
+      blobName,
+      '',
+      JSON.stringify({ sizes: ['large', 'thumb'] }),
+    )) as HttpResponse;
+    expect(response.status).toBe(202);
+    const { id, sizes } = (await response.json()) as { id: string; sizes: string[] };
+    expect(sizes).toEqual(['thumb', 'large']);
+    expect(startedInput(id).sizes.map((size) => size.label)).toEqual(['thumb', 'large']);
+  });
+
+  it('a body naming an unknown size, other keys, sizes twice or not an array is a 400 that starts nothing', async () => {
+    const blobName = uniqueBlobName();
+    await uploadSource(deps, blobName);
+    expect(await post(blobName, '', JSON.stringify({ sizes: ['x'] }))).toMatchObject({
+      status: 400,
+      jsonBody: { error: 'unknown-sizes', unknown: ['x'] },
+    });
+    expect(await post(blobName, '', JSON.stringify({ sizes: [] }))).toMatchObject({
+      status: 400,
+      jsonBody: { error: 'unknown-sizes', unknown: [] },
+    });
+    expect(await post(blobName, '', JSON.stringify({ size: 'thumb' }))).toMatchObject({
+      status: 400,
+      jsonBody: {
+        error: 'invalid-request',
+        message: 'Expected only "sizes" in the body but received "size"',
+      },
+    });
+    expect(await post(blobName, '?sizes=thumb', JSON.stringify({ sizes: ['thumb'] }))).toMatchObject({
+      status: 400,
+      jsonBody: { error: 'invalid-request', message: 'Expected sizes in the query or in the body, not both' },
+    });
+    expect(await post(blobName, '', JSON.stringify({ sizes: 'thumb' }))).toMatchObject({
+      status: 400,
+      jsonBody: {
+        error: 'invalid-request',
+        message: 'Expected an array of size labels for sizes but received "thumb"',
+      },
+    });
+    expect(await post(blobName, '', '{"sizes":')).toMatchObject({
+      status: 400,
+      jsonBody: { error: 'invalid-request' },
     });
     expect(stub.requests).toEqual([]);
   });

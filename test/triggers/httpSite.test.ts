@@ -6,6 +6,7 @@ import { findSiteRoot, loadStaticFiles } from '../../src/site/staticFiles';
 import { createSiteHandler } from '../../src/triggers/httpSite';
 
 const files = loadStaticFiles();
+const NOT_FOUND = 'Not found: no page or module of the site has this address.';
 const handler = createSiteHandler(() => ({
   files,
   blobOrigin: 'https://stimages.blob.core.windows.net',
@@ -80,12 +81,32 @@ describe('GET /api/site/{*path}', () => {
     }
   });
 
+  it('a file with a trailing slash is a 404; every 404 carries nosniff and the CSP and does not echo the path', async () => {
+    for (const [pathParam, url] of [
+      ['index.html', 'https://app.example/api/site/index.html/'],
+      ['index.html/', 'https://app.example/api/site/index.html/'],
+      ['console.html', 'https://app.example/api/site/console.html/'],
+      [
+        '<script>alert(1)</script>.html',
+        'https://app.example/api/site/%3Cscript%3Ealert(1)%3C/script%3E.html',
+      ],
+    ] as const) {
+      const response = await get(pathParam, url);
+      expect(response.status, url).toBe(404);
+      const headers = response.headers as Record<string, string>;
+      expect(headers['x-content-type-options']).toBe('nosniff');
+      expect(headers['content-type']).toBe('text/plain; charset=utf-8');
+      expect(headers['content-security-policy']).toContain("default-src 'self'");
+      expect(response.body).toBe(NOT_FOUND);
+    }
+  });
+
   it('HEAD answers as GET does, headers and the length of the body, without the body', async () => {
     const page = readFileSync(path.join(findSiteRoot(), 'index.html'));
     for (const [pathParam, status, length] of [
       [undefined, 200, page.length],
       ['console.html', 200, readFileSync(path.join(findSiteRoot(), 'console.html')).length],
-      ['nope.html', 404, Buffer.byteLength('Not found: nope.html')],
+      ['nope.html', 404, Buffer.byteLength(NOT_FOUND)],
     ] as const) {
       const url = `https://app.example/api/site/${pathParam ?? ''}`;
       const [asGet, asHead] = [await get(pathParam, url), await get(pathParam, url, {}, 'HEAD')];

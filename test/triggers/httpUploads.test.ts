@@ -29,6 +29,24 @@ function post(body: unknown, headers: Record<string, string> = {}, settings = lo
 }
 
 describe('POST /api/uploads', () => {
+  it('describes a size the JSON parser could not hold by what was sent, not by the number it became', async () => {
+    const sent = (size: string) => post(`{"fileName":"cat.jpg","contentType":"image/jpeg","size":${size}}`);
+    expect((await sent('1e400')).jsonBody).toMatchObject({
+      error: 'invalid-request',
+      message:
+        'Expected a whole number of bytes for size but received a number too large to represent (more than 1.8e308)',
+    });
+    expect((await sent('-1e400')).jsonBody).toMatchObject({
+      message:
+        'Expected a whole number of bytes for size but received a number too large to represent (less than -1.8e308)',
+    });
+    expect((await sent('9007199254740993')).jsonBody).toMatchObject({
+      message:
+        'Expected a whole number of bytes for size but received a number beyond the safe integer range (±9007199254740991)',
+    });
+    expect(JSON.stringify((await sent('1e400')).jsonBody)).not.toMatch(/received null|9007199254740992/);
+  });
+
   it('201: a SAS for one new blob users/{dev user}/{random}-{safe name}, and the URL takes the photo', async () => {
     const response = await post({ fileName: '../My Photo\u0007.JPG', contentType: 'image/jpeg', size: 13 });
     expect(response.status).toBe(201);

@@ -21,6 +21,9 @@ describe('safeFileName', () => {
     ['写真.heic', '写真.heic'],
     ['a%2F..%2Fb.jpg', 'a-2F.-2Fb.jpg'],
     ['???', 'image'],
+    // Hangul fillers are letters that render as nothing: a name of them is no name.
+    ['\u3164\u3164.jpg', 'image.jpg'],
+    ['cat\u2800\u115f.png', 'cat.png'],
     ['', 'image'],
   ])('%j → %j', (input, expected) => {
     expect(safeFileName(input)).toBe(expected);

@@ -14,8 +14,8 @@ export interface ReconcileOptions {
 interface Answer {
   id?: string;
   message?: string;
-  statusQueryGetUri?: string;
-  running?: { instanceId?: string; statusQueryGetUri?: string };
+  statusUrl?: string;
+  running?: { instanceId?: string };
 }
 
 const ENDED = new Set(['Completed', 'Failed', 'Terminated']);
@@ -38,15 +38,17 @@ export async function reconcile(
       const body = (await response.json()) as Answer;
       if (response.status === 202) {
         log(
-          `devhost: reconcile started: backfill ${body.id ?? '?'} (only missing) · ${body.statusQueryGetUri ?? ''}`,
+          `devhost: reconcile started: backfill ${body.id ?? '?'} (only missing) · ${body.statusUrl ?? ''}`,
         );
         return body.id;
       }
-      const statusUrl = body.running?.statusQueryGetUri;
-      if (response.status !== 409 || statusUrl === undefined) {
+      const runningId = body.running?.instanceId;
+      if (response.status !== 409 || runningId === undefined) {
         error(`devhost: reconcile not started (${response.status}): ${body.message ?? JSON.stringify(body)}`);
         return undefined;
       }
+      // The local host's own Durable status endpoint (no key locally): the app's answers carry no extension URLs.
+      const statusUrl = `${baseUrl}/runtime/webhooks/durabletask/instances/${encodeURIComponent(runningId)}`;
       log(`devhost: reconcile waits for backfill ${body.running?.instanceId ?? '?'} to end, then starts`);
       for (;;) {
         await new Promise((resolve) => setTimeout(resolve, pollMs));

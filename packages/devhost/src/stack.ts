@@ -209,6 +209,7 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
       const azurite: RunningAzurite = await startAzurite({
         ports,
         ...(location === undefined ? {} : { location }),
+        onExit: (message) => logger({ level: 'error', category: 'system', message: `devhost: ${message}` }),
       });
       cleanups.push(() => azurite.stop());
       directConnectionString = azurite.connectionString;

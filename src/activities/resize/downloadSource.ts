@@ -2,8 +2,9 @@ import type { BlobServiceClient } from '@azure/storage-blob';
 import { failure, sourceTooLarge, type Failure } from '../../domain/failure';
 import { unquoteETag } from '../../domain/ids';
 import type { SourceRef } from '../../domain/types';
-import { blobClientOf, downloadIfMatch } from '../../storage/blobs';
+import { blobClientOf } from '../../storage/blobs';
 import { STORAGE_CALL_TIMEOUT_MS } from '../../storage/callTimeout';
+import { readSource } from '../../storage/sourceRead';
 
 export interface DownloadedSource {
   ok: true;
@@ -13,8 +14,9 @@ export interface DownloadedSource {
 
 /**
  * Downloads exactly the version the event announced (If-Match its eTag), so every size comes from one version,
- * and never more than `maxSourceBytes` of it. A newer upload (`superseded`), a delete (`source-missing`) and
- * an oversized blob (`too-large`) are failures; anything else, a stalled connection included (`timeoutMs`),
+ * and never more than `maxSourceBytes` of it, after one HEAD (storage/sourceRead.ts) says it is a block blob
+ * within that limit. A newer upload (`superseded`), a delete (`source-missing`), an oversized blob
+ * (`too-large`) and a page or append blob (`unsupported-blob-type`) are failures; anything else, a stalled connection included (`timeoutMs`),
  * throws as transient.
  */
 export async function downloadSource(
@@ -26,9 +28,7 @@ export async function downloadSource(
   count?: number,
 ): Promise<DownloadedSource | Failure> {
   const blob = blobClientOf(blobService, source.container, source.blobName);
-  // A ranged GET of an empty blob is 416 (Azure and Azurite): ask for a range only when the version is longer.
-  const range = count !== undefined && source.contentLength > count ? count : undefined;
-  const result = await downloadIfMatch(blob, source.eTag, maxSourceBytes, timeoutMs, range);
+  const result = await readSource(blob, source.eTag, maxSourceBytes, timeoutMs, count);
   if (result.ok)
     return { ok: true, data: result.data, contentType: result.contentType ?? source.contentType };
   switch (result.reason) {
@@ -39,6 +39,11 @@ export async function downloadSource(
       );
     case 'missing':
       return failure('source-missing', 'The source blob no longer exists');
+    case 'unsupported-blob-type':
+      return failure(
+        'unsupported-blob-type',
+        `The source is a ${result.blobType}; only block blobs (Put Blob, Put Block List) are images here`,
+      );
     case 'too-large':
       return sourceTooLarge(result.bytes ?? `more than ${maxSourceBytes}`, maxSourceBytes);
   }

@@ -1,4 +1,5 @@
 import type { HttpRequest, HttpResponseInit } from '@azure/functions';
+import { isLoopbackHostname } from '../../config/loopback';
 
 /**
  * What a state-changing request must look like to be acted on, whatever cookie it carries. App Service
@@ -7,8 +8,8 @@ import type { HttpRequest, HttpResponseInit } from '@azure/functions';
  * backfills as the signed-in user (cross-site request forgery).
  *
  * - `Sec-Fetch-Site: cross-site` (Fetch Metadata, sent by current browsers) is refused outright.
- * - An `Origin` header (browsers send it on every POST, same-origin included) must be the app's own origin or
- *   one of `SITE_ORIGINS`; `Origin: null` (sandboxed frames, privacy redirects) is refused.
+ * - An `Origin` header (browsers send it on every POST, same-origin included) must be one of the configured
+ *   origins (`allowedOrigins`); `Origin: null` (sandboxed frames, privacy redirects) is refused.
  * - A body must be declared `application/json`: an HTML form can only send `application/x-www-form-urlencoded`,
  *   `multipart/form-data` or `text/plain`, and a cross-site `fetch` with `application/json` needs a CORS
  *   preflight, which this app never grants. Without a body, no `Content-Type` or `application/json` only.
@@ -20,13 +21,14 @@ export interface RequestShape {
 }
 
 /**
- * `SITE_ORIGINS` plus the origin the request itself was addressed to (the app serves the site itself), also
- * as `https://` on the same host: behind a TLS-terminating front end the worker may see the URL as `http://`.
- * The host comes from the browser's own request to this app, so another site cannot choose it.
+ * The origins whose pages may send state-changing requests: `siteOrigins` from configuration (`SITE_ORIGINS`
+ * and, in Azure, `https://{WEBSITE_HOSTNAME}`, see config/site.ts), never a name taken from the request's own
+ * Host, which a DNS-rebinding page chooses (its name, resolving to the app's address). Only on a loopback host
+ * (the local stack, whose server answers loopback Host values only) is the request's own origin the site's.
  */
 export function allowedOrigins(requestUrl: string, siteOrigins: readonly string[]): Set<string> {
   const url = new URL(requestUrl);
-  return new Set([url.origin, `https://${url.host}`, ...siteOrigins]);
+  return new Set([...(isLoopbackHostname(url.hostname) ? [url.origin] : []), ...siteOrigins]);
 }
 
 function refuse(status: 403 | 415, error: string, message: string): HttpResponseInit {

@@ -99,7 +99,7 @@ async function attachTarget(baseUrl: string, instanceId: string | undefined): Pr
     // Ended already, or not a backfill of this host: its status URL answers either way.
     return {
       instanceId,
-      statusQueryGetUri: `${baseUrl}/runtime/webhooks/durabletask/instances/${encodeURIComponent(instanceId)}`,
+      statusQueryGetUri: durableStatusUrl(baseUrl, instanceId),
     };
   }
   if (running.length === 1 && running[0]) return running[0];
@@ -108,6 +108,14 @@ async function attachTarget(baseUrl: string, instanceId: string | undefined): Pr
     `${running.length} backfills are running (${running.map((b) => String(b.instanceId)).join(', ')}); ` +
       'name one: npm run backfill -- --attach <instanceId>',
   );
+}
+
+/**
+ * The local host's Durable status endpoint for one instance (no key locally). The app's answers carry only its
+ * own operator endpoints (never the extension's key-bearing URLs), so the CLI builds this from the id.
+ */
+function durableStatusUrl(baseUrl: string, instanceId: string): string {
+  return `${baseUrl}/runtime/webhooks/durabletask/instances/${encodeURIComponent(instanceId)}`;
 }
 
 async function main(args: string[]): Promise<void> {
@@ -122,7 +130,7 @@ async function main(args: string[]): Promise<void> {
   if (attach) {
     const target = await attachTarget(baseUrl, extra[0]);
     instanceId = String(target.instanceId);
-    statusUrl = String(target.statusQueryGetUri);
+    statusUrl = durableStatusUrl(baseUrl, instanceId);
     console.log(`Backfill ${instanceId} attached; status: ${statusUrl}`);
   } else {
     const url = `${baseUrl}/api/backfill`;
@@ -135,7 +143,7 @@ async function main(args: string[]): Promise<void> {
     const running = started.body.running as RunningAnswer | undefined;
     if (started.status === 409 && running && sameRequest(running, body)) {
       instanceId = String(running.instanceId);
-      statusUrl = String(running.statusQueryGetUri);
+      statusUrl = durableStatusUrl(baseUrl, instanceId);
       console.log(`Backfill ${instanceId} is already running this request; attached; status: ${statusUrl}`);
     } else if (started.status !== 202) {
       const message =
@@ -146,7 +154,7 @@ async function main(args: string[]): Promise<void> {
       throw new Error(`POST ${url} answered ${started.status}: ${message}${hint}`);
     } else {
       instanceId = String(started.body.id);
-      statusUrl = String(started.body.statusQueryGetUri);
+      statusUrl = durableStatusUrl(baseUrl, instanceId);
       console.log(`Backfill ${instanceId} started; status: ${statusUrl}`);
     }
   }

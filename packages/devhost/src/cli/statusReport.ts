@@ -7,7 +7,7 @@ export interface ImageStatusAnswer {
   runtimeStatus: string | null;
   createdTime?: string | null;
   lastUpdatedTime?: string | null;
-  statusQueryGetUri?: string;
+  statusUrl?: string;
   blob?: { eTag?: string; contentLength?: number; contentType?: string } | null;
   document?: {
     status: string;
@@ -77,7 +77,7 @@ export function renderStatusReport(
         : noDocument(answer, options.reprocessCommand),
     ],
   ];
-  if (answer.statusQueryGetUri) summary.push(['Durable status', answer.statusQueryGetUri]);
+  if (answer.statusUrl) summary.push(['Durable status', answer.statusUrl]);
   const width = Math.max(...summary.map(([label]) => (label ?? '').length));
   const lines = summary.map(([label, value]) => `${(label ?? '').padEnd(width)}  ${value ?? ''}`);
 

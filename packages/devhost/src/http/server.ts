@@ -35,6 +35,24 @@ export interface HostServer {
 
 class BodyTooLargeError extends Error {}
 
+const LOOPBACK_NAMES = ['127.0.0.1', 'localhost', '[::1]'];
+
+/**
+ * The Host values this server answers: the loopback names with its port (and without it on port 80), plus the
+ * name it listens on. Anything else is a DNS-rebinding page (a name of the attacker's that now resolves to
+ * 127.0.0.1) or a misrouted request: the app derives "its own origin" from Host, so another Host must not
+ * reach it. A request with no Host (HTTP/1.0) comes from no browser and passes.
+ */
+export function allowedHosts(hostname: string, port: number): ReadonlySet<string> {
+  const names = new Set([...LOOPBACK_NAMES, hostname.includes(':') ? `[${hostname}]` : hostname]);
+  const hosts = new Set<string>();
+  for (const name of names) {
+    hosts.add(`${name}:${port}`.toLowerCase());
+    if (port === 80) hosts.add(name.toLowerCase());
+  }
+  return hosts;
+}
+
 async function readBody(request: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
@@ -61,6 +79,7 @@ export async function startHostServer(options: HostServerOptions): Promise<HostS
   let durableHost = options.durableHost;
   let ready = false;
   let baseUrl = '';
+  let hosts: ReadonlySet<string> = new Set();
   const reportError = options.onError ?? ((message, error) => console.error(message, error));
 
   async function invokeHttpFunction(
@@ -100,6 +119,16 @@ export async function startHostServer(options: HostServerOptions): Promise<HostS
   async function route(
     request: IncomingMessage,
   ): Promise<{ reply: HttpExchangeResponse; cookies: string[] }> {
+    const host = request.headers.host;
+    if (host !== undefined && !hosts.has(host.toLowerCase())) {
+      return {
+        reply: errorReply(
+          421,
+          `This local host answers only Host ${[...hosts].join(', ')}; received ${JSON.stringify(host.slice(0, 200))}`,
+        ),
+        cookies: [],
+      };
+    }
     let url: URL;
     try {
       url = new URL(request.url ?? '/', `http://${request.headers.host ?? new URL(baseUrl).host}`);
@@ -152,6 +181,7 @@ export async function startHostServer(options: HostServerOptions): Promise<HostS
   });
   const port = (server.address() as AddressInfo).port;
   baseUrl = `http://${hostname}:${port}`;
+  hosts = allowedHosts(hostname, port);
 
   return {
     baseUrl,

@@ -58,12 +58,14 @@ const CHILD_ENTRY = path.resolve(__dirname, '..', '..', 'bin', 'azurite-child.cj
  * one is killed (an IPC channel it watches). `location` keeps data on disk (npm start) and a pid file there,
  * so a later start can stop an Azurite an earlier run left behind; without it data lives in memory (tests).
  * `extraAccounts` adds accounts beside `devstoreaccount1` (Azurite's `AZURITE_ACCOUNTS`, which replaces the
- * default account unless it is listed too).
+ * default account unless it is listed too). `onExit` hears of an Azurite that exits after it started and
+ * before `stop()` (it crashed, ran out of memory or disk, or was killed): every storage call fails from then on.
  */
 export async function startAzurite(options: {
   ports: AzuritePorts;
   location?: string;
   extraAccounts?: readonly AzuriteAccount[];
+  onExit?: (message: string) => void;
 }): Promise<RunningAzurite> {
   const { ports, location, extraAccounts = [] } = options;
   const args = [
@@ -103,6 +105,15 @@ export async function startAzurite(options: {
     child.once('exit', (code) => reject(new Error(`Azurite exited with code ${code}: ${stderr.trim()}`))),
   );
   exited.catch(() => undefined);
+  let running = false;
+  child.once('exit', (code, signal) => {
+    if (!running) return;
+    const tail = stderr.trim().split('\n').slice(-3).join(' | ');
+    options.onExit?.(
+      `Azurite (pid ${child.pid}) exited unexpectedly (${signal ?? `code ${code}`})${tail ? `: ${tail}` : ''}; ` +
+        'every Blob, Queue and Table call fails until the local host is restarted',
+    );
+  });
   try {
     if (location && child.pid !== undefined) {
       const record: PidRecord = { host: process.pid, azurite: child.pid };
@@ -120,10 +131,12 @@ export async function startAzurite(options: {
     await stopChild(child);
     throw error;
   }
+  running = true;
   return {
     ports,
     connectionString: azuriteConnectionString(ports),
     stop: async () => {
+      running = false;
       await stopChild(child);
       if (location) await rm(pidFile(location), { force: true });
     },

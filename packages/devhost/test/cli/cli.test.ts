@@ -104,7 +104,7 @@ describe('formatting', () => {
       runtimeStatus: 'Completed',
       createdTime: '2024-01-01T00:00:00Z',
       lastUpdatedTime: '2024-01-01T00:00:02Z',
-      statusQueryGetUri: 'http://127.0.0.1:7071/runtime/webhooks/durabletask/instances/img-0123',
+      statusUrl: 'http://127.0.0.1:7071/api/console/instances/img-0123',
       blob: { eTag: '"0x1"', contentLength: 2048, contentType: 'image/jpeg' },
       document: {
         status: 'partial',

@@ -120,7 +120,7 @@ describe('npm run status and npm run reprocess against a host', () => {
         response.end(
           JSON.stringify({
             id: 'rep-0123',
-            statusQueryGetUri: `${base}/runtime/webhooks/durabletask/instances/rep-0123`,
+            statusUrl: `${base}/api/console/instances/rep-0123`,
           }),
         );
         return;

@@ -1,3 +1,4 @@
+import http from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DurableHost, HttpExchangeRequest } from '../../src/contracts';
@@ -30,6 +31,43 @@ describe('host status', () => {
     const response = await fetch(`${server.baseUrl}/admin/host/status`);
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ state: 'Running' });
+  });
+});
+
+/** A GET with an explicit Host header (fetch may not set one). */
+function getWithHost(host: string, pathname: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const request = http.request(
+      `${server.baseUrl}${pathname}`,
+      { headers: { host, origin: `http://${host}` } },
+      (response) => {
+        let body = '';
+        response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+      },
+    );
+    request.on('error', reject);
+    request.end();
+  });
+}
+
+describe('Host header (DNS rebinding)', () => {
+  it('answers the loopback names with its port, and 421 for any other Host', async () => {
+    const port = server.port;
+    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `LOCALHOST:${port}`, `[::1]:${port}`]) {
+      expect((await getWithHost(host, '/api/greet')).status, host).toBe(200);
+    }
+    for (const host of [
+      'evil.example',
+      `evil.example:${port}`,
+      '127.0.0.1',
+      `127.0.0.1:${port + 1}`,
+      `localhost.evil.example:${port}`,
+    ]) {
+      const answer = await getWithHost(host, '/api/greet');
+      expect(answer.status, host).toBe(421);
+      expect(answer.body, host).toMatch(/answers only Host/);
+    }
   });
 });
 
