@@ -21,6 +21,7 @@ import {
   startStack,
   type RunningStack,
 } from '@image-derivatives/devhost';
+import { queryInstances } from '../../src/triggers/instanceStatus';
 import { cpuBetween, cpuSnapshot } from '../e2e/processCpu';
 
 export interface BackfillBenchResult {
@@ -48,6 +49,12 @@ export interface BackfillBenchResult {
   cosmosRequestsPerImage: Record<string, number>;
   /** Activities each run scheduled (from one run's history). */
   activitiesPerRun: number;
+  /**
+   * The same backfill again, every image up to date: images decided per second (a Cosmos point read and a status
+   * read each, `START_CONCURRENCY` at a time, batches of `maxInFlight`), the rate a backfill can list and decide
+   * with no image work; its counters must say `started 0`.
+   */
+  rerun: { wallSeconds: number; imagesPerSecond: number; output: Record<string, number> };
 }
 
 type Counts = Map<string, number>;
@@ -276,15 +283,11 @@ export async function runBackfillBench(options: BackfillBenchOptions): Promise<B
       resources.filter((doc) => doc.labels.includes(NEW_SIZE.label)).map((doc) => doc.name),
     );
     const lost = names.filter((name) => !withNewSize.has(name)).length;
-    const runs = await getJson<
-      Array<{
-        instanceId: string;
-        input?: { source?: { blobName?: string }; sizes?: Array<{ label: string }> };
-      }>
-    >(`${baseUrl}/runtime/webhooks/durabletask/instances?instanceIdPrefix=bf-&showInput=true&top=100000`);
-    const newSizeRuns = runs.body.filter((run) =>
-      run.input?.sizes?.some((size) => size.label === NEW_SIZE.label),
-    );
+    const runs = await queryInstances<{
+      instanceId: string;
+      input?: { source?: { blobName?: string }; sizes?: Array<{ label: string }> };
+    }>(`${baseUrl}/runtime/webhooks/durabletask/instances?instanceIdPrefix=bf-&showInput=true`);
+    const newSizeRuns = runs.filter((run) => run.input?.sizes?.some((size) => size.label === NEW_SIZE.label));
     const perImage = new Map<string, number>();
     for (const run of newSizeRuns) {
       const name = run.input?.source?.blobName ?? '';
@@ -301,6 +304,14 @@ export async function runBackfillBench(options: BackfillBenchOptions): Promise<B
           ).body.historyEvents ?? []
         ).filter((event) => event.EventType === 'TaskCompleted' || event.EventType === 'TaskFailed').length
       : 0;
+
+    // The same backfill again: nothing to start, so this times the listing and the decisions alone.
+    log('backfill: the same backfill again (every image up to date)');
+    const rerunStarted = Date.now();
+    const rerunDone = await waitDone(await postBackfill(baseUrl, { sizes: [NEW_SIZE.label] }));
+    const rerunSeconds = (Date.now() - rerunStarted) / 1000;
+    if (rerunDone.runtimeStatus !== 'Completed')
+      throw new Error(`the repeated backfill ended ${rerunDone.runtimeStatus}`);
 
     const perImageOf = (counts: Counts) =>
       Object.fromEntries(
@@ -328,6 +339,11 @@ export async function runBackfillBench(options: BackfillBenchOptions): Promise<B
       blobRequestsPerImage: perImageOf(blobCounts.counts),
       cosmosRequestsPerImage: perImageOf(cosmosCounts.counts),
       activitiesPerRun,
+      rerun: {
+        wallSeconds: rerunSeconds,
+        imagesPerSecond: options.images / rerunSeconds,
+        output: rerunDone.output ?? {},
+      },
     };
   } finally {
     await stack?.stop();

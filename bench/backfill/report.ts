@@ -18,5 +18,6 @@ export function renderBackfillReport(result: BackfillBenchResult): string {
     `  per image: blob requests ${requests(result.blobRequestsPerImage)}`,
     `  per image: Cosmos requests ${requests(result.cosmosRequestsPerImage)}`,
     `  activities per run: ${result.activitiesPerRun}`,
+    `  the same backfill again: ${fixed(result.rerun.imagesPerSecond, 1)} images/s decided (${fixed(result.rerun.wallSeconds, 1)} s); output ${JSON.stringify(result.rerun.output)}`,
   ].join('\n');
 }

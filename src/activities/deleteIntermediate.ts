@@ -5,15 +5,15 @@ import type { ActivityHandler } from 'durable-functions';
 import { getImagesBlobService } from '../storage/blobServiceClient';
 import { invocationLogger } from '../logging';
 import { deleteIntermediate } from '../storage/intermediateBlob';
-import { intermediateRef } from './inputs';
+import { deleteIntermediateInput } from './inputs';
 import { DELETE_INTERMEDIATE_FUNCTION } from '../domain/functionNames';
 
 /** Deletes a run's intermediate when the run ends; returns whether there was one to delete. */
 export function createDeleteIntermediateHandler(getBlobService: () => BlobServiceClient): ActivityHandler {
   return async (rawInput: unknown, context: InvocationContext): Promise<boolean> => {
-    const ref = intermediateRef(rawInput, 'input');
+    const { ref, run } = deleteIntermediateInput(rawInput);
     const deleted = await deleteIntermediate(getBlobService(), ref);
-    invocationLogger(context, {}).info('intermediate deleted', { intermediate: ref.blobName, deleted });
+    invocationLogger(context, run).info('intermediate deleted', { intermediate: ref.blobName, deleted });
     return deleted;
   };
 }

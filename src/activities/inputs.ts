@@ -83,6 +83,22 @@ export function intermediateRef(value: unknown, field: string): IntermediateRef 
   };
 }
 
+/**
+ * The input of `deleteIntermediate`: `{ intermediate, instanceId, blobName }`, or (from a run started before
+ * the run was named) the bare intermediate.
+ */
+export function deleteIntermediateInput(value: unknown): {
+  ref: IntermediateRef;
+  run: { blobName?: string; instanceId?: string };
+} {
+  const fields = object(value, 'input');
+  if (fields.intermediate === undefined) return { ref: intermediateRef(value, 'input'), run: {} };
+  return {
+    ref: intermediateRef(fields.intermediate, 'input.intermediate'),
+    run: { blobName: string(fields, 'blobName', 'input'), instanceId: string(fields, 'instanceId', 'input') },
+  };
+}
+
 export function assertResizeActivityInput(value: unknown): ResizeActivityInput {
   const fields = object(value, 'input');
   return {

@@ -2,6 +2,7 @@ import * as df from 'durable-functions';
 import type { RegisteredActivity } from 'durable-functions';
 import { findAppRoot, readDurableHostConfig } from '../config/hostConfig';
 import { getSettings } from '../config/settings';
+import { configureDecodeAdmission, MIB } from '../imaging/decodeAdmission';
 import { resizeFunctionName } from '../domain/functionNames';
 import { configureSharp, renderRendition } from '../imaging';
 import { getDerivativesBlobService, getImagesBlobService } from '../storage/blobServiceClient';
@@ -26,6 +27,9 @@ function defaultDeps(): ResizeDeps {
   };
   return productionDeps;
 }
+
+// The decode memory budget of this worker (DECODE_MEMORY_BUDGET_MB), once per process.
+configureDecodeAdmission({ memoryBudgetBytes: getSettings().decodeMemoryBudgetMb * MIB });
 
 // sharp's cache and thread pool are sized once per worker for the activities that can run side by side.
 configureSharp({

@@ -5,7 +5,7 @@ import { BACKFILL_MODES } from '../domain/backfill';
 import { START_BACKFILL_RUNS_FUNCTION } from '../domain/functionNames';
 import { getImagesContainer } from '../storage/cosmosClient';
 import { cosmosDocumentStore } from '../storage/documentStore';
-import { startBackfillRuns, type StartRunResult, type StartRunsInput } from './backfill/startRuns';
+import { startBackfillRuns, type StartRunsInput, type StartRunsResult } from './backfill/startRuns';
 
 function assertInput(value: unknown): StartRunsInput {
   const input = (typeof value === 'object' && value !== null ? value : {}) as Partial<StartRunsInput>;
@@ -30,7 +30,7 @@ function assertInput(value: unknown): StartRunsInput {
 export async function startBackfillRunsHandler(
   raw: unknown,
   context: InvocationContext,
-): Promise<StartRunResult[]> {
+): Promise<StartRunsResult> {
   const input = assertInput(raw);
   const store = cosmosDocumentStore(getImagesContainer());
   return startBackfillRuns(input, {

@@ -1,6 +1,11 @@
 import type { SizeSpec } from '../domain/types';
 import { isLoopbackHostname, isLoopbackUrl, LOOPBACK_HOSTS } from './loopback';
 import { SettingError } from '../domain/errors';
+import {
+  DEFAULT_DECODE_MEMORY_BUDGET_MB,
+  HEIC_DECODE_BYTES_PER_PIXEL,
+  minDecodeMemoryBudgetMb,
+} from '../imaging/decodeAdmission';
 import { fromDecimalText, integerInRange, positiveInteger, ReceivedDescription } from '../domain/validation';
 import { nonEmpty, type Env } from './env';
 import { loadSiteSettings, type SiteSettings } from './site';
@@ -42,6 +47,11 @@ export interface Settings {
   redriveDelaysSeconds: number[];
   maxSourceBytes: number;
   maxSourcePixels: number;
+  /**
+   * `DECODE_MEMORY_BUDGET_MB`: memory the expensive (HEIC) decodes of one worker may hold together; more wait
+   * (src/imaging/decodeAdmission.ts). At least one decode of `MAX_SOURCE_PIXELS` (11 bytes per pixel).
+   */
+  decodeMemoryBudgetMb: number;
   /** Seconds a replaced version's derivatives stay after the document moved on (pages already rendered). */
   replacedDerivativesGraceSeconds: number;
   backfill: BackfillSettings;
@@ -94,6 +104,24 @@ function positiveIntegerSetting(env: Env, name: string, fallback: number): numbe
   if (raw === undefined) return fallback;
   const value = positiveInteger(fromDecimalText(raw));
   if (value === undefined) throw new SettingError(name, 'a positive integer', raw);
+  return value;
+}
+
+/** `DECODE_MEMORY_BUDGET_MB`, at least what one decode of `MAX_SOURCE_PIXELS` holds (else it could never run). */
+function decodeMemoryBudget(env: Env, maxSourcePixels: number): number {
+  const least = minDecodeMemoryBudgetMb(maxSourcePixels);
+  const value = positiveIntegerSetting(
+    env,
+    'DECODE_MEMORY_BUDGET_MB',
+    Math.max(DEFAULT_DECODE_MEMORY_BUDGET_MB, least),
+  );
+  if (value < least) {
+    throw new SettingError(
+      'DECODE_MEMORY_BUDGET_MB',
+      `at least ${least} (one HEIC decode of MAX_SOURCE_PIXELS = ${maxSourcePixels} at ${HEIC_DECODE_BYTES_PER_PIXEL} bytes per pixel)`,
+      value,
+    );
+  }
   return value;
 }
 
@@ -270,6 +298,7 @@ export function loadSettings(env: Env = process.env): Settings {
   const images = blobConnection(env, 'IMAGES_STORAGE');
   const unprocessedContainer = containerName(env, 'UNPROCESSED_CONTAINER', 'images-unprocessed');
   const processedContainer = containerName(env, 'PROCESSED_CONTAINER', 'images-processed');
+  const maxSourcePixels = positiveIntegerSetting(env, 'MAX_SOURCE_PIXELS', DEFAULT_MAX_SOURCE_PIXELS);
   return {
     images,
     derivatives: derivativesConnection(env, images),
@@ -285,7 +314,8 @@ export function loadSettings(env: Env = process.env): Settings {
     retiredSizes: parseRetiredSizes('RETIRED_SIZES', env.RETIRED_SIZES, sizes),
     redriveDelaysSeconds: delayList(env, 'REDRIVE_DELAYS_SECONDS', DEFAULT_REDRIVE_DELAYS_SECONDS),
     maxSourceBytes: positiveIntegerSetting(env, 'MAX_SOURCE_BYTES', DEFAULT_MAX_SOURCE_BYTES),
-    maxSourcePixels: positiveIntegerSetting(env, 'MAX_SOURCE_PIXELS', DEFAULT_MAX_SOURCE_PIXELS),
+    maxSourcePixels,
+    decodeMemoryBudgetMb: decodeMemoryBudget(env, maxSourcePixels),
     replacedDerivativesGraceSeconds: secondsSetting(
       env,
       'REPLACED_DERIVATIVES_GRACE_SECONDS',

@@ -41,14 +41,16 @@ export interface ListedBlob {
 export interface BackfillProgress {
   /** Blobs the listing returned so far. */
   listed: number;
-  /** Runs started (or found already started by this backfill after a restart). */
+  /** Runs started (or found already started by this backfill after a restart), each counted once. */
   started: number;
-  /** Images that needed nothing, or whose event-started run of this version was still in flight. */
+  /** Images that needed nothing (up to date for the requested sizes, or nothing re-drivable). */
   skipped: number;
   /** Started runs that ended with the requested sizes written (or found superseded by a newer version). */
   completed: number;
   /** Started runs that ended `failed`/`partial`, or whose instance failed or was terminated. */
   failed: number;
+  /** Images waiting now for their upload's run to write the requested sizes (decided again after it). */
+  waiting: number;
 }
 
 export const NO_PROGRESS: BackfillProgress = Object.freeze({
@@ -57,6 +59,7 @@ export const NO_PROGRESS: BackfillProgress = Object.freeze({
   skipped: 0,
   completed: 0,
   failed: 0,
+  waiting: 0,
 });
 
 export type BackfillDecision =
@@ -140,20 +143,36 @@ export function decideBackfill(
 }
 
 /**
- * Instance id of the run a backfill starts for one image version and size set: deterministic, so an activity
- * that runs again after a crash finds the run it already started instead of starting a second one.
- * `bf-` + 32 hex of sha256(backfill instance, container/blob@eTag, labels).
+ * Instance id of the run a backfill starts for one image version: deterministic and independent of the sizes
+ * decided, so whoever knows the backfill and the listed blob finds the run (the orchestration computes it
+ * without asking the activity, and an activity that runs again after a crash finds the run it started even
+ * when the document now says "up to date"). One backfill starts at most one run per image version.
+ * `bf-` + 32 hex of sha256(backfill instance, container/blob@eTag).
  */
 export function backfillRunInstanceId(
   backfillInstanceId: string,
   container: string,
   blobName: string,
   eTag: string,
-  sizes: readonly SizeSpec[],
 ): string {
-  const key = `${backfillInstanceId}\n${container}/${blobName}@${unquoteETag(eTag)}\n${sizes.map((size) => size.label).join(',')}`;
+  const key = `${backfillInstanceId}\n${container}/${blobName}@${unquoteETag(eTag)}`;
   return `bf-${createHash('sha256').update(key, 'utf8').digest('hex').slice(0, 32)}`;
 }
+
+/**
+ * What `startBackfillRuns` did with one listed blob, one character per blob in input order (a string, so an
+ * activity's output stays a few bytes per blob in the orchestration's history):
+ * - `s`: its run is started (now, or found started by this backfill before a crash); its id is
+ *   `backfillRunInstanceId(...)`;
+ * - `u`: nothing to do (up to date, not re-drivable, or no result of this version for `failed`);
+ * - `w`: the upload's own run of this version will still write every requested size (its plan has them and
+ *   its document is not written yet): the backfill waits for that run (`instanceIdFor(...)`), then decides
+ *   the blob again. Never counted as skipped: the sizes are not there yet.
+ */
+export type StartCode = 's' | 'u' | 'w';
+
+/** What `checkBackfillRuns` found for one run, one character per id in input order: running, completed, failed. */
+export type CheckCode = 'r' | 'c' | 'f';
 
 /** Prefixes overlap when some blob name could start with both: one is a prefix of the other. */
 export function prefixesOverlap(a: string, b: string): boolean {

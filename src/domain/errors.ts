@@ -56,3 +56,15 @@ export class ImageResourceError extends Error {
     this.name = 'ImageResourceError';
   }
 }
+
+/**
+ * A decode stopped after its wall-clock budget. On a busy worker a valid photo can overrun it, so it is
+ * transient like running out of memory: retried with backoff, then re-driven, and only after those bounded
+ * attempts does the size end failed (`internal`, with this message).
+ */
+export class DecodeTimeoutError extends ImageResourceError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DecodeTimeoutError';
+  }
+}

@@ -278,3 +278,11 @@ export type WriteDocumentResult =
   /** `replacedVersion`: the write replaced another source version's document (its derivatives are now unused). */
   | { ok: true; documentId: string; status: DocumentStatus; replacedVersion: boolean }
   | { ok: false; documentId: string; reason: WriteSkipReason };
+
+/** The input of `deleteIntermediate`: the intermediate a run used, and the run (for its log lines). */
+export interface DeleteIntermediateInput {
+  intermediate: IntermediateRef;
+  instanceId: string;
+  /** The source blob's name. */
+  blobName: string;
+}

@@ -1,6 +1,7 @@
 import { failure, sourceTooLarge, type Failure } from '../domain/failure';
 import { detectFormat } from './detectFormat';
 import { intermediateSize, type RenditionGeometry } from './geometry';
+import { decodeAdmission, HEIC_DECODE_BYTES_PER_PIXEL } from './decodeAdmission';
 import { decodeHeic } from './heif/decodeHeic';
 import { probeHeader, type SourceHeader } from './probeHeader';
 import type { SourceLimits } from './types';
@@ -55,10 +56,16 @@ export async function openSource(
   if (!probed.ok) return probed;
   const { header } = probed;
   if (header.heif === undefined) return { ok: true, opened: { header, pixels: source } };
-  const heic = await decodeHeic(source, header.heif, {
-    maxPixels: limits.maxSourcePixels,
-    ...(specs.length === 0 ? {} : { shrinkFor: intermediateSize(specs, header.width, header.height) }),
-  });
+  const { heif } = header;
+  // Admitted against the process's decode memory budget first (decodeAdmission.ts): concurrent activities wait.
+  const heic = await decodeAdmission().run(
+    heif.storedWidth * heif.storedHeight * HEIC_DECODE_BYTES_PER_PIXEL,
+    () =>
+      decodeHeic(source, heif, {
+        maxPixels: limits.maxSourcePixels,
+        ...(specs.length === 0 ? {} : { shrinkFor: intermediateSize(specs, header.width, header.height) }),
+      }),
+  );
   if (!heic.ok) return heic;
   const { tiff, width, height } = heic.decoded;
   return { ok: true, opened: { header, pixels: tiff, decoded: { width, height } } };

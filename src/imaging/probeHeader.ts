@@ -2,6 +2,7 @@ import sharp from 'sharp';
 import { decodeFailure } from './decodeFailure';
 import { failure, type Failure } from '../domain/failure';
 import { HeifFormatError, readHeifContainer } from './heif/container';
+import { checkHevcData } from './heif/hevcData';
 import { describePrimaryImage, type HeifPrimaryImage } from './heif/primaryImage';
 import type { DecodableFormat, SourceLimits } from './types';
 
@@ -97,7 +98,9 @@ function probeHeifContainer(
 ): ProbeResult | 'av1' {
   let primary: HeifPrimaryImage;
   try {
-    primary = describePrimaryImage(readHeifContainer(source));
+    const container = readHeifContainer(source);
+    primary = describePrimaryImage(container);
+    if (primary.codec === 'hevc') checkHevcData(container, primary.itemId);
   } catch (error) {
     if (!(error instanceof HeifFormatError)) throw error;
     return failure('corrupt-image', `The ${detected} container could not be read: ${error.message}`, {

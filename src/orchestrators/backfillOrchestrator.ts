@@ -1,15 +1,17 @@
 import * as df from 'durable-functions';
 import type { OrchestrationContext, Task } from 'durable-functions';
-import type { CheckedRun, CheckRunsInput } from '../activities/backfill/checkRuns';
-import type { StartRunResult, StartRunsInput } from '../activities/backfill/startRuns';
+import type { CheckRunsInput, CheckRunsResult } from '../activities/backfill/checkRuns';
+import type { StartRunsInput, StartRunsResult } from '../activities/backfill/startRuns';
 import type { ListSourcePageInput } from '../activities/listSourcePage';
 import {
   BACKFILL_MODES,
+  backfillRunInstanceId,
   type BackfillProgress,
   type BackfillRequest,
   type ListedBlob,
 } from '../domain/backfill';
 import { ArgumentError } from '../domain/errors';
+import { instanceIdFor } from '../domain/ids';
 import {
   BACKFILL_ORCHESTRATOR,
   CHECK_BACKFILL_RUNS_FUNCTION,
@@ -38,10 +40,19 @@ export interface BackfillState {
   listingDone: boolean;
   /** Listed blobs of the current page not yet decided. */
   pending: ListedBlob[];
-  inFlight: Array<{ instanceId: string; blobName: string }>;
+  /**
+   * Runs the backfill watches: its own started runs, and (with `recheck`) an upload's run that will write the
+   * requested sizes of `recheck`, which is decided again once that run is over.
+   */
+  inFlight: InFlightRun[];
   progress: BackfillProgress;
   /** Executions so far (1 for the first): how many times the state was carried over. */
   execution: number;
+}
+
+export interface InFlightRun {
+  instanceId: string;
+  recheck?: ListedBlob;
 }
 
 /** The orchestration's output: the final counters. */
@@ -52,6 +63,17 @@ export type BackfillSummary = BackfillProgress & { executions: number };
  * history events each, so an execution's history stays near 300 events however long the backfill runs.
  */
 export const MAX_STEPS_PER_EXECUTION = 50;
+
+/**
+ * Run ids (about 37 bytes each in a check's input) one execution may send before it continues as new, so its
+ * history stays near 400 KB even with thousands in flight: 50 steps at 200 in flight, 5 at 2,000.
+ */
+export const MAX_IDS_PER_EXECUTION = 10_000;
+
+/** Steps one execution makes: `MAX_STEPS_PER_EXECUTION`, fewer when many runs are in flight (at least 4). */
+export function stepsPerExecution(maxInFlight: number): number {
+  return Math.max(4, Math.min(MAX_STEPS_PER_EXECUTION, Math.floor(MAX_IDS_PER_EXECUTION / maxInFlight)));
+}
 
 type Steps<T> = Generator<Task, T, unknown>;
 
@@ -92,7 +114,8 @@ export function* backfillOrchestrator(context: OrchestrationContext): Steps<Back
     ...input,
     pending: [...input.pending],
     inFlight: [...input.inFlight],
-    progress: { ...input.progress },
+    // `waiting` is newer than the first states: an older state continues with 0.
+    progress: { ...input.progress, waiting: input.progress.waiting ?? 0 },
   };
   const { request } = state;
   const backfillInstanceId = context.df.instanceId;
@@ -101,12 +124,13 @@ export function* backfillOrchestrator(context: OrchestrationContext): Steps<Back
   const publish = () => context.df.setCustomStatus(state.progress);
   publish();
 
+  const maxSteps = stepsPerExecution(state.maxInFlight);
   for (let steps = 0; ; steps++) {
     const done = state.listingDone && state.pending.length === 0 && state.inFlight.length === 0;
     if (done) break;
     // Between pages, and after a bounded number of steps, the history starts afresh.
     const needsPage = state.pending.length === 0 && !state.listingDone;
-    if (steps >= MAX_STEPS_PER_EXECUTION || (needsPage && steps > 0)) {
+    if (steps >= maxSteps || (needsPage && steps > 0)) {
       context.df.continueAsNew({ ...state, execution: state.execution + 1 } satisfies BackfillState);
       return { ...state.progress, executions: state.execution };
     }
@@ -133,21 +157,30 @@ export function* backfillOrchestrator(context: OrchestrationContext): Steps<Back
     const free = state.maxInFlight - state.inFlight.length;
     if (state.pending.length > 0 && free > 0) {
       const batch = state.pending.splice(0, free);
-      const results = (yield context.df.callActivityWithRetry(START_BACKFILL_RUNS_FUNCTION, retry, {
+      const { codes } = (yield context.df.callActivityWithRetry(START_BACKFILL_RUNS_FUNCTION, retry, {
         backfillInstanceId,
         container: state.container,
         only: request.only,
         sizes: request.sizes,
         blobs: batch,
-      } satisfies StartRunsInput)) as StartRunResult[];
-      for (const result of results) {
-        if (result.started) {
-          state.inFlight.push({ instanceId: result.instanceId, blobName: result.blobName });
+      } satisfies StartRunsInput)) as StartRunsResult;
+      batch.forEach((blob, index) => {
+        const code = codes[index];
+        if (code === 's') {
+          const instanceId = backfillRunInstanceId(backfillInstanceId, state.container, blob.name, blob.eTag);
+          state.inFlight.push({ instanceId });
           state.progress.started += 1;
-        } else {
+        } else if (code === 'w') {
+          // The upload's run will write the sizes: watch it, then decide this blob again.
+          const instanceId = instanceIdFor(state.container, blob.name, blob.eTag);
+          state.inFlight.push({ instanceId, recheck: blob });
+          state.progress.waiting += 1;
+        } else if (code === 'u') {
           state.progress.skipped += 1;
+        } else {
+          throw new ArgumentError(`startBackfillRuns' code for ${blob.name}`, 's, u or w', code);
         }
-      }
+      });
       publish();
       continue;
     }
@@ -156,17 +189,22 @@ export function* backfillOrchestrator(context: OrchestrationContext): Steps<Back
     yield context.df.createTimer(
       new Date(context.df.currentUtcDateTime.getTime() + state.pollSeconds * 1000),
     );
-    const checked = (yield context.df.callActivityWithRetry(CHECK_BACKFILL_RUNS_FUNCTION, retry, {
+    const { codes } = (yield context.df.callActivityWithRetry(CHECK_BACKFILL_RUNS_FUNCTION, retry, {
       instanceIds: state.inFlight.map((run) => run.instanceId),
-    } satisfies CheckRunsInput)) as CheckedRun[];
-    const over = new Map(
-      checked.filter((run) => run.state !== 'running').map((run) => [run.instanceId, run.state]),
-    );
-    state.inFlight = state.inFlight.filter((run) => !over.has(run.instanceId));
-    for (const runState of over.values()) {
-      if (runState === 'failed') state.progress.failed += 1;
-      else state.progress.completed += 1;
-    }
+    } satisfies CheckRunsInput)) as CheckRunsResult;
+    const stillRunning: InFlightRun[] = [];
+    state.inFlight.forEach((run, index) => {
+      const code = codes[index];
+      if (code === 'r') stillRunning.push(run);
+      else if (run.recheck !== undefined) {
+        // The upload's run is over (whatever its result): the blob goes back to be decided afresh.
+        state.pending.push(run.recheck);
+        state.progress.waiting -= 1;
+      } else if (code === 'f') state.progress.failed += 1;
+      else if (code === 'c') state.progress.completed += 1;
+      else throw new ArgumentError(`checkBackfillRuns' code for ${run.instanceId}`, 'r, c or f', code);
+    });
+    state.inFlight = stillRunning;
     publish();
   }
 

@@ -9,6 +9,7 @@ import {
   WRITE_DOCUMENT_FUNCTION,
 } from '../domain/functionNames';
 import type {
+  DeleteIntermediateInput,
   IntermediateRef,
   PlaceholderActivityInput,
   PlaceholderOutcome,
@@ -26,7 +27,7 @@ import { ArgumentError } from '../domain/errors';
 import { invocationLogger } from '../logging';
 import { afterDocumentWrite } from './afterWrite';
 import { summarize, type OrchestrationSummary } from './outcomes';
-import { redriveExhaustedSizes, type RedriveProgress } from './redrive';
+import { redriveExhaustedSizes, type RedriveProgress, type RedriveResult } from './redrive';
 import { isRetryPlan, LEGACY_RETRY_PLAN, transientRetryOptions } from './retryPolicy';
 import { settlePlaceholder, settleRound, type SettledRound } from './settle';
 
@@ -58,10 +59,11 @@ function isOrchestrationInput(value: unknown): value is ResizeOrchestrationInput
 }
 
 /**
- * Whether a run decodes once before the fan-out. The event's content type only routes, it never decides:
- * JPEG sources go straight to the sizes (their per-size decodes shrink on load), everything else asks
- * `prepareSource`, which looks at the bytes itself and may still answer "read the source" (a JPEG uploaded
- * as `application/octet-stream`, say). Both paths give the same derivatives. One size decodes once anyway.
+ * Whether a run asks `prepareSource` before the fan-out. A declared `image/jpeg` goes straight to the sizes;
+ * anything else asks `prepareSource`, which sniffs the first bytes and answers "read the source" for a JPEG.
+ * Routing every plan through `prepareSource` (so a HEIC declared `image/jpeg` is decoded once too) changes the
+ * schedule, so it needs an input marker set by the starters: an in-flight instance must replay the schedule
+ * its history recorded. One size decodes once anyway.
  */
 export function decodesOnce(input: ResizeOrchestrationInput): boolean {
   return input.sizes.length > 1 && !/^image\/(jpeg|jpg|pjpeg)\s*(;|$)/i.test(input.source.contentType.trim());
@@ -151,61 +153,68 @@ export function* resizeImageOrchestrator(context: OrchestrationContext): Steps<O
       ...(intermediate === undefined ? {} : { intermediate }),
     } satisfies PlaceholderActivityInput);
   let round: SettledRound;
+  let final: RedriveResult;
+  let firstWrite: WriteDocumentResult;
   let placeholderTask: Task | undefined;
-  if (prepared.failed !== undefined) {
-    // The source itself is the problem (corrupt, too large, gone...): every size would find the same.
-    round = { outcomes: prepared.failed, exhausted: [] };
-  } else {
-    if (!context.df.isReplaying)
-      log.info('resizing', { sizes: labels, decodedOnce: intermediate !== undefined });
-    publish({ stage: 'resizing', sizes: labels });
-    const sizeTasks = sizes.map(runSize);
-    placeholderTask = input.placeholder === true ? runPlaceholder() : undefined;
-    round = yield* settleRound(context, sizes, sizeTasks, placeholderTask ? [placeholderTask] : []);
-  }
-  const outcomes = round.outcomes;
-  const placeholder: PlaceholderOutcome = placeholderTask
-    ? yield* settlePlaceholder(placeholderTask)
-    : { ok: false, reason: 'not planned for this run' };
-  if (placeholderTask && !placeholder.ok && !context.df.isReplaying) {
-    log.warn('no placeholder', { reason: placeholder.reason });
-  }
-  // Every write (the first and each re-drive's) carries the placeholder, so a rewrite never drops it.
-  const writeDocument = (outcomes: ResizeOutcome[]) => {
-    const writeInput: WriteDocumentInput = { instanceId, source, outcomes };
-    if (placeholder.ok) writeInput.placeholder = placeholder.placeholder;
-    return context.df.callActivityWithRetry(
-      WRITE_DOCUMENT_FUNCTION,
-      transientRetryOptions(retry.transient),
-      writeInput,
-    );
-  };
-
-  const withOk = (ok: boolean) =>
-    outcomes.filter((outcome) => outcome.ok === ok).map((outcome) => outcome.label);
-  publish({ stage: 'writing-document', succeeded: withOk(true), failed: withOk(false) });
-
-  const firstWrite = (yield writeDocument(outcomes)) as WriteDocumentResult;
-  // Sizes whose retries ran out wait for the re-drive rounds of the plan (src/orchestrators/redrive.ts).
-  const final = yield* redriveExhaustedSizes(context, {
-    delaysSeconds: retry.redriveDelaysSeconds,
-    exhausted: round.exhausted,
-    outcomes,
-    written: firstWrite,
-    runSize,
-    writeDocument,
-    publish,
-    log,
-  });
-  if (intermediate !== undefined) {
-    try {
-      yield context.df.callActivityWithRetry(
-        DELETE_INTERMEDIATE_FUNCTION,
+  let placeholder: PlaceholderOutcome = { ok: false, reason: 'not planned for this run' };
+  // The intermediate is deleted on every path this code controls, a writer that failed after its retries
+  // included; a terminated or crashed run leaves it to the scratch container's lifecycle rule.
+  try {
+    if (prepared.failed !== undefined) {
+      // The source itself is the problem (corrupt, too large, gone...): every size would find the same.
+      round = { outcomes: prepared.failed, exhausted: [] };
+    } else {
+      if (!context.df.isReplaying)
+        log.info('resizing', { sizes: labels, decodedOnce: intermediate !== undefined });
+      publish({ stage: 'resizing', sizes: labels });
+      const sizeTasks = sizes.map(runSize);
+      placeholderTask = input.placeholder === true ? runPlaceholder() : undefined;
+      round = yield* settleRound(context, sizes, sizeTasks, placeholderTask ? [placeholderTask] : []);
+    }
+    const outcomes = round.outcomes;
+    if (placeholderTask) placeholder = yield* settlePlaceholder(placeholderTask);
+    if (placeholderTask && !placeholder.ok && !context.df.isReplaying) {
+      log.warn('no placeholder', { reason: placeholder.reason });
+    }
+    const settledPlaceholder = placeholder;
+    // Every write (the first and each re-drive's) carries the placeholder, so a rewrite never drops it.
+    const writeDocument = (outcomes: ResizeOutcome[]) => {
+      const writeInput: WriteDocumentInput = { instanceId, source, outcomes };
+      if (settledPlaceholder.ok) writeInput.placeholder = settledPlaceholder.placeholder;
+      return context.df.callActivityWithRetry(
+        WRITE_DOCUMENT_FUNCTION,
         transientRetryOptions(retry.transient),
-        intermediate,
+        writeInput,
       );
-    } catch {
-      // Left for the scratch container's lifecycle rule; the run's result does not depend on it.
+    };
+
+    const withOk = (ok: boolean) =>
+      outcomes.filter((outcome) => outcome.ok === ok).map((outcome) => outcome.label);
+    publish({ stage: 'writing-document', succeeded: withOk(true), failed: withOk(false) });
+
+    firstWrite = (yield writeDocument(outcomes)) as WriteDocumentResult;
+    // Sizes whose retries ran out wait for the re-drive rounds of the plan (src/orchestrators/redrive.ts).
+    final = yield* redriveExhaustedSizes(context, {
+      delaysSeconds: retry.redriveDelaysSeconds,
+      exhausted: round.exhausted,
+      outcomes,
+      written: firstWrite,
+      runSize,
+      writeDocument,
+      publish,
+      log,
+    });
+  } finally {
+    if (intermediate !== undefined) {
+      try {
+        yield context.df.callActivityWithRetry(
+          DELETE_INTERMEDIATE_FUNCTION,
+          transientRetryOptions(retry.transient),
+          { intermediate, instanceId, blobName: source.blobName } satisfies DeleteIntermediateInput,
+        );
+      } catch {
+        // Left for the scratch container's lifecycle rule; the run's result does not depend on it.
+      }
     }
   }
   const status = summarize(final.outcomes, placeholder, final.written).status;

@@ -74,10 +74,12 @@ export async function downloadIfMatch(
   eTag: string,
   maxBytes: number,
   timeoutMs: number = STORAGE_CALL_TIMEOUT_MS,
+  /** Only the first `count` bytes (a ranged GET); `maxBytes` still applies. */
+  count?: number,
 ): Promise<DownloadResult> {
   let response;
   try {
-    response = await blob.download(0, undefined, {
+    response = await blob.download(0, count, {
       conditions: { ifMatch: quotedETag(eTag) },
       abortSignal: storageCallSignal(timeoutMs),
     });

@@ -2,19 +2,24 @@ import { createHash } from 'node:crypto';
 import type { BlobServiceClient, BlockBlobClient } from '@azure/storage-blob';
 import { unquoteETag } from '../domain/ids';
 import type { IntermediateRef, SizeSpec, SourceRef } from '../domain/types';
-import { blobClientOf, blobProperties, downloadIfMatch } from './blobs';
+import { blobClientOf, blobProperties, downloadIfMatch, quotedETag } from './blobs';
 import { storageCallSignal } from './callTimeout';
-import { isNotFound } from './serviceErrors';
+import { isConflict, isNotFound, isPreconditionFailed } from './serviceErrors';
 
 /**
- * Where the intermediate of one source version for one plan lives: keyed by the version (container, name,
- * eTag: a retry or a re-run of the same version finds it again) and by the plan's geometry (the boxes and
- * fits that decide its scale: a one-size re-run needs a smaller one, a `cover` box a larger one than
- * `inside`). Hashes keep the name short and free of the source name's characters.
+ * Where the intermediate of one run lives: keyed by the source version (container, name, eTag), by the run
+ * (`instanceId`: a retry or a replay of the same run finds it again, while two runs of the same version never
+ * share one, so neither can delete the other's) and by the plan's geometry (the boxes and fits that decide
+ * its scale: a one-size re-run needs a smaller one, a `cover` box a larger one than `inside`). Hashes keep
+ * the name short and free of the source name's characters.
  */
-export function intermediateBlobName(source: SourceRef, sizes: readonly SizeSpec[]): string {
+export function intermediateBlobName(
+  source: SourceRef,
+  sizes: readonly SizeSpec[],
+  instanceId: string,
+): string {
   const version = createHash('sha256')
-    .update(`${source.container}\n${source.blobName}\n${unquoteETag(source.eTag)}`)
+    .update(`${source.container}\n${source.blobName}\n${unquoteETag(source.eTag)}\n${instanceId}`)
     .digest('hex');
   const geometry = sizes
     .map((size) => `${size.fit}:${size.width ?? ''}x${size.height ?? ''}`)
@@ -99,9 +104,11 @@ export async function findIntermediate(
 }
 
 /**
- * Writes the intermediate (overwriting a half-described one). The scratch container is created on first use,
- * so a deployment without it still works; infrastructure should create it with a lifecycle rule that deletes
- * what a crashed run left behind.
+ * Writes the intermediate, create-only (If-None-Match: *): when an earlier attempt of the run already wrote it,
+ * that one is kept and returned (its eTag is the one the sizes read and the delete matches); a blob there
+ * that does not describe an intermediate is an error (transient to the caller: nothing of ours is
+ * overwritten). The scratch container is created on first use, so a deployment without it still works;
+ * infrastructure creates it with a lifecycle rule that deletes what a crashed or terminated run left behind.
  */
 export async function writeIntermediate(
   blobService: BlobServiceClient,
@@ -115,15 +122,27 @@ export async function writeIntermediate(
     blob.uploadData(data, {
       metadata: toMetadata(description),
       blobHTTPHeaders: { blobContentType: 'image/tiff' },
+      conditions: { ifNoneMatch: '*' },
       abortSignal: storageCallSignal(),
     });
   let response;
   try {
-    response = await upload();
+    try {
+      response = await upload();
+    } catch (error) {
+      if (!isNotFound(error)) throw error; // 404 ContainerNotFound: the first write ever
+      await blobService.getContainerClient(container).createIfNotExists({ abortSignal: storageCallSignal() });
+      response = await upload();
+    }
   } catch (error) {
-    if (!isNotFound(error)) throw error; // 404 ContainerNotFound: the first write ever
-    await blobService.getContainerClient(container).createIfNotExists({ abortSignal: storageCallSignal() });
-    response = await upload();
+    if (!isConflict(error) && !isPreconditionFailed(error)) throw error;
+    const existing = await findIntermediate(blobService, container, blobName);
+    if (existing === undefined) {
+      throw new Error(`The scratch blob ${container}/${blobName} exists but is not an intermediate`, {
+        cause: error,
+      });
+    }
+    return existing;
   }
   return { container, blobName, eTag: unquoteETag(response.etag ?? ''), ...description };
 }
@@ -145,13 +164,22 @@ export async function downloadIntermediate(
   return downloaded.ok ? downloaded.data : undefined;
 }
 
-/** Deletes the intermediate; already gone is fine. */
+/**
+ * Deletes the intermediate the run used, only while it is that version (If-Match its eTag); already gone, or
+ * replaced by a writer that is not this run, is fine and answers false.
+ */
 export async function deleteIntermediate(
   blobService: BlobServiceClient,
   ref: IntermediateRef,
 ): Promise<boolean> {
-  const response = await blobOf(blobService, ref.container, ref.blobName).deleteIfExists({
-    abortSignal: storageCallSignal(),
-  });
-  return response.succeeded;
+  try {
+    const response = await blobOf(blobService, ref.container, ref.blobName).deleteIfExists({
+      conditions: { ifMatch: quotedETag(ref.eTag) },
+      abortSignal: storageCallSignal(),
+    });
+    return response.succeeded;
+  } catch (error) {
+    if (isPreconditionFailed(error)) return false;
+    throw error;
+  }
 }

@@ -15,14 +15,23 @@ import {
 import { BACKFILL_HTTP_FUNCTION, BACKFILL_ORCHESTRATOR } from '../domain/functionNames';
 import { invocationLogger } from '../logging';
 import type { BackfillState } from '../orchestrators/backfillOrchestrator';
+import { getImagesBlobService } from '../storage/blobServiceClient';
+import { LockBusyError, withBlobLease } from '../storage/blobLease';
 import { parseBackfillRequest } from './http/backfillRequest';
 import { refuseCrossSite } from './http/crossSite';
+import { listInstancesByPrefix } from './instanceStatus';
 import { jsonError } from './http/jsonResponses';
 
 export type BackfillClient = Pick<
   DurableClient,
-  'startNew' | 'createCheckStatusResponse' | 'getStatusBy' | 'createHttpManagementPayload'
+  'startNew' | 'createCheckStatusResponse' | 'createHttpManagementPayload'
 >;
+
+/** Runs `section` alone across every instance of the app (the overlap check and the start). */
+export type StartLock = <T>(section: () => Promise<T>) => Promise<T>;
+
+/** The lock blob in the scratch container (private, app-only; recreated if its lifecycle rule removes it). */
+export const BACKFILL_LOCK_BLOB = 'locks/backfill-start';
 
 export interface BackfillHttpDeps {
   settings: Settings;
@@ -30,6 +39,8 @@ export interface BackfillHttpDeps {
   activityConcurrency: number;
   /** App Service authentication in front of the app (default: read from the platform's settings). */
   authEnabled?: boolean;
+  /** Default: a lease on `BACKFILL_LOCK_BLOB` (src/storage/blobLease.ts). */
+  lock?: StartLock;
 }
 
 /**
@@ -84,15 +95,47 @@ function describe(status: DurableOrchestrationStatus): RunningBackfill | undefin
   };
 }
 
-/** Backfills not yet ended (any prefix). */
+/**
+ * Backfills not yet ended (any prefix). Only ids starting `backfill-` are asked for: the task hub also holds
+ * one instance per upload (about 90,000 a quarter of an hour at 100 uploads/s), which a status-only filter
+ * would return on every request.
+ */
 export async function runningBackfills(
-  client: Pick<DurableClient, 'getStatusBy'>,
+  client: Pick<DurableClient, 'createHttpManagementPayload'>,
 ): Promise<RunningBackfill[]> {
-  const statuses = await client.getStatusBy({ runtimeStatus: ACTIVE_STATUSES });
+  const statuses = await listInstancesByPrefix(client, {
+    instanceIdPrefix: BACKFILL_INSTANCE_PREFIX,
+    runtimeStatus: ACTIVE_STATUSES,
+    showInput: true,
+  });
   return statuses
     .filter((status) => status.name === BACKFILL_ORCHESTRATOR)
     .map(describe)
     .filter((backfill): backfill is RunningBackfill => backfill !== undefined);
+}
+
+function leaseLock(settings: Settings): StartLock {
+  return (section) =>
+    withBlobLease(getImagesBlobService(), settings.scratchContainer, BACKFILL_LOCK_BLOB, section);
+}
+
+function initialState(
+  settings: Settings,
+  request: BackfillState['request'],
+  activityConcurrency: number,
+): BackfillState {
+  return {
+    container: settings.unprocessedContainer,
+    request,
+    maxInFlight: settings.backfill.maxInFlight ?? defaultBackfillMaxInFlight(activityConcurrency),
+    pageSize: settings.backfill.pageSize,
+    pollSeconds: settings.backfill.pollSeconds,
+    listingDone: false,
+    pending: [],
+    inFlight: [],
+    progress: { ...NO_PROGRESS },
+    execution: 1,
+  };
 }
 
 /** A fresh id per backfill: two backfills of the same prefix over time must not share run ids. */
@@ -112,8 +155,8 @@ async function readJsonBody(request: HttpRequest): Promise<{ ok: true; body: unk
 
 /**
  * `POST /api/backfill` `{prefix?, sizes?, only?}` → 202 with the Durable status URLs (custom status:
- * `{listed, started, skipped, completed, failed}`); 400 for a bad body; 409 naming the running backfill whose
- * prefix overlaps. Refused rather than joined: the running one has its own sizes and mode, and two backfills
+ * `{listed, started, skipped, completed, failed, waiting}`); 400 for a bad body; 409 naming the running backfill
+ * whose prefix overlaps (decided under a lease, so concurrent requests on any instance cannot both pass). Refused rather than joined: the running one has its own sizes and mode, and two backfills
  * over the same images would each start a run per image (the same version processed twice).
  * `GET /api/backfill` → 200 `{running: RunningBackfill[]}` with each one's management URLs (for a console).
  */
@@ -123,7 +166,7 @@ export function createBackfillHandler(deps: () => BackfillHttpDeps = productionD
     client: BackfillClient,
     context: InvocationContext,
   ): Promise<HttpResponseInit | HttpResponse> => {
-    const { settings, activityConcurrency, authEnabled } = deps();
+    const { settings, activityConcurrency, authEnabled, lock } = deps();
     const operator = requireOperator(request, settings.site, authEnabled);
     if ('response' in operator) return operator.response;
     if (request.method === 'GET') {
@@ -155,12 +198,32 @@ export function createBackfillHandler(deps: () => BackfillHttpDeps = productionD
       });
     }
     const { request: backfill } = parsed;
-    // Check-then-start: two requests in the same instant can both pass; the second then only costs
-    // duplicate runs, never a wrong document (the writer merges same-version runs).
-    const overlapping = (await runningBackfills(client)).find((running) =>
-      prefixesOverlap(running.prefix, backfill.prefix),
-    );
-    if (overlapping) {
+    // Check-then-start under one lock for every instance of the app: two requests in the same instant are
+    // serialized, so the second sees the first's instance and is refused.
+    const section = async () => {
+      const overlapping = (await runningBackfills(client)).find((running) =>
+        prefixesOverlap(running.prefix, backfill.prefix),
+      );
+      if (overlapping) return { refused: true as const, overlapping };
+      const state = initialState(settings, backfill, activityConcurrency);
+      const instanceId = newBackfillInstanceId();
+      await client.startNew(BACKFILL_ORCHESTRATOR, { instanceId, input: state });
+      return { refused: false as const, instanceId, state };
+    };
+    let decided: Awaited<ReturnType<typeof section>>;
+    try {
+      decided = await (lock ?? leaseLock(settings))(section);
+    } catch (error) {
+      if (!(error instanceof LockBusyError)) throw error;
+      // Another start held the lock the whole time (or died holding it: the lease expires in 15 s).
+      return {
+        status: 503,
+        headers: { 'Retry-After': '5' },
+        jsonBody: { error: 'backfill-lock-busy', message: error.message },
+      };
+    }
+    if (decided.refused) {
+      const { overlapping } = decided;
       return jsonError(
         409,
         'backfill-running',
@@ -169,20 +232,7 @@ export function createBackfillHandler(deps: () => BackfillHttpDeps = productionD
         { running: { ...overlapping, ...client.createHttpManagementPayload(overlapping.instanceId) } },
       );
     }
-    const instanceId = newBackfillInstanceId();
-    const state: BackfillState = {
-      container: settings.unprocessedContainer,
-      request: backfill,
-      maxInFlight: settings.backfill.maxInFlight ?? defaultBackfillMaxInFlight(activityConcurrency),
-      pageSize: settings.backfill.pageSize,
-      pollSeconds: settings.backfill.pollSeconds,
-      listingDone: false,
-      pending: [],
-      inFlight: [],
-      progress: { ...NO_PROGRESS },
-      execution: 1,
-    };
-    await client.startNew(BACKFILL_ORCHESTRATOR, { instanceId, input: state });
+    const { instanceId, state } = decided;
     invocationLogger(context, { blobName: backfill.prefix, instanceId }).info('backfill started', {
       sizes: backfill.sizes.map((size) => size.label),
       only: backfill.only,

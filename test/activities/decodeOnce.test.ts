@@ -24,6 +24,7 @@ import type {
   SizeSpec,
   SourceRef,
 } from '../../src/domain/types';
+import { deleteIntermediate, writeIntermediate } from '../../src/storage/intermediateBlob';
 import { makePhoto } from '../support/images';
 import { testEnv } from '../support/env';
 import { openImageContainers, resizeDeps } from './resizeFixture';
@@ -72,9 +73,13 @@ async function uploadSource(data: Buffer, file: string, contentType: string): Pr
   };
 }
 
-async function prepare(source: SourceRef, sizes = SIZES): Promise<PrepareSourceOutcome> {
+async function prepare(
+  source: SourceRef,
+  sizes = SIZES,
+  instanceId = 'img-1',
+): Promise<PrepareSourceOutcome> {
   const handler = createPrepareSourceHandler(prepareDeps);
-  return (await handler({ source, sizes, instanceId: 'img-1' }, context())) as PrepareSourceOutcome;
+  return (await handler({ source, sizes, instanceId }, context())) as PrepareSourceOutcome;
 }
 
 async function resize(
@@ -146,6 +151,70 @@ describe('decode once against Azurite', () => {
     expect(await remove(first, context())).toBe(true);
     expect(await scratchNames()).toEqual([]);
     expect(await remove(first, context())).toBe(false); // a retried delete is fine
+  });
+
+  it("two runs of one version keep their own intermediates: one run ending never deletes the other's", async () => {
+    const png = await makePhoto({ width: 800, height: 600, format: 'png' });
+    const source = await uploadSource(png, 'twice.png', 'image/png');
+    const first = intermediateOf(await prepare(source, SIZES, 'run-a'));
+    const second = intermediateOf(await prepare(source, SIZES, 'run-b'));
+    expect(second.blobName).not.toBe(first.blobName);
+    const remove = createDeleteIntermediateHandler(() => blobService);
+    const lines: string[] = [];
+    const logged = new InvocationContext({
+      functionName: 'deleteIntermediate',
+      logHandler: (_level, ...args) => lines.push(args.map(String).join(' ')),
+    });
+    expect(
+      await remove({ intermediate: first, instanceId: 'run-a', blobName: source.blobName }, logged),
+    ).toBe(true);
+    // The log line names the run whose intermediate it deleted.
+    expect(lines.map((line) => JSON.parse(line) as Record<string, unknown>)).toContainEqual({
+      msg: 'intermediate deleted',
+      intermediate: first.blobName,
+      deleted: true,
+      blobName: source.blobName,
+      instanceId: 'run-a',
+    });
+    expect(await scratch.getBlobClient(second.blobName).exists()).toBe(true);
+    const outcome = await resize(source, SIZES[0] as SizeSpec, second);
+    expect(outcome.ok).toBe(true);
+    expect(await remove(second, context())).toBe(true); // the bare ref of a run started before runs were named
+  });
+
+  it('the write is create-only (an existing intermediate is kept and reused) and the delete matches its eTag', async () => {
+    const name = `${randomUUID()}/8x8.tiff`;
+    const description = {
+      width: 8,
+      height: 8,
+      source: { format: 'PNG', width: 8, height: 8, hasAlpha: false, length: 10, contentType: 'image/png' },
+    };
+    const written = await writeIntermediate(
+      blobService,
+      settings.scratchContainer,
+      name,
+      Buffer.from('first'),
+      description,
+    );
+    const again = await writeIntermediate(
+      blobService,
+      settings.scratchContainer,
+      name,
+      Buffer.from('second'),
+      description,
+    );
+    expect(again).toEqual(written);
+    expect((await scratch.getBlobClient(name).downloadToBuffer()).toString()).toBe('first');
+    // A delete holding another eTag (a writer that is not this run) leaves the blob alone.
+    expect(await deleteIntermediate(blobService, { ...written, eTag: '0x8DSTALE' })).toBe(false);
+    expect(await scratch.getBlobClient(name).exists()).toBe(true);
+    expect(await deleteIntermediate(blobService, written)).toBe(true);
+    // A blob there that is not an intermediate is never overwritten.
+    await scratch.getBlockBlobClient(name).upload('x', 1);
+    await expect(
+      writeIntermediate(blobService, settings.scratchContainer, name, Buffer.from('third'), description),
+    ).rejects.toThrow(/exists but is not an intermediate/);
+    expect((await scratch.getBlobClient(name).downloadToBuffer()).toString()).toBe('x');
   });
 
   it('a label renders all its formats, a cover crop included, from the intermediate alone', async () => {
@@ -257,6 +326,29 @@ describe('decode once against Azurite', () => {
       ok: true,
       readSource: 'JPEG shrinks on load: each size decodes it cheaply',
     });
+  });
+
+  it('routes by the bytes, not the declared type: a HEIC uploaded as image/jpeg is decoded once', async () => {
+    const heic = readFileSync(path.join(__dirname, '../fixtures/heic/plain.heic'));
+    const source = await uploadSource(heic, 'IMG_0003.jpg', 'image/jpeg');
+    const ref = intermediateOf(await prepare(source));
+    expect([ref.width, ref.height, ref.source.format]).toEqual([96, 64, 'HEIC']);
+  });
+
+  it('routes by the bytes: a JPEG larger than the sniffed head, declared image/heic, reads the source', async () => {
+    const jpeg = await makePhoto({ width: 800, height: 600, format: 'jpeg' });
+    expect(jpeg.length).toBeGreaterThan(4096); // so only a ranged head was read
+    const source = await uploadSource(jpeg, 'IMG_0004.HEIC', 'image/heic');
+    expect(await prepare(source)).toEqual({
+      ok: true,
+      readSource: 'JPEG shrinks on load: each size decodes it cheaply',
+    });
+  });
+
+  it('an empty source is one not-an-image outcome (no ranged read of an empty blob)', async () => {
+    const source = await uploadSource(Buffer.alloc(0), 'empty.png', 'image/png');
+    const outcome = await prepare(source);
+    expect(!outcome.ok && outcome.error.code).toBe('not-an-image');
   });
 
   it('a corrupt source is one error outcome for the whole run', async () => {

@@ -104,13 +104,13 @@ describe('decideBackfill', () => {
 });
 
 describe('backfill ids and prefixes', () => {
-  it('gives one run id per backfill, version and size set', () => {
-    const id = backfillRunInstanceId('backfill-1', 'c', 'a.jpg', '"0xV2"', [xl]);
+  it('gives one run id per backfill and version, whatever sizes were decided', () => {
+    const id = backfillRunInstanceId('backfill-1', 'c', 'a.jpg', '"0xV2"');
     expect(id).toMatch(/^bf-[0-9a-f]{32}$/);
-    expect(backfillRunInstanceId('backfill-1', 'c', 'a.jpg', '0xV2', [xl])).toBe(id);
-    expect(backfillRunInstanceId('backfill-2', 'c', 'a.jpg', '0xV2', [xl])).not.toBe(id);
-    expect(backfillRunInstanceId('backfill-1', 'c', 'a.jpg', '0xV3', [xl])).not.toBe(id);
-    expect(backfillRunInstanceId('backfill-1', 'c', 'a.jpg', '0xV2', [thumb, xl])).not.toBe(id);
+    expect(backfillRunInstanceId('backfill-1', 'c', 'a.jpg', '0xV2')).toBe(id);
+    expect(backfillRunInstanceId('backfill-2', 'c', 'a.jpg', '0xV2')).not.toBe(id);
+    expect(backfillRunInstanceId('backfill-1', 'c', 'a.jpg', '0xV3')).not.toBe(id);
+    expect(backfillRunInstanceId('backfill-1', 'c', 'b.jpg', '0xV2')).not.toBe(id);
   });
 
   it('overlap: one prefix starts the other', () => {

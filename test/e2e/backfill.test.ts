@@ -6,9 +6,10 @@ import { CosmosClient, type Container } from '@azure/cosmos';
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { freePort, startStack, type RunningStack } from '@image-derivatives/devhost';
+import { freePort, reconcile, startStack, type RunningStack } from '@image-derivatives/devhost';
 import { backfillRunInstanceId, type BackfillProgress } from '../../src/domain/backfill';
-import { documentIdFor } from '../../src/domain/ids';
+import { documentIdFor, instanceIdFor } from '../../src/domain/ids';
+import { queryInstances } from '../../src/triggers/instanceStatus';
 import type { ImageDocument, SizeSpec } from '../../src/domain/types';
 import { makePhoto } from '../support/images';
 
@@ -231,6 +232,7 @@ describe('backfill on the local stack', () => {
       skipped: 0,
       completed: IMAGE_COUNT,
       failed: 0,
+      waiting: 0,
       // 10 blobs in pages of 4: three listing pages, one execution each (continueAsNew between pages)
       executions: Math.ceil(IMAGE_COUNT / PAGE_SIZE),
     });
@@ -349,6 +351,82 @@ describe('backfill on the local stack', () => {
     }
   });
 
+  it('accepts one of many simultaneous overlapping requests; the others get 409 naming it', async () => {
+    const prefixes = [PREFIX, `${PREFIX}0`, `${PREFIX}01`, '', `${PREFIX}`, `${PREFIX}0`, 'u', `${PREFIX}02`];
+    const answers = await Promise.all(
+      prefixes.map((prefix) => postBackfill({ prefix, sizes: ['thumb'], only: 'all' })),
+    );
+    const accepted = answers.filter((answer) => answer.status === 202);
+    expect(accepted).toHaveLength(1);
+    const winner = accepted[0]?.json.id as string;
+    for (const answer of answers.filter((a) => a.status !== 202)) {
+      expect(answer.status).toBe(409);
+      expect(answer.json).toMatchObject({ error: 'backfill-running', running: { instanceId: winner } });
+    }
+    // `npm start -- --reconcile` while it runs: the reconcile waits for it to end, then starts.
+    const lines: string[] = [];
+    const reconciled = await reconcile(stack?.baseUrl ?? '', {
+      pollMs: 200,
+      log: (line) => lines.push(line),
+    });
+    const done = await status(winner);
+    expect(done.runtimeStatus).toBe('Completed');
+    expect(lines[0]).toBe(`devhost: reconcile waits for backfill ${winner} to end, then starts`);
+    expect(lines[1]).toMatch(
+      new RegExp(`^devhost: reconcile started: backfill ${reconciled ?? '-'} \\(only missing\\)`),
+    );
+    expect((await finished(reconciled ?? '')).runtimeStatus).toBe('Completed');
+    // One run per image of the winner, none of any other request.
+    const forWinner = new Set(
+      names.map((name) => backfillRunInstanceId(winner, SOURCE, name, eTags.get(name) ?? '')),
+    );
+    const runsForThumb = (await allRunIds()).filter((id) => forWinner.has(id));
+    expect(runsForThumb).toHaveLength(done.output?.started ?? -1);
+  });
+
+  it('starts a new size for an image whose upload run wrote its document and only waits on cleanup', async () => {
+    if (!stack) throw new Error('no stack');
+    const name = names[1] as string;
+    // A new version replaces the document: its run then waits REPLACED_DERIVATIVES_GRACE_SECONDS (900) to delete
+    // the old version's derivatives, in flight but done writing.
+    const photo = await makePhoto({ width: 180, height: 100, format: 'png' });
+    const uploaded = await uploadsThroughStack()
+      .getBlockBlobClient(name)
+      .uploadData(photo, { blobHTTPHeaders: { blobContentType: 'image/png' } });
+    const eTag = uploaded.etag ?? '';
+    eTags.set(name, eTag);
+    const uploadRun = instanceIdFor(SOURCE, name, eTag);
+    await waitFor('the upload run waiting on its cleanup', async () => {
+      const response = await fetch(`${stack?.baseUrl}/runtime/webhooks/durabletask/instances/${uploadRun}`);
+      if (response.status === 404) return undefined; // the event is not delivered yet
+      const current = (await response.json()) as { customStatus: { stage?: string } | null };
+      return current.customStatus?.stage === 'cleanup-pending' ? current : undefined;
+    });
+    // The document as it was before `xl` existed.
+    const document = await readDocument(name);
+    if (!document) throw new Error(`no document for ${name}`);
+    await documents.items.upsert({
+      ...document,
+      variants: document.variants.filter((v) => v.label !== 'xl'),
+    });
+
+    const done = await finished((await postBackfill({ prefix: name, sizes: ['xl'] })).json.id as string);
+    expect(done.output).toMatchObject({
+      listed: 1,
+      started: 1,
+      skipped: 0,
+      completed: 1,
+      failed: 0,
+      waiting: 0,
+    });
+    const after = await readDocument(name);
+    expect(after?.variants.map((variant) => variant.label).sort()).toEqual(['medium', 'thumb', 'xl']);
+    const xl = after?.variants.find((variant) => variant.label === 'xl');
+    const bytes = await output.getBlobClient(xl?.blobName ?? '').downloadToBuffer();
+    expect((await sharp(bytes).metadata()).width).toBe(96);
+    expect((await status(uploadRun)).runtimeStatus).toBe('Running'); // still waiting on its timer
+  });
+
   it('finishes after the host is stopped mid-backfill and started again: every image once, none missed', async () => {
     if (!stack) throw new Error('the previous test left no stack');
     const before = new Set(await allRunIds());
@@ -361,6 +439,11 @@ describe('backfill on the local stack', () => {
     });
     await stack.stop();
     stack = await start(SIZES);
+    // The operator re-attaches to the resumed backfill and follows it to its end.
+    const attached = await backfillCli(['--attach', instanceId]);
+    expect(attached.code, attached.stderr).toBe(0);
+    expect(attached.stdout).toContain(`Backfill ${instanceId} attached; status: http`);
+    expect(attached.stdout).toMatch(/completed: 10 listed, 10 started, 0 skipped, 10 completed, 0 failed\n$/);
     const done = await finished(instanceId);
     expect(done.runtimeStatus).toBe('Completed');
     expect(done.output).toMatchObject({
@@ -373,8 +456,14 @@ describe('backfill on the local stack', () => {
 
     // Exactly one run per image (the deterministic ids), each completed, and no other run started.
     const expected = names.map((name) =>
-      backfillRunInstanceId(instanceId, SOURCE, name, eTags.get(name) ?? '', [BASE_SIZES[0] as SizeSpec]),
+      backfillRunInstanceId(instanceId, SOURCE, name, eTags.get(name) ?? ''),
     );
+    // Paged answers (3 per page here; 1,000 by default) are followed to the last page.
+    const paged = await queryInstances<{ instanceId: string }>(
+      `${stack.baseUrl}/runtime/webhooks/durabletask/instances?instanceIdPrefix=bf-&top=3`,
+    );
+    expect(paged.length).toBeGreaterThan(3);
+    expect(paged.map((instance) => instance.instanceId).sort()).toEqual((await allRunIds()).sort());
     const created = (await allRunIds()).filter((id) => !before.has(id));
     expect(created.sort()).toEqual([...expected].sort());
     for (const id of expected) expect((await status(id)).runtimeStatus).toBe('Completed');

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { NO_PROGRESS } from '../../src/domain/backfill';
+import { backfillRunInstanceId, NO_PROGRESS } from '../../src/domain/backfill';
+import { instanceIdFor } from '../../src/domain/ids';
 import {
   CHECK_BACKFILL_RUNS_FUNCTION,
   LIST_SOURCE_PAGE_FUNCTION,
@@ -41,16 +42,16 @@ describe('backfillOrchestrator replayed through durable-functions', () => {
       .completed(0, { blobs: [a, b], continuationToken: 'page-2' })
       .episodeEnd([[1, START_BACKFILL_RUNS_FUNCTION]])
       .episode()
-      .completed(1, [{ blobName: a.name, started: true, instanceId: 'bf-a' }])
+      .completed(1, { codes: 's' })
       .episodeEnd([], [2])
       .episode()
       .timerFired(2)
       .episodeEnd([[3, CHECK_BACKFILL_RUNS_FUNCTION]])
       .episode()
-      .completed(3, [{ instanceId: 'bf-a', state: 'completed' }])
+      .completed(3, { codes: 'c' })
       .episodeEnd([[4, START_BACKFILL_RUNS_FUNCTION]])
       .episode()
-      .completed(4, [{ blobName: b.name, started: false, reason: 'up-to-date' }]);
+      .completed(4, { codes: 'u' });
 
     // Replaying the whole first execution: with one slot, b waits until a is over; then the page is done.
     const replayed = await runEpisode(backfillOrchestrator, instanceId, first, history.events);
@@ -66,6 +67,10 @@ describe('backfillOrchestrator replayed through durable-functions', () => {
       4, // ContinueAsNew: the next page starts a fresh history
     ]);
     expect(actions[1]?.input).toMatchObject({ blobs: [a], backfillInstanceId: instanceId });
+    // The check asks for the run's deterministic id, computed by the orchestration itself.
+    expect(actions[3]?.input).toEqual({
+      instanceIds: [backfillRunInstanceId(instanceId, first.container, a.name, a.eTag)],
+    });
     expect(actions[4]?.input).toMatchObject({ blobs: [b] });
     const carried = actions[5]?.input as BackfillState;
     expect(carried).toMatchObject({
@@ -74,7 +79,7 @@ describe('backfillOrchestrator replayed through durable-functions', () => {
       pending: [],
       inFlight: [],
       execution: 2,
-      progress: { listed: 2, started: 1, skipped: 1, completed: 1, failed: 0 },
+      progress: { listed: 2, started: 1, skipped: 1, completed: 1, failed: 0, waiting: 0 },
     });
     expect(replayed.state.customStatus).toEqual({
       listed: 2,
@@ -82,6 +87,7 @@ describe('backfillOrchestrator replayed through durable-functions', () => {
       skipped: 1,
       completed: 1,
       failed: 0,
+      waiting: 0,
     });
 
     // The second execution starts from the carried state alone: it lists from the token and finishes.
@@ -100,7 +106,45 @@ describe('backfillOrchestrator replayed through durable-functions', () => {
       skipped: 1,
       completed: 1,
       failed: 0,
+      waiting: 0,
       executions: 2,
+    });
+  });
+
+  it('waits for an upload run that will write the sizes, then decides the blob again (never "skipped")', async () => {
+    const a = blob('users/a.png');
+    const state: BackfillState = { ...first, maxInFlight: 4 };
+    const uploadRun = instanceIdFor(state.container, a.name, a.eTag);
+    const history = new HistoryBuilder()
+      .started('backfillOrchestrator', state)
+      .episodeEnd([[0, LIST_SOURCE_PAGE_FUNCTION]])
+      .episode()
+      .completed(0, { blobs: [a] })
+      .episodeEnd([[1, START_BACKFILL_RUNS_FUNCTION]])
+      .episode()
+      .completed(1, { codes: 'w' })
+      .episodeEnd([], [2])
+      .episode()
+      .timerFired(2)
+      .episodeEnd([[3, CHECK_BACKFILL_RUNS_FUNCTION]])
+      .episode()
+      .completed(3, { codes: 'c' })
+      .episodeEnd([[4, START_BACKFILL_RUNS_FUNCTION]])
+      .episode()
+      .completed(4, { codes: 's' });
+    const replayed = await runEpisode(backfillOrchestrator, instanceId, state, history.events);
+    expect(replayed.ok).toBe(true);
+    const actions = flat(replayed.state.actions);
+    expect(actions[3]?.input).toEqual({ instanceIds: [uploadRun] });
+    // The upload's run ended (its plan lacked nothing, but its result is checked afresh): a is decided again.
+    expect(actions[4]?.input).toMatchObject({ blobs: [a] });
+    expect(replayed.state.customStatus).toEqual({
+      listed: 1,
+      started: 1,
+      skipped: 0,
+      completed: 0,
+      failed: 0,
+      waiting: 0,
     });
   });
 

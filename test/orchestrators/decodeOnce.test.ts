@@ -150,7 +150,9 @@ describe('decode once', () => {
     history.completed(4, { ok: true, documentId: 'doc-1', status: 'completed' });
     const deleting = await run(history.events);
     expect(deleting.state).toMatchObject({ isDone: false });
-    expect(deleting.state.actions[0]?.at(-1)).toEqual(call(DELETE_INTERMEDIATE_ACTIVITY, intermediate));
+    expect(deleting.state.actions[0]?.at(-1)).toEqual(
+      call(DELETE_INTERMEDIATE_ACTIVITY, { intermediate, instanceId, blobName: source.blobName }),
+    );
 
     history
       .episodeEnd([[5, DELETE_INTERMEDIATE_ACTIVITY]])
@@ -161,6 +163,40 @@ describe('decode once', () => {
       isDone: true,
       output: { documentId: 'doc-1', status: 'completed', variants: 3, errors: [] },
     });
+  });
+
+  it('a writer that fails after its retries still deletes the intermediate before the instance fails', async () => {
+    const history = prepared({ ok: true, intermediate });
+    history.episodeEnd(sizes.map((size, index) => [index + 1, resizeActivityName(size.label)])).episode();
+    sizes.forEach((size, index) => history.completed(index + 1, ok(size)));
+    history.episodeEnd([[4, WRITE_DOCUMENT_ACTIVITY]]).episode();
+    history.failed(4, WRITE_DOCUMENT_ACTIVITY, 'cosmos unavailable');
+    // A failed task with retry options: replay the remaining attempts as failures too.
+    const afterFirst = await run(history.events);
+    expect(afterFirst.state.isDone).toBe(false);
+    let nextId = 5;
+    for (let attempt = 2; attempt <= RETRY.maxNumberOfAttempts; attempt++) {
+      const timerId = nextId++;
+      history.episodeEnd([], [timerId]).episode().timerFired(timerId);
+      const attemptId = nextId++;
+      history.episodeEnd([[attemptId, WRITE_DOCUMENT_ACTIVITY]]).episode();
+      history.failed(attemptId, WRITE_DOCUMENT_ACTIVITY, 'cosmos unavailable');
+    }
+    const timerId = nextId++;
+    history.episodeEnd([], [timerId]).episode().timerFired(timerId);
+    const deleting = await run(history.events);
+    expect(deleting.state.isDone).toBe(false);
+    expect(deleting.state.actions.flat().at(-1)).toEqual(
+      call(DELETE_INTERMEDIATE_ACTIVITY, { intermediate, instanceId, blobName: source.blobName }),
+    );
+    const deleteId = nextId;
+    history
+      .episodeEnd([[deleteId, DELETE_INTERMEDIATE_ACTIVITY]])
+      .episode()
+      .completed(deleteId, true);
+    const failed = await run(history.events);
+    expect(failed.ok).toBe(false);
+    expect(!failed.ok && failed.error).toMatch(/cosmos unavailable/);
   });
 
   it('a problem with the source found by prepareSource fails every size without running them', async () => {

@@ -3,6 +3,7 @@
  * and the emulators it runs (Azurite, the Cosmos SQL API server) for a test run's global setup.
  */
 export { DEFAULT_PORTS } from './defaultPorts';
+export { reconcile, type ReconcileOptions } from './reconcile';
 export { eventGridSubscriber, startStack, withBlobPort, type RunningStack, type StackOptions } from './stack';
 export { readDurableHostConfig, type DurableHostConfig } from './hostConfig';
 export { blobCreatedEvent, type BlobCreatedEvent } from './eventgrid';

@@ -23,6 +23,7 @@ import { startAzurite, stopStaleAzurite, type AzuritePorts, type RunningAzurite 
 import { EMULATOR_KEY, ensureCosmosContainer, startCosmos, type RunningCosmos } from './services/cosmos';
 import { assertPortFree, freePort } from './services/ports';
 import { configureSiteAccess } from './services/siteAccess';
+import { expireScratchBlobs } from './services/scratchLifecycle';
 
 export interface StackOptions {
   /** The function app (package.json, host.json, local.settings.json); default: the current directory. */
@@ -248,6 +249,10 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     const processed = setting(values, 'PROCESSED_CONTAINER', 'images-processed');
     const blobs = BlobServiceClient.fromConnectionString(directConnectionString);
     await blobs.getContainerClient(unprocessed).createIfNotExists();
+    // Azure's scratch lifecycle rule, applied at start (what terminated or crashed runs left behind).
+    await expireScratchBlobs(
+      blobs.getContainerClient(setting(values, 'SCRATCH_CONTAINER', 'images-scratch')),
+    );
     // Derivatives go to DERIVATIVES_STORAGE when it names another (emulator) account; set-up goes to Azurite
     // directly (the event proxy is not listening yet, and set-up must raise no events).
     const derivativeBlobs = BlobServiceClient.fromConnectionString(

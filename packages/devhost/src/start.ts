@@ -6,6 +6,7 @@ import { findAppRoot } from './appRoot';
 import { watchLauncher } from './launcherWatch';
 import { parseStartArguments, type StartArguments } from './cli/args';
 import { helpRequested } from './cli/run';
+import { reconcile } from './reconcile';
 import { startStack, type RunningStack } from './stack';
 
 function blobEndpoint(connectionString: string): string {
@@ -16,34 +17,6 @@ function blobEndpoint(connectionString: string): string {
 
 const USAGE =
   'usage: npm start -- [--port 7071] [--azurite-ports 10000,10001,10002] [--cosmos-port 8081] [--azurite-location <folder> | memory] [--reconcile]';
-
-/**
- * `--reconcile`: a `missing` backfill over the whole source container, through the app's own API, so whatever a
- * crash or an outage left undone (no document, an older version's document, an absent size) is run again.
- * Opt-in rather than automatic: it lists every blob and reads every document, which a normal restart (whose
- * pending events the publisher redelivers) does not need.
- */
-async function reconcile(baseUrl: string): Promise<void> {
-  try {
-    const response = await fetch(`${baseUrl}/api/backfill`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ only: 'missing' }),
-    });
-    const body = (await response.json()) as { id?: string; message?: string; statusQueryGetUri?: string };
-    if (response.status === 202) {
-      console.log(
-        `devhost: reconcile started: backfill ${body.id ?? '?'} (only missing) · ${body.statusQueryGetUri ?? ''}`,
-      );
-    } else {
-      console.error(
-        `devhost: reconcile not started (${response.status}): ${body.message ?? JSON.stringify(body)}`,
-      );
-    }
-  } catch (error) {
-    console.error(`devhost: reconcile not started: ${(error as Error).message}`);
-  }
-}
 
 async function main(): Promise<void> {
   if (helpRequested(process.argv.slice(2))) {
@@ -78,7 +51,8 @@ async function main(): Promise<void> {
       ` · try: open the site, or npm run upload -- photo.jpg · Ctrl-C to stop`,
   );
 
-  if (args.reconcile) await reconcile(stack.baseUrl);
+  // In the background: it may wait for an interrupted backfill to finish first.
+  if (args.reconcile) void reconcile(stack.baseUrl);
 
   let stopping = false;
   const shutdown = (signal: NodeJS.Signals): void => {

@@ -6,6 +6,10 @@ import type { SourceLimits } from '../../imaging/types';
 import type { InvocationLogger } from '../../logging';
 import { findIntermediate, intermediateBlobName, writeIntermediate } from '../../storage/intermediateBlob';
 import { downloadSource } from '../resize/downloadSource';
+import { STORAGE_CALL_TIMEOUT_MS } from '../../storage/callTimeout';
+
+/** Enough of the source to sniff its format: every signature `detectFormat` tells JPEG by is in the first bytes. */
+const SNIFF_BYTES = 4096;
 
 export interface PrepareDeps {
   blobService: BlobServiceClient;
@@ -25,19 +29,31 @@ export async function prepareToOutcome(
 ): Promise<PrepareSourceOutcome> {
   const { source, sizes } = input;
   if (sizes.length < 2) return { ok: true, readSource: 'one size decodes the source once anyway' };
-  const blobName = intermediateBlobName(source, sizes);
+  const blobName = intermediateBlobName(source, sizes, input.instanceId);
   const existing = await findIntermediate(deps.blobService, deps.scratchContainer, blobName);
   if (existing !== undefined) {
     log.info('intermediate reused', { intermediate: blobName });
     return { ok: true, intermediate: existing };
   }
 
-  const downloaded = await downloadSource(deps.blobService, source, deps.limits.maxSourceBytes);
-  if (!downloaded.ok) return downloaded;
-  const detected = detectFormat(downloaded.data);
-  if (detected.kind === 'decodable' && !decodeOncePays(detected.format)) {
-    return { ok: true, readSource: `${detected.format} shrinks on load: each size decodes it cheaply` };
+  // Route by the bytes, never by the declared content type: the first bytes say JPEG or not.
+  const head = await downloadSource(
+    deps.blobService,
+    source,
+    deps.limits.maxSourceBytes,
+    STORAGE_CALL_TIMEOUT_MS,
+    SNIFF_BYTES,
+  );
+  if (!head.ok) return head;
+  const sniffed = detectFormat(head.data);
+  if (sniffed.kind === 'decodable' && !decodeOncePays(sniffed.format)) {
+    return { ok: true, readSource: `${sniffed.format} shrinks on load: each size decodes it cheaply` };
   }
+  const downloaded =
+    head.data.length === source.contentLength
+      ? head
+      : await downloadSource(deps.blobService, source, deps.limits.maxSourceBytes);
+  if (!downloaded.ok) return downloaded;
   let prepared;
   try {
     prepared = await prepareIntermediate(downloaded.data, sizes, deps.limits);

@@ -22,9 +22,13 @@ export async function downloadSource(
   source: SourceRef,
   maxSourceBytes: number,
   timeoutMs: number = STORAGE_CALL_TIMEOUT_MS,
+  /** Only the first `count` bytes (enough to sniff the format); the whole blob when it is not longer. */
+  count?: number,
 ): Promise<DownloadedSource | Failure> {
   const blob = blobClientOf(blobService, source.container, source.blobName);
-  const result = await downloadIfMatch(blob, source.eTag, maxSourceBytes, timeoutMs);
+  // A ranged GET of an empty blob is 416 (Azure and Azurite): ask for a range only when the version is longer.
+  const range = count !== undefined && source.contentLength > count ? count : undefined;
+  const result = await downloadIfMatch(blob, source.eTag, maxSourceBytes, timeoutMs, range);
   if (result.ok)
     return { ok: true, data: result.data, contentType: result.contentType ?? source.contentType };
   switch (result.reason) {

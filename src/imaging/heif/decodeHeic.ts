@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { ImageResourceError } from '../../domain/errors';
+import { DecodeTimeoutError, ImageResourceError } from '../../domain/errors';
 import { failure, type Failure } from '../../domain/failure';
 import { iccProfileForNclx } from './nclxProfile';
 import { heicWorkerMain, type HeicWorkerInput, type HeicWorkerOutput } from './heicWorker';
@@ -162,8 +162,9 @@ function runWorker(input: HeicWorkerInput, timeoutMs: number): Promise<HeicWorke
  * crop from the container applied (by libheif, once), alpha kept when the container declares it. The caller
  * must have checked `primary` against the pixel budget: this allocates its pixels.
  *
- * Outcomes: libheif errors and timeouts are `corrupt-image` (facts about the file); a thread that cannot be
- * started or a heap that cannot grow throws `ImageResourceError` (transient, retried by Durable).
+ * Outcomes: libheif errors are `corrupt-image` (facts about the file); a thread that cannot be started or a
+ * heap that cannot grow throws `ImageResourceError`, a decode over its time budget `DecodeTimeoutError` (both
+ * transient, retried by Durable).
  */
 export async function decodeHeic(
   source: Buffer,
@@ -206,11 +207,9 @@ export async function decodeHeic(
     return failure('corrupt-image', `The HEIC could not be decoded: ${message}`, HEIC);
   }
   if (output === 'timeout') {
-    return failure(
-      'corrupt-image',
-      `The HEIC decode did not finish within ${timeoutMs} ms and was stopped`,
-      HEIC,
-    );
+    // Wall clock, so a loaded worker can overrun it with a valid photo: transient (Durable retries, then the
+    // re-drive rounds), which still ends a real hang after a bounded number of bounded attempts.
+    throw new DecodeTimeoutError(`The HEIC decode did not finish within ${timeoutMs} ms and was stopped`);
   }
   if (!output.ok) {
     const message = output.message.trim();

@@ -55,6 +55,9 @@ const ALPHA_AUX_TYPES = new Set([
   'urn:mpeg:hevc:2015:auxid:1',
   'urn:mpeg:mpegB:cicp:systems:auxiliary:alpha',
 ]);
+/** Item types whose pixels are derived from other items (`dimg` inputs) rather than coded. */
+const DERIVED_TYPES = new Set(['grid', 'iden', 'iovl']);
+
 /** A grid of more tiles than this is not a photo (a 48-MP iPhone image has 192 tiles of 512x512). */
 export const MAX_GRID_TILES = 4096;
 /** The grid descriptor is 8 or 12 bytes. */
@@ -185,6 +188,14 @@ export function describePrimaryImage(container: HeifContainer): HeifPrimaryImage
   const colourSources = [item];
   if (item.type === 'grid' || item.type === 'iden') {
     const tileIds = references(container, 'dimg', item.id);
+    // A derived image of derived images (or of itself) is a loop or a nesting no camera writes: a damaged
+    // file, not an unsupported codec.
+    const derivedInput = tileIds.find((id) => DERIVED_TYPES.has(container.items.get(id)?.type ?? ''));
+    if (derivedInput !== undefined) {
+      throw new HeifFormatError(
+        `The ${item.type} item ${item.id} takes the derived item ${derivedInput} as an input image`,
+      );
+    }
     const firstTile = container.items.get(tileIds[0] ?? -1);
     if (firstTile === undefined)
       throw new HeifFormatError(`The ${item.type} item ${item.id} has no input images`);

@@ -32,7 +32,8 @@ export function parseBackfillRequest(body: unknown, catalog: readonly SizeSpec[]
     return invalid(expectedMessage(`only the keys ${KEYS.join(', ')}`, 'the request body', unknownKeys));
   }
 
-  const prefix = fields.prefix ?? '';
+  // An absent key takes its default; `null` is a value of the wrong type, refused like any other.
+  const prefix = fields.prefix === undefined ? '' : fields.prefix;
   if (typeof prefix !== 'string') return invalid(expectedMessage('a string', 'prefix', prefix));
   // A prefix is the start of a blob name ("users/42/" is fine): Azure's length cap, no control characters.
   // eslint-disable-next-line no-control-regex
@@ -46,7 +47,7 @@ export function parseBackfillRequest(body: unknown, catalog: readonly SizeSpec[]
     );
   }
 
-  const only = fields.only ?? 'missing';
+  const only = fields.only === undefined ? 'missing' : fields.only;
   if (!BACKFILL_MODES.includes(only as never)) {
     return invalid(expectedMessage(`one of ${BACKFILL_MODES.join(', ')}`, 'only', only));
   }

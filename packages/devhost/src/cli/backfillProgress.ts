@@ -7,6 +7,8 @@ export interface BackfillCounters {
   skipped: number;
   completed: number;
   failed: number;
+  /** Images waiting for their upload's run to write the sizes (absent from older backfills' status). */
+  waiting?: number;
 }
 
 function isCounters(value: unknown): value is BackfillCounters {
@@ -35,6 +37,7 @@ export function progressLine(counters: BackfillCounters, tty: boolean): string {
   const running = counters.started - counters.completed - counters.failed;
   const text =
     `${decided}/${counters.listed} listed images done · ${counters.started} started (${running} running) · ` +
-    `${counters.skipped} skipped · ${counters.completed} completed · ${counters.failed} failed`;
+    `${counters.skipped} skipped · ${counters.completed} completed · ${counters.failed} failed` +
+    (counters.waiting ? ` · ${counters.waiting} waiting for their upload's run` : '');
   return tty ? `${progressBar(decided, counters.listed)} ${text}` : text;
 }

@@ -129,6 +129,16 @@ export async function startBlobEventProxy(options: BlobEventProxyOptions): Promi
         resolve();
       });
       request.pipe(upstream);
+      // The emulator may answer (a 404 ContainerNotFound, say) before it has read the request body, and stop
+      // reading it. Node's server only discards an unread body when nothing consumes it; this one is piped, so
+      // without this the rest of the body would stay unread and the client's next request on the same
+      // keep-alive connection would never be parsed (a createIfNotExists after the 404 hung for its timeout).
+      response.once('finish', () => {
+        if (request.complete) return;
+        request.unpipe(upstream);
+        upstream.destroy();
+        request.resume();
+      });
     });
   }
 

@@ -414,6 +414,35 @@ describe('local Event Grid: the storage proxy and the publisher', () => {
     expect(webhook.notifications()).toHaveLength(2);
   });
 
+  it('answers every request of concurrent writers that find a new container missing and create it (createIfNotExists)', async () => {
+    await topic();
+    const service = BlobServiceClient.fromConnectionString(proxyConnectionString);
+    const fresh = service.getContainerClient(`new${randomUUID().replaceAll('-', '').slice(0, 20)}`);
+    // As the app's first intermediate write does: Put Blob -> 404 ContainerNotFound -> create -> Put Blob.
+    // The 404 arrives before the emulator has read the body; the proxy must still let the connection go on.
+    const write = async (index: number, bytes: number) => {
+      const blob = fresh.getBlockBlobClient(`b${index}`);
+      const signal = () => AbortSignal.timeout(10_000);
+      try {
+        await blob.uploadData(Buffer.alloc(bytes), { abortSignal: signal() });
+      } catch (error) {
+        if ((error as { statusCode?: number }).statusCode !== 404) throw error;
+        await fresh.createIfNotExists({ abortSignal: signal() });
+        await blob.uploadData(Buffer.alloc(bytes), { abortSignal: signal() });
+      }
+    };
+    try {
+      await Promise.all([write(1, 4_000_000), write(2, 3_000_000), write(3, 1_000_000)]);
+      const names: string[] = [];
+      for await (const item of fresh.listBlobsFlat()) names.push(item.name);
+      expect(names.sort()).toEqual(['b1', 'b2', 'b3']);
+    } finally {
+      await BlobServiceClient.fromConnectionString(directConnectionString)
+        .getContainerClient(fresh.containerName)
+        .deleteIfExists();
+    }
+  });
+
   it('is transparent to CORS preflights: the emulator answers them by its own rules', async () => {
     await freshContainer();
     await topic();

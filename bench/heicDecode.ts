@@ -1,0 +1,70 @@
+/**
+ * HEIC decode figures from one command: `node dist/bench/heicDecode.js <file.heic> [concurrent]` (after
+ * `npm run build`). Decodes the file through `renderDerivative` (the app's HEIC path: container checks,
+ * admission, libheif in a worker thread, sharp) into the 1280 box, `concurrent` times at once (default 1),
+ * then once more alone, and prints one JSON line: the CPU of the alone decode (the first ones include
+ * compiling the WebAssembly), the decode heap, and this process's peak RSS (`VmHWM`) over the whole run.
+ * With `concurrent` > 1 the peak shows what the decode memory budget (`DECODE_MEMORY_BUDGET_MB`) holds.
+ */
+import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { cpuUsage } from 'node:process';
+import { loadSettings } from '../src/config/settings';
+import { configureDecodeAdmission, MIB } from '../src/imaging/decodeAdmission';
+import { readHeifContainer } from '../src/imaging/heif/container';
+import { decodeHeic } from '../src/imaging/heif/decodeHeic';
+import { describePrimaryImage } from '../src/imaging/heif/primaryImage';
+import { renderDerivative } from '../src/imaging';
+
+function peakRssMb(): number | undefined {
+  const match = /^VmHWM:\s+(\d+)\s+kB/m.exec(readFileSync('/proc/self/status', 'utf8'));
+  return match?.[1] === undefined ? undefined : Math.round(Number(match[1]) / 1024);
+}
+
+async function main(): Promise<void> {
+  const [file, concurrentText = '1'] = process.argv.slice(2);
+  if (file === undefined) throw new Error('usage: heicDecode.js <file.heic> [concurrent]');
+  const concurrent = Number(concurrentText);
+  const env = { ...process.env };
+  const maxSourcePixels = Number(env.MAX_SOURCE_PIXELS ?? 50_000_000);
+  const budgetMb = Number(env.DECODE_MEMORY_BUDGET_MB ?? 0) || undefined;
+  // The activity's settings rule, without the storage settings a bench does not need.
+  const { decodeMemoryBudgetMb } = loadSettings({
+    IMAGES_STORAGE: 'UseDevelopmentStorage=true',
+    COSMOS__accountEndpoint: 'http://127.0.0.1:8081',
+    COSMOS__key: 'bench',
+    MAX_SOURCE_PIXELS: String(maxSourcePixels),
+    ...(budgetMb === undefined ? {} : { DECODE_MEMORY_BUDGET_MB: String(budgetMb) }),
+  });
+  configureDecodeAdmission({ memoryBudgetBytes: decodeMemoryBudgetMb * MIB });
+  const source = await readFile(file);
+  const limits = { maxSourceBytes: source.length, maxSourcePixels };
+  const box = { width: 1280, height: 1280 };
+  const started = Date.now();
+  const results = await Promise.all(
+    Array.from({ length: concurrent }, () => renderDerivative(source, box, limits)),
+  );
+  const concurrentMs = Date.now() - started;
+  const primary = describePrimaryImage(readHeifContainer(source));
+  const before = cpuUsage();
+  const alone = await decodeHeic(source, primary, { maxPixels: maxSourcePixels });
+  const cpu = cpuUsage(before);
+  console.log(
+    JSON.stringify({
+      file,
+      storedPixels: primary.storedWidth * primary.storedHeight,
+      concurrent,
+      decodeMemoryBudgetMb,
+      outcomes: results.map((result) => (result.ok ? 'ok' : result.error.code)),
+      concurrentWallMs: concurrentMs,
+      decodeCpuMs: Math.round((cpu.user + cpu.system) / 1000),
+      decodeHeapMb: alone.ok ? Math.round(alone.decoded.heapBytes / MIB) : undefined,
+      peakRssMb: peakRssMb(),
+    }),
+  );
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
