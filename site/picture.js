@@ -75,16 +75,38 @@ export function paintPlaceholder(frame, placeholder) {
 }
 
 /**
- * <picture> with one <source> per newer format the document lists (avif, webp) and an <img> in the most
- * compatible format, all as width-described srcsets so the browser picks the size it needs.
- * @param {Variant[]} variants @param {string} alt
+ * Whether a variant has the source's shape (aspect ratio within 1 px of rounding on either side), i.e. is a
+ * `fit: inside` rendition rather than a crop: only those can stand for one another in a srcset, else the
+ * browser may pick a square thumbnail for a wide slot. Without the source's size, the widest variant's
+ * shape stands in for it.
+ * @param {Variant} variant @param {{ width: number, height: number }} shape
  */
-export function pictureOf(variants, alt) {
+function sameShape(variant, shape) {
+  return (
+    Math.abs(variant.height - (variant.width * shape.height) / shape.width) <= 1 ||
+    Math.abs(variant.width - (variant.height * shape.width) / shape.height) <= 1
+  );
+}
+
+/**
+ * <picture> from a document's variants: only variants of the source's shape (see `sameShape`), one <source>
+ * per newer format among them (avif, webp) and an <img> in the most compatible format present (JPEG, PNG,
+ * GIF, then WebP or AVIF when a plan has nothing else), all as width-described srcsets so the browser picks
+ * the size it needs. The <img>'s width and height are the largest fallback variant's (its aspect ratio
+ * reserves the frame; the page's CSS scales it: `max-width: 100%; height: auto`).
+ * @param {Variant[]} variants @param {string} alt
+ * @param {{ width?: number, height?: number }} [source] the document's `sourceWidth`/`sourceHeight`
+ */
+export function pictureOf(variants, alt, source) {
+  const widest = [...variants].sort((a, b) => b.width - a.width)[0];
+  const shape = source?.width && source.height ? { width: source.width, height: source.height } : widest;
+  const usable = shape ? variants.filter((variant) => sameShape(variant, shape)) : [];
   const byFormat = new Map();
-  for (const variant of variants) {
+  for (const variant of usable.length > 0 ? usable : variants) {
     byFormat.set(variant.format, [...(byFormat.get(variant.format) ?? []), variant]);
   }
-  const fallbackFormat = FALLBACK_ORDER.find((format) => byFormat.has(format)) ?? variants[0]?.format;
+  const fallbackFormat =
+    FALLBACK_ORDER.find((format) => byFormat.has(format)) ?? byFormat.keys().next().value;
   const fallback = byFormat.get(fallbackFormat) ?? [];
   const largest = [...fallback].sort((a, b) => b.width - a.width || a.sizeBytes - b.sizeBytes)[0];
   const sizes = largest ? sizesFor(largest.width, largest.height) : undefined;
@@ -95,7 +117,7 @@ export function pictureOf(variants, alt) {
   const img = h('img', {
     class: 'picture-img',
     src: largest?.url,
-    srcset: srcset(fallback),
+    srcset: fallback.length > 0 ? srcset(fallback) : undefined,
     sizes,
     alt,
     width: largest ? String(largest.width) : undefined,

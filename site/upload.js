@@ -139,7 +139,9 @@ function showDocument(view, document, fileName, seconds) {
   }
   const frame = h('div', { class: 'frame' });
   paintPlaceholder(frame, document.placeholder);
-  frame.append(pictureOf(document.variants, fileName));
+  frame.append(
+    pictureOf(document.variants, fileName, { width: document.sourceWidth, height: document.sourceHeight }),
+  );
   view.result.replaceChildren(frame, variantList(document.variants));
   if (document.status === 'partial') {
     view.set('partial', 'Some sizes missing');

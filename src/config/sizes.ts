@@ -11,7 +11,14 @@ export const DEFAULT_SIZES: readonly SizeSpec[] = Object.freeze([
 
 /** Longest size label: labels end up in derivative blob names, whose length Azure caps (see events/blobName). */
 export const MAX_LABEL_LENGTH = 32;
-const LABEL_PATTERN = new RegExp(`^[a-z0-9][a-z0-9-]{0,${MAX_LABEL_LENGTH - 1}}$`);
+/**
+ * A label of `IMAGE_SIZES`: the contract's `[a-z0-9-]{1,32}`, starting and ending with a letter or digit, so
+ * `a-` or `-a` (easy typos, awkward in file names and activity names) are refused.
+ */
+const LABEL_PATTERN = new RegExp(`^[a-z0-9](?:[a-z0-9-]{0,${MAX_LABEL_LENGTH - 2}}[a-z0-9])?$`);
+/** A label `RETIRED_SIZES` accepts: any the contract allows, so a label planned before the rule tightened can retire. */
+const RETIRED_LABEL_PATTERN = new RegExp(`^[a-z0-9][a-z0-9-]{0,${MAX_LABEL_LENGTH - 1}}$`);
+const LABEL_EXPECTED = `a lower-case slug of 1-${MAX_LABEL_LENGTH} letters, digits and hyphens, starting and ending with a letter or digit`;
 /** libvips' WebP and AVIF encoders stop at 16383 px; JPEG at 65535. One limit for every format. */
 export const MAX_EDGE = 16383;
 
@@ -99,11 +106,7 @@ export function parseRendition(entry: unknown, path: string, fail: Fail = failSe
   }
   const label = item.label;
   if (typeof label !== 'string' || !LABEL_PATTERN.test(label)) {
-    fail(
-      `${path}.label`,
-      `a lower-case slug of 1-${MAX_LABEL_LENGTH} characters`,
-      'label' in item ? label : MISSING,
-    );
+    fail(`${path}.label`, LABEL_EXPECTED, 'label' in item ? label : MISSING);
   }
   const width = edge(item, 'width', path, fail);
   const height = edge(item, 'height', path, fail);
@@ -186,7 +189,7 @@ export function parseRetiredSizes(
   const seen = new Set<string>();
   return raw.split(',').map((part, index) => {
     const label = part.trim();
-    if (!LABEL_PATTERN.test(label)) {
+    if (!RETIRED_LABEL_PATTERN.test(label)) {
       throw new SettingError(
         `${name}[${index}]`,
         `a lower-case slug of 1-${MAX_LABEL_LENGTH} characters`,

@@ -12,6 +12,11 @@ export const DERIVATIVE_METADATA = {
   sourceETag: 'sourceetag',
   sourceSequencer: 'sourcesequencer',
   label: 'sizelabel',
+  /** The derivative's pixel width and height (decimal), so a later run records them without reading pixels. */
+  width: 'width',
+  height: 'height',
+  /** `renditionSpecHash` of the label's settings the bytes were rendered with. */
+  renditionSpec: 'renditionspec',
 } as const;
 
 /** `users/42/IMG_0001.JPG` + `3fa9c04e1b7d` + `thumb` + `jpg` -> `users/42/IMG_0001.JPG/3fa9c04e1b7d/thumb.jpg`. */

@@ -33,5 +33,8 @@ export const ERROR_WORDS: Readonly<Record<ErrorCode, string>> = {
     'The upload was not stored the way the site stores photos (one block blob), so it was not read.',
   'source-missing': 'The upload was deleted before it could be processed.',
   superseded: 'A newer upload replaced this one before it was processed.',
+  'too-large-for-format': 'This size is too large for one of its formats; the other formats are there.',
+  'rendition-changed':
+    'This size was made with earlier settings and is kept as it was; new settings need a new size name.',
   internal: 'Something went wrong on our side. An operator can reprocess it.',
 };

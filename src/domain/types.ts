@@ -148,6 +148,16 @@ export const ERROR_CODES = [
   'unsupported-blob-type',
   'source-missing',
   'superseded',
+  /**
+   * A format's output exceeds what that format can hold (WebP 16383 px a side; AVIF as libheif/aom allow):
+   * permanent for this source and rendition, the label's other formats are kept.
+   */
+  'too-large-for-format',
+  /**
+   * The label's settings changed since this source version's derivative was written: the stored derivative
+   * (and its real dimensions) is kept, never overwritten; new settings need a new label.
+   */
+  'rendition-changed',
   'internal',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -1,5 +1,6 @@
 import type { ResizeOptions } from 'sharp';
 import sharp from 'sharp';
+import { MAX_EDGE } from '../config/sizes';
 import type { CropPosition, SizeSpec } from '../domain/types';
 
 /** The box and crop of one rendition, as its spec asks (`fit`, `position`, `width`/`height`). */
@@ -31,7 +32,7 @@ export function coverBox(
 }
 
 /**
- * sharp resize options for a rendition. `inside`: fit the box (one side may be unbounded), never enlarging.
+ * sharp resize options for a rendition. `inside`: fit the box (a missing side is `MAX_EDGE`), never enlarging.
  * `cover`: fill `coverBox(...)` exactly, cropping the overflow at `position`; since that box never exceeds
  * the source's scale, nothing is enlarged. Lanczos-3 (sharp's default kernel) throughout.
  */
@@ -41,10 +42,14 @@ export function resizeOptions(
   sourceHeight: number,
 ): ResizeOptions {
   if (spec.fit === 'inside') {
-    const options: ResizeOptions = { fit: 'inside', withoutEnlargement: true };
-    if (spec.width !== undefined) options.width = spec.width;
-    if (spec.height !== undefined) options.height = spec.height;
-    return options;
+    // A width-only or height-only box is bounded by MAX_EDGE on its open side, so a very long source
+    // (30000x10 in a height-only box) still fits every output format (WebP's 16383, HEIF's 16384).
+    return {
+      fit: 'inside',
+      withoutEnlargement: true,
+      width: spec.width ?? MAX_EDGE,
+      height: spec.height ?? MAX_EDGE,
+    };
   }
   if (spec.width === undefined || spec.height === undefined) {
     throw new TypeError(
@@ -55,12 +60,12 @@ export function resizeOptions(
   return { ...box, fit: 'cover', position: SHARP_POSITION[spec.position ?? 'centre'] };
 }
 
-/** Stands in for the missing side of a width-only or height-only `inside` box. */
-const UNBOUNDED = Number.MAX_SAFE_INTEGER;
+/** Stands in for the missing side of a width-only or height-only `inside` box: the longest edge every output format holds. */
+const UNBOUNDED = MAX_EDGE;
 
 /**
  * The size of a `width` x `height` image fitted inside `box` without enlarging (a missing side is
- * unbounded), rounded exactly as sharp does for `fit: 'inside'` (the constrained side is the box's, the other
+ * `MAX_EDGE`), rounded exactly as sharp does for `fit: 'inside'` (the constrained side is the box's, the other
  * is rounded from the same shrink). Renditions from an intermediate use it to match a render from the source.
  */
 export function fitInside(

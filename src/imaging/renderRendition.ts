@@ -8,7 +8,7 @@ import { resizeFromIntermediate, resizeOptions } from './geometry';
 import { openSource, type OpenedSource } from './openSource';
 import { resolveFormats } from './outputEncoding';
 import { isResourceExhaustion } from './resourceExhaustion';
-import { usesTransparency } from './transparency';
+import { usesTransparency, withoutAlpha } from './transparency';
 import type {
   DecodableFormat,
   FormatResult,
@@ -54,6 +54,9 @@ async function resizeToRaw(opened: OpenedSource, spec: SizeSpec, limits: SourceL
   return { data, width: info.width, height: info.height, channels: info.channels };
 }
 
+/** sharp's wording (src/common.cc `AssertImageTypeDimensions`) when the output exceeds the format's limit. */
+const TOO_LARGE_FOR_FORMAT = /too large for the \w+ format/i;
+
 async function encodeOne(
   pixels: RawPixels,
   encoding: OutputEncoding,
@@ -75,10 +78,13 @@ async function encodeOne(
         `The ${encoding.format} encoder ran out of memory or threads (transient): ${message}`,
       );
     }
+    // sharp's "Processed image is too large for the WebP/HEIF format": a fact about these pixels and this
+    // format, the same on every retry (so not `internal`, which a backfill would re-drive forever).
+    const code = TOO_LARGE_FOR_FORMAT.test(message) ? 'too-large-for-format' : 'internal';
     return {
       ok: false,
       format: encoding.format,
-      error: { code: 'internal', message: `The ${encoding.format} encoder failed: ${message}` },
+      error: { code, message: `The ${encoding.format} encoder failed: ${message}` },
     };
   }
 }
@@ -95,13 +101,14 @@ export async function encodeRendition(
   source: RenderedSource & { format: DecodableFormat },
   encode: EncodeRaw,
 ): Promise<RenditionResult> {
-  const encodings = resolveFormats(
-    spec.formats,
-    source.format,
-    usesTransparency(pixels.data, pixels.channels),
-  );
+  const transparent = usesTransparency(pixels.data, pixels.channels);
+  const encodings = resolveFormats(spec.formats, source.format, transparent);
   const outputs: FormatResult[] = [];
-  for (const encoding of encodings) outputs.push(await encodeOne(pixels, encoding, spec.quality, encode));
+  for (const encoding of encodings) {
+    // libwebp drops an all-opaque alpha by itself; AVIF would store it as a second AV1 image, so it goes here.
+    const input = encoding.format === 'avif' && !transparent ? withoutAlpha(pixels) : pixels;
+    outputs.push(await encodeOne(input, encoding, spec.quality, encode));
+  }
   const { format, width, height, hasAlpha } = source;
   return { ok: true, source: { format, width, height, hasAlpha }, outputs };
 }

@@ -10,3 +10,19 @@ export function usesTransparency(pixels: Uint8Array, channels: number): boolean 
   }
   return false;
 }
+
+/**
+ * The same pixels without their alpha channel (grey+alpha -> grey, RGBA -> RGB), for an encoder that would
+ * otherwise store an all-opaque alpha plane (AVIF: libheif codes it as a second AV1 image). Pixels without
+ * alpha come back as they are.
+ */
+export function withoutAlpha<T extends { data: Buffer; channels: 1 | 2 | 3 | 4 }>(pixels: T): T {
+  if (pixels.channels !== 2 && pixels.channels !== 4) return pixels;
+  const colour = pixels.channels - 1;
+  const count = pixels.data.length / pixels.channels;
+  const data = Buffer.allocUnsafe(count * colour);
+  for (let pixel = 0; pixel < count; pixel++) {
+    pixels.data.copy(data, pixel * colour, pixel * pixels.channels, pixel * pixels.channels + colour);
+  }
+  return { ...pixels, data, channels: colour as 1 | 3 };
+}

@@ -201,3 +201,25 @@ export async function setTagsOnVersion(
   }
   return after === 'same' ? 'tagged' : after;
 }
+
+/**
+ * The first `length` bytes of exactly version `eTag` of a blob (the whole blob when `length` is undefined or
+ * past its end). A changed or missing blob throws: the caller read its properties a moment ago, so that is a
+ * race to retry, not a fact.
+ */
+export async function downloadRange(
+  blob: BlobClient,
+  eTag: string,
+  length: number | undefined,
+  timeoutMs: number = STORAGE_CALL_TIMEOUT_MS,
+): Promise<Buffer> {
+  const response = await blob.download(0, length, {
+    conditions: { ifMatch: quotedETag(eTag) },
+    abortSignal: storageCallSignal(timeoutMs),
+  });
+  const body = response.readableStreamBody;
+  if (body === undefined) throw new Error('The blob download returned no body stream');
+  const chunks: Buffer[] = [];
+  for await (const chunk of body) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+  return Buffer.concat(chunks);
+}

@@ -273,6 +273,76 @@ describe('resize activity against Azurite', () => {
     expect(after.lastModified).toEqual(before.lastModified);
   });
 
+  it('a re-run of a label already stored with the same settings renders nothing and re-records the stored blobs', async () => {
+    const source = await uploadSource(photo);
+    const size: SizeSpec = { label: 'both', width: 300, fit: 'inside', formats: ['source', 'webp'] };
+    const first = await run(source, size);
+    if (!first.ok) throw new Error(`expected ok, got ${JSON.stringify(first)}`);
+    let renders = 0;
+    const counting: RenderFunction = (data, spec, limits) => {
+      renders += 1;
+      return renderRendition(data, spec, limits);
+    };
+    const again = await run(source, size, deps({ render: counting }));
+    expect(renders).toBe(0);
+    // `createdAt` is now the blob's own creation time instead of the first run's clock; the rest is the same.
+    const withoutCreated = (outcome: ResizeOutcome) =>
+      outcome.variants.map(({ createdAt: _createdAt, ...rest }) => rest);
+    expect(again.errors).toEqual([]);
+    expect(withoutCreated(again)).toEqual(withoutCreated(first));
+    expect(again.source).toEqual(first.source);
+  });
+
+  it('a retuned label keeps the stored derivative of the version, records ITS real size and says the settings changed', async () => {
+    const source = await uploadSource(photo);
+    const before: SizeSpec = {
+      label: 'sq',
+      width: 300,
+      height: 300,
+      fit: 'cover',
+      position: 'centre',
+      formats: ['source', 'webp'],
+    };
+    const first = await run(source, before);
+    if (!first.ok) throw new Error(`expected ok, got ${JSON.stringify(first)}`);
+    const retuned: SizeSpec = { ...before, width: 200, height: 200, quality: 20 };
+    const second = await run(source, retuned);
+    if (!second.ok) throw new Error(`expected ok, got ${JSON.stringify(second)}`);
+    for (const variant of second.variants) {
+      const blob = processed.getBlobClient(variant.blobName);
+      const stored = await sharp(await blob.downloadToBuffer()).metadata();
+      expect([variant.width, variant.height, stored.width, stored.height]).toEqual([300, 300, 300, 300]);
+      const properties = await blob.getProperties();
+      expect([variant.eTag, variant.sizeBytes]).toEqual([properties.etag, properties.contentLength]);
+    }
+    expect(second.variants.map((v) => v.eTag)).toEqual(first.variants.map((v) => v.eTag));
+    expect(second.errors.map((e) => [e.format, e.code])).toEqual([
+      ['jpeg', 'rendition-changed'],
+      ['webp', 'rendition-changed'],
+    ]);
+    expect(second.errors[0]!.message).toMatch(/new label/);
+  });
+
+  it('a derivative written before its size was in metadata is measured from its header, not the render', async () => {
+    const source = await uploadSource(photo);
+    const v = versionTagFor(source.container, source.blobName, source.eTag);
+    const legacy = processed.getBlockBlobClient(`${source.blobName}/${v}/old.jpg`);
+    const bytes = await sharp({ create: { width: 320, height: 160, channels: 3, background: '#808080' } })
+      .jpeg()
+      .toBuffer();
+    await legacy.uploadData(bytes, {
+      metadata: { sourceetag: source.eTag.replace(/"/g, ''), sizelabel: 'old' },
+    });
+    const changed = await run(source, { label: 'old', width: 150, fit: 'inside', formats: ['source'] });
+    if (!changed.ok) throw new Error(`expected ok, got ${JSON.stringify(changed)}`);
+    expect([changed.variants[0]!.width, changed.variants[0]!.height]).toEqual([320, 160]);
+    expect(changed.errors.map((e) => e.code)).toEqual(['rendition-changed']);
+    // Same dimensions as the render: the legacy blob is this rendition, nothing to warn about.
+    const same = await run(source, { label: 'old', width: 320, fit: 'inside', formats: ['source'] });
+    if (!same.ok) throw new Error(`expected ok, got ${JSON.stringify(same)}`);
+    expect([same.variants[0]!.width, same.variants[0]!.height, same.errors]).toEqual([320, 160, []]);
+  });
+
   it('replaces a blob it did not write at its name (If-Match), and never touches another version', async () => {
     const source = await uploadSource(photo);
     const v = versionTagFor(source.container, source.blobName, source.eTag);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SIZES, parseSizes } from '../../src/config/sizes';
+import { DEFAULT_SIZES, parseRetiredSizes, parseSizes } from '../../src/config/sizes';
 import { SettingError } from '../../src/domain/errors';
 
 const parse = (value: unknown) => parseSizes('IMAGE_SIZES', JSON.stringify(value));
@@ -47,6 +47,12 @@ describe('IMAGE_SIZES: renditions', () => {
     ]);
   });
 
+  it('labels start and end with a letter or digit; RETIRED_SIZES still takes a label planned before that rule', () => {
+    const labels = ['a', '0', 'a-b', 'sq-2x', `a${'-'.repeat(30)}b`];
+    expect(parse(labels.map((label) => ({ label, width: 1 }))).map((size) => size.label)).toEqual(labels);
+    expect(parseRetiredSizes('RETIRED_SIZES', 'a-,old', DEFAULT_SIZES)).toEqual(['a-', 'old']);
+  });
+
   it('keeps a format listed twice once, in its first position', () => {
     expect(parse([{ label: 'a', width: 10, formats: ['avif', 'source', 'avif', 'webp', 'source'] }])).toEqual(
       [{ label: 'a', width: 10, fit: 'inside', formats: ['avif', 'source', 'webp'] }],
@@ -84,15 +90,23 @@ describe('IMAGE_SIZES: renditions', () => {
     ],
     [
       [{ width: 1 }],
-      'Expected a lower-case slug of 1-32 characters for IMAGE_SIZES[0].label but received nothing (the key is missing)',
+      'Expected a lower-case slug of 1-32 letters, digits and hyphens, starting and ending with a letter or digit for IMAGE_SIZES[0].label but received nothing (the key is missing)',
     ],
     [
       [{ label: 'Thumb', width: 1 }],
-      'Expected a lower-case slug of 1-32 characters for IMAGE_SIZES[0].label but received "Thumb"',
+      'Expected a lower-case slug of 1-32 letters, digits and hyphens, starting and ending with a letter or digit for IMAGE_SIZES[0].label but received "Thumb"',
+    ],
+    [
+      [{ label: 'a-', width: 1 }],
+      'Expected a lower-case slug of 1-32 letters, digits and hyphens, starting and ending with a letter or digit for IMAGE_SIZES[0].label but received "a-"',
+    ],
+    [
+      [{ label: '-a', width: 1 }],
+      'Expected a lower-case slug of 1-32 letters, digits and hyphens, starting and ending with a letter or digit for IMAGE_SIZES[0].label but received "-a"',
     ],
     [
       [{ label: 'a'.repeat(33), width: 1 }],
-      `Expected a lower-case slug of 1-32 characters for IMAGE_SIZES[0].label but received "${'a'.repeat(33)}"`,
+      `Expected a lower-case slug of 1-32 letters, digits and hyphens, starting and ending with a letter or digit for IMAGE_SIZES[0].label but received "${'a'.repeat(33)}"`,
     ],
     [
       [

@@ -19,7 +19,9 @@ describe('blobNameProblem: length', () => {
     ).toHaveLength(1);
     expect(() =>
       parseSizes('IMAGE_SIZES', JSON.stringify([{ label: `${LONGEST_LABEL}a`, width: 1, height: 1 }])),
-    ).toThrow('Expected a lower-case slug of 1-32 characters for IMAGE_SIZES[0].label');
+    ).toThrow(
+      'Expected a lower-case slug of 1-32 letters, digits and hyphens, starting and ending with a letter or digit for IMAGE_SIZES[0].label',
+    );
   });
 
   it('accepts a name at the limit, whose longest derivative name is exactly 1024 characters', () => {

@@ -250,6 +250,67 @@ describe('renderRendition: formats', () => {
     expect(new Set(seen).size).toBe(1);
   });
 
+  it('a height-only box on a very long source is bounded at MAX_EDGE on its open side, so WebP and AVIF fit', async () => {
+    const long = await sharp({ create: { width: 30000, height: 10, channels: 3, background: '#336699' } })
+      .png()
+      .toBuffer();
+    const outputs = await decodedOutputs(
+      await renderRendition(long, rendition({ height: 10, formats: ['source', 'webp', 'avif'] }), LIMITS),
+    );
+    expect(outputs.map(({ derivative: d }) => [d.format, d.width, d.height])).toEqual([
+      ['png', 16383, 5],
+      ['webp', 16383, 5],
+      ['avif', 16383, 5],
+    ]);
+  });
+
+  it("an output over a format's limit is a permanent `too-large-for-format` of that format, not `internal`", async () => {
+    // The real encoders on pixels one past WebP's 16383 and HEIF's 16384 limits (geometry never asks for them).
+    const tooWide: EncodeRaw = (_pixels, encoding, quality) =>
+      encodeRaw(
+        { data: Buffer.alloc(16385 * 3, 90), width: 16385, height: 1, channels: 3 },
+        encoding,
+        quality,
+      );
+    const outputs = outputsOf(
+      await renderRendition(
+        jpeg,
+        rendition({ width: 150, formats: ['webp', 'avif', 'jpeg'] }),
+        LIMITS,
+        tooWide,
+      ),
+    );
+    expect(outputs.map((o) => (o.ok ? o.derivative.format : `${o.format}: ${o.error.code}`))).toEqual([
+      'webp: too-large-for-format',
+      'avif: too-large-for-format',
+      'jpeg',
+    ]);
+  });
+
+  it('AVIF keeps alpha only when the pixels use it (an opaque RGBA PNG or a GIF gives 3 channels)', async () => {
+    const opaque = await sharp({ create: { width: 200, height: 100, channels: 4, background: '#4080c0ff' } })
+      .png()
+      .toBuffer();
+    const gif = await sharp({ create: { width: 200, height: 100, channels: 3, background: '#c08040' } })
+      .gif()
+      .toBuffer();
+    const transparent = await makePhoto({ width: 200, height: 100, format: 'png', alpha: true });
+    const channels = [];
+    for (const source of [opaque, gif, transparent]) {
+      const [avif] = outputsOf(
+        await renderRendition(source, rendition({ width: 100, formats: ['avif'] }), LIMITS),
+      );
+      if (!avif?.ok) throw new Error('expected an AVIF');
+      const metadata = await sharp(avif.derivative.data).metadata();
+      channels.push([metadata.channels, metadata.hasAlpha]);
+    }
+    expect(channels).toEqual([
+      [3, false],
+      [3, false],
+      [4, true],
+    ]);
+  });
+
   it('a problem with the file fails the whole rendition with its code', async () => {
     const result = await renderRendition(
       Buffer.from('not an image at all'),

@@ -379,7 +379,7 @@ describe('the upload page', () => {
 describe('the page modules in the browser', () => {
   interface PictureModule {
     paintPlaceholder: (frame: HTMLElement, placeholder: unknown) => boolean;
-    pictureOf: (variants: unknown[], alt: string) => HTMLElement;
+    pictureOf: (variants: unknown[], alt: string, source?: { width: number; height: number }) => HTMLElement;
   }
   beforeAll(async () => {
     // A string, so the test runner's transform leaves the browser's own import() alone.
@@ -450,6 +450,90 @@ describe('the page modules in the browser', () => {
       ['image/webp', `${o}/thumb.webp 150w`],
     ]);
     expect(markup).toContain(`src="${o}/large.jpeg" srcset="${o}/thumb.jpeg 150w, ${o}/large.jpeg 1280w"`);
+  });
+  /** Renders `pictureOf` in the page at `viewportWidth`, waits for its <img> to settle, and reports the pick. */
+  async function pick(
+    variants: { label: string; format: string; width: number; height: number }[],
+    source: { width: number; height: number },
+    viewportWidth: number,
+  ): Promise<{ currentSrc: string; markup: string; width: string | null; height: string | null }> {
+    const before = page.viewportSize();
+    await page.setViewportSize({ width: viewportWidth, height: 900 });
+    try {
+      return await page.evaluate(
+        async ({ variants, source }) => {
+          const picture = (window as unknown as { pictureModule: PictureModule }).pictureModule;
+          const full = variants.map((v) => ({
+            ...v,
+            contentType: `image/${v.format}`,
+            url: `${location.origin}/derivatives/${v.label}.${v.format}`,
+            sizeBytes: 1,
+          }));
+          const element = picture.pictureOf(full, 'a photo', source);
+          const img = element.querySelector('img')!;
+          const settled = new Promise((resolve) => {
+            img.addEventListener('load', resolve, { once: true });
+            img.addEventListener('error', resolve, { once: true });
+          });
+          document.body.append(element);
+          await settled;
+          const result = {
+            currentSrc: img.currentSrc,
+            markup: element.outerHTML,
+            width: img.getAttribute('width'),
+            height: img.getAttribute('height'),
+          };
+          element.remove();
+          return result;
+        },
+        { variants, source },
+      );
+    } finally {
+      if (before) await page.setViewportSize(before);
+    }
+  }
+
+  it('leaves a square cover label out of the srcset: a 1280-px viewport picks a landscape variant', async () => {
+    const errorsBefore = pageErrors.length;
+    const chosen = await pick(
+      [
+        { label: 'sq', format: 'avif', width: 300, height: 300 },
+        { label: 'sq', format: 'jpeg', width: 300, height: 300 },
+        { label: 'medium', format: 'jpeg', width: 640, height: 427 },
+        { label: 'large', format: 'jpeg', width: 1280, height: 853 },
+        { label: 'large', format: 'webp', width: 1280, height: 853 },
+      ],
+      { width: 4000, height: 2667 },
+      1280,
+    );
+    const o = `${stack.baseUrl}/derivatives`;
+    expect(chosen.currentSrc).toBe(`${o}/large.webp`);
+    expect(chosen.markup).not.toContain('sq.');
+    expect(chosen.markup).not.toContain('image/avif');
+    expect([chosen.width, chosen.height]).toEqual(['1280', '853']);
+    expect(pageErrors.slice(errorsBefore)).toEqual([]);
+  });
+
+  it('renders a WebP/AVIF-only plan: AVIF as the <source>, WebP as the <img>, no error', async () => {
+    const errorsBefore = pageErrors.length;
+    const chosen = await pick(
+      [
+        { label: 'medium', format: 'webp', width: 640, height: 480 },
+        { label: 'medium', format: 'avif', width: 640, height: 480 },
+        { label: 'large', format: 'webp', width: 1280, height: 960 },
+        { label: 'large', format: 'avif', width: 1280, height: 960 },
+      ],
+      { width: 2000, height: 1500 },
+      1280,
+    );
+    const o = `${stack.baseUrl}/derivatives`;
+    const sources = [...chosen.markup.matchAll(/<source type="([^"]+)"/g)].map((m) => m[1]);
+    expect(sources).toEqual(['image/avif']);
+    expect(chosen.markup).toContain(`src="${o}/large.webp"`);
+    // Chromium decodes AVIF, so the <source> wins; at 1280 px and a 640-px slot, the 640w one.
+    expect(chosen.currentSrc).toBe(`${o}/medium.avif`);
+    expect([chosen.width, chosen.height]).toEqual(['1280', '960']);
+    expect(pageErrors.slice(errorsBefore)).toEqual([]);
   });
 });
 

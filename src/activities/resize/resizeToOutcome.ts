@@ -16,6 +16,10 @@ import type { InvocationLogger } from '../../logging';
 import { downloadSource } from './downloadSource';
 import { downloadIntermediate } from '../../storage/intermediateBlob';
 import { uploadDerivative } from './uploadDerivative';
+import { storedRendition } from './storedRendition';
+import { renditionSpecHash } from '../../domain/renditionSpec';
+import { detectFormat } from '../../imaging/detectFormat';
+import { probeHeader } from '../../imaging/probeHeader';
 
 /** Renders every format of one rendition from one decode (imaging/renderRendition in production). */
 export type RenderFunction = (
@@ -98,6 +102,67 @@ async function renderFromIntermediateRef(
 }
 
 /**
+ * The typed note that this version's derivative was rendered with other settings than the label has now: the
+ * stored blob is kept (its name is the version's, caches hold it) and the variant describes it. Permanent:
+ * a re-run finds the same blob, so only a new label gets the new settings.
+ */
+function renditionChangedError(label: string, variant: Variant): ImageError {
+  return {
+    label,
+    format: variant.format,
+    code: 'rendition-changed',
+    message:
+      `The settings of "${label}" changed since ${variant.blobName} (${variant.width}x${variant.height}) was ` +
+      "written; a version's derivatives are never rewritten, so it is kept. Give the new settings a new label " +
+      'and backfill it.',
+  };
+}
+
+/** The source's format and displayed size from its header (no pixels decoded), or undefined when unreadable. */
+async function readHeader(
+  data: Buffer,
+  limits: SourceLimits,
+): Promise<{ format: DecodableFormat; width: number; height: number } | undefined> {
+  const detected = detectFormat(data);
+  if (detected.kind !== 'decodable') return undefined;
+  const probed = await probeHeader(data, detected.format, limits);
+  if (!probed.ok) return undefined;
+  const { format, width, height } = probed.header;
+  return { format, width, height };
+}
+
+/**
+ * The label's outcome from what is stored, when every format it asks for is already there with these same
+ * settings (see `storedRendition`): no decode, no encode, nothing rewritten.
+ */
+async function storedOutcome(
+  input: ResizeActivityInput,
+  deps: ResizeDeps,
+  sourceFormat: DecodableFormat,
+  source: SourceInfo,
+  log: InvocationLogger,
+): Promise<ResizeOutcome | undefined> {
+  const variants = await storedRendition(deps.derivativeBlobService, {
+    processedContainer: deps.processedContainer,
+    source: input.source,
+    spec: input.size,
+    sourceFormat,
+    now: deps.now(),
+    derivativeBaseUrl: deps.derivativeBaseUrl,
+  });
+  if (variants === undefined) return undefined;
+  log.info('every format already stored with these settings; not rendered', { variants: variants.length });
+  const { format, width, height, length, contentType } = source;
+  return {
+    ok: true,
+    label: input.size.label,
+    variants,
+    errors: [],
+    source: { format, width, height, length, contentType },
+  };
+}
+
+/**
  * One rendition (label) of one source version: download (If-Match) the source or read the run's
  * intermediate, render all its formats from one decode, upload each, describe each as a variant. A format
  * whose encoder fails is an error with `format`, beside the formats that succeeded. Permanent problems come
@@ -112,8 +177,12 @@ export async function resizeToOutcome(
   let rendered: RenditionResult;
   let sourceFacts: Rendered['source'];
   try {
-    const fromIntermediate =
-      input.intermediate && (await renderFromIntermediateRef(input.intermediate, size, deps, log));
+    const ref = input.intermediate;
+    if (ref !== undefined) {
+      const stored = await storedOutcome(input, deps, ref.source.format as DecodableFormat, ref.source, log);
+      if (stored !== undefined) return stored;
+    }
+    const fromIntermediate = ref && (await renderFromIntermediateRef(ref, size, deps, log));
     if (fromIntermediate) {
       rendered = fromIntermediate.result;
       sourceFacts = fromIntermediate.source;
@@ -125,6 +194,12 @@ export async function resizeToOutcome(
       }
       log.info('source downloaded', { bytes: downloaded.data.length });
       sourceFacts = { length: downloaded.data.length, contentType: downloaded.contentType };
+      const header = await readHeader(downloaded.data, deps.limits);
+      if (header !== undefined) {
+        const facts = { ...header, ...sourceFacts };
+        const stored = await storedOutcome(input, deps, header.format, facts, log);
+        if (stored !== undefined) return stored;
+      }
       rendered = await renderGuarded(() => deps.render(downloaded.data, size, deps.limits));
     }
   } catch (error) {
@@ -151,10 +226,11 @@ export async function resizeToOutcome(
       continue;
     }
     const { derivative } = output;
-    const variant = await uploadDerivative(deps.derivativeBlobService, {
+    const { variant, renditionChanged } = await uploadDerivative(deps.derivativeBlobService, {
       processedContainer: deps.processedContainer,
       source,
       label: size.label,
+      specHash: renditionSpecHash(size, derivative.format),
       derivative,
       now: deps.now(),
       derivativeBaseUrl: deps.derivativeBaseUrl,
@@ -167,6 +243,10 @@ export async function resizeToOutcome(
       bytes: variant.sizeBytes,
     });
     variants.push(variant);
+    if (renditionChanged) {
+      log.warn('derivative kept with its old settings', { derivative: variant.blobName });
+      errors.push(renditionChangedError(size.label, variant));
+    }
   }
   const sourceInfo = {
     format: rendered.source.format,
