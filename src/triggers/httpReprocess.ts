@@ -108,6 +108,7 @@ export function createReprocessHandler(deps: () => ImageHttpDeps = productionHtt
       retry: retryPlanFor(settings.redriveDelaysSeconds),
       replacedGraceSeconds: settings.replacedDerivativesGraceSeconds,
       placeholder: true,
+      routeByBytes: true,
     };
     await client.startNew(ORCHESTRATOR_FUNCTION, { instanceId, input });
     invocationLogger(context, { blobName, instanceId }).info('reprocess started', {

@@ -40,6 +40,7 @@ async function startRun(
       retry: retryPlanFor(settings.redriveDelaysSeconds),
       replacedGraceSeconds: settings.replacedDerivativesGraceSeconds,
       placeholder: true,
+      routeByBytes: true,
     };
     const result = await startOnce(client, instanceId, input);
     if (!result.started) {

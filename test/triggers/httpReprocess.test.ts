@@ -76,6 +76,7 @@ describe('POST /api/reprocess/{*blobName}', () => {
       },
       replacedGraceSeconds: deps.settings.replacedDerivativesGraceSeconds,
       placeholder: true,
+      routeByBytes: true,
     });
   });
 

@@ -95,6 +95,7 @@ describe('onImageUploaded', () => {
       retry: { transient: TRANSIENT_RETRY, redriveDelaysSeconds: [60, 600] },
       replacedGraceSeconds: 900,
       placeholder: true,
+      routeByBytes: true,
     });
     expect(lines).toEqual([
       {

@@ -112,6 +112,7 @@ async function startOne(input: StartRunsInput, blob: ListedBlob, deps: StartRuns
     // Sizes that end `internal` are recorded, and a later `only: "failed"` backfill is their re-drive.
     retry: BACKFILL_RUN_RETRY,
     placeholder: true,
+    routeByBytes: true,
   };
   await deps.client.startNew(ORCHESTRATOR_FUNCTION, { instanceId, input: orchestrationInput });
   return 's';
