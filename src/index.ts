@@ -2,6 +2,7 @@
 // Only src/ is imported: the local host (packages/devhost/) loads this file, never the other way round.
 import './activities/makePlaceholder';
 import './activities/resizeImage';
+import './activities/findUnregisteredSizes';
 import './activities/writeImageDocument';
 import './activities/prepareSource';
 import './activities/deleteIntermediate';

@@ -19,6 +19,11 @@ export const IMAGE_STATUS_FUNCTION = 'imageStatus';
 export const REPROCESS_FUNCTION = 'reprocessImage';
 /** Decode once: writes the intermediate every size of the run reads (see PrepareSourceOutcome). */
 export const PREPARE_SOURCE_FUNCTION = 'prepareSource';
+/**
+ * Which planned sizes have no `resize-{label}` activity in this deployment, asked before each fan-out round
+ * (scheduling an unregistered activity fails the whole orchestration).
+ */
+export const FIND_UNREGISTERED_SIZES_FUNCTION = 'findUnregisteredSizes';
 /** Deletes the run's intermediate when the run ends. */
 export const DELETE_INTERMEDIATE_FUNCTION = 'deleteIntermediate';
 /** `POST /api/uploads`: the create-only SAS for one new upload. */

@@ -71,16 +71,20 @@ export function storedVersionOf(stored: ImageDocument | ImageTombstone): StoredV
  * - neither version is current (both replaced since: a later upload, or a property write that raised no
  *   event): only then the sequencers order them (`compareSourceVersion`), and an unknown order is `older`
  *   (the run is not the source).
+ * With nothing stored (`stored` undefined: the first write for the path) the source is asked too: `gone` when it
+ * no longer exists (a forged BlobCreated, or a blob deleted before the run read it: no document for a source
+ * that does not exist), otherwise `newer` (the first description of the path; a later version's run replaces it).
  * `current` is asked only when the stored entry is not of the run's version.
  */
 export async function arbitrateWrite(
   run: SourceVersion,
-  stored: StoredVersion,
+  stored: StoredVersion | undefined,
   current: () => Promise<string | undefined>,
 ): Promise<'same' | 'newer' | 'older' | 'gone'> {
-  if (stored.kind === 'document' && sameETag(stored.eTag, run.eTag)) return 'same';
+  if (stored?.kind === 'document' && sameETag(stored.eTag, run.eTag)) return 'same';
   const now = await current();
   if (now === undefined) return 'gone';
+  if (stored === undefined) return 'newer';
   if (sameETag(now, run.eTag)) return 'newer';
   if (stored.kind === 'document' && sameETag(now, stored.eTag)) return 'older';
   const order = compareSourceVersion(run, {

@@ -68,6 +68,12 @@ export interface ResizeOrchestrationInput {
    */
   replacedGraceSeconds?: number;
   /**
+   * Whether each fan-out round first asks `findUnregisteredSizes` (see orchestrators/registeredRound.ts). Set by
+   * every starter; absent in instances started before the check existed, which replay without it (an extra
+   * activity in their replay would not match their history).
+   */
+  checksRegistration?: boolean;
+  /**
    * Whether the fan-out runs the placeholder activity after the sizes. Set by every starter; absent in
    * instances started before placeholders existed, whose recorded histories have no such task to replay.
    */
@@ -218,6 +224,13 @@ export interface Placeholder {
 
 /** The placeholder activity's result; it never fails the image: not `ok` says why there is no placeholder. */
 export type PlaceholderOutcome = { ok: true; placeholder: Placeholder } | { ok: false; reason: string };
+
+/** `findUnregisteredSizes`' input: the labels about to be scheduled; it answers the unregistered ones. */
+export interface FindUnregisteredSizesInput {
+  instanceId: string;
+  blobName: string;
+  labels: string[];
+}
 
 export interface WriteDocumentInput {
   instanceId: string;

@@ -68,7 +68,8 @@ function storedVersion(
  * Deletes the derivatives of every version of one source that no document can use any more (see `isUnused`):
  * replaced versions, versions that lost to a newer one mid-run and never got a document, and, after a delete
  * (a tombstone), every version older than the delete. Judged against the document or tombstone as stored now,
- * so it is safe to run at any time and any number of times; with nothing stored it deletes nothing. Each
+ * so it is safe to run at any time and any number of times; with nothing stored it deletes nothing while the
+ * source exists, and everything once the source is gone (a run that lost to a delete before its first write). Each
  * delete is conditional on the eTag the listing returned, so a blob rewritten since is left alone.
  */
 export async function deleteUnusedDerivatives(
@@ -77,9 +78,11 @@ export async function deleteUnusedDerivatives(
 ): Promise<UnusedDerivativesResult> {
   const entry = await deps.store.read(documentIdFor(path.container, path.blobName));
   const result: UnusedDerivativesResult = { deleted: [], kept: 0 };
-  if (entry === undefined) return result;
-  const stored = storedVersion(path, entry);
   const current = await currentETag(blobClientOf(deps.blobService, path.container, path.blobName));
+  // Nothing stored while the source exists: its run may be about to write, so nothing is judged. Nothing stored
+  // and the source gone: no writer may describe the path any more (see arbitrateWrite), so nothing is kept.
+  if (entry === undefined && current !== undefined) return result;
+  const stored = entry === undefined ? { versionTag: undefined, sequencer: '' } : storedVersion(path, entry);
   const currentVersionTag =
     current === undefined ? undefined : versionTagFor(path.container, path.blobName, current);
 

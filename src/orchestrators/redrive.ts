@@ -1,7 +1,7 @@
 import type { OrchestrationContext, Task } from 'durable-functions';
 import type { ResizeOutcome, SizeSpec, WriteDocumentResult } from '../domain/types';
 import type { InvocationLogger } from '../logging';
-import { settleRound } from './settle';
+import { registeredRound, type FindUnregistered } from './registeredRound';
 
 type Steps<T> = Generator<Task, T, unknown>;
 
@@ -26,6 +26,8 @@ export interface RedriveInput {
   written: WriteDocumentResult;
   /** Schedules one size's activity (with the transient retries) for this instance's source. */
   runSize: (size: SizeSpec) => Task;
+  /** Asks which labels this deployment no longer registers (see registeredRound.ts); undefined: never asks. */
+  findUnregistered: FindUnregistered | undefined;
   /** Schedules the document writer with a full outcome set (it merges runs of the same source version). */
   writeDocument: (outcomes: ResizeOutcome[]) => Task;
   publish: (progress: RedriveProgress) => void;
@@ -71,7 +73,7 @@ export function* redriveExhaustedSizes(
     }
     yield context.df.createTimer(retryAt);
 
-    const round = yield* settleRound(context, pending, pending.map(input.runSize));
+    const round = yield* registeredRound(context, pending, input.findUnregistered, input.runSize, input.log);
     const stillExhausted = new Set(round.exhausted.map((size) => size.label));
     for (const outcome of round.outcomes) {
       const at = outcomes.findIndex((previous) => previous.label === outcome.label);

@@ -2,6 +2,7 @@ import * as df from 'durable-functions';
 import type { OrchestrationContext, Task } from 'durable-functions';
 import {
   DELETE_INTERMEDIATE_FUNCTION,
+  FIND_UNREGISTERED_SIZES_FUNCTION,
   ORCHESTRATOR_FUNCTION,
   PLACEHOLDER_FUNCTION,
   PREPARE_SOURCE_FUNCTION,
@@ -10,6 +11,7 @@ import {
 } from '../domain/functionNames';
 import type {
   DeleteIntermediateInput,
+  FindUnregisteredSizesInput,
   IntermediateRef,
   PlaceholderActivityInput,
   PlaceholderOutcome,
@@ -29,7 +31,8 @@ import { afterDocumentWrite } from './afterWrite';
 import { summarize, type OrchestrationSummary } from './outcomes';
 import { redriveExhaustedSizes, type RedriveProgress, type RedriveResult } from './redrive';
 import { isRetryPlan, LEGACY_RETRY_PLAN, transientRetryOptions } from './retryPolicy';
-import { settlePlaceholder, settleRound, type SettledRound } from './settle';
+import { registeredRound } from './registeredRound';
+import { settlePlaceholder, type SettledRound } from './settle';
 
 /** What `setCustomStatus` publishes, so status queries show where an image is. */
 export type ResizeProgress =
@@ -112,7 +115,9 @@ function* prepare(
  * The orchestration: for sources that do not shrink on load, `prepareSource` first decodes once into an
  * intermediate (see `decodesOnce`); then one `resize-{label}` activity per size of the plan in the INPUT
  * (captured at start, so a changed IMAGE_SIZES never alters the replay of an in-flight instance), then the
- * document writer (and any re-drive rounds), then `deleteIntermediate`. Instances started with
+ * document writer (and any re-drive rounds), then `deleteIntermediate`. Every fan-out round first asks which
+ * planned labels this deployment no longer registers (see registeredRound.ts), so a removed size ends as a
+ * re-drivable `internal` outcome in a written document, never as a Failed instance. Instances started with
  * `placeholder: true` also run the placeholder activity in the same fan-out, scheduled after the sizes.
  * Activities are called by name (src/domain/functionNames.ts), never through registration handles, so this
  * code depends on no registration. Pure scheduling: no clock, randomness, I/O or settings; logs only when
@@ -148,6 +153,15 @@ export function* resizeImageOrchestrator(context: OrchestrationContext): Steps<O
   // The placeholder runs beside the sizes in the same fan-out, scheduled AFTER them, and only in instances
   // started with `placeholder: true`: an instance started before it existed replays the fan-out its history
   // recorded (Durable matches scheduled tasks by order). Its failure only leaves it out; it is not re-driven.
+  const findUnregistered =
+    input.checksRegistration === true
+      ? (labels: string[]) =>
+          context.df.callActivityWithRetry(
+            FIND_UNREGISTERED_SIZES_FUNCTION,
+            transientRetryOptions(retry.transient),
+            { instanceId, blobName: source.blobName, labels } satisfies FindUnregisteredSizesInput,
+          )
+      : undefined;
   const runPlaceholder = () =>
     context.df.callActivityWithRetry(PLACEHOLDER_FUNCTION, transientRetryOptions(retry.transient), {
       source,
@@ -169,9 +183,12 @@ export function* resizeImageOrchestrator(context: OrchestrationContext): Steps<O
       if (!context.df.isReplaying)
         log.info('resizing', { sizes: labels, decodedOnce: intermediate !== undefined });
       publish({ stage: 'resizing', sizes: labels });
-      const sizeTasks = sizes.map(runSize);
-      placeholderTask = input.placeholder === true ? runPlaceholder() : undefined;
-      round = yield* settleRound(context, sizes, sizeTasks, placeholderTask ? [placeholderTask] : []);
+      const scheduled: { placeholder?: Task } = {};
+      round = yield* registeredRound(context, sizes, findUnregistered, runSize, log, () => {
+        if (input.placeholder === true) scheduled.placeholder = runPlaceholder();
+        return scheduled.placeholder ? [scheduled.placeholder] : [];
+      });
+      placeholderTask = scheduled.placeholder;
     }
     const outcomes = round.outcomes;
     if (placeholderTask) placeholder = yield* settlePlaceholder(placeholderTask);
@@ -202,6 +219,7 @@ export function* resizeImageOrchestrator(context: OrchestrationContext): Steps<O
       outcomes,
       written: firstWrite,
       runSize,
+      findUnregistered,
       writeDocument,
       publish,
       log,

@@ -107,6 +107,7 @@ export function createReprocessHandler(deps: () => ImageHttpDeps = productionHtt
       sizes: selection.sizes,
       retry: retryPlanFor(settings.redriveDelaysSeconds),
       replacedGraceSeconds: settings.replacedDerivativesGraceSeconds,
+      checksRegistration: true,
       placeholder: true,
       routeByBytes: true,
     };

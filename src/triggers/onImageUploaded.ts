@@ -39,6 +39,7 @@ async function startRun(
       sizes: settings.sizes,
       retry: retryPlanFor(settings.redriveDelaysSeconds),
       replacedGraceSeconds: settings.replacedDerivativesGraceSeconds,
+      checksRegistration: true,
       placeholder: true,
       routeByBytes: true,
     };

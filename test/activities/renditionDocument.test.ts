@@ -71,7 +71,8 @@ const placeholder: Placeholder = { thumbhash: 'HBkSHYSIeHiPiHh8eJd4eTN0EEQG', do
 function deps(): WriteDocumentDeps {
   return {
     store: cosmosDocumentStore(container),
-    currentSourceETag: () => Promise.reject(new Error('the source eTag is only asked for empty sequencers')),
+    // The source exists and is the run's version (the writer asks before a first write too).
+    currentSourceETag: ({ source }) => Promise.resolve(source.eTag),
     now: () => new Date((clock += 1000)),
   };
 }

@@ -43,6 +43,21 @@ describe('decideWrite', () => {
     });
   });
 
+  it('with nothing stored, asks storage: no first document for a source that is gone; any existing one writes', async () => {
+    const input = { instanceId: 'img-b', source, outcomes: [errorOutcome('thumb', 'source-missing')] };
+    const gone = (): Promise<string | undefined> => Promise.resolve(undefined);
+    expect(await decideWrite({ input, existing: undefined, currentSourceETag: gone })).toEqual({
+      action: 'skip',
+      reason: 'deleted',
+    });
+    for (const now of [source.eTag, '"0xOTHER"']) {
+      const head = (): Promise<string | undefined> => Promise.resolve(now);
+      expect(await decideWrite({ input, existing: undefined, currentSourceETag: head })).toEqual({
+        action: 'write',
+      });
+    }
+  });
+
   it('skips a run of a source blob that is gone (deleted), whatever its order', async () => {
     const gone = (): Promise<string | undefined> => Promise.resolve(undefined);
     for (const sequencer of ['', 'f'.repeat(48)]) {

@@ -285,6 +285,27 @@ describe('writeImageDocument: stale-write guard', () => {
       const input = { instanceId: 'img-fresh', source: sourceRef({ sequencer: '' }), outcomes: allSizes };
       expect(await writeImageDocumentWithGuard(input, deps())).toMatchObject({ ok: true });
     });
+
+    it('writes no first document for a source that does not exist (a forged BlobCreated, or deleted before the run)', async () => {
+      const missing = errorOutcome('thumb', 'source-missing');
+      for (const outcomes of [[missing], allSizes]) {
+        const input = { instanceId: 'img-ghost', source: sourceRef(), outcomes };
+        let heads = 0;
+        const gone = deps({
+          currentSourceETag: () => {
+            heads += 1;
+            return Promise.resolve(undefined);
+          },
+        });
+        expect(await writeImageDocumentWithGuard(input, gone)).toEqual({
+          ok: false,
+          documentId: documentIdFor(input.source.container, input.source.blobName),
+          reason: 'deleted',
+        });
+        expect(heads).toBe(1);
+        expect(await readDocument(input)).toBeUndefined();
+      }
+    });
   });
 });
 

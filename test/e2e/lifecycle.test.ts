@@ -354,6 +354,22 @@ describe('BlobDeleted', () => {
   });
 });
 
+describe('a BlobCreated for a blob that does not exist', () => {
+  it('writes no document and leaves nothing: the run ends `deleted` and GET answers 404', async () => {
+    const name = `ghost-${runId}/never.jpg`;
+    expect(await created(name, '"0x8DC0FFEE0000001"', 1, 640)).toBe(202);
+    const status = await ended(instanceIdFor(UNPROCESSED, name, '"0x8DC0FFEE0000001"'));
+    expect(status).toMatchObject({ runtimeStatus: 'Completed', output: { status: 'deleted', variants: 0 } });
+    expect(
+      await documents.item(documentIdFor(UNPROCESSED, name), documentIdFor(UNPROCESSED, name)).read(),
+    ).toMatchObject({
+      statusCode: 404,
+    });
+    expect(await derivativesUnder(name)).toEqual([]);
+    expect((await fetch(`${stack.baseUrl}/api/images/${encodeURIComponent(name)}`)).status).toBe(404);
+  });
+});
+
 describe('a forged sequencer', () => {
   const FORGED = 'f'.repeat(32);
 

@@ -34,7 +34,7 @@ function stackOptions(settings: Record<string, string>): StackOptions {
     azurite: { connectionString: azurite },
     cosmos: { endpoint: inject('cosmosEndpoint'), key: inject('cosmosKey') },
     taskHub: `Retired${runId}`,
-    quiet: true,
+    quiet: true, // warnings are still written
     settings: {
       IMAGES_STORAGE: withBlobEndpoint(azurite, proxy.blobEndpoint),
       UNPROCESSED_CONTAINER: `retired-up-${runId}`,
@@ -120,6 +120,7 @@ describe('a size removed while an instance that planned it is running', () => {
         },
         redriveDelaysSeconds: [6, 6],
       },
+      checksRegistration: true,
       placeholder: true,
     };
     const started = await fetch(
@@ -160,5 +161,92 @@ describe('a size removed while an instance that planned it is running', () => {
       .getBlobClient(xlName ?? '')
       .downloadToBuffer();
     expect(await sharp(bytes).metadata()).toMatchObject({ width: 1000, height: 750 });
+  });
+
+  it('without RETIRED_SIZES: a partial document naming the fix and a warning, never a Failed instance', async () => {
+    const blobs = BlobServiceClient.fromConnectionString(inject('azuriteConnectionString'));
+    const sources = blobs.getContainerClient(SOURCES);
+    await sources.createIfNotExists();
+    const blobName = 'users/9/unretired.jpg';
+    const uploaded = await sources
+      .getBlockBlobClient(blobName)
+      .uploadData(await makePhoto({ width: 1600, height: 1200, format: 'jpeg', seed: 13 }), {
+        blobHTTPHeaders: { blobContentType: 'image/jpeg' },
+      });
+    const eTag = uploaded.etag ?? '';
+    const instanceId = instanceIdFor(SOURCES, blobName, eTag);
+
+    proxy.fail((method, blobPath) => method === 'PUT' && /[_/]xl\.[a-z]+$/.test(blobPath), Infinity);
+    const before = await startStackProcess(
+      stackModule,
+      stackOptions({ IMAGE_SIZES: JSON.stringify([thumb, xl]) }),
+    );
+    running.push(before);
+    const input: ResizeOrchestrationInput = {
+      source: {
+        container: SOURCES,
+        blobName,
+        eTag,
+        sequencer: '00000000000000000000000000000001',
+        contentLength: 0,
+        contentType: 'image/jpeg',
+      },
+      sizes: [thumb, xl],
+      retry: {
+        transient: {
+          firstRetryIntervalInMilliseconds: 100,
+          maxNumberOfAttempts: 2,
+          backoffCoefficient: 1,
+          maxRetryIntervalInMilliseconds: 100,
+        },
+        redriveDelaysSeconds: [3, 3],
+      },
+      checksRegistration: true,
+      placeholder: true,
+    };
+    const started = await fetch(
+      `${before.baseUrl}/runtime/webhooks/durabletask/orchestrators/${ORCHESTRATOR_FUNCTION}/${instanceId}`,
+      { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(input) },
+    );
+    expect(started.status).toBe(202);
+    await waitForStatus(
+      before.baseUrl,
+      instanceId,
+      (status) => status.customStatus?.stage === 'waiting-to-redrive',
+    );
+    await before.stop();
+    running.splice(0);
+
+    // After: xl left IMAGE_SIZES and the operator forgot RETIRED_SIZES. The re-drive rounds must not schedule
+    // resize-xl (the host would fail the instance): the run ends with its document.
+    proxy.clear();
+    const after = await startStackProcess(
+      stackModule,
+      stackOptions({ IMAGE_SIZES: JSON.stringify([thumb]) }),
+    );
+    running.push(after);
+    const finished = await waitForStatus(
+      after.baseUrl,
+      instanceId,
+      (status) => !['Pending', 'Running'].includes(status.runtimeStatus),
+    );
+    expect(finished).toMatchObject({
+      runtimeStatus: 'Completed',
+      output: { status: 'partial', variants: 1 },
+    });
+    const errors = (finished.output as { errors?: Array<{ label: string; code: string; message: string }> })
+      .errors;
+    expect(errors).toEqual([
+      {
+        label: 'xl',
+        code: 'internal',
+        message: expect.stringMatching(/^resize-xl is not registered in this deployment.*RETIRED_SIZES/),
+      },
+    ]);
+    expect(after.output()).toMatch(
+      new RegExp(
+        `planned size has no activity in this deployment.*"function":"resize-xl".*"instanceId":"${instanceId}"`,
+      ),
+    );
   });
 });

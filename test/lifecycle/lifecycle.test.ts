@@ -143,11 +143,23 @@ describe('deleteUnusedDerivatives against Azurite and Cosmos', () => {
     expect((await deleteUnusedDerivatives({ container: CONTAINER, blobName }, deps())).deleted).toEqual([]);
   });
 
-  it('deletes nothing when nothing is stored for the path', async () => {
+  it('deletes nothing when nothing is stored for the path while the source exists (its run may be writing)', async () => {
     const blobName = `life/${randomUUID()}/pic.jpg`;
+    await unprocessed.getBlockBlobClient(blobName).uploadData(Buffer.from('jpeg'));
     const name = await derivative(blobName, '0xA', seq(1));
     expect((await deleteUnusedDerivatives({ container: CONTAINER, blobName }, deps())).deleted).toEqual([]);
     expect(await namesUnder(blobName)).toEqual([name]);
+  });
+
+  it('with nothing stored and the source gone, deletes every version (a run that lost to a delete before its first write)', async () => {
+    const blobName = `life/${randomUUID()}/pic.jpg`;
+    const names = [
+      await derivative(blobName, '0xA', seq(1)),
+      await derivative(blobName, '0xB', 'f'.repeat(32)),
+    ];
+    const result = await deleteUnusedDerivatives({ container: CONTAINER, blobName }, deps());
+    expect(result.deleted.sort()).toEqual(names.sort());
+    expect(await namesUnder(blobName)).toEqual([]);
   });
 });
 

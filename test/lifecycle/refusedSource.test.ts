@@ -6,7 +6,7 @@ import { loadSettings } from '../../src/config/settings';
 import type { ResizeOutcome, SourceRef } from '../../src/domain/types';
 import { REFUSED_TAG, refusesSource, tagRefusedSource } from '../../src/lifecycle/refusedSource';
 import { createBlobServiceClient } from '../../src/storage/blobServiceClient';
-import { blobClientOf } from '../../src/storage/blobs';
+import { blobClientOf, currentETag } from '../../src/storage/blobs';
 import { createCosmosClient, imagesContainerOf } from '../../src/storage/cosmosClient';
 import { cosmosDocumentStore } from '../../src/storage/documentStore';
 import { errorOutcome, okOutcome, sourceRef } from '../activities/documentFixtures';
@@ -37,7 +37,9 @@ function writer() {
   const handler = createWriteImageDocumentHandler(
     () => ({
       store: cosmosDocumentStore(imagesContainerOf(cosmos, settings.cosmos)),
-      currentSourceETag: () => Promise.resolve(undefined),
+      // The source as storage has it now (the writer asks before a first write too).
+      currentSourceETag: ({ source }) =>
+        currentETag(blobClientOf(blobService, source.container, source.blobName)),
       now: () => new Date('2026-11-29T22:00:00.000Z'),
     }),
     () => (source) =>

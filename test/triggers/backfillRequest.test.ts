@@ -15,6 +15,15 @@ describe('parseBackfillRequest', () => {
     });
   });
 
+  it('refuses a literal null body instead of reading it as every size of every image', () => {
+    expect(parseBackfillRequest(null, catalog)).toMatchObject({
+      ok: false,
+      code: 'invalid-request',
+      message: 'Expected a JSON object {prefix?, sizes?, only?} for the request body but received null',
+    });
+    expect(parseBackfillRequest(undefined, catalog)).toMatchObject({ ok: true });
+  });
+
   it('refuses null like any other wrong type, naming the field', () => {
     expect(parseBackfillRequest({ prefix: null }, catalog)).toEqual({
       ok: false,

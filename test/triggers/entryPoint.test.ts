@@ -76,6 +76,7 @@ describe('src/index.ts (package.json "main")', () => {
         'createUpload',
         'deleteIntermediate',
         'deleteUnusedDerivatives',
+        'findUnregisteredSizes',
         'handOffToCurrentVersion',
         'imageStatus',
         'makePlaceholder',
@@ -95,6 +96,7 @@ describe('src/index.ts (package.json "main")', () => {
     expect(triggerOf('resizeImageOrchestrator')).toMatchObject({ type: 'orchestrationTrigger' });
     expect(triggerOf('resize-thumb')).toMatchObject({ type: 'activityTrigger' });
     expect(triggerOf('prepareSource')).toMatchObject({ type: 'activityTrigger' });
+    expect(triggerOf('findUnregisteredSizes')).toMatchObject({ type: 'activityTrigger' });
     expect(triggerOf('deleteIntermediate')).toMatchObject({ type: 'activityTrigger' });
     expect(triggerOf('makePlaceholder')).toMatchObject({ type: 'activityTrigger' });
     expect(triggerOf('imageStatus')).toMatchObject({

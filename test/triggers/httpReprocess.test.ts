@@ -75,6 +75,7 @@ describe('POST /api/reprocess/{*blobName}', () => {
         redriveDelaysSeconds: deps.settings.redriveDelaysSeconds,
       },
       replacedGraceSeconds: deps.settings.replacedDerivativesGraceSeconds,
+      checksRegistration: true,
       placeholder: true,
       routeByBytes: true,
     });

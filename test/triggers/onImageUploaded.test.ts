@@ -94,6 +94,7 @@ describe('onImageUploaded', () => {
       ],
       retry: { transient: TRANSIENT_RETRY, redriveDelaysSeconds: [60, 600] },
       replacedGraceSeconds: 900,
+      checksRegistration: true,
       placeholder: true,
       routeByBytes: true,
     });

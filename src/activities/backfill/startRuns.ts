@@ -111,6 +111,7 @@ async function startOne(input: StartRunsInput, blob: ListedBlob, deps: StartRuns
     // No re-drive rounds (hours of durable timers) inside a backfill's run: the wait would hold a backfill slot.
     // Sizes that end `internal` are recorded, and a later `only: "failed"` backfill is their re-drive.
     retry: BACKFILL_RUN_RETRY,
+    checksRegistration: true,
     placeholder: true,
     routeByBytes: true,
   };

@@ -14,8 +14,8 @@ export interface GuardInput {
   /** The stored document, or the tombstone a BlobDeleted left, or nothing. */
   existing: ImageDocument | ImageTombstone | undefined;
   /**
-   * The source blob's current eTag (a HEAD), undefined if gone; asked whenever something of another version
-   * is stored, because storage, not the event's sequencer, decides first (see `arbitrateWrite`).
+   * The source blob's current eTag (a HEAD), undefined if gone; asked whenever nothing or something of another
+   * version is stored, because storage, not the event's sequencer, decides first (see `arbitrateWrite`).
    */
   currentSourceETag: () => Promise<string | undefined>;
 }
@@ -25,7 +25,6 @@ export interface GuardInput {
  * deleted source.
  * - Any `superseded` outcome: the source changed after the event; the instance of its current version does
  *   the work (the orchestration hands it over); write nothing.
- * - Nothing stored: write.
  * - Otherwise `arbitrateWrite` (src/domain/sourceVersion.ts) against what is stored and what the source is
  *   now: `same` merges, `newer` writes, `older` is `stale` (`deleted` against a tombstone), and a source that
  *   is gone is `deleted`.
@@ -38,15 +37,14 @@ export async function decideWrite({
   if (input.outcomes.some((outcome) => outcome.errors.some((error) => error.code === 'superseded'))) {
     return { action: 'skip', reason: 'superseded' };
   }
-  if (existing === undefined) return { action: 'write' };
-  const stored = storedVersionOf(existing);
+  const stored = existing === undefined ? undefined : storedVersionOf(existing);
   switch (await arbitrateWrite(input.source, stored, currentSourceETag)) {
     case 'same':
       return { action: 'merge' };
     case 'newer':
       return { action: 'write' };
     case 'older':
-      return { action: 'skip', reason: stored.kind === 'tombstone' ? 'deleted' : 'stale' };
+      return { action: 'skip', reason: stored?.kind === 'tombstone' ? 'deleted' : 'stale' };
     case 'gone':
       return { action: 'skip', reason: 'deleted' };
   }

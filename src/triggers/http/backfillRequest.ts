@@ -22,8 +22,9 @@ export function parseBackfillRequest(body: unknown, catalog: readonly SizeSpec[]
     code: 'invalid-request',
     message,
   });
-  const value = body === undefined || body === null ? {} : body;
-  if (typeof value !== 'object' || Array.isArray(value)) {
+  // Only an absent (empty) body means "all defaults"; a literal `null` is a wrong type like any other.
+  const value = body === undefined ? {} : body;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return invalid(expectedMessage('a JSON object {prefix?, sizes?, only?}', 'the request body', value));
   }
   const fields = value as Record<string, unknown>;

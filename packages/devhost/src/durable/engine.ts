@@ -562,7 +562,10 @@ export class DurableTaskEngine {
     if (completion) {
       await this.#writeRecord(instance, completion.status, completion.result);
       this.#finish(instance);
-      this.#logger('info', `${instance.instanceId}: ${completion.status}`);
+      // A failed instance is a fault someone must see (the Functions host logs it as an error too).
+      if (completion.status === 'Failed')
+        this.#logger('warn', `${instance.instanceId}: Failed: ${String(completion.result ?? '')}`);
+      else this.#logger('info', `${instance.instanceId}: ${completion.status}`);
       return;
     }
     // Work first: the history already records it, and the instance row only reports status.

@@ -1,10 +1,12 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { KeyedLock } from '../durable/keyedLock';
+import { batchSubRequests, batchSubResponses, isBlobBatch, multipartBoundary } from './blobBatch';
 import {
   blobAddress,
   eventRaisingOperation,
   isPropertyWrite,
+  rawPathOf,
   type BlobAddress,
   type BlobCreatedApi,
   type EventRaisingOperation,
@@ -86,6 +88,15 @@ function firstHeader(value: string | string[] | undefined): string | undefined {
 }
 
 /**
+ * The blob's path for the event's `url`: the client's own spelling (which addresses the stored blob), unless it
+ * holds a `\\` the service turned into `/`: then the stored name, each segment percent-encoded.
+ */
+function storedPath(address: BlobAddress, rawPath: string): string {
+  if (!rawPath.includes('\\') && !/%5c/i.test(rawPath)) return rawPath;
+  return `/${[address.account, address.container, ...address.blobName.split('/')].map(encodeURIComponent).join('/')}`;
+}
+
+/**
  * A reverse proxy in front of the storage emulator's Blob endpoint that raises the storage events Azure
  * raises: every request is forwarded unchanged (Host, auth, SAS, CORS preflights and all), and after a
  * successful (2xx) Put Blob, Put Block List, Copy Blob or Delete Blob it reports the write, holding the
@@ -102,6 +113,7 @@ export async function startBlobEventProxy(options: BlobEventProxyOptions): Promi
     request: http.IncomingMessage,
     response: http.ServerResponse,
     settle: (upstream: http.IncomingMessage) => Promise<void> | void,
+    body?: Buffer,
   ): Promise<void> {
     return new Promise<void>((resolve) => {
       const upstream = http.request(
@@ -128,6 +140,10 @@ export async function startBlobEventProxy(options: BlobEventProxyOptions): Promi
         else response.destroy();
         resolve();
       });
+      if (body !== undefined) {
+        upstream.end(body); // already read whole (a Blob Batch)
+        return;
+      }
       request.pipe(upstream);
       // The emulator may answer (a 404 ContainerNotFound, say) before it has read the request body, and stop
       // reading it. Node's server only discards an unread body when nothing consumes it; this one is piped, so
@@ -174,7 +190,7 @@ export async function startBlobEventProxy(options: BlobEventProxyOptions): Promi
       if (status >= 200 && status < 300) {
         const common = {
           ...address,
-          url: `http://${request.headers.host ?? `127.0.0.1:${options.target.port}`}${pathname}`,
+          url: `http://${request.headers.host ?? `127.0.0.1:${options.target.port}`}${storedPath(address, pathname)}`,
           clientRequestId: firstHeader(request.headers['x-ms-client-request-id']),
           requestId: firstHeader(upstream.headers['x-ms-request-id']),
           time: new Date(),
@@ -247,14 +263,101 @@ export async function startBlobEventProxy(options: BlobEventProxyOptions): Promi
     });
   }
 
+  async function readBody(request: http.IncomingMessage): Promise<Buffer> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of request) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks);
+  }
+
+  /** Runs `work` holding the lock of every key (taken in sorted order, so two batches never deadlock). */
+  function withLocks(keys: readonly string[], work: () => Promise<void>): Promise<void> {
+    const sorted = [...new Set(keys)].sort();
+    const take = (index: number): Promise<void> =>
+      index >= sorted.length ? work() : lock.run(sorted[index] as string, () => take(index + 1));
+    return take(0);
+  }
+
+  /**
+   * A Blob Batch: forwarded unchanged; each Delete Blob sub-request the service answered with 2xx raises its
+   * BlobDeleted, as Azure does (Set Blob Tier sub-requests raise nothing). The blobs it deletes are locked like
+   * lone writes, so their events stay in commit order.
+   */
+  async function batchWithEvents(
+    request: http.IncomingMessage,
+    response: http.ServerResponse,
+  ): Promise<void> {
+    const body = await readBody(request);
+    const boundary = multipartBoundary(firstHeader(request.headers['content-type']));
+    const deletes = (
+      boundary === undefined ? [] : batchSubRequests(body.toString('latin1'), boundary)
+    ).flatMap((sub) => {
+      const target = new URL(sub.target, 'http://proxy');
+      const operation = eventRaisingOperation(sub.method, target.searchParams, sub.headers);
+      const address = blobAddress(rawPathOf(sub.target));
+      return operation?.event === 'Microsoft.Storage.BlobDeleted' && address !== undefined
+        ? [{ sub, operation, address, path: rawPathOf(sub.target) }]
+        : [];
+    });
+    const keys = deletes.map(({ address }) => `${address.account}/${address.container}/${address.blobName}`);
+    await withLocks(keys, async () => {
+      const before = await Promise.all(
+        deletes.map(({ address }) => options.describeBlob(address).catch(() => undefined)),
+      );
+      await forward(
+        request,
+        response,
+        async (upstream) => {
+          const chunks: Buffer[] = [];
+          for await (const chunk of upstream) chunks.push(chunk as Buffer);
+          const status = upstream.statusCode ?? 502;
+          const responseBoundary = multipartBoundary(firstHeader(upstream.headers['content-type']));
+          if (status >= 200 && status < 300 && responseBoundary !== undefined && deletes.length > 0) {
+            const answers = batchSubResponses(Buffer.concat(chunks).toString('latin1'), responseBoundary);
+            for (const [index, { sub, operation, address, path }] of deletes.entries()) {
+              const answer = answers.get(sub.contentId);
+              if (answer === undefined || answer.status < 200 || answer.status >= 300) continue;
+              await options
+                .onWrite({
+                  ...address,
+                  url: `http://${request.headers.host ?? `127.0.0.1:${options.target.port}`}${storedPath(address, path)}`,
+                  clientRequestId: sub.headers['x-ms-client-request-id'],
+                  requestId: answer.requestId,
+                  time: new Date(),
+                  eventType: 'Microsoft.Storage.BlobDeleted',
+                  api: operation.api,
+                  contentType: before[index]?.contentType,
+                  blobType: before[index]?.blobType,
+                })
+                .catch((error: unknown) => {
+                  onError(
+                    `storage proxy: BlobDeleted for ${address.container}/${address.blobName} (batch) was not recorded: ${(error as Error).message}`,
+                  );
+                });
+            }
+          }
+          response.writeHead(status, endToEndHeaders(upstream.rawHeaders));
+          response.end(Buffer.concat(chunks));
+        },
+        body,
+      );
+    });
+  }
+
   const server = http.createServer((request, response) => {
     const url = new URL(request.url ?? '/', 'http://proxy');
+    // The name as the service resolves it comes from the path as sent, not from the WHATWG-normalized one.
+    const rawPath = rawPathOf(request.url ?? '/');
     const method = request.method ?? 'GET';
+    if (isBlobBatch(method, url.searchParams)) {
+      void batchWithEvents(request, response).catch((error: unknown) => {
+        onError(`storage proxy: ${(error as Error).message}`);
+        if (!response.headersSent) response.writeHead(502).end();
+      });
+      return;
+    }
     const operation = eventRaisingOperation(method, url.searchParams, request.headers);
     const propertyAddress =
-      operation === undefined && isPropertyWrite(method, url.searchParams)
-        ? blobAddress(url.pathname)
-        : undefined;
+      operation === undefined && isPropertyWrite(method, url.searchParams) ? blobAddress(rawPath) : undefined;
     if (propertyAddress !== undefined) {
       const key = `${propertyAddress.account}/${propertyAddress.container}/${propertyAddress.blobName}`;
       void lock
@@ -265,14 +368,14 @@ export async function startBlobEventProxy(options: BlobEventProxyOptions): Promi
         });
       return;
     }
-    const address = operation ? blobAddress(url.pathname) : undefined;
+    const address = operation ? blobAddress(rawPath) : undefined;
     if (operation === undefined || address === undefined) {
       void passThrough(request, response);
       return;
     }
     const key = `${address.account}/${address.container}/${address.blobName}`;
     void lock
-      .run(key, () => writeWithEvent(request, response, operation, address, url.pathname))
+      .run(key, () => writeWithEvent(request, response, operation, address, rawPath))
       .catch((error: unknown) => {
         onError(`storage proxy: ${(error as Error).message}`);
         if (!response.headersSent) response.writeHead(502).end();

@@ -1,8 +1,11 @@
 /**
  * Which Blob REST operations raise a storage event, as Azure documents it (event-schema-blob-storage):
- * `Microsoft.Storage.BlobCreated` for Put Blob, Put Block List and Copy Blob once the blob is committed,
- * `Microsoft.Storage.BlobDeleted` for Delete Blob, and nothing for Put Block, Set Blob Metadata, Set Blob
- * Properties, Set Blob Tier, Lease Blob, Snapshot Blob, tags or reads.
+ * `Microsoft.Storage.BlobCreated` for Put Blob, Put Block List and Copy Blob once the blob is committed (also
+ * their from-URL forms, and Put Blob creating an empty append or page blob), `Microsoft.Storage.BlobDeleted` for
+ * Delete Blob (also each successful Delete Blob inside a Blob Batch: see blobBatch.ts), and nothing for Put Block,
+ * Put Block From URL, Append Block, Put Page, Set Blob Metadata, Set Blob Properties, Set Blob Tier (batched or
+ * not), Lease Blob, Snapshot Blob, tags or reads. Data Lake operations (`FlushWithClose`, `RenameFile`,
+ * `DeleteFile`) go to the `dfs` endpoint, which the emulator does not serve, so the proxy never sees them.
  */
 
 export type BlobCreatedApi = 'PutBlob' | 'PutBlockList' | 'CopyBlob';
@@ -27,21 +30,34 @@ function header(headers: Headers, name: string): string | undefined {
 }
 
 /**
- * The blob a path-style Azurite URL names (`/{account}/{container}/{blob…}`), or undefined for account and
- * container requests.
+ * The blob a path-style request names, exactly as the storage service stores it, or undefined for account and
+ * container requests. `rawPath` is the request target's path as sent (before any WHATWG normalization, which
+ * would turn `\` into `/` and resolve `.`/`..` segments differently from the service). The steps are the
+ * emulator's own (Azurite `extractStoragePartsFromPath`): the whole path is percent-decoded once, then split on
+ * `/` (so an encoded `%2F` separates segments too), and every `\` in the blob name becomes `/`, which the
+ * emulator does because the Azure Storage service does. An event must name the blob that exists, never the
+ * spelling the client used.
  */
-export function blobAddress(pathname: string): BlobAddress | undefined {
-  const [account, container, ...rest] = pathname.replace(/^\/+/, '').split('/');
-  if (!account || !container || rest.length === 0 || rest.join('/') === '') return undefined;
+export function blobAddress(rawPath: string): BlobAddress | undefined {
+  let decoded: string;
   try {
-    return {
-      account: decodeURIComponent(account),
-      container: decodeURIComponent(container),
-      blobName: decodeURIComponent(rest.join('/')),
-    };
+    decoded = decodeURIComponent(rawPath);
   } catch {
     return undefined; // not valid percent-encoding: the service refuses it too
   }
+  const [account, container, ...rest] = (decoded.startsWith('/') ? decoded.slice(1) : decoded).split('/');
+  const blobName = rest.join('/').replace(/\\/g, '/');
+  if (!account || !container || blobName === '') return undefined;
+  return { account, container, blobName };
+}
+
+/** The path of a request target as sent: origin-form up to the query, or an absolute-form URL's path. */
+export function rawPathOf(requestTarget: string): string {
+  const path = /^[a-z][a-z0-9+.-]*:\/\/[^/]*/i.test(requestTarget)
+    ? requestTarget.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, '')
+    : requestTarget;
+  const end = path.search(/[?#]/);
+  return end < 0 ? path : path.slice(0, end);
 }
 
 /**

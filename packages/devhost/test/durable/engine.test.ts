@@ -3,7 +3,7 @@ import type { LoadedFunctionApp } from '../../src/functions';
 import { DurableRequestError, type DurableEngine } from '../../src/durable';
 import { EventType, type HistoryEvent } from '../../src/durable/history';
 import { DurableStore } from '../../src/durable/store';
-import { fixture, loadFixtureApp, startEngine, uniqueHub } from './support';
+import { fixture, loadFixtureApp, logs, startEngine, uniqueHub } from './support';
 
 let app: LoadedFunctionApp;
 let engine: DurableEngine;
@@ -146,6 +146,12 @@ describe('orchestration replay', () => {
     expect(done.runtimeStatus).toBe('Failed');
     expect(done.output).toMatch(
       /^Orchestrator function 'failing' failed: Activity function 'boom' failed: boom!/,
+    );
+    // Written as a warning with the instance and the reason, not only kept in the history.
+    expect(logs).toContainEqual(
+      expect.stringMatching(
+        new RegExp(`^warn: ${id}: Failed: Orchestrator function 'failing' failed: Activity function 'boom'`),
+      ),
     );
     const sequence = eventSequence(await committedHistory(id));
     expect(sequence).toEqual([

@@ -293,6 +293,82 @@ describe('local Event Grid: the storage proxy and the publisher', () => {
     expect(deleted!.data.sequencer < recreated!.data.sequencer).toBe(true);
   });
 
+  it('raises one BlobDeleted per blob a Blob Batch deleted, none for a failed sub-request or a batch Set Blob Tier', async () => {
+    await freshContainer();
+    const p = await topic();
+    for (const name of ['b1.jpg', 'b2 x.jpg', 'b3.jpg', 'kept.jpg'])
+      await container.getBlockBlobClient(name).uploadData(Buffer.from(name), {
+        blobHTTPHeaders: { blobContentType: 'image/jpeg' },
+      });
+    const batch = container.getBlobBatchClient();
+    const tiered = await batch.setBlobsAccessTier([container.getBlobClient('kept.jpg')], 'Cool');
+    expect(tiered.subResponsesSucceededCount).toBe(1);
+    const deleted = await batch.deleteBlobs(
+      ['b1.jpg', 'missing.jpg', 'b2 x.jpg'].map((name) => container.getBlobClient(name)),
+    );
+    expect(deleted.subResponsesSucceededCount).toBe(2);
+    // Account-scoped batch (POST /{account}?comp=batch) too.
+    const account = BlobServiceClient.fromConnectionString(proxyConnectionString).getBlobBatchClient();
+    await account.deleteBlobs([container.getBlobClient('b3.jpg')]);
+    await p.idle();
+
+    const remaining: string[] = [];
+    for await (const blob of container.listBlobsFlat()) remaining.push(blob.name);
+    expect(remaining).toEqual(['kept.jpg']);
+    const events = webhook.notifications();
+    expect(apis()).toEqual([
+      'BlobCreated:PutBlob',
+      'BlobCreated:PutBlob',
+      'BlobCreated:PutBlob',
+      'BlobCreated:PutBlob',
+      'BlobDeleted:DeleteBlob',
+      'BlobDeleted:DeleteBlob',
+      'BlobDeleted:DeleteBlob',
+    ]);
+    const deletes = events.slice(4);
+    expect(deletes.map((event) => event.subject)).toEqual(
+      ['b1.jpg', 'b2%20x.jpg', 'b3.jpg'].map(
+        (name) => `/blobServices/default/containers/${containerName}/blobs/${name}`,
+      ),
+    );
+    expect(deletes[0]?.data).toMatchObject({
+      api: 'DeleteBlob',
+      contentType: 'image/jpeg',
+      blobType: 'BlockBlob',
+      url: container.getBlobClient('b1.jpg').url,
+      requestId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+    });
+    const created = events[0]!.data.sequencer;
+    expect(deletes.every((event) => event.data.sequencer > created)).toBe(true);
+  });
+
+  it('names the blob as the service stores it: a backslash in the addressed name becomes a slash', async () => {
+    await freshContainer();
+    const p = await topic();
+    await container.getBlockBlobClient('t12/back\\slash.jpg').uploadData(Buffer.from('one'));
+    await container.getBlockBlobClient('a\\b\\c.jpg').uploadData(Buffer.from('two'));
+    await container.getBlockBlobClient('t12/back\\slash.jpg').delete();
+    await p.idle();
+
+    const stored: string[] = [];
+    for await (const blob of container.listBlobsFlat()) stored.push(blob.name);
+    expect(stored).toEqual(['a/b/c.jpg']);
+    const prefix = `/blobServices/default/containers/${containerName}/blobs/`;
+    expect(webhook.notifications().map((event) => [event.eventType, event.subject, event.data.url])).toEqual([
+      [
+        'Microsoft.Storage.BlobCreated',
+        `${prefix}t12/back/slash.jpg`,
+        container.getBlobClient('t12/back/slash.jpg').url,
+      ],
+      ['Microsoft.Storage.BlobCreated', `${prefix}a/b/c.jpg`, container.getBlobClient('a/b/c.jpg').url],
+      [
+        'Microsoft.Storage.BlobDeleted',
+        `${prefix}t12/back/slash.jpg`,
+        container.getBlobClient('t12/back/slash.jpg').url,
+      ],
+    ]);
+  });
+
   it('numbers concurrent overwrites of one blob in the order the emulator committed them', async () => {
     await freshContainer();
     const p = await topic();
