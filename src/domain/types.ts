@@ -78,6 +78,12 @@ export interface ResizeOrchestrationInput {
    * instances started before placeholders existed, whose recorded histories have no such task to replay.
    */
   placeholder?: boolean;
+  /**
+   * Whether every multi-size plan asks `prepareSource` first, which routes by the source's bytes (so a HEIC
+   * declared `image/jpeg` is decoded once too). Set by every starter; absent in instances started before it
+   * existed, which route by the declared content type as their recorded histories did.
+   */
+  routeByBytes?: boolean;
 }
 
 /** Input of the hand-off activity: the run's own input, whose source version moved on. */

@@ -33,8 +33,10 @@ export async function handOffToCurrentVersion(
   const started = await startOnce(deps.client, instanceId, {
     ...input.orchestration,
     source: current,
-    // Started by this code, whose fan-out has the placeholder, whatever the handing-off instance had.
+    // Started by this code, whose schedule has the placeholder and routes by the bytes, whatever the
+    // handing-off instance had.
     placeholder: true,
+    routeByBytes: true,
   });
   return { ok: true, instanceId, started: started.started };
 }

@@ -62,14 +62,16 @@ function isOrchestrationInput(value: unknown): value is ResizeOrchestrationInput
 }
 
 /**
- * Whether a run asks `prepareSource` before the fan-out. A declared `image/jpeg` goes straight to the sizes;
- * anything else asks `prepareSource`, which sniffs the first bytes and answers "read the source" for a JPEG.
- * Routing every plan through `prepareSource` (so a HEIC declared `image/jpeg` is decoded once too) changes the
- * schedule, so it needs an input marker set by the starters: an in-flight instance must replay the schedule
- * its history recorded. One size decodes once anyway.
+ * Whether a run asks `prepareSource` before the fan-out. A plan of one size never does (one decode either
+ * way). A run started with `routeByBytes: true` always does: `prepareSource` sniffs the first bytes and
+ * answers "read the source" for a JPEG, so the bytes, not the declared type, decide (a HEIC declared
+ * `image/jpeg` is decoded once). A run started without it (before the marker existed) keeps the schedule its
+ * history recorded: a declared `image/jpeg` goes straight to the sizes, anything else asks `prepareSource`.
  */
 export function decodesOnce(input: ResizeOrchestrationInput): boolean {
-  return input.sizes.length > 1 && !/^image\/(jpeg|jpg|pjpeg)\s*(;|$)/i.test(input.source.contentType.trim());
+  if (input.sizes.length < 2) return false;
+  if (input.routeByBytes === true) return true;
+  return !/^image\/(jpeg|jpg|pjpeg)\s*(;|$)/i.test(input.source.contentType.trim());
 }
 
 function isPrepareOutcome(value: unknown): value is PrepareSourceOutcome {

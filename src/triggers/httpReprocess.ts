@@ -162,6 +162,7 @@ export function createReprocessHandler(deps: () => ImageHttpDeps = productionHtt
       replacedGraceSeconds: settings.replacedDerivativesGraceSeconds,
       checksRegistration: true,
       placeholder: true,
+      routeByBytes: true,
     };
     await client.startNew(ORCHESTRATOR_FUNCTION, { instanceId, input });
     invocationLogger(context, { blobName, instanceId }).info('reprocess started', {

@@ -41,6 +41,7 @@ async function startRun(
       replacedGraceSeconds: settings.replacedDerivativesGraceSeconds,
       checksRegistration: true,
       placeholder: true,
+      routeByBytes: true,
     };
     const result = await startOnce(client, instanceId, input);
     if (!result.started) {

@@ -126,7 +126,12 @@ describe('startBackfillRuns against the Durable HTTP API (the extension stubbed,
       expect(result).toEqual({ codes: 'sws' });
       for (const name of ['cleanup.jpg', 'old-plan.jpg']) {
         const started = stub.instances.get(backfillRunInstanceId(backfillId, container, name, '"0x1"'));
-        expect(started?.input).toMatchObject({ source: { blobName: name }, sizes: [xl] });
+        expect(started?.input).toMatchObject({
+          source: { blobName: name },
+          sizes: [xl],
+          placeholder: true,
+          routeByBytes: true,
+        });
       }
       expect(stub.instances.has(backfillRunInstanceId(backfillId, container, 'resizing.jpg', '"0x1"'))).toBe(
         false,

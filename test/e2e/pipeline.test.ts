@@ -308,6 +308,27 @@ describe('end to end on the local stack', () => {
     });
   });
 
+  it('decodes a HEIC declared image/jpeg once: prepareSource finds it by the bytes and writes one intermediate', async () => {
+    const name = `e2e-${runId}/mislabelled/IMG_0003.jpg`;
+    const heic = readFileSync(path.join(repoRoot, 'test/fixtures/heic/plain.heic'));
+    const eTag = await upload(name, heic, 'image/jpeg');
+    const document = await finalDocument(name, eTag);
+    expect(document).toMatchObject({ status: 'completed', sourceFormat: 'HEIC', errors: [] });
+    expect(document.variants.map((variant) => variant.label).sort()).toEqual(['large', 'medium', 'thumb']);
+    const instanceId = instanceIdFor(UNPROCESSED, name, eTag);
+    const history = await getJson<InstanceStatus>(
+      `${stack.baseUrl}/runtime/webhooks/durabletask/instances/${instanceId}?showHistory=true`,
+    );
+    const completed = (history.body.historyEvents ?? []).filter(
+      (entry) => entry.EventType === 'TaskCompleted',
+    );
+    // One decode before the fan-out, whose intermediate every size read, and deleted when the run ended.
+    expect(completed.filter((entry) => entry.FunctionName === 'prepareSource')).toHaveLength(1);
+    expect(logLinesOf('intermediate written', name)).toHaveLength(1);
+    expect(logLinesOf('resizing', name)).toEqual([expect.objectContaining({ decodedOnce: true })]);
+    expect(completed.filter((entry) => entry.FunctionName === 'deleteIntermediate')).toHaveLength(1);
+  });
+
   it('npm run reprocess and npm run status drive the same run from the command line', async () => {
     const cli = async (script: string, args: string[]): Promise<{ code: number; stdout: string }> => {
       const file = path.join(repoRoot, 'packages/devhost/dist/cli', script);

@@ -302,8 +302,10 @@ describe('handOffToCurrentVersion', () => {
         contentLength: 4,
         contentType: 'application/octet-stream',
       },
-      // Started by this deployment, whose fan-out has the placeholder, whatever the old instance had.
+      // Started by this deployment, whose schedule has the placeholder and routes by the bytes, whatever the
+      // old instance had.
       placeholder: true,
+      routeByBytes: true,
     });
     // A second hand-off, or the current version's own event, finds the instance and starts nothing.
     expect(await handOffToCurrentVersion(input, { blobService, client: stub.client() })).toEqual({

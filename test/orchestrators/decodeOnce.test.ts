@@ -274,3 +274,108 @@ describe('decode once', () => {
     ]);
   });
 });
+
+describe('routing by the bytes (routeByBytes), beside instances started before it existed', () => {
+  // A HEIC uploaded with a declared `image/jpeg`: only prepareSource, reading the bytes, can tell.
+  const declaredJpeg: SourceRef = { ...source, blobName: 'users/42/IMG_0003.jpg', contentType: 'image/jpeg' };
+  const jpegId = instanceIdFor(declaredJpeg.container, declaredJpeg.blobName, declaredJpeg.eTag);
+  const legacy: ResizeOrchestrationInput = { source: declaredJpeg, sizes };
+  const marked: ResizeOrchestrationInput = { ...legacy, routeByBytes: true };
+  const heicIntermediate: IntermediateRef = {
+    ...intermediate,
+    source: { ...intermediate.source, format: 'HEIC', contentType: 'image/jpeg' },
+  };
+  const sizeCalls = (withIntermediate?: IntermediateRef) => ({
+    actionType: 12,
+    compoundActions: sizes.map((size) =>
+      call(resizeActivityName(size.label), {
+        source: declaredJpeg,
+        size,
+        instanceId: jpegId,
+        ...(withIntermediate ? { intermediate: withIntermediate } : {}),
+      }),
+    ),
+  });
+  const okFor = (size: SizeSpec): ResizeOutcome => ok(size);
+  const runJpeg = (history: readonly HistoryEvent[], runInput: ResizeOrchestrationInput) =>
+    runEpisode(handler, jpegId, runInput, history);
+
+  it('decodesOnce: the marker sends every multi-size plan to prepareSource, whatever the declared type', () => {
+    expect(decodesOnce(legacy)).toBe(false);
+    expect(decodesOnce(marked)).toBe(true);
+    expect(decodesOnce({ ...marked, source: { ...declaredJpeg, contentType: 'image/heic' } })).toBe(true);
+    expect(decodesOnce({ ...marked, routeByBytes: false })).toBe(false);
+    expect(decodesOnce({ ...marked, sizes: sizes.slice(0, 1) })).toBe(false);
+  });
+
+  it('an instance started without the marker replays its recorded schedule: the sizes first, no prepareSource', async () => {
+    // The history a previous deployment recorded for a declared JPEG: fan-out (ids 0-2), then the writer (3).
+    const history = new HistoryBuilder()
+      .started(ORCHESTRATOR_NAME, legacy)
+      .episodeEnd(sizes.map((size, index) => [index, resizeActivityName(size.label)]))
+      .episode();
+    sizes.forEach((size, index) => history.completed(index, okFor(size)));
+    const writing = await runJpeg(history.events, legacy);
+    const writeCall = call(WRITE_DOCUMENT_ACTIVITY, {
+      instanceId: jpegId,
+      source: declaredJpeg,
+      outcomes: sizes.map(okFor),
+    });
+    expect(writing.state.actions).toEqual([[sizeCalls(), writeCall]]);
+
+    history.episodeEnd([[3, WRITE_DOCUMENT_ACTIVITY]]).episode();
+    history.completed(3, { ok: true, documentId: 'doc-1', status: 'completed' });
+    const done = await runJpeg(history.events, legacy);
+    expect(done.state).toMatchObject({ isDone: true, output: { status: 'completed', variants: 3 } });
+    expect(JSON.stringify(done.state.actions)).not.toContain(PREPARE_SOURCE_ACTIVITY);
+  });
+
+  it('an instance started with the marker asks prepareSource first; a HEIC found by the bytes is decoded once', async () => {
+    const first = await runJpeg(new HistoryBuilder().started(ORCHESTRATOR_NAME, marked).events, marked);
+    const prepareCall = call(PREPARE_SOURCE_ACTIVITY, { source: declaredJpeg, sizes, instanceId: jpegId });
+    expect(first.state).toMatchObject({
+      isDone: false,
+      actions: [[prepareCall]],
+      customStatus: { stage: 'decoding', sizes: ['thumb', 'medium', 'large'] },
+    });
+
+    const history = new HistoryBuilder()
+      .started(ORCHESTRATOR_NAME, marked)
+      .episodeEnd([[0, PREPARE_SOURCE_ACTIVITY]])
+      .episode()
+      .completed(0, { ok: true, intermediate: heicIntermediate });
+    const fanning = await runJpeg(history.events, marked);
+    expect(fanning.state.actions).toEqual([[prepareCall, sizeCalls(heicIntermediate)]]);
+
+    history.episodeEnd(sizes.map((size, index) => [index + 1, resizeActivityName(size.label)])).episode();
+    sizes.forEach((size, index) => history.completed(index + 1, okFor(size)));
+    history.episodeEnd([[4, WRITE_DOCUMENT_ACTIVITY]]).episode();
+    history.completed(4, { ok: true, documentId: 'doc-1', status: 'completed' });
+    const deleting = await runJpeg(history.events, marked);
+    expect(deleting.state.actions[0]?.at(-1)).toEqual(
+      call(DELETE_INTERMEDIATE_ACTIVITY, {
+        intermediate: heicIntermediate,
+        instanceId: jpegId,
+        blobName: declaredJpeg.blobName,
+      }),
+    );
+  });
+
+  it('an instance started with the marker whose bytes are a JPEG after all: the sizes read the source', async () => {
+    const history = new HistoryBuilder()
+      .started(ORCHESTRATOR_NAME, marked)
+      .episodeEnd([[0, PREPARE_SOURCE_ACTIVITY]])
+      .episode()
+      .completed(0, { ok: true, readSource: 'JPEG shrinks on load: each size decodes it cheaply' });
+    const prepareCall = call(PREPARE_SOURCE_ACTIVITY, { source: declaredJpeg, sizes, instanceId: jpegId });
+    expect((await runJpeg(history.events, marked)).state.actions).toEqual([[prepareCall, sizeCalls()]]);
+
+    history.episodeEnd(sizes.map((size, index) => [index + 1, resizeActivityName(size.label)])).episode();
+    sizes.forEach((size, index) => history.completed(index + 1, okFor(size)));
+    history.episodeEnd([[4, WRITE_DOCUMENT_ACTIVITY]]).episode();
+    history.completed(4, { ok: true, documentId: 'doc-1', status: 'completed' });
+    const done = await runJpeg(history.events, marked);
+    expect(done.state).toMatchObject({ isDone: true, output: { status: 'completed' } });
+    expect(JSON.stringify(done.state.actions)).not.toContain(DELETE_INTERMEDIATE_ACTIVITY);
+  });
+});

@@ -80,6 +80,7 @@ describe('POST /api/reprocess/{*blobName}', () => {
       replacedGraceSeconds: deps.settings.replacedDerivativesGraceSeconds,
       checksRegistration: true,
       placeholder: true,
+      routeByBytes: true,
     });
   });
 

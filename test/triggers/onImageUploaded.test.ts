@@ -96,6 +96,7 @@ describe('onImageUploaded', () => {
       replacedGraceSeconds: 900,
       checksRegistration: true,
       placeholder: true,
+      routeByBytes: true,
     });
     expect(lines).toEqual([
       {

@@ -113,6 +113,7 @@ async function startOne(input: StartRunsInput, blob: ListedBlob, deps: StartRuns
     retry: BACKFILL_RUN_RETRY,
     checksRegistration: true,
     placeholder: true,
+    routeByBytes: true,
   };
   await deps.client.startNew(ORCHESTRATOR_FUNCTION, { instanceId, input: orchestrationInput });
   return 's';

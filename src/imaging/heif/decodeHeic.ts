@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { DecodeTimeoutError, ImageResourceError } from '../../domain/errors';
 import { failure, type Failure } from '../../domain/failure';
+import { cropCleanAperture, shrunkFrame, withoutCleanAperture } from './cleanAperture';
 import { iccProfileForNclx } from './nclxProfile';
 import { heicWorkerMain, type HeicWorkerInput, type HeicWorkerOutput } from './heicWorker';
 import type { HeifPrimaryImage } from './primaryImage';
@@ -158,8 +159,9 @@ function runWorker(input: HeicWorkerInput, timeoutMs: number): Promise<HeicWorke
 }
 
 /**
- * Decodes the primary image of a HEIC in a worker thread with libheif (WebAssembly): rotation, mirroring and
- * crop from the container applied (by libheif, once), alpha kept when the container declares it. The caller
+ * Decodes the primary image of a HEIC in a worker thread with libheif (WebAssembly): rotation and mirroring
+ * from the container applied (by libheif, once), the clean aperture cut out afterwards (cleanAperture.ts),
+ * alpha kept when the container declares it. The caller
  * must have checked `primary` against the pixel budget: this allocates its pixels.
  *
  * Outcomes: libheif errors are `corrupt-image` (facts about the file); a thread that cannot be started or a
@@ -186,11 +188,23 @@ export async function decodeHeic(
   const headerLength = rawTiffHeaderLength(layout);
   const { module, libheifPath } = await libheifModule();
   const timeoutMs = options.timeoutMs ?? heicDecodeTimeoutMs(primary.storedWidth * primary.storedHeight);
+  // With a clean aperture, libheif decodes the whole frame (its own crop is broken: cleanAperture.ts) and the
+  // crop is made here; the thread then leaves no room for the header, which goes before the cropped pixels.
+  const aperture = primary.cleanAperture;
+  const expected = aperture === undefined ? { width, height } : shrunkFrame(aperture, shrink);
   let output: HeicWorkerOutput | 'timeout';
   try {
     output = await inDecodeSlot(() =>
       runWorker(
-        { libheifPath, module, source, channels, headerLength, maxPixels: options.maxPixels, shrink },
+        {
+          libheifPath,
+          module,
+          source: aperture === undefined ? source : withoutCleanAperture(source),
+          channels,
+          headerLength: aperture === undefined ? headerLength : 0,
+          maxPixels: options.maxPixels,
+          shrink,
+        },
         timeoutMs,
       ),
     );
@@ -218,22 +232,32 @@ export async function decodeHeic(
     }
     return failure('corrupt-image', `The HEIC could not be decoded: ${message}`, HEIC);
   }
-  if (output.width !== width || output.height !== height) {
-    const declared = `${primary.width}x${primary.height}${shrink === 1 ? '' : ` (${width}x${height} shrunk by ${shrink})`}`;
+  if (output.width !== expected.width || output.height !== expected.height) {
+    const full =
+      aperture === undefined ? primary : { width: aperture.frameWidth, height: aperture.frameHeight };
+    const declared = `${full.width}x${full.height}${shrink === 1 ? '' : ` (${expected.width}x${expected.height} shrunk by ${shrink})`}`;
     return failure(
       'corrupt-image',
       `The HEIC decoded to ${output.width}x${output.height} but its container declares ${declared}`,
       HEIC,
     );
   }
-  const tiff = Buffer.from(output.buffer);
+  const tiff =
+    aperture === undefined
+      ? Buffer.from(output.buffer)
+      : await cropCleanAperture(Buffer.from(output.buffer), aperture, shrink, {
+          width,
+          height,
+          channels,
+          headerLength,
+        });
   writeRawTiffHeader(tiff, layout);
   return {
     ok: true,
     decoded: {
       tiff,
-      width: output.width,
-      height: output.height,
+      width,
+      height,
       shrink,
       channels,
       heapBytes: output.heapBytes,

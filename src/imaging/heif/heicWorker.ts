@@ -1,6 +1,7 @@
 /**
  * The part of a HEIC decode that runs inside a worker thread: libheif (compiled to WebAssembly, with libde265
- * for HEVC) decodes the primary image to interleaved 8-bit RGB(A) with its `irot`/`imir`/`clap` applied.
+ * for HEVC) decodes the primary image to interleaved 8-bit RGB(A) with its `irot`/`imir` applied (and `clap`,
+ * unless the caller renamed it away: see cleanAperture.ts).
  *
  * `heicWorkerMain` is started with `new Worker(String(heicWorkerMain), { eval: true })`, so it must be
  * self-contained: no imports, no references to anything outside its own body.

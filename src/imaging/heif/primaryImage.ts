@@ -43,6 +43,12 @@ export interface HeifPrimaryImage {
   rotation: 0 | 90 | 180 | 270;
   /** `imir` axis: 0 = vertical axis (left and right swap), 1 = horizontal axis (top and bottom swap). */
   mirrorAxis?: 0 | 1;
+  /**
+   * `clap`: the displayed rectangle (`width` x `height` above) within the image decoded WITHOUT the clean
+   * aperture but with `irot`/`imir` applied (`frameWidth` x `frameHeight`), in its pixels. The decoder is
+   * handed a copy without `clap` (see cleanAperture.ts) and the crop is made afterwards.
+   */
+  cleanAperture?: CleanAperture;
   grid?: HeifGrid;
   /** An alpha plane is attached (an `auxl` item of alpha type). */
   hasAlpha: boolean;
@@ -143,13 +149,51 @@ function hasAlphaPlane(container: HeifContainer, primaryId: number): boolean {
     });
 }
 
-/** Displayed size after the transformative properties, in their association order (clap, irot, imir). */
+export interface CleanAperture {
+  left: number;
+  top: number;
+  frameWidth: number;
+  frameHeight: number;
+}
+
+/** A rectangle in a frame of `frameWidth` x `frameHeight`. */
+interface Rect {
+  left: number;
+  top: number;
+  width: number;
+  height: number;
+}
+
+/** `rect` once its frame is turned `angle` degrees anticlockwise (`irot`). */
+function rotateRect(rect: Rect, angle: number, frameWidth: number, frameHeight: number): Rect {
+  const { left, top, width, height } = rect;
+  if (angle === 90) return { left: top, top: frameWidth - left - width, width: height, height: width };
+  if (angle === 180)
+    return { left: frameWidth - left - width, top: frameHeight - top - height, width, height };
+  if (angle === 270) return { left: frameHeight - top - height, top: left, width: height, height: width };
+  return rect;
+}
+
+/** A signed rational of `clap` (ISO/IEC 23008-12 §6.5.9), its denominator checked. */
+function rational(numerator: number, denominator: number, what: string): number {
+  if (denominator === 0) throw new HeifFormatError(`The clean aperture's ${what} has a zero denominator`);
+  return numerator / denominator;
+}
+
+/**
+ * Displayed size after the transformative properties, in their association order (HEIF requires clap, then
+ * irot, then imir), and where the clean aperture lies in the frame the decoder gives without it.
+ */
 function applyTransforms(
   container: HeifContainer,
   item: HeifItem,
   stored: { width: number; height: number },
-): Pick<HeifPrimaryImage, 'width' | 'height' | 'rotation' | 'mirrorAxis'> {
-  let { width, height } = stored;
+): Pick<HeifPrimaryImage, 'width' | 'height' | 'rotation' | 'mirrorAxis' | 'cleanAperture'> {
+  // The whole frame as the decoder would give it without `clap`, and the displayed rectangle within it.
+  let frameWidth = stored.width;
+  let frameHeight = stored.height;
+  let rect: Rect = { left: 0, top: 0, width: stored.width, height: stored.height };
+  let cropped = false;
   let rotation: HeifPrimaryImage['rotation'] = 0;
   let mirrorAxis: HeifPrimaryImage['mirrorAxis'];
   for (const box of itemProperties(container, item)) {
@@ -157,21 +201,42 @@ function applyTransforms(
     if (box.type === 'irot') {
       const angle = (reader.u8('irot angle') & 3) * 90;
       rotation = ((rotation + angle) % 360) as HeifPrimaryImage['rotation'];
-      if (angle % 180 !== 0) [width, height] = [height, width];
+      rect = rotateRect(rect, angle, frameWidth, frameHeight);
+      if (angle % 180 !== 0) [frameWidth, frameHeight] = [frameHeight, frameWidth];
     } else if (box.type === 'imir') {
       mirrorAxis = (reader.u8('imir axis') & 1) as 0 | 1;
+      // Axis 0 exchanges top and bottom, 1 left and right (libheif's heif_transform_mirror_direction).
+      if (mirrorAxis === 0) rect = { ...rect, top: frameHeight - rect.top - rect.height };
+      else rect = { ...rect, left: frameWidth - rect.left - rect.width };
     } else if (box.type === 'clap') {
-      const widthN = reader.u32('clap width numerator');
-      const widthD = reader.u32('clap width denominator');
-      const heightN = reader.u32('clap height numerator');
-      const heightD = reader.u32('clap height denominator');
-      if (widthD === 0 || heightD === 0)
-        throw new HeifFormatError('The clean aperture has a zero denominator');
-      width = Math.min(width, Math.round(widthN / widthD));
-      height = Math.min(height, Math.round(heightN / heightD));
+      const values = Array.from({ length: 8 }, (_, index) => reader.u32(`clap field ${index}`));
+      const [widthN = 0, widthD = 0, heightN = 0, heightD = 0] = values;
+      // The offsets are signed: of the aperture's centre from the image's centre.
+      const [offsetXN = 0, offsetXD = 0, offsetYN = 0, offsetYD = 0] = values.slice(4).map((v) => v | 0);
+      const width = Math.max(1, Math.min(rect.width, Math.round(rational(widthN, widthD, 'width'))));
+      const height = Math.max(1, Math.min(rect.height, Math.round(rational(heightN, heightD, 'height'))));
+      const centreX = rect.left + (rect.width - 1) / 2 + rational(offsetXN, offsetXD, 'horizontal offset');
+      const centreY = rect.top + (rect.height - 1) / 2 + rational(offsetYN, offsetYD, 'vertical offset');
+      // Rounded to whole pixels (as libheif does) and kept inside the image.
+      const left = Math.min(
+        Math.max(rect.left, Math.round(centreX - (width - 1) / 2)),
+        rect.left + rect.width - width,
+      );
+      const top = Math.min(
+        Math.max(rect.top, Math.round(centreY - (height - 1) / 2)),
+        rect.top + rect.height - height,
+      );
+      rect = { left, top, width, height };
+      cropped = true;
     }
   }
-  return { width, height, rotation, ...(mirrorAxis === undefined ? {} : { mirrorAxis }) };
+  return {
+    width: rect.width,
+    height: rect.height,
+    rotation,
+    ...(mirrorAxis === undefined ? {} : { mirrorAxis }),
+    ...(cropped ? { cleanAperture: { left: rect.left, top: rect.top, frameWidth, frameHeight } } : {}),
+  };
 }
 
 /**
