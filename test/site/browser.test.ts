@@ -530,9 +530,9 @@ describe('the page modules in the browser', () => {
     const sources = [...chosen.markup.matchAll(/<source type="([^"]+)"/g)].map((m) => m[1]);
     expect(sources).toEqual(['image/avif']);
     expect(chosen.markup).toContain(`src="${o}/large.webp"`);
-    // Chromium decodes AVIF, so the <source> wins. A 4:3 picture is drawn 853 px wide in a 1280-px window (the
-    // 640-px height limit: `sizesFor`), so the 640w candidate would be upscaled and the 1280w one is chosen.
-    expect(chosen.markup).toContain('sizes="(max-width: 935px) calc(100vw - 82px), 853px"');
+    // Chromium decodes AVIF, so the <source> wins. In a 1280-px window the frame is 678 px wide (`sizesFor`), so
+    // the 640w candidate would be upscaled and the 1280w one is chosen.
+    expect(chosen.markup).toContain('sizes="(max-width: 760px) calc(100vw - 82px), 678px"');
     expect(chosen.currentSrc).toBe(`${o}/large.avif`);
     expect([chosen.width, chosen.height]).toEqual(['1280', '960']);
     expect(pageErrors.slice(errorsBefore)).toEqual([]);
