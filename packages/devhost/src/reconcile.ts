@@ -1,3 +1,5 @@
+import { durableStatusUrl } from './cli/args';
+
 /**
  * `npm start -- --reconcile`: a `missing` backfill over the whole source container, through the app's own API,
  * so whatever a crash or an outage left undone (no document, an older version's document, an absent size) is
@@ -47,8 +49,7 @@ export async function reconcile(
         error(`devhost: reconcile not started (${response.status}): ${body.message ?? JSON.stringify(body)}`);
         return undefined;
       }
-      // The local host's own Durable status endpoint (no key locally): the app's answers carry no extension URLs.
-      const statusUrl = `${baseUrl}/runtime/webhooks/durabletask/instances/${encodeURIComponent(runningId)}`;
+      const statusUrl = durableStatusUrl(baseUrl, runningId);
       log(`devhost: reconcile waits for backfill ${body.running?.instanceId ?? '?'} to end, then starts`);
       for (;;) {
         await new Promise((resolve) => setTimeout(resolve, pollMs));

@@ -66,6 +66,15 @@ export function parseStartArguments(args: string[]): StartArguments {
   return result;
 }
 
+/**
+ * The local host's Durable status endpoint for one instance (no key locally). The app's own answers carry only
+ * its operator endpoints, never the extension's key-bearing URLs, so the CLIs and the reconcile build this from
+ * the instance id.
+ */
+export function durableStatusUrl(baseUrl: string, instanceId: string): string {
+  return `${baseUrl}/runtime/webhooks/durabletask/instances/${encodeURIComponent(instanceId)}`;
+}
+
 /** The host's base URL for the CLIs: DEVHOST_URL, or 127.0.0.1 and --port / 7071 as `npm start` uses. */
 export function hostBaseUrl(args: string[], env: NodeJS.ProcessEnv = process.env): string {
   if (env.DEVHOST_URL) return env.DEVHOST_URL.replace(/\/+$/, '');

@@ -7,7 +7,7 @@
  * answering (a crash, a restart of `npm start`) is waited for up to `REACH_TIMEOUT_MS`: the backfill itself
  * resumes with the host.
  */
-import { hostBaseUrl, optionValue } from './args';
+import { durableStatusUrl, hostBaseUrl, optionValue } from './args';
 import { countersOf, progressLine, type BackfillCounters } from './backfillProgress';
 import { positionalArguments } from './commands';
 import { runCli, UsageError } from './run';
@@ -108,14 +108,6 @@ async function attachTarget(baseUrl: string, instanceId: string | undefined): Pr
     `${running.length} backfills are running (${running.map((b) => String(b.instanceId)).join(', ')}); ` +
       'name one: npm run backfill -- --attach <instanceId>',
   );
-}
-
-/**
- * The local host's Durable status endpoint for one instance (no key locally). The app's answers carry only its
- * own operator endpoints (never the extension's key-bearing URLs), so the CLI builds this from the id.
- */
-function durableStatusUrl(baseUrl: string, instanceId: string): string {
-  return `${baseUrl}/runtime/webhooks/durabletask/instances/${encodeURIComponent(instanceId)}`;
 }
 
 async function main(args: string[]): Promise<void> {
