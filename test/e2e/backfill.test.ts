@@ -341,6 +341,22 @@ describe('backfill on the local stack', () => {
     const refused = await backfillCli(['--sizes', 'huge']);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/answered 400: Expected size labels from thumb, medium, xl for sizes/);
+
+    // --attach checks the id before it says "attached": an id the task hub does not know, or an image's run.
+    const unknown = await backfillCli(['--attach', 'backfill-nosuch1']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stdout).toBe('');
+    expect(unknown.stderr).toBe(
+      `backfill: no backfill backfill-nosuch1 on ${stack?.baseUrl}: the task hub has no instance with that id; ` +
+        'no backfill is running\n',
+    );
+    const uploadRun = instanceIdFor(SOURCE, names[0] ?? '', eTags.get(names[0] ?? '') ?? '');
+    const notBackfill = await backfillCli(['--attach', uploadRun]);
+    expect(notBackfill.code).toBe(1);
+    expect(notBackfill.stdout).toBe('');
+    expect(notBackfill.stderr).toBe(
+      `backfill: ${uploadRun} is not a backfill: it is an instance of "resizeImageOrchestrator"\n`,
+    );
   });
 
   it('refuses a bad request with the field named', async () => {
