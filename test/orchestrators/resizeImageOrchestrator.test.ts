@@ -46,6 +46,16 @@ function scheduledFanOut(): HistoryBuilder {
     .episode();
 }
 
+/** Every size succeeded (task ids 0, 1, 2) and the document write is scheduled as task 3. */
+function writeScheduled(): HistoryBuilder {
+  return scheduledFanOut()
+    .completed(0, ok(thumb))
+    .completed(1, ok(medium))
+    .completed(2, ok(large))
+    .episodeEnd([[3, WRITE_DOCUMENT_FUNCTION]])
+    .episode();
+}
+
 async function run(history: readonly HistoryEvent[], orchestrator = handler) {
   return runEpisode(orchestrator, instanceId, input, history);
 }
@@ -212,13 +222,12 @@ describe('resizeImageOrchestrator', () => {
   });
 
   it('a write that replaced another version waits the grace period on a durable timer, then deletes the unused derivatives', async () => {
-    const history = scheduledFanOut()
-      .completed(0, ok(thumb))
-      .completed(1, ok(medium))
-      .completed(2, ok(large))
-      .episodeEnd([[3, WRITE_DOCUMENT_FUNCTION]])
-      .episode()
-      .completed(3, { ok: true, documentId: 'doc-1', status: 'completed', replacedVersion: true });
+    const history = writeScheduled().completed(3, {
+      ok: true,
+      documentId: 'doc-1',
+      status: 'completed',
+      replacedVersion: true,
+    });
     const waiting = await run(history.events);
     const fireAt = new Date(episodeClock(history) + 900_000).toISOString();
     expect(waiting.state).toMatchObject({
@@ -264,25 +273,18 @@ describe('resizeImageOrchestrator', () => {
   });
 
   it('a first document (nothing replaced) completes without a timer', async () => {
-    const history = scheduledFanOut()
-      .completed(0, ok(thumb))
-      .completed(1, ok(medium))
-      .completed(2, ok(large))
-      .episodeEnd([[3, WRITE_DOCUMENT_FUNCTION]])
-      .episode()
-      .completed(3, { ok: true, documentId: 'doc-1', status: 'completed', replacedVersion: false });
+    const history = writeScheduled().completed(3, {
+      ok: true,
+      documentId: 'doc-1',
+      status: 'completed',
+      replacedVersion: false,
+    });
     const done = await run(history.events);
     expect(done.state).toMatchObject({ isDone: true, output: { status: 'completed' } });
   });
 
   it('a superseded run hands the source over to the instance of its current version, then cleans up after the grace', async () => {
-    const history = scheduledFanOut()
-      .completed(0, ok(thumb))
-      .completed(1, ok(medium))
-      .completed(2, ok(large))
-      .episodeEnd([[3, WRITE_DOCUMENT_FUNCTION]])
-      .episode()
-      .completed(3, { ok: false, documentId: 'doc-1', reason: 'superseded' });
+    const history = writeScheduled().completed(3, { ok: false, documentId: 'doc-1', reason: 'superseded' });
     const handingOff = await run(history.events);
     expect(handingOff.state.actions[0]?.at(-1)).toEqual(
       activityCall(HAND_OFF_FUNCTION, RETRY, { orchestration: input }),
@@ -315,24 +317,13 @@ describe('resizeImageOrchestrator', () => {
   });
 
   it('a run that finds its source deleted (a tombstone) deletes its derivatives at once, without a timer', async () => {
-    const history = scheduledFanOut()
-      .completed(0, ok(thumb))
-      .completed(1, ok(medium))
-      .completed(2, ok(large))
-      .episodeEnd([[3, WRITE_DOCUMENT_FUNCTION]])
-      .episode()
-      .completed(3, { ok: false, documentId: 'doc-1', reason: 'deleted' });
+    const history = writeScheduled().completed(3, { ok: false, documentId: 'doc-1', reason: 'deleted' });
     const cleaning = await run(history.events);
     expect(cleaning.state.actions[0]?.at(-1)).toEqual(cleanupAction);
   });
 
   it('the writer failing after its retries fails the instance (a redelivered event may then restart it)', async () => {
-    const history = scheduledFanOut()
-      .completed(0, ok(thumb))
-      .completed(1, ok(medium))
-      .completed(2, ok(large))
-      .episodeEnd([[3, WRITE_DOCUMENT_FUNCTION]])
-      .episode();
+    const history = writeScheduled();
     const writer = {
       name: WRITE_DOCUMENT_FUNCTION,
       attempts: RETRY.maxNumberOfAttempts,
