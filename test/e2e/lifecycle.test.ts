@@ -1,19 +1,11 @@
 import type { CosmosClient, Container } from '@azure/cosmos';
-import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
+import type { ContainerClient } from '@azure/storage-blob';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { blobCreatedEvent, type RunningStack } from '@image-derivatives/devhost';
 import { documentIdFor, instanceIdFor, versionTagFor } from '../../src/domain/ids';
 import type { ImageDocument } from '../../src/domain/types';
-import {
-  imageDocuments,
-  localCosmosClient,
-  PROCESSED,
-  startInMemoryStack,
-  UNPROCESSED,
-  uploadBlob,
-  waitFor,
-} from '../support/e2eStack';
+import { stackClients, startInMemoryStack, UNPROCESSED, uploadBlob, waitFor } from '../support/e2eStack';
 
 /**
  * Source versions over time on the local stack: same-stem sources, property writes, overwrites, replaced
@@ -149,11 +141,7 @@ beforeAll(async () => {
   });
   // Writes go to Azurite directly, behind the event proxy: every event of these tests is delivered explicitly,
   // in an order and with sequencers Azure can produce.
-  const blobs = BlobServiceClient.fromConnectionString(stack.directConnectionString);
-  unprocessed = blobs.getContainerClient(UNPROCESSED);
-  processed = blobs.getContainerClient(PROCESSED);
-  cosmos = localCosmosClient(stack.cosmosEndpoint, stack.cosmosKey);
-  documents = imageDocuments(cosmos);
+  ({ unprocessed, processed, cosmos, documents } = stackClients(stack, stack.directConnectionString));
 });
 
 afterAll(async () => {

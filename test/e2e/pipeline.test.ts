@@ -9,10 +9,8 @@ import { blobCreatedEvent, type RunningStack } from '@image-derivatives/devhost'
 import { documentIdFor, instanceIdFor, versionTagFor } from '../../src/domain/ids';
 import type { ImageDocument } from '../../src/domain/types';
 import {
-  imageDocuments,
-  localCosmosClient,
-  PROCESSED,
   repoRoot,
+  stackClients,
   startInMemoryStack,
   UNPROCESSED,
   uploadBlob,
@@ -85,11 +83,7 @@ beforeAll(async () => {
       if (entry.category === 'user') functionLogs.push(entry.message);
     },
   });
-  const blobs = BlobServiceClient.fromConnectionString(stack.connectionString);
-  unprocessed = blobs.getContainerClient(UNPROCESSED);
-  processed = blobs.getContainerClient(PROCESSED);
-  cosmos = localCosmosClient(stack.cosmosEndpoint, stack.cosmosKey);
-  documents = imageDocuments(cosmos);
+  ({ unprocessed, processed, cosmos, documents } = stackClients(stack));
 });
 
 afterAll(async () => {

@@ -1,19 +1,11 @@
 import type { CosmosClient, Container } from '@azure/cosmos';
-import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
+import type { ContainerClient } from '@azure/storage-blob';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningStack } from '@image-derivatives/devhost';
 import { documentIdFor, versionTagFor } from '../../src/domain/ids';
 import type { ImageDocument } from '../../src/domain/types';
-import {
-  imageDocuments,
-  localCosmosClient,
-  PROCESSED,
-  startInMemoryStack,
-  UNPROCESSED,
-  uploadBlob,
-  waitFor,
-} from '../support/e2eStack';
+import { stackClients, startInMemoryStack, UNPROCESSED, uploadBlob, waitFor } from '../support/e2eStack';
 import { makePhoto } from '../support/images';
 
 /** A 3-label, 3-format plan through the whole local stack (compiled app, Durable engine, Azurite, Cosmos). */
@@ -50,11 +42,7 @@ function finalDocument(blobName: string, eTag: string): Promise<ImageDocument> {
 
 beforeAll(async () => {
   stack = await startInMemoryStack({ settings: { IMAGE_SIZES: JSON.stringify(PLAN) } });
-  const blobs = BlobServiceClient.fromConnectionString(stack.connectionString);
-  unprocessed = blobs.getContainerClient(UNPROCESSED);
-  processed = blobs.getContainerClient(PROCESSED);
-  cosmos = localCosmosClient(stack.cosmosEndpoint, stack.cosmosKey);
-  documents = imageDocuments(cosmos);
+  ({ unprocessed, processed, cosmos, documents } = stackClients(stack));
 });
 
 afterAll(async () => {

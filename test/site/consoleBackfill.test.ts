@@ -1,5 +1,5 @@
 /// <reference lib="dom" />
-import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
+import type { ContainerClient } from '@azure/storage-blob';
 import type { CosmosClient, Container } from '@azure/cosmos';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,7 +9,7 @@ import { makeLandscape, PALETTES } from '../../scripts/scenes';
 import { documentIdFor } from '../../src/domain/ids';
 import type { ImageDocument, SizeSpec } from '../../src/domain/types';
 import { openPage, startBrowserStack } from '../support/browser';
-import { imageDocuments, localCosmosClient, uploadBlob, waitFor } from '../support/e2eStack';
+import { stackClients, UNPROCESSED, uploadBlob, waitFor } from '../support/e2eStack';
 
 /**
  * The console's backfill panel in Chromium against the local stack: a new size (`xl`) for every stored image,
@@ -17,8 +17,6 @@ import { imageDocuments, localCosmosClient, uploadBlob, waitFor } from '../suppo
  * As in test/e2e/backfill.test.ts, the app's size catalog is fixed when it loads, so the stack runs with `xl`
  * from the start and the stored documents are made to look as they did before `xl` existed.
  */
-const SOURCE = 'images-unprocessed';
-const OUTPUT = 'images-processed';
 const XL: SizeSpec = { label: 'xl', width: 96, height: 96, fit: 'inside', formats: ['source'] };
 const SIZES: SizeSpec[] = [
   { label: 'thumb', width: 150, height: 150, fit: 'inside', formats: ['source'] },
@@ -36,7 +34,7 @@ let documents: Container;
 const pageErrors: string[] = [];
 
 async function readDocument(name: string): Promise<ImageDocument | undefined> {
-  const id = documentIdFor(SOURCE, name);
+  const id = documentIdFor(UNPROCESSED, name);
   return (await documents.item(id, id).read<ImageDocument>()).resource;
 }
 
@@ -71,11 +69,7 @@ beforeAll(async () => {
     IMAGE_SIZES: JSON.stringify(SIZES),
     BACKFILL_POLL_SECONDS: '2',
   }));
-  const blobs = BlobServiceClient.fromConnectionString(stack.connectionString);
-  sources = blobs.getContainerClient(SOURCE);
-  output = blobs.getContainerClient(OUTPUT);
-  cosmos = localCosmosClient(stack.cosmosEndpoint, stack.cosmosKey);
-  documents = imageDocuments(cosmos);
+  ({ unprocessed: sources, processed: output, cosmos, documents } = stackClients(stack));
   for (const [index, name] of NAMES.entries()) {
     const photo = await makeLandscape(400 + index * 40, 260, index === 0 ? PALETTES.dusk : PALETTES.meadow);
     await uploadBlob(sources, name, photo, 'image/jpeg');

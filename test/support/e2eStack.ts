@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import https from 'node:https';
 import path from 'node:path';
 import { CosmosClient, type Container } from '@azure/cosmos';
-import type { ContainerClient } from '@azure/storage-blob';
+import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import { inject } from 'vitest';
 import { freePort, startStack, type RunningStack, type StackOptions } from '@image-derivatives/devhost';
 
@@ -34,6 +34,29 @@ export function localCosmosClient(endpoint: string, key: string): CosmosClient {
 /** The image documents' container (database `MediaCorp`, container `Images`: the app's defaults). */
 export function imageDocuments(cosmos: CosmosClient): Container {
   return cosmos.database('MediaCorp').container('Images');
+}
+
+/** Clients of a running stack: its default source and derivative containers, and its documents. */
+export interface StackClients {
+  unprocessed: ContainerClient;
+  processed: ContainerClient;
+  cosmos: CosmosClient;
+  documents: Container;
+}
+
+/**
+ * The clients of `stack`. Blob writes go through `connectionString`: by default the stack's (its event proxy,
+ * so uploads raise BlobCreated); `stack.directConnectionString` when a test delivers every event itself.
+ */
+export function stackClients(stack: RunningStack, connectionString = stack.connectionString): StackClients {
+  const blobs = BlobServiceClient.fromConnectionString(connectionString);
+  const cosmos = localCosmosClient(stack.cosmosEndpoint, stack.cosmosKey);
+  return {
+    unprocessed: blobs.getContainerClient(UNPROCESSED),
+    processed: blobs.getContainerClient(PROCESSED),
+    cosmos,
+    documents: imageDocuments(cosmos),
+  };
 }
 
 /** Host log entries as the stack's logger receives them. */
