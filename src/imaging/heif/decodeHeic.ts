@@ -51,6 +51,12 @@ export interface DecodedHeic {
   channels: 3 | 4;
   /** Size of the WebAssembly heap when the decode finished: the decoder's peak memory, released with the worker. */
   heapBytes: number;
+  /**
+   * How many decoding warnings libheif attached to the image. Not a corruption signal: libheif's libde265
+   * plugin never reads libde265's warnings and drops its decode errors, so damaged HEVC data adds none
+   * (docs/imaging.md, HEIC); the only warnings it adds are about nclx code points.
+   */
+  decodingWarnings: number;
 }
 
 export type HeicDecodeResult = { ok: true; decoded: DecodedHeic } | Failure;
@@ -268,6 +274,7 @@ export async function decodeHeic(
       shrink,
       channels,
       heapBytes: output.heapBytes,
+      decodingWarnings: output.decodingWarnings,
     },
   };
 }

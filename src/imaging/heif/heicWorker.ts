@@ -42,7 +42,15 @@ export interface HeicWorkerInput {
  * libheif decoded when it is not the frame the container declares (nothing is copied then).
  */
 export type HeicWorkerOutput =
-  | { ok: true; width: number; height: number; buffer: ArrayBuffer; heapBytes: number }
+  | {
+      ok: true;
+      width: number;
+      height: number;
+      buffer: ArrayBuffer;
+      heapBytes: number;
+      /** libheif's decoding warnings on the image (`heif_image_get_decoding_warnings`). */
+      decodingWarnings: number;
+    }
   | {
       ok: false;
       message: string;
@@ -83,6 +91,8 @@ interface Libheif {
   ): { image: number; width: number; height: number; channels: DecodedChannel[] } | HeifError;
   heif_image_handle_release(handle: number): void;
   heif_image_release(image: number): void;
+  /** Raw C export: with `max_output_buffer_entries` 0 it returns how many warnings the image carries. */
+  _heif_image_get_decoding_warnings(image: number, first: number, out: number, max: number): number;
 }
 
 /** Runs in the worker: decode, copy the pixels out of the WebAssembly heap, post them, and let the thread end. */
@@ -209,7 +219,14 @@ export function heicWorkerMain(): void {
               }
             }
           }
-          return { ok: true, width, height, buffer, heapBytes: heapBytes() };
+          return {
+            ok: true,
+            width,
+            height,
+            buffer,
+            heapBytes: heapBytes(),
+            decodingWarnings: heif._heif_image_get_decoding_warnings(decoded.image, 0, 0, 0),
+          };
         } finally {
           heif.heif_image_release(decoded.image);
         }
