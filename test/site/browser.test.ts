@@ -514,6 +514,48 @@ describe('the page modules in the browser', () => {
     expect(pageErrors.slice(errorsBefore)).toEqual([]);
   });
 
+  it('a cover-only plan lists ONE shape (the closest to the source), never squares beside strips', async () => {
+    const errorsBefore = pageErrors.length;
+    const chosen = await pick(
+      [
+        { label: 'sq', format: 'jpeg', width: 300, height: 300 },
+        { label: 'ent', format: 'jpeg', width: 200, height: 100 },
+      ],
+      { width: 1200, height: 800 },
+      1280,
+    );
+    const o = `${stack.baseUrl}/derivatives`;
+    expect(chosen.markup).toContain(`src="${o}/ent.jpeg" srcset="${o}/ent.jpeg 200w"`);
+    expect(chosen.markup).not.toContain('sq.');
+    expect(chosen.currentSrc).toBe(`${o}/ent.jpeg`);
+    expect([chosen.width, chosen.height]).toEqual(['200', '100']);
+    expect(pageErrors.slice(errorsBefore)).toEqual([]);
+  });
+
+  it("a 2x3 source's own 2x3 variant is the <img>, not a 2x2 crop; a transparent one falls back to PNG", async () => {
+    const tiny = await pick(
+      [
+        { label: 'thumb', format: 'jpeg', width: 2, height: 2 },
+        { label: 'medium', format: 'jpeg', width: 2, height: 3 },
+      ],
+      { width: 2, height: 3 },
+      1280,
+    );
+    const o = `${stack.baseUrl}/derivatives`;
+    expect(tiny.markup).not.toContain('thumb.');
+    expect([tiny.width, tiny.height]).toEqual(['2', '3']);
+    const transparent = await pick(
+      [
+        { label: 'large', format: 'jpeg', width: 1280, height: 853 },
+        { label: 'large', format: 'png', width: 1280, height: 853 },
+      ],
+      { width: 3000, height: 2000 },
+      1280,
+    );
+    expect(transparent.markup).toContain(`src="${o}/large.png" srcset="${o}/large.png 1280w"`);
+    expect(transparent.markup).not.toContain('large.jpeg');
+  });
+
   it('renders a WebP/AVIF-only plan: AVIF as the <source>, WebP as the <img>, no error', async () => {
     const errorsBefore = pageErrors.length;
     const chosen = await pick(
