@@ -614,9 +614,9 @@ describe('the console', () => {
     const done = page.locator(`.image-row[data-blob="${dusk}"][data-run="Completed"]`);
     await done.waitFor({ timeout: 30_000 });
     expect(await done.locator('.run-state').textContent()).toBe(
-      'Reprocess of thumb: run Completed · image completed · thumb: already present: re-recorded, not ' +
-        'rewritten (derivative names are immutable per version, so the run records the stored derivative ' +
-        'again and writes no new bytes; to change a rendition, give it a new label)',
+      'Reprocess of thumb: run Completed · image completed · thumb: stored for this version with these ' +
+        'settings: the run will re-record them without decoding or rewriting (derivative names are immutable ' +
+        'per version; to change a rendition, give it a new label)',
     );
 
     // A new run wrote the document, and the thumb it recorded is the blob already stored: same name, same
