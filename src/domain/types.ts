@@ -67,21 +67,26 @@ export interface ResizeOrchestrationInput {
    * absent in instances started before it existed (the default then applies).
    */
   replacedGraceSeconds?: number;
+  /*
+   * The behaviour flags below are set for every new run by `newRunInput` (domain/runInput.ts), the one place
+   * that builds a new run's input; an instance started before a flag existed replays without it, so the
+   * orchestrator reads "absent" as the old behaviour.
+   */
   /**
-   * Whether each fan-out round first asks `findUnregisteredSizes` (see orchestrators/registeredRound.ts). Set by
-   * every starter; absent in instances started before the check existed, which replay without it (an extra
-   * activity in their replay would not match their history).
+   * Whether each fan-out round first asks `findUnregisteredSizes` (see orchestrators/registeredRound.ts).
+   * Absent: no check, as the recorded histories of older instances have it (an extra activity in their replay
+   * would not match).
    */
   checksRegistration?: boolean;
   /**
-   * Whether the fan-out runs the placeholder activity after the sizes. Set by every starter; absent in
-   * instances started before placeholders existed, whose recorded histories have no such task to replay.
+   * Whether the fan-out runs the placeholder activity after the sizes. Absent: no placeholder task, as in
+   * instances started before placeholders existed.
    */
   placeholder?: boolean;
   /**
    * Whether every multi-size plan asks `prepareSource` first, which routes by the source's bytes (so a HEIC
-   * declared `image/jpeg` is decoded once too). Set by every starter; absent in instances started before it
-   * existed, which route by the declared content type as their recorded histories did.
+   * declared `image/jpeg` is decoded once too). Absent: routing by the declared content type, as the recorded
+   * histories of older instances did.
    */
   routeByBytes?: boolean;
   /**

@@ -1,5 +1,6 @@
 import type { BlobServiceClient } from '@azure/storage-blob';
 import { instanceIdFor, unquoteETag } from '../domain/ids';
+import { newRunInput } from '../domain/runInput';
 import type { HandOffInput, HandOffResult, SourceRef } from '../domain/types';
 import { blobClientOf, blobProperties } from '../storage/blobs';
 import { startOnce, type InstanceStarter } from '../triggers/startOnce';
@@ -30,13 +31,12 @@ export async function handOffToCurrentVersion(
     contentType: properties.contentType ?? source.contentType,
   };
   const instanceId = instanceIdFor(source.container, source.blobName, eTag);
-  const started = await startOnce(deps.client, instanceId, {
-    ...input.orchestration,
-    source: current,
-    // Started by this code, whose schedule has the placeholder and routes by the bytes, whatever the
-    // handing-off instance had.
-    placeholder: true,
-    routeByBytes: true,
-  });
+  // The handing-off run's plans carry over; the flags are this code's (newRunInput), whatever that run had.
+  const { sizes, retry, replacedGraceSeconds } = input.orchestration;
+  const started = await startOnce(
+    deps.client,
+    instanceId,
+    newRunInput(current, { sizes, retry, replacedGraceSeconds }),
+  );
   return { ok: true, instanceId, started: started.started };
 }

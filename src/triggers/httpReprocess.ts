@@ -11,7 +11,8 @@ import { requireOperator } from '../auth/caller';
 import { ORCHESTRATOR_FUNCTION, REPROCESS_FUNCTION } from '../domain/functionNames';
 import { documentIdFor, instanceIdFor, unquoteETag } from '../domain/ids';
 import { describeReceived } from '../domain/validation';
-import type { ImageDocument, ResizeOrchestrationInput, SourceRef } from '../domain/types';
+import { newRunInput } from '../domain/runInput';
+import type { ImageDocument, SourceRef } from '../domain/types';
 import { invocationLogger } from '../logging';
 import { blobNameFrom } from './http/blobNameParam';
 import { productionHttpDeps, type ImageHttpDeps } from './http/deps';
@@ -155,15 +156,11 @@ export function createReprocessHandler(deps: () => ImageHttpDeps = productionHtt
     };
 
     const instanceId = reprocessInstanceId(container, blobName, blob.eTag);
-    const input: ResizeOrchestrationInput = {
-      source,
+    const input = newRunInput(source, {
       sizes: selection.sizes,
       retry: retryPlanFor(settings.redriveDelaysSeconds),
       replacedGraceSeconds: settings.replacedDerivativesGraceSeconds,
-      checksRegistration: true,
-      placeholder: true,
-      routeByBytes: true,
-    };
+    });
     await client.startNew(ORCHESTRATOR_FUNCTION, { instanceId, input });
     invocationLogger(context, { blobName, instanceId }).info('reprocess started', {
       sizes: selection.sizes.map((size) => size.label),

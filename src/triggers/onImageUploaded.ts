@@ -3,7 +3,8 @@ import * as df from 'durable-functions';
 import { EVENT_TRIGGER_FUNCTION } from '../domain/functionNames';
 import { getSettings, type Settings } from '../config/settings';
 import { instanceIdFor } from '../domain/ids';
-import type { ResizeOrchestrationInput, SourceRef } from '../domain/types';
+import { newRunInput } from '../domain/runInput';
+import type { SourceRef } from '../domain/types';
 import { parseBlobEvent, type DeletedBlobRef, type IgnoreReason } from '../events/blobEvent';
 import { removeDeletedSource, type RemoveDeps } from '../lifecycle/removeDeletedSource';
 import { invocationLogger, withExtra, type InvocationLogger } from '../logging';
@@ -34,15 +35,11 @@ async function startRun(
   const log = eventLog.with({ instanceId });
   try {
     // The size and retry plans and the grace period are captured here so the instance replays with what it started with.
-    const input: ResizeOrchestrationInput = {
-      source,
+    const input = newRunInput(source, {
       sizes: settings.sizes,
       retry: retryPlanFor(settings.redriveDelaysSeconds),
       replacedGraceSeconds: settings.replacedDerivativesGraceSeconds,
-      checksRegistration: true,
-      placeholder: true,
-      routeByBytes: true,
-    };
+    });
     const result = await startOnce(client, instanceId, input);
     if (!result.started) {
       log.info(

@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { startBackfillRuns, willProduce } from '../../src/activities/backfill/startRuns';
 import { backfillRunInstanceId } from '../../src/domain/backfill';
 import { instanceIdFor } from '../../src/domain/ids';
+import { newRunInput } from '../../src/domain/runInput';
+import { retryPlanFor } from '../../src/orchestrators/retryPolicy';
 import { runState } from '../../src/activities/backfill/checkRuns';
 import type { ImageDocument, SizeSpec } from '../../src/domain/types';
 import { startDurableApiStub } from '../triggers/support/durableApiStub';
@@ -74,6 +76,10 @@ describe('startBackfillRuns against the Durable HTTP API (the extension stubbed,
     ],
     errors: [],
   } as unknown as ImageDocument;
+  const listedSource = (name: string) => {
+    const { eTag, contentLength, contentType } = listed(name);
+    return { blobName: name, eTag, contentLength, contentType };
+  };
   const withoutXl = { ...withXl, variants: [{ label: 'thumb', format: 'jpeg' }] } as unknown as ImageDocument;
 
   it('counts a run it started before a crash as started even once its document is up to date', async () => {
@@ -126,12 +132,14 @@ describe('startBackfillRuns against the Durable HTTP API (the extension stubbed,
       expect(result).toEqual({ codes: 'sws' });
       for (const name of ['cleanup.jpg', 'old-plan.jpg']) {
         const started = stub.instances.get(backfillRunInstanceId(backfillId, container, name, '"0x1"'));
-        expect(started?.input).toMatchObject({
-          source: { blobName: name },
-          sizes: [xl],
-          placeholder: true,
-          routeByBytes: true,
-        });
+        // Exactly the one builder's input: every flag of a new run comes from there. The document describes
+        // this version, so its sequencer is reused; a backfill's run has no re-drive rounds.
+        expect(started?.input).toEqual(
+          newRunInput(
+            { container, ...listedSource(name), sequencer: withoutXl.sourceSequencer },
+            { sizes: [xl], retry: retryPlanFor([]) },
+          ),
+        );
       }
       expect(stub.instances.has(backfillRunInstanceId(backfillId, container, 'resizing.jpg', '"0x1"'))).toBe(
         false,

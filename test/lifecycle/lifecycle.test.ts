@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { assertHandOffInput, assertSourcePath } from '../../src/activities/inputs';
 import { loadSettings } from '../../src/config/settings';
 import { documentIdFor, instanceIdFor, versionTagFor } from '../../src/domain/ids';
+import { newRunInput } from '../../src/domain/runInput';
 import type { ImageDocument, ResizeOrchestrationInput } from '../../src/domain/types';
 import { handOffToCurrentVersion } from '../../src/lifecycle/handOff';
 import { removeDeletedSource } from '../../src/lifecycle/removeDeletedSource';
@@ -294,19 +295,20 @@ describe('handOffToCurrentVersion', () => {
 
     const result = await handOffToCurrentVersion(input, { blobService, client: stub.client() });
     expect(result).toEqual({ ok: true, instanceId, started: true });
-    expect(stub.instances.get(instanceId)?.input).toEqual({
-      ...input.orchestration,
-      source: {
-        ...input.orchestration.source,
-        eTag: after,
-        contentLength: 4,
-        contentType: 'application/octet-stream',
-      },
-      // Started by this deployment, whose schedule has the placeholder and routes by the bytes, whatever the
-      // old instance had.
-      placeholder: true,
-      routeByBytes: true,
-    });
+    // The old run's plans (it predates the flags) with the current source, built by the one builder: the new
+    // instance gets every flag of a new run, whatever the handing-off instance had.
+    const { sizes, replacedGraceSeconds } = input.orchestration;
+    expect(stub.instances.get(instanceId)?.input).toEqual(
+      newRunInput(
+        {
+          ...input.orchestration.source,
+          eTag: after,
+          contentLength: 4,
+          contentType: 'application/octet-stream',
+        },
+        { sizes, replacedGraceSeconds },
+      ),
+    );
     // A second hand-off, or the current version's own event, finds the instance and starts nothing.
     expect(await handOffToCurrentVersion(input, { blobService, client: stub.client() })).toEqual({
       ok: true,

@@ -2,6 +2,7 @@ import { HttpRequest, HttpResponse } from '@azure/functions';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ORCHESTRATOR_FUNCTION } from '../../src/domain/functionNames';
 import { instanceIdFor } from '../../src/domain/ids';
+import { newRunInput } from '../../src/domain/runInput';
 import type { ResizeOrchestrationInput } from '../../src/domain/types';
 import type { ImageHttpDeps } from '../../src/triggers/http/deps';
 import { createReprocessHandler } from '../../src/triggers/httpReprocess';
@@ -62,26 +63,28 @@ describe('POST /api/reprocess/{*blobName}', () => {
     // The Durable management URLs (with the extension's system key) never reach the caller.
     expect(JSON.stringify(body)).not.toMatch(/code=|runtime\/webhooks|test-system-key/);
     expect(stub.requests).toEqual([`POST orchestrators/${ORCHESTRATOR_FUNCTION}/${instanceId}`]);
-    expect(startedInput(instanceId)).toEqual({
-      source: {
-        container: CONTAINER,
-        blobName,
-        eTag,
-        // The document describes this version, so its event sequencer is reused.
-        sequencer: document.sourceSequencer,
-        contentLength: 17,
-        contentType: 'image/jpeg',
-      },
-      sizes: deps.settings.sizes,
-      retry: {
-        transient: TRANSIENT_RETRY,
-        redriveDelaysSeconds: deps.settings.redriveDelaysSeconds,
-      },
-      replacedGraceSeconds: deps.settings.replacedDerivativesGraceSeconds,
-      checksRegistration: true,
-      placeholder: true,
-      routeByBytes: true,
-    });
+    // Exactly the one builder's input for this source and plan: every flag of a new run comes from there.
+    expect(startedInput(instanceId)).toEqual(
+      newRunInput(
+        {
+          container: CONTAINER,
+          blobName,
+          eTag,
+          // The document describes this version, so its event sequencer is reused.
+          sequencer: document.sourceSequencer,
+          contentLength: 17,
+          contentType: 'image/jpeg',
+        },
+        {
+          sizes: deps.settings.sizes,
+          retry: {
+            transient: TRANSIENT_RETRY,
+            redriveDelaysSeconds: deps.settings.redriveDelaysSeconds,
+          },
+          replacedGraceSeconds: deps.settings.replacedDerivativesGraceSeconds,
+        },
+      ),
+    );
   });
 
   it('each reprocess of the same version gets its own instance', async () => {

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ORCHESTRATOR_FUNCTION } from '../../src/domain/functionNames';
 import { loadSettings } from '../../src/config/settings';
 import { instanceIdFor } from '../../src/domain/ids';
+import { newRunInput } from '../../src/domain/runInput';
 import { createOnImageUploadedHandler } from '../../src/triggers/onImageUploaded';
 import { recordingContext, startDurableApiStub, type DurableApiStub } from './support/durableApiStub';
 import { TRANSIENT_RETRY } from '../../src/orchestrators/retryPolicy';
@@ -71,33 +72,35 @@ describe('onImageUploaded', () => {
       `GET instances/${instanceId}`,
       `POST orchestrators/${ORCHESTRATOR_FUNCTION}/${instanceId}`,
     ]);
-    expect(stub.instances.get(instanceId)?.input).toEqual({
-      source: {
-        container: 'images-unprocessed',
-        blobName: 'users/42/cat.jpg',
-        eTag: '"0x8DCAFE0001"',
-        sequencer: '00000000000000000000000000000007',
-        contentLength: 48213,
-        contentType: 'image/jpeg',
-      },
-      // The whole plan with every default filled in, so a replay never depends on later settings.
-      sizes: [
-        { label: 'thumb', width: 150, height: 150, fit: 'inside', formats: ['source'] },
+    // Exactly the one builder's input for this source and plan: every flag of a new run comes from there.
+    expect(stub.instances.get(instanceId)?.input).toEqual(
+      newRunInput(
         {
-          label: 'wide',
-          width: 1920,
-          height: 1080,
-          fit: 'cover',
-          position: 'centre',
-          formats: ['webp', 'avif'],
+          container: 'images-unprocessed',
+          blobName: 'users/42/cat.jpg',
+          eTag: '"0x8DCAFE0001"',
+          sequencer: '00000000000000000000000000000007',
+          contentLength: 48213,
+          contentType: 'image/jpeg',
         },
-      ],
-      retry: { transient: TRANSIENT_RETRY, redriveDelaysSeconds: [60, 600] },
-      replacedGraceSeconds: 900,
-      checksRegistration: true,
-      placeholder: true,
-      routeByBytes: true,
-    });
+        {
+          // The whole plan with every default filled in, so a replay never depends on later settings.
+          sizes: [
+            { label: 'thumb', width: 150, height: 150, fit: 'inside', formats: ['source'] },
+            {
+              label: 'wide',
+              width: 1920,
+              height: 1080,
+              fit: 'cover',
+              position: 'centre',
+              formats: ['webp', 'avif'],
+            },
+          ],
+          retry: { transient: TRANSIENT_RETRY, redriveDelaysSeconds: [60, 600] },
+          replacedGraceSeconds: 900,
+        },
+      ),
+    );
     expect(lines).toEqual([
       {
         level: 'information',

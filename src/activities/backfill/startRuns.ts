@@ -9,6 +9,7 @@ import {
 } from '../../domain/backfill';
 import { mapBounded } from '../../domain/boundedMap';
 import { ORCHESTRATOR_FUNCTION } from '../../domain/functionNames';
+import { newRunInput } from '../../domain/runInput';
 import { documentIdFor, instanceIdFor, unquoteETag } from '../../domain/ids';
 import type { ImageDocument, ResizeOrchestrationInput, SizeSpec } from '../../domain/types';
 import { retryPlanFor } from '../../orchestrators/retryPolicy';
@@ -96,8 +97,8 @@ async function startOne(input: StartRunsInput, blob: ListedBlob, deps: StartRuns
   if (willProduce(eventRun, decision.sizes)) return 'w';
 
   const sameVersion = document !== undefined && unquoteETag(document.sourceETag) === unquoteETag(blob.eTag);
-  const orchestrationInput: ResizeOrchestrationInput = {
-    source: {
+  const orchestrationInput = newRunInput(
+    {
       container,
       blobName: blob.name,
       eTag: blob.eTag,
@@ -107,14 +108,10 @@ async function startOne(input: StartRunsInput, blob: ListedBlob, deps: StartRuns
       contentLength: blob.contentLength,
       contentType: blob.contentType,
     },
-    sizes: decision.sizes,
     // No re-drive rounds (hours of durable timers) inside a backfill's run: the wait would hold a backfill slot.
     // Sizes that end `internal` are recorded, and a later `only: "failed"` backfill is their re-drive.
-    retry: BACKFILL_RUN_RETRY,
-    checksRegistration: true,
-    placeholder: true,
-    routeByBytes: true,
-  };
+    { sizes: decision.sizes, retry: BACKFILL_RUN_RETRY },
+  );
   await deps.client.startNew(ORCHESTRATOR_FUNCTION, { instanceId, input: orchestrationInput });
   return 's';
 }
