@@ -30,6 +30,7 @@ import {
   isDropped,
   type DroppedDerivativeDeps,
 } from '../../src/lifecycle/droppedDerivatives';
+import { deleteUnusedDerivatives } from '../../src/lifecycle/unusedDerivatives';
 import { createBlobServiceClient } from '../../src/storage/blobServiceClient';
 import { createCosmosClient, imagesContainerOf } from '../../src/storage/cosmosClient';
 import { cosmosDocumentStore, type DocumentStore } from '../../src/storage/documentStore';
@@ -369,6 +370,27 @@ describe('two runs of one version with different plans, racing', () => {
     expect(await derivativeState(blob)).toBe('leased');
     await blob.getBlobLeaseClient(lease.leaseId).releaseLease();
     expect(await derivativeState(blob)).toBe('present');
+  });
+});
+
+describe('the version cleanup meets a claimed derivative', () => {
+  it('throws (so a BlobDeleted is redelivered) instead of leaving it behind, and deletes it once released', async () => {
+    const source = newSource(); // never uploaded: the source is gone, nothing is stored, so nothing is kept
+    const jpg = await stored(source, 'thumb', 'jpeg');
+    const avif = await stored(source, 'thumb', 'avif');
+    const blob = processed.getBlobClient(avif.blobName);
+    const lease = await blob.getBlobLeaseClient().acquireLease(15);
+    const deps = {
+      blobService: createBlobServiceClient(settings.images),
+      derivativeBlobService,
+      processedContainer: settings.processedContainer,
+      store: cosmosDocumentStore(cosmos),
+    };
+    await expect(deleteUnusedDerivatives(source, deps)).rejects.toThrow(/leased by a concurrent cleanup/);
+    await blob.getBlobLeaseClient(lease.leaseId).releaseLease();
+    const second = await deleteUnusedDerivatives(source, deps);
+    expect(second.deleted.sort()).toEqual([avif.blobName, jpg.blobName].sort());
+    expect(await namesUnder(source)).toEqual([]);
   });
 });
 
