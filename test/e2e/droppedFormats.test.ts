@@ -11,6 +11,7 @@ import type { ImageDocument, SizeSpec } from '../../src/domain/types';
 import { createCosmosClient, imagesContainerOf } from '../../src/storage/cosmosClient';
 import { makePhoto } from '../support/images';
 import { testEnv } from '../support/env';
+import { repoRoot, uploadBlob, waitFor } from '../support/e2eStack';
 import { startStackProcess, type StackProcess } from '../support/stackProcess';
 
 /**
@@ -18,7 +19,6 @@ import { startStackProcess, type StackProcess } from '../support/stackProcess';
  * engine, Azurite and the Cosmos server: the app restarts with the new IMAGE_SIZES (as a deployment does), a
  * second run of the SAME version (a reprocess) writes the document without them, then deletes their blobs.
  */
-const repoRoot = path.resolve(__dirname, '../..');
 const stackModule = path.join(repoRoot, 'packages/devhost/dist/index.js');
 const runId = Date.now().toString(36);
 const SOURCES = `dropped-src-${runId}`;
@@ -56,15 +56,17 @@ async function runToEnd(stack: StackProcess, instanceId: string, input: unknown)
     { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(input) },
   );
   expect(started.status).toBe(202);
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const response = await fetch(`${stack.baseUrl}/runtime/webhooks/durabletask/instances/${instanceId}`);
-    const status = (await response.json().catch(() => undefined)) as
-      { runtimeStatus: string; output: Record<string, unknown> | null } | undefined;
-    if (status && !['Pending', 'Running'].includes(status.runtimeStatus)) return status;
-    if (Date.now() > deadline) throw new Error(`instance ${instanceId}: ${JSON.stringify(status)}`);
-    await new Promise((resolve) => setTimeout(resolve, 150));
-  }
+  return waitFor(
+    `instance ${instanceId} to end`,
+    async () => {
+      const response = await fetch(`${stack.baseUrl}/runtime/webhooks/durabletask/instances/${instanceId}`);
+      const status = (await response.json().catch(() => undefined)) as
+        { runtimeStatus: string; output: Record<string, unknown> | null } | undefined;
+      return status && !['Pending', 'Running'].includes(status.runtimeStatus) ? status : undefined;
+    },
+    60_000,
+    150,
+  );
 }
 
 afterEach(async () => {
@@ -78,15 +80,16 @@ describe('a plan that no longer produces a format or a label', () => {
     const sources = blobs.getContainerClient(SOURCES);
     await sources.createIfNotExists();
     const blobName = 'users/5/harbour.png';
-    const uploaded = await sources
-      .getBlockBlobClient(blobName)
-      .uploadData(await makePhoto({ width: 1200, height: 900, format: 'png', seed: 21 }), {
-        blobHTTPHeaders: { blobContentType: 'image/png' },
-      });
+    const eTag = await uploadBlob(
+      sources,
+      blobName,
+      await makePhoto({ width: 1200, height: 900, format: 'png', seed: 21 }),
+      'image/png',
+    );
     const source = {
       container: SOURCES,
       blobName,
-      eTag: uploaded.etag ?? '',
+      eTag,
       sequencer: '00000000000000000000000000000001',
       contentLength: 0,
       contentType: 'image/png',

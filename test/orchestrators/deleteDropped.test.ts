@@ -11,7 +11,6 @@ import {
   resizeFunctionName,
   WRITE_DOCUMENT_FUNCTION,
 } from '../../src/domain/functionNames';
-import { DEFAULT_SIZES } from '../../src/config/sizes';
 import { instanceIdFor } from '../../src/domain/ids';
 import type {
   ResizeOrchestrationInput,
@@ -22,27 +21,22 @@ import type {
 } from '../../src/domain/types';
 import { plannedFormats } from '../../src/orchestrators/deleteDropped';
 import { resizeImageOrchestrator } from '../../src/orchestrators/resizeImageOrchestrator';
-import { HistoryBuilder, runEpisode, type HistoryEvent } from './support/replay';
+import { activityCall, catSource, defaultSizes, LEGACY_RETRY } from './support/fixtures';
+import {
+  episodeClock,
+  failsEveryAttempt,
+  HistoryBuilder,
+  runEpisode,
+  type HistoryEvent,
+} from './support/replay';
 
-const source: SourceRef = {
-  container: 'images-unprocessed',
-  blobName: 'users/42/cat.jpg',
-  eTag: '"0x8DCAFE0001"',
-  sequencer: '00000000000000000000000000000001',
-  contentLength: 48213,
-  contentType: 'image/jpeg',
-};
-const sizes: SizeSpec[] = DEFAULT_SIZES.map((size) => ({ ...size }));
+const source: SourceRef = catSource;
+const sizes: SizeSpec[] = defaultSizes();
 const [thumb, medium, large] = sizes as [SizeSpec, SizeSpec, SizeSpec];
 const pruning: ResizeOrchestrationInput = { source, sizes, prunesDropped: true, replacedGraceSeconds: 60 };
 const legacy: ResizeOrchestrationInput = { source, sizes };
 const instanceId = instanceIdFor(source.container, source.blobName, source.eTag);
-const RETRY = {
-  firstRetryIntervalInMilliseconds: 2000,
-  maxNumberOfAttempts: 5,
-  backoffCoefficient: 2,
-  maxRetryIntervalInMilliseconds: 30000,
-};
+const RETRY = LEGACY_RETRY;
 const SOURCE_INFO = { format: 'JPEG', width: 1600, height: 1200, length: 48213, contentType: 'image/jpeg' };
 
 function variant(size: SizeSpec, format: Variant['format']): Variant {
@@ -72,12 +66,7 @@ const ok = (size: SizeSpec, ...formats: Variant['format'][]): ResizeOutcome => (
 });
 const outcomes = [ok(thumb, 'jpeg', 'webp'), ok(medium, 'jpeg'), ok(large, 'jpeg')];
 
-const call = (functionName: string, input: unknown) => ({
-  functionName,
-  actionType: 1,
-  retryOptions: RETRY,
-  input,
-});
+const call = (functionName: string, input: unknown) => activityCall(functionName, RETRY, input);
 const cleanupAction = call(DELETE_DROPPED_DERIVATIVES_FUNCTION, {
   source,
   instanceId,
@@ -105,11 +94,6 @@ function written(input: ResizeOrchestrationInput, result: Record<string, unknown
 const run = (history: readonly HistoryEvent[], input: ResizeOrchestrationInput) =>
   runEpisode(resizeImageOrchestrator, instanceId, input, history);
 
-function lastEpisodeClock(history: HistoryBuilder): number {
-  const started = history.events.filter((event) => event.EventType === 12).at(-1);
-  return Date.parse(String(started?.Timestamp));
-}
-
 describe('the same-version cleanup in the orchestration', () => {
   it('asks the writer to drop unlisted labels, then cleans up at once when the write dropped nothing named', async () => {
     const start = await run(written(pruning, {}).events.slice(0, 2), pruning);
@@ -136,7 +120,7 @@ describe('the same-version cleanup in the orchestration', () => {
   it('waits the grace period captured in the input when the write stopped naming variants', async () => {
     const history = written(pruning, { droppedVariants: 1 });
     const waiting = await run(history.events, pruning);
-    const fireAt = new Date(lastEpisodeClock(history) + 60_000).toISOString();
+    const fireAt = new Date(episodeClock(history) + 60_000).toISOString();
     expect(waiting.state).toMatchObject({
       isDone: false,
       customStatus: { stage: 'cleanup-pending', status: 'completed', cleanupAt: fireAt },
@@ -161,17 +145,16 @@ describe('the same-version cleanup in the orchestration', () => {
     const history = written(pruning, {})
       .episodeEnd([[4, DELETE_DROPPED_DERIVATIVES_FUNCTION]])
       .episode();
-    let attemptId = 4;
-    let nextId = 5;
-    for (let attempt = 1; attempt <= RETRY.maxNumberOfAttempts; attempt++) {
-      const timerId = nextId++;
-      history.failed(attemptId, DELETE_DROPPED_DERIVATIVES_FUNCTION, `503 (attempt ${attempt})`);
-      history.episodeEnd([], [timerId]).episode().timerFired(timerId);
-      if (attempt < RETRY.maxNumberOfAttempts) {
-        attemptId = nextId++;
-        history.episodeEnd([[attemptId, DELETE_DROPPED_DERIVATIVES_FUNCTION]]).episode();
-      }
-    }
+    failsEveryAttempt(
+      history,
+      {
+        name: DELETE_DROPPED_DERIVATIVES_FUNCTION,
+        attempts: RETRY.maxNumberOfAttempts,
+        message: (attempt) => `503 (attempt ${attempt})`,
+      },
+      4,
+      5,
+    );
     const done = await run(history.events, pruning);
     expect(done.state.isDone).toBe(true);
     expect(done.state.output).toMatchObject({ status: 'completed', variants: 4 });
