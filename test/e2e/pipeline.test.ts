@@ -286,9 +286,13 @@ describe('end to end on the local stack', () => {
     expect(document).toMatchObject({ status: 'completed', sourceFormat: 'HEIC', errors: [] });
     expect(document.variants.map((variant) => variant.label).sort()).toEqual(['large', 'medium', 'thumb']);
     const instanceId = instanceIdFor(UNPROCESSED, name, eTag);
-    const history = await getJson<InstanceStatus>(
-      `${stack.baseUrl}/runtime/webhooks/durabletask/instances/${instanceId}?showHistory=true`,
-    );
+    // The document is visible before the run ends (the intermediate is deleted after the write): wait for the end.
+    const history = await waitFor('the run to end', async () => {
+      const status = await getJson<InstanceStatus>(
+        `${stack.baseUrl}/runtime/webhooks/durabletask/instances/${instanceId}?showHistory=true`,
+      );
+      return status.body.runtimeStatus === 'Completed' ? status : undefined;
+    });
     const completed = (history.body.historyEvents ?? []).filter(
       (entry) => entry.EventType === 'TaskCompleted',
     );
