@@ -83,6 +83,8 @@ function deps(): WriteDocumentDeps {
     store: cosmosDocumentStore(container),
     // The source exists and is the run's version (the writer asks before a first write too).
     currentSourceETag: ({ source }) => Promise.resolve(source.eTag),
+    // The fixtures' variants name no blobs; the writer's HEAD of them is tested in droppedDerivatives.test.ts.
+    derivativeState: () => Promise.resolve('present' as const),
     now: () => new Date((clock += 1000)),
   };
 }

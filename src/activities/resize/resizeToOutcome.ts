@@ -18,8 +18,7 @@ import { downloadIntermediate } from '../../storage/intermediateBlob';
 import { uploadDerivative } from './uploadDerivative';
 import { storedLabel } from './storedRendition';
 import { renditionSpecHash } from '../../domain/renditionSpec';
-import { detectFormat } from '../../imaging/detectFormat';
-import { probeHeader } from '../../imaging/probeHeader';
+import { readHeader } from './sourceHeader';
 
 /** Renders every format of one rendition from one decode (imaging/renderRendition in production). */
 export type RenderFunction = (
@@ -116,19 +115,6 @@ function renditionChangedError(label: string, variant: Variant): ImageError {
       "written; a version's derivatives are never rewritten, so it is kept. Give the new settings a new label " +
       'and backfill it.',
   };
-}
-
-/** The source's format and displayed size from its header (no pixels decoded), or undefined when unreadable. */
-async function readHeader(
-  data: Buffer,
-  limits: SourceLimits,
-): Promise<{ format: DecodableFormat; width: number; height: number } | undefined> {
-  const detected = detectFormat(data);
-  if (detected.kind !== 'decodable') return undefined;
-  const probed = await probeHeader(data, detected.format, limits);
-  if (!probed.ok) return undefined;
-  const { format, width, height } = probed.header;
-  return { format, width, height };
 }
 
 /**
