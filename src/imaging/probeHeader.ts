@@ -100,7 +100,13 @@ function probeHeifContainer(
   try {
     const container = readHeifContainer(source);
     primary = describePrimaryImage(container);
-    if (primary.codec === 'hevc') checkHevcData(container, primary.itemId);
+    if (primary.codec === 'hevc') {
+      checkHevcData(
+        container,
+        primary.itemId,
+        primary.decode.images.map((image) => image.itemId),
+      );
+    }
   } catch (error) {
     if (!(error instanceof HeifFormatError)) throw error;
     return failure('corrupt-image', `The ${detected} container could not be read: ${error.message}`, {
@@ -121,6 +127,19 @@ function probeHeifContainer(
   }
   if (grid !== undefined && grid.tileWidth * grid.tileHeight > limits.maxSourcePixels) {
     return tooManyPixels('HEIC grid tile', grid.tileWidth, grid.tileHeight, limits);
+  }
+  // Every image libheif decodes with the primary counts: an alpha plane's pixels beside the image's.
+  if (primary.decode.pixels > limits.maxSourcePixels) {
+    return failure(
+      'too-many-pixels',
+      `The HEIC's ${storedWidth}x${storedHeight} image and its alpha plane decode ${primary.decode.pixels} pixels; the limit is ${limits.maxSourcePixels} (MAX_SOURCE_PIXELS)`,
+      { format: 'HEIC', width: primary.width, height: primary.height },
+    );
+  }
+  // Each coded image (a tile, an alpha plane) as its HEVC data codes it.
+  const over = primary.decode.images.find((image) => image.width * image.height > limits.maxSourcePixels);
+  if (over !== undefined) {
+    return tooManyPixels(`HEIC ${over.role} (item ${over.itemId})`, over.width, over.height, limits);
   }
   return {
     ok: true,
