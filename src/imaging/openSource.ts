@@ -1,7 +1,8 @@
 import { failure, sourceTooLarge, type Failure } from '../domain/failure';
 import { detectFormat } from './detectFormat';
 import { intermediateSize, type RenditionGeometry } from './geometry';
-import { decodeAdmission, HEIC_DECODE_BYTES_PER_PIXEL } from './decodeAdmission';
+import { decodeAdmission } from './decodeAdmission';
+import { heicDecodeBytes } from './heif/decodeCost';
 import { decodeHeic } from './heif/decodeHeic';
 import { probeHeader, type SourceHeader } from './probeHeader';
 import type { SourceLimits } from './types';
@@ -59,7 +60,7 @@ export async function openSource(
   const { heif } = header;
   // Admitted against the process's decode memory budget first (decodeAdmission.ts): concurrent activities wait.
   const heic = await decodeAdmission().run(
-    heif.storedWidth * heif.storedHeight * HEIC_DECODE_BYTES_PER_PIXEL,
+    heicDecodeBytes(heif.decode),
     () =>
       decodeHeic(source, heif, {
         maxPixels: limits.maxSourcePixels,

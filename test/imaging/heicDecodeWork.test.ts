@@ -9,6 +9,12 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { renderDerivative, type SourceLimits } from '../../src/imaging';
 import { readHeifContainer } from '../../src/imaging/heif/container';
+import { decodeAdmission, HEIC_DECODE_BYTES_PER_PIXEL } from '../../src/imaging/decodeAdmission';
+import {
+  HEIC_DECODE_BYTES_PER_CODED_BYTE,
+  heicDecodeBytes,
+  heicDecodeTimeoutMs,
+} from '../../src/imaging/heif/decodeCost';
 import { heicDecodeSlots } from '../../src/imaging/heif/decodeHeic';
 import { describePrimaryImage } from '../../src/imaging/heif/primaryImage';
 import { spsPictureSize } from '../../src/imaging/heif/hevcData';
@@ -102,5 +108,29 @@ describe('HEIC decode work: what libheif decodes beside the primary counts', () 
       code: 'too-many-pixels',
       message: expect.stringMatching(/96x64 image and its alpha plane decode 12288 pixels/) as unknown,
     });
+  });
+
+  it('the admission reserves the decoded pixels AND the coded bytes of every image, while the decode runs', async () => {
+    const file = fixture('alpha.heic');
+    const { decode } = describePrimaryImage(readHeifContainer(file));
+    const expected =
+      2 * 96 * 64 * HEIC_DECODE_BYTES_PER_PIXEL + decode.codedBytes * HEIC_DECODE_BYTES_PER_CODED_BYTE;
+    expect(heicDecodeBytes(decode)).toBe(expected);
+    expect(decodeAdmission().state().heldBytes).toBe(0);
+    const render = renderDerivative(file, BOX, LIMITS);
+    let held = 0;
+    for (let turn = 0; turn < 10_000 && held === 0; turn += 1) {
+      await new Promise((resolve) => setImmediate(resolve));
+      held = decodeAdmission().state().heldBytes;
+    }
+    expect(held).toBe(expected);
+    expect((await render).ok).toBe(true);
+  });
+
+  it('the timeout grows with coded pixels and coded bytes (a 12-MP, 10.8-MB file: 66 s)', () => {
+    expect(heicDecodeTimeoutMs({ codedPixels: 12_192_768, codedBytes: 10_826_081 })).toBe(66_000);
+    expect(heicDecodeTimeoutMs({ codedPixels: 12_192_768, codedBytes: 2_000_000 })).toBe(39_000);
+    const { decode } = describePrimaryImage(readHeifContainer(fixture('alpha.heic')));
+    expect(heicDecodeTimeoutMs(decode)).toBe(20_000 + 1_000 + 3_000);
   });
 });

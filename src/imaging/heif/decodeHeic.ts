@@ -4,6 +4,7 @@ import { Worker } from 'node:worker_threads';
 import { DecodeTimeoutError, ImageResourceError } from '../../domain/errors';
 import { failure, type Failure } from '../../domain/failure';
 import { cropCleanAperture, shrunkFrame, withoutCleanAperture } from './cleanAperture';
+import { heicDecodeTimeoutMs } from './decodeCost';
 import { iccProfileForNclx } from './nclxProfile';
 import { heicWorkerMain, type HeicWorkerInput, type HeicWorkerOutput } from './heicWorker';
 import type { HeifPrimaryImage } from './primaryImage';
@@ -31,15 +32,6 @@ export function heicShrink(
   return Math.max(1, Math.floor(scale / 2));
 }
 
-/**
- * Wall-clock budget of one decode: a floor for start-up plus a per-megapixel allowance. libheif/libde265 in
- * WebAssembly decode about 8 MP per second of CPU here (`npm run bench`), so this is ~10x headroom for a
- * loaded worker; a decode still running after it is stuck on a hostile file, not slow.
- */
-export function heicDecodeTimeoutMs(pixels: number): number {
-  return 20_000 + Math.ceil(pixels / 1e6) * 1_000;
-}
-
 export interface DecodedHeic {
   /** An uncompressed TIFF of the oriented 8-bit RGB(A) pixels, with the file's ICC profile (see rawTiff.ts). */
   tiff: Buffer;
@@ -63,7 +55,7 @@ export interface HeicDecodeOptions {
    * size.
    */
   shrinkFor?: Box;
-  /** Overrides `heicDecodeTimeoutMs` (tests). */
+  /** Overrides `heicDecodeTimeoutMs` (decodeCost.ts; tests). */
   timeoutMs?: number;
 }
 
@@ -187,7 +179,7 @@ export async function decodeHeic(
   };
   const headerLength = rawTiffHeaderLength(layout);
   const { module, libheifPath } = await libheifModule();
-  const timeoutMs = options.timeoutMs ?? heicDecodeTimeoutMs(primary.storedWidth * primary.storedHeight);
+  const timeoutMs = options.timeoutMs ?? heicDecodeTimeoutMs(primary.decode);
   // With a clean aperture, libheif decodes the whole frame (its own crop is broken: cleanAperture.ts) and the
   // crop is made here; the thread then leaves no room for the header, which goes before the cropped pixels.
   const aperture = primary.cleanAperture;
