@@ -47,6 +47,14 @@ export async function probeHeader(
     const heif = probeHeifContainer(source, detected, limits);
     if (heif !== 'av1') return heif;
     format = 'AVIF'; // an AV1-coded HEIF: sharp's own libheif decodes it
+  } else if (detected === 'AVIF') {
+    // The brand is a claim; the primary item's type decides. An HEVC primary under an `avif` brand goes to
+    // the HEIC decoder (sharp's libheif has no HEVC decoder and fails it with "bad seek"); anything else,
+    // including a container our reader cannot read, stays with sharp as every AVIF does.
+    if (hevcPrimaryOf(source)) {
+      const heif = probeHeifContainer(source, 'HEIC', limits);
+      if (heif !== 'av1') return heif;
+    }
   }
   let metadata: sharp.Metadata;
   try {
@@ -75,6 +83,16 @@ export async function probeHeader(
     );
   }
   return { ok: true, header: { format, width, height, pages, hasAlpha: metadata.hasAlpha } };
+}
+
+/** Whether the HEIF container's primary item is HEVC-coded (`hvc1`, or a grid of them); false when unreadable. */
+function hevcPrimaryOf(source: Buffer): boolean {
+  try {
+    return describePrimaryImage(readHeifContainer(source)).codec === 'hevc';
+  } catch (error) {
+    if (error instanceof HeifFormatError) return false;
+    throw error;
+  }
 }
 
 function tooManyPixels(what: string, width: number, height: number, limits: SourceLimits): Failure {

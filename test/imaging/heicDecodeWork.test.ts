@@ -1,7 +1,7 @@
 /**
  * Every image libheif decodes with the primary (alpha planes, grid tiles, as their HEVC data codes them)
  * counts, and one that would make the decode larger than the container declares is refused from the container
- * before any decoder runs. Fixtures: test/fixtures/heic/makeDecodeWorkFixtures.ts (heif-enc output attached
+ * before any decoder runs. Fixtures: test/fixtures/heic/makeContainerFixtures.ts (heif-enc output attached
  * to plain.heic / grid.heic).
  */
 import { readFileSync } from 'node:fs';
