@@ -21,17 +21,16 @@ export function internalOutcome(size: SizeSpec, error: unknown): ResizeOutcome {
   const firstLine = raw.split('\n', 1)[0]?.trim() || 'unknown error';
   const reason =
     firstLine.length > MAX_MESSAGE_LENGTH ? `${firstLine.slice(0, MAX_MESSAGE_LENGTH - 3)}...` : firstLine;
+  return internalFailure(size, `${resizeFunctionName(size.label)} failed after retries: ${reason}`);
+}
+
+/** A size that produced nothing, with one `internal` error carrying `message` (re-drive rounds try it again). */
+export function internalFailure(size: SizeSpec, message: string): ResizeOutcome {
   return {
     ok: false,
     label: size.label,
     variants: [],
-    errors: [
-      {
-        label: size.label,
-        code: 'internal',
-        message: `${resizeFunctionName(size.label)} failed after retries: ${reason}`,
-      },
-    ],
+    errors: [{ label: size.label, code: 'internal', message }],
   };
 }
 

@@ -2,6 +2,7 @@ import type { OrchestrationContext, Task } from 'durable-functions';
 import { resizeFunctionName } from '../domain/functionNames';
 import type { ResizeOutcome, SizeSpec } from '../domain/types';
 import type { InvocationLogger } from '../logging';
+import { internalFailure } from './outcomes';
 import { settleRound, type SettledRound } from './settle';
 
 type Steps<T> = Generator<Task, T, unknown>;
@@ -16,20 +17,11 @@ export type FindUnregistered = (labels: string[]) => Task;
  */
 export function unregisteredOutcome(size: SizeSpec): ResizeOutcome {
   const name = resizeFunctionName(size.label);
-  return {
-    ok: false,
-    label: size.label,
-    variants: [],
-    errors: [
-      {
-        label: size.label,
-        code: 'internal',
-        message:
-          `${name} is not registered in this deployment: "${size.label}" left IMAGE_SIZES while this run planned it. ` +
-          `List "${size.label}" in RETIRED_SIZES until no run that planned it is running; re-drives then produce it.`,
-      },
-    ],
-  };
+  return internalFailure(
+    size,
+    `${name} is not registered in this deployment: "${size.label}" left IMAGE_SIZES while this run planned it. ` +
+      `List "${size.label}" in RETIRED_SIZES until no run that planned it is running; re-drives then produce it.`,
+  );
 }
 
 /**

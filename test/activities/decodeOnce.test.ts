@@ -27,14 +27,10 @@ import type {
 import { deleteIntermediate, writeIntermediate } from '../../src/storage/intermediateBlob';
 import { makePhoto } from '../support/images';
 import { testEnv } from '../support/env';
-import { openImageContainers, resizeDeps } from './resizeFixture';
+import { openImageContainers, resizeDeps, SOURCE_FORMAT_SIZES, uploadSourceRef } from './resizeFixture';
 
 const settings = loadSettings({ ...testEnv(), SCRATCH_CONTAINER: `scratch${Date.now().toString(36)}` });
-const SIZES: SizeSpec[] = [
-  { label: 'thumb', width: 150, height: 150, fit: 'inside', formats: ['source'] },
-  { label: 'medium', width: 640, height: 640, fit: 'inside', formats: ['source'] },
-  { label: 'large', width: 1280, height: 1280, fit: 'inside', formats: ['source'] },
-];
+const SIZES = SOURCE_FORMAT_SIZES;
 let blobService: BlobServiceClient;
 let unprocessed: ContainerClient;
 let processed: ContainerClient;
@@ -58,19 +54,8 @@ function prepareDeps(): PrepareDeps {
   };
 }
 
-async function uploadSource(data: Buffer, file: string, contentType: string): Promise<SourceRef> {
-  const blobName = `users/${randomUUID()}/${file}`;
-  const response = await unprocessed
-    .getBlockBlobClient(blobName)
-    .uploadData(data, { blobHTTPHeaders: { blobContentType: contentType } });
-  return {
-    container: settings.unprocessedContainer,
-    blobName,
-    eTag: response.etag ?? '',
-    sequencer: '000000000000000000000000000000010000000000000001',
-    contentLength: data.length,
-    contentType,
-  };
+function uploadSource(data: Buffer, file: string, contentType: string): Promise<SourceRef> {
+  return uploadSourceRef(unprocessed, settings, `users/${randomUUID()}/${file}`, data, contentType);
 }
 
 async function prepare(

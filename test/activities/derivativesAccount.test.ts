@@ -9,7 +9,7 @@ import type { ResizeOutcome, SourceRef } from '../../src/domain/types';
 import { versionTagFor } from '../../src/domain/ids';
 import { makePhoto } from '../support/images';
 import { testEnv } from '../support/env';
-import { openImageContainers, resizeDeps } from './resizeFixture';
+import { openImageContainers, resizeDeps, uploadSourceRef } from './resizeFixture';
 
 /**
  * Derivatives on their own account (DERIVATIVES_STORAGE: a second account of the test Azurite), sources on the
@@ -35,18 +35,8 @@ beforeAll(async () => {
   photo = await makePhoto({ width: 1200, height: 600, format: 'jpeg' });
 });
 
-async function uploadSource(blobName: string): Promise<SourceRef> {
-  const response = await unprocessed
-    .getBlockBlobClient(blobName)
-    .uploadData(photo, { blobHTTPHeaders: { blobContentType: 'image/jpeg' } });
-  return {
-    container: 'images-unprocessed',
-    blobName,
-    eTag: response.etag ?? '',
-    sequencer: '000000000000000000000000000000010000000000000001',
-    contentLength: photo.length,
-    contentType: 'image/jpeg',
-  };
+function uploadSource(blobName: string): Promise<SourceRef> {
+  return uploadSourceRef(unprocessed, settingsWith({}), blobName, photo, 'image/jpeg');
 }
 
 async function resize(settings: Settings, source: SourceRef): Promise<ResizeOutcome> {

@@ -9,7 +9,7 @@ import { ImageResourceError } from '../../src/domain/errors';
 import { makePlaceholder, makePlaceholderFromIntermediate } from '../../src/imaging';
 import { testEnv } from '../support/env';
 import { makePhoto, truncate } from '../support/images';
-import { openImageContainers, type ImageContainers } from './resizeFixture';
+import { openImageContainers, uploadSourceRef, type ImageContainers } from './resizeFixture';
 
 const settings = loadSettings(testEnv());
 let containers: ImageContainers;
@@ -30,17 +30,14 @@ function deps(overrides: Partial<PlaceholderDeps> = {}): PlaceholderDeps {
   };
 }
 
-async function uploadSource(data: Buffer): Promise<SourceRef> {
-  const blobName = `users/${randomUUID()}/cat.jpg`;
-  const response = await containers.unprocessed.getBlockBlobClient(blobName).uploadData(data);
-  return {
-    container: settings.unprocessedContainer,
-    blobName,
-    eTag: response.etag ?? '',
-    sequencer: '000000000000000000000000000000010000000000000001',
-    contentLength: data.length,
-    contentType: 'image/jpeg',
-  };
+function uploadSource(data: Buffer): Promise<SourceRef> {
+  return uploadSourceRef(
+    containers.unprocessed,
+    settings,
+    `users/${randomUUID()}/cat.jpg`,
+    data,
+    'image/jpeg',
+  );
 }
 
 async function run(source: SourceRef, placeholderDeps = deps(), lines: string[] = []) {

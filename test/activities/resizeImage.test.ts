@@ -17,14 +17,10 @@ import { encodeRaw, renderRendition, type EncodeRaw } from '../../src/imaging';
 import { freePort } from '@image-derivatives/devhost';
 import { makeNonImage, makePhoto } from '../support/images';
 import { testEnv } from '../support/env';
-import { openImageContainers, resizeDeps } from './resizeFixture';
+import { openImageContainers, resizeDeps, SOURCE_FORMAT_SIZES, uploadSourceRef } from './resizeFixture';
 
 const settings = loadSettings(testEnv());
-const SIZES: SizeSpec[] = [
-  { label: 'thumb', width: 150, height: 150, fit: 'inside', formats: ['source'] },
-  { label: 'medium', width: 640, height: 640, fit: 'inside', formats: ['source'] },
-  { label: 'large', width: 1280, height: 1280, fit: 'inside', formats: ['source'] },
-];
+const SIZES = SOURCE_FORMAT_SIZES;
 let blobService: BlobServiceClient;
 let unprocessed: ContainerClient;
 let processed: ContainerClient;
@@ -48,23 +44,8 @@ function context(lines: string[] = []): InvocationContext {
 }
 
 /** Uploads `data` under a unique nested name and returns the event-like source reference. */
-async function uploadSource(
-  data: Buffer,
-  file = 'cat.photo.jpg',
-  contentType = 'image/jpeg',
-): Promise<SourceRef> {
-  const blobName = `users/${randomUUID()}/holiday/${file}`;
-  const response = await unprocessed
-    .getBlockBlobClient(blobName)
-    .uploadData(data, { blobHTTPHeaders: { blobContentType: contentType } });
-  return {
-    container: settings.unprocessedContainer,
-    blobName,
-    eTag: response.etag ?? '',
-    sequencer: '000000000000000000000000000000010000000000000001',
-    contentLength: data.length,
-    contentType,
-  };
+function uploadSource(data: Buffer, file = 'cat.photo.jpg', contentType = 'image/jpeg'): Promise<SourceRef> {
+  return uploadSourceRef(unprocessed, settings, `users/${randomUUID()}/holiday/${file}`, data, contentType);
 }
 
 function input(source: SourceRef, size: SizeSpec): ResizeActivityInput {

@@ -1,8 +1,6 @@
 import { spawn } from 'node:child_process';
-import https from 'node:https';
 import path from 'node:path';
-import { existsSync } from 'node:fs';
-import { CosmosClient, type Container } from '@azure/cosmos';
+import type { CosmosClient, Container } from '@azure/cosmos';
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -11,6 +9,14 @@ import { backfillRunInstanceId, type BackfillProgress } from '../../src/domain/b
 import { documentIdFor, instanceIdFor } from '../../src/domain/ids';
 import { queryInstances } from '../../src/triggers/instanceStatus';
 import type { ImageDocument, SizeSpec } from '../../src/domain/types';
+import {
+  imageDocuments,
+  localCosmosClient,
+  repoRoot,
+  requireCompiledApp,
+  uploadBlob,
+  waitFor as waitUntil,
+} from '../support/e2eStack';
 import { makePhoto } from '../support/images';
 
 /**
@@ -18,7 +24,6 @@ import { makePhoto } from '../support/images';
  * every stored image, the decision rule per mode against real documents, paging with a small page size, the
  * in-flight bound, idempotence, the 409, and a stop-and-restart of the whole host mid-backfill.
  */
-const repoRoot = path.resolve(__dirname, '../..');
 const runId = Date.now().toString(36);
 const SOURCE = `bfsrc-${runId}`;
 const OUTPUT = `bfout-${runId}`;
@@ -72,14 +77,9 @@ async function start(sizes: SizeSpec[]): Promise<RunningStack> {
   });
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+/** Backfill waits span whole pages of runs: longer, and polled more often. */
+function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  return waitUntil(what, probe, timeoutMs, 100);
 }
 
 async function readDocument(name: string): Promise<ImageDocument | undefined> {
@@ -147,29 +147,18 @@ function backfillCli(args: string[]): Promise<{ code: number | null; stdout: str
 }
 
 beforeAll(async () => {
-  if (!existsSync(path.join(repoRoot, 'dist/src/index.js'))) {
-    throw new Error('dist/src/index.js is missing: the e2e tests run the compiled app; run `npm run build`.');
-  }
+  requireCompiledApp();
   const blobs = BlobServiceClient.fromConnectionString(inject('azuriteConnectionString'));
   output = blobs.getContainerClient(OUTPUT);
-  cosmos = new CosmosClient({
-    endpoint: inject('cosmosEndpoint'),
-    key: inject('cosmosKey'),
-    agent: new https.Agent({ rejectUnauthorized: false }),
-  });
-  documents = cosmos.database('MediaCorp').container('Images');
+  cosmos = localCosmosClient(inject('cosmosEndpoint'), inject('cosmosKey'));
+  documents = imageDocuments(cosmos);
 
   // One function app per process: the size catalog is fixed when the app loads, so the stack runs with `xl`
   // from the start, and the documents are then made to look as the ones written before `xl` existed.
   stack = await start(SIZES);
   for (const [index, name] of names.entries()) {
     const photo = await makePhoto({ width: 200 + index, height: 120, format: 'png' });
-    const uploaded = await uploadsThroughStack()
-      .getBlockBlobClient(name)
-      .uploadData(photo, {
-        blobHTTPHeaders: { blobContentType: 'image/png' },
-      });
-    eTags.set(name, uploaded.etag ?? '');
+    eTags.set(name, await uploadBlob(uploadsThroughStack(), name, photo, 'image/png'));
   }
   for (const name of names) {
     await waitFor(`the document of ${name}`, async () => {

@@ -1,22 +1,17 @@
-import { existsSync } from 'node:fs';
-import https from 'node:https';
-import path from 'node:path';
-import { CosmosClient, type Container } from '@azure/cosmos';
-import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
+import type { CosmosClient, Container } from '@azure/cosmos';
+import type { ContainerClient } from '@azure/storage-blob';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { blobCreatedEvent, freePort, startStack, type RunningStack } from '@image-derivatives/devhost';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { blobCreatedEvent, type RunningStack } from '@image-derivatives/devhost';
 import { documentIdFor, instanceIdFor, versionTagFor } from '../../src/domain/ids';
 import type { ImageDocument } from '../../src/domain/types';
+import { stackClients, startInMemoryStack, UNPROCESSED, uploadBlob, waitFor } from '../support/e2eStack';
 
 /**
  * Source versions over time on the local stack: same-stem sources, property writes, overwrites, replaced
  * versions and deletes. Events are delivered explicitly, in the order and with the sequencers Azure's rules
  * allow (the stack's own publisher is idle: it polls once a day), so each case controls what Azure would send.
  */
-const repoRoot = path.resolve(__dirname, '../..');
-const UNPROCESSED = 'images-unprocessed';
-const PROCESSED = 'images-processed';
 const GRACE_SECONDS = 2;
 const runId = Date.now().toString(36);
 
@@ -30,16 +25,6 @@ type Rgb = [number, number, number];
 const RED: Rgb = [220, 20, 20];
 const GREEN: Rgb = [20, 200, 20];
 const BLUE: Rgb = [20, 20, 220];
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
 
 function solid([r, g, b]: Rgb, format: 'jpeg' | 'png' = 'jpeg'): Promise<Buffer> {
   const image = sharp({ create: { width: 400, height: 300, channels: 3, background: { r, g, b } } });
@@ -59,11 +44,8 @@ function expectColour(actual: Rgb, expected: Rgb): void {
     expect(Math.abs((actual[index] ?? 0) - channel)).toBeLessThan(12);
 }
 
-async function upload(blobName: string, data: Buffer, contentType = 'image/jpeg'): Promise<string> {
-  const response = await unprocessed
-    .getBlockBlobClient(blobName)
-    .uploadData(data, { blobHTTPHeaders: { blobContentType: contentType } });
-  return response.etag ?? '';
+function upload(blobName: string, data: Buffer, contentType = 'image/jpeg'): Promise<string> {
+  return uploadBlob(unprocessed, blobName, data, contentType);
 }
 
 const sequencer = (n: number) => n.toString(16).padStart(32, '0');
@@ -154,33 +136,12 @@ async function derivativesUnder(blobName: string): Promise<string[]> {
 }
 
 beforeAll(async () => {
-  if (!existsSync(path.join(repoRoot, 'dist/src/index.js'))) {
-    throw new Error('dist/src/index.js is missing: the e2e tests run the compiled app; run `npm run build`.');
-  }
-  stack = await startStack({
-    appRoot: repoRoot,
-    port: 0,
-    azurite: {
-      ports: { blob: await freePort(), queue: await freePort(), table: await freePort() },
-      location: 'memory',
-    },
-    cosmos: { endpoint: inject('cosmosEndpoint'), key: inject('cosmosKey') },
+  stack = await startInMemoryStack({
     settings: { REPLACED_DERIVATIVES_GRACE_SECONDS: String(GRACE_SECONDS) },
-    logger: (entry) => {
-      if (entry.level === 'error' || entry.level === 'critical') console.error(entry.message);
-    },
   });
   // Writes go to Azurite directly, behind the event proxy: every event of these tests is delivered explicitly,
   // in an order and with sequencers Azure can produce.
-  const blobs = BlobServiceClient.fromConnectionString(stack.directConnectionString);
-  unprocessed = blobs.getContainerClient(UNPROCESSED);
-  processed = blobs.getContainerClient(PROCESSED);
-  cosmos = new CosmosClient({
-    endpoint: stack.cosmosEndpoint,
-    key: stack.cosmosKey,
-    agent: new https.Agent({ rejectUnauthorized: false }),
-  });
-  documents = cosmos.database('MediaCorp').container('Images');
+  ({ unprocessed, processed, cosmos, documents } = stackClients(stack, stack.directConnectionString));
 });
 
 afterAll(async () => {

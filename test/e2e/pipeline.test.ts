@@ -1,23 +1,27 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import https from 'node:https';
 import path from 'node:path';
-import { CosmosClient, type Container } from '@azure/cosmos';
+import type { CosmosClient, Container } from '@azure/cosmos';
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { blobCreatedEvent, freePort, startStack, type RunningStack } from '@image-derivatives/devhost';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { blobCreatedEvent, type RunningStack } from '@image-derivatives/devhost';
 import { documentIdFor, instanceIdFor, versionTagFor } from '../../src/domain/ids';
 import type { ImageDocument } from '../../src/domain/types';
+import {
+  repoRoot,
+  stackClients,
+  startInMemoryStack,
+  UNPROCESSED,
+  uploadBlob,
+  waitFor,
+} from '../support/e2eStack';
 import { makeNonImage, makePhoto } from '../support/images';
 
 /**
  * The whole pipeline as `npm start` runs it: the compiled app (dist, built by `npm test`), loaded by the local
  * host, Durable engine, Event Grid publisher, Azurite and the Cosmos SQL API server, on free ports.
  */
-const repoRoot = path.resolve(__dirname, '../..');
-const UNPROCESSED = 'images-unprocessed';
-const PROCESSED = 'images-processed';
 const runId = Date.now().toString(36);
 
 let stack: RunningStack;
@@ -46,16 +50,6 @@ interface InstanceStatus {
   historyEvents?: Array<{ EventType: string; FunctionName?: string }>;
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
-
 async function readDocument(blobName: string): Promise<ImageDocument | undefined> {
   const id = documentIdFor(UNPROCESSED, blobName);
   const { resource } = await documents.item(id, id).read<ImageDocument>();
@@ -79,41 +73,17 @@ async function getJson<T>(url: string): Promise<{ status: number; body: T }> {
   return { status: response.status, body: (await response.json()) as T };
 }
 
-async function upload(blobName: string, data: Buffer, contentType: string): Promise<string> {
-  const response = await unprocessed
-    .getBlockBlobClient(blobName)
-    .uploadData(data, { blobHTTPHeaders: { blobContentType: contentType } });
-  return response.etag ?? '';
+function upload(blobName: string, data: Buffer, contentType: string): Promise<string> {
+  return uploadBlob(unprocessed, blobName, data, contentType);
 }
 
 beforeAll(async () => {
-  if (!existsSync(path.join(repoRoot, 'dist/src/index.js'))) {
-    throw new Error(
-      'dist/src/index.js is missing: the e2e tests run the compiled app; run `npm run build` (npm test does).',
-    );
-  }
-  stack = await startStack({
-    appRoot: repoRoot,
-    port: 0,
-    azurite: {
-      ports: { blob: await freePort(), queue: await freePort(), table: await freePort() },
-      location: 'memory',
-    },
-    cosmos: { endpoint: inject('cosmosEndpoint'), key: inject('cosmosKey') },
-    logger: (entry) => {
+  stack = await startInMemoryStack({
+    onLog: (entry) => {
       if (entry.category === 'user') functionLogs.push(entry.message);
-      if (entry.level === 'error' || entry.level === 'critical') console.error(entry.message);
     },
   });
-  const blobs = BlobServiceClient.fromConnectionString(stack.connectionString);
-  unprocessed = blobs.getContainerClient(UNPROCESSED);
-  processed = blobs.getContainerClient(PROCESSED);
-  cosmos = new CosmosClient({
-    endpoint: stack.cosmosEndpoint,
-    key: stack.cosmosKey,
-    agent: new https.Agent({ rejectUnauthorized: false }),
-  });
-  documents = cosmos.database('MediaCorp').container('Images');
+  ({ unprocessed, processed, cosmos, documents } = stackClients(stack));
 });
 
 afterAll(async () => {

@@ -1,7 +1,4 @@
-import { existsSync } from 'node:fs';
-import https from 'node:https';
-import path from 'node:path';
-import { CosmosClient } from '@azure/cosmos';
+import type { CosmosClient } from '@azure/cosmos';
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -10,13 +7,19 @@ import { ORCHESTRATOR_FUNCTION, PLACEHOLDER_FUNCTION } from '../../src/domain/fu
 import { documentIdFor, instanceIdFor } from '../../src/domain/ids';
 import type { ImageDocument, ResizeOrchestrationInput } from '../../src/domain/types';
 import { blobEndpointOf, startFaultProxy, withBlobEndpoint, type FaultProxy } from '../support/faultProxy';
+import {
+  imageDocuments,
+  localCosmosClient,
+  repoRoot,
+  requireCompiledApp,
+  uploadBlob,
+} from '../support/e2eStack';
 import { makePhoto } from '../support/images';
 
 /**
  * Re-drive end to end on the local stack: the compiled app, the local Durable engine (real durable timers),
  * Azurite behind a proxy that refuses one size's derivative uploads with 403 for a while, Cosmos.
  */
-const repoRoot = path.resolve(__dirname, '../..');
 const runId = Date.now().toString(36);
 const SOURCES = `redrive-src-${runId}`;
 const PROCESSED = `redrive-out-${runId}`;
@@ -46,9 +49,7 @@ function derivativeUpload(label: string) {
 }
 
 beforeAll(async () => {
-  if (!existsSync(path.join(repoRoot, 'dist/src/index.js'))) {
-    throw new Error('dist/src/index.js is missing: the e2e tests run the compiled app; run `npm run build`.');
-  }
+  requireCompiledApp();
   const azurite = inject('azuriteConnectionString');
   proxy = await startFaultProxy(blobEndpointOf(azurite));
   stack = await startStack({
@@ -71,11 +72,7 @@ beforeAll(async () => {
   sources = blobs.getContainerClient(SOURCES);
   await sources.createIfNotExists();
   processed = blobs.getContainerClient(PROCESSED);
-  cosmos = new CosmosClient({
-    endpoint: stack.cosmosEndpoint,
-    key: stack.cosmosKey,
-    agent: new https.Agent({ rejectUnauthorized: false }),
-  });
+  cosmos = localCosmosClient(stack.cosmosEndpoint, stack.cosmosKey);
 });
 
 afterAll(async () => {
@@ -87,12 +84,11 @@ afterAll(async () => {
 describe('re-drive on the local engine', () => {
   it('a size that ran out of transient retries is re-run after the delay and the document becomes completed', async () => {
     const blobName = 'users/7/lake.jpg';
-    const uploaded = await sources
-      .getBlockBlobClient(blobName)
-      .uploadData(await makePhoto({ width: 1600, height: 1200, format: 'jpeg', seed: 11 }), {
-        blobHTTPHeaders: { blobContentType: 'image/jpeg' },
-      });
-    const eTag = uploaded.etag ?? '';
+    const eTag = await uploadBlob(
+      sources,
+      blobName,
+      await makePhoto({ width: 1600, height: 1200, format: 'jpeg', seed: 11 }),
+    );
     // Both attempts of the first round fail (at large's first format, which throws before the second); the
     // re-drive round's first attempt gets through and uploads both of large's formats.
     proxy.fail(derivativeUpload('large'), SHORT_TRANSIENT.maxNumberOfAttempts);
@@ -117,7 +113,7 @@ describe('re-drive on the local engine', () => {
     await stack.engine.startNew(ORCHESTRATOR_FUNCTION, { instanceId, input });
 
     // In between, the document says what the first round achieved.
-    const documents = cosmos.database('MediaCorp').container('Images');
+    const documents = imageDocuments(cosmos);
     const documentId = documentIdFor(SOURCES, blobName);
     let partial: ImageDocument | undefined;
     for (let tries = 0; tries < 200 && partial === undefined; tries++) {

@@ -1,19 +1,14 @@
-import { existsSync } from 'node:fs';
-import https from 'node:https';
-import path from 'node:path';
-import { CosmosClient, type Container } from '@azure/cosmos';
-import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
+import type { CosmosClient, Container } from '@azure/cosmos';
+import type { ContainerClient } from '@azure/storage-blob';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { freePort, startStack, type RunningStack } from '@image-derivatives/devhost';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningStack } from '@image-derivatives/devhost';
 import { documentIdFor, versionTagFor } from '../../src/domain/ids';
 import type { ImageDocument } from '../../src/domain/types';
+import { stackClients, startInMemoryStack, UNPROCESSED, uploadBlob, waitFor } from '../support/e2eStack';
 import { makePhoto } from '../support/images';
 
 /** A 3-label, 3-format plan through the whole local stack (compiled app, Durable engine, Azurite, Cosmos). */
-const repoRoot = path.resolve(__dirname, '../..');
-const UNPROCESSED = 'images-unprocessed';
-const PROCESSED = 'images-processed';
 const PLAN = [
   {
     label: 'thumb',
@@ -33,43 +28,21 @@ let processed: ContainerClient;
 let cosmos: CosmosClient;
 let documents: Container;
 
-async function finalDocument(blobName: string, eTag: string): Promise<ImageDocument> {
+function finalDocument(blobName: string, eTag: string): Promise<ImageDocument> {
   const id = documentIdFor(UNPROCESSED, blobName);
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const { resource } = await documents.item(id, id).read<ImageDocument>();
-    if (resource && resource.sourceETag === eTag.replace(/"/g, '')) return resource;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for the document of ${blobName}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+  return waitFor(
+    `the document of ${blobName}`,
+    async () => {
+      const { resource } = await documents.item(id, id).read<ImageDocument>();
+      return resource && resource.sourceETag === eTag.replace(/"/g, '') ? resource : undefined;
+    },
+    60_000,
+  );
 }
 
 beforeAll(async () => {
-  if (!existsSync(path.join(repoRoot, 'dist/src/index.js'))) {
-    throw new Error('dist/src/index.js is missing: the e2e tests run the compiled app; run `npm run build`.');
-  }
-  stack = await startStack({
-    appRoot: repoRoot,
-    port: 0,
-    azurite: {
-      ports: { blob: await freePort(), queue: await freePort(), table: await freePort() },
-      location: 'memory',
-    },
-    cosmos: { endpoint: inject('cosmosEndpoint'), key: inject('cosmosKey') },
-    settings: { IMAGE_SIZES: JSON.stringify(PLAN) },
-    logger: (entry) => {
-      if (entry.level === 'error' || entry.level === 'critical') console.error(entry.message);
-    },
-  });
-  const blobs = BlobServiceClient.fromConnectionString(stack.connectionString);
-  unprocessed = blobs.getContainerClient(UNPROCESSED);
-  processed = blobs.getContainerClient(PROCESSED);
-  cosmos = new CosmosClient({
-    endpoint: stack.cosmosEndpoint,
-    key: stack.cosmosKey,
-    agent: new https.Agent({ rejectUnauthorized: false }),
-  });
-  documents = cosmos.database('MediaCorp').container('Images');
+  stack = await startInMemoryStack({ settings: { IMAGE_SIZES: JSON.stringify(PLAN) } });
+  ({ unprocessed, processed, cosmos, documents } = stackClients(stack));
 });
 
 afterAll(async () => {
@@ -80,12 +53,12 @@ afterAll(async () => {
 describe('end to end: renditions', () => {
   it('an upload with a 3-label, 3-format plan gives 9 derivatives and a placeholder', async () => {
     const blobName = `renditions-${Date.now().toString(36)}/users/7/beach.jpg`;
-    const response = await unprocessed
-      .getBlockBlobClient(blobName)
-      .uploadData(await makePhoto({ width: 1600, height: 1200, format: 'jpeg' }), {
-        blobHTTPHeaders: { blobContentType: 'image/jpeg' },
-      });
-    const document = await finalDocument(blobName, response.etag ?? '');
+    const eTag = await uploadBlob(
+      unprocessed,
+      blobName,
+      await makePhoto({ width: 1600, height: 1200, format: 'jpeg' }),
+    );
+    const document = await finalDocument(blobName, eTag);
 
     expect(document).toMatchObject({
       status: 'completed',
@@ -130,7 +103,7 @@ describe('end to end: renditions', () => {
     expect(stored.sort()).toEqual(document.variants.map((variant) => variant.blobName).sort());
     expect(new Set(stored).size).toBe(9);
     // Names v2, one per (label, format): `{source}/{v}/{label}.{ext}`.
-    const v = versionTagFor(UNPROCESSED, blobName, response.etag ?? '');
+    const v = versionTagFor(UNPROCESSED, blobName, eTag);
     const extension = { jpeg: 'jpg', webp: 'webp', avif: 'avif' } as Record<string, string>;
     for (const variant of document.variants) {
       expect(variant.blobName).toBe(`${blobName}/${v}/${variant.label}.${extension[variant.format]}`);

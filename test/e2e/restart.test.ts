@@ -1,15 +1,16 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import https from 'node:https';
-import os from 'node:os';
 import path from 'node:path';
-import { CosmosClient, type Container } from '@azure/cosmos';
+import type { Container } from '@azure/cosmos';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { afterEach, describe, expect, it } from 'vitest';
-import { freePort } from '@image-derivatives/devhost';
 import type { ImageDocument } from '../../src/domain/types';
 import { makePhoto } from '../support/images';
+import {
+  cleanUpStarts,
+  persistentArgs,
+  start,
+  type StartRun,
+} from '../../packages/devhost/test/support/startProcess';
+import { imageDocuments, localCosmosClient, repoRoot, requireCompiledApp } from '../support/e2eStack';
 import { startStackProcess } from '../support/stackProcess';
 
 /**
@@ -18,38 +19,16 @@ import { startStackProcess } from '../support/stackProcess';
  * recorded before the upload was acknowledged, documents that outlive the process, and the Durable engine's
  * recovery of in-flight work. Runs the compiled local host (`packages/devhost/dist/start.js`) on the app.
  */
-const repoRoot = path.resolve(__dirname, '../..');
-const startScript = path.join(repoRoot, 'packages/devhost/dist/start.js');
 const DEV_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
 const COSMOS_KEY = 'C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw==';
 const UPLOADS = 30;
 
-const children: ChildProcess[] = [];
-const folders: string[] = [];
+afterEach(cleanUpStarts);
 
-afterEach(async () => {
-  for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
-  await Promise.all(folders.splice(0).map((folder) => rm(folder, { recursive: true, force: true })));
-});
-
-interface Run {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<unknown>;
-}
-
-function start(args: string[]): Run {
-  if (!existsSync(startScript) || !existsSync(path.join(repoRoot, 'dist/src/index.js')))
-    throw new Error('the compiled app and local host are missing: run npm run build (npm test does)');
-  const child = spawn(process.execPath, [startScript, ...args], {
-    cwd: repoRoot,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  return { child, output: () => output, exited: new Promise((resolve) => child.once('exit', resolve)) };
+/** `npm start` with `args`, once the app is compiled too. */
+function startApp(args: string[]): StartRun {
+  requireCompiledApp();
+  return start(args);
 }
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
@@ -62,7 +41,7 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
   }
 }
 
-async function ready(run: Run): Promise<void> {
+async function ready(run: StartRun): Promise<void> {
   await until(
     'the ready line',
     () => {
@@ -85,25 +64,10 @@ async function documentsOf(container: Container, prefix: string): Promise<ImageD
 
 describe('npm start killed mid-burst and started again', () => {
   it('ends with every uploaded image as exactly one completed document', async () => {
-    const [host, blob, queue, table, cosmos] = await Promise.all([
-      freePort(),
-      freePort(),
-      freePort(),
-      freePort(),
-      freePort(),
-    ]);
-    const location = await mkdtemp(path.join(os.tmpdir(), 'restart-e2e-'));
-    folders.push(location);
-    const args = [
-      '--port',
-      String(host),
-      '--azurite-ports',
-      `${blob},${queue},${table}`,
-      '--cosmos-port',
-      String(cosmos),
-      '--azurite-location',
-      location,
-    ];
+    const {
+      args,
+      ports: [, blob, , , cosmos],
+    } = await persistentArgs('restart-e2e-');
     const connectionString = `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${DEV_KEY};BlobEndpoint=http://127.0.0.1:${blob}/devstoreaccount1`;
     const unprocessed =
       BlobServiceClient.fromConnectionString(connectionString).getContainerClient('images-unprocessed');
@@ -113,14 +77,10 @@ describe('npm start killed mid-burst and started again', () => {
       names.map((_, index) => makePhoto({ width: 320, height: 240, format: 'jpeg', seed: index + 1 })),
     );
 
-    const first = start(args);
+    const first = startApp(args);
     await ready(first);
-    const client = new CosmosClient({
-      endpoint: `https://127.0.0.1:${cosmos}`,
-      key: COSMOS_KEY,
-      agent: new https.Agent({ rejectUnauthorized: false }),
-    });
-    const documents = client.database('MediaCorp').container('Images');
+    const client = localCosmosClient(`https://127.0.0.1:${cosmos}`, COSMOS_KEY);
+    const documents = imageDocuments(client);
     await Promise.all(
       names.map((name, index) =>
         unprocessed
@@ -141,7 +101,7 @@ describe('npm start killed mid-burst and started again', () => {
     await first.exited;
     expect(atKill).toBeLessThan(UPLOADS);
 
-    const second = start(args);
+    const second = startApp(args);
     await ready(second);
     const finalDocuments = await until(
       `${UPLOADS} completed documents`,
@@ -164,15 +124,10 @@ describe('blobs committed with no event while the local Event Grid was not recor
   const stackModule = path.join(repoRoot, 'packages/devhost/dist/index.js');
 
   it('are published once at the next start: a write gets processed exactly once, a delete removes its document', async () => {
-    const [host, blob, queue, table, cosmos] = await Promise.all([
-      freePort(),
-      freePort(),
-      freePort(),
-      freePort(),
-      freePort(),
-    ]);
-    const location = await mkdtemp(path.join(os.tmpdir(), 'reconcile-e2e-'));
-    folders.push(location);
+    const {
+      ports: [host, blob, queue, table, cosmos],
+      location,
+    } = await persistentArgs('reconcile-e2e-');
     const options = {
       appRoot: repoRoot,
       port: host,
@@ -180,11 +135,7 @@ describe('blobs committed with no event while the local Event Grid was not recor
       cosmos: { port: cosmos },
     };
     const proxied = `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${DEV_KEY};BlobEndpoint=http://127.0.0.1:${blob}/devstoreaccount1`;
-    const client = new CosmosClient({
-      endpoint: `https://127.0.0.1:${cosmos}`,
-      key: COSMOS_KEY,
-      agent: new https.Agent({ rejectUnauthorized: false }),
-    });
+    const client = localCosmosClient(`https://127.0.0.1:${cosmos}`, COSMOS_KEY);
     const prefix = `reconcile-${Date.now().toString(36)}/`;
     const [deletedPhoto, missedPhoto] = await Promise.all([
       makePhoto({ width: 320, height: 240, format: 'jpeg', seed: 1 }),
@@ -192,7 +143,7 @@ describe('blobs committed with no event while the local Event Grid was not recor
     ]);
 
     const first = await startStackProcess(stackModule, options, 90_000);
-    const documents = client.database('MediaCorp').container('Images');
+    const documents = imageDocuments(client);
     const through = BlobServiceClient.fromConnectionString(proxied).getContainerClient('images-unprocessed');
     await through.getBlockBlobClient(`${prefix}deleted.jpg`).uploadData(deletedPhoto);
     await until(

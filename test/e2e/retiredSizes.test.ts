@@ -7,6 +7,7 @@ import { ORCHESTRATOR_FUNCTION } from '../../src/domain/functionNames';
 import { instanceIdFor } from '../../src/domain/ids';
 import type { ResizeOrchestrationInput, SizeSpec } from '../../src/domain/types';
 import { blobEndpointOf, startFaultProxy, withBlobEndpoint, type FaultProxy } from '../support/faultProxy';
+import { repoRoot, uploadBlob } from '../support/e2eStack';
 import { makePhoto } from '../support/images';
 import { startStackProcess, type StackProcess } from '../support/stackProcess';
 
@@ -15,7 +16,6 @@ import { startStackProcess, type StackProcess } from '../support/stackProcess';
  * the new settings (as a deployment does), the instance resumes on the same task hub and calls `resize-{label}`.
  * With the label in RETIRED_SIZES that activity is still registered and the instance finishes.
  */
-const repoRoot = path.resolve(__dirname, '../..');
 const stackModule = path.join(repoRoot, 'packages/devhost/dist/index.js');
 const runId = Date.now().toString(36);
 const SOURCES = `retired-src-${runId}`;
@@ -70,6 +70,68 @@ async function waitForStatus(
   }
 }
 
+/**
+ * Uploads `blobName` and starts its run planning thumb and xl on a stack (child process) that refuses xl's
+ * uploads, so the run is left waiting on its re-drive timer (`delaySeconds` per round); then stops that stack.
+ */
+async function waitingOnXl(
+  blobName: string,
+  seed: number,
+  delaySeconds: number,
+): Promise<{ blobs: BlobServiceClient; instanceId: string }> {
+  const blobs = BlobServiceClient.fromConnectionString(inject('azuriteConnectionString'));
+  const sources = blobs.getContainerClient(SOURCES);
+  await sources.createIfNotExists();
+  const eTag = await uploadBlob(
+    sources,
+    blobName,
+    await makePhoto({ width: 1600, height: 1200, format: 'jpeg', seed }),
+  );
+  const instanceId = instanceIdFor(SOURCES, blobName, eTag);
+
+  proxy.fail((method, blobPath) => method === 'PUT' && /[_/]xl\.[a-z]+$/.test(blobPath), Infinity);
+  const before = await startStackProcess(
+    stackModule,
+    stackOptions({ IMAGE_SIZES: JSON.stringify([thumb, xl]) }),
+  );
+  running.push(before);
+  const input: ResizeOrchestrationInput = {
+    source: {
+      container: SOURCES,
+      blobName,
+      eTag,
+      sequencer: '00000000000000000000000000000001',
+      contentLength: 0,
+      contentType: 'image/jpeg',
+    },
+    sizes: [thumb, xl],
+    retry: {
+      transient: {
+        firstRetryIntervalInMilliseconds: 100,
+        maxNumberOfAttempts: 2,
+        backoffCoefficient: 1,
+        maxRetryIntervalInMilliseconds: 100,
+      },
+      redriveDelaysSeconds: [delaySeconds, delaySeconds],
+    },
+    checksRegistration: true,
+    placeholder: true,
+  };
+  const started = await fetch(
+    `${before.baseUrl}/runtime/webhooks/durabletask/orchestrators/${ORCHESTRATOR_FUNCTION}/${instanceId}`,
+    { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(input) },
+  );
+  expect(started.status).toBe(202);
+  await waitForStatus(
+    before.baseUrl,
+    instanceId,
+    (status) => status.customStatus?.stage === 'waiting-to-redrive',
+  );
+  await before.stop();
+  running.splice(0);
+  return { blobs, instanceId };
+}
+
 beforeAll(async () => {
   proxy = await startFaultProxy(blobEndpointOf(inject('azuriteConnectionString')));
 });
@@ -82,59 +144,8 @@ afterAll(async () => {
 
 describe('a size removed while an instance that planned it is running', () => {
   it('finishes after a restart with the label in RETIRED_SIZES', async () => {
-    const blobs = BlobServiceClient.fromConnectionString(inject('azuriteConnectionString'));
-    const sources = blobs.getContainerClient(SOURCES);
-    await sources.createIfNotExists();
-    const blobName = 'users/9/bridge.jpg';
-    const uploaded = await sources
-      .getBlockBlobClient(blobName)
-      .uploadData(await makePhoto({ width: 1600, height: 1200, format: 'jpeg', seed: 12 }), {
-        blobHTTPHeaders: { blobContentType: 'image/jpeg' },
-      });
-    const eTag = uploaded.etag ?? '';
-    const instanceId = instanceIdFor(SOURCES, blobName, eTag);
-
     // Before: xl is planned. Its uploads are refused, so the instance is left waiting on its re-drive timer.
-    proxy.fail((method, blobPath) => method === 'PUT' && /[_/]xl\.[a-z]+$/.test(blobPath), Infinity);
-    const before = await startStackProcess(
-      stackModule,
-      stackOptions({ IMAGE_SIZES: JSON.stringify([thumb, xl]) }),
-    );
-    running.push(before);
-    const input: ResizeOrchestrationInput = {
-      source: {
-        container: SOURCES,
-        blobName,
-        eTag,
-        sequencer: '00000000000000000000000000000001',
-        contentLength: 0,
-        contentType: 'image/jpeg',
-      },
-      sizes: [thumb, xl],
-      retry: {
-        transient: {
-          firstRetryIntervalInMilliseconds: 100,
-          maxNumberOfAttempts: 2,
-          backoffCoefficient: 1,
-          maxRetryIntervalInMilliseconds: 100,
-        },
-        redriveDelaysSeconds: [6, 6],
-      },
-      checksRegistration: true,
-      placeholder: true,
-    };
-    const started = await fetch(
-      `${before.baseUrl}/runtime/webhooks/durabletask/orchestrators/${ORCHESTRATOR_FUNCTION}/${instanceId}`,
-      { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(input) },
-    );
-    expect(started.status).toBe(202);
-    await waitForStatus(
-      before.baseUrl,
-      instanceId,
-      (status) => status.customStatus?.stage === 'waiting-to-redrive',
-    );
-    await before.stop();
-    running.splice(0);
+    const { blobs, instanceId } = await waitingOnXl('users/9/bridge.jpg', 12, 6);
 
     // After: xl is no longer planned, only retired; its uploads would now succeed.
     proxy.clear();
@@ -164,58 +175,7 @@ describe('a size removed while an instance that planned it is running', () => {
   });
 
   it('without RETIRED_SIZES: a partial document naming the fix and a warning, never a Failed instance', async () => {
-    const blobs = BlobServiceClient.fromConnectionString(inject('azuriteConnectionString'));
-    const sources = blobs.getContainerClient(SOURCES);
-    await sources.createIfNotExists();
-    const blobName = 'users/9/unretired.jpg';
-    const uploaded = await sources
-      .getBlockBlobClient(blobName)
-      .uploadData(await makePhoto({ width: 1600, height: 1200, format: 'jpeg', seed: 13 }), {
-        blobHTTPHeaders: { blobContentType: 'image/jpeg' },
-      });
-    const eTag = uploaded.etag ?? '';
-    const instanceId = instanceIdFor(SOURCES, blobName, eTag);
-
-    proxy.fail((method, blobPath) => method === 'PUT' && /[_/]xl\.[a-z]+$/.test(blobPath), Infinity);
-    const before = await startStackProcess(
-      stackModule,
-      stackOptions({ IMAGE_SIZES: JSON.stringify([thumb, xl]) }),
-    );
-    running.push(before);
-    const input: ResizeOrchestrationInput = {
-      source: {
-        container: SOURCES,
-        blobName,
-        eTag,
-        sequencer: '00000000000000000000000000000001',
-        contentLength: 0,
-        contentType: 'image/jpeg',
-      },
-      sizes: [thumb, xl],
-      retry: {
-        transient: {
-          firstRetryIntervalInMilliseconds: 100,
-          maxNumberOfAttempts: 2,
-          backoffCoefficient: 1,
-          maxRetryIntervalInMilliseconds: 100,
-        },
-        redriveDelaysSeconds: [3, 3],
-      },
-      checksRegistration: true,
-      placeholder: true,
-    };
-    const started = await fetch(
-      `${before.baseUrl}/runtime/webhooks/durabletask/orchestrators/${ORCHESTRATOR_FUNCTION}/${instanceId}`,
-      { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(input) },
-    );
-    expect(started.status).toBe(202);
-    await waitForStatus(
-      before.baseUrl,
-      instanceId,
-      (status) => status.customStatus?.stage === 'waiting-to-redrive',
-    );
-    await before.stop();
-    running.splice(0);
+    const { instanceId } = await waitingOnXl('users/9/unretired.jpg', 13, 3);
 
     // After: xl left IMAGE_SIZES and the operator forgot RETIRED_SIZES. The re-drive rounds must not schedule
     // resize-xl (the host would fail the instance): the run ends with its document.

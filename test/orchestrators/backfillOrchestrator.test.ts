@@ -31,27 +31,39 @@ const first: BackfillState = {
 type Action = { actionType: number; functionName?: string; input?: unknown; fireAt?: string };
 const flat = (actions: unknown[][]) => actions.flat() as Action[];
 
+/**
+ * One page with one poll: the listing (task 0) answers `listing`; then a start (1), the poll timer (2), a check
+ * (3) and a second start (4) answer with the per-blob codes `codes` (start, check, start).
+ */
+function onePoll(
+  state: BackfillState,
+  listing: unknown,
+  codes: [start: string, check: string, next: string],
+): HistoryBuilder {
+  return new HistoryBuilder()
+    .started('backfillOrchestrator', state)
+    .episodeEnd([[0, LIST_SOURCE_PAGE_FUNCTION]])
+    .episode()
+    .completed(0, listing)
+    .episodeEnd([[1, START_BACKFILL_RUNS_FUNCTION]])
+    .episode()
+    .completed(1, { codes: codes[0] })
+    .episodeEnd([], [2])
+    .episode()
+    .timerFired(2)
+    .episodeEnd([[3, CHECK_BACKFILL_RUNS_FUNCTION]])
+    .episode()
+    .completed(3, { codes: codes[1] })
+    .episodeEnd([[4, START_BACKFILL_RUNS_FUNCTION]])
+    .episode()
+    .completed(4, { codes: codes[2] });
+}
+
 describe('backfillOrchestrator replayed through durable-functions', () => {
   it('lists, starts within the in-flight bound, polls, and continues as new between pages', async () => {
     const a = blob('users/a.png');
     const b = blob('users/b.png');
-    const history = new HistoryBuilder()
-      .started('backfillOrchestrator', first)
-      .episodeEnd([[0, LIST_SOURCE_PAGE_FUNCTION]])
-      .episode()
-      .completed(0, { blobs: [a, b], continuationToken: 'page-2' })
-      .episodeEnd([[1, START_BACKFILL_RUNS_FUNCTION]])
-      .episode()
-      .completed(1, { codes: 's' })
-      .episodeEnd([], [2])
-      .episode()
-      .timerFired(2)
-      .episodeEnd([[3, CHECK_BACKFILL_RUNS_FUNCTION]])
-      .episode()
-      .completed(3, { codes: 'c' })
-      .episodeEnd([[4, START_BACKFILL_RUNS_FUNCTION]])
-      .episode()
-      .completed(4, { codes: 'u' });
+    const history = onePoll(first, { blobs: [a, b], continuationToken: 'page-2' }, ['s', 'c', 'u']);
 
     // Replaying the whole first execution: with one slot, b waits until a is over; then the page is done.
     const replayed = await runEpisode(backfillOrchestrator, instanceId, first, history.events);
@@ -115,23 +127,7 @@ describe('backfillOrchestrator replayed through durable-functions', () => {
     const a = blob('users/a.png');
     const state: BackfillState = { ...first, maxInFlight: 4 };
     const uploadRun = instanceIdFor(state.container, a.name, a.eTag);
-    const history = new HistoryBuilder()
-      .started('backfillOrchestrator', state)
-      .episodeEnd([[0, LIST_SOURCE_PAGE_FUNCTION]])
-      .episode()
-      .completed(0, { blobs: [a] })
-      .episodeEnd([[1, START_BACKFILL_RUNS_FUNCTION]])
-      .episode()
-      .completed(1, { codes: 'w' })
-      .episodeEnd([], [2])
-      .episode()
-      .timerFired(2)
-      .episodeEnd([[3, CHECK_BACKFILL_RUNS_FUNCTION]])
-      .episode()
-      .completed(3, { codes: 'c' })
-      .episodeEnd([[4, START_BACKFILL_RUNS_FUNCTION]])
-      .episode()
-      .completed(4, { codes: 's' });
+    const history = onePoll(state, { blobs: [a] }, ['w', 'c', 's']);
     const replayed = await runEpisode(backfillOrchestrator, instanceId, state, history.events);
     expect(replayed.ok).toBe(true);
     const actions = flat(replayed.state.actions);

@@ -11,7 +11,6 @@ import {
   resizeFunctionName as resizeActivityName,
   WRITE_DOCUMENT_FUNCTION as WRITE_DOCUMENT_ACTIVITY,
 } from '../../src/domain/functionNames';
-import { DEFAULT_SIZES } from '../../src/config/sizes';
 import { instanceIdFor } from '../../src/domain/ids';
 import type {
   IntermediateRef,
@@ -21,6 +20,7 @@ import type {
   SourceRef,
 } from '../../src/domain/types';
 import { decodesOnce, resizeImageOrchestrator } from '../../src/orchestrators/resizeImageOrchestrator';
+import { activityCall, defaultSizes, LEGACY_RETRY } from './support/fixtures';
 import { HistoryBuilder, runEpisode, type HistoryEvent } from './support/replay';
 
 const source: SourceRef = {
@@ -31,16 +31,11 @@ const source: SourceRef = {
   contentLength: 912_000,
   contentType: 'image/png',
 };
-const sizes: SizeSpec[] = DEFAULT_SIZES.map((size) => ({ ...size }));
+const sizes = defaultSizes();
 const input: ResizeOrchestrationInput = { source, sizes };
 const instanceId = instanceIdFor(source.container, source.blobName, source.eTag);
 const handler = resizeImageOrchestrator;
-const RETRY = {
-  firstRetryIntervalInMilliseconds: 2000,
-  maxNumberOfAttempts: 5,
-  backoffCoefficient: 2,
-  maxRetryIntervalInMilliseconds: 30000,
-};
+const RETRY = LEGACY_RETRY;
 const intermediate: IntermediateRef = {
   container: 'images-scratch',
   blobName: 'ab12/1280x1280.tiff',
@@ -58,7 +53,7 @@ const intermediate: IntermediateRef = {
 };
 
 function call(functionName: string, callInput: unknown) {
-  return { functionName, actionType: 1, retryOptions: RETRY, input: callInput };
+  return activityCall(functionName, RETRY, callInput);
 }
 const prepareAction = call(PREPARE_SOURCE_ACTIVITY, { source, sizes, instanceId });
 function fanOut(withIntermediate: boolean) {

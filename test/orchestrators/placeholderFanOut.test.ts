@@ -10,36 +10,23 @@ import {
   resizeFunctionName,
   WRITE_DOCUMENT_FUNCTION,
 } from '../../src/domain/functionNames';
-import { DEFAULT_SIZES } from '../../src/config/sizes';
 import { instanceIdFor } from '../../src/domain/ids';
 import type {
   Placeholder,
   ResizeOrchestrationInput,
   ResizeOutcome,
   SizeSpec,
-  SourceRef,
   Variant,
 } from '../../src/domain/types';
 import { resizeImageOrchestrator } from '../../src/orchestrators/resizeImageOrchestrator';
-import { HistoryBuilder, runEpisode, type HistoryEvent } from './support/replay';
+import { activityCall, catSource, defaultSizes, LEGACY_RETRY } from './support/fixtures';
+import { failsEveryAttempt, HistoryBuilder, runEpisode, type HistoryEvent } from './support/replay';
 
-const source: SourceRef = {
-  container: 'images-unprocessed',
-  blobName: 'users/42/cat.jpg',
-  eTag: '"0x8DCAFE0001"',
-  sequencer: '00000000000000000000000000000001',
-  contentLength: 48213,
-  contentType: 'image/jpeg',
-};
-const sizes: SizeSpec[] = DEFAULT_SIZES.map((size) => ({ ...size }));
+const source = catSource;
+const sizes = defaultSizes();
 const planned: ResizeOrchestrationInput = { source, sizes, placeholder: true };
 const instanceId = instanceIdFor(source.container, source.blobName, source.eTag);
-const RETRY = {
-  firstRetryIntervalInMilliseconds: 2000,
-  maxNumberOfAttempts: 5,
-  backoffCoefficient: 2,
-  maxRetryIntervalInMilliseconds: 30000,
-};
+const RETRY = LEGACY_RETRY;
 const [thumb, medium, large] = sizes as [SizeSpec, SizeSpec, SizeSpec];
 const SOURCE_INFO = { format: 'JPEG', width: 1600, height: 1200, length: 48213, contentType: 'image/jpeg' };
 
@@ -68,12 +55,7 @@ function ok(size: SizeSpec): ResizeOutcome {
 
 const placeholder: Placeholder = { thumbhash: 'HBkSHYSIeHiPiHh8eJd4eTN0EEQG', dominantColor: '#c81828' };
 
-const call = (functionName: string, input: unknown) => ({
-  functionName,
-  actionType: 1,
-  retryOptions: RETRY,
-  input,
-});
+const call = (functionName: string, input: unknown) => activityCall(functionName, RETRY, input);
 const resizeAction = (size: SizeSpec) => call(resizeFunctionName(size.label), { source, size, instanceId });
 const placeholderAction = call(PLACEHOLDER_FUNCTION, { source, instanceId });
 const fanOut = { actionType: 12, compoundActions: [...sizes.map(resizeAction), placeholderAction] };
@@ -124,17 +106,12 @@ describe('the placeholder in the fan-out', () => {
       .completed(0, ok(thumb))
       .completed(1, ok(medium))
       .completed(2, ok(large));
-    let attemptId = 3;
-    let nextId = 4;
-    for (let attempt = 1; attempt <= RETRY.maxNumberOfAttempts; attempt++) {
-      const timerId = nextId++;
-      history.failed(attemptId, PLACEHOLDER_FUNCTION, `out of memory (attempt ${attempt})`);
-      history.episodeEnd([], [timerId]).episode().timerFired(timerId);
-      if (attempt < RETRY.maxNumberOfAttempts) {
-        attemptId = nextId++;
-        history.episodeEnd([[attemptId, PLACEHOLDER_FUNCTION]]).episode();
-      }
-    }
+    const placeholderActivity = {
+      name: PLACEHOLDER_FUNCTION,
+      attempts: RETRY.maxNumberOfAttempts,
+      message: (attempt: number) => `out of memory (attempt ${attempt})`,
+    };
+    const nextId = failsEveryAttempt(history, placeholderActivity, 3, 4);
     const writing = await run(history.events);
     expect(writing.state.actions).toEqual([[fanOut, writeAction([ok(thumb), ok(medium), ok(large)])]]);
 
@@ -191,7 +168,7 @@ describe('an instance started by the previous deployment', () => {
   /** Its input: no `placeholder`, sizes as `{label, width, height}` (the plan before renditions). */
   const legacyInput = {
     source,
-    sizes: DEFAULT_SIZES.map(({ label, width, height }) => ({ label, width, height })),
+    sizes: defaultSizes().map(({ label, width, height }) => ({ label, width, height })),
   } as unknown as ResizeOrchestrationInput;
   const legacySize = (index: number) => legacyInput.sizes[index] as SizeSpec;
   /** A result as the previous resize activity returned it: one variant, no `variants`/`errors` lists. */

@@ -6,43 +6,33 @@ import {
   WRITE_DOCUMENT_FUNCTION,
 } from '../../src/domain/functionNames';
 import { instanceIdFor } from '../../src/domain/ids';
-import type { ResizeOrchestrationInput, ResizeOutcome, SizeSpec, SourceRef } from '../../src/domain/types';
+import type { ResizeOrchestrationInput, ResizeOutcome, SizeSpec } from '../../src/domain/types';
 import { resizeImageOrchestrator } from '../../src/orchestrators/resizeImageOrchestrator';
-import { EventType, HistoryBuilder, runEpisode, type HistoryEvent } from './support/replay';
+import {
+  activityCall,
+  catOutcome as ok,
+  catSource,
+  mediumSpec,
+  thumbSpec,
+  TWO_ATTEMPTS,
+} from './support/fixtures';
+import {
+  episodeClock,
+  failsEveryAttempt,
+  HistoryBuilder,
+  runEpisode,
+  type HistoryEvent,
+} from './support/replay';
 
 /**
  * Re-drive through durable-functions' own replay: a size whose transient retries ran out (`internal`) is run
  * again after each delay of the plan captured in the input, and only that size; permanent outcomes never are.
  */
-const source: SourceRef = {
-  container: 'images-unprocessed',
-  blobName: 'users/42/cat.jpg',
-  eTag: '"0x8DCAFE0001"',
-  sequencer: '00000000000000000000000000000001',
-  contentLength: 48213,
-  contentType: 'image/jpeg',
-};
-const thumb = {
-  label: 'thumb',
-  width: 150,
-  height: 150,
-  fit: 'inside',
-  formats: ['source'],
-} satisfies SizeSpec;
-const medium = {
-  label: 'medium',
-  width: 640,
-  height: 640,
-  fit: 'inside',
-  formats: ['source'],
-} satisfies SizeSpec;
+const source = catSource;
+const thumb = thumbSpec;
+const medium = mediumSpec;
 const sizes = [thumb, medium];
-const TRANSIENT = {
-  firstRetryIntervalInMilliseconds: 1000,
-  maxNumberOfAttempts: 2,
-  backoffCoefficient: 1,
-  maxRetryIntervalInMilliseconds: 1000,
-};
+const TRANSIENT = TWO_ATTEMPTS;
 const input: ResizeOrchestrationInput = {
   source,
   sizes,
@@ -50,30 +40,6 @@ const input: ResizeOrchestrationInput = {
 };
 const instanceId = instanceIdFor(source.container, source.blobName, source.eTag);
 const handler = resizeImageOrchestrator;
-
-function ok(size: typeof thumb | typeof medium): ResizeOutcome {
-  return {
-    ok: true,
-    label: size.label,
-    variants: [
-      {
-        label: size.label,
-        width: size.width,
-        height: Math.round((size.width * 3) / 4),
-        contentType: 'image/jpeg',
-        format: 'jpeg',
-        blobName: `users/42/cat_${size.label}.jpg`,
-        url: `http://127.0.0.1:10000/devstoreaccount1/images-processed/users/42/cat_${size.label}.jpg`,
-        sizeBytes: 1000 + size.width,
-        eTag: `"0x8D${size.label}"`,
-        lastModified: '2026-11-24T04:00:05.000Z',
-        createdAt: '2026-11-24T04:00:05.000Z',
-      },
-    ],
-    errors: [],
-    source: { format: 'JPEG', width: 1600, height: 1200, length: 48213, contentType: 'image/jpeg' },
-  };
-}
 
 function internal(size: SizeSpec, message: string): Extract<ResizeOutcome, { ok: false }> {
   const name = resizeFunctionName(size.label);
@@ -91,40 +57,20 @@ function internal(size: SizeSpec, message: string): Extract<ResizeOutcome, { ok:
   };
 }
 
-const resizeAction = (size: SizeSpec) => ({
-  functionName: resizeFunctionName(size.label),
-  actionType: 1,
-  retryOptions: TRANSIENT,
-  input: { source, size, instanceId },
-});
-const writeAction = (outcomes: ResizeOutcome[]) => ({
-  functionName: WRITE_DOCUMENT_FUNCTION,
-  actionType: 1,
-  retryOptions: TRANSIENT,
-  input: { instanceId, source, outcomes },
-});
+const resizeAction = (size: SizeSpec) =>
+  activityCall(resizeFunctionName(size.label), TRANSIENT, { source, size, instanceId });
+const writeAction = (outcomes: ResizeOutcome[]) =>
+  activityCall(WRITE_DOCUMENT_FUNCTION, TRANSIENT, { instanceId, source, outcomes });
 const fanOut = { actionType: 12, compoundActions: sizes.map(resizeAction) };
 
-/** The time the orchestrator sees: the timestamp of the last OrchestratorStarted in the history. */
-function currentUtc(history: HistoryBuilder): number {
-  const started = history.events.filter((event) => event.EventType === EventType.OrchestratorStarted).at(-1);
-  return Date.parse(String(started?.Timestamp));
-}
-
-/** Fails `attemptId` and every retry of one activity; returns the next free task id. */
-function failsEveryAttempt(history: HistoryBuilder, name: string, firstId: number, nextFree: number): number {
-  let attemptId = firstId;
-  let nextId = nextFree;
-  for (let attempt = 1; attempt <= TRANSIENT.maxNumberOfAttempts; attempt++) {
-    const timerId = nextId++;
-    history.failed(attemptId, name, `storage unavailable (attempt ${attempt})`);
-    history.episodeEnd([], [timerId]).episode().timerFired(timerId);
-    if (attempt < TRANSIENT.maxNumberOfAttempts) {
-      attemptId = nextId++;
-      history.episodeEnd([[attemptId, name]]).episode();
-    }
-  }
-  return nextId;
+/** Fails `firstId` and every retry of one activity (2 attempts); returns the next free task id. */
+function failsTwice(history: HistoryBuilder, name: string, firstId: number, nextFree: number): number {
+  const activity = {
+    name,
+    attempts: TRANSIENT.maxNumberOfAttempts,
+    message: (attempt: number) => `storage unavailable (attempt ${attempt})`,
+  };
+  return failsEveryAttempt(history, activity, firstId, nextFree);
 }
 
 async function run(history: readonly HistoryEvent[], start: ResizeOrchestrationInput = input) {
@@ -141,8 +87,24 @@ function firstRoundWithThumbExhausted(): HistoryBuilder {
     ])
     .episode()
     .completed(1, ok(medium));
-  expect(failsEveryAttempt(history, 'resize-thumb', 0, 2)).toBe(5);
+  expect(failsTwice(history, 'resize-thumb', 0, 2)).toBe(5);
   return history.episodeEnd([[5, WRITE_DOCUMENT_FUNCTION]]).episode();
+}
+
+/** thumb returns `thumbOutcome` (id 0), medium succeeds (id 1), the write (id 2) stores a partial document. */
+function partialFirstRound(thumbOutcome: ResizeOutcome): HistoryBuilder {
+  return new HistoryBuilder()
+    .started(ORCHESTRATOR_FUNCTION, input)
+    .episodeEnd([
+      [0, 'resize-thumb'],
+      [1, 'resize-medium'],
+    ])
+    .episode()
+    .completed(0, thumbOutcome)
+    .completed(1, ok(medium))
+    .episodeEnd([[2, WRITE_DOCUMENT_FUNCTION]])
+    .episode()
+    .completed(2, { ok: true, documentId: 'doc-1', status: 'partial' });
 }
 
 const thumbInternal = internal(thumb, 'storage unavailable (attempt 2)');
@@ -155,7 +117,7 @@ describe('re-drive of sizes whose transient retries ran out', () => {
       status: 'partial',
     });
     const waiting = await run(history.events);
-    const retryAt = new Date(currentUtc(history) + 300_000).toISOString();
+    const retryAt = new Date(episodeClock(history) + 300_000).toISOString();
     expect(waiting.state).toMatchObject({
       isDone: false,
       actions: [
@@ -203,9 +165,9 @@ describe('re-drive of sizes whose transient retries ran out', () => {
       .timerFired(6)
       .episodeEnd([[7, 'resize-thumb']])
       .episode();
-    const nextId = failsEveryAttempt(history, 'resize-thumb', 7, 8);
+    const nextId = failsTwice(history, 'resize-thumb', 7, 8);
     const second = await run(history.events);
-    const retryAt = new Date(currentUtc(history) + 900_000).toISOString();
+    const retryAt = new Date(episodeClock(history) + 900_000).toISOString();
     // Nothing changed, so the document is not rewritten: the next action is round 2's timer.
     expect(second.state.actions[0]?.slice(4)).toEqual([
       { actionType: 5, fireAt: retryAt, isCanceled: false },
@@ -223,7 +185,7 @@ describe('re-drive of sizes whose transient retries ran out', () => {
       .timerFired(nextId)
       .episodeEnd([[nextId + 1, 'resize-thumb']])
       .episode();
-    failsEveryAttempt(history, 'resize-thumb', nextId + 1, nextId + 2);
+    failsTwice(history, 'resize-thumb', nextId + 1, nextId + 2);
     const done = await run(history.events);
     expect(done.state).toMatchObject({
       isDone: true,
@@ -245,18 +207,7 @@ describe('re-drive of sizes whose transient retries ran out', () => {
       variants: [],
       errors: [{ label: 'thumb', code: 'corrupt-image', message: 'premature end of data segment' }],
     };
-    const history = new HistoryBuilder()
-      .started(ORCHESTRATOR_FUNCTION, input)
-      .episodeEnd([
-        [0, 'resize-thumb'],
-        [1, 'resize-medium'],
-      ])
-      .episode()
-      .completed(0, corrupt)
-      .completed(1, ok(medium))
-      .episodeEnd([[2, WRITE_DOCUMENT_FUNCTION]])
-      .episode()
-      .completed(2, { ok: true, documentId: 'doc-1', status: 'partial' });
+    const history = partialFirstRound(corrupt);
     const done = await run(history.events);
     expect(done.state).toMatchObject({
       isDone: true,
@@ -272,18 +223,7 @@ describe('re-drive of sizes whose transient retries ran out', () => {
       variants: [],
       errors: [{ label: 'thumb', code: 'internal', message: 'render threw: unexpected libvips state' }],
     };
-    const history = new HistoryBuilder()
-      .started(ORCHESTRATOR_FUNCTION, input)
-      .episodeEnd([
-        [0, 'resize-thumb'],
-        [1, 'resize-medium'],
-      ])
-      .episode()
-      .completed(0, returned)
-      .completed(1, ok(medium))
-      .episodeEnd([[2, WRITE_DOCUMENT_FUNCTION]])
-      .episode()
-      .completed(2, { ok: true, documentId: 'doc-1', status: 'partial' });
+    const history = partialFirstRound(returned);
     expect((await run(history.events)).state.isDone).toBe(true);
   });
 
@@ -309,17 +249,12 @@ describe('re-drive of sizes whose transient retries ran out', () => {
       .episode()
       .completed(1, ok(medium));
     // The legacy transient policy: 5 attempts (ids 0, 3/4, 5/6, 7/8, 9/10, last timer 11), then write id 12.
-    let attemptId = 0;
-    let nextId = 2;
-    for (let attempt = 1; attempt <= 5; attempt++) {
-      const timerId = nextId++;
-      history.failed(attemptId, 'resize-thumb', 'down');
-      history.episodeEnd([], [timerId]).episode().timerFired(timerId);
-      if (attempt < 5) {
-        attemptId = nextId++;
-        history.episodeEnd([[attemptId, 'resize-thumb']]).episode();
-      }
-    }
+    const nextId = failsEveryAttempt(
+      history,
+      { name: 'resize-thumb', attempts: 5, message: () => 'down' },
+      0,
+      2,
+    );
     history
       .episodeEnd([[nextId, WRITE_DOCUMENT_FUNCTION]])
       .episode()

@@ -10,6 +10,7 @@ import { instanceIdFor } from '../../src/domain/ids';
 import type { ResizeOrchestrationInput, ResizeOutcome, SizeSpec, SourceRef } from '../../src/domain/types';
 import { resizeImageOrchestrator } from '../../src/orchestrators/resizeImageOrchestrator';
 import { unregisteredOutcome } from '../../src/orchestrators/registeredRound';
+import { activityCall, mediumSpec, thumbSpec, TWO_ATTEMPTS } from './support/fixtures';
 import { HistoryBuilder, runEpisode, type HistoryEvent } from './support/replay';
 
 /**
@@ -25,26 +26,9 @@ const source: SourceRef = {
   contentLength: 9151,
   contentType: 'image/jpeg',
 };
-const thumb = {
-  label: 'thumb',
-  width: 150,
-  height: 150,
-  fit: 'inside',
-  formats: ['source'],
-} satisfies SizeSpec;
-const medium = {
-  label: 'medium',
-  width: 640,
-  height: 640,
-  fit: 'inside',
-  formats: ['source'],
-} satisfies SizeSpec;
-const TRANSIENT = {
-  firstRetryIntervalInMilliseconds: 1000,
-  maxNumberOfAttempts: 2,
-  backoffCoefficient: 1,
-  maxRetryIntervalInMilliseconds: 1000,
-};
+const thumb = thumbSpec;
+const medium = mediumSpec;
+const TRANSIENT = TWO_ATTEMPTS;
 const input: ResizeOrchestrationInput = {
   source,
   sizes: [thumb, medium],
@@ -77,24 +61,16 @@ function ok(size: typeof thumb | typeof medium): ResizeOutcome {
   };
 }
 
-const findAction = (labels: string[]) => ({
-  functionName: FIND_UNREGISTERED_SIZES_FUNCTION,
-  actionType: 1,
-  retryOptions: TRANSIENT,
-  input: { instanceId, blobName: source.blobName, labels },
-});
-const resizeAction = (size: SizeSpec) => ({
-  functionName: resizeFunctionName(size.label),
-  actionType: 1,
-  retryOptions: TRANSIENT,
-  input: { source, size, instanceId },
-});
-const writeAction = (outcomes: ResizeOutcome[]) => ({
-  functionName: WRITE_DOCUMENT_FUNCTION,
-  actionType: 1,
-  retryOptions: TRANSIENT,
-  input: { instanceId, source, outcomes },
-});
+const findAction = (labels: string[]) =>
+  activityCall(FIND_UNREGISTERED_SIZES_FUNCTION, TRANSIENT, {
+    instanceId,
+    blobName: source.blobName,
+    labels,
+  });
+const resizeAction = (size: SizeSpec) =>
+  activityCall(resizeFunctionName(size.label), TRANSIENT, { source, size, instanceId });
+const writeAction = (outcomes: ResizeOutcome[]) =>
+  activityCall(WRITE_DOCUMENT_FUNCTION, TRANSIENT, { instanceId, source, outcomes });
 
 function run(history: readonly HistoryEvent[], start: ResizeOrchestrationInput = input) {
   return runEpisode(resizeImageOrchestrator, instanceId, start, history);

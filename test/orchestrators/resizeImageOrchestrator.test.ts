@@ -6,77 +6,34 @@ import {
   resizeFunctionName,
   WRITE_DOCUMENT_FUNCTION,
 } from '../../src/domain/functionNames';
-import { DEFAULT_SIZES } from '../../src/config/sizes';
 import { instanceIdFor } from '../../src/domain/ids';
-import type { ResizeOrchestrationInput, ResizeOutcome, SizeSpec, SourceRef } from '../../src/domain/types';
+import type { ResizeOrchestrationInput, ResizeOutcome, SizeSpec } from '../../src/domain/types';
 import { resizeImageOrchestrator } from '../../src/orchestrators/resizeImageOrchestrator';
-import { HistoryBuilder, runEpisode, type HistoryEvent } from './support/replay';
+import { activityCall, catOutcome as ok, catSource, defaultSizes, LEGACY_RETRY } from './support/fixtures';
+import {
+  episodeClock,
+  failsEveryAttempt,
+  HistoryBuilder,
+  runEpisode,
+  type HistoryEvent,
+} from './support/replay';
 
-const source: SourceRef = {
-  container: 'images-unprocessed',
-  blobName: 'users/42/cat.jpg',
-  eTag: '"0x8DCAFE0001"',
-  sequencer: '00000000000000000000000000000001',
-  contentLength: 48213,
-  contentType: 'image/jpeg',
-};
-const sizes: SizeSpec[] = DEFAULT_SIZES.map((size) => ({ ...size }));
+const source = catSource;
+const sizes = defaultSizes();
 const input: ResizeOrchestrationInput = { source, sizes };
 const instanceId = instanceIdFor(source.container, source.blobName, source.eTag);
 const handler = resizeImageOrchestrator;
 
-const RETRY = {
-  firstRetryIntervalInMilliseconds: 2000,
-  maxNumberOfAttempts: 5,
-  backoffCoefficient: 2,
-  maxRetryIntervalInMilliseconds: 30000,
-};
-
-/** What a resize activity returns for a 1600x1200 source (the activity's contract, not computed here). */
-export function ok(size: SizeSpec): ResizeOutcome {
-  const box = { width: size.width ?? 1600, height: size.height ?? 1200 };
-  const width = Math.min(box.width, Math.round((box.height * 4) / 3));
-  return {
-    ok: true,
-    label: size.label,
-    variants: [
-      {
-        label: size.label,
-        width,
-        height: Math.round((width * 3) / 4),
-        contentType: 'image/jpeg',
-        format: 'jpeg',
-        blobName: `users/42/cat_${size.label}.jpg`,
-        url: `http://127.0.0.1:10000/devstoreaccount1/images-processed/users/42/cat_${size.label}.jpg`,
-        sizeBytes: 1000 + box.width,
-        eTag: `"0x8D${size.label}"`,
-        lastModified: '2026-11-24T04:00:05.000Z',
-        createdAt: '2026-11-24T04:00:05.000Z',
-      },
-    ],
-    errors: [],
-    source: { format: 'JPEG', width: 1600, height: 1200, length: 48213, contentType: 'image/jpeg' },
-  };
-}
+const RETRY = LEGACY_RETRY;
 
 const [thumb, medium, large] = sizes as [SizeSpec, SizeSpec, SizeSpec];
 
 function resizeAction(size: SizeSpec) {
-  return {
-    functionName: resizeFunctionName(size.label),
-    actionType: 1,
-    retryOptions: RETRY,
-    input: { source, size, instanceId },
-  };
+  return activityCall(resizeFunctionName(size.label), RETRY, { source, size, instanceId });
 }
 
 function writeAction(outcomes: ResizeOutcome[]) {
-  return {
-    functionName: WRITE_DOCUMENT_FUNCTION,
-    actionType: 1,
-    retryOptions: RETRY,
-    input: { instanceId, source, outcomes },
-  };
+  return activityCall(WRITE_DOCUMENT_FUNCTION, RETRY, { instanceId, source, outcomes });
 }
 
 const fanOut = { actionType: 12, compoundActions: sizes.map(resizeAction) };
@@ -86,6 +43,16 @@ function scheduledFanOut(): HistoryBuilder {
   return new HistoryBuilder()
     .started(ORCHESTRATOR_FUNCTION, input)
     .episodeEnd(sizes.map((size, id) => [id, resizeFunctionName(size.label)]))
+    .episode();
+}
+
+/** Every size succeeded (task ids 0, 1, 2) and the document write is scheduled as task 3. */
+function writeScheduled(): HistoryBuilder {
+  return scheduledFanOut()
+    .completed(0, ok(thumb))
+    .completed(1, ok(medium))
+    .completed(2, ok(large))
+    .episodeEnd([[3, WRITE_DOCUMENT_FUNCTION]])
     .episode();
 }
 
@@ -155,17 +122,12 @@ describe('resizeImageOrchestrator', () => {
 
   /** Fails the thumb's task on every attempt: ids 0, then (timer, re-attempt) pairs 3/4, 5/6, 7/8, 9/10, last timer 11. */
   function thumbFailsEveryAttempt(history: HistoryBuilder): HistoryBuilder {
-    let attemptId = 0;
-    let nextId = 3;
-    for (let attempt = 1; attempt <= RETRY.maxNumberOfAttempts; attempt++) {
-      const timerId = nextId++;
-      history.failed(attemptId, 'resize-thumb', `blob service unavailable (attempt ${attempt})`);
-      history.episodeEnd([], [timerId]).episode().timerFired(timerId);
-      if (attempt < RETRY.maxNumberOfAttempts) {
-        attemptId = nextId++;
-        history.episodeEnd([[attemptId, 'resize-thumb']]).episode();
-      }
-    }
+    const thumbActivity = {
+      name: 'resize-thumb',
+      attempts: RETRY.maxNumberOfAttempts,
+      message: (attempt: number) => `blob service unavailable (attempt ${attempt})`,
+    };
+    failsEveryAttempt(history, thumbActivity, 0, 3);
     return history;
   }
 
@@ -254,27 +216,18 @@ describe('resizeImageOrchestrator', () => {
     });
   });
 
-  /** The orchestration's clock in the episode now being built: its last OrchestratorStarted. */
-  function episodeClock(history: HistoryBuilder): number {
-    const started = history.events.filter((event) => event.EventType === 12).at(-1);
-    return Date.parse(String(started?.Timestamp));
-  }
-
-  const cleanupAction = {
-    functionName: DELETE_UNUSED_DERIVATIVES_FUNCTION,
-    actionType: 1,
-    retryOptions: RETRY,
-    input: { container: source.container, blobName: source.blobName },
-  };
+  const cleanupAction = activityCall(DELETE_UNUSED_DERIVATIVES_FUNCTION, RETRY, {
+    container: source.container,
+    blobName: source.blobName,
+  });
 
   it('a write that replaced another version waits the grace period on a durable timer, then deletes the unused derivatives', async () => {
-    const history = scheduledFanOut()
-      .completed(0, ok(thumb))
-      .completed(1, ok(medium))
-      .completed(2, ok(large))
-      .episodeEnd([[3, WRITE_DOCUMENT_FUNCTION]])
-      .episode()
-      .completed(3, { ok: true, documentId: 'doc-1', status: 'completed', replacedVersion: true });
+    const history = writeScheduled().completed(3, {
+      ok: true,
+      documentId: 'doc-1',
+      status: 'completed',
+      replacedVersion: true,
+    });
     const waiting = await run(history.events);
     const fireAt = new Date(episodeClock(history) + 900_000).toISOString();
     expect(waiting.state).toMatchObject({
@@ -320,32 +273,22 @@ describe('resizeImageOrchestrator', () => {
   });
 
   it('a first document (nothing replaced) completes without a timer', async () => {
-    const history = scheduledFanOut()
-      .completed(0, ok(thumb))
-      .completed(1, ok(medium))
-      .completed(2, ok(large))
-      .episodeEnd([[3, WRITE_DOCUMENT_FUNCTION]])
-      .episode()
-      .completed(3, { ok: true, documentId: 'doc-1', status: 'completed', replacedVersion: false });
+    const history = writeScheduled().completed(3, {
+      ok: true,
+      documentId: 'doc-1',
+      status: 'completed',
+      replacedVersion: false,
+    });
     const done = await run(history.events);
     expect(done.state).toMatchObject({ isDone: true, output: { status: 'completed' } });
   });
 
   it('a superseded run hands the source over to the instance of its current version, then cleans up after the grace', async () => {
-    const history = scheduledFanOut()
-      .completed(0, ok(thumb))
-      .completed(1, ok(medium))
-      .completed(2, ok(large))
-      .episodeEnd([[3, WRITE_DOCUMENT_FUNCTION]])
-      .episode()
-      .completed(3, { ok: false, documentId: 'doc-1', reason: 'superseded' });
+    const history = writeScheduled().completed(3, { ok: false, documentId: 'doc-1', reason: 'superseded' });
     const handingOff = await run(history.events);
-    expect(handingOff.state.actions[0]?.at(-1)).toEqual({
-      functionName: HAND_OFF_FUNCTION,
-      actionType: 1,
-      retryOptions: RETRY,
-      input: { orchestration: input },
-    });
+    expect(handingOff.state.actions[0]?.at(-1)).toEqual(
+      activityCall(HAND_OFF_FUNCTION, RETRY, { orchestration: input }),
+    );
 
     history
       .episodeEnd([[4, HAND_OFF_FUNCTION]])
@@ -374,38 +317,19 @@ describe('resizeImageOrchestrator', () => {
   });
 
   it('a run that finds its source deleted (a tombstone) deletes its derivatives at once, without a timer', async () => {
-    const history = scheduledFanOut()
-      .completed(0, ok(thumb))
-      .completed(1, ok(medium))
-      .completed(2, ok(large))
-      .episodeEnd([[3, WRITE_DOCUMENT_FUNCTION]])
-      .episode()
-      .completed(3, { ok: false, documentId: 'doc-1', reason: 'deleted' });
+    const history = writeScheduled().completed(3, { ok: false, documentId: 'doc-1', reason: 'deleted' });
     const cleaning = await run(history.events);
     expect(cleaning.state.actions[0]?.at(-1)).toEqual(cleanupAction);
   });
 
   it('the writer failing after its retries fails the instance (a redelivered event may then restart it)', async () => {
-    const history = scheduledFanOut()
-      .completed(0, ok(thumb))
-      .completed(1, ok(medium))
-      .completed(2, ok(large))
-      .episodeEnd([[3, WRITE_DOCUMENT_FUNCTION]])
-      .episode();
-    let attemptId = 3;
-    let nextId = 4;
-    for (let attempt = 1; attempt <= RETRY.maxNumberOfAttempts; attempt++) {
-      const timerId = nextId++;
-      history
-        .failed(attemptId, WRITE_DOCUMENT_FUNCTION, 'Cosmos 503')
-        .episodeEnd([], [timerId])
-        .episode()
-        .timerFired(timerId);
-      if (attempt < RETRY.maxNumberOfAttempts) {
-        attemptId = nextId++;
-        history.episodeEnd([[attemptId, WRITE_DOCUMENT_FUNCTION]]).episode();
-      }
-    }
+    const history = writeScheduled();
+    const writer = {
+      name: WRITE_DOCUMENT_FUNCTION,
+      attempts: RETRY.maxNumberOfAttempts,
+      message: () => 'Cosmos 503',
+    };
+    failsEveryAttempt(history, writer, 3, 4);
     const result = await run(history.events);
     expect(result).toMatchObject({
       ok: false,

@@ -1,21 +1,19 @@
 /// <reference lib="dom" />
 import { BlobServiceClient } from '@azure/storage-blob';
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import type { Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, startStack, type RunningStack } from '@image-derivatives/devhost';
-import { launchChromium, type Browser } from '../../scripts/chromium';
+import type { RunningStack } from '@image-derivatives/devhost';
+import type { Browser } from '../../scripts/chromium';
 import { makeLandscape, PALETTES } from '../../scripts/scenes';
 import type { ImageDocument } from '../../src/domain/types';
+import { openPage, startBrowserStack } from '../support/browser';
 
 /**
  * The upload page and the console in a real browser (Debian's Chromium through playwright-core) against the
  * local stack as `npm start` runs it: CORS preflight to Azurite, PUT with the SAS, the pipeline, blob-level
  * public read of the derivatives, the console API and reprocess.
  */
-const repoRoot = path.resolve(__dirname, '../..');
 let stack: RunningStack;
 let browser: Browser;
 let page: Page;
@@ -54,31 +52,8 @@ async function status(
 }
 
 beforeAll(async () => {
-  if (!existsSync(path.join(repoRoot, 'dist/src/index.js'))) {
-    throw new Error(
-      'dist/src/index.js is missing: the browser tests run the compiled app; run `npm run build`.',
-    );
-  }
-  browser = await launchChromium();
-  stack = await startStack({
-    appRoot: repoRoot,
-    port: 0,
-    azurite: {
-      ports: { blob: await freePort(), queue: await freePort(), table: await freePort() },
-      location: 'memory',
-    },
-    // Its own Cosmos too: the console lists every document, and other tests' documents point at other Azurites.
-    cosmos: { port: await freePort() },
-    quiet: true,
-  });
-  page = await browser.context.newPage();
-  page.on('pageerror', (error) => pageErrors.push(error.message));
-  // Script exceptions and Content-Security-Policy refusals (expected 4xx answers are the tests' own business).
-  page.on('console', (message) => {
-    if (message.type() === 'error' && /Content Security Policy|Refused to/i.test(message.text())) {
-      pageErrors.push(message.text());
-    }
-  });
+  ({ browser, stack } = await startBrowserStack());
+  page = await openPage(browser, pageErrors, { policyRefusals: true });
 });
 
 afterAll(async () => {

@@ -1,16 +1,15 @@
 /// <reference lib="dom" />
-import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
-import { CosmosClient, type Container } from '@azure/cosmos';
-import { existsSync } from 'node:fs';
-import https from 'node:https';
-import path from 'node:path';
+import type { ContainerClient } from '@azure/storage-blob';
+import type { CosmosClient, Container } from '@azure/cosmos';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, startStack, type RunningStack } from '@image-derivatives/devhost';
-import { launchChromium, type Browser } from '../../scripts/chromium';
+import type { RunningStack } from '@image-derivatives/devhost';
+import type { Browser } from '../../scripts/chromium';
 import { makeLandscape, PALETTES } from '../../scripts/scenes';
 import { documentIdFor } from '../../src/domain/ids';
 import type { ImageDocument, SizeSpec } from '../../src/domain/types';
+import { openPage, startBrowserStack } from '../support/browser';
+import { stackClients, UNPROCESSED, uploadBlob, waitFor } from '../support/e2eStack';
 
 /**
  * The console's backfill panel in Chromium against the local stack: a new size (`xl`) for every stored image,
@@ -18,9 +17,6 @@ import type { ImageDocument, SizeSpec } from '../../src/domain/types';
  * As in test/e2e/backfill.test.ts, the app's size catalog is fixed when it loads, so the stack runs with `xl`
  * from the start and the stored documents are made to look as they did before `xl` existed.
  */
-const repoRoot = path.resolve(__dirname, '../..');
-const SOURCE = 'images-unprocessed';
-const OUTPUT = 'images-processed';
 const XL: SizeSpec = { label: 'xl', width: 96, height: 96, fit: 'inside', formats: ['source'] };
 const SIZES: SizeSpec[] = [
   { label: 'thumb', width: 150, height: 150, fit: 'inside', formats: ['source'] },
@@ -38,18 +34,8 @@ let documents: Container;
 const pageErrors: string[] = [];
 
 async function readDocument(name: string): Promise<ImageDocument | undefined> {
-  const id = documentIdFor(SOURCE, name);
+  const id = documentIdFor(UNPROCESSED, name);
   return (await documents.item(id, id).read<ImageDocument>()).resource;
-}
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 /** Every stored image as it was before `xl` existed: no xl variant in its document, no xl derivative. */
@@ -79,49 +65,30 @@ async function counters(): Promise<Record<string, number>> {
 }
 
 beforeAll(async () => {
-  if (!existsSync(path.join(repoRoot, 'dist/src/index.js'))) {
-    throw new Error(
-      'dist/src/index.js is missing: the browser tests run the compiled app; run `npm run build`.',
-    );
-  }
-  browser = await launchChromium();
-  stack = await startStack({
-    appRoot: repoRoot,
-    port: 0,
-    azurite: {
-      ports: { blob: await freePort(), queue: await freePort(), table: await freePort() },
-      location: 'memory',
-    },
-    cosmos: { port: await freePort() },
-    settings: { IMAGE_SIZES: JSON.stringify(SIZES), BACKFILL_POLL_SECONDS: '2' },
-    quiet: true,
-  });
-  const blobs = BlobServiceClient.fromConnectionString(stack.connectionString);
-  sources = blobs.getContainerClient(SOURCE);
-  output = blobs.getContainerClient(OUTPUT);
-  cosmos = new CosmosClient({
-    endpoint: stack.cosmosEndpoint,
-    key: stack.cosmosKey,
-    agent: new https.Agent({ rejectUnauthorized: false }),
-  });
-  documents = cosmos.database('MediaCorp').container('Images');
+  ({ browser, stack } = await startBrowserStack({
+    IMAGE_SIZES: JSON.stringify(SIZES),
+    BACKFILL_POLL_SECONDS: '2',
+  }));
+  ({ unprocessed: sources, processed: output, cosmos, documents } = stackClients(stack));
   for (const [index, name] of NAMES.entries()) {
     const photo = await makeLandscape(400 + index * 40, 260, index === 0 ? PALETTES.dusk : PALETTES.meadow);
-    await sources
-      .getBlockBlobClient(name)
-      .uploadData(photo, { blobHTTPHeaders: { blobContentType: 'image/jpeg' } });
+    await uploadBlob(sources, name, photo, 'image/jpeg');
   }
   for (const name of NAMES) {
-    await waitFor(`the document of ${name}`, async () => {
-      const document = await readDocument(name);
-      return document?.status === 'completed' && document.variants.length === SIZES.length
-        ? document
-        : undefined;
-    });
+    await waitFor(
+      `the document of ${name}`,
+      async () => {
+        const document = await readDocument(name);
+        return document?.status === 'completed' && document.variants.length === SIZES.length
+          ? document
+          : undefined;
+      },
+      30_000,
+      100,
+    );
   }
   await withoutXl();
-  page = await browser.context.newPage();
-  page.on('pageerror', (error) => pageErrors.push(error.message));
+  page = await openPage(browser, pageErrors);
 });
 
 afterAll(async () => {

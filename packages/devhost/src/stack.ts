@@ -5,8 +5,7 @@ import { createDurableEngine, type DurableEngine } from './durable';
 import {
   createEventGridPublisher,
   startBlobEventProxy,
-  type BlobAddress,
-  type BlobDescription,
+  describeBlobWith,
   emulatorContainer,
   type EventGridPublisher,
 } from './eventgrid';
@@ -109,28 +108,6 @@ function blobTarget(connectionString: string): { host: string; port: number } {
     throw new Error('Expected a BlobEndpoint in the storage connection string but received none');
   const url = new URL(endpoint);
   return { host: url.hostname, port: Number(url.port || (url.protocol === 'https:' ? 443 : 80)) };
-}
-
-/** Get Blob Properties straight from the emulator (the event's contentType, contentLength, blobType). */
-function describeBlobWith(
-  blobs: BlobServiceClient,
-): (address: BlobAddress) => Promise<BlobDescription | undefined> {
-  return async (address) => {
-    try {
-      const properties = await blobs
-        .getContainerClient(address.container)
-        .getBlobClient(address.blobName)
-        .getProperties();
-      return {
-        contentType: properties.contentType,
-        contentLength: properties.contentLength,
-        blobType: properties.blobType,
-      };
-    } catch (error) {
-      if ((error as { statusCode?: number }).statusCode === 404) return undefined;
-      throw error;
-    }
-  };
 }
 
 /** The one function the local Event Grid subscription delivers to (see `StackOptions.eventGridFunction`). */

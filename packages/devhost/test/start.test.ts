@@ -1,41 +1,25 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { pidFile } from '../src/services/azurite';
 import { assertPortFree, freePort, waitForPort } from '../src/services/ports';
+import {
+  cleanUpStarts,
+  persistentArgs,
+  repoRoot,
+  start,
+  startScript,
+  tracked,
+  type StartRun,
+} from './support/startProcess';
 
 /**
  * `npm start` without the build step: the compiled entry point run in the repository's function app, as a
  * child process (built by `npm test`).
  */
-const repoRoot = path.resolve(__dirname, '../../..');
-const startScript = path.resolve(__dirname, '../dist/start.js');
-const children: ChildProcess[] = [];
-
-interface Run {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-function start(args: string[]): Run {
-  if (!existsSync(startScript))
-    throw new Error(`${startScript} is missing: run npm run build (npm test does)`);
-  const child = spawn(process.execPath, [startScript, ...args], {
-    cwd: repoRoot,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, output: () => output, exited };
-}
+type Run = StartRun;
 
 async function waitForOutput(run: Run, pattern: RegExp, timeoutMs = 60_000): Promise<string> {
   const deadline = Date.now() + timeoutMs;
@@ -49,39 +33,7 @@ async function waitForOutput(run: Run, pattern: RegExp, timeoutMs = 60_000): Pro
   }
 }
 
-const folders: string[] = [];
-
-afterEach(async () => {
-  for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
-  await Promise.all(folders.splice(0).map((folder) => rm(folder, { recursive: true, force: true })));
-});
-
-/** Free ports and a fresh data folder, as the same `npm start` command line twice. */
-async function persistentArgs(): Promise<{ args: string[]; ports: number[]; location: string }> {
-  const [host, blob, queue, table, cosmos] = await Promise.all([
-    freePort(),
-    freePort(),
-    freePort(),
-    freePort(),
-    freePort(),
-  ]);
-  const location = await mkdtemp(path.join(os.tmpdir(), 'devhost-start-'));
-  folders.push(location);
-  return {
-    args: [
-      '--port',
-      String(host),
-      '--azurite-ports',
-      `${blob},${queue},${table}`,
-      '--cosmos-port',
-      String(cosmos),
-      '--azurite-location',
-      location,
-    ],
-    ports: [host, blob, queue, table, cosmos],
-    location,
-  };
-}
+afterEach(cleanUpStarts);
 
 async function waitUntilFree(port: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -169,8 +121,8 @@ describe('npm start (packages/devhost/dist/start.js)', () => {
     await first.exited;
     // Its Azurite (the child holding the Queue and Table ports) exits on its own: nothing outlives the host.
     const [, , queue, table] = ports;
-    await waitUntilFree(queue!, 15_000);
-    await waitUntilFree(table!, 15_000);
+    await waitUntilFree(queue, 15_000);
+    await waitUntilFree(table, 15_000);
 
     const second = start(args);
     await waitForOutput(second, /^devhost ready in .*$/m);
@@ -183,18 +135,12 @@ describe('npm start (packages/devhost/dist/start.js)', () => {
     // As `npm start` runs it: npm (here a node process) → sh → the host.
     const command = `true && ${[process.execPath, startScript, ...args].map((word) => `'${word}'`).join(' ')}`;
     const launcherCode = `require('child_process').spawn('sh', ['-c', ${JSON.stringify(command)}], { stdio: 'inherit' }); setInterval(() => {}, 1000);`;
-    const launcher = spawn(process.execPath, ['-e', launcherCode], {
-      cwd: repoRoot,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    children.push(launcher);
-    let output = '';
-    launcher.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    launcher.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => launcher.once('exit', (code) => resolve(code)));
-    await waitForOutput({ child: launcher, output: () => output, exited }, /^devhost ready in .*$/m);
-    launcher.kill('SIGKILL');
-    await exited;
+    const launcher = tracked(
+      spawn(process.execPath, ['-e', launcherCode], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] }),
+    );
+    await waitForOutput(launcher, /^devhost ready in .*$/m);
+    launcher.child.kill('SIGKILL');
+    await launcher.exited;
     // The host notices, stops, and its Azurite with it: every port is free again.
     for (const port of ports) await waitUntilFree(port, 20_000);
 
@@ -231,8 +177,8 @@ describe('npm start (packages/devhost/dist/start.js)', () => {
       ],
       { detached: true, stdio: 'ignore' },
     );
-    children.push(stale);
-    await waitForPort(table!, 30_000, 'stale Azurite');
+    tracked(stale);
+    await waitForPort(table, 30_000, 'stale Azurite');
     await writeFile(pidFile(location), `${stale.pid}\n`);
 
     const run = start(args);

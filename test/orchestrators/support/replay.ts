@@ -140,3 +140,34 @@ export async function runEpisode(
     return { ok: false, error: state.error ?? message.slice(0, at), state, logs };
   }
 }
+
+/**
+ * Records task `firstId` of activity `name` failing on every attempt of a retry policy of `attempts`: per
+ * attempt the failure, its retry timer (the next free id) and, before the last, the re-attempt (the id after).
+ * `message(attempt)` is the error text of each (1-based) attempt. Returns the next free task id.
+ */
+export function failsEveryAttempt(
+  history: HistoryBuilder,
+  activity: { name: string; attempts: number; message: (attempt: number) => string },
+  firstId: number,
+  nextFree: number,
+): number {
+  let attemptId = firstId;
+  let nextId = nextFree;
+  for (let attempt = 1; attempt <= activity.attempts; attempt++) {
+    const timerId = nextId++;
+    history.failed(attemptId, activity.name, activity.message(attempt));
+    history.episodeEnd([], [timerId]).episode().timerFired(timerId);
+    if (attempt < activity.attempts) {
+      attemptId = nextId++;
+      history.episodeEnd([[attemptId, activity.name]]).episode();
+    }
+  }
+  return nextId;
+}
+
+/** The orchestration's clock in the episode being built: the timestamp of its last OrchestratorStarted (ms). */
+export function episodeClock(history: HistoryBuilder): number {
+  const started = history.events.filter((event) => event.EventType === EventType.OrchestratorStarted).at(-1);
+  return Date.parse(String(started?.Timestamp));
+}

@@ -515,14 +515,17 @@ export class DurableTaskEngine {
     }
     events.push(newEvent(EventType.OrchestratorCompleted, now));
 
-    try {
-      await this.store.commitEpisode(
+    // `events` is the array itself: the retry below commits it as rewritten.
+    const commit = () =>
+      this.store.commitEpisode(
         instance.instanceId,
         instance.executionId,
         instance.history.length,
         events,
         cursor,
       );
+    try {
+      await commit();
     } catch (error) {
       if (!(error instanceof PayloadTooLargeError) || completion?.status === 'Failed') throw error;
       // An event too large for a Table entity (e.g. a huge activity input): fail the instance instead.
@@ -535,13 +538,7 @@ export class DurableTaskEngine {
       );
       work = [];
       completion = { status: 'Failed', result: failure };
-      await this.store.commitEpisode(
-        instance.instanceId,
-        instance.executionId,
-        instance.history.length,
-        events,
-        cursor,
-      );
+      await commit();
     }
     instance.history.push(...events);
     instance.cursor = cursor;

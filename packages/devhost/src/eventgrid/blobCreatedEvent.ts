@@ -68,24 +68,11 @@ export function blobCreatedEvent(blob: {
   /** The blob's event counter: see `sequencer`. */
   sequence: number;
 }): BlobCreatedEvent {
+  const { envelope, data } = storageEventParts(blob, blob.lastModified);
   return {
-    topic: storageAccountTopic(blob.accountName),
-    subject: blobSubject(blob.container, blob.name),
+    ...envelope,
     eventType: 'Microsoft.Storage.BlobCreated',
-    eventTime: blob.lastModified.toISOString(),
-    id: randomUUID(),
-    data: {
-      api: blob.api,
-      clientRequestId: blob.clientRequestId ?? randomUUID(),
-      requestId: blob.requestId ?? randomUUID(),
-      eTag: blob.eTag,
-      contentType: blob.contentType ?? 'application/octet-stream',
-      contentLength: blob.contentLength ?? 0,
-      blobType: blob.blobType ?? 'BlockBlob',
-      url: blob.url,
-      sequencer: sequencer(blob.sequence),
-      storageDiagnostics: { batchId: randomUUID() },
-    },
+    data: { api: blob.api, ...data, eTag: blob.eTag, contentLength: blob.contentLength ?? 0 },
     dataVersion: '',
     metadataVersion: '1',
   };
@@ -130,14 +117,42 @@ export function blobDeletedEvent(blob: {
   time: Date;
   sequence: number;
 }): BlobDeletedEvent {
+  const { envelope, data } = storageEventParts(blob, blob.time);
   return {
-    topic: storageAccountTopic(blob.accountName),
-    subject: blobSubject(blob.container, blob.name),
+    ...envelope,
     eventType: 'Microsoft.Storage.BlobDeleted',
-    eventTime: blob.time.toISOString(),
-    id: randomUUID(),
+    data: { api: 'DeleteBlob', ...data },
+    dataVersion: '',
+    metadataVersion: '1',
+  };
+}
+
+/**
+ * What BlobCreated and BlobDeleted share: the envelope (topic, subject, time, a fresh id) and the data fields
+ * with Azure's defaults (random request ids when unknown, `application/octet-stream`, `BlockBlob`).
+ */
+function storageEventParts(
+  blob: {
+    accountName: string;
+    container: string;
+    name: string;
+    url: string;
+    clientRequestId?: string | undefined;
+    requestId?: string | undefined;
+    contentType: string | undefined;
+    blobType: 'BlockBlob' | 'PageBlob' | 'AppendBlob' | undefined;
+    sequence: number;
+  },
+  time: Date,
+) {
+  return {
+    envelope: {
+      topic: storageAccountTopic(blob.accountName),
+      subject: blobSubject(blob.container, blob.name),
+      eventTime: time.toISOString(),
+      id: randomUUID(),
+    },
     data: {
-      api: 'DeleteBlob',
       clientRequestId: blob.clientRequestId ?? randomUUID(),
       requestId: blob.requestId ?? randomUUID(),
       contentType: blob.contentType ?? 'application/octet-stream',
@@ -146,7 +161,5 @@ export function blobDeletedEvent(blob: {
       sequencer: sequencer(blob.sequence),
       storageDiagnostics: { batchId: randomUUID() },
     },
-    dataVersion: '',
-    metadataVersion: '1',
   };
 }

@@ -28,4 +28,5 @@ export {
 } from './blobEventProxy';
 export { blobAddress, eventRaisingOperation, type BlobAddress } from './blobOperation';
 export { LOCAL_RETRY_DELAYS_MS } from './webhookDelivery';
+export { describeBlobWith } from './describeBlob';
 export { emulatorContainer } from './reconcileSource';

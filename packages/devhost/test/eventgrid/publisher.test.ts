@@ -5,6 +5,7 @@ import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   createEventGridPublisher,
+  describeBlobWith,
   emulatorContainer,
   startBlobEventProxy,
   type BlobEventProxy,
@@ -99,22 +100,7 @@ async function topic(retryDelaysMs = [20, 20], proxyPort = 0): Promise<EventGrid
   const proxy = await startBlobEventProxy({
     port: proxyPort,
     target: blobTarget(),
-    describeBlob: async (address) => {
-      try {
-        const properties = await direct
-          .getContainerClient(address.container)
-          .getBlobClient(address.blobName)
-          .getProperties();
-        return {
-          contentType: properties.contentType,
-          contentLength: properties.contentLength,
-          blobType: properties.blobType,
-        };
-      } catch (error) {
-        if ((error as { statusCode?: number }).statusCode === 404) return undefined;
-        throw error;
-      }
-    },
+    describeBlob: describeBlobWith(direct),
     onWrite: (write) => publisher.publish(write),
     onPropertyWrite: (write) => publisher.account(write),
     onError: (line) => logs.push(line),
