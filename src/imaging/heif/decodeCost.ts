@@ -7,12 +7,13 @@ import { HEIC_DECODE_BYTES_PER_PIXEL } from '../decodeAdmission';
 import type { HeifDecodeWork } from './decodeWork';
 
 /**
- * Bytes a decode holds per byte of coded data: the thread's copy of the file, libheif's copies of it and of
- * the items' data in the WebAssembly heap, and libde265's bitstream buffers. Measured as the growth of peak RSS
- * between the same 6-MP picture coded in 46 KB and in 8.56 MB (`heif-enc -q 10` / `-q 98`): 192 → 251 MB,
- * 6.9 bytes per coded byte (heap 43 → 71 MB: 3.3 of them in the WebAssembly heap); docs/imaging.md, Limits.
+ * Bytes a decode holds per byte of coded data: the source Buffer, the thread's copy of it, libheif-js' and
+ * libheif's copies in the WebAssembly heap, and the item data handed to libde265. Measured as the growth of a
+ * worker's peak RSS between the same 6-MP picture coded in 46 KB and in 8.56 MB (`heif-enc -q 10` / `-q 98`,
+ * `node dist/bench/memory/worker.js <file> large 1280 1280`): 137 → 211 MiB, 9.05 bytes per coded byte
+ * (the WebAssembly heap alone: 43 → 71 MB, `node dist/bench/heicDecode.js <file>`); docs/imaging.md, Limits.
  */
-export const HEIC_DECODE_BYTES_PER_CODED_BYTE = 7;
+export const HEIC_DECODE_BYTES_PER_CODED_BYTE = 9;
 
 /** Bytes the decode admission reserves for one HEIC decode: its decoded pixels and its coded bytes. */
 export function heicDecodeBytes(work: Pick<HeifDecodeWork, 'pixels' | 'codedBytes'>): number {
