@@ -1,6 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { loadSettings, MAX_DECODE_MEMORY_BUDGET_MB } from '../../src/config/settings';
-import { nearMissOf } from '../../src/config/settingKeys';
+import { APP_SETTING_KEYS, nearMissOf } from '../../src/config/settingKeys';
+
+/** The keys `loadSettings` reads from `env`, recorded through a proxy. */
+function keysRead(env: Record<string, string>): Set<string> {
+  const read = new Set<string>();
+  loadSettings(
+    new Proxy(env, {
+      get(target, key) {
+        if (typeof key === 'string') read.add(key);
+        return target[key as string];
+      },
+    }),
+  );
+  return read;
+}
 
 const local = {
   IMAGES_STORAGE: 'UseDevelopmentStorage=true',
@@ -47,6 +61,22 @@ describe('settings: a key that is almost a known setting fails start-up', () => 
       loadSettings({ ...local, PATH: '/usr/bin', AzureWebJobsStorage: 'UseDevelopmentStorage=true' })
         .maxSourcePixels,
     ).toBe(50_000_000);
+  });
+});
+
+describe('APP_SETTING_KEYS is the list of what loadSettings reads', () => {
+  it('every key read, on the emulator and the identity paths, is listed (WEBSITE_HOSTNAME is set by the platform)', () => {
+    const identity = {
+      IMAGES_STORAGE__blobServiceUri: 'https://stimages.blob.core.windows.net',
+      IMAGES_STORAGE__credential: 'managedidentity',
+      DERIVATIVES_STORAGE__blobServiceUri: 'https://stderiv.blob.core.windows.net',
+      COSMOS__accountEndpoint: 'https://cosmos-images.documents.azure.com:443/',
+      COSMOS__credential: 'managedidentity',
+    };
+    const read = new Set([...keysRead(local), ...keysRead(identity)]);
+    const unlisted = [...read].filter((key) => !APP_SETTING_KEYS.includes(key) && key !== 'WEBSITE_HOSTNAME');
+    expect(unlisted).toEqual([]);
+    expect(read.size).toBeGreaterThan(20);
   });
 });
 
