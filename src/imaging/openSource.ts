@@ -59,13 +59,11 @@ export async function openSource(
   if (header.heif === undefined) return { ok: true, opened: { header, pixels: source } };
   const { heif } = header;
   // Admitted against the process's decode memory budget first (decodeAdmission.ts): concurrent activities wait.
-  const heic = await decodeAdmission().run(
-    heicDecodeBytes(heif.decode),
-    () =>
-      decodeHeic(source, heif, {
-        maxPixels: limits.maxSourcePixels,
-        ...(specs.length === 0 ? {} : { shrinkFor: intermediateSize(specs, header.width, header.height) }),
-      }),
+  const heic = await decodeAdmission().run(heicDecodeBytes(heif.decode), () =>
+    decodeHeic(source, heif, {
+      maxPixels: limits.maxSourcePixels,
+      ...(specs.length === 0 ? {} : { shrinkFor: intermediateSize(specs, header.width, header.height) }),
+    }),
   );
   if (!heic.ok) return heic;
   const { tiff, width, height } = heic.decoded;
