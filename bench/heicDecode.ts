@@ -1,12 +1,16 @@
 /**
  * HEIC decode figures from one command: `node dist/bench/heicDecode.js <file.heic> [concurrent]` (after
  * `npm run build`). Decodes the file through `renderDerivative` (the app's HEIC path: container checks,
- * admission, libheif in a worker thread, sharp) into the 1280 box, `concurrent` times at once (default 1),
- * then once more alone, and prints one JSON line: the CPU of the alone decode (the first ones include
- * compiling the WebAssembly), the decode heap, and this process's peak RSS (`VmHWM`) over the whole run.
- * With `concurrent` > 1 the peak shows what the decode memory budget (`DECODE_MEMORY_BUDGET_MB`) holds.
+ * admission, libheif in a worker thread, sharp configured as the app configures it) into the 1280 box,
+ * `concurrent` times at once (default 1), then once more alone at full size (no shrink), and prints one JSON
+ * line: the CPU of the alone decode (the first ones include compiling the WebAssembly), the decode heap, and
+ * this process's peak RSS (`VmHWM`) of each phase: `peakRssMb` of the renders (what the app's worker holds;
+ * with `concurrent` > 1 it shows what the decode memory budget, `DECODE_MEMORY_BUDGET_MB`, holds), and
+ * `alonePeakRssMb` of the full-size decode, which the app never makes when a plan lets it shrink. The peak is
+ * reset between the phases through /proc/self/clear_refs (Linux); `rssBetweenMb` is the RSS when every render
+ * has ended, before the alone decode.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { cpuUsage } from 'node:process';
 import { loadSettings } from '../src/config/settings';
@@ -14,11 +18,22 @@ import { configureDecodeAdmission, MIB } from '../src/imaging/decodeAdmission';
 import { readHeifContainer } from '../src/imaging/heif/container';
 import { decodeHeic } from '../src/imaging/heif/decodeHeic';
 import { describePrimaryImage } from '../src/imaging/heif/primaryImage';
-import { renderDerivative } from '../src/imaging';
+import { configureSharp, renderDerivative } from '../src/imaging';
+import { findAppRoot, readDurableHostConfig } from '../src/config/hostConfig';
 
 function peakRssMb(): number | undefined {
   const match = /^VmHWM:\s+(\d+)\s+kB/m.exec(readFileSync('/proc/self/status', 'utf8'));
   return match?.[1] === undefined ? undefined : Math.round(Number(match[1]) / 1024);
+}
+
+/** Resets `VmHWM` to the current RSS (Linux `clear_refs` value 5); false where that is not possible. */
+function resetPeakRss(): boolean {
+  try {
+    writeFileSync('/proc/self/clear_refs', '5');
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 async function main(): Promise<void> {
@@ -37,6 +52,9 @@ async function main(): Promise<void> {
     ...(budgetMb === undefined ? {} : { DECODE_MEMORY_BUDGET_MB: String(budgetMb) }),
   });
   configureDecodeAdmission({ memoryBudgetBytes: decodeMemoryBudgetMb * MIB });
+  configureSharp({
+    activityConcurrency: readDurableHostConfig(findAppRoot(__dirname)).maxConcurrentActivityFunctions,
+  });
   const source = await readFile(file);
   const limits = { maxSourceBytes: source.length, maxSourcePixels };
   const box = { width: 1280, height: 1280 };
@@ -45,6 +63,9 @@ async function main(): Promise<void> {
     Array.from({ length: concurrent }, () => renderDerivative(source, box, limits)),
   );
   const concurrentMs = Date.now() - started;
+  const rendersPeak = peakRssMb();
+  const rssBetweenMb = Math.round(process.memoryUsage.rss() / MIB);
+  const reset = resetPeakRss();
   const primary = describePrimaryImage(readHeifContainer(source));
   const before = cpuUsage();
   const alone = await decodeHeic(source, primary, { maxPixels: maxSourcePixels });
@@ -59,7 +80,9 @@ async function main(): Promise<void> {
       concurrentWallMs: concurrentMs,
       decodeCpuMs: Math.round((cpu.user + cpu.system) / 1000),
       decodeHeapMb: alone.ok ? Math.round(alone.decoded.heapBytes / MIB) : undefined,
-      peakRssMb: peakRssMb(),
+      peakRssMb: rendersPeak,
+      rssBetweenMb,
+      alonePeakRssMb: reset ? peakRssMb() : undefined,
     }),
   );
 }

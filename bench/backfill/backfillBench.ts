@@ -21,6 +21,7 @@ import {
   startStack,
   type RunningStack,
 } from '@image-derivatives/devhost';
+import { isBackfillRunInstanceId } from '../../src/domain/backfill';
 import { queryInstances } from '../../src/triggers/instanceStatus';
 import { cpuBetween, cpuSnapshot } from '../e2e/processCpu';
 
@@ -286,8 +287,13 @@ export async function runBackfillBench(options: BackfillBenchOptions): Promise<B
     const runs = await queryInstances<{
       instanceId: string;
       input?: { source?: { blobName?: string }; sizes?: Array<{ label: string }> };
-    }>(`${baseUrl}/runtime/webhooks/durabletask/instances?instanceIdPrefix=bf-&showInput=true`);
-    const newSizeRuns = runs.filter((run) => run.input?.sizes?.some((size) => size.label === NEW_SIZE.label));
+    }>(`${baseUrl}/runtime/webhooks/durabletask/instances?instanceIdPrefix=img-&showInput=true`);
+    // Backfill runs sit under their version's id (`img-…-b…`), beside the uploads' own runs.
+    const newSizeRuns = runs.filter(
+      (run) =>
+        isBackfillRunInstanceId(run.instanceId) &&
+        run.input?.sizes?.some((size) => size.label === NEW_SIZE.label),
+    );
     const perImage = new Map<string, number>();
     for (const run of newSizeRuns) {
       const name = run.input?.source?.blobName ?? '';

@@ -3,6 +3,7 @@ import * as df from 'durable-functions';
 import { ArgumentError } from '../domain/errors';
 import { BACKFILL_MODES } from '../domain/backfill';
 import { START_BACKFILL_RUNS_FUNCTION } from '../domain/functionNames';
+import { invocationLogger } from '../logging';
 import { getImagesContainer } from '../storage/cosmosClient';
 import { cosmosDocumentStore } from '../storage/documentStore';
 import { startBackfillRuns, type StartRunsInput, type StartRunsResult } from './backfill/startRuns';
@@ -40,6 +41,7 @@ export async function startBackfillRunsHandler(
       return entry?.kind === 'document' ? entry.document : undefined;
     },
     client: df.getClient(context),
+    log: invocationLogger(context, { instanceId: input.backfillInstanceId }),
   });
 }
 

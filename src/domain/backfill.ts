@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { unquoteETag } from './ids';
+import { instanceIdFor, unquoteETag } from './ids';
 import type { ImageDocument, OutputFormat, RequestedFormat, SizeSpec, Variant } from './types';
 
 /**
@@ -142,14 +142,41 @@ export function decideBackfill(
     : { run: false, reason: 'not-redrivable' };
 }
 
+/** Hex digits of sha256(backfill instance id) in a backfill run's id. */
+const BACKFILL_TAG_LENGTH = 12;
+
 /**
  * Instance id of the run a backfill starts for one image version: deterministic and independent of the sizes
- * decided, so whoever knows the backfill and the listed blob finds the run (the orchestration computes it
- * without asking the activity, and an activity that runs again after a crash finds the run it started even
- * when the document now says "up to date"). One backfill starts at most one run per image version.
- * `bf-` + 32 hex of sha256(backfill instance, container/blob@eTag).
+ * decided, so an activity that runs again after a crash finds the run it started even when the document now
+ * says "up to date". One backfill starts at most one run per image version.
+ * `{instanceIdFor(version)}-b` + 12 hex of sha256(backfill instance id): under the version's own id like a
+ * reprocess run (`-r…`), so one `instanceIdPrefix` query (`instanceIdFor(version)`) finds every run of a
+ * version, whoever started it (see `runsOfVersion` in activities/backfill/startRuns.ts).
  */
 export function backfillRunInstanceId(
+  backfillInstanceId: string,
+  container: string,
+  blobName: string,
+  eTag: string,
+): string {
+  const tag = createHash('sha256')
+    .update(backfillInstanceId, 'utf8')
+    .digest('hex')
+    .slice(0, BACKFILL_TAG_LENGTH);
+  return `${instanceIdFor(container, blobName, eTag)}-b${tag}`;
+}
+
+/** Whether `instanceId` is a backfill's run (`backfillRunInstanceId`, or the `bf-` ids it replaced). */
+export function isBackfillRunInstanceId(instanceId: string): boolean {
+  return /^img-[0-9a-f]{32}-b[0-9a-f]{12}$/.test(instanceId) || /^bf-[0-9a-f]{32}$/.test(instanceId);
+}
+
+/**
+ * The run ids backfills used before runs moved under their version's id: `bf-` + 32 hex of sha256(backfill
+ * instance, container/blob@eTag). Only for a backfill orchestration replaying a `startBackfillRuns` result
+ * recorded before the result named its runs (`StartRunsResult.runIds`): those runs have these ids.
+ */
+export function legacyBackfillRunInstanceId(
   backfillInstanceId: string,
   container: string,
   blobName: string,
@@ -165,9 +192,10 @@ export function backfillRunInstanceId(
  * - `s`: its run is started (now, or found started by this backfill before a crash); its id is
  *   `backfillRunInstanceId(...)`;
  * - `u`: nothing to do (up to date, not re-drivable, or no result of this version for `failed`);
- * - `w`: the upload's own run of this version will still write every requested size (its plan has them and
- *   its document is not written yet): the backfill waits for that run (`instanceIdFor(...)`), then decides
- *   the blob again. Never counted as skipped: the sizes are not there yet.
+ * - `w`: another run of this version (the upload's own, a reprocess, another backfill's) will still write
+ *   every requested size (its plan has them and its document is not written yet): the backfill waits for
+ *   that run, then decides the blob again. Never counted as skipped: the sizes are not there yet.
+ * The result names the run of each `s` and `w` (`StartRunsResult.runIds`).
  */
 export type StartCode = 's' | 'u' | 'w';
 

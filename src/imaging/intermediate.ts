@@ -72,6 +72,8 @@ export async function prepareIntermediate(
       .toBuffer({ resolveWithObject: true });
   } catch (error) {
     return decodeFailure(header, 'decode', error);
+  } finally {
+    opened.opened.release(); // the decoded source is no longer needed: its decode budget goes back
   }
   const { width, height, channels } = raw.info;
   if (channels !== 3 && channels !== 4) {

@@ -1,7 +1,7 @@
 import { failure, sourceTooLarge, type Failure } from '../domain/failure';
 import { detectFormat } from './detectFormat';
 import { intermediateSize, type RenditionGeometry } from './geometry';
-import { decodeAdmission } from './decodeAdmission';
+import { decodeAdmission, HEIC_HELD_PER_DECODED_BYTE } from './decodeAdmission';
 import { heicDecodeBytes } from './heif/decodeCost';
 import { decodeHeic } from './heif/decodeHeic';
 import { probeHeader, type SourceHeader } from './probeHeader';
@@ -18,7 +18,15 @@ export interface OpenedSource {
    * `resizeFromIntermediate`, so the output has the size and crop a full-size decode would give.
    */
   decoded?: { width: number; height: number };
+  /**
+   * Gives back the decode memory budget the decoded pixels still hold (HEIC: `HEIC_HELD_PER_DECODED_BYTE`
+   * times their size, from the decode's end); nothing for other formats. Call it once sharp is done with
+   * `pixels`, on every path; later calls do nothing.
+   */
+  release: () => void;
 }
+
+const NOTHING_HELD = (): void => undefined;
 
 /**
  * The checks every render starts with, cheapest first: byte length, magic bytes, header (pixel budget); then,
@@ -56,16 +64,30 @@ export async function openSource(
   const probed = await probeHeader(source, detected.format, limits);
   if (!probed.ok) return probed;
   const { header } = probed;
-  if (header.heif === undefined) return { ok: true, opened: { header, pixels: source } };
+  if (header.heif === undefined)
+    return { ok: true, opened: { header, pixels: source, release: NOTHING_HELD } };
   const { heif } = header;
   // Admitted against the process's decode memory budget first (decodeAdmission.ts): concurrent activities wait.
-  const heic = await decodeAdmission().run(heicDecodeBytes(heif.decode), () =>
-    decodeHeic(source, heif, {
+  // The reservation then shrinks to what the decoded pixels and sharp's work on them hold, until `release`.
+  const reservation = await decodeAdmission().reserve(heicDecodeBytes(heif.decode));
+  let heic: Awaited<ReturnType<typeof decodeHeic>>;
+  try {
+    heic = await decodeHeic(source, heif, {
       maxPixels: limits.maxSourcePixels,
       ...(specs.length === 0 ? {} : { shrinkFor: intermediateSize(specs, header.width, header.height) }),
-    }),
-  );
-  if (!heic.ok) return heic;
+    });
+  } catch (error) {
+    reservation.release();
+    throw error;
+  }
+  if (!heic.ok) {
+    reservation.release();
+    return heic;
+  }
   const { tiff, width, height } = heic.decoded;
-  return { ok: true, opened: { header, pixels: tiff, decoded: { width, height } } };
+  reservation.shrinkTo(tiff.length * HEIC_HELD_PER_DECODED_BYTE);
+  return {
+    ok: true,
+    opened: { header, pixels: tiff, decoded: { width, height }, release: () => reservation.release() },
+  };
 }

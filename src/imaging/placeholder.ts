@@ -57,6 +57,8 @@ export async function makePlaceholder(source: Buffer, limits: SourceLimits): Pro
       'decode',
       error,
     );
+  } finally {
+    opened.opened.release(); // the decoded source is no longer needed: its decode budget goes back
   }
   return placeholderOf(tiny);
 }

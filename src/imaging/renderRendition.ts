@@ -141,6 +141,8 @@ export async function renderRendition(
       'decode',
       error,
     );
+  } finally {
+    opened.opened.release(); // the decoded source is no longer needed: its decode budget goes back
   }
   return encodeRendition(pixels, spec, header, encode);
 }

@@ -6,6 +6,7 @@ import type { ListSourcePageInput } from '../activities/listSourcePage';
 import {
   BACKFILL_MODES,
   backfillRunInstanceId,
+  legacyBackfillRunInstanceId,
   type BackfillProgress,
   type BackfillRequest,
   type ListedBlob,
@@ -157,22 +158,25 @@ export function* backfillOrchestrator(context: OrchestrationContext): Steps<Back
     const free = state.maxInFlight - state.inFlight.length;
     if (state.pending.length > 0 && free > 0) {
       const batch = state.pending.splice(0, free);
-      const { codes } = (yield context.df.callActivityWithRetry(START_BACKFILL_RUNS_FUNCTION, retry, {
+      const { codes, waits } = (yield context.df.callActivityWithRetry(START_BACKFILL_RUNS_FUNCTION, retry, {
         backfillInstanceId,
         container: state.container,
         only: request.only,
         sizes: request.sizes,
         blobs: batch,
       } satisfies StartRunsInput)) as StartRunsResult;
+      // A result recorded before `waits` existed names runs by the ids of that time (see StartRunsResult).
+      const runId = waits === undefined ? legacyBackfillRunInstanceId : backfillRunInstanceId;
+      let waited = 0;
       batch.forEach((blob, index) => {
         const code = codes[index];
         if (code === 's') {
-          const instanceId = backfillRunInstanceId(backfillInstanceId, state.container, blob.name, blob.eTag);
+          const instanceId = runId(backfillInstanceId, state.container, blob.name, blob.eTag);
           state.inFlight.push({ instanceId });
           state.progress.started += 1;
         } else if (code === 'w') {
-          // The upload's run will write the sizes: watch it, then decide this blob again.
-          const instanceId = instanceIdFor(state.container, blob.name, blob.eTag);
+          // Another run of this version will write the sizes: watch it, then decide this blob again.
+          const instanceId = waits?.[waited++] ?? instanceIdFor(state.container, blob.name, blob.eTag);
           state.inFlight.push({ instanceId, recheck: blob });
           state.progress.waiting += 1;
         } else if (code === 'u') {

@@ -16,7 +16,7 @@ import { BACKFILL_HTTP_FUNCTION, BACKFILL_ORCHESTRATOR } from '../domain/functio
 import { invocationLogger } from '../logging';
 import type { BackfillState } from '../orchestrators/backfillOrchestrator';
 import { getImagesBlobService } from '../storage/blobServiceClient';
-import { LockBusyError, withBlobLease } from '../storage/blobLease';
+import { LeaseLostError, LockBusyError, withBlobLease, type LeaseHeld } from '../storage/blobLease';
 import { parseBackfillRequest } from './http/backfillRequest';
 import { refuseCrossSite } from './http/crossSite';
 import { instanceLinks } from './http/instanceLinks';
@@ -25,8 +25,11 @@ import { jsonError } from './http/jsonResponses';
 
 export type BackfillClient = Pick<DurableClient, 'startNew' | 'createHttpManagementPayload'>;
 
-/** Runs `section` alone across every instance of the app (the overlap check and the start). */
-export type StartLock = <T>(section: () => Promise<T>) => Promise<T>;
+/**
+ * Runs `section` alone across every instance of the app (the overlap check and the start); `held` throws
+ * `LeaseLostError` once the lock is no longer this section's, so the start is never made without it.
+ */
+export type StartLock = <T>(section: (held: LeaseHeld) => Promise<T>) => Promise<T>;
 
 /** The lock blob in the scratch container (private, app-only; recreated if its lifecycle rule removes it). */
 export const BACKFILL_LOCK_BLOB = 'locks/backfill-start';
@@ -200,13 +203,14 @@ export function createBackfillHandler(deps: () => BackfillHttpDeps = productionD
     const { request: backfill } = parsed;
     // Check-then-start under one lock for every instance of the app: two requests in the same instant are
     // serialized, so the second sees the first's instance and is refused.
-    const section = async () => {
+    const section = async (held: LeaseHeld) => {
       const overlapping = (await runningBackfills(client)).find((running) =>
         prefixesOverlap(running.prefix, backfill.prefix),
       );
       if (overlapping) return { refused: true as const, overlapping };
       const state = initialState(settings, backfill, activityConcurrency);
       const instanceId = newBackfillInstanceId();
+      held(); // the overlap check above is only true while no other start can run
       await client.startNew(BACKFILL_ORCHESTRATOR, { instanceId, input: state });
       return { refused: false as const, instanceId, state };
     };
@@ -214,6 +218,14 @@ export function createBackfillHandler(deps: () => BackfillHttpDeps = productionD
     try {
       decided = await (lock ?? leaseLock(settings))(section);
     } catch (error) {
+      if (error instanceof LeaseLostError) {
+        // The check took longer than the lock lasted: nothing was started; the caller may simply retry.
+        return {
+          status: 503,
+          headers: { 'Retry-After': '5' },
+          jsonBody: { error: 'backfill-lock-lost', message: error.message },
+        };
+      }
       if (!(error instanceof LockBusyError)) throw error;
       // Another start held the lock the whole time (or died holding it: the lease expires in 15 s).
       return {

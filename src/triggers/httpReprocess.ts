@@ -22,8 +22,14 @@ import { instanceLinks } from './http/instanceLinks';
 import { selectSizes } from './http/sizeSelection';
 import { readBlobVersion, readImageDocument } from './http/sourceLookup';
 import { retryPlanFor } from '../orchestrators/retryPolicy';
+import { runThatWillProduce, type VersionRunsClient } from './versionRuns';
 
-export type ReprocessClient = Pick<DurableClient, 'startNew'>;
+export type ReprocessClient = Pick<DurableClient, 'startNew'> & VersionRunsClient;
+
+/** What the 202 says when a run of the same version in flight will write every requested size. */
+export const FOLLOWING_NOTE =
+  'a run of this version that is still in flight will write every requested size: this request follows it ' +
+  'instead of rendering them a second time';
 
 /** What the 202 says about sizes whose derivatives of this version are already stored. */
 export const ALREADY_PRESENT_NOTE =
@@ -105,11 +111,21 @@ async function requestedSizes(request: HttpRequest): Promise<RequestedSizes> {
   return { ok: true, sizes: sizes.length === 0 ? [''] : sizes };
 }
 
+/** The 202's `note`: the already-present sizes, and whether the request follows a run in flight. */
+function notes(alreadyPresent: readonly string[], following: boolean): { note?: string } {
+  const parts = [
+    ...(following ? [FOLLOWING_NOTE] : []),
+    ...(alreadyPresent.length > 0 ? [`${alreadyPresent.join(', ')}: ${ALREADY_PRESENT_NOTE}`] : []),
+  ];
+  return parts.length > 0 ? { note: parts.join('; ') } : {};
+}
+
 /**
  * `POST /api/reprocess/{*blobName}[?sizes=thumb,medium]`: re-runs the pipeline on the blob's current version.
  * The sizes come from the query or from a JSON body `{ "sizes": ["thumb"] }` (not both); no sizes: every size.
- * 202 `{ id, statusUrl, historyUrl, sizes, alreadyPresent, note? }` with `Location` = `statusUrl` (the app's
- * own instance endpoint, never the Durable management URLs);
+ * 202 `{ id, statusUrl, historyUrl, sizes, alreadyPresent, following?, note? }` with `Location` = `statusUrl`
+ * (the app's own instance endpoint, never the Durable management URLs); `following: true`: no run was started,
+ * because a run of this version in flight (any starter's) will write every requested size; `id` is that run;
  * `alreadyPresent` names the sizes whose derivatives of this version exist already (nothing is rewritten for
  * them). 400 unknown sizes, a body that is not `{ sizes?: string[] }` or unsafe name, 404 no blob, 401/403 not an operator, 403/415 cross-site.
  */
@@ -155,18 +171,34 @@ export function createReprocessHandler(deps: () => ImageHttpDeps = productionHtt
       contentType: blob.contentType,
     };
 
-    const instanceId = reprocessInstanceId(container, blobName, blob.eTag);
-    const input = newRunInput(source, {
-      sizes: selection.sizes,
-      retry: retryPlanFor(settings.redriveDelaysSeconds),
-      replacedGraceSeconds: settings.replacedDerivativesGraceSeconds,
-    });
-    await client.startNew(ORCHESTRATOR_FUNCTION, { instanceId, input });
-    invocationLogger(context, { blobName, instanceId }).info('reprocess started', {
-      sizes: selection.sizes.map((size) => size.label),
-      eTag: blob.eTag,
-      sequencerKnown: sequencer !== '',
-    });
+    // A run of this version still in flight (the upload's own, another reprocess, a backfill's) that will
+    // write every requested size: a second run would render the same derivatives again, so follow that one.
+    const inFlight = await runThatWillProduce(
+      client,
+      { container, blobName, eTag: blob.eTag },
+      selection.sizes,
+    );
+    const instanceId = inFlight?.instanceId ?? reprocessInstanceId(container, blobName, blob.eTag);
+    const log = invocationLogger(context, { blobName, instanceId });
+    if (inFlight === undefined) {
+      const input = newRunInput(source, {
+        sizes: selection.sizes,
+        retry: retryPlanFor(settings.redriveDelaysSeconds),
+        replacedGraceSeconds: settings.replacedDerivativesGraceSeconds,
+      });
+      await client.startNew(ORCHESTRATOR_FUNCTION, { instanceId, input });
+      log.info('reprocess started', {
+        sizes: selection.sizes.map((size) => size.label),
+        eTag: blob.eTag,
+        sequencerKnown: sequencer !== '',
+      });
+    } else {
+      log.info('reprocess follows a run of this version in flight', {
+        reason: 'run-of-version-in-flight',
+        sizes: selection.sizes.map((size) => size.label),
+        eTag: blob.eTag,
+      });
+    }
     // The app's own operator-checked instance endpoint: the Durable management URLs carry the system key.
     const links = instanceLinks(request, instanceId);
     const labels = selection.sizes.map((size) => size.label);
@@ -179,9 +211,8 @@ export function createReprocessHandler(deps: () => ImageHttpDeps = productionHtt
         ...links,
         sizes: labels,
         alreadyPresent,
-        ...(alreadyPresent.length > 0
-          ? { note: `${alreadyPresent.join(', ')}: ${ALREADY_PRESENT_NOTE}` }
-          : {}),
+        ...(inFlight === undefined ? {} : { following: true }),
+        ...notes(alreadyPresent, inFlight !== undefined),
       },
     });
   };

@@ -1,6 +1,7 @@
 import type { DurableOrchestrationStatus } from 'durable-functions';
 import { describe, expect, it } from 'vitest';
-import { startBackfillRuns, willProduce } from '../../src/activities/backfill/startRuns';
+import { startBackfillRuns } from '../../src/activities/backfill/startRuns';
+import { willProduce } from '../../src/triggers/versionRuns';
 import { backfillRunInstanceId } from '../../src/domain/backfill';
 import { instanceIdFor } from '../../src/domain/ids';
 import { newRunInput } from '../../src/domain/runInput';
@@ -100,7 +101,7 @@ describe('startBackfillRuns against the Durable HTTP API (the extension stubbed,
         { backfillInstanceId: backfillId, container, only: 'missing', sizes: [xl], blobs },
         { readDocument: () => Promise.resolve(withXl), client: stub.client() },
       );
-      expect(result).toEqual({ codes: 'su' });
+      expect(result).toEqual({ codes: 'su', waits: [] });
       expect(stub.requests.filter((request) => request.startsWith('POST'))).toEqual([]);
     } finally {
       await stub.stop();
@@ -129,7 +130,7 @@ describe('startBackfillRuns against the Durable HTTP API (the extension stubbed,
         { backfillInstanceId: backfillId, container, only: 'missing', sizes: [xl], blobs },
         { readDocument: () => Promise.resolve(withoutXl), client: stub.client() },
       );
-      expect(result).toEqual({ codes: 'sws' });
+      expect(result).toEqual({ codes: 'sws', waits: [instanceIdFor(container, 'resizing.jpg', '"0x1"')] });
       for (const name of ['cleanup.jpg', 'old-plan.jpg']) {
         const started = stub.instances.get(backfillRunInstanceId(backfillId, container, name, '"0x1"'));
         // Exactly the one builder's input: every flag of a new run comes from there. The document describes

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { backfillRunInstanceId, decideBackfill, prefixesOverlap } from '../../src/domain/backfill';
+import { instanceIdFor } from '../../src/domain/ids';
+import {
+  backfillRunInstanceId,
+  decideBackfill,
+  isBackfillRunInstanceId,
+  legacyBackfillRunInstanceId,
+  prefixesOverlap,
+} from '../../src/domain/backfill';
 import type { ImageDocument, ImageError, SizeSpec } from '../../src/domain/types';
 
 const thumb: SizeSpec = { label: 'thumb', width: 150, height: 150, fit: 'inside', formats: ['source'] };
@@ -106,7 +113,14 @@ describe('decideBackfill', () => {
 describe('backfill ids and prefixes', () => {
   it('gives one run id per backfill and version, whatever sizes were decided', () => {
     const id = backfillRunInstanceId('backfill-1', 'c', 'a.jpg', '"0xV2"');
-    expect(id).toMatch(/^bf-[0-9a-f]{32}$/);
+    // Under the version's own id, so one instanceIdPrefix query finds every run of the version.
+    expect(id).toMatch(/^img-[0-9a-f]{32}-b[0-9a-f]{12}$/);
+    expect(id.startsWith(`${instanceIdFor('c', 'a.jpg', '0xV2')}-b`)).toBe(true);
+    expect(isBackfillRunInstanceId(id)).toBe(true);
+    expect(isBackfillRunInstanceId(instanceIdFor('c', 'a.jpg', '0xV2'))).toBe(false);
+    expect(isBackfillRunInstanceId(legacyBackfillRunInstanceId('backfill-1', 'c', 'a.jpg', '0xV2'))).toBe(
+      true,
+    );
     expect(backfillRunInstanceId('backfill-1', 'c', 'a.jpg', '0xV2')).toBe(id);
     expect(backfillRunInstanceId('backfill-2', 'c', 'a.jpg', '0xV2')).not.toBe(id);
     expect(backfillRunInstanceId('backfill-1', 'c', 'a.jpg', '0xV3')).not.toBe(id);

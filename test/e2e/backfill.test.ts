@@ -5,7 +5,11 @@ import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { freePort, reconcile, startStack, type RunningStack } from '@image-derivatives/devhost';
-import { backfillRunInstanceId, type BackfillProgress } from '../../src/domain/backfill';
+import {
+  backfillRunInstanceId,
+  isBackfillRunInstanceId,
+  type BackfillProgress,
+} from '../../src/domain/backfill';
 import { documentIdFor, instanceIdFor } from '../../src/domain/ids';
 import { queryInstances } from '../../src/triggers/instanceStatus';
 import type { ImageDocument, SizeSpec } from '../../src/domain/types';
@@ -115,15 +119,17 @@ async function finished(instanceId: string): Promise<Status> {
   });
 }
 
-/** Run instances (`bf-…`) the engine has running right now. */
+/** Backfill runs (`img-…-b…`, under their version's id) the engine has running right now. */
 async function runningRuns(): Promise<number> {
-  const url = `${stack?.baseUrl}/runtime/webhooks/durabletask/instances?instanceIdPrefix=bf-&runtimeStatus=Running,Pending`;
-  return ((await (await fetch(url)).json()) as unknown[]).length;
+  const url = `${stack?.baseUrl}/runtime/webhooks/durabletask/instances?instanceIdPrefix=img-&runtimeStatus=Running,Pending`;
+  return (await queryInstances<Status>(url)).filter((run) => isBackfillRunInstanceId(run.instanceId)).length;
 }
 
 async function allRunIds(): Promise<string[]> {
-  const url = `${stack?.baseUrl}/runtime/webhooks/durabletask/instances?instanceIdPrefix=bf-`;
-  return ((await (await fetch(url)).json()) as Status[]).map((instance) => instance.instanceId);
+  const url = `${stack?.baseUrl}/runtime/webhooks/durabletask/instances?instanceIdPrefix=img-`;
+  return (await queryInstances<Status>(url))
+    .map((instance) => instance.instanceId)
+    .filter(isBackfillRunInstanceId);
 }
 
 /** `npm run backfill -- …` as a child process (stdout is a pipe: progress lines, no bar). */
@@ -324,6 +330,22 @@ describe('backfill on the local stack', () => {
     const refused = await backfillCli(['--sizes', 'huge']);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/answered 400: Expected size labels from thumb, medium, xl for sizes/);
+
+    // --attach checks the id before it says "attached": an id the task hub does not know, or an image's run.
+    const unknown = await backfillCli(['--attach', 'backfill-nosuch1']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stdout).toBe('');
+    expect(unknown.stderr).toBe(
+      `backfill: no backfill backfill-nosuch1 on ${stack?.baseUrl}: the task hub has no instance with that id; ` +
+        'no backfill is running\n',
+    );
+    const uploadRun = instanceIdFor(SOURCE, names[0] ?? '', eTags.get(names[0] ?? '') ?? '');
+    const notBackfill = await backfillCli(['--attach', uploadRun]);
+    expect(notBackfill.code).toBe(1);
+    expect(notBackfill.stdout).toBe('');
+    expect(notBackfill.stderr).toBe(
+      `backfill: ${uploadRun} is not a backfill: it is an instance of "resizeImageOrchestrator"\n`,
+    );
   });
 
   it('refuses a bad request with the field named', async () => {
@@ -449,10 +471,11 @@ describe('backfill on the local stack', () => {
     );
     // Paged answers (3 per page here; 1,000 by default) are followed to the last page.
     const paged = await queryInstances<{ instanceId: string }>(
-      `${stack.baseUrl}/runtime/webhooks/durabletask/instances?instanceIdPrefix=bf-&top=3`,
+      `${stack.baseUrl}/runtime/webhooks/durabletask/instances?instanceIdPrefix=img-&top=3`,
     );
-    expect(paged.length).toBeGreaterThan(3);
-    expect(paged.map((instance) => instance.instanceId).sort()).toEqual((await allRunIds()).sort());
+    const pagedRuns = paged.map((instance) => instance.instanceId).filter(isBackfillRunInstanceId);
+    expect(pagedRuns.length).toBeGreaterThan(3);
+    expect(pagedRuns.sort()).toEqual((await allRunIds()).sort());
     const created = (await allRunIds()).filter((id) => !before.has(id));
     expect(created.sort()).toEqual([...expected].sort());
     for (const id of expected) expect((await status(id)).runtimeStatus).toBe('Completed');

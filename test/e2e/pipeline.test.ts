@@ -286,9 +286,16 @@ describe('end to end on the local stack', () => {
     expect(document).toMatchObject({ status: 'completed', sourceFormat: 'HEIC', errors: [] });
     expect(document.variants.map((variant) => variant.label).sort()).toEqual(['large', 'medium', 'thumb']);
     const instanceId = instanceIdFor(UNPROCESSED, name, eTag);
-    const history = await getJson<InstanceStatus>(
-      `${stack.baseUrl}/runtime/webhooks/durabletask/instances/${instanceId}?showHistory=true`,
-    );
+    // The document is written before the intermediate's delete: read the history once the run has ended.
+    const history = await waitFor('the run to end', async () => {
+      const answer = await getJson<InstanceStatus>(
+        `${stack.baseUrl}/runtime/webhooks/durabletask/instances/${instanceId}?showHistory=true`,
+      );
+      return ['Pending', 'Running', 'ContinuedAsNew'].includes(answer.body.runtimeStatus)
+        ? undefined
+        : answer;
+    });
+    expect(history.body.runtimeStatus).toBe('Completed');
     const completed = (history.body.historyEvents ?? []).filter(
       (entry) => entry.EventType === 'TaskCompleted',
     );

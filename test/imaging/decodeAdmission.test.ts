@@ -11,10 +11,13 @@ import {
   configureDecodeAdmission,
   DecodeAdmission,
   DEFAULT_DECODE_MEMORY_BUDGET_MB,
+  HEIC_DECODE_BYTES_PER_PIXEL,
+  HEIC_HELD_PER_DECODED_BYTE,
   MIB,
   minDecodeMemoryBudgetMb,
 } from '../../src/imaging/decodeAdmission';
 import { renderDerivative } from '../../src/imaging';
+import { openSource } from '../../src/imaging/openSource';
 import { testEnv } from '../support/env';
 
 /** A decode that finishes when the test says so. */
@@ -64,6 +67,30 @@ describe('DecodeAdmission', () => {
     expect(admission.state()).toEqual({ heldBytes: 0, waiting: 0 });
   });
 
+  it('a reservation shrunk after its decode admits the next one only when the rest fits; release frees it', async () => {
+    const admission = new DecodeAdmission(100);
+    const first = await admission.reserve(80);
+    let secondAdmitted = false;
+    const second = admission.reserve(60).then((reservation) => ((secondAdmitted = true), reservation));
+    await tick();
+    expect([secondAdmitted, admission.state()]).toEqual([false, { heldBytes: 80, waiting: 1 }]);
+    first.shrinkTo(50); // the decoder is gone; the decoded pixels and their resize still hold 50
+    await tick();
+    expect([secondAdmitted, admission.state()]).toEqual([false, { heldBytes: 50, waiting: 1 }]);
+    first.shrinkTo(90); // never grows back
+    first.release();
+    const next = await second;
+    expect(admission.state()).toEqual({ heldBytes: 60, waiting: 0 });
+    first.release(); // a second release gives back nothing more
+    next.release();
+    expect(admission.state()).toEqual({ heldBytes: 0, waiting: 0 });
+  });
+
+  it('what a HEIC render holds after its decode never exceeds what the decode was admitted with', () => {
+    // RGBA pixels (4 B/px, never shrunk) are the most a decoded copy holds per stored pixel.
+    expect(4 * HEIC_HELD_PER_DECODED_BYTE).toBeLessThanOrEqual(HEIC_DECODE_BYTES_PER_PIXEL);
+  });
+
   it('a decode larger than the whole budget still runs, alone', async () => {
     const admission = new DecodeAdmission(100);
     expect(await admission.run(1_000, () => Promise.resolve(admission.state().heldBytes))).toBe(100);
@@ -73,6 +100,20 @@ describe('DecodeAdmission', () => {
 describe('HEIC renders go through the process admission', () => {
   afterEach(() => {
     configureDecodeAdmission({ memoryBudgetBytes: DEFAULT_DECODE_MEMORY_BUDGET_MB * MIB });
+  });
+
+  it('a HEIC render holds its share until sharp is done with the decoded pixels, then gives all of it back', async () => {
+    const admission = configureDecodeAdmission({ memoryBudgetBytes: DEFAULT_DECODE_MEMORY_BUDGET_MB * MIB });
+    const heic = readFileSync(path.join(__dirname, '../fixtures/heic/plain.heic'));
+    const limits = { maxSourceBytes: 1024 * 1024, maxSourcePixels: 1_000_000 };
+    const opened = await openSource(heic, limits, [{ fit: 'inside', width: 96, height: 96 }]);
+    if (!opened.ok) throw new Error(opened.error.message);
+    // The decoder's share (96x64 x 11 B) shrank to the decoded TIFF's bytes x 2.5.
+    expect(admission.state().heldBytes).toBe(
+      Math.ceil(opened.opened.pixels.length * HEIC_HELD_PER_DECODED_BYTE),
+    );
+    opened.opened.release();
+    expect(admission.state()).toEqual({ heldBytes: 0, waiting: 0 });
   });
 
   it('four concurrent HEIC renders under a budget of one decode all succeed, one decode at a time', async () => {

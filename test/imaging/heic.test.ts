@@ -313,6 +313,7 @@ describe('HEIC: memory', () => {
       const opened = await openSource(plain, LIMITS, [thumb]);
       if (!opened.ok) throw new Error(opened.error.message);
       expect(opened.opened.decoded).toEqual({ width: 48, height: 32 });
+      opened.opened.release();
       const { pixels, encoded } = await renditionPixels(thumb);
       expect([pixels.width, pixels.height]).toEqual([16, 16]);
       expect(encoded).toEqual([
@@ -332,6 +333,7 @@ describe('HEIC: memory', () => {
     const opened = await openSource(plain, LIMITS, [tall]);
     if (!opened.ok) throw new Error(opened.error.message);
     expect(opened.opened.decoded).toEqual({ width: 96, height: 64 });
+    opened.opened.release();
     const { pixels } = await renditionPixels(tall);
     expect([pixels.width, pixels.height]).toEqual([8, 32]);
     expect(meanDifference(pixels, await fullDecodeRender(tall))).toBe(0);

@@ -8,7 +8,9 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { renderDerivative, type SourceLimits } from '../../src/imaging';
 import { readHeifContainer } from '../../src/imaging/heif/container';
+import { decodeHeic } from '../../src/imaging/heif/decodeHeic';
 import { checkNalUnits } from '../../src/imaging/heif/hevcData';
+import { describePrimaryImage } from '../../src/imaging/heif/primaryImage';
 
 const LIMITS: SourceLimits = { maxSourceBytes: 50 * 1024 * 1024, maxSourcePixels: 50_000_000 };
 const BOX = { width: 640, height: 640 };
@@ -62,6 +64,34 @@ describe('HEIC: damaged coded data is corrupt-image, never a derivative of green
     const { offset, length } = extentOf(file, 1);
     file.fill(0, offset + Math.floor(length / 2), offset + Math.floor(length / 2) + 16);
     expect(await codeOf(file)).toBe('corrupt-image');
+  });
+
+  it('known limit: flipped bits inside the slice data decode to other pixels with no error and no warning', async () => {
+    // HEIF has no checksum and libheif's libde265 plugin neither reads libde265's warnings nor reports its
+    // decode errors (docs/imaging.md), so nothing tells such a file from a photo. If libheif ever reports
+    // one, this fails and the signal can become corrupt-image.
+    const original = fixture('plain.heic');
+    const file = Buffer.from(original);
+    const { offset, length } = extentOf(file, 1);
+    // Past the NAL length, header and slice header; bytes chosen so no 00 00 0x sequence appears.
+    for (const at of [0.5, 0.6, 0.7, 0.8]) {
+      const byte = offset + Math.floor(length * at);
+      file[byte] = (file[byte] ?? 0) ^ 0x5a;
+    }
+    const decodeOf = async (bytes: Buffer) => {
+      const result = await decodeHeic(bytes, describePrimaryImage(readHeifContainer(bytes)), {
+        maxPixels: LIMITS.maxSourcePixels,
+      });
+      if (!result.ok) throw new Error(result.error.message);
+      return result.decoded;
+    };
+    const [clean, flipped] = [await decodeOf(original), await decodeOf(file)];
+    expect([clean.decodingWarnings, flipped.decodingWarnings]).toEqual([0, 0]);
+    expect([flipped.width, flipped.height]).toEqual([96, 64]);
+    let differing = 0;
+    for (let at = 0; at < clean.tiff.length; at += 1) if (clean.tiff[at] !== flipped.tiff[at]) differing += 1;
+    expect(differing).toBeGreaterThan(100);
+    expect(await codeOf(file)).toBe('ok 96x64');
   });
 
   it('NAL unit rules: lengths must fit, headers be valid, no 00 00 0x inside, at least one picture', () => {

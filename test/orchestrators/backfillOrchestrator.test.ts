@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backfillRunInstanceId, NO_PROGRESS } from '../../src/domain/backfill';
+import { backfillRunInstanceId, legacyBackfillRunInstanceId, NO_PROGRESS } from '../../src/domain/backfill';
 import { instanceIdFor } from '../../src/domain/ids';
 import {
   CHECK_BACKFILL_RUNS_FUNCTION,
@@ -79,9 +79,10 @@ describe('backfillOrchestrator replayed through durable-functions', () => {
       4, // ContinueAsNew: the next page starts a fresh history
     ]);
     expect(actions[1]?.input).toMatchObject({ blobs: [a], backfillInstanceId: instanceId });
-    // The check asks for the run's deterministic id, computed by the orchestration itself.
+    // The check asks for the run's deterministic id, computed by the orchestration itself: this history's
+    // results predate `waits`, so the run has the `bf-` id of that time.
     expect(actions[3]?.input).toEqual({
-      instanceIds: [backfillRunInstanceId(instanceId, first.container, a.name, a.eTag)],
+      instanceIds: [legacyBackfillRunInstanceId(instanceId, first.container, a.name, a.eTag)],
     });
     expect(actions[4]?.input).toMatchObject({ blobs: [b] });
     const carried = actions[5]?.input as BackfillState;
@@ -142,6 +143,31 @@ describe('backfillOrchestrator replayed through durable-functions', () => {
       failed: 0,
       waiting: 0,
     });
+  });
+
+  it('follows the runs a result names: its own under the version id, and any run of the version it waits for', async () => {
+    const a = blob('users/a.png');
+    const b = blob('users/b.png');
+    const state: BackfillState = { ...first, maxInFlight: 4 };
+    const reprocessRun = `${instanceIdFor(state.container, b.name, b.eTag)}-rmk1abc123`;
+    const history = new HistoryBuilder()
+      .started('backfillOrchestrator', state)
+      .episodeEnd([[0, LIST_SOURCE_PAGE_FUNCTION]])
+      .episode()
+      .completed(0, { blobs: [a, b] })
+      .episodeEnd([[1, START_BACKFILL_RUNS_FUNCTION]])
+      .episode()
+      .completed(1, { codes: 'sw', waits: [reprocessRun] })
+      .episodeEnd([], [2])
+      .episode()
+      .timerFired(2);
+    const replayed = await runEpisode(backfillOrchestrator, instanceId, state, history.events);
+    expect(replayed.ok).toBe(true);
+    const actions = flat(replayed.state.actions);
+    const ownRun = backfillRunInstanceId(instanceId, state.container, a.name, a.eTag);
+    expect(ownRun.startsWith(instanceIdFor(state.container, a.name, a.eTag))).toBe(true);
+    expect(actions[3]?.input).toEqual({ instanceIds: [ownRun, reprocessRun] });
+    expect(replayed.state.customStatus).toMatchObject({ started: 1, waiting: 1, skipped: 0 });
   });
 
   it('fails the instance with the field named when the state is not a BackfillState', async () => {

@@ -1,6 +1,6 @@
 import { BlobServiceClient } from '@azure/storage-blob';
 import { describe, expect, inject, it } from 'vitest';
-import { LockBusyError, withBlobLease } from '../../src/storage/blobLease';
+import { LeaseLostError, LockBusyError, withBlobLease } from '../../src/storage/blobLease';
 
 const service = () => BlobServiceClient.fromConnectionString(inject('azuriteConnectionString'));
 const container = `lease-${Date.now().toString(36)}`;
@@ -51,5 +51,42 @@ describe('withBlobLease on Azurite', () => {
     expect(
       await withBlobLease(service(), container, 'locks/b', () => Promise.resolve(2), { waitMs: 0 }),
     ).toBe(2);
+  });
+
+  it('renews the lease while the section runs; a lease broken meanwhile makes held() refuse the commit', async () => {
+    const blob = service().getContainerClient(container).getBlobClient('locks/c');
+    let brokenSeen: unknown;
+    let committed = false;
+    await withBlobLease(
+      service(),
+      container,
+      'locks/c',
+      async (held) => {
+        held(); // just acquired: the lease is this section's
+        // Renewals (every 50 ms here) keep succeeding: the lease stays this section's.
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        held();
+        expect((await blob.getProperties()).leaseState).toBe('leased');
+        // Someone breaks it (an operator, or it expired while this process stalled): the next renewal fails.
+        await blob.getBlobLeaseClient().breakLease(0);
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        try {
+          held();
+          committed = true;
+        } catch (error) {
+          brokenSeen = error;
+        }
+      },
+      { renewEveryMs: 50 },
+    );
+    expect(committed).toBe(false);
+    expect(brokenSeen).toBeInstanceOf(LeaseLostError);
+    expect((brokenSeen as Error).message).toBe(
+      `The lock ${container}/locks/c was lost while its section ran`,
+    );
+    // The lock is free for the next holder.
+    expect(
+      await withBlobLease(service(), container, 'locks/c', () => Promise.resolve(3), { waitMs: 0 }),
+    ).toBe(3);
   });
 });

@@ -62,7 +62,11 @@ describe('POST /api/reprocess/{*blobName}', () => {
     expect(http.headers.get('location')).toBe(body.statusUrl);
     // The Durable management URLs (with the extension's system key) never reach the caller.
     expect(JSON.stringify(body)).not.toMatch(/code=|runtime\/webhooks|test-system-key/);
-    expect(stub.requests).toEqual([`POST orchestrators/${ORCHESTRATOR_FUNCTION}/${instanceId}`]);
+    // First every run of the version (one instanceIdPrefix query, none found), then the start.
+    expect(stub.requests).toEqual([
+      `GET instances/`,
+      `POST orchestrators/${ORCHESTRATOR_FUNCTION}/${instanceId}`,
+    ]);
     // Exactly the one builder's input for this source and plan: every flag of a new run comes from there.
     expect(startedInput(instanceId)).toEqual(
       newRunInput(
@@ -87,11 +91,20 @@ describe('POST /api/reprocess/{*blobName}', () => {
     );
   });
 
-  it('each reprocess of the same version gets its own instance', async () => {
+  it('a reprocess follows a run of the version that will still write the sizes; once it has, a new instance', async () => {
     const blobName = uniqueBlobName();
     await uploadSource(deps, blobName);
-    await post(blobName);
-    await post(blobName);
+    const first = (await ((await post(blobName)) as HttpResponse).json()) as Record<string, unknown>;
+    const second = (await ((await post(blobName)) as HttpResponse).json()) as Record<string, unknown>;
+    expect(second).toMatchObject({ id: first.id, following: true, statusUrl: first.statusUrl });
+    expect(stub.instances.size).toBe(1);
+    const run = stub.instances.get(String(first.id));
+    if (!run) throw new Error('no run started');
+    run.runtimeStatus = 'Completed';
+    run.customStatus = { stage: 'done', status: 'completed' };
+    const third = (await ((await post(blobName)) as HttpResponse).json()) as Record<string, unknown>;
+    expect(third.id).not.toBe(first.id);
+    expect(third.following).toBeUndefined();
     expect(stub.instances.size).toBe(2);
   });
 

@@ -1,5 +1,4 @@
-import type { DurableClient, DurableOrchestrationStatus } from 'durable-functions';
-import { OrchestrationRuntimeStatus } from 'durable-functions';
+import type { DurableClient } from 'durable-functions';
 import {
   backfillRunInstanceId,
   decideBackfill,
@@ -10,10 +9,12 @@ import {
 import { mapBounded } from '../../domain/boundedMap';
 import { ORCHESTRATOR_FUNCTION } from '../../domain/functionNames';
 import { newRunInput } from '../../domain/runInput';
-import { documentIdFor, instanceIdFor, unquoteETag } from '../../domain/ids';
-import type { ImageDocument, ResizeOrchestrationInput, SizeSpec } from '../../domain/types';
+import { documentIdFor, unquoteETag } from '../../domain/ids';
+import type { ImageDocument, SizeSpec } from '../../domain/types';
+import type { InvocationLogger } from '../../logging';
 import { retryPlanFor } from '../../orchestrators/retryPolicy';
 import { findInstanceStatus } from '../../triggers/instanceStatus';
+import { runThatWillProduce } from '../../triggers/versionRuns';
 
 /** The transient retries of every run, and no re-drive rounds (see `startOne`). */
 const BACKFILL_RUN_RETRY = retryPlanFor([]);
@@ -30,11 +31,26 @@ export interface StartRunsInput {
 /** One `StartCode` per input blob, in input order (see src/domain/backfill.ts). */
 export interface StartRunsResult {
   codes: string;
+  /**
+   * The run each `w` waits for (any run of the same version: the upload's own, a reprocess, another
+   * backfill's), in the order of the `w` codes; a few ids, so the output stays small. Always present in a
+   * result of this code, where every `s` run is `backfillRunInstanceId(...)`. Absent in results recorded
+   * before runs moved under their version's id: the orchestration then replays with the ids those runs had
+   * (`legacyBackfillRunInstanceId`, and the upload's run for `w`).
+   */
+  waits?: string[];
 }
 
 export interface StartRunsDeps {
   readDocument(id: string): Promise<ImageDocument | undefined>;
-  client: Pick<DurableClient, 'getStatus' | 'startNew'>;
+  client: Pick<DurableClient, 'getStatus' | 'startNew' | 'createHttpManagementPayload'>;
+  log?: InvocationLogger;
+}
+
+interface Started {
+  code: StartCode;
+  /** The run waited for (`w`). */
+  waitsFor?: string;
 }
 
 /**
@@ -44,40 +60,7 @@ export interface StartRunsDeps {
  */
 export const START_CONCURRENCY = 16;
 
-const IN_FLIGHT: ReadonlySet<string> = new Set([
-  OrchestrationRuntimeStatus.Pending,
-  OrchestrationRuntimeStatus.Running,
-  OrchestrationRuntimeStatus.ContinuedAsNew,
-  OrchestrationRuntimeStatus.Suspended,
-]);
-
-/** Custom-status stages of a run that has not written its document yet (src/orchestrators/resizeImageOrchestrator.ts). */
-const BEFORE_DOCUMENT: ReadonlySet<unknown> = new Set([
-  undefined,
-  'decoding',
-  'resizing',
-  'writing-document',
-]);
-
-/**
- * Whether the upload's own run of this version will still write every size in `sizes`: it is in flight, its
- * document is not written yet, and its plan (input) has every label. A run already past its write (waiting on
- * the replaced-derivatives cleanup timer or a re-drive), or planned without a size, produces none of them.
- */
-export function willProduce(
-  status: DurableOrchestrationStatus | undefined,
-  sizes: readonly SizeSpec[],
-): boolean {
-  if (status === undefined || !IN_FLIGHT.has(status.runtimeStatus)) return false;
-  const custom = status.customStatus as { stage?: unknown } | null | undefined;
-  if (!BEFORE_DOCUMENT.has(custom?.stage ?? undefined)) return false;
-  const planned = (status.input as Partial<ResizeOrchestrationInput> | null | undefined)?.sizes;
-  if (!Array.isArray(planned)) return false;
-  const labels = new Set(planned.map((size) => size.label));
-  return sizes.every((size) => labels.has(size.label));
-}
-
-async function startOne(input: StartRunsInput, blob: ListedBlob, deps: StartRunsDeps): Promise<StartCode> {
+async function startOne(input: StartRunsInput, blob: ListedBlob, deps: StartRunsDeps): Promise<Started> {
   const { container } = input;
   const instanceId = backfillRunInstanceId(input.backfillInstanceId, container, blob.name, blob.eTag);
   // At least once: this activity may run again after a crash. The run it started then is found by its id before
@@ -86,15 +69,27 @@ async function startOne(input: StartRunsInput, blob: ListedBlob, deps: StartRuns
     findInstanceStatus(deps.client, instanceId),
     deps.readDocument(documentIdFor(container, blob.name)),
   ]);
-  if (existing !== undefined) return 's';
+  if (existing !== undefined) return { code: 's' };
   const decision = decideBackfill(input.only, blob, document, input.sizes);
-  if (!decision.run) return 'u';
+  if (!decision.run) return { code: 'u' };
 
-  const eventRun = await findInstanceStatus(deps.client, instanceIdFor(container, blob.name, blob.eTag), {
-    showInput: true,
-  });
-  // A second run now would process the same version twice; the backfill decides again once that run is over.
-  if (willProduce(eventRun, decision.sizes)) return 'w';
+  // Any run of this version (the upload's own, a reprocess, another backfill's) that will still write these
+  // sizes: a second run now would render them twice. The backfill decides again once that run is over.
+  const other = await runThatWillProduce(
+    deps.client,
+    { container, blobName: blob.name, eTag: blob.eTag },
+    decision.sizes,
+  );
+  if (other !== undefined) {
+    deps.log
+      ?.with({ blobName: blob.name })
+      .info('backfill waits: another run of this version will write the sizes', {
+        reason: 'run-of-version-in-flight',
+        runId: other.instanceId,
+        sizes: decision.sizes.map((size) => size.label),
+      });
+    return { code: 'w', waitsFor: other.instanceId };
+  }
 
   const sameVersion = document !== undefined && unquoteETag(document.sourceETag) === unquoteETag(blob.eTag);
   const orchestrationInput = newRunInput(
@@ -113,7 +108,7 @@ async function startOne(input: StartRunsInput, blob: ListedBlob, deps: StartRuns
     { sizes: decision.sizes, retry: BACKFILL_RUN_RETRY },
   );
   await deps.client.startNew(ORCHESTRATOR_FUNCTION, { instanceId, input: orchestrationInput });
-  return 's';
+  return { code: 's' };
 }
 
 /** Decides and starts, `START_CONCURRENCY` blobs at a time; one code per blob in input order. */
@@ -122,6 +117,9 @@ export async function startBackfillRuns(
   deps: StartRunsDeps,
   concurrency: number = START_CONCURRENCY,
 ): Promise<StartRunsResult> {
-  const codes = await mapBounded(input.blobs, concurrency, (blob) => startOne(input, blob, deps));
-  return { codes: codes.join('') };
+  const started = await mapBounded(input.blobs, concurrency, (blob) => startOne(input, blob, deps));
+  return {
+    codes: started.map((one) => one.code).join(''),
+    waits: started.flatMap((one) => (one.waitsFor === undefined ? [] : [one.waitsFor])),
+  };
 }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { DecodeTimeoutError, ImageResourceError } from '../../domain/errors';
 import { failure, type Failure } from '../../domain/failure';
-import { cropCleanAperture, shrunkFrame, withoutCleanAperture } from './cleanAperture';
+import { withoutCleanAperture } from './cleanAperture';
 import { heicDecodeTimeoutMs } from './decodeCost';
 import { iccProfileForNclx } from './nclxProfile';
 import { heicWorkerMain, type HeicWorkerInput, type HeicWorkerOutput } from './heicWorker';
@@ -43,6 +43,12 @@ export interface DecodedHeic {
   channels: 3 | 4;
   /** Size of the WebAssembly heap when the decode finished: the decoder's peak memory, released with the worker. */
   heapBytes: number;
+  /**
+   * How many decoding warnings libheif attached to the image. Not a corruption signal: libheif's libde265
+   * plugin never reads libde265's warnings and drops its decode errors, so damaged HEVC data adds none
+   * (docs/imaging.md, HEIC); the only warnings it adds are about nclx code points.
+   */
+  decodingWarnings: number;
 }
 
 export type HeicDecodeResult = { ok: true; decoded: DecodedHeic } | Failure;
@@ -152,8 +158,8 @@ function runWorker(input: HeicWorkerInput, timeoutMs: number): Promise<HeicWorke
 
 /**
  * Decodes the primary image of a HEIC in a worker thread with libheif (WebAssembly): rotation and mirroring
- * from the container applied (by libheif, once), the clean aperture cut out afterwards (cleanAperture.ts),
- * alpha kept when the container declares it. The caller
+ * from the container applied (by libheif, once), the clean aperture cut out of the decoded frame by the thread
+ * (cleanAperture.ts) before any shrink, alpha kept when the container declares it. The caller
  * must have checked `primary` against the pixel budget: this allocates its pixels.
  *
  * Outcomes: libheif errors are `corrupt-image` (facts about the file); a thread that cannot be started or a
@@ -181,9 +187,19 @@ export async function decodeHeic(
   const { module, libheifPath } = await libheifModule();
   const timeoutMs = options.timeoutMs ?? heicDecodeTimeoutMs(primary.decode);
   // With a clean aperture, libheif decodes the whole frame (its own crop is broken: cleanAperture.ts) and the
-  // crop is made here; the thread then leaves no room for the header, which goes before the cropped pixels.
+  // thread copies the aperture out of it, shrinking blocks counted from the aperture's own corner, so the
+  // pixels are exactly those of the cropped image box-shrunk (as heif-convert's output would be).
   const aperture = primary.cleanAperture;
-  const expected = aperture === undefined ? { width, height } : shrunkFrame(aperture, shrink);
+  const frame =
+    aperture === undefined
+      ? { width: primary.width, height: primary.height }
+      : { width: aperture.frameWidth, height: aperture.frameHeight };
+  const region = {
+    left: aperture?.left ?? 0,
+    top: aperture?.top ?? 0,
+    width: primary.width,
+    height: primary.height,
+  };
   let output: HeicWorkerOutput | 'timeout';
   try {
     output = await inDecodeSlot(() =>
@@ -193,8 +209,10 @@ export async function decodeHeic(
           module,
           source: aperture === undefined ? source : withoutCleanAperture(source),
           channels,
-          headerLength: aperture === undefined ? headerLength : 0,
+          headerLength,
           maxPixels: options.maxPixels,
+          frame,
+          region,
           shrink,
         },
         timeoutMs,
@@ -217,6 +235,14 @@ export async function decodeHeic(
     // re-drive rounds), which still ends a real hang after a bounded number of bounded attempts.
     throw new DecodeTimeoutError(`The HEIC decode did not finish within ${timeoutMs} ms and was stopped`);
   }
+  if (!output.ok && output.decodedSize !== undefined) {
+    const { width: decodedWidth, height: decodedHeight } = output.decodedSize;
+    return failure(
+      'corrupt-image',
+      `The HEIC decoded to ${decodedWidth}x${decodedHeight} but its container declares ${frame.width}x${frame.height}`,
+      HEIC,
+    );
+  }
   if (!output.ok) {
     const message = output.message.trim();
     if (isHeapExhaustion(message)) {
@@ -224,25 +250,12 @@ export async function decodeHeic(
     }
     return failure('corrupt-image', `The HEIC could not be decoded: ${message}`, HEIC);
   }
-  if (output.width !== expected.width || output.height !== expected.height) {
-    const full =
-      aperture === undefined ? primary : { width: aperture.frameWidth, height: aperture.frameHeight };
-    const declared = `${full.width}x${full.height}${shrink === 1 ? '' : ` (${expected.width}x${expected.height} shrunk by ${shrink})`}`;
-    return failure(
-      'corrupt-image',
-      `The HEIC decoded to ${output.width}x${output.height} but its container declares ${declared}`,
-      HEIC,
+  if (output.width !== width || output.height !== height) {
+    throw new Error(
+      `The HEIC decoder thread copied ${output.width}x${output.height}, not ${width}x${height}`,
     );
   }
-  const tiff =
-    aperture === undefined
-      ? Buffer.from(output.buffer)
-      : await cropCleanAperture(Buffer.from(output.buffer), aperture, shrink, {
-          width,
-          height,
-          channels,
-          headerLength,
-        });
+  const tiff = Buffer.from(output.buffer);
   writeRawTiffHeader(tiff, layout);
   return {
     ok: true,
@@ -253,6 +266,7 @@ export async function decodeHeic(
       shrink,
       channels,
       heapBytes: output.heapBytes,
+      decodingWarnings: output.decodingWarnings,
     },
   };
 }

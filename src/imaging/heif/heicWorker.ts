@@ -1,7 +1,8 @@
 /**
  * The part of a HEIC decode that runs inside a worker thread: libheif (compiled to WebAssembly, with libde265
  * for HEVC) decodes the primary image to interleaved 8-bit RGB(A) with its `irot`/`imir` applied (and `clap`,
- * unless the caller renamed it away: see cleanAperture.ts).
+ * unless the caller renamed it away: see cleanAperture.ts), and the thread copies one rectangle of it (the
+ * clean aperture, or the whole frame) out of the WebAssembly heap, box-shrunk when asked.
  *
  * `heicWorkerMain` is started with `new Worker(String(heicWorkerMain), { eval: true })`, so it must be
  * self-contained: no imports, no references to anything outside its own body.
@@ -21,18 +22,41 @@ export interface HeicWorkerInput {
   headerLength: number;
   /** libheif's own limit on width x height, a second line behind the container check. */
   maxPixels: number;
+  /** Size in pixels the container says libheif's (rotated, mirrored, uncropped) image has. */
+  frame: { width: number; height: number };
   /**
-   * Integer box-shrink factor applied while the pixels are copied out of the WebAssembly heap (1 = none):
-   * each output pixel is the rounded mean of a `shrink` x `shrink` block (smaller at the right and bottom
-   * edges), so the copy the main thread receives is `shrink`² times smaller than the decoded image.
+   * The rectangle of that frame to copy out, in its pixels (the clean aperture, or the whole frame). Cropping
+   * here, before any shrink, keeps the crop exact: blocks start at the rectangle's own corner.
+   */
+  region: { left: number; top: number; width: number; height: number };
+  /**
+   * Integer box-shrink factor applied while the region is copied out of the WebAssembly heap (1 = none):
+   * each output pixel is the rounded mean of a `shrink` x `shrink` block counted from the region's top-left
+   * corner (smaller at its right and bottom edges), so the copy is `shrink`² times smaller than the region.
    */
   shrink: number;
 }
 
-/** What the worker posts back: the pixels (after `headerLength` bytes) or libheif's error. */
+/**
+ * What the worker posts back: the region's pixels (after `headerLength` bytes), libheif's error, or the size
+ * libheif decoded when it is not the frame the container declares (nothing is copied then).
+ */
 export type HeicWorkerOutput =
-  | { ok: true; width: number; height: number; buffer: ArrayBuffer; heapBytes: number }
-  | { ok: false; message: string; heapBytes: number };
+  | {
+      ok: true;
+      width: number;
+      height: number;
+      buffer: ArrayBuffer;
+      heapBytes: number;
+      /** libheif's decoding warnings on the image (`heif_image_get_decoding_warnings`). */
+      decodingWarnings: number;
+    }
+  | {
+      ok: false;
+      message: string;
+      heapBytes: number;
+      decodedSize?: { width: number; height: number };
+    };
 
 interface HeifError {
   code: number;
@@ -67,6 +91,8 @@ interface Libheif {
   ): { image: number; width: number; height: number; channels: DecodedChannel[] } | HeifError;
   heif_image_handle_release(handle: number): void;
   heif_image_release(image: number): void;
+  /** Raw C export: with `max_output_buffer_entries` 0 it returns how many warnings the image carries. */
+  _heif_image_get_decoding_warnings(image: number, first: number, out: number, max: number): number;
 }
 
 /** Runs in the worker: decode, copy the pixels out of the WebAssembly heap, post them, and let the thread end. */
@@ -134,17 +160,28 @@ export function heicWorkerMain(): void {
           );
           if (plane === undefined)
             return { ok: false, message: 'libheif returned no pixels', heapBytes: heapBytes() };
-          const { width: fullWidth, height: fullHeight, stride, data } = plane;
+          const { width: frameWidth, height: frameHeight, stride, data } = plane;
+          if (frameWidth !== input.frame.width || frameHeight !== input.frame.height) {
+            return {
+              ok: false,
+              message: 'libheif decoded another size than the container declares',
+              heapBytes: heapBytes(),
+              decodedSize: { width: frameWidth, height: frameHeight },
+            };
+          }
           const channels = input.channels;
+          const region = input.region;
           const k = channels === 3 ? input.shrink : 1; // RGBA is never shrunk (see heicShrink)
-          const width = Math.ceil(fullWidth / k);
-          const height = Math.ceil(fullHeight / k);
+          const width = Math.ceil(region.width / k);
+          const height = Math.ceil(region.height / k);
           const rowBytes = width * channels;
           const buffer = new ArrayBuffer(input.headerLength + rowBytes * height);
           const pixels = new Uint8Array(buffer, input.headerLength);
+          const leftByte = region.left * channels;
           if (k === 1) {
             for (let row = 0; row < height; row += 1) {
-              pixels.set(data.subarray(row * stride, row * stride + rowBytes), row * rowBytes);
+              const from = (region.top + row) * stride + leftByte;
+              pixels.set(data.subarray(from, from + rowBytes), row * rowBytes);
             }
           } else {
             // Box shrink of RGB, one output row at a time: sum each block's rows, then divide by its size.
@@ -152,12 +189,12 @@ export function heicWorkerMain(): void {
             for (let outRow = 0; outRow < height; outRow += 1) {
               sums.fill(0);
               const firstRow = outRow * k;
-              const rows = Math.min(k, fullHeight - firstRow);
-              for (let row = firstRow; row < firstRow + rows; row += 1) {
-                const rowStart = row * stride;
+              const rows = Math.min(k, region.height - firstRow);
+              for (let row = region.top + firstRow; row < region.top + firstRow + rows; row += 1) {
+                const rowStart = row * stride + leftByte;
                 for (let block = 0; block < width; block += 1) {
                   const from = rowStart + block * k * 3;
-                  const to = rowStart + Math.min(fullWidth, (block + 1) * k) * 3;
+                  const to = rowStart + Math.min(region.width, (block + 1) * k) * 3;
                   let red = 0;
                   let green = 0;
                   let blue = 0;
@@ -174,7 +211,7 @@ export function heicWorkerMain(): void {
               }
               const out = outRow * rowBytes;
               for (let block = 0; block < width; block += 1) {
-                const count = rows * Math.min(k, fullWidth - block * k);
+                const count = rows * Math.min(k, region.width - block * k);
                 for (let c = 0; c < 3; c += 1) {
                   const at = block * 3 + c;
                   pixels[out + at] = Math.round((sums[at] ?? 0) / count);
@@ -182,7 +219,14 @@ export function heicWorkerMain(): void {
               }
             }
           }
-          return { ok: true, width, height, buffer, heapBytes: heapBytes() };
+          return {
+            ok: true,
+            width,
+            height,
+            buffer,
+            heapBytes: heapBytes(),
+            decodingWarnings: heif._heif_image_get_decoding_warnings(decoded.image, 0, 0, 0),
+          };
         } finally {
           heif.heif_image_release(decoded.image);
         }

@@ -60,11 +60,12 @@ export async function startDurableApiStub(): Promise<DurableApiStub> {
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://stub');
-    const path = url.pathname.replace(/^\/durabletask\//, '');
+    // The client calls the RPC base (`/durabletask/…`); the instance query goes to the management URL.
+    const path = url.pathname.replace(/^\/(runtime\/webhooks\/)?durabletask\//, '');
     requests.push(`${request.method} ${path}`);
     const body = await readBody(request);
-    const send = (status: number, json?: unknown) => {
-      response.writeHead(status, { 'Content-Type': 'application/json' });
+    const send = (status: number, json?: unknown, headers: Record<string, string> = {}) => {
+      response.writeHead(status, { 'Content-Type': 'application/json', ...headers });
       response.end(json === undefined ? '' : JSON.stringify(json));
     };
     if (stub.failWith !== undefined) return send(stub.failWith, { Message: 'stub failure' });
@@ -90,7 +91,45 @@ export async function startDurableApiStub(): Promise<DurableApiStub> {
       if (!instance) return send(404);
       return send(RUNNING.has(instance.runtimeStatus) ? 202 : 200, statusPayload(instance));
     }
+    if (request.method === 'GET' && /^instances\/?$/.test(path)) {
+      const token = request.headers['x-ms-continuation-token'];
+      const page = queryPage(url, typeof token === 'string' ? token : undefined);
+      return send(200, page.body, page.headers);
+    }
     send(404);
+  }
+
+  /**
+   * `GET instances?instanceIdPrefix=&runtimeStatus=&showInput=&top=` as the extension over Azure Storage answers
+   * it: instances in PartitionKey (instance id, ordinal) order, `top` (here 2 unless given) per page with
+   * `x-ms-continuation-token` until the last page, and a first page that may be empty yet carry a token
+   * (Table storage may end a page before any match). Clients must follow the token.
+   */
+  function queryPage(
+    url: URL,
+    token: string | undefined,
+  ): { body: unknown[]; headers: Record<string, string> } {
+    const prefix = url.searchParams.get('instanceIdPrefix') ?? '';
+    const statuses = (url.searchParams.get('runtimeStatus') ?? '')
+      .split(',')
+      .filter(Boolean)
+      .map((status) => status.toLowerCase());
+    const showInput = url.searchParams.get('showInput')?.toLowerCase() !== 'false';
+    const top = Number(url.searchParams.get('top') ?? 2);
+    const matches = [...instances.values()]
+      .filter((instance) => instance.instanceId.startsWith(prefix))
+      .filter((instance) => statuses.length === 0 || statuses.includes(instance.runtimeStatus.toLowerCase()))
+      .sort((a, b) => (a.instanceId < b.instanceId ? -1 : a.instanceId > b.instanceId ? 1 : 0));
+    // No token: the (empty) first page; a token: the index of the page's first match.
+    const from = token === undefined ? undefined : Number(token);
+    const page = from === undefined ? [] : matches.slice(from, from + top);
+    const after = from === undefined ? 0 : from + top;
+    const body = page.map((instance) => ({
+      ...statusPayload(instance),
+      ...(showInput ? {} : { input: null }),
+    }));
+    const more = after < matches.length;
+    return { body, headers: more ? { 'x-ms-continuation-token': String(after) } : {} };
   }
 
   const server = createServer((request, response) => {
@@ -137,7 +176,16 @@ export async function startDurableApiStub(): Promise<DurableApiStub> {
         },
       });
       context.extraInputs.set(clientInput, clientData);
-      return df.getClient(context);
+      // As in Azure, where App Service sets WEBSITE_HOSTNAME: without it durable-functions rewrites every
+      // management URL (the instance query's among them) to http://localhost:7071. Set only for this call.
+      const saved = process.env.WEBSITE_HOSTNAME;
+      process.env.WEBSITE_HOSTNAME = new URL(origin).host;
+      try {
+        return df.getClient(context);
+      } finally {
+        if (saved === undefined) delete process.env.WEBSITE_HOSTNAME;
+        else process.env.WEBSITE_HOSTNAME = saved;
+      }
     },
     stop: () =>
       new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve()))),

@@ -87,7 +87,45 @@ function sameRequest(running: RunningAnswer, body: Record<string, unknown>): boo
   );
 }
 
-/** The backfill to follow: the one named, or the only one running. */
+/** The orchestrator function every backfill instance runs (src/domain/functionNames.ts `BACKFILL_ORCHESTRATOR`). */
+const BACKFILL_ORCHESTRATOR = 'backfillOrchestrator';
+
+/**
+ * A named backfill that is not running: one that ended still answers its status URL (following it prints its
+ * result). An id the task hub does not know (404), or the id of another kind of instance, is refused here,
+ * before anything says "attached".
+ */
+async function endedBackfill(baseUrl: string, instanceId: string, running: RunningAnswer[]): Promise<void> {
+  const url = durableStatusUrl(baseUrl, instanceId);
+  let response: Response;
+  try {
+    response = await fetch(url);
+  } catch (error) {
+    throw new UnreachableError(
+      `cannot reach the local host at ${url}; is npm start running? (${(error as Error).message})`,
+      { cause: error },
+    );
+  }
+  if (response.status === 404) {
+    const others = running.map((backfill) => String(backfill.instanceId));
+    throw new Error(
+      `no backfill ${instanceId} on ${baseUrl}: the task hub has no instance with that id; ` +
+        (others.length > 0 ? `running backfills: ${others.join(', ')}` : 'no backfill is running'),
+    );
+  }
+  const text = await response.text();
+  let name: unknown;
+  try {
+    name = (JSON.parse(text) as { name?: unknown }).name;
+  } catch {
+    throw new Error(`${url} answered ${response.status} with a non-JSON body: ${text.slice(0, 200)}`);
+  }
+  if (name !== BACKFILL_ORCHESTRATOR) {
+    throw new Error(`${instanceId} is not a backfill: it is an instance of ${JSON.stringify(name)}`);
+  }
+}
+
+/** The backfill to follow: the one named (checked to exist), or the only one running. */
 async function attachTarget(baseUrl: string, instanceId: string | undefined): Promise<RunningAnswer> {
   const { status, body } = await fetchJson(`${baseUrl}/api/backfill`);
   if (status !== 200)
@@ -96,7 +134,7 @@ async function attachTarget(baseUrl: string, instanceId: string | undefined): Pr
   if (instanceId !== undefined) {
     const named = running.find((backfill) => backfill.instanceId === instanceId);
     if (named) return named;
-    // Ended already, or not a backfill of this host: its status URL answers either way.
+    await endedBackfill(baseUrl, instanceId, running);
     return {
       instanceId,
       statusQueryGetUri: durableStatusUrl(baseUrl, instanceId),

@@ -30,7 +30,7 @@ async function main(args: string[]): Promise<void> {
     );
   }
   const text = await response.text();
-  let body: { id?: unknown; message?: unknown } = {};
+  let body: { id?: unknown; message?: unknown; following?: unknown } = {};
   try {
     body = JSON.parse(text) as typeof body;
   } catch {
@@ -42,7 +42,11 @@ async function main(args: string[]): Promise<void> {
     throw new Error(`POST ${url} answered ${response.status}: ${detail}`);
   }
   if (!args.includes('--json')) {
-    console.log(`Reprocessing ${named.blobName}: orchestration ${String(body.id)} started`);
+    console.log(
+      body.following === true
+        ? `Reprocessing ${named.blobName}: orchestration ${String(body.id)} of this version is in flight and will write the sizes; following it`
+        : `Reprocessing ${named.blobName}: orchestration ${String(body.id)} started`,
+    );
     console.log(
       `Follow it with: ${npmRunCommand('status', [named.blobName, ...portOption(args, named.baseUrl)])}`,
     );
