@@ -15,6 +15,7 @@ import {
   heicDecodeBytes,
   heicDecodeTimeoutMs,
 } from '../../src/imaging/heif/decodeCost';
+import { withoutCleanAperture } from '../../src/imaging/heif/cleanAperture';
 import { heicDecodeSlots } from '../../src/imaging/heif/decodeHeic';
 import { describePrimaryImage } from '../../src/imaging/heif/primaryImage';
 import { spsPictureSize } from '../../src/imaging/heif/hevcData';
@@ -132,5 +133,13 @@ describe('HEIC decode work: what libheif decodes beside the primary counts', () 
     expect(heicDecodeTimeoutMs({ codedPixels: 12_192_768, codedBytes: 2_000_000 })).toBe(39_000);
     const { decode } = describePrimaryImage(readHeifContainer(fixture('alpha.heic')));
     expect(heicDecodeTimeoutMs(decode)).toBe(20_000 + 1_000 + 3_000);
+  });
+
+  it('the clean-aperture copy of a small file is alone in its ArrayBuffer, so it can move to the thread', () => {
+    const file = fixture('clap.heic');
+    const copy = withoutCleanAperture(file);
+    expect([copy.byteOffset, copy.buffer.byteLength]).toEqual([0, file.length]);
+    expect(copy.indexOf('clap', 0, 'latin1')).toBe(-1);
+    expect(file.indexOf('clap', 0, 'latin1')).toBeGreaterThan(0);
   });
 });

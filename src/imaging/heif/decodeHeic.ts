@@ -121,7 +121,18 @@ function isHeapExhaustion(message: string): boolean {
 /** How long an answer waits for its thread to stop before it is given anyway. */
 const TERMINATE_WAIT_MS = 2_000;
 
-function runWorker(input: HeicWorkerInput, timeoutMs: number): Promise<HeicWorkerOutput | 'timeout'> {
+/** `file` when the thread may take it over (a copy of our own, alone in its ArrayBuffer), else nothing. */
+function movable(file: Buffer, source: Buffer): ArrayBuffer[] {
+  const owned = file !== source && file.byteOffset === 0 && file.byteLength === file.buffer.byteLength;
+  return owned && file.buffer instanceof ArrayBuffer ? [file.buffer] : [];
+}
+
+/** `transfer`: ArrayBuffers of `input` moved to the thread instead of copied (they are unusable here after). */
+function runWorker(
+  input: HeicWorkerInput,
+  timeoutMs: number,
+  transfer: ArrayBuffer[] = [],
+): Promise<HeicWorkerOutput | 'timeout'> {
   return new Promise((resolve, reject) => {
     let settled = false;
     // The JS heap of the worker holds only the copied pixels' wrapper objects; the WebAssembly heap is bounded
@@ -129,6 +140,7 @@ function runWorker(input: HeicWorkerInput, timeoutMs: number): Promise<HeicWorke
     const worker = new Worker(WORKER_SOURCE, {
       eval: true,
       workerData: input,
+      transferList: transfer,
       resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 16 },
     });
     const finish = (outcome: () => void) => {
@@ -202,12 +214,15 @@ export async function decodeHeic(
   };
   let output: HeicWorkerOutput | 'timeout';
   try {
-    output = await inDecodeSlot(() =>
-      runWorker(
+    output = await inDecodeSlot(() => {
+      // With a clean aperture the thread reads our own copy of the file (`clap` renamed): it is moved there,
+      // not cloned, so the decode does not hold the file three times.
+      const file = aperture === undefined ? source : withoutCleanAperture(source);
+      return runWorker(
         {
           libheifPath,
           module,
-          source: aperture === undefined ? source : withoutCleanAperture(source),
+          source: file,
           channels,
           headerLength,
           maxPixels: options.maxPixels,
@@ -216,8 +231,9 @@ export async function decodeHeic(
           shrink,
         },
         timeoutMs,
-      ),
-    );
+        movable(file, source),
+      );
+    });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     const code = (error as { code?: unknown }).code;
