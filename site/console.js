@@ -57,8 +57,8 @@ function reprocessControls(item, sizes, row) {
       const query = sizesParameter ? `?sizes=${encodeURIComponent(sizesParameter)}` : '';
       const started = await postJson(`${item.reprocessUrl}${query}`);
       const what = sizesParameter ?? 'all sizes';
-      // Names are immutable per version: sizes already stored are recorded again, never rewritten.
-      const present = started.alreadyPresent?.length ? ` · ${started.note}` : '';
+      // Names are immutable per version: what is stored (with these or other settings) is recorded again.
+      const present = started.note ? ` · ${started.note}` : '';
       runState.textContent = `Reprocessing ${what}…${present}`;
       const outcome = await waitForRun(started.statusUrl);
       const lastRun = {

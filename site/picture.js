@@ -1,34 +1,13 @@
 // A document's variants as a responsive <picture>, its placeholder, and the list of derivatives.
 import { thumbHashToDataURL } from './vendor/thumbhash.js';
 import { h } from './dom.js';
+import { choosePicture } from './pictureChoice.js';
 import { capitalise, formatBytes, formatDimensions } from './format.js';
-
-/** Formats every browser shows, preferred as the <img> fallback, in this order. */
-const FALLBACK_ORDER = ['jpeg', 'png', 'gif', 'webp', 'avif'];
-/** Newer formats offered as <source>s first, smallest files first. */
-const SOURCE_ORDER = ['avif', 'webp'];
 
 /**
  * @typedef {{ label: string, format: string, width: number, height: number, contentType: string,
  *   url: string, sizeBytes: number }} Variant
  */
-
-/**
- * One candidate per width (sizes that were not upscaled repeat the source's width: the smaller file wins),
- * narrowest first, as a width-described srcset.
- * @param {Variant[]} variants
- */
-function srcset(variants) {
-  const byWidth = new Map();
-  for (const variant of variants) {
-    const kept = byWidth.get(variant.width);
-    if (!kept || variant.sizeBytes < kept.sizeBytes) byWidth.set(variant.width, variant);
-  }
-  return [...byWidth.values()]
-    .sort((a, b) => a.width - b.width)
-    .map((variant) => `${variant.url} ${variant.width}w`)
-    .join(', ');
-}
 
 /*
  * The frame's width as site.css lays it out: `.page` is at most 760 px wide with 24 px padding each side, and
@@ -75,53 +54,24 @@ export function paintPlaceholder(frame, placeholder) {
 }
 
 /**
- * Whether a variant has the source's shape (aspect ratio within 1 px of rounding on either side), i.e. is a
- * `fit: inside` rendition rather than a crop: only those can stand for one another in a srcset, else the
- * browser may pick a square thumbnail for a wide slot. Without the source's size, the widest variant's
- * shape stands in for it.
- * @param {Variant} variant @param {{ width: number, height: number }} shape
- */
-function sameShape(variant, shape) {
-  return (
-    Math.abs(variant.height - (variant.width * shape.height) / shape.width) <= 1 ||
-    Math.abs(variant.width - (variant.height * shape.width) / shape.height) <= 1
-  );
-}
-
-/**
- * <picture> from a document's variants: only variants of the source's shape (see `sameShape`), one <source>
- * per newer format among them (avif, webp) and an <img> in the most compatible format present (JPEG, PNG,
- * GIF, then WebP or AVIF when a plan has nothing else), all as width-described srcsets so the browser picks
- * the size it needs. The <img>'s width and height are the largest fallback variant's (its aspect ratio
- * reserves the frame; the page's CSS scales it: `max-width: 100%; height: auto`).
+ * <picture> from a document's variants, as `choosePicture` (pictureChoice.js) lists them: variants of one
+ * shape, a <source> per newer format, the <img> in the most compatible format (PNG when the picture may be
+ * transparent). The page's CSS scales the <img> (`max-width: 100%; height: auto`); `sizes` follows the frame.
  * @param {Variant[]} variants @param {string} alt
  * @param {{ width?: number, height?: number }} [source] the document's `sourceWidth`/`sourceHeight`
  */
 export function pictureOf(variants, alt, source) {
-  const widest = [...variants].sort((a, b) => b.width - a.width)[0];
-  const shape = source?.width && source.height ? { width: source.width, height: source.height } : widest;
-  const usable = shape ? variants.filter((variant) => sameShape(variant, shape)) : [];
-  const byFormat = new Map();
-  for (const variant of usable.length > 0 ? usable : variants) {
-    byFormat.set(variant.format, [...(byFormat.get(variant.format) ?? []), variant]);
-  }
-  const fallbackFormat =
-    FALLBACK_ORDER.find((format) => byFormat.has(format)) ?? byFormat.keys().next().value;
-  const fallback = byFormat.get(fallbackFormat) ?? [];
-  const largest = [...fallback].sort((a, b) => b.width - a.width || a.sizeBytes - b.sizeBytes)[0];
-  const sizes = largest ? sizesFor(largest.width, largest.height) : undefined;
-  const sources = SOURCE_ORDER.filter((format) => format !== fallbackFormat && byFormat.has(format)).map(
-    (format) =>
-      h('source', { type: byFormat.get(format)[0].contentType, srcset: srcset(byFormat.get(format)), sizes }),
-  );
+  const chosen = choosePicture(variants, source);
+  const sizes = chosen ? sizesFor(chosen.img.width, chosen.img.height) : undefined;
+  const sources = (chosen?.sources ?? []).map(({ type, srcset }) => h('source', { type, srcset, sizes }));
   const img = h('img', {
     class: 'picture-img',
-    src: largest?.url,
-    srcset: fallback.length > 0 ? srcset(fallback) : undefined,
+    src: chosen?.img.src,
+    srcset: chosen?.img.srcset,
     sizes,
     alt,
-    width: largest ? String(largest.width) : undefined,
-    height: largest ? String(largest.height) : undefined,
+    width: chosen ? String(chosen.img.width) : undefined,
+    height: chosen ? String(chosen.img.height) : undefined,
   });
   img.addEventListener('load', () => img.classList.add('loaded'));
   return h('picture', {}, [...sources, img]);

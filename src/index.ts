@@ -8,6 +8,7 @@ import './activities/prepareSource';
 import './activities/deleteIntermediate';
 import './activities/handOffToCurrentVersion';
 import './activities/deleteUnusedDerivatives';
+import './activities/deleteDroppedDerivatives';
 import './orchestrators/resizeImageOrchestrator';
 import './triggers/onImageUploaded';
 import './triggers/httpImageStatus';

@@ -1,5 +1,5 @@
 import { formatTable } from '../report/table';
-import type { Candidate, CandidateFigures, RenditionsResult } from './measure';
+import { MAX_ENCODE_CPU_MS, type Candidate, type CandidateFigures, type RenditionsResult } from './measure';
 
 const setting = (candidate: Candidate): string =>
   candidate.effort === undefined ? `q${candidate.quality}` : `q${candidate.quality} e${candidate.effort}`;
@@ -28,7 +28,7 @@ export function renderRenditions(result: RenditionsResult): string {
     `\nRenditions (${result.image}): encode CPU ms (sharp.concurrency(1), median of ${result.repetitions}), bytes, SSIM vs the source resized losslessly to the same box`,
     `Decode + resize to raw once per label, shared by all its formats: ${sizes.map((size) => `${size} ${ms(result.decodeResizeMs[size] ?? 0)} ms`).join(', ')}`,
     formatTable(HEADERS, rows(result.app), [0, 1, 2, 3]),
-    `\nChosen by measurement (fewest bytes with SSIM >= the JPEG's at every size; ties within 2 % go to less CPU):`,
+    `\nChosen by measurement (within ${MAX_ENCODE_CPU_MS} ms of encode CPU and the JPEG's bytes for the three sizes: fewest bytes with SSIM >= the JPEG's at every size, else the closest SSIM; ties within 2 % go to less CPU):`,
     formatTable(
       ['format', 'setting', 'total KB (3 sizes)', 'total CPU ms', 'min SSIM - JPEG SSIM'],
       result.chosen.map((choice) => [

@@ -1,8 +1,10 @@
 import { parseRendition } from '../config/sizes';
 import { ArgumentError } from '../domain/errors';
 import type {
+  DeleteDroppedInput,
   HandOffInput,
   IntermediateRef,
+  OutputFormat,
   PlaceholderActivityInput,
   PrepareSourceInput,
   ResizeActivityInput,
@@ -157,6 +159,11 @@ export function assertWriteDocumentInput(value: unknown): WriteDocumentInput {
     // Outcomes are our own activities' results, checked for shape above; their payloads are trusted.
     outcomes: outcomes as WriteDocumentInput['outcomes'],
   };
+  if (fields.dropsUnlisted !== undefined) {
+    if (fields.dropsUnlisted !== true)
+      throw new ArgumentError('input.dropsUnlisted', 'true', fields.dropsUnlisted);
+    input.dropsUnlisted = true;
+  }
   if (fields.placeholder !== undefined) {
     const placeholder = object(fields.placeholder, 'input.placeholder');
     input.placeholder = {
@@ -165,6 +172,29 @@ export function assertWriteDocumentInput(value: unknown): WriteDocumentInput {
     };
   }
   return input;
+}
+
+const OUTPUT_FORMATS: readonly OutputFormat[] = ['jpeg', 'png', 'webp', 'gif', 'avif'];
+
+/** The input of `deleteDroppedDerivatives` (see DeleteDroppedInput). */
+export function assertDeleteDroppedInput(value: unknown): DeleteDroppedInput {
+  const fields = object(value, 'input');
+  const planned = fields.planned;
+  if (!Array.isArray(planned)) throw new ArgumentError('input.planned', 'an array', planned);
+  return {
+    source: sourceRef(fields.source, 'input.source'),
+    instanceId: string(fields, 'instanceId', 'input'),
+    planned: planned.map((entry, index) => {
+      const at = `input.planned[${index}]`;
+      const label = string(object(entry, at), 'label', at);
+      const formats = (entry as Fields).formats;
+      if (formats === null) return { label, formats: null };
+      if (!Array.isArray(formats) || !formats.every((f) => OUTPUT_FORMATS.includes(f as OutputFormat))) {
+        throw new ArgumentError(`${at}.formats`, `null or an array of ${OUTPUT_FORMATS.join(', ')}`, formats);
+      }
+      return { label, formats: formats as OutputFormat[] };
+    }),
+  };
 }
 
 /** `{ container, blobName }` of a source, the input of `deleteUnusedDerivatives`. */

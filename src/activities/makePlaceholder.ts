@@ -7,6 +7,8 @@ import type { PlaceholderOutcome } from '../domain/types';
 import { makePlaceholder, makePlaceholderFromIntermediate } from '../imaging';
 import { invocationLogger } from '../logging';
 import { getImagesBlobService } from '../storage/blobServiceClient';
+import { getImagesContainer } from '../storage/cosmosClient';
+import { cosmosDocumentStore } from '../storage/documentStore';
 import { assertPlaceholderActivityInput } from './inputs';
 import { placeholderToOutcome, type PlaceholderDeps } from './placeholder/placeholderToOutcome';
 
@@ -33,6 +35,7 @@ function defaultDeps(): PlaceholderDeps {
     limits: { maxSourceBytes: settings.maxSourceBytes, maxSourcePixels: settings.maxSourcePixels },
     make: makePlaceholder,
     makeFromIntermediate: makePlaceholderFromIntermediate,
+    store: cosmosDocumentStore(getImagesContainer()),
   };
   return productionDeps;
 }

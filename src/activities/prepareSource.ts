@@ -1,7 +1,7 @@
 import type { InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import type { ActivityHandler } from 'durable-functions';
-import { getImagesBlobService } from '../storage/blobServiceClient';
+import { getDerivativesBlobService, getImagesBlobService } from '../storage/blobServiceClient';
 import { getSettings } from '../config/settings';
 import type { PrepareSourceOutcome } from '../domain/types';
 import { invocationLogger } from '../logging';
@@ -38,6 +38,8 @@ function defaultDeps(): PrepareDeps {
   productionDeps ??= {
     blobService: getImagesBlobService(),
     scratchContainer: settings.scratchContainer,
+    derivativeBlobService: getDerivativesBlobService(),
+    processedContainer: settings.processedContainer,
     limits: { maxSourceBytes: settings.maxSourceBytes, maxSourcePixels: settings.maxSourcePixels },
   };
   return productionDeps;

@@ -4,7 +4,10 @@ import type { ActivityHandler } from 'durable-functions';
 import { WRITE_DOCUMENT_FUNCTION } from '../domain/functionNames';
 import type { WriteDocumentInput, WriteDocumentResult } from '../domain/types';
 import { invocationLogger } from '../logging';
-import { getImagesBlobService } from '../storage/blobServiceClient';
+import { getDerivativesBlobService, getImagesBlobService } from '../storage/blobServiceClient';
+import { getSettings } from '../config/settings';
+import { derivativeState } from '../lifecycle/droppedDerivatives';
+import { catalogOf } from './document/catalog';
 import { blobClientOf, currentETag } from '../storage/blobs';
 import { getImagesContainer } from '../storage/cosmosClient';
 import { cosmosDocumentStore } from '../storage/documentStore';
@@ -52,6 +55,9 @@ function defaultDeps(): WriteDocumentDeps {
     store: cosmosDocumentStore(getImagesContainer()),
     currentSourceETag: ({ source }) =>
       currentETag(blobClientOf(getImagesBlobService(), source.container, source.blobName)),
+    derivativeState: (blobName) =>
+      derivativeState(blobClientOf(getDerivativesBlobService(), getSettings().processedContainer, blobName)),
+    catalog: catalogOf(getSettings()),
     now: () => new Date(),
   };
   return productionDeps;

@@ -1,3 +1,4 @@
+import { visit, type JSONPath } from 'jsonc-parser';
 import { SettingError } from '../domain/errors';
 import type { CropPosition, Fit, RequestedFormat, SizeSpec } from '../domain/types';
 import { integerInRange, positiveInteger, ReceivedDescription } from '../domain/validation';
@@ -146,6 +147,79 @@ export function parseRendition(entry: unknown, path: string, fail: Fail = failSe
 
 const ARRAY_SHAPE = 'JSON array of {label, width?, height?, fit?, position?, formats?, quality?}';
 
+/** Cosmos DB's largest item: 2 MB of JSON as UTF-8 ("Per-item limits", Azure Cosmos DB service quotas). */
+export const COSMOS_MAX_ITEM_BYTES = 2 * 1024 * 1024;
+/**
+ * The most one `variants[]` entry can take as JSON (UTF-8), by its fields' limits: `blobName` at most 1024
+ * characters (Azure's blob-name limit) of up to 3 UTF-8 bytes each = 3072; `url` the same name path-encoded
+ * (`%XX` for each of up to 3 UTF-8 bytes: 9 characters per character) = 9216, plus a base URL of up to 512;
+ * the other fields (label, sizes, content type, format, bytes, eTag, two timestamps) and the keys, under
+ * 512. Total 13 312, kept at 14 KiB.
+ */
+export const MAX_VARIANT_JSON_BYTES = 14 * 1024;
+/**
+ * Room kept for the rest of a document: the source's name (up to 973 characters, 3 bytes each), status,
+ * dates, placeholder, and `errors[]` entries (one per failed label and format, in place of a variant).
+ */
+const DOCUMENT_OVERHEAD_BYTES = 64 * 1024;
+/** Variants one document holds within Cosmos DB's item limit with the longest names: (2 MiB - 64 KiB) / 14 KiB = 145. */
+export const MAX_VARIANTS = Math.floor(
+  (COSMOS_MAX_ITEM_BYTES - DOCUMENT_OVERHEAD_BYTES) / MAX_VARIANT_JSON_BYTES,
+);
+/**
+ * Most `resize-{label}` activities one upload fans out to: every label is one activity, one read of the source
+ * (or of its intermediate) and one decode. 32 is 8 waves of host.json's `maxConcurrentActivityFunctions` (4) on
+ * one instance, against the 3 labels of the defaults.
+ */
+const MAX_FAN_OUT = 32;
+/**
+ * Most renditions `IMAGE_SIZES` may list: the lesser of the fan-out bound (32) and the document bound (a label
+ * gives up to 4 variants, one per format: floor(145 / 4) = 36), so 32.
+ */
+export const MAX_LABELS = Math.min(MAX_FAN_OUT, Math.floor(MAX_VARIANTS / REQUESTED_FORMATS.length));
+
+/** `IMAGE_SIZES[0].width` for the path jsonc-parser reports (array indexes and object keys). */
+function pathName(name: string, path: JSONPath): string {
+  return path
+    .map((part) => (typeof part === 'number' ? `[${part}]` : `.${part}`))
+    .reduce((joined, part) => joined + part, name);
+}
+
+/**
+ * Throws when any object in the JSON text repeats a key: `JSON.parse` keeps the last silently, so
+ * `{"width":1,"width":2}` would run a size nobody meant. jsonc-parser (Microsoft, the VS Code JSON scanner,
+ * MIT, no dependencies) reports each property with its path; JSON.parse has already checked the syntax.
+ */
+function refuseDuplicateKeys(name: string, raw: string): void {
+  const open: Array<Set<string>> = [];
+  let duplicate: { path: JSONPath; key: string } | undefined;
+  visit(
+    raw,
+    {
+      onObjectBegin: () => {
+        open.push(new Set());
+      },
+      onObjectEnd: () => {
+        open.pop();
+      },
+      onObjectProperty: (key, _offset, _length, _line, _character, pathSupplier) => {
+        const keys = open.at(-1);
+        if (keys === undefined || duplicate !== undefined) return;
+        if (keys.has(key)) duplicate = { path: pathSupplier(), key };
+        keys.add(key);
+      },
+    },
+    { disallowComments: true, allowTrailingComma: false },
+  );
+  if (duplicate !== undefined) {
+    throw new SettingError(
+      pathName(name, [...duplicate.path, duplicate.key]),
+      'each key once per entry',
+      new ReceivedDescription(`${JSON.stringify(duplicate.key)} twice`),
+    );
+  }
+}
+
 /**
  * Parses `IMAGE_SIZES` (docs/design.md "Renditions"): a JSON array of renditions. Labels become blob-name parts
  * and activity names, so they are lower-case slugs and unique. Any unknown key, bad value or missing
@@ -163,6 +237,14 @@ export function parseSizes(name: string, raw: string | undefined): SizeSpec[] {
   }
   if (!Array.isArray(parsed) || parsed.length === 0) {
     throw new SettingError(name, `a non-empty ${ARRAY_SHAPE}`, raw);
+  }
+  refuseDuplicateKeys(name, raw);
+  if (parsed.length > MAX_LABELS) {
+    throw new SettingError(
+      `${name}[${MAX_LABELS}]`,
+      `at most ${MAX_LABELS} renditions (each is one resize activity per upload and up to 4 variants in the source's document)`,
+      new ReceivedDescription(`${parsed.length} renditions`),
+    );
   }
   const seen = new Set<string>();
   return parsed.map((entry: unknown, index) => {

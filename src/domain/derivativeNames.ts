@@ -1,4 +1,5 @@
 import { VERSION_TAG_LENGTH } from './ids';
+import type { OutputFormat } from './types';
 
 /*
  * Derivative names v2: `{source blob name}/{v}/{label}.{ext}` in the processed container. The whole source
@@ -53,4 +54,17 @@ export function parseDerivativeBlobName(
   if (!match) return undefined;
   const [, versionTag = '', label = '', extension = ''] = match;
   return { versionTag, label, extension };
+}
+
+const FORMAT_OF_EXTENSION: Readonly<Record<string, OutputFormat>> = Object.freeze({
+  jpg: 'jpeg',
+  png: 'png',
+  webp: 'webp',
+  gif: 'gif',
+  avif: 'avif',
+});
+
+/** The output format a derivative's extension names (`jpg` -> `jpeg`), or undefined for one we never write. */
+export function formatOfExtension(extension: string): OutputFormat | undefined {
+  return Object.hasOwn(FORMAT_OF_EXTENSION, extension) ? FORMAT_OF_EXTENSION[extension] : undefined;
 }

@@ -13,6 +13,11 @@ export const WRITE_DOCUMENT_FUNCTION = 'writeImageDocument';
 export const HAND_OFF_FUNCTION = 'handOffToCurrentVersion';
 /** Deletes the derivatives no document can use any more (replaced versions, orphans, deleted sources). */
 export const DELETE_UNUSED_DERIVATIVES_FUNCTION = 'deleteUnusedDerivatives';
+/**
+ * Deletes the derivatives of a run's own version that its plan no longer produces (dropped formats, labels
+ * neither planned nor retired), after the document stopped naming them.
+ */
+export const DELETE_DROPPED_DERIVATIVES_FUNCTION = 'deleteDroppedDerivatives';
 /** ThumbHash and dominant colour, beside the sizes in the fan-out; it can never fail one. */
 export const PLACEHOLDER_FUNCTION = 'makePlaceholder';
 export const IMAGE_STATUS_FUNCTION = 'imageStatus';

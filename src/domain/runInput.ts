@@ -10,6 +10,7 @@ export const NEW_RUN_FLAGS = Object.freeze({
   checksRegistration: true,
   placeholder: true,
   routeByBytes: true,
+  prunesDropped: true,
 } as const satisfies Partial<ResizeOrchestrationInput>);
 
 /** What a starter decides for one run: the plans captured at start, so a replay never reads a setting. */

@@ -89,6 +89,13 @@ export interface ResizeOrchestrationInput {
    * histories of older instances did.
    */
   routeByBytes?: boolean;
+  /**
+   * Whether the run, once its document is written, deletes the derivatives of its own source version that its
+   * plan no longer produces (formats dropped from a planned label; labels in neither `IMAGE_SIZES` nor
+   * `RETIRED_SIZES`), see lifecycle/droppedDerivatives.ts. Set by every starter; absent in instances started
+   * before it existed, which replay their recorded schedule and keep such derivatives.
+   */
+  prunesDropped?: boolean;
 }
 
 /** Input of the hand-off activity: the run's own input, whose source version moved on. */
@@ -254,6 +261,12 @@ export interface WriteDocumentInput {
   outcomes: ResizeOutcome[];
   /** Absent when the placeholder could not be made (or an older orchestration did not ask for one). */
   placeholder?: Placeholder;
+  /**
+   * Runs started with `prunesDropped`: stored variants and errors of labels in neither this run's plan nor the
+   * deployment's catalog (`IMAGE_SIZES` and `RETIRED_SIZES`) leave the document, so the run's cleanup may delete
+   * their derivatives. Absent: labels the run did not cover are kept whatever the catalog says.
+   */
+  dropsUnlisted?: boolean;
 }
 
 export type DocumentStatus = 'completed' | 'partial' | 'failed';
@@ -301,8 +314,30 @@ export type WriteSkipReason = 'superseded' | 'stale' | 'deleted';
 /** What the document writer did, returned to the orchestrator as its output. */
 export type WriteDocumentResult =
   /** `replacedVersion`: the write replaced another source version's document (its derivatives are now unused). */
-  | { ok: true; documentId: string; status: DocumentStatus; replacedVersion: boolean }
+  | {
+      ok: true;
+      documentId: string;
+      status: DocumentStatus;
+      replacedVersion: boolean;
+      /**
+       * Variants of this version the stored document named and this write no longer does (a dropped format or
+       * label): pages rendered before may still ask for them, so their cleanup waits the grace period. Absent
+       * when none.
+       */
+      droppedVariants?: number;
+    }
   | { ok: false; documentId: string; reason: WriteSkipReason };
+
+/**
+ * The input of `deleteDroppedDerivatives`: the run's source version and, per label of its plan, the output
+ * formats its final outcomes account for (variants made or found, and formats that failed), or null when the
+ * label failed as a whole (nothing is known about its formats, so none of its derivatives is judged).
+ */
+export interface DeleteDroppedInput {
+  source: SourceRef;
+  instanceId: string;
+  planned: { label: string; formats: OutputFormat[] | null }[];
+}
 
 /** The input of `deleteIntermediate`: the intermediate a run used, and the run (for its log lines). */
 export interface DeleteIntermediateInput {

@@ -10,7 +10,7 @@ import type { AvifOptions, JpegOptions, PngOptions, WebpOptions } from 'sharp';
  *   cost ~10 % more CPU for no size gain at these dimensions. 4:2:0 chroma as every camera and CDN uses.
  * - PNG (only for PNG sources and transparent sources): zlib level 3 with adaptive row filtering halves the
  *   size of photographic PNGs versus no filtering at the same CPU as the default level 6 without filtering.
- * - WebP quality 80 with effort 2: the same size as the default effort 4 at ~25 % less CPU.
+ * - WebP and AVIF: see their settings below (measured by `npm run bench`'s renditions section).
  */
 export const JPEG_SETTINGS: Readonly<JpegOptions> = Object.freeze({
   quality: 82,
@@ -30,19 +30,26 @@ export const PNG_SETTINGS: Readonly<PngOptions> = Object.freeze({
   progressive: false,
 });
 
+/**
+ * WebP quality 90, effort 4 (libwebp's default): the measured choice of `npm run bench`'s renditions section
+ * (docs/imaging.md "WebP and AVIF"; rule in bench/renditions/measure.ts). No WebP of quality 75-95 within the
+ * JPEG's bytes reaches the SSIM of the JPEG at quality 82 at every size; q90 e4 comes closest (~5 % fewer bytes
+ * than the JPEG). The JPEG-equal q95 e4 takes twice the JPEG's bytes. Also used when a WebP source keeps its
+ * format.
+ */
 export const WEBP_SETTINGS: Readonly<WebpOptions> = Object.freeze({
-  quality: 80,
+  quality: 90,
   alphaQuality: 100,
-  effort: 2,
+  effort: 4,
   smartSubsample: false,
 });
 
 /**
  * AVIF (8-bit, 4:2:0 like the JPEGs): quality 75, effort 2, the measured choice of `npm run bench`'s renditions
- * section (docs/imaging.md "WebP and AVIF"): of quality 50-75 at effort 0/2/4, the one closest to (or above)
- * the SSIM of the JPEG at quality 82 at every size; 12 % fewer bytes than that JPEG over the three default
- * sizes. Effort 4 (libheif's default) cost ~10x the CPU of effort 2 for ~20 % fewer bytes; effort 0 cost
- * ~1/4 of effort 2's CPU for ~8 % more bytes and a lower SSIM.
+ * section (docs/imaging.md "WebP and AVIF"; rule in bench/renditions/measure.ts): of quality 50-90 at effort
+ * 0/2/4 within the 1 s encode budget and the JPEG's bytes, none reaches the SSIM of the JPEG at quality 82 at
+ * every size; q75 e2 comes closest (0.0005 below it on the large size, ~12 % fewer bytes). The JPEG-equal
+ * settings are q80 e2 (17 % more bytes than the JPEG) and q75 e4 (31 % fewer, but ~3 s of CPU per photo).
  */
 export const AVIF_SETTINGS: Readonly<AvifOptions> = Object.freeze({
   quality: 75,

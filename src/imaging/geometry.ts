@@ -144,3 +144,34 @@ export function resizeFromIntermediate(
   }
   return resizeOptions(spec, source.width, source.height);
 }
+
+/**
+ * For a `cover` rendition cropped by `attention` or `entropy`: the strategy, the size the source is first
+ * scaled to (`renditionExtent`, the same on every decode path) and the box cut from it (`coverBox`); the crop
+ * itself is chosen by smartCrop.ts. Undefined for `inside` and `centre`, which sharp crops in one resize.
+ * With `stored` (an intermediate or a box-shrunk HEIC copy), throws `RangeError` when it is smaller than the
+ * extent (as `resizeFromIntermediate`).
+ */
+export function smartCropPlan(
+  spec: RenditionGeometry,
+  source: { width: number; height: number },
+  stored?: { width: number; height: number },
+):
+  | {
+      strategy: 'attention' | 'entropy';
+      extent: { width: number; height: number };
+      box: { width: number; height: number };
+    }
+  | undefined {
+  const strategy = spec.position;
+  if (spec.fit !== 'cover' || spec.width === undefined || spec.height === undefined) return undefined;
+  if (strategy !== 'attention' && strategy !== 'entropy') return undefined;
+  const extent = renditionExtent(spec, source.width, source.height);
+  if (stored !== undefined && (stored.width < extent.width || stored.height < extent.height)) {
+    throw new RangeError(
+      `Expected an intermediate of at least ${extent.width}x${extent.height} but received ${stored.width}x${stored.height}`,
+    );
+  }
+  const box = coverBox({ width: spec.width, height: spec.height }, source.width, source.height);
+  return { strategy, extent, box };
+}

@@ -1,11 +1,12 @@
-import sharp from 'sharp';
+import sharp, { type ResizeOptions } from 'sharp';
 import { decodeFailure } from './decodeFailure';
 import { decodeOptions } from './decodeSource';
 import { failure, type Failure } from '../domain/failure';
 import type { SizeSpec } from '../domain/types';
 import { rawTiffHeaderLength, writeRawTiffHeader } from './heif/rawTiff';
-import { intermediateSize, resizeFromIntermediate } from './geometry';
+import { intermediateSize, resizeFromIntermediate, smartCropPlan } from './geometry';
 import { openSource } from './openSource';
+import { smartCrop } from './smartCrop';
 import { encodeRendition, type EncodeRaw, encodeRaw } from './renderRendition';
 import type { DecodableFormat, RawPixels, RenditionResult, SourceLimits } from './types';
 import { assertRenditionArguments } from './validateArguments';
@@ -118,7 +119,10 @@ export async function renderRenditionFromIntermediate(
   } catch (error) {
     return decodeFailure({ format: 'TIFF' }, 'header', error);
   }
-  const resize = resizeFromIntermediate(spec, source, { width: stored.width, height: stored.height });
+  const dimensions = { width: stored.width, height: stored.height };
+  const smart = smartCropPlan(spec, source, dimensions);
+  const resize: ResizeOptions =
+    smart === undefined ? resizeFromIntermediate(spec, source, dimensions) : { ...smart.extent, fit: 'fill' };
   let pixels: RawPixels;
   try {
     const { data, info } = await sharp(intermediate, { failOn: 'error' })
@@ -129,5 +133,6 @@ export async function renderRenditionFromIntermediate(
   } catch (error) {
     return decodeFailure({ format: 'TIFF' }, 'decode', error);
   }
+  if (smart !== undefined) pixels = await smartCrop(pixels, smart);
   return encodeRendition(pixels, spec, source, encode);
 }

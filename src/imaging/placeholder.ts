@@ -80,7 +80,7 @@ export async function makePlaceholderFromIntermediate(intermediate: Buffer): Pro
 
 type Tiny = { data: Buffer; info: sharp.OutputInfo };
 
-/** At most 100x100 RGBA: the resize straight after the decode is what lets libvips shrink on load. */
+/** At most 100x100 RGBA (see atLeastMinSide for the least): the resize straight after the decode is what lets libvips shrink on load. */
 function shrinkToTiny(decoded: sharp.Sharp): Promise<Tiny> {
   return decoded
     .resize({ width: PLACEHOLDER_EDGE, height: PLACEHOLDER_EDGE, fit: 'inside', withoutEnlargement: true })
@@ -90,8 +90,38 @@ function shrinkToTiny(decoded: sharp.Sharp): Promise<Tiny> {
     .toBuffer({ resolveWithObject: true });
 }
 
+/**
+ * The fewest pixels per side ThumbHash is given: its encoder fits up to 7 cosine terms per axis (`l_limit` 7 in
+ * thumbhash.js, luminance; 5 with alpha; at least 3 for chroma), and a DCT over fewer samples than terms
+ * aliases the higher terms onto the picture's mean: a 1x1 red pixel decoded to a greyish pink and a 100x1 strip
+ * was off too (each side needs at least 4 samples for the mean, 7 for every term to be distinct).
+ */
+export const PLACEHOLDER_MIN_SIDE = 7;
+
+/**
+ * `tiny` with each side at least PLACEHOLDER_MIN_SIDE (and at most PLACEHOLDER_EDGE): enlarged by a whole
+ * factor with nearest-neighbour, so every pixel is repeated k x k times and the colours, their mean and the
+ * aspect ratio stay exact. A side clamped at PLACEHOLDER_EDGE (sources longer than 100:7) changes the aspect,
+ * which ThumbHash cannot carry beyond 7:1 anyway.
+ */
+async function atLeastMinSide(tiny: Tiny): Promise<Tiny> {
+  const { width, height } = tiny.info;
+  if (Math.min(width, height) >= PLACEHOLDER_MIN_SIDE) return tiny;
+  const factor = Math.ceil(PLACEHOLDER_MIN_SIDE / Math.min(width, height));
+  return sharp(tiny.data, { raw: { width, height, channels: 4 } })
+    .resize({
+      width: Math.min(PLACEHOLDER_EDGE, width * factor),
+      height: Math.min(PLACEHOLDER_EDGE, height * factor),
+      fit: 'fill',
+      kernel: 'nearest',
+    })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+}
+
 /** ThumbHash and dominant colour of tiny RGBA pixels. */
-async function placeholderOf(tiny: Tiny): Promise<PlaceholderResult> {
+async function placeholderOf(shrunk: Tiny): Promise<PlaceholderResult> {
+  const tiny = await atLeastMinSide(shrunk);
   const { width, height } = tiny.info;
   const { rgbaToThumbHash } = await loadThumbhash();
   const hash = rgbaToThumbHash(width, height, tiny.data);

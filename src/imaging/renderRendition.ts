@@ -1,10 +1,11 @@
-import sharp, { type OutputInfo } from 'sharp';
+import sharp, { type OutputInfo, type ResizeOptions } from 'sharp';
 import type { SizeSpec } from '../domain/types';
 import { ImageResourceError } from '../domain/errors';
 import { decodeFailure, describeError } from './decodeFailure';
 import { decodeStrictly } from './decodeSource';
 import { encodeAs } from './encode';
-import { resizeFromIntermediate, resizeOptions } from './geometry';
+import { resizeFromIntermediate, resizeOptions, smartCropPlan } from './geometry';
+import { smartCrop } from './smartCrop';
 import { openSource, type OpenedSource } from './openSource';
 import { resolveFormats } from './outputEncoding';
 import { isResourceExhaustion } from './resourceExhaustion';
@@ -44,14 +45,18 @@ export const encodeRaw: EncodeRaw = (pixels, encoding, quality) => {
  */
 async function resizeToRaw(opened: OpenedSource, spec: SizeSpec, limits: SourceLimits): Promise<RawPixels> {
   const { header, pixels: source, decoded: stored } = opened;
-  const resize =
-    stored === undefined
-      ? resizeOptions(spec, header.width, header.height)
-      : resizeFromIntermediate(spec, header, stored);
+  const smart = smartCropPlan(spec, header, stored);
+  const resize: ResizeOptions =
+    smart !== undefined
+      ? { ...smart.extent, fit: 'fill' }
+      : stored === undefined
+        ? resizeOptions(spec, header.width, header.height)
+        : resizeFromIntermediate(spec, header, stored);
   const { data, info } = await decodeStrictly(source, header.format, limits, (decoded) =>
     decoded.resize(resize).toColourspace('srgb').raw().toBuffer({ resolveWithObject: true }),
   );
-  return { data, width: info.width, height: info.height, channels: info.channels };
+  const pixels = { data, width: info.width, height: info.height, channels: info.channels };
+  return smart === undefined ? pixels : smartCrop(pixels, smart);
 }
 
 /** sharp's wording (src/common.cc `AssertImageTypeDimensions`) when the output exceeds the format's limit. */

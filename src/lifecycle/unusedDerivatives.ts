@@ -4,6 +4,7 @@ import { documentIdFor, versionTagFor } from '../domain/ids';
 import { compareSequencers } from '../domain/sourceVersion';
 import { blobClientOf, currentETag, deleteIfUnchanged } from '../storage/blobs';
 import type { DocumentStore, StoredEntry } from '../storage/documentStore';
+import { derivativeState } from './droppedDerivatives';
 
 export interface UnusedDerivativeDeps {
   /** The images account: where the source is read (its current version). */
@@ -96,8 +97,14 @@ export async function deleteUnusedDerivatives(
       result.kept += 1;
       continue;
     }
-    const outcome = await deleteIfUnchanged(processed.getBlobClient(item.name), item.properties.etag);
+    const blob = processed.getBlobClient(item.name);
+    const outcome = await deleteIfUnchanged(blob, item.properties.etag);
     if (outcome === 'deleted') result.deleted.push(item.name);
+    // Leased: a same-version cleanup holds it for at most CLAIM_SECONDS (droppedDerivatives.ts). Throwing lets
+    // the caller's retry (Durable, or Event Grid's redelivery of a BlobDeleted) delete it once the lease is gone.
+    else if (outcome === 'changed' && (await derivativeState(blob)) === 'leased') {
+      throw new Error(`${item.name} is leased by a concurrent cleanup; retry once its lease is released`);
+    }
   }
   return result;
 }

@@ -97,6 +97,8 @@ export interface OrchestrationSummary {
   handedOffTo?: string;
   /** Unused derivatives this run's cleanup deleted, when it ran one. */
   deletedDerivatives?: number;
+  /** Derivatives of this version its plan no longer produces, deleted after the write (`prunesDropped` runs). */
+  droppedDerivatives?: number;
 }
 
 export function summarize(

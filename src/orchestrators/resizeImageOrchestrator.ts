@@ -28,6 +28,7 @@ import type {
 import { ArgumentError } from '../domain/errors';
 import { invocationLogger } from '../logging';
 import { afterDocumentWrite } from './afterWrite';
+import { deleteDroppedDerivatives } from './deleteDropped';
 import { summarize, type OrchestrationSummary } from './outcomes';
 import { redriveExhaustedSizes, type RedriveProgress, type RedriveResult } from './redrive';
 import { isRetryPlan, LEGACY_RETRY_PLAN, transientRetryOptions } from './retryPolicy';
@@ -74,6 +75,12 @@ export function decodesOnce(input: ResizeOrchestrationInput): boolean {
   return !/^image\/(jpeg|jpg|pjpeg)\s*(;|$)/i.test(input.source.contentType.trim());
 }
 
+/** The variants the first write or a re-drive's stopped naming, as the later write result carries them. */
+function droppedBy(...writes: WriteDocumentResult[]): { droppedVariants?: number } {
+  const dropped = Math.max(0, ...writes.map((write) => (write.ok ? (write.droppedVariants ?? 0) : 0)));
+  return dropped > 0 ? { droppedVariants: dropped } : {};
+}
+
 function isPrepareOutcome(value: unknown): value is PrepareSourceOutcome {
   return typeof value === 'object' && value !== null && typeof (value as { ok?: unknown }).ok === 'boolean';
 }
@@ -118,7 +125,9 @@ function* prepare(
  * document writer (and any re-drive rounds), then `deleteIntermediate`. Every fan-out round first asks which
  * planned labels this deployment no longer registers (see registeredRound.ts), so a removed size ends as a
  * re-drivable `internal` outcome in a written document, never as a Failed instance. Instances started with
- * `placeholder: true` also run the placeholder activity in the same fan-out, scheduled after the sizes.
+ * `placeholder: true` also run the placeholder activity in the same fan-out, scheduled after the sizes; those
+ * started with `prunesDropped: true` delete, after the last write, the derivatives of their version the plan no
+ * longer produces (orchestrators/deleteDropped.ts).
  * Activities are called by name (src/domain/functionNames.ts), never through registration handles, so this
  * code depends on no registration. Pure scheduling: no clock, randomness, I/O or settings; logs only when
  * not replaying.
@@ -200,6 +209,7 @@ export function* resizeImageOrchestrator(context: OrchestrationContext): Steps<O
     const writeDocument = (outcomes: ResizeOutcome[]) => {
       const writeInput: WriteDocumentInput = { instanceId, source, outcomes };
       if (settledPlaceholder.ok) writeInput.placeholder = settledPlaceholder.placeholder;
+      if (input.prunesDropped === true) writeInput.dropsUnlisted = true;
       return context.df.callActivityWithRetry(
         WRITE_DOCUMENT_FUNCTION,
         transientRetryOptions(retry.transient),
@@ -242,8 +252,21 @@ export function* resizeImageOrchestrator(context: OrchestrationContext): Steps<O
   // first write's answer.
   const written: WriteDocumentResult =
     final.written.ok && firstWrite.ok
-      ? { ...final.written, replacedVersion: firstWrite.replacedVersion || final.written.replacedVersion }
+      ? {
+          ...final.written,
+          replacedVersion: firstWrite.replacedVersion || final.written.replacedVersion,
+          ...droppedBy(firstWrite, final.written),
+        }
       : final.written;
+  // Runs started with `prunesDropped` only (older instances replay without this step): after the last write.
+  const droppedDerivatives = yield* deleteDroppedDerivatives(
+    context,
+    input,
+    final.outcomes,
+    written,
+    retry.transient,
+    (pending) => publish({ ...pending, status }),
+  );
   const after = yield* afterDocumentWrite(
     context,
     input,
@@ -255,6 +278,7 @@ export function* resizeImageOrchestrator(context: OrchestrationContext): Steps<O
   const summary: OrchestrationSummary = {
     ...summarize(final.outcomes, placeholder, final.written),
     ...after,
+    ...(droppedDerivatives === undefined ? {} : { droppedDerivatives }),
   };
   publish({ stage: 'done', status: summary.status });
   if (!context.df.isReplaying) log.info('done', { status: summary.status, variants: summary.variants });

@@ -12,7 +12,9 @@ import { ORCHESTRATOR_FUNCTION, REPROCESS_FUNCTION } from '../domain/functionNam
 import { documentIdFor, instanceIdFor, unquoteETag } from '../domain/ids';
 import { describeReceived } from '../domain/validation';
 import { newRunInput } from '../domain/runInput';
-import type { ImageDocument, SourceRef } from '../domain/types';
+import type { ImageDocument, SizeSpec, SourceRef } from '../domain/types';
+import { DECODABLE_FORMATS } from '../imaging/types';
+import { storedLabel } from '../activities/resize/storedRendition';
 import { invocationLogger } from '../logging';
 import { blobNameFrom } from './http/blobNameParam';
 import { productionHttpDeps, type ImageHttpDeps } from './http/deps';
@@ -31,23 +33,56 @@ export const FOLLOWING_NOTE =
   'a run of this version that is still in flight will write every requested size: this request follows it ' +
   'instead of rendering them a second time';
 
-/** What the 202 says about sizes whose derivatives of this version are already stored. */
+/** What the 202 says about sizes whose every derivative of this version is stored with their settings. */
 export const ALREADY_PRESENT_NOTE =
-  'already present: re-recorded, not rewritten (derivative names are immutable per version, so the run ' +
-  'records the stored derivative again and writes no new bytes; to change a rendition, give it a new label)';
+  'stored for this version with these settings: the run will re-record them without decoding or rewriting ' +
+  '(derivative names are immutable per version; to change a rendition, give it a new label)';
+
+/** What the 202 says about sizes whose every derivative of this version is stored with OTHER settings. */
+export const RENDITION_CHANGED_NOTE =
+  'stored for this version with other settings: the run will keep those derivatives and record ' +
+  "`rendition-changed` (a version's derivatives are never rewritten; give the new settings a new label and " +
+  'backfill it)';
+
+/** What a run of the current version will find for one label, from the derivatives' metadata. */
+type PlannedLabel = 'stored' | 'changed' | 'render';
 
 /**
- * The requested labels whose variants the document already holds for the blob's current version: a run of
- * that version finds each derivative's name taken by a blob of the same version and reports it as it is.
+ * Per requested label, what the run will do, read from storage (one listing per label, the same check the
+ * resize activity makes before any decode: `storedLabel`): `stored` (every format there with these settings),
+ * `changed` (every format there, some with other settings) or `render`. A label asking for `source` needs the
+ * source's format, known from a document of this version; without one it is planned as `render`, and a
+ * derivative deleted since is `render` too. A plan: another run may write in between.
  */
-export function alreadyPresentLabels(
-  document: Pick<ImageDocument, 'sourceETag' | 'variants'> | undefined,
-  blobETag: string,
-  requested: readonly string[],
-): string[] {
-  if (!document || unquoteETag(document.sourceETag) !== unquoteETag(blobETag)) return [];
-  const stored = new Set(document.variants.map((variant) => variant.label));
-  return requested.filter((label) => stored.has(label));
+async function plannedLabels(
+  deps: Pick<ImageHttpDeps, 'derivativeBlobService' | 'settings'>,
+  source: SourceRef,
+  document: ImageDocument | undefined,
+  sizes: readonly SizeSpec[],
+): Promise<Map<string, PlannedLabel>> {
+  const sameVersion = document && unquoteETag(document.sourceETag) === unquoteETag(source.eTag);
+  const detected = DECODABLE_FORMATS.find((format) => sameVersion && document.sourceFormat === format);
+  const planned = new Map<string, PlannedLabel>();
+  for (const spec of sizes) {
+    if (detected === undefined && spec.formats.includes('source')) {
+      planned.set(spec.label, 'render');
+      continue;
+    }
+    const stored = await storedLabel(deps.derivativeBlobService, {
+      processedContainer: deps.settings.processedContainer,
+      source,
+      spec,
+      // Only `source` reads it; without `source` any value gives the same candidates.
+      sourceFormat: detected ?? 'JPEG',
+      now: new Date(),
+      derivativeBaseUrl: deps.settings.site.derivativeBaseUrl,
+    });
+    planned.set(
+      spec.label,
+      stored === undefined ? 'render' : stored.changed.length > 0 ? 'changed' : 'stored',
+    );
+  }
+  return planned;
 }
 
 /**
@@ -111,23 +146,16 @@ async function requestedSizes(request: HttpRequest): Promise<RequestedSizes> {
   return { ok: true, sizes: sizes.length === 0 ? [''] : sizes };
 }
 
-/** The 202's `note`: the already-present sizes, and whether the request follows a run in flight. */
-function notes(alreadyPresent: readonly string[], following: boolean): { note?: string } {
-  const parts = [
-    ...(following ? [FOLLOWING_NOTE] : []),
-    ...(alreadyPresent.length > 0 ? [`${alreadyPresent.join(', ')}: ${ALREADY_PRESENT_NOTE}`] : []),
-  ];
-  return parts.length > 0 ? { note: parts.join('; ') } : {};
-}
-
 /**
  * `POST /api/reprocess/{*blobName}[?sizes=thumb,medium]`: re-runs the pipeline on the blob's current version.
  * The sizes come from the query or from a JSON body `{ "sizes": ["thumb"] }` (not both); no sizes: every size.
- * 202 `{ id, statusUrl, historyUrl, sizes, alreadyPresent, following?, note? }` with `Location` = `statusUrl`
- * (the app's own instance endpoint, never the Durable management URLs); `following: true`: no run was started,
- * because a run of this version in flight (any starter's) will write every requested size; `id` is that run;
- * `alreadyPresent` names the sizes whose derivatives of this version exist already (nothing is rewritten for
- * them). 400 unknown sizes, a body that is not `{ sizes?: string[] }` or unsafe name, 404 no blob, 401/403 not an operator, 403/415 cross-site.
+ * 202 `{ id, statusUrl, historyUrl, sizes, alreadyPresent, renditionChanged, following?, note? }` with `Location` =
+ * `statusUrl` (the app's own instance endpoint, never the Durable management URLs); `following: true`: no run was
+ * started, because a run of this version in flight (any starter's) will write every requested size; `id` is that
+ * run; `alreadyPresent` names the sizes whose every derivative of this version is stored with their settings and
+ * `renditionChanged` those stored with other settings, as read from the derivatives' metadata when answering
+ * (the run re-records them without decoding; for `renditionChanged` it records `rendition-changed`); `note`
+ * says so in words. 400 unknown sizes, a body that is not `{ sizes?: string[] }` or unsafe name, 404 no blob, 401/403 not an operator, 403/415 cross-site.
  */
 export function createReprocessHandler(deps: () => ImageHttpDeps = productionHttpDeps) {
   return async (
@@ -135,7 +163,7 @@ export function createReprocessHandler(deps: () => ImageHttpDeps = productionHtt
     client: ReprocessClient,
     context: InvocationContext,
   ): Promise<HttpResponseInit | HttpResponse> => {
-    const { settings, blobService, documents, authEnabled } = deps();
+    const { settings, blobService, derivativeBlobService, documents, authEnabled } = deps();
     const crossSite = refuseCrossSite(request, settings.site.siteOrigins, { jsonBody: 'optional' });
     if (crossSite) return crossSite;
     const name = blobNameFrom(request);
@@ -202,7 +230,19 @@ export function createReprocessHandler(deps: () => ImageHttpDeps = productionHtt
     // The app's own operator-checked instance endpoint: the Durable management URLs carry the system key.
     const links = instanceLinks(request, instanceId);
     const labels = selection.sizes.map((size) => size.label);
-    const alreadyPresent = alreadyPresentLabels(document, blob.eTag, labels);
+    const planned = await plannedLabels(
+      { derivativeBlobService, settings },
+      source,
+      document,
+      selection.sizes,
+    );
+    const alreadyPresent = labels.filter((label) => planned.get(label) === 'stored');
+    const renditionChanged = labels.filter((label) => planned.get(label) === 'changed');
+    const notes = [
+      ...(inFlight === undefined ? [] : [FOLLOWING_NOTE]),
+      ...(alreadyPresent.length > 0 ? [`${alreadyPresent.join(', ')}: ${ALREADY_PRESENT_NOTE}`] : []),
+      ...(renditionChanged.length > 0 ? [`${renditionChanged.join(', ')}: ${RENDITION_CHANGED_NOTE}`] : []),
+    ];
     return new HttpResponse({
       status: 202,
       headers: { location: links.statusUrl, 'cache-control': 'no-store' },
@@ -211,8 +251,9 @@ export function createReprocessHandler(deps: () => ImageHttpDeps = productionHtt
         ...links,
         sizes: labels,
         alreadyPresent,
+        renditionChanged,
         ...(inFlight === undefined ? {} : { following: true }),
-        ...notes(alreadyPresent, inFlight !== undefined),
+        ...(notes.length > 0 ? { note: notes.join('; ') } : {}),
       },
     });
   };

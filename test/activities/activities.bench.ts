@@ -76,6 +76,8 @@ describe('writeImageDocument', () => {
       const deps = {
         store,
         currentSourceETag: () => Promise.resolve(undefined),
+        // The fixtures' variants name no blobs; the writer's HEAD of them is tested in droppedDerivatives.test.ts.
+        derivativeState: () => Promise.resolve('present' as const),
         now: () => new Date(),
       };
       await writeImageDocumentWithGuard(

@@ -12,7 +12,7 @@ import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createDeleteIntermediateHandler } from '../../src/activities/deleteIntermediate';
 import { createPrepareSourceHandler } from '../../src/activities/prepareSource';
-import type { PrepareDeps } from '../../src/activities/prepare/prepareToOutcome';
+import { NOTHING_TO_DECODE, type PrepareDeps } from '../../src/activities/prepare/prepareToOutcome';
 import { createResizeHandler } from '../../src/activities/resize/resizeHandler';
 import { createPlaceholderHandler } from '../../src/activities/makePlaceholder';
 import { makePlaceholder, makePlaceholderFromIntermediate } from '../../src/imaging';
@@ -32,12 +32,13 @@ import { openImageContainers, resizeDeps, SOURCE_FORMAT_SIZES, uploadSourceRef }
 const settings = loadSettings({ ...testEnv(), SCRATCH_CONTAINER: `scratch${Date.now().toString(36)}` });
 const SIZES = SOURCE_FORMAT_SIZES;
 let blobService: BlobServiceClient;
+let derivativeBlobService: BlobServiceClient;
 let unprocessed: ContainerClient;
 let processed: ContainerClient;
 let scratch: ContainerClient;
 
 beforeAll(async () => {
-  ({ blobService, unprocessed, processed } = await openImageContainers(settings));
+  ({ blobService, derivativeBlobService, unprocessed, processed } = await openImageContainers(settings));
   // Not created here: the first prepare creates the scratch container itself.
   scratch = blobService.getContainerClient(settings.scratchContainer);
 });
@@ -51,6 +52,8 @@ function prepareDeps(): PrepareDeps {
     blobService,
     scratchContainer: settings.scratchContainer,
     limits: { maxSourceBytes: settings.maxSourceBytes, maxSourcePixels: settings.maxSourcePixels },
+    derivativeBlobService,
+    processedContainer: settings.processedContainer,
   };
 }
 
@@ -136,6 +139,42 @@ describe('decode once against Azurite', () => {
     expect(await remove(first, context())).toBe(true);
     expect(await scratchNames()).toEqual([]);
     expect(await remove(first, context())).toBe(false); // a retried delete is fine
+  });
+
+  it('a reprocess with nothing to do decodes nothing: no intermediate; one more format and it decodes again', async () => {
+    const png = await makePhoto({ width: 1200, height: 900, format: 'png' });
+    const source = await uploadSource(png, 'done.png', 'image/png');
+    const upload = intermediateOf(await prepare(source, SIZES, 'img-upload'));
+    const stored = new Map<string, string[]>();
+    for (const size of SIZES) {
+      const outcome = await resize(source, size, upload);
+      stored.set(
+        size.label,
+        outcome.variants.map((variant) => variant.eTag),
+      );
+    }
+    await createDeleteIntermediateHandler(() => blobService)(upload, context());
+    expect(await scratchNames()).toEqual([]);
+
+    // Same plan, every format stored with these settings: no decode, so no intermediate is written.
+    expect(await prepare(source, SIZES, 'img-reprocess')).toEqual({
+      ok: true,
+      readSource: NOTHING_TO_DECODE,
+    });
+    expect(await scratchNames()).toEqual([]);
+    // Each size then re-records what is stored (the same blobs, never rewritten).
+    for (const size of SIZES) {
+      const outcome = await resize(source, size);
+      expect(outcome.variants.map((variant) => variant.eTag)).toEqual(stored.get(size.label));
+    }
+
+    // A format not stored yet: the run decodes once again.
+    const withWebp = SIZES.map((size) =>
+      size.label === 'thumb' ? { ...size, formats: ['source' as const, 'webp' as const] } : size,
+    );
+    const again = intermediateOf(await prepare(source, withWebp, 'img-webp'));
+    expect(await scratchNames()).toEqual([again.blobName]);
+    await createDeleteIntermediateHandler(() => blobService)(again, context());
   });
 
   it("two runs of one version keep their own intermediates: one run ending never deletes the other's", async () => {

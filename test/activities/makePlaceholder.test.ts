@@ -1,6 +1,11 @@
 import { InvocationContext } from '@azure/functions';
 import { randomUUID } from 'node:crypto';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Container, CosmosClient } from '@azure/cosmos';
+import { documentIdFor } from '../../src/domain/ids';
+import type { ImageDocument } from '../../src/domain/types';
+import { createCosmosClient, imagesContainerOf } from '../../src/storage/cosmosClient';
+import { cosmosDocumentStore } from '../../src/storage/documentStore';
 import { createPlaceholderHandler } from '../../src/activities/makePlaceholder';
 import type { PlaceholderDeps } from '../../src/activities/placeholder/placeholderToOutcome';
 import { loadSettings } from '../../src/config/settings';
@@ -15,10 +20,40 @@ const settings = loadSettings(testEnv());
 let containers: ImageContainers;
 let photo: Buffer;
 
+let cosmosClient: CosmosClient;
+let cosmos: Container;
+
 beforeAll(async () => {
   containers = await openImageContainers(settings);
   photo = await makePhoto({ width: 1200, height: 800, format: 'jpeg' });
+  cosmosClient = createCosmosClient(settings.cosmos);
+  cosmos = imagesContainerOf(cosmosClient, settings.cosmos);
 });
+afterAll(() => cosmosClient.dispose());
+
+/** The document a finished run left for `eTag`'s version of the source, with its placeholder. */
+async function documentWithPlaceholder(source: SourceRef, eTag: string): Promise<void> {
+  const document: ImageDocument = {
+    id: documentIdFor(source.container, source.blobName),
+    sourceContainer: source.container,
+    sourceBlobName: source.blobName,
+    sourceLength: source.contentLength,
+    sourceFormat: 'JPEG',
+    sourceContentType: 'image/jpeg',
+    sourceWidth: 1200,
+    sourceHeight: 800,
+    sourceETag: eTag,
+    sourceSequencer: source.sequencer,
+    instanceId: 'img-upload',
+    status: 'completed',
+    createdAt: '2026-11-30T01:00:00.000Z',
+    updatedAt: '2026-11-30T01:00:00.000Z',
+    placeholder: { thumbhash: 'HBkSHYSIeHiPiHh8eJd4eTN0EEQG', dominantColor: '#c81828' },
+    variants: [],
+    errors: [],
+  };
+  expect(await cosmosDocumentStore(cosmos).create(document)).toBe('written');
+}
 
 function deps(overrides: Partial<PlaceholderDeps> = {}): PlaceholderDeps {
   return {
@@ -72,6 +107,27 @@ describe('placeholder activity against Azurite', () => {
         blobName: expect.any(String),
       }),
     );
+  });
+
+  it("reuses the placeholder this version's document records, without reading the source", async () => {
+    const source = await uploadSource(photo);
+    await documentWithPlaceholder(source, source.eTag.replace(/"/g, ''));
+    // Gone: a decode could not even start, so an ok answer can only come from the document.
+    await containers.unprocessed.getBlobClient(source.blobName).delete();
+    const outcome = await run(source, deps({ store: cosmosDocumentStore(cosmos) }));
+    expect(outcome).toEqual({
+      ok: true,
+      placeholder: { thumbhash: 'HBkSHYSIeHiPiHh8eJd4eTN0EEQG', dominantColor: '#c81828' },
+    });
+  });
+
+  it("never reuses another version's placeholder", async () => {
+    const source = await uploadSource(photo);
+    await documentWithPlaceholder(source, '0x8DC0000OTHER01');
+    const outcome = await run(source, deps({ store: cosmosDocumentStore(cosmos) }));
+    expect(outcome).toMatchObject({ ok: true });
+    if (!outcome.ok) throw new Error('expected a placeholder');
+    expect(outcome.placeholder.thumbhash).not.toBe('HBkSHYSIeHiPiHh8eJd4eTN0EEQG');
   });
 
   it('a deleted source is not `ok` (source-missing)', async () => {

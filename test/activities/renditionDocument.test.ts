@@ -6,7 +6,17 @@ import {
 } from '../../src/activities/document/writeDocument';
 import { assertWriteDocumentInput } from '../../src/activities/inputs';
 import { loadSettings } from '../../src/config/settings';
-import { documentIdFor } from '../../src/domain/ids';
+import {
+  COSMOS_MAX_ITEM_BYTES,
+  MAX_LABELS,
+  MAX_LABEL_LENGTH,
+  MAX_VARIANT_JSON_BYTES,
+  parseSizes,
+} from '../../src/config/sizes';
+import { derivativeUrl } from '../../src/domain/blobPath';
+import { derivativeBlobName } from '../../src/domain/derivativeNames';
+import { MAX_SOURCE_BLOB_NAME_LENGTH } from '../../src/events/blobName';
+import { documentIdFor, versionTagFor } from '../../src/domain/ids';
 import type {
   ImageDocument,
   ImageError,
@@ -73,6 +83,8 @@ function deps(): WriteDocumentDeps {
     store: cosmosDocumentStore(container),
     // The source exists and is the run's version (the writer asks before a first write too).
     currentSourceETag: ({ source }) => Promise.resolve(source.eTag),
+    // The fixtures' variants name no blobs; the writer's HEAD of them is tested in droppedDerivatives.test.ts.
+    derivativeState: () => Promise.resolve('present' as const),
     now: () => new Date((clock += 1000)),
   };
 }
@@ -95,6 +107,54 @@ beforeAll(() => {
 afterAll(() => client.dispose());
 
 describe('document: one variant per (label, format) and a placeholder, through the writer and Cosmos', () => {
+  it('the largest catalog IMAGE_SIZES accepts, with the longest names, fits Cosmos DB item limit', async () => {
+    // MAX_LABELS labels of the longest length, each in 4 output formats, on a source name of the longest
+    // length in 3-byte UTF-8 characters (9 characters each once path-encoded in the URL).
+    const labels = Array.from({ length: MAX_LABELS }, (_, index) =>
+      `${index}`.padStart(MAX_LABEL_LENGTH, 'x'),
+    );
+    const catalog = parseSizes(
+      'IMAGE_SIZES',
+      JSON.stringify(
+        labels.map((label) => ({ label, width: 100, formats: ['source', 'jpeg', 'webp', 'avif'] })),
+      ),
+    );
+    expect(catalog).toHaveLength(MAX_LABELS);
+    const source = sourceRef({
+      blobName: `users/${'界'.repeat(MAX_SOURCE_BLOB_NAME_LENGTH - 'users/'.length)}`,
+    });
+    const tag = versionTagFor(source.container, source.blobName, source.eTag);
+    const baseUrl = `https://${'a'.repeat(480)}.example/images-processed`;
+    const formats: OutputFormat[] = ['png', 'jpeg', 'webp', 'avif'];
+    const input: WriteDocumentInput = {
+      instanceId: 'img-largest-catalog',
+      source,
+      outcomes: catalog.map(({ label }) =>
+        outcome(
+          label,
+          formats.map((format) => {
+            const blobName = derivativeBlobName(source.blobName, tag, label, EXTENSIONS[format]);
+            return {
+              ...variant(label, format, 16383, 16383),
+              blobName,
+              url: derivativeUrl('', blobName, baseUrl),
+              sizeBytes: 999_999_999,
+            };
+          }),
+        ),
+      ),
+      placeholder,
+    };
+    expect(await write(input)).toMatchObject({ ok: true, status: 'completed' });
+    const stored = await readDocument(input);
+    expect(stored?.variants).toHaveLength(MAX_LABELS * formats.length);
+    const largestVariant = Math.max(
+      ...(stored?.variants ?? []).map((entry) => Buffer.byteLength(JSON.stringify(entry))),
+    );
+    expect(largestVariant).toBeLessThanOrEqual(MAX_VARIANT_JSON_BYTES);
+    expect(Buffer.byteLength(JSON.stringify(stored))).toBeLessThanOrEqual(COSMOS_MAX_ITEM_BYTES);
+  });
+
   it('has exactly the shape of docs/design.md "The document"', async () => {
     const input: WriteDocumentInput = {
       instanceId: 'img-renditions',

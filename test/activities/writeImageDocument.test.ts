@@ -32,6 +32,8 @@ function deps(overrides: Partial<WriteDocumentDeps> = {}): WriteDocumentDeps {
   return {
     store: cosmosDocumentStore(container),
     currentSourceETag: () => Promise.resolve('"0xTHIRD"'),
+    // The fixtures' variants name no blobs; the writer's HEAD of them is tested in droppedDerivatives.test.ts.
+    derivativeState: () => Promise.resolve('present' as const),
     now: () => new Date((clock += 1000)),
     ...overrides,
   };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SIZES, parseRetiredSizes, parseSizes } from '../../src/config/sizes';
+import { DEFAULT_SIZES, MAX_LABELS, parseRetiredSizes, parseSizes } from '../../src/config/sizes';
 import { SettingError } from '../../src/domain/errors';
 
 const parse = (value: unknown) => parseSizes('IMAGE_SIZES', JSON.stringify(value));
@@ -74,6 +74,23 @@ describe('IMAGE_SIZES: renditions', () => {
       'an object',
       '{"label":"a"}',
       'Expected a non-empty JSON array of {label, width?, height?, fit?, position?, formats?, quality?} for IMAGE_SIZES but received "{\\"label\\":\\"a\\"}"',
+    ],
+    [
+      'a key twice in one entry (JSON.parse would keep the last)',
+      '[{"label":"a","width":1,"width":2}]',
+      'Expected each key once per entry for IMAGE_SIZES[0].width but received "width" twice',
+    ],
+    [
+      'a key twice in a later entry',
+      '[{"label":"a","width":1},{"label":"b","formats":["jpeg"],"height":5,"formats":["webp"]}]',
+      'Expected each key once per entry for IMAGE_SIZES[1].formats but received "formats" twice',
+    ],
+    [
+      'more renditions than the cap',
+      JSON.stringify(
+        Array.from({ length: MAX_LABELS + 1 }, (_, index) => ({ label: `s${index}`, width: 10 })),
+      ),
+      `Expected at most 32 renditions (each is one resize activity per upload and up to 4 variants in the source's document) for IMAGE_SIZES[32] but received ${MAX_LABELS + 1} renditions`,
     ],
   ])('rejects %s', (_case, raw, message) => {
     expect(settingErrorOf(() => parseSizes('IMAGE_SIZES', raw))).toBe(message);

@@ -15,7 +15,12 @@ const sizes: SizeSpec[] = [{ label: 'thumb', width: 150, fit: 'inside', formats:
 
 describe('newRunInput', () => {
   it('sets every flag a new run carries (absent would mean the behaviour of instances started before it)', () => {
-    expect(NEW_RUN_FLAGS).toEqual({ checksRegistration: true, placeholder: true, routeByBytes: true });
+    expect(NEW_RUN_FLAGS).toEqual({
+      checksRegistration: true,
+      placeholder: true,
+      routeByBytes: true,
+      prunesDropped: true,
+    });
     const retry = retryPlanFor([60]);
     expect(newRunInput(source, { sizes, retry, replacedGraceSeconds: 900 })).toEqual({
       source,
@@ -25,13 +30,14 @@ describe('newRunInput', () => {
       checksRegistration: true,
       placeholder: true,
       routeByBytes: true,
+      prunesDropped: true,
     });
   });
 
   it('leaves plan fields the starter did not decide absent, not undefined (the default applies in the run)', () => {
     const input = newRunInput(source, { sizes, retry: undefined, replacedGraceSeconds: undefined });
     expect(Object.keys(input).sort()).toEqual(
-      ['checksRegistration', 'placeholder', 'routeByBytes', 'sizes', 'source'].sort(),
+      ['checksRegistration', 'placeholder', 'prunesDropped', 'routeByBytes', 'sizes', 'source'].sort(),
     );
   });
 });

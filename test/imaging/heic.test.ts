@@ -19,7 +19,8 @@ import {
 } from '../../src/imaging';
 import { DecodeTimeoutError, ImageResourceError } from '../../src/domain/errors';
 import type { SizeSpec } from '../../src/domain/types';
-import { resizeOptions } from '../../src/imaging/geometry';
+import { resizeOptions, smartCropPlan } from '../../src/imaging/geometry';
+import { smartCrop } from '../../src/imaging/smartCrop';
 import { openSource } from '../../src/imaging/openSource';
 import { readHeifContainer } from '../../src/imaging/heif/container';
 import { decodeHeic, heicDecodeSlots } from '../../src/imaging/heif/decodeHeic';
@@ -290,12 +291,15 @@ describe('HEIC: memory', () => {
   async function fullDecodeRender(spec: SizeSpec): Promise<DecodedImage> {
     const full = await decodeHeic(plain, primary, { maxPixels: LIMITS.maxSourcePixels });
     if (!full.ok) throw new Error(full.error.message);
+    // The same crop rule as every render (smartCrop.ts for attention/entropy), from the full-size decode.
+    const smart = smartCropPlan(spec, primary);
     const { data, info } = await sharp(full.decoded.tiff)
-      .resize(resizeOptions(spec, primary.width, primary.height))
+      .resize(smart ? { ...smart.extent, fit: 'fill' } : resizeOptions(spec, primary.width, primary.height))
       .toColourspace('srgb')
       .raw()
       .toBuffer({ resolveWithObject: true });
-    return { data, width: info.width, height: info.height, channels: info.channels };
+    const pixels = { data, width: info.width, height: info.height, channels: info.channels };
+    return smart ? await smartCrop(pixels, smart) : pixels;
   }
 
   it.each(['centre', 'attention'] as const)(

@@ -73,6 +73,47 @@ describe('makePlaceholder', () => {
     }
   });
 
+  // Every size and aspect the pipeline accepts: each side of the tiny decode below 7 px used to alias
+  // ThumbHash's cosine terms onto the mean (a 1x1 (200,10,10) decoded to (113,74,74)).
+  it.each([
+    [1, 1],
+    [2, 3],
+    [3, 3],
+    [5, 8],
+    [100, 1],
+    [1, 500],
+    [500, 1],
+    [12000, 100],
+    [100, 12000],
+  ])(
+    'a %ix%i source gives a ThumbHash the library decodes to the source mean colour',
+    async (width, height) => {
+      const source = await sharp({
+        create: { width, height, channels: 3, background: { r: 200, g: 10, b: 10 } },
+      })
+        .png()
+        .toBuffer();
+      const hash = Buffer.from((await placeholderOf(source)).thumbhash, 'base64');
+      const decoded = library.thumbHashToRGBA(hash);
+      const mean = await meanColour({ data: decoded.rgba, width: decoded.w, height: decoded.h });
+      for (const [index, value] of [200, 10, 10].entries())
+        expect(Math.abs((mean[index] ?? 0) - value)).toBeLessThan(6);
+      // The decoded picture is as wide or tall as ThumbHash can say (7:1 at most), on the source's side.
+      if (width > height) expect(decoded.w).toBeGreaterThan(decoded.h);
+      if (height > width) expect(decoded.h).toBeGreaterThan(decoded.w);
+    },
+  );
+
+  it('a two-colour strip far wider than tall keeps both colours in the mean', async () => {
+    const source = await twoColours(12000, 100, '#c81e28', '#145adc', 0.5);
+    const hash = Buffer.from((await placeholderOf(source)).thumbhash, 'base64');
+    const decoded = library.thumbHashToRGBA(hash);
+    const mean = await meanColour({ data: decoded.rgba, width: decoded.w, height: decoded.h });
+    const expected = await meanColour(source);
+    for (const [index, value] of expected.entries())
+      expect(Math.abs((mean[index] ?? 0) - value)).toBeLessThan(12);
+  });
+
   it('the dominant colour of a two-colour image is the larger colour, within the 16-level histogram bin', async () => {
     // 70 % red-ish, 30 % blue-ish; sharp reports the centre of the most populated 16x16x16 bin.
     const source = await twoColours(1200, 800, '#c81e28', '#145adc', 0.3);

@@ -45,6 +45,8 @@ function writer() {
       // The source as storage has it now (the writer asks before a first write too).
       currentSourceETag: ({ source }) =>
         currentETag(blobClientOf(blobService, source.container, source.blobName)),
+      // The fixtures' variants name no blobs; the writer's HEAD of them is tested in droppedDerivatives.test.ts.
+      derivativeState: () => Promise.resolve('present' as const),
       now: () => new Date('2026-11-29T22:00:00.000Z'),
     }),
     () => (source, outcomes) =>

@@ -489,6 +489,48 @@ describe('the page modules in the browser', () => {
     expect(pageErrors.slice(errorsBefore)).toEqual([]);
   });
 
+  it('a cover-only plan lists ONE shape (the closest to the source), never squares beside strips', async () => {
+    const errorsBefore = pageErrors.length;
+    const chosen = await pick(
+      [
+        { label: 'sq', format: 'jpeg', width: 300, height: 300 },
+        { label: 'ent', format: 'jpeg', width: 200, height: 100 },
+      ],
+      { width: 1200, height: 800 },
+      1280,
+    );
+    const o = `${stack.baseUrl}/derivatives`;
+    expect(chosen.markup).toContain(`src="${o}/ent.jpeg" srcset="${o}/ent.jpeg 200w"`);
+    expect(chosen.markup).not.toContain('sq.');
+    expect(chosen.currentSrc).toBe(`${o}/ent.jpeg`);
+    expect([chosen.width, chosen.height]).toEqual(['200', '100']);
+    expect(pageErrors.slice(errorsBefore)).toEqual([]);
+  });
+
+  it("a 2x3 source's own 2x3 variant is the <img>, not a 2x2 crop; a transparent one falls back to PNG", async () => {
+    const tiny = await pick(
+      [
+        { label: 'thumb', format: 'jpeg', width: 2, height: 2 },
+        { label: 'medium', format: 'jpeg', width: 2, height: 3 },
+      ],
+      { width: 2, height: 3 },
+      1280,
+    );
+    const o = `${stack.baseUrl}/derivatives`;
+    expect(tiny.markup).not.toContain('thumb.');
+    expect([tiny.width, tiny.height]).toEqual(['2', '3']);
+    const transparent = await pick(
+      [
+        { label: 'large', format: 'jpeg', width: 1280, height: 853 },
+        { label: 'large', format: 'png', width: 1280, height: 853 },
+      ],
+      { width: 3000, height: 2000 },
+      1280,
+    );
+    expect(transparent.markup).toContain(`src="${o}/large.png" srcset="${o}/large.png 1280w"`);
+    expect(transparent.markup).not.toContain('large.jpeg');
+  });
+
   it('renders a WebP/AVIF-only plan: AVIF as the <source>, WebP as the <img>, no error', async () => {
     const errorsBefore = pageErrors.length;
     const chosen = await pick(
@@ -547,9 +589,9 @@ describe('the console', () => {
     const done = page.locator(`.image-row[data-blob="${dusk}"][data-run="Completed"]`);
     await done.waitFor({ timeout: 30_000 });
     expect(await done.locator('.run-state').textContent()).toBe(
-      'Reprocess of thumb: run Completed · image completed · thumb: already present: re-recorded, not ' +
-        'rewritten (derivative names are immutable per version, so the run records the stored derivative ' +
-        'again and writes no new bytes; to change a rendition, give it a new label)',
+      'Reprocess of thumb: run Completed · image completed · thumb: stored for this version with these ' +
+        'settings: the run will re-record them without decoding or rewriting (derivative names are immutable ' +
+        'per version; to change a rendition, give it a new label)',
     );
 
     // A new run wrote the document, and the thumb it recorded is the blob already stored: same name, same

@@ -75,6 +75,7 @@ describe('src/index.ts (package.json "main")', () => {
         'consoleImages',
         'consoleInstance',
         'createUpload',
+        'deleteDroppedDerivatives',
         'deleteIntermediate',
         'deleteUnusedDerivatives',
         'findUnregisteredSizes',
@@ -149,5 +150,6 @@ describe('src/index.ts (package.json "main")', () => {
     expect(triggerOf('handOffToCurrentVersion')).toMatchObject({ type: 'activityTrigger' });
     expect(hasDurableClient('handOffToCurrentVersion')).toBe(true);
     expect(triggerOf('deleteUnusedDerivatives')).toMatchObject({ type: 'activityTrigger' });
+    expect(triggerOf('deleteDroppedDerivatives')).toMatchObject({ type: 'activityTrigger' });
   });
 });

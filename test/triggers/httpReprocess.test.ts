@@ -3,7 +3,10 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ORCHESTRATOR_FUNCTION } from '../../src/domain/functionNames';
 import { instanceIdFor } from '../../src/domain/ids';
 import { newRunInput } from '../../src/domain/runInput';
-import type { ResizeOrchestrationInput } from '../../src/domain/types';
+import type { ResizeOrchestrationInput, ResizeOutcome, SourceRef } from '../../src/domain/types';
+import { createResizeHandler } from '../../src/activities/resize/resizeHandler';
+import { resizeDeps } from '../activities/resizeFixture';
+import { makePhoto } from '../support/images';
 import type { ImageHttpDeps } from '../../src/triggers/http/deps';
 import { createReprocessHandler } from '../../src/triggers/httpReprocess';
 import { principalHeader, USER_OID } from '../auth/support';
@@ -29,8 +32,8 @@ beforeEach(() => {
   stub.requests.length = 0;
 });
 
-function post(blobName: string, query = '', body?: string) {
-  const request = new HttpRequest({
+function postRequest(blobName: string, query = '', body?: string) {
+  return new HttpRequest({
     method: 'POST',
     url: `http://127.0.0.1:7071/api/reprocess/${encodeURI(blobName)}${query}`,
     params: { blobName },
@@ -38,7 +41,10 @@ function post(blobName: string, query = '', body?: string) {
       ? {}
       : { body: { string: body }, headers: { 'content-type': 'application/json' } }),
   });
-  return handler(request, stub.client(), recordingContext().context);
+}
+
+function post(blobName: string, query = '', body?: string) {
+  return handler(postRequest(blobName, query, body), stub.client(), recordingContext().context);
 }
 
 function startedInput(instanceId: string): ResizeOrchestrationInput {
@@ -268,41 +274,88 @@ describe('POST /api/reprocess/{*blobName}', () => {
     expect(stub.instances.size).toBe(1);
   });
 
-  it('names the requested sizes already stored for this version: re-recorded, not rewritten', async () => {
+  it('says from storage which sizes are stored for this version, stored with other settings, or to render', async () => {
     const blobName = uniqueBlobName();
-    const eTag = await uploadSource(deps, blobName);
-    const thumb = {
-      label: 'thumb',
-      format: 'jpeg' as const,
-      width: 150,
-      height: 100,
+    const eTag = await uploadSource(
+      deps,
+      blobName,
+      await makePhoto({ width: 800, height: 600, format: 'jpeg' }),
+    );
+    const thumbSpec = deps.settings.sizes.find((size) => size.label === 'thumb')!;
+    const source: SourceRef = {
+      container: deps.settings.unprocessedContainer,
+      blobName,
+      eTag,
+      sequencer: '00000000000000000000000000000042',
+      contentLength: 0,
       contentType: 'image/jpeg',
-      blobName: `${blobName}/000000000000/thumb.jpg`,
-      url: 'http://127.0.0.1/x',
-      sizeBytes: 10,
-      eTag: '"0x1"',
-      lastModified: '2026-11-24T04:00:00.000Z',
-      createdAt: '2026-11-24T04:00:00.000Z',
     };
-    await seedDocument(deps, blobName, eTag, { variants: [thumb] });
-    const body = (await ((await post(blobName, '?sizes=thumb,medium')) as HttpResponse).json()) as {
-      sizes: string[];
-      alreadyPresent: string[];
-      note: string;
+    // The real resize activity stores thumb (with its settings in the blob's metadata).
+    const resize = createResizeHandler(() => resizeDeps(deps.settings, deps.blobService));
+    const resizeThumb = async () =>
+      (await resize(
+        { source, size: thumbSpec, instanceId: 'img-test' },
+        recordingContext().context,
+      )) as ResizeOutcome;
+    const thumb = await resizeThumb();
+    expect(thumb.ok).toBe(true);
+    await seedDocument(deps, blobName, eTag, { variants: thumb.variants });
+    type Answer = { sizes: string[]; alreadyPresent: string[]; renditionChanged: string[]; note?: string };
+    // Each answer's run has ended before the next request (no run of the version is in flight to follow).
+    const answer = async (query: string, handle = handler): Promise<Answer> => {
+      for (const instance of stub.instances.values()) instance.runtimeStatus = 'Completed';
+      const response = (await handle(
+        postRequest(blobName, query),
+        stub.client(),
+        recordingContext().context,
+      )) as HttpResponse;
+      return (await response.json()) as Answer;
     };
-    expect(body.sizes).toEqual(['thumb', 'medium']);
-    expect(body.alreadyPresent).toEqual(['thumb']);
-    expect(body.note).toMatch(/^thumb: already present: re-recorded, not rewritten/);
+
+    const both = await answer('?sizes=thumb,medium');
+    expect([both.sizes, both.alreadyPresent, both.renditionChanged]).toEqual([
+      ['thumb', 'medium'],
+      ['thumb'],
+      [],
+    ]);
+    expect(both.note).toMatch(
+      /^thumb: stored for this version with these settings: the run will re-record them/,
+    );
+
+    // Deleted since: the document still lists it, but the run will render and write it, and the answer says so.
+    await deps.derivativeBlobService
+      .getContainerClient(deps.settings.processedContainer)
+      .deleteBlob(thumb.variants[0]!.blobName);
+    const deleted = await answer('?sizes=thumb');
+    expect([deleted.alreadyPresent, deleted.renditionChanged, deleted.note]).toEqual([[], [], undefined]);
+
+    // Stored again, then the label is retuned: the run will keep the blob and record `rendition-changed`.
+    expect((await resizeThumb()).ok).toBe(true);
+    const retuned = createReprocessHandler(() => ({
+      ...deps,
+      settings: {
+        ...deps.settings,
+        sizes: deps.settings.sizes.map((size) =>
+          size.label === 'thumb' ? { ...size, width: 100, height: 100 } : size,
+        ),
+      },
+    }));
+    const changed = await answer('?sizes=thumb', retuned);
+    expect([changed.alreadyPresent, changed.renditionChanged]).toEqual([[], ['thumb']]);
+    expect(changed.note).toMatch(
+      /^thumb: stored for this version with other settings: .*`rendition-changed`/,
+    );
 
     // A document of another version: that version's derivatives are not this version's names.
     const other = uniqueBlobName();
     await uploadSource(deps, other);
-    await seedDocument(deps, other, '"0xOTHER"', { variants: [thumb] });
+    await seedDocument(deps, other, '"0xOTHER"', { variants: thumb.variants });
     const fresh = (await ((await post(other, '?sizes=thumb')) as HttpResponse).json()) as Record<
       string,
       unknown
     >;
     expect(fresh.alreadyPresent).toEqual([]);
+    expect(fresh.renditionChanged).toEqual([]);
     expect(fresh).not.toHaveProperty('note');
   });
 });

@@ -45,6 +45,11 @@ export interface BuildOptions {
   /** `createdAt` of whatever document exists for this path (kept across versions). */
   createdAt: string | undefined;
   now: Date;
+  /**
+   * The labels of the deployment's `IMAGE_SIZES` and `RETIRED_SIZES`, when the run asked for unlisted labels to
+   * leave the document (`dropsUnlisted`); undefined keeps every label the run did not cover.
+   */
+  catalog?: ReadonlySet<string>;
 }
 
 /**
@@ -54,17 +59,19 @@ export interface BuildOptions {
  * and in the orchestration's output, not a fact about the image worth erasing a good derivative for), and
  * otherwise its error is recorded. A label that failed as a whole (no format reached) keeps all its stored
  * variants. Stored variants of a covered label in formats the run did not produce or fail on (a format
- * dropped from the plan) go. Labels the run did not cover keep their stored variants and errors.
+ * dropped from the plan) go. Labels the run did not cover keep their stored variants and errors, unless a
+ * `catalog` is given (runs started with `prunesDropped`) and the label is not in it.
  */
 function mergeLabels(
   outcomes: readonly ResizeOutcome[],
   stored: Pick<ImageDocument, 'variants' | 'errors'> | undefined,
+  catalog: ReadonlySet<string> | undefined,
 ): { variants: Variant[]; errors: ImageError[] } {
   const runLabels = new Set(outcomes.map((outcome) => outcome.label));
-  const variants = (stored?.variants ?? []).filter((variant) => !runLabels.has(variant.label));
-  const errors = (stored?.errors ?? []).filter(
-    (error) => error.label !== undefined && !runLabels.has(error.label),
-  );
+  // With a catalog, a label neither this run nor the deployment plans or retires is no longer described.
+  const kept = (label: string) => !runLabels.has(label) && (catalog === undefined || catalog.has(label));
+  const variants = (stored?.variants ?? []).filter((variant) => kept(variant.label));
+  const errors = (stored?.errors ?? []).filter((error) => error.label !== undefined && kept(error.label));
   for (const outcome of outcomes) {
     const storedOfLabel = (stored?.variants ?? []).filter((variant) => variant.label === outcome.label);
     variants.push(...outcome.variants);
@@ -87,9 +94,15 @@ function mergeLabels(
  * status over the merged set, and the placeholder this run made (or, failing that, the one stored for the
  * same version).
  */
-export function buildImageDocument({ input, sameVersion, createdAt, now }: BuildOptions): ImageDocument {
+export function buildImageDocument({
+  input,
+  sameVersion,
+  createdAt,
+  now,
+  catalog,
+}: BuildOptions): ImageDocument {
   const { source, outcomes, instanceId } = input;
-  const { variants, errors } = mergeLabels(outcomes, sameVersion);
+  const { variants, errors } = mergeLabels(outcomes, sameVersion, catalog);
   const placeholder = input.placeholder ?? sameVersion?.placeholder;
   const detected = okSource(outcomes);
   const probed = probedSource(outcomes);

@@ -1,5 +1,12 @@
 import type { BlobServiceClient } from '@azure/storage-blob';
-import type { PlaceholderActivityInput, PlaceholderOutcome } from '../../domain/types';
+import { documentIdFor, unquoteETag } from '../../domain/ids';
+import type {
+  Placeholder,
+  PlaceholderActivityInput,
+  PlaceholderOutcome,
+  SourceRef,
+} from '../../domain/types';
+import type { DocumentStore } from '../../storage/documentStore';
 import { ImageResourceError } from '../../domain/errors';
 import type { PlaceholderResult } from '../../imaging';
 import type { SourceLimits } from '../../imaging/types';
@@ -15,6 +22,24 @@ export interface PlaceholderDeps {
   make: (source: Buffer, limits: SourceLimits) => Promise<PlaceholderResult>;
   /** imaging/placeholder's makePlaceholderFromIntermediate in production. */
   makeFromIntermediate: (intermediate: Buffer) => Promise<PlaceholderResult>;
+  /** The documents: a placeholder already recorded for this same version is reused, not decoded again. */
+  store?: DocumentStore;
+}
+
+/**
+ * The placeholder the stored document records for this same source version, if any. A version's bytes never
+ * change, so neither does its placeholder: a re-run (reprocess, backfill) with nothing to render decodes nothing.
+ */
+async function storedPlaceholder(
+  source: SourceRef,
+  store: DocumentStore | undefined,
+): Promise<Placeholder | undefined> {
+  if (store === undefined) return undefined;
+  const entry = await store.read(documentIdFor(source.container, source.blobName));
+  if (entry?.kind !== 'document') return undefined;
+  return unquoteETag(entry.document.sourceETag) === unquoteETag(source.eTag)
+    ? entry.document.placeholder
+    : undefined;
 }
 
 /** What made the placeholder's pixels: the run's intermediate, or (none, gone or unreadable) the source. */
@@ -40,7 +65,8 @@ async function fromIntermediate(
 }
 
 /**
- * The placeholder of one source version: the run's intermediate when it has one (decode once), else download (If-Match, the version the sizes read), tiny decode,
+ * The placeholder of one source version: the one its document already records (runs without an intermediate),
+ * else the run's intermediate when it has one (decode once), else download (If-Match, the version the sizes read), tiny decode,
  * ThumbHash and dominant colour. A problem with the file, or a bug, is not `ok`, with the reason (logged): the
  * document is then written without a placeholder. Transient failures (storage, memory) throw so Durable
  * retries; if they outlast the retries the orchestrator leaves the placeholder out too. Nothing here can fail a
@@ -51,6 +77,14 @@ export async function placeholderToOutcome(
   deps: PlaceholderDeps,
   log: InvocationLogger,
 ): Promise<PlaceholderOutcome> {
+  // Without an intermediate the run decoded nothing so far (every label stored): reuse the version's own.
+  if (input.intermediate === undefined) {
+    const stored = await storedPlaceholder(input.source, deps.store);
+    if (stored !== undefined) {
+      log.info('placeholder of this version already stored; not decoded', { ...stored });
+      return { ok: true, placeholder: stored };
+    }
+  }
   // Only ok results come back from the intermediate; anything else reads the source below.
   let made = await fromIntermediate(input, deps, log);
   if (made?.ok) {

@@ -2,11 +2,13 @@ import type { BlobServiceClient } from '@azure/storage-blob';
 import type { PrepareSourceInput, PrepareSourceOutcome } from '../../domain/types';
 import { ImageResourceError } from '../../domain/errors';
 import { decodeOncePays, detectFormat, prepareIntermediate } from '../../imaging';
-import type { SourceLimits } from '../../imaging/types';
+import type { DecodableFormat, SourceLimits } from '../../imaging/types';
 import type { InvocationLogger } from '../../logging';
 import { findIntermediate, intermediateBlobName, writeIntermediate } from '../../storage/intermediateBlob';
 import { downloadSource } from '../resize/downloadSource';
 import { STORAGE_CALL_TIMEOUT_MS } from '../../storage/callTimeout';
+import { readHeader } from '../resize/sourceHeader';
+import { storedRendition } from '../resize/storedRendition';
 
 /** Enough of the source to sniff its format: every signature `detectFormat` tells JPEG by is in the first bytes. */
 const SNIFF_BYTES = 4096;
@@ -15,11 +17,42 @@ export interface PrepareDeps {
   blobService: BlobServiceClient;
   scratchContainer: string;
   limits: SourceLimits;
+  /** The derivatives account and container: a plan whose every label is stored decodes nothing. */
+  derivativeBlobService: BlobServiceClient;
+  processedContainer: string;
+}
+
+/** `readSource` when every label of the plan is stored with its settings: the sizes re-record them. */
+export const NOTHING_TO_DECODE =
+  'every label of the plan is already stored with these settings: nothing to decode';
+
+/**
+ * Whether every label of the plan is already stored for this version with its current settings (the same test
+ * each `resize-{label}` makes before rendering, `storedRendition`): then no size decodes, and neither should
+ * this step. One listing per label.
+ */
+async function everyLabelStored(
+  input: PrepareSourceInput,
+  deps: PrepareDeps,
+  sourceFormat: DecodableFormat,
+): Promise<boolean> {
+  for (const spec of input.sizes) {
+    const stored = await storedRendition(deps.derivativeBlobService, {
+      processedContainer: deps.processedContainer,
+      source: input.source,
+      spec,
+      sourceFormat,
+      now: new Date(0),
+    });
+    if (stored === undefined) return false;
+  }
+  return true;
 }
 
 /**
  * Decode once for a run: reuse this version's intermediate if an earlier attempt wrote it, else download the
- * source (If-Match), and when decoding once pays for its format, decode it into the intermediate. Problems
+ * source (If-Match), and when decoding once pays for its format and some label of the plan is not stored yet
+ * (`everyLabelStored`), decode it into the intermediate. Problems
  * with the source are outcomes every size shares; anything transient throws so Durable retries.
  */
 export async function prepareToOutcome(
@@ -54,6 +87,11 @@ export async function prepareToOutcome(
       ? head
       : await downloadSource(deps.blobService, source, deps.limits.maxSourceBytes);
   if (!downloaded.ok) return downloaded;
+  const header = await readHeader(downloaded.data, deps.limits);
+  if (header !== undefined && (await everyLabelStored(input, deps, header.format))) {
+    log.info('every label already stored; no intermediate');
+    return { ok: true, readSource: NOTHING_TO_DECODE };
+  }
   let prepared;
   try {
     prepared = await prepareIntermediate(downloaded.data, sizes, deps.limits);

@@ -16,10 +16,9 @@ import type { InvocationLogger } from '../../logging';
 import { downloadSource } from './downloadSource';
 import { downloadIntermediate } from '../../storage/intermediateBlob';
 import { uploadDerivative } from './uploadDerivative';
-import { storedRendition } from './storedRendition';
+import { storedLabel } from './storedRendition';
 import { renditionSpecHash } from '../../domain/renditionSpec';
-import { detectFormat } from '../../imaging/detectFormat';
-import { probeHeader } from '../../imaging/probeHeader';
+import { readHeader } from './sourceHeader';
 
 /** Renders every format of one rendition from one decode (imaging/renderRendition in production). */
 export type RenderFunction = (
@@ -118,22 +117,10 @@ function renditionChangedError(label: string, variant: Variant): ImageError {
   };
 }
 
-/** The source's format and displayed size from its header (no pixels decoded), or undefined when unreadable. */
-async function readHeader(
-  data: Buffer,
-  limits: SourceLimits,
-): Promise<{ format: DecodableFormat; width: number; height: number } | undefined> {
-  const detected = detectFormat(data);
-  if (detected.kind !== 'decodable') return undefined;
-  const probed = await probeHeader(data, detected.format, limits);
-  if (!probed.ok) return undefined;
-  const { format, width, height } = probed.header;
-  return { format, width, height };
-}
-
 /**
- * The label's outcome from what is stored, when every format it asks for is already there with these same
- * settings (see `storedRendition`): no decode, no encode, nothing rewritten.
+ * The label's outcome from what is stored, when every format it asks for is already there for this version
+ * (see `storedLabel`): no decode, no encode, nothing rewritten. Formats stored with other settings keep their
+ * blob and carry a `rendition-changed` error, as a render would have ended.
  */
 async function storedOutcome(
   input: ResizeActivityInput,
@@ -142,7 +129,7 @@ async function storedOutcome(
   source: SourceInfo,
   log: InvocationLogger,
 ): Promise<ResizeOutcome | undefined> {
-  const variants = await storedRendition(deps.derivativeBlobService, {
+  const stored = await storedLabel(deps.derivativeBlobService, {
     processedContainer: deps.processedContainer,
     source: input.source,
     spec: input.size,
@@ -150,14 +137,21 @@ async function storedOutcome(
     now: deps.now(),
     derivativeBaseUrl: deps.derivativeBaseUrl,
   });
-  if (variants === undefined) return undefined;
-  log.info('every format already stored with these settings; not rendered', { variants: variants.length });
+  if (stored === undefined) return undefined;
+  const { variants, changed } = stored;
+  if (changed.length === 0) {
+    log.info('every format already stored with these settings; not rendered', { variants: variants.length });
+  } else {
+    log.warn('every format already stored, some with other settings; kept, not rendered', {
+      changed: changed.map((variant) => variant.blobName),
+    });
+  }
   const { format, width, height, length, contentType } = source;
   return {
     ok: true,
     label: input.size.label,
     variants,
-    errors: [],
+    errors: changed.map((variant) => renditionChangedError(input.size.label, variant)),
     source: { format, width, height, length, contentType },
   };
 }

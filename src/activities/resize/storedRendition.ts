@@ -35,13 +35,24 @@ function candidates(requested: SizeSpec['formats'][number], sourceFormat: Decoda
   }
 }
 
+/** What a label has stored for this source version: its variants, and those rendered with other settings. */
+export interface StoredLabel {
+  /** One per requested format, each describing the stored blob. */
+  variants: Variant[];
+  /** The variants whose recorded `renditionSpecHash` is not the label's now (a subset of `variants`). */
+  changed: Variant[];
+}
+
 /**
  * This version's variants of `spec`, when EVERY format it asks for is already stored, made from this source
- * version with these same settings (`renditionSpecHash` and dimensions in the blob's metadata); else
- * undefined and the label is rendered. A re-run (reprocess, backfill, a retry after a crash) of a label
- * that is done thus costs one listing instead of a decode and every encode, and re-records what is stored.
+ * version, with its dimensions and `renditionSpecHash` in the blob's metadata; else undefined and the label is
+ * rendered. Decided from one listing, before any decode: a re-run (reprocess, backfill, a retry after a crash)
+ * of a label that is done re-records what is stored, and a label whose settings changed since (`changed`)
+ * keeps the stored blobs, since a version's derivatives are never rewritten, so rendering it would be thrown
+ * away. A blob without a recorded spec (written before it was recorded) is left to the render, which compares
+ * its dimensions.
  */
-export async function storedRendition(
+export async function storedLabel(
   derivativeBlobService: BlobServiceClient,
   options: {
     processedContainer: string;
@@ -51,7 +62,7 @@ export async function storedRendition(
     now: Date;
     derivativeBaseUrl?: string;
   },
-): Promise<Variant[] | undefined> {
+): Promise<StoredLabel | undefined> {
   const { source, spec, now } = options;
   const container = derivativeBlobService.getContainerClient(options.processedContainer);
   const versionTag = versionTagFor(source.container, source.blobName, source.eTag);
@@ -61,21 +72,34 @@ export async function storedRendition(
     spec.label,
   );
   const variants: Variant[] = [];
+  const changed: Variant[] = [];
   for (const requested of spec.formats) {
     const found = candidates(requested, options.sourceFormat).flatMap((encoding) => {
       const blobName = derivativeBlobName(source.blobName, versionTag, spec.label, encoding.extension);
       const blob = stored.get(blobName);
       if (blob === undefined || !madeFromVersion(blob, source)) return [];
-      if (blob.metadata[DERIVATIVE_METADATA.renditionSpec] !== renditionSpecHash(spec, encoding.format))
-        return [];
+      const recordedSpec = blob.metadata[DERIVATIVE_METADATA.renditionSpec];
       const dimensions = recordedDimensions(blob);
-      if (dimensions === undefined) return [];
+      if (recordedSpec === undefined || dimensions === undefined) return [];
       const url = derivativeUrl(container.getBlobClient(blobName).url, blobName, options.derivativeBaseUrl);
-      return [variantOf(spec.label, encoding, { ...blob, ...dimensions, blobName, url }, now)];
+      const variant = variantOf(spec.label, encoding, { ...blob, ...dimensions, blobName, url }, now);
+      return [{ variant, same: recordedSpec === renditionSpecHash(spec, encoding.format) }];
     });
-    const variant = found[0];
-    if (variant === undefined) return undefined;
-    if (!variants.some((chosen) => chosen.format === variant.format)) variants.push(variant);
+    // The one with these settings first, when `source` could have resolved to either of two encodings.
+    const entry = found.find((candidate) => candidate.same) ?? found[0];
+    if (entry === undefined) return undefined;
+    if (variants.some((chosen) => chosen.format === entry.variant.format)) continue;
+    variants.push(entry.variant);
+    if (!entry.same) changed.push(entry.variant);
   }
-  return variants;
+  return { variants, changed };
+}
+
+/** `storedLabel`'s variants when none changed settings; else undefined. */
+export async function storedRendition(
+  derivativeBlobService: BlobServiceClient,
+  options: Parameters<typeof storedLabel>[1],
+): Promise<Variant[] | undefined> {
+  const stored = await storedLabel(derivativeBlobService, options);
+  return stored === undefined || stored.changed.length > 0 ? undefined : stored.variants;
 }

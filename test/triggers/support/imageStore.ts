@@ -13,7 +13,9 @@ export async function httpDepsForTests(): Promise<ImageHttpDeps> {
   const blobService = createBlobServiceClient(settings.images);
   await blobService.getContainerClient(settings.unprocessedContainer).createIfNotExists();
   const documents = imagesContainerOf(createCosmosClient(settings.cosmos), settings.cosmos);
-  return { settings, blobService, documents };
+  const derivativeBlobService = createBlobServiceClient(settings.derivatives);
+  await derivativeBlobService.getContainerClient(settings.processedContainer).createIfNotExists();
+  return { settings, blobService, derivativeBlobService, documents };
 }
 
 /** A blob name no other test uses (tests share the servers and run in parallel). */
@@ -25,7 +27,7 @@ export function uniqueBlobName(file = 'cat.jpg'): string {
 export async function uploadSource(
   deps: ImageHttpDeps,
   blobName: string,
-  bytes = Buffer.from('not really a jpeg'),
+  bytes: Buffer = Buffer.from('not really a jpeg'),
 ) {
   const blob = deps.blobService
     .getContainerClient(deps.settings.unprocessedContainer)
