@@ -146,14 +146,9 @@ function probeHeifContainer(
   if (grid !== undefined && grid.tileWidth * grid.tileHeight > limits.maxSourcePixels) {
     return tooManyPixels('HEIC grid tile', grid.tileWidth, grid.tileHeight, limits);
   }
-  // Every image libheif decodes with the primary counts: an alpha plane's pixels beside the image's.
-  if (primary.decode.pixels > limits.maxSourcePixels) {
-    return failure(
-      'too-many-pixels',
-      `The HEIC's ${storedWidth}x${storedHeight} image and its alpha plane decode ${primary.decode.pixels} pixels; the limit is ${limits.maxSourcePixels} (MAX_SOURCE_PIXELS)`,
-      { format: 'HEIC', width: primary.width, height: primary.height },
-    );
-  }
+  // MAX_SOURCE_PIXELS limits the picture as its owner knows it (an RGBA photo is not twice the pixels): an alpha
+  // plane is bounded by its image's size (decodeWork refuses a larger one), and the decode admission and timeout
+  // count its pixels and coded bytes beside the image's.
   // Each coded image (a tile, an alpha plane) as its HEVC data codes it.
   const over = primary.decode.images.find((image) => image.width * image.height > limits.maxSourcePixels);
   if (over !== undefined) {

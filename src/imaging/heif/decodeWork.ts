@@ -37,7 +37,7 @@ export interface HeifDecodeWork {
   images: DecodedImage[];
   /**
    * Pixels of the decoded images libheif returns together: the primary (a grid's canvas) plus its alpha planes.
-   * What `MAX_SOURCE_PIXELS` limits and the decode admission reserves memory for.
+   * What the decode admission reserves memory for (`MAX_SOURCE_PIXELS` limits the image alone).
    */
   pixels: number;
   /** Pixels of every coded image decoded (the tiles of a grid, alpha planes): the decode's work. */
