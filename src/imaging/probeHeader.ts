@@ -6,6 +6,12 @@ import { checkHevcData } from './heif/hevcData';
 import { describePrimaryImage, type HeifPrimaryImage } from './heif/primaryImage';
 import type { DecodableFormat, SourceLimits } from './types';
 
+/**
+ * Coded pixels a HEIC may decode per pixel of `MAX_SOURCE_PIXELS`: its image (1), an alpha plane the same size
+ * (1), and a grid's overhang of less than one tile row and column (a few %), with room to spare.
+ */
+export const MAX_CODED_PIXELS_PER_LIMIT = 2.5;
+
 /** What the header says, before any pixel is decoded. */
 export interface SourceHeader {
   /** Detected format, refined for generic HEIF containers ("AVIF" when the payload is AV1). */
@@ -149,6 +155,16 @@ function probeHeifContainer(
   // MAX_SOURCE_PIXELS limits the picture as its owner knows it (an RGBA photo is not twice the pixels): an alpha
   // plane is bounded by its image's size (decodeWork refuses a larger one), and the decode admission and timeout
   // count its pixels and coded bytes beside the image's.
+  // All the coded pixels together: a real grid codes its canvas plus less than one tile row and column, and an
+  // alpha plane at most its image again, so more than MAX_CODED_PIXELS_PER_LIMIT times the limit is tiles decoded
+  // for nothing (e.g. 64 tiles of 49 MP under a 49-MP canvas: 3.1 GP of work from a 764-KB file).
+  if (primary.decode.codedPixels > MAX_CODED_PIXELS_PER_LIMIT * limits.maxSourcePixels) {
+    return failure(
+      'too-many-pixels',
+      `The HEIC's ${storedWidth}x${storedHeight} image codes ${primary.decode.codedPixels} pixels in its tiles and alpha planes; at most ${MAX_CODED_PIXELS_PER_LIMIT} x MAX_SOURCE_PIXELS (${limits.maxSourcePixels}) are decoded`,
+      { format: 'HEIC', width: primary.width, height: primary.height },
+    );
+  }
   // Each coded image (a tile, an alpha plane) as its HEVC data codes it.
   const over = primary.decode.images.find((image) => image.width * image.height > limits.maxSourcePixels);
   if (over !== undefined) {

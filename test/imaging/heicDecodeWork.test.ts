@@ -19,6 +19,7 @@ import { withoutCleanAperture } from '../../src/imaging/heif/cleanAperture';
 import { heicDecodeSlots } from '../../src/imaging/heif/decodeHeic';
 import { describePrimaryImage } from '../../src/imaging/heif/primaryImage';
 import { spsPictureSize } from '../../src/imaging/heif/hevcData';
+import { MAX_CODED_PIXELS_PER_LIMIT } from '../../src/imaging/probeHeader';
 
 const LIMITS: SourceLimits = { maxSourceBytes: 50 * 1024 * 1024, maxSourcePixels: 50_000_000 };
 const BOX = { width: 640, height: 640 };
@@ -138,5 +139,32 @@ describe('HEIC decode work: what libheif decodes beside the primary counts', () 
     expect([copy.byteOffset, copy.buffer.byteLength]).toEqual([0, file.length]);
     expect(copy.indexOf('clap', 0, 'latin1')).toBe(-1);
     expect(file.indexOf('clap', 0, 'latin1')).toBeGreaterThan(0);
+  });
+
+  // Two hostile containers made by editing heif-enc output (committed as they are: 509 B and 12 KB):
+  // grid-own-alpha-cycle.heic, a 1x1 grid whose one tile declares that grid as its alpha plane;
+  // grid-tile-overhangs-canvas.heic, a 1x1 grid with a 64x64 canvas over one 7000x7000 (flat) tile.
+  it("a grid that is its own tile's alpha plane is corrupt-image, not a recursion without end", async () => {
+    const result = await renderDerivative(fixture('grid-own-alpha-cycle.heic'), BOX, LIMITS);
+    expect(!result.ok && result.error.code).toBe('corrupt-image');
+    expect(!result.ok && result.error.message).toMatch(/refers to itself through its tiles or alpha planes/);
+    expect(decodeAdmission().state().heldBytes).toBe(0);
+  });
+
+  it('tiles coding more than their canvas shows are reserved for what they code, and bounded', async () => {
+    const file = fixture('grid-tile-overhangs-canvas.heic');
+    const { decode } = describePrimaryImage(readHeifContainer(file));
+    expect([decode.pixels, decode.codedPixels]).toEqual([64 * 64, 7000 * 7000]);
+    expect(heicDecodeBytes(decode)).toBe(
+      7000 * 7000 * HEIC_DECODE_BYTES_PER_PIXEL + decode.codedBytes * HEIC_DECODE_BYTES_PER_CODED_BYTE,
+    );
+    // Under a limit its 7000x7000 tile exceeds (and 2.5x of which its coded pixels exceed): refused before any
+    // decode (a row of 64 such tiles under one 49-MP canvas, 3.1 GP of work, is refused by the coded total).
+    const limit = Math.floor((7000 * 7000) / MAX_CODED_PIXELS_PER_LIMIT) - 1;
+    const refused = await renderDerivative(file, BOX, { ...LIMITS, maxSourcePixels: limit });
+    expect(!refused.ok && refused.error.code).toBe('too-many-pixels');
+    expect(decodeAdmission().state().heldBytes).toBe(0);
+    const rendered = await renderDerivative(file, BOX, LIMITS);
+    expect(rendered.ok && [rendered.derivative.width, rendered.derivative.height]).toEqual([64, 64]);
   });
 });

@@ -15,9 +15,15 @@ import type { HeifDecodeWork } from './decodeWork';
  */
 export const HEIC_DECODE_BYTES_PER_CODED_BYTE = 9;
 
-/** Bytes the decode admission reserves for one HEIC decode: its decoded pixels and its coded bytes. */
-export function heicDecodeBytes(work: Pick<HeifDecodeWork, 'pixels' | 'codedBytes'>): number {
-  return work.pixels * HEIC_DECODE_BYTES_PER_PIXEL + work.codedBytes * HEIC_DECODE_BYTES_PER_CODED_BYTE;
+/**
+ * Bytes the decode admission reserves for one HEIC decode: its decoded pixels, or its coded pixels where the
+ * tiles code more than the canvas shows (a grid's tiles may overhang it), and its coded bytes.
+ */
+export function heicDecodeBytes(work: Pick<HeifDecodeWork, 'pixels' | 'codedPixels' | 'codedBytes'>): number {
+  return (
+    Math.max(work.pixels, work.codedPixels) * HEIC_DECODE_BYTES_PER_PIXEL +
+    work.codedBytes * HEIC_DECODE_BYTES_PER_CODED_BYTE
+  );
 }
 
 /**

@@ -143,10 +143,23 @@ interface Work extends HeifDecodeWork {
   height: number;
 }
 
-/** What decoding `item` decodes: itself or its tiles (with their alpha planes), not its own alpha. */
-function itemWork(container: HeifContainer, item: HeifItem, role: DecodedImage['role']): Work {
+/**
+ * What decoding `item` decodes: itself or its tiles (with their alpha planes), not its own alpha. `chain` holds
+ * the items being described above this one: an item reached again through its own tiles or alpha planes is a
+ * cycle (`HeifFormatError`), never a recursion without end.
+ */
+function itemWork(
+  container: HeifContainer,
+  item: HeifItem,
+  role: DecodedImage['role'],
+  chain: ReadonlySet<number> = new Set(),
+): Work {
+  if (chain.has(item.id)) {
+    throw new HeifFormatError(`The item ${item.id} refers to itself through its tiles or alpha planes`);
+  }
+  const below = new Set(chain).add(item.id);
   if (item.type !== 'grid' && item.type !== 'iden') {
-    return withAlpha(container, item, codedWork(codedImage(container, item, role), item));
+    return withAlpha(container, item, codedWork(codedImage(container, item, role), item), below);
   }
   const inputs = dimgInputs(container, item.id).map((id) => {
     const input = container.items.get(id);
@@ -157,10 +170,14 @@ function itemWork(container: HeifContainer, item: HeifItem, role: DecodedImage['
         `The ${item.type} item ${item.id} takes the derived item ${id} as an input image`,
       );
     }
+    if (below.has(input.id)) {
+      throw new HeifFormatError(`The ${item.type} item ${item.id} takes the item ${id} above it as a tile`);
+    }
     return withAlpha(
       container,
       input,
       codedWork(codedImage(container, input, role === 'alpha' ? 'alpha' : 'tile'), input),
+      new Set(below).add(input.id),
     );
   });
   const first = inputs[0];
@@ -190,12 +207,12 @@ function itemWork(container: HeifContainer, item: HeifItem, role: DecodedImage['
     }),
     { images: [] as DecodedImage[], codedPixels: 0, codedBytes: 0 },
   );
-  return withAlpha(container, item, {
-    ...tiles,
-    pixels: canvas.width * canvas.height,
-    width: canvas.width,
-    height: canvas.height,
-  });
+  return withAlpha(
+    container,
+    item,
+    { ...tiles, pixels: canvas.width * canvas.height, width: canvas.width, height: canvas.height },
+    below,
+  );
 }
 
 function codedWork(image: DecodedImage, item: HeifItem): Work {
@@ -213,7 +230,12 @@ function codedWork(image: DecodedImage, item: HeifItem): Work {
  * Adds the alpha planes libheif decodes with `master`. An alpha plane larger than its image is refused: libheif
  * would decode all of it, and scale it down, for a plane the size of the image.
  */
-function withAlpha(container: HeifContainer, master: HeifItem, decoded: Work): Work {
+function withAlpha(
+  container: HeifContainer,
+  master: HeifItem,
+  decoded: Work,
+  chain: ReadonlySet<number>,
+): Work {
   let result = decoded;
   for (const alphaId of alphaPlaneIds(container, master.id)) {
     const alpha = container.items.get(alphaId);
@@ -223,7 +245,7 @@ function withAlpha(container: HeifContainer, master: HeifItem, decoded: Work): W
     if (alpha.type !== 'grid' && alpha.type !== 'iden' && alphaPlaneIds(container, alpha.id).length > 0) {
       throw new HeifFormatError(`The alpha plane ${alphaId} has an alpha plane of its own`);
     }
-    const plane = itemWork(container, alpha, 'alpha');
+    const plane = itemWork(container, alpha, 'alpha', chain);
     if (plane.width > decoded.width || plane.height > decoded.height) {
       throw new HeifFormatError(
         `The alpha plane ${alphaId} is ${plane.width}x${plane.height}, larger than its ${decoded.width}x${decoded.height} image`,
