@@ -74,9 +74,11 @@ export function srcsetOf(variants) {
 }
 
 /**
- * What a <picture> lists for a document's variants (see `oneShape`): one <source> per newer format present
- * (AVIF, WebP) and the <img> in `fallbackFormat`, each a width-described srcset; the <img>'s `src`, `width` and
- * `height` are its largest variant's (their ratio reserves the frame). Null when there are no variants.
+ * What a <picture> lists for a document's variants (see `oneShape`): one <source> per newer format (AVIF, WebP)
+ * present at EVERY width of the <img>'s srcset, and the <img> in `fallbackFormat`, each a width-described
+ * srcset; the <img>'s `src`, `width` and `height` are its largest variant's (their ratio reserves the frame).
+ * A browser takes the first <source> whose type it supports whatever its widths, so a format made for the
+ * thumb alone would fill a wide slot with the thumb. Null when there are no variants.
  * @param {{ format: string, width: number, height: number, contentType: string, url: string,
  *   sizeBytes: number }[]} variants
  * @param {{ width?: number | null, height?: number | null }} [source] the document's sourceWidth/sourceHeight
@@ -90,8 +92,10 @@ export function choosePicture(variants, source) {
   const fallback = byFormat.get(format);
   if (!fallback) return null;
   const largest = [...fallback].sort((a, b) => b.width - a.width || a.sizeBytes - b.sizeBytes)[0];
+  const atEveryWidth = (f) =>
+    fallback.every((v) => byFormat.get(f)?.some((other) => other.width === v.width));
   return {
-    sources: SOURCE_ORDER.filter((f) => f !== format && byFormat.has(f)).map((f) => ({
+    sources: SOURCE_ORDER.filter((f) => f !== format && atEveryWidth(f)).map((f) => ({
       type: byFormat.get(f)[0].contentType,
       srcset: srcsetOf(byFormat.get(f)),
     })),

@@ -147,10 +147,43 @@ describe('site/pictureChoice.js: which variants a <picture> lists', () => {
       ],
       { width: 3000, height: 2000 },
     );
+    // WebP exists at 1280 only, not at every width of the <img>: no <source> (see the next test).
     expect(chosen).toEqual({
-      sources: [{ type: 'image/webp', srcset: 'large.webp 1280w' }],
+      sources: [],
       img: { src: 'large.png', srcset: 'thumb.png 150w, large.png 1280w', width: 1280, height: 853 },
     });
     expect(choice.choosePicture([], { width: 10, height: 10 })).toBeNull();
+  });
+
+  it("lists a <source> only for a format at every width the <img> offers: a thumb's AVIF never fills a wide slot", () => {
+    const plan = [
+      variant('thumb', 'jpeg', 150, 100),
+      variant('thumb', 'webp', 150, 100),
+      variant('thumb', 'avif', 150, 100),
+      variant('medium', 'jpeg', 640, 427),
+      variant('large', 'jpeg', 1280, 853),
+    ];
+    expect(choice.choosePicture(plan, { width: 3000, height: 2000 })).toEqual({
+      sources: [],
+      img: {
+        src: 'large.jpeg',
+        srcset: 'thumb.jpeg 150w, medium.jpeg 640w, large.jpeg 1280w',
+        width: 1280,
+        height: 853,
+      },
+    });
+    // AVIF at every width is listed; WebP missing at 640 is not.
+    const full = choice.choosePicture(
+      [
+        ...plan,
+        variant('medium', 'avif', 640, 427),
+        variant('large', 'avif', 1280, 853),
+        variant('large', 'webp', 1280, 853),
+      ],
+      { width: 3000, height: 2000 },
+    );
+    expect(full?.sources).toEqual([
+      { type: 'image/avif', srcset: 'thumb.avif 150w, medium.avif 640w, large.avif 1280w' },
+    ]);
   });
 });
