@@ -57,15 +57,26 @@ function fallbackFormat(byFormat) {
 }
 
 /**
- * One candidate per width (the smallest file), narrowest first, as a width-described srcset: a width listed
- * twice makes the whole srcset invalid.
- * @param {{ url: string, width: number, sizeBytes: number }[]} variants
+ * Which of two variants of one width a srcset keeps: the taller, then the smaller file. Of one shape, a width
+ * fixes the height within a pixel, except where a side is clamped to 1 px: a 1×3000 source's 1×1 square crop
+ * and its 1×1280 resize both have its shape (`hasShape` cannot tell them apart: a 1×1 box gives 1×1 too), and
+ * the taller is the picture.
+ * @param {{ height: number, sizeBytes: number }} a @param {{ height: number, sizeBytes: number }} b
+ */
+function better(a, b) {
+  return a.height !== b.height ? a.height > b.height : a.sizeBytes < b.sizeBytes;
+}
+
+/**
+ * One candidate per width (see `better`), narrowest first, as a width-described srcset: a width listed twice
+ * makes the whole srcset invalid.
+ * @param {{ url: string, width: number, height: number, sizeBytes: number }[]} variants
  */
 export function srcsetOf(variants) {
   const byWidth = new Map();
   for (const variant of variants) {
     const kept = byWidth.get(variant.width);
-    if (!kept || variant.sizeBytes < kept.sizeBytes) byWidth.set(variant.width, variant);
+    if (!kept || better(variant, kept)) byWidth.set(variant.width, variant);
   }
   return [...byWidth.values()]
     .sort((a, b) => a.width - b.width)
@@ -91,7 +102,7 @@ export function choosePicture(variants, source) {
   const format = fallbackFormat(byFormat);
   const fallback = byFormat.get(format);
   if (!fallback) return null;
-  const largest = [...fallback].sort((a, b) => b.width - a.width || a.sizeBytes - b.sizeBytes)[0];
+  const largest = [...fallback].sort((a, b) => b.width - a.width || (better(a, b) ? -1 : 1))[0];
   const atEveryWidth = (f) =>
     fallback.every((v) => byFormat.get(f)?.some((other) => other.width === v.width));
   return {
