@@ -43,16 +43,31 @@ export interface StoredLabel {
   changed: Variant[];
 }
 
+/** What a label has stored, format by format: `storedLabel`'s answer plus the formats not (usably) stored. */
+export interface StoredFormats extends StoredLabel {
+  /** Requested formats with no blob of this version carrying its dimensions and spec. */
+  missing: SizeSpec['formats'];
+}
+
 /**
  * This version's variants of `spec`, when EVERY format it asks for is already stored, made from this source
  * version, with its dimensions and `renditionSpecHash` in the blob's metadata; else undefined and the label is
- * rendered. Decided from one listing, before any decode: a re-run (reprocess, backfill, a retry after a crash)
+ * rendered (`storedFormats` gives the partial answer). Decided from one listing, before any decode: a re-run (reprocess, backfill, a retry after a crash)
  * of a label that is done re-records what is stored, and a label whose settings changed since (`changed`)
  * keeps the stored blobs, since a version's derivatives are never rewritten, so rendering it would be thrown
  * away. A blob without a recorded spec (written before it was recorded) is left to the render, which compares
  * its dimensions.
  */
 export async function storedLabel(
+  derivativeBlobService: BlobServiceClient,
+  options: Parameters<typeof storedFormats>[1],
+): Promise<StoredLabel | undefined> {
+  const { variants, changed, missing } = await storedFormats(derivativeBlobService, options);
+  return missing.length > 0 ? undefined : { variants, changed };
+}
+
+/** `storedLabel`'s reading for each requested format, whether or not every one is stored (one listing). */
+export async function storedFormats(
   derivativeBlobService: BlobServiceClient,
   options: {
     processedContainer: string;
@@ -62,7 +77,7 @@ export async function storedLabel(
     now: Date;
     derivativeBaseUrl?: string;
   },
-): Promise<StoredLabel | undefined> {
+): Promise<StoredFormats> {
   const { source, spec, now } = options;
   const container = derivativeBlobService.getContainerClient(options.processedContainer);
   const versionTag = versionTagFor(source.container, source.blobName, source.eTag);
@@ -73,6 +88,7 @@ export async function storedLabel(
   );
   const variants: Variant[] = [];
   const changed: Variant[] = [];
+  const missing: SizeSpec['formats'] = [];
   for (const requested of spec.formats) {
     const found = candidates(requested, options.sourceFormat).flatMap((encoding) => {
       const blobName = derivativeBlobName(source.blobName, versionTag, spec.label, encoding.extension);
@@ -87,12 +103,15 @@ export async function storedLabel(
     });
     // The one with these settings first, when `source` could have resolved to either of two encodings.
     const entry = found.find((candidate) => candidate.same) ?? found[0];
-    if (entry === undefined) return undefined;
+    if (entry === undefined) {
+      missing.push(requested);
+      continue;
+    }
     if (variants.some((chosen) => chosen.format === entry.variant.format)) continue;
     variants.push(entry.variant);
     if (!entry.same) changed.push(entry.variant);
   }
-  return { variants, changed };
+  return { variants, changed, missing };
 }
 
 /** `storedLabel`'s variants when none changed settings; else undefined. */
