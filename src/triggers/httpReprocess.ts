@@ -154,8 +154,9 @@ async function requestedSizes(request: HttpRequest): Promise<RequestedSizes> {
  * `statusUrl` (the app's own instance endpoint, never the Durable management URLs); `following: true`: no run was
  * started, because a run of this version in flight (any starter's) will write every requested size; `id` is that
  * run; `alreadyPresent` names the sizes whose every derivative of this version is stored with their settings and
- * `renditionChanged` those stored with other settings, as read from the derivatives' metadata when answering
- * (the run re-records them without decoding; for `renditionChanged` it records `rendition-changed`); `note`
+ * `renditionChanged` those with any format stored with other settings, as read from the derivatives' metadata
+ * when answering (the run re-records them without decoding; for `renditionChanged` it records
+ * `rendition-changed` for those formats and renders any not stored); `note`
  * says so in words. 400 unknown sizes, a body that is not `{ sizes?: string[] }` or unsafe name, 404 no blob, 401/403 not an operator, 403/415 cross-site.
  */
 export function createReprocessHandler(deps: () => ImageHttpDeps = productionHttpDeps) {
