@@ -12,7 +12,7 @@ import {
   WEBP_OUTPUT,
 } from '../../imaging/outputEncoding';
 import type { DecodableFormat, OutputEncoding } from '../../imaging/types';
-import { listLabelBlobs, madeFromVersion, recordedDimensions } from './storedDerivative';
+import { listLabelBlobs, madeFromVersion, recordedDimensions, recordedSource } from './storedDerivative';
 import { variantOf } from './uploadDerivative';
 
 /**
@@ -47,6 +47,8 @@ export interface StoredLabel {
 export interface StoredFormats extends StoredLabel {
   /** Requested formats with no blob of this version carrying its dimensions and spec. */
   missing: SizeSpec['formats'];
+  /** The source facts recorded on the label's stored blobs of this version (`recordedSource`), if any. */
+  source?: { format: DecodableFormat; width: number; height: number; length: number };
 }
 
 /**
@@ -73,7 +75,8 @@ export async function storedFormats(
     processedContainer: string;
     source: SourceRef;
     spec: SizeSpec;
-    sourceFormat: DecodableFormat;
+    /** Undefined: the format recorded on the label's stored blobs (none recorded: every format missing). */
+    sourceFormat: DecodableFormat | undefined;
     now: Date;
     derivativeBaseUrl?: string;
   },
@@ -86,11 +89,17 @@ export async function storedFormats(
     `${derivativePrefix(source.blobName)}${versionTag}/`,
     spec.label,
   );
+  const recorded = [...stored.values()]
+    .filter((blob) => madeFromVersion(blob, source))
+    .map(recordedSource)
+    .find((facts) => facts !== undefined);
+  const sourceFormat = options.sourceFormat ?? recorded?.format;
   const variants: Variant[] = [];
   const changed: Variant[] = [];
   const missing: SizeSpec['formats'] = [];
+  if (sourceFormat === undefined) return { variants, changed, missing: [...spec.formats] };
   for (const requested of spec.formats) {
-    const found = candidates(requested, options.sourceFormat).flatMap((encoding) => {
+    const found = candidates(requested, sourceFormat).flatMap((encoding) => {
       const blobName = derivativeBlobName(source.blobName, versionTag, spec.label, encoding.extension);
       const blob = stored.get(blobName);
       if (blob === undefined || !madeFromVersion(blob, source)) return [];
@@ -111,7 +120,7 @@ export async function storedFormats(
     variants.push(entry.variant);
     if (!entry.same) changed.push(entry.variant);
   }
-  return { variants, changed, missing };
+  return { variants, changed, missing, ...(recorded === undefined ? {} : { source: recorded }) };
 }
 
 /** `storedLabel`'s variants when none changed settings; else undefined. */
