@@ -10,8 +10,8 @@ import type { RawPixels } from './types';
 export const STABLE_FREEDOM_PX = 4;
 
 /**
- * Relative margin by which the strategy's window must out-score the centre window (by `detailProfile`, see
- * below) to be kept. Under it the two are a tie, broken toward the centre. Measured on blurred-noise sources
+ * `entropy` only: windows whose detail (`detailProfile`, see below) is within this fraction of the best are a
+ * tie, broken toward the centre. Measured on blurred-noise sources
  * (many near-equal candidates): the two decode paths' choices then differed by up to 100+ px with libvips
  * alone; the detail scores of one window from the two paths differ by well under 1 %.
  */
