@@ -1,5 +1,6 @@
 import type { InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
+import { getSettings } from '../config/settings';
 import { ArgumentError } from '../domain/errors';
 import { BACKFILL_MODES } from '../domain/backfill';
 import { START_BACKFILL_RUNS_FUNCTION } from '../domain/functionNames';
@@ -40,6 +41,7 @@ export async function startBackfillRunsHandler(
       const entry = await store.read(id);
       return entry?.kind === 'document' ? entry.document : undefined;
     },
+    replacedGraceSeconds: getSettings().replacedDerivativesGraceSeconds,
     client: df.getClient(context),
     log: invocationLogger(context, { instanceId: input.backfillInstanceId }),
   });

@@ -8,6 +8,7 @@ import {
 } from '../imaging/decodeAdmission';
 import { fromDecimalText, integerInRange, positiveInteger, ReceivedDescription } from '../domain/validation';
 import { nonEmpty, type Env } from './env';
+import { refuseNearMissKeys } from './settingKeys';
 import { loadSiteSettings, type SiteSettings } from './site';
 import { parseRetiredSizes, parseSizes } from './sizes';
 import { nonLocalConnectionString, redactConnectionString } from './storageConnectionString';
@@ -112,21 +113,21 @@ function positiveIntegerSetting(env: Env, name: string, fallback: number): numbe
   return value;
 }
 
+/**
+ * The largest `DECODE_MEMORY_BUDGET_MB`: 256 GiB, the memory of the largest App Service plan instance a
+ * Functions app can run on (Premium v3 P5mv3, 256 GB). Anything above cannot describe a real worker (and
+ * beyond 2^53 bytes it is no longer an exact number of bytes).
+ */
+export const MAX_DECODE_MEMORY_BUDGET_MB = 256 * 1024;
+
 /** `DECODE_MEMORY_BUDGET_MB`, at least what one decode of `MAX_SOURCE_PIXELS` holds (else it could never run). */
 function decodeMemoryBudget(env: Env, maxSourcePixels: number): number {
   const least = minDecodeMemoryBudgetMb(maxSourcePixels);
-  const value = positiveIntegerSetting(
-    env,
-    'DECODE_MEMORY_BUDGET_MB',
-    Math.max(DEFAULT_DECODE_MEMORY_BUDGET_MB, least),
-  );
-  if (value < least) {
-    throw new SettingError(
-      'DECODE_MEMORY_BUDGET_MB',
-      `at least ${least} (one HEIC decode of MAX_SOURCE_PIXELS = ${maxSourcePixels} at ${HEIC_DECODE_BYTES_PER_PIXEL} bytes per pixel)`,
-      value,
-    );
-  }
+  const raw = nonEmpty(env, 'DECODE_MEMORY_BUDGET_MB');
+  if (raw === undefined) return Math.max(DEFAULT_DECODE_MEMORY_BUDGET_MB, least);
+  const expected = `a whole number of MiB from ${least} (one HEIC decode of MAX_SOURCE_PIXELS = ${maxSourcePixels} at ${HEIC_DECODE_BYTES_PER_PIXEL} bytes per pixel) to ${MAX_DECODE_MEMORY_BUDGET_MB} (the memory of the largest Functions instance)`;
+  const value = integerInRange(fromDecimalText(raw), least, MAX_DECODE_MEMORY_BUDGET_MB);
+  if (value === undefined) throw new SettingError('DECODE_MEMORY_BUDGET_MB', expected, raw);
   return value;
 }
 
@@ -299,6 +300,7 @@ function cosmosSettings(env: Env): Settings['cosmos'] {
 
 /** Reads and validates every setting the app uses; throws a SettingError naming the first bad one. */
 export function loadSettings(env: Env = process.env): Settings {
+  refuseNearMissKeys(env);
   const sizes = parseSizes('IMAGE_SIZES', env.IMAGE_SIZES);
   const images = blobConnection(env, 'IMAGES_STORAGE');
   const unprocessedContainer = containerName(env, 'UNPROCESSED_CONTAINER', 'images-unprocessed');

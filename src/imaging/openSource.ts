@@ -1,7 +1,8 @@
 import { failure, sourceTooLarge, type Failure } from '../domain/failure';
 import { detectFormat } from './detectFormat';
 import { intermediateSize, type RenditionGeometry } from './geometry';
-import { decodeAdmission, HEIC_DECODE_BYTES_PER_PIXEL, HEIC_HELD_PER_DECODED_BYTE } from './decodeAdmission';
+import { decodeAdmission, HEIC_HELD_PER_DECODED_BYTE } from './decodeAdmission';
+import { heicDecodeBytes } from './heif/decodeCost';
 import { decodeHeic } from './heif/decodeHeic';
 import { probeHeader, type SourceHeader } from './probeHeader';
 import type { SourceLimits } from './types';
@@ -68,9 +69,7 @@ export async function openSource(
   const { heif } = header;
   // Admitted against the process's decode memory budget first (decodeAdmission.ts): concurrent activities wait.
   // The reservation then shrinks to what the decoded pixels and sharp's work on them hold, until `release`.
-  const reservation = await decodeAdmission().reserve(
-    heif.storedWidth * heif.storedHeight * HEIC_DECODE_BYTES_PER_PIXEL,
-  );
+  const reservation = await decodeAdmission().reserve(heicDecodeBytes(heif.decode));
   let heic: Awaited<ReturnType<typeof decodeHeic>>;
   try {
     heic = await decodeHeic(source, heif, {

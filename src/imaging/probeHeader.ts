@@ -47,6 +47,14 @@ export async function probeHeader(
     const heif = probeHeifContainer(source, detected, limits);
     if (heif !== 'av1') return heif;
     format = 'AVIF'; // an AV1-coded HEIF: sharp's own libheif decodes it
+  } else if (detected === 'AVIF') {
+    // The brand is a claim; the primary item's type decides. An HEVC primary under an `avif` brand goes to
+    // the HEIC decoder (sharp's libheif has no HEVC decoder and fails it with "bad seek"); anything else,
+    // including a container our reader cannot read, stays with sharp as every AVIF does.
+    if (hevcPrimaryOf(source)) {
+      const heif = probeHeifContainer(source, 'HEIC', limits);
+      if (heif !== 'av1') return heif;
+    }
   }
   let metadata: sharp.Metadata;
   try {
@@ -77,6 +85,16 @@ export async function probeHeader(
   return { ok: true, header: { format, width, height, pages, hasAlpha: metadata.hasAlpha } };
 }
 
+/** Whether the HEIF container's primary item is HEVC-coded (`hvc1`, or a grid of them); false when unreadable. */
+function hevcPrimaryOf(source: Buffer): boolean {
+  try {
+    return describePrimaryImage(readHeifContainer(source)).codec === 'hevc';
+  } catch (error) {
+    if (error instanceof HeifFormatError) return false;
+    throw error;
+  }
+}
+
 function tooManyPixels(what: string, width: number, height: number, limits: SourceLimits): Failure {
   return failure(
     'too-many-pixels',
@@ -100,7 +118,13 @@ function probeHeifContainer(
   try {
     const container = readHeifContainer(source);
     primary = describePrimaryImage(container);
-    if (primary.codec === 'hevc') checkHevcData(container, primary.itemId);
+    if (primary.codec === 'hevc') {
+      checkHevcData(
+        container,
+        primary.itemId,
+        primary.decode.images.map((image) => image.itemId),
+      );
+    }
   } catch (error) {
     if (!(error instanceof HeifFormatError)) throw error;
     return failure('corrupt-image', `The ${detected} container could not be read: ${error.message}`, {
@@ -121,6 +145,14 @@ function probeHeifContainer(
   }
   if (grid !== undefined && grid.tileWidth * grid.tileHeight > limits.maxSourcePixels) {
     return tooManyPixels('HEIC grid tile', grid.tileWidth, grid.tileHeight, limits);
+  }
+  // MAX_SOURCE_PIXELS limits the picture as its owner knows it (an RGBA photo is not twice the pixels): an alpha
+  // plane is bounded by its image's size (decodeWork refuses a larger one), and the decode admission and timeout
+  // count its pixels and coded bytes beside the image's.
+  // Each coded image (a tile, an alpha plane) as its HEVC data codes it.
+  const over = primary.decode.images.find((image) => image.width * image.height > limits.maxSourcePixels);
+  if (over !== undefined) {
+    return tooManyPixels(`HEIC ${over.role} (item ${over.itemId})`, over.width, over.height, limits);
   }
   return {
     ok: true,

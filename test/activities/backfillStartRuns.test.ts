@@ -99,7 +99,7 @@ describe('startBackfillRuns against the Durable HTTP API (the extension stubbed,
       });
       const result = await startBackfillRuns(
         { backfillInstanceId: backfillId, container, only: 'missing', sizes: [xl], blobs },
-        { readDocument: () => Promise.resolve(withXl), client: stub.client() },
+        { readDocument: () => Promise.resolve(withXl), replacedGraceSeconds: 60, client: stub.client() },
       );
       expect(result).toEqual({ codes: 'su', waits: [] });
       expect(stub.requests.filter((request) => request.startsWith('POST'))).toEqual([]);
@@ -128,17 +128,19 @@ describe('startBackfillRuns against the Durable HTTP API (the extension stubbed,
       upload('old-plan.jpg', { stage: 'resizing', sizes: ['thumb'] }, [thumb]);
       const result = await startBackfillRuns(
         { backfillInstanceId: backfillId, container, only: 'missing', sizes: [xl], blobs },
-        { readDocument: () => Promise.resolve(withoutXl), client: stub.client() },
+        { readDocument: () => Promise.resolve(withoutXl), replacedGraceSeconds: 60, client: stub.client() },
       );
       expect(result).toEqual({ codes: 'sws', waits: [instanceIdFor(container, 'resizing.jpg', '"0x1"')] });
       for (const name of ['cleanup.jpg', 'old-plan.jpg']) {
         const started = stub.instances.get(backfillRunInstanceId(backfillId, container, name, '"0x1"'));
         // Exactly the one builder's input: every flag of a new run comes from there. The document describes
-        // this version, so its sequencer is reused; a backfill's run has no re-drive rounds.
+        // this version, so its sequencer is reused; a backfill's run has no re-drive rounds, and its cleanup
+        // waits REPLACED_DERIVATIVES_GRACE_SECONDS as every other run's does.
+        expect(started?.input).toMatchObject({ replacedGraceSeconds: 60 });
         expect(started?.input).toEqual(
           newRunInput(
             { container, ...listedSource(name), sequencer: withoutXl.sourceSequencer },
-            { sizes: [xl], retry: retryPlanFor([]) },
+            { sizes: [xl], retry: retryPlanFor([]), replacedGraceSeconds: 60 },
           ),
         );
       }

@@ -149,7 +149,7 @@ describe('DECODE_MEMORY_BUDGET_MB', () => {
       minDecodeMemoryBudgetMb(100_000_000),
     );
     expect(() => loadSettings({ ...testEnv(), DECODE_MEMORY_BUDGET_MB: 'lots' })).toThrow(
-      'Expected a positive integer for DECODE_MEMORY_BUDGET_MB but received "lots"',
+      /^Expected a whole number of MiB from 525 .* to 262144 .* for DECODE_MEMORY_BUDGET_MB but received "lots"$/,
     );
   });
 });

@@ -47,6 +47,8 @@ const DELIBERATELY_UNSET: Readonly<Record<string, string>> = {
     'the code default (2 x maxConcurrentActivityFunctions) fits one instance; an operator sizes it per docs/scale.md',
   BACKFILL_PAGE_SIZE: 'the code default (500 blobs per List Blobs call) is the right size in Azure',
   BACKFILL_POLL_SECONDS: 'the code default (5 s) is the right cadence in Azure',
+  DECODE_MEMORY_BUDGET_MB:
+    'the code default (one HEIC decode of MAX_SOURCE_PIXELS) follows the pixel limit; an operator sizes it per docs/imaging.md (HEIC, Limits)',
   OPERATOR_ROLE: 'the default ImageOperator is the app role the README has operators create',
   SITE_ORIGINS:
     'the site is served by the app itself, whose origin comes from WEBSITE_HOSTNAME; a custom domain adds its origin here',
@@ -57,7 +59,8 @@ const DELIBERATELY_UNSET: Readonly<Record<string, string>> = {
 function settingNamesReadByCode(): string[] {
   // identityCredential(env, 'PREFIX') reads PREFIX__credential and PREFIX__clientId, not PREFIX itself;
   // blobConnection(env, 'PREFIX') reads PREFIX (a connection string) and the PREFIX__* identity form.
-  const literal = [...settingsSource.matchAll(/(?<!identityCredential)\(env,\s*'([A-Za-z0-9_]+)'/g)].map(
+  // `\s*` before `env` too: prettier breaks a long call's arguments onto their own lines.
+  const literal = [...settingsSource.matchAll(/(?<!identityCredential)\(\s*env,\s*'([A-Za-z0-9_]+)'/g)].map(
     (m) => m[1] ?? '',
   );
   const dotted = [...settingsSource.matchAll(/\benv\.([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1] ?? '');

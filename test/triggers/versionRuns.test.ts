@@ -57,6 +57,7 @@ function backfill(blobName: string, eTag: string, log = recordingContext()) {
     },
     {
       readDocument: (): Promise<ImageDocument | undefined> => Promise.resolve(undefined),
+      replacedGraceSeconds: deps.settings.replacedDerivativesGraceSeconds,
       client: stub.client(),
       log: invocationLogger(log.context, { instanceId: BACKFILL }),
     },

@@ -4,6 +4,9 @@
  * with an IPC channel; when the channel closes because the host exited (even by SIGKILL), Azurite shuts down
  * as on SIGTERM (closing its servers and saving its metadata), so no Azurite outlives its host and holds its
  * ports. Node has no PR_SET_PDEATHSIG; a closing IPC pipe is the parent-death signal it gives on every OS.
+ * The host starts it in a process group of its own (`detached`), so Ctrl-C in a terminal, which signals the
+ * whole foreground group, reaches the host alone: the host stops its work first, then sends SIGTERM here,
+ * and Azurite closes and saves its metadata before this process exits.
  * Plain CommonJS so the same file serves the compiled host and the tests that run the sources.
  */
 const path = require('node:path');

@@ -1,9 +1,10 @@
+import { BlobServiceClient } from '@azure/storage-blob';
 import { spawn } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { pidFile } from '../src/services/azurite';
+import { azuriteConnectionString, pidFile } from '../src/services/azurite';
 import { assertPortFree, freePort, waitForPort } from '../src/services/ports';
 import {
   cleanUpStarts,
@@ -88,6 +89,43 @@ describe('npm start (packages/devhost/dist/start.js)', () => {
     expect(await run.exited).toBe(0);
     expect(run.output()).toContain('devhost: stopped');
     for (const port of [host, blob, queue, table, cosmos]) await assertPortFree(port, 'after stop');
+  });
+
+  it('keeps every acknowledged blob write and delete when Ctrl-C stops the whole process group at once', async () => {
+    const { args, ports } = await persistentArgs();
+    const [, blob, queue, table] = ports;
+    const container = () =>
+      BlobServiceClient.fromConnectionString(
+        azuriteConnectionString({ blob, queue, table }),
+      ).getContainerClient('ctrl-c');
+    const bytes = (name: string) => Buffer.from(`the bytes of ${name}`);
+
+    // A blob that is on disk before the interrupted run: a clean stop saves it.
+    const first = start(args);
+    await waitForOutput(first, /^devhost ready in .*$/m);
+    await container().create();
+    await container().uploadBlockBlob('deleted.txt', bytes('deleted.txt'), bytes('deleted.txt').length);
+    await stopCleanly(first, ports);
+
+    // Writes and a delete acknowledged right before Ctrl-C, which the terminal sends to every process of the
+    // foreground group: the host and whatever it started without a group of its own.
+    const second = start(args, { ownGroup: true });
+    await waitForOutput(second, /^devhost ready in .*$/m);
+    const written = ['a.txt', 'b.txt', 'c.txt'];
+    for (const name of written) await container().uploadBlockBlob(name, bytes(name), bytes(name).length);
+    await container().deleteBlob('deleted.txt');
+    process.kill(-(second.child.pid ?? 0), 'SIGINT');
+    expect(await second.exited).toBe(0);
+    for (const port of ports) await waitUntilFree(port, 15_000);
+
+    const third = start(args);
+    await waitForOutput(third, /^devhost ready in .*$/m);
+    const names: string[] = [];
+    for await (const item of container().listBlobsFlat()) names.push(item.name);
+    expect(names.sort()).toEqual(written);
+    for (const name of written)
+      expect(await container().getBlobClient(name).downloadToBuffer()).toEqual(bytes(name));
+    await stopCleanly(third, ports);
   });
 
   it('refuses a busy port with a message naming it and exit code 1', async () => {

@@ -43,6 +43,8 @@ export interface StartRunsResult {
 
 export interface StartRunsDeps {
   readDocument(id: string): Promise<ImageDocument | undefined>;
+  /** `REPLACED_DERIVATIVES_GRACE_SECONDS` (seconds), captured in each run's input as the other starters do. */
+  replacedGraceSeconds: number;
   client: Pick<DurableClient, 'getStatus' | 'startNew' | 'createHttpManagementPayload'>;
   log?: InvocationLogger;
 }
@@ -105,7 +107,7 @@ async function startOne(input: StartRunsInput, blob: ListedBlob, deps: StartRuns
     },
     // No re-drive rounds (hours of durable timers) inside a backfill's run: the wait would hold a backfill slot.
     // Sizes that end `internal` are recorded, and a later `only: "failed"` backfill is their re-drive.
-    { sizes: decision.sizes, retry: BACKFILL_RUN_RETRY },
+    { sizes: decision.sizes, retry: BACKFILL_RUN_RETRY, replacedGraceSeconds: deps.replacedGraceSeconds },
   );
   await deps.client.startNew(ORCHESTRATOR_FUNCTION, { instanceId, input: orchestrationInput });
   return { code: 's' };

@@ -11,9 +11,13 @@
  */
 import { readHeifContainer } from './container';
 
-/** A copy of `source` with every `clap` property box renamed `free` (same length: no offset moves). */
+/**
+ * A copy of `source` with every `clap` property box renamed `free` (same length: no offset moves), in an
+ * ArrayBuffer of its own (never Node's shared pool), so the decoder thread can be handed it by transfer.
+ */
 export function withoutCleanAperture(source: Buffer): Buffer {
-  const copy = Buffer.from(source);
+  const copy = Buffer.allocUnsafeSlow(source.length);
+  source.copy(copy);
   for (const box of readHeifContainer(source).properties) {
     if (box.type === 'clap') copy.write('free', box.start + 4, 'latin1');
   }

@@ -4,6 +4,7 @@ import { Worker } from 'node:worker_threads';
 import { DecodeTimeoutError, ImageResourceError } from '../../domain/errors';
 import { failure, type Failure } from '../../domain/failure';
 import { withoutCleanAperture } from './cleanAperture';
+import { heicDecodeTimeoutMs } from './decodeCost';
 import { iccProfileForNclx } from './nclxProfile';
 import { heicWorkerMain, type HeicWorkerInput, type HeicWorkerOutput } from './heicWorker';
 import type { HeifPrimaryImage } from './primaryImage';
@@ -29,15 +30,6 @@ export function heicShrink(
   if (primary.hasAlpha) return 1;
   const scale = Math.min(primary.width / box.width, primary.height / box.height);
   return Math.max(1, Math.floor(scale / 2));
-}
-
-/**
- * Wall-clock budget of one decode: a floor for start-up plus a per-megapixel allowance. libheif/libde265 in
- * WebAssembly decode about 8 MP per second of CPU here (`npm run bench`), so this is ~10x headroom for a
- * loaded worker; a decode still running after it is stuck on a hostile file, not slow.
- */
-export function heicDecodeTimeoutMs(pixels: number): number {
-  return 20_000 + Math.ceil(pixels / 1e6) * 1_000;
 }
 
 export interface DecodedHeic {
@@ -69,7 +61,7 @@ export interface HeicDecodeOptions {
    * size.
    */
   shrinkFor?: Box;
-  /** Overrides `heicDecodeTimeoutMs` (tests). */
+  /** Overrides `heicDecodeTimeoutMs` (decodeCost.ts; tests). */
   timeoutMs?: number;
 }
 
@@ -129,7 +121,18 @@ function isHeapExhaustion(message: string): boolean {
 /** How long an answer waits for its thread to stop before it is given anyway. */
 const TERMINATE_WAIT_MS = 2_000;
 
-function runWorker(input: HeicWorkerInput, timeoutMs: number): Promise<HeicWorkerOutput | 'timeout'> {
+/** `file` when the thread may take it over (a copy of our own, alone in its ArrayBuffer), else nothing. */
+function movable(file: Buffer, source: Buffer): ArrayBuffer[] {
+  const owned = file !== source && file.byteOffset === 0 && file.byteLength === file.buffer.byteLength;
+  return owned && file.buffer instanceof ArrayBuffer ? [file.buffer] : [];
+}
+
+/** `transfer`: ArrayBuffers of `input` moved to the thread instead of copied (they are unusable here after). */
+function runWorker(
+  input: HeicWorkerInput,
+  timeoutMs: number,
+  transfer: ArrayBuffer[] = [],
+): Promise<HeicWorkerOutput | 'timeout'> {
   return new Promise((resolve, reject) => {
     let settled = false;
     // The JS heap of the worker holds only the copied pixels' wrapper objects; the WebAssembly heap is bounded
@@ -137,6 +140,7 @@ function runWorker(input: HeicWorkerInput, timeoutMs: number): Promise<HeicWorke
     const worker = new Worker(WORKER_SOURCE, {
       eval: true,
       workerData: input,
+      transferList: transfer,
       resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 16 },
     });
     const finish = (outcome: () => void) => {
@@ -193,7 +197,7 @@ export async function decodeHeic(
   };
   const headerLength = rawTiffHeaderLength(layout);
   const { module, libheifPath } = await libheifModule();
-  const timeoutMs = options.timeoutMs ?? heicDecodeTimeoutMs(primary.storedWidth * primary.storedHeight);
+  const timeoutMs = options.timeoutMs ?? heicDecodeTimeoutMs(primary.decode);
   // With a clean aperture, libheif decodes the whole frame (its own crop is broken: cleanAperture.ts) and the
   // thread copies the aperture out of it, shrinking blocks counted from the aperture's own corner, so the
   // pixels are exactly those of the cropped image box-shrunk (as heif-convert's output would be).
@@ -210,12 +214,15 @@ export async function decodeHeic(
   };
   let output: HeicWorkerOutput | 'timeout';
   try {
-    output = await inDecodeSlot(() =>
-      runWorker(
+    output = await inDecodeSlot(() => {
+      // With a clean aperture the thread reads our own copy of the file (`clap` renamed): it is moved there,
+      // not cloned, so the decode does not hold the file three times.
+      const file = aperture === undefined ? source : withoutCleanAperture(source);
+      return runWorker(
         {
           libheifPath,
           module,
-          source: aperture === undefined ? source : withoutCleanAperture(source),
+          source: file,
           channels,
           headerLength,
           maxPixels: options.maxPixels,
@@ -224,8 +231,9 @@ export async function decodeHeic(
           shrink,
         },
         timeoutMs,
-      ),
-    );
+        movable(file, source),
+      );
+    });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     const code = (error as { code?: unknown }).code;

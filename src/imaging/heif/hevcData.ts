@@ -66,13 +66,152 @@ function codedItems(container: HeifContainer, primaryId: number): number[] {
     .filter((id) => container.items.get(id)?.type === 'hvc1');
 }
 
-/** Checks every coded item of the primary image; throws `HeifFormatError` on the first damaged one. */
-export function checkHevcData(container: HeifContainer, primaryId: number): void {
-  for (const id of codedItems(container, primaryId)) {
+/**
+ * Checks the coded HEVC items libheif decodes for the primary image (`itemIds`: its tiles and alpha planes,
+ * `HeifDecodeWork.images`; by default the primary or its `dimg` inputs); throws `HeifFormatError` on the first
+ * damaged one.
+ */
+export function checkHevcData(
+  container: HeifContainer,
+  primaryId: number,
+  itemIds: readonly number[] = codedItems(container, primaryId),
+): void {
+  for (const id of itemIds) {
+    if (container.items.get(id)?.type !== 'hvc1') continue;
     const item = container.items.get(id);
     if (item === undefined) continue;
     const data = itemData(container, item, MAX_ITEM_BYTES);
     if (data === undefined) throw new HeifFormatError(`The data of HEVC item ${id} is not all in the file`);
     checkNalUnits(data, lengthSizeOf(container, id), id);
   }
+}
+
+/** An RBSP bit reader (emulation prevention bytes already removed), bounded by its bytes. */
+class BitReader {
+  private bit = 0;
+  constructor(
+    private readonly bytes: Buffer,
+    private readonly itemId: number,
+  ) {}
+
+  u(count: number): number {
+    let value = 0;
+    for (let index = 0; index < count; index += 1) {
+      const byte = this.bytes[this.bit >>> 3];
+      if (byte === undefined)
+        throw new HeifFormatError(`HEVC item ${this.itemId}: the sequence parameter set is cut short`);
+      value = value * 2 + ((byte >>> (7 - (this.bit & 7))) & 1);
+      this.bit += 1;
+    }
+    return value;
+  }
+
+  /** Exp-Golomb ue(v) (H.265 §9.2), at most 32 leading zeros. */
+  ue(): number {
+    let zeros = 0;
+    while (this.u(1) === 0) {
+      zeros += 1;
+      if (zeros > 31)
+        throw new HeifFormatError(`HEVC item ${this.itemId}: an invalid code in the sequence parameter set`);
+    }
+    return 2 ** zeros - 1 + this.u(zeros);
+  }
+}
+
+/** The RBSP of a NAL unit: its 2-byte header dropped and every 00 00 03 turned back into 00 00. */
+function rbspOf(nal: Buffer): Buffer {
+  const out: number[] = [];
+  let zeros = 0;
+  for (let at = 2; at < nal.length; at += 1) {
+    const byte = nal[at] ?? 0;
+    if (zeros >= 2 && byte === 3) {
+      zeros = 0;
+      continue;
+    }
+    zeros = byte === 0 ? zeros + 1 : 0;
+    out.push(byte);
+  }
+  return Buffer.from(out);
+}
+
+/** The SPS's first fields are within this many bytes (a profile_tier_level of 7 sub-layers is 12 + 2 + 84). */
+const SPS_PREFIX_BYTES = 128;
+
+/**
+ * `pic_width_in_luma_samples` x `pic_height_in_luma_samples` of a sequence parameter set NAL unit (type 33):
+ * the size libde265 allocates and decodes, whatever `ispe` says (ITU-T H.265 §7.3.2.2, §7.3.3).
+ */
+export function spsPictureSize(nal: Buffer, itemId: number): { width: number; height: number } {
+  const bits = new BitReader(rbspOf(nal.subarray(0, SPS_PREFIX_BYTES)), itemId);
+  bits.u(4); // sps_video_parameter_set_id
+  const subLayersMinus1 = bits.u(3);
+  bits.u(1); // sps_temporal_id_nesting_flag
+  // profile_tier_level(1, sps_max_sub_layers_minus1): 88 bits of general profile, 8 of general level.
+  bits.u(32);
+  bits.u(32);
+  bits.u(32);
+  const present: Array<{ profile: number; level: number }> = [];
+  for (let layer = 0; layer < subLayersMinus1; layer += 1)
+    present.push({ profile: bits.u(1), level: bits.u(1) });
+  if (subLayersMinus1 > 0) for (let layer = subLayersMinus1; layer < 8; layer += 1) bits.u(2);
+  for (const { profile, level } of present) {
+    if (profile === 1) {
+      bits.u(32);
+      bits.u(32);
+      bits.u(24);
+    }
+    if (level === 1) bits.u(8);
+  }
+  bits.ue(); // sps_seq_parameter_set_id
+  if (bits.ue() === 3) bits.u(1); // chroma_format_idc 4:4:4: separate_colour_plane_flag
+  return { width: bits.ue(), height: bits.ue() };
+}
+
+const SPS_NAL_TYPE = 33;
+
+/**
+ * The largest picture any sequence parameter set of an `hvc1` item codes, from its `hvcC` arrays and the NAL
+ * units of its data (libheif hands the decoder both); undefined when it carries none. Throws `HeifFormatError`
+ * when the configuration or an SPS cannot be read.
+ */
+export function codedPictureSize(
+  container: HeifContainer,
+  itemId: number,
+): { width: number; height: number } | undefined {
+  const item = container.items.get(itemId);
+  const hvcC = item && itemProperties(container, item).find((box) => box.type === 'hvcC');
+  if (item === undefined || hvcC === undefined)
+    throw new HeifFormatError(`HEVC item ${itemId} has no 'hvcC' configuration`);
+  const nals: Buffer[] = [];
+  // HEVCDecoderConfigurationRecord (ISO/IEC 14496-15 §8.3.3.1): 22 bytes, numOfArrays, then the arrays.
+  const reader = new BoxReader(container.bytes, Math.min(hvcC.body + 22, hvcC.end), hvcC.end);
+  const arrays = reader.u8('hvcC numOfArrays');
+  for (let array = 0; array < arrays; array += 1) {
+    const type = reader.u8('hvcC NAL_unit_type') & 0x3f;
+    const count = reader.u16('hvcC numNalus');
+    for (let index = 0; index < count; index += 1) {
+      const length = reader.u16('hvcC nalUnitLength');
+      if (reader.at + length > reader.end)
+        throw new HeifFormatError(`HEVC item ${itemId}: an 'hvcC' NAL unit runs past its box`);
+      if (type === SPS_NAL_TYPE) nals.push(container.bytes.subarray(reader.at, reader.at + length));
+      reader.at += length;
+    }
+  }
+  const data = itemData(container, item, MAX_ITEM_BYTES);
+  if (data !== undefined) {
+    const lengthSize = lengthSizeOf(container, itemId);
+    for (let at = 0; at + lengthSize <= data.length;) {
+      const length = data.readUIntBE(at, lengthSize);
+      at += lengthSize;
+      if (length < 2 || at + length > data.length) break; // checkHevcData reports it
+      if (data.readUInt16BE(at) >>> 9 === SPS_NAL_TYPE) nals.push(data.subarray(at, at + length));
+      at += length;
+    }
+  }
+  let size: { width: number; height: number } | undefined;
+  for (const nal of nals) {
+    const sps = spsPictureSize(nal, itemId);
+    size = { width: Math.max(size?.width ?? 0, sps.width), height: Math.max(size?.height ?? 0, sps.height) };
+  }
+  return size;
 }

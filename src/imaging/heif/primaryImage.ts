@@ -1,12 +1,5 @@
-import {
-  BoxReader,
-  HeifFormatError,
-  itemData,
-  itemProperties,
-  type Box,
-  type HeifContainer,
-  type HeifItem,
-} from './container';
+import { BoxReader, HeifFormatError, itemProperties, type HeifContainer, type HeifItem } from './container';
+import { alphaPlaneIds, describeDecodeWork, readGrid, readIspe, type HeifDecodeWork } from './decodeWork';
 
 /** How the primary image's pixels are coded: HEVC is "HEIC", AV1 is "AVIF". */
 export type HeifCodec = 'hevc' | 'av1' | 'other';
@@ -52,53 +45,22 @@ export interface HeifPrimaryImage {
   grid?: HeifGrid;
   /** An alpha plane is attached (an `auxl` item of alpha type). */
   hasAlpha: boolean;
+  /**
+   * Every image the decode of an HEVC primary decodes (tiles, alpha planes) and its coded bytes (decodeWork.ts):
+   * what the pixel limit, the decode admission and the timeout count. For other codecs, the stored size alone.
+   */
+  decode: HeifDecodeWork;
   /** The ICC profile of a `colr` box of type `prof`/`rICC` (Display P3 on iPhones). */
   icc?: Buffer;
   nclx?: NclxColour;
 }
 
-const ALPHA_AUX_TYPES = new Set([
-  'urn:mpeg:hevc:2015:auxid:1',
-  'urn:mpeg:mpegB:cicp:systems:auxiliary:alpha',
-]);
 /** Item types whose pixels are derived from other items (`dimg` inputs) rather than coded. */
 const DERIVED_TYPES = new Set(['grid', 'iden', 'iovl']);
 
 /** A grid of more tiles than this is not a photo (a 48-MP iPhone image has 192 tiles of 512x512). */
 export const MAX_GRID_TILES = 4096;
-/** The grid descriptor is 8 or 12 bytes. */
-const MAX_GRID_DESCRIPTOR_BYTES = 64;
 const MAX_ICC_BYTES = 4 * 1024 * 1024;
-
-function propertyOf(container: HeifContainer, item: HeifItem, type: string): Box | undefined {
-  return itemProperties(container, item).find((box) => box.type === type);
-}
-
-function readIspe(container: HeifContainer, item: HeifItem): { width: number; height: number } | undefined {
-  const box = propertyOf(container, item, 'ispe');
-  if (box === undefined) return undefined;
-  const reader = new BoxReader(container.bytes, box.body, box.end);
-  reader.fullBoxHeader('ispe');
-  return { width: reader.u32('ispe image_width'), height: reader.u32('ispe image_height') };
-}
-
-function readGrid(
-  container: HeifContainer,
-  item: HeifItem,
-): { width: number; height: number; rows: number; columns: number } {
-  const data = itemData(container, item, MAX_GRID_DESCRIPTOR_BYTES);
-  if (data === undefined)
-    throw new HeifFormatError(`The grid descriptor of item ${item.id} is not in the file`);
-  const reader = new BoxReader(data, 0, data.length);
-  const version = reader.u8('grid version');
-  if (version !== 0) throw new HeifFormatError(`Unsupported grid version ${version}`);
-  const wide = (reader.u8('grid flags') & 1) === 1;
-  const rows = reader.u8('grid rows_minus_one') + 1;
-  const columns = reader.u8('grid columns_minus_one') + 1;
-  const width = wide ? reader.u32('grid output_width') : reader.u16('grid output_width');
-  const height = wide ? reader.u32('grid output_height') : reader.u16('grid output_height');
-  return { width, height, rows, columns };
-}
 
 function references(container: HeifContainer, type: string, from: number): number[] {
   return container.references
@@ -134,19 +96,6 @@ function readColour(container: HeifContainer, items: HeifItem[]): { icc?: Buffer
     if (colour.icc !== undefined || colour.nclx !== undefined) break;
   }
   return colour;
-}
-
-function hasAlphaPlane(container: HeifContainer, primaryId: number): boolean {
-  return container.references
-    .filter((ref) => ref.type === 'auxl' && ref.to.includes(primaryId))
-    .some((ref) => {
-      const aux = container.items.get(ref.from);
-      const auxC = aux && propertyOf(container, aux, 'auxC');
-      if (auxC === undefined) return false;
-      const reader = new BoxReader(container.bytes, auxC.body, auxC.end);
-      reader.fullBoxHeader('auxC');
-      return ALPHA_AUX_TYPES.has(reader.cString('auxC aux_type'));
-    });
 }
 
 export interface CleanAperture {
@@ -310,7 +259,16 @@ export function describePrimaryImage(container: HeifContainer): HeifPrimaryImage
     storedHeight: stored.height,
     ...applyTransforms(container, item, stored),
     ...(grid === undefined ? {} : { grid }),
-    hasAlpha: hasAlphaPlane(container, item.id),
+    hasAlpha: alphaPlaneIds(container, item.id).length > 0,
+    decode:
+      codec === 'hevc'
+        ? describeDecodeWork(container, item.id)
+        : {
+            images: [],
+            pixels: stored.width * stored.height,
+            codedPixels: stored.width * stored.height,
+            codedBytes: 0,
+          },
     ...readColour(container, colourSources),
   };
 }

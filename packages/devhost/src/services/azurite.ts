@@ -55,7 +55,8 @@ const CHILD_ENTRY = path.resolve(__dirname, '..', '..', 'bin', 'azurite-child.cj
 
 /**
  * Starts Azurite from the npm package as a child process that exits when this process does, even when this
- * one is killed (an IPC channel it watches). `location` keeps data on disk (npm start) and a pid file there,
+ * one is killed (an IPC channel it watches), and is stopped only by this process (`stop()`, or that channel
+ * closing), never by a signal sent to this process's group. `location` keeps data on disk (npm start) and a pid file there,
  * so a later start can stop an Azurite an earlier run left behind; without it data lives in memory (tests).
  * `extraAccounts` adds accounts beside `devstoreaccount1` (Azurite's `AZURITE_ACCOUNTS`, which replaces the
  * default account unless it is listed too). `onExit` hears of an Azurite that exits after it started and
@@ -96,6 +97,12 @@ export async function startAzurite(options: {
   const child: ChildProcess = spawn(process.execPath, args, {
     env,
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    // A process group of its own: Ctrl-C (SIGINT to the terminal's foreground group) reaches the host only, and
+    // the host stops its own work before it stops Azurite (`stop()`), which then closes its servers and saves
+    // its metadata (Loki saves every 5 s otherwise). Azurite in the host's group would exit at once and lose
+    // the writes of its last seconds, while Cosmos keeps the documents that name them.
+    detached: true,
+    windowsHide: true,
   });
   // The IPC channel is the child's lifeline, not a reason for this process to stay alive.
   child.channel?.unref();

@@ -36,12 +36,20 @@ export function tracked(child: ChildProcess): StartRun {
   return { child, output: () => output, exited };
 }
 
-/** Runs `npm start` with `args` (no build step) in the repository; throws when it is not built. */
-export function start(args: string[]): StartRun {
+/**
+ * Runs `npm start` with `args` (no build step) in the repository; throws when it is not built. `ownGroup`
+ * starts it as the leader of a new process group, as a shell starts a foreground job, so a test can send a
+ * signal to the whole group (`process.kill(-pid, 'SIGINT')`) as Ctrl-C in a terminal does.
+ */
+export function start(args: string[], options: { ownGroup?: boolean } = {}): StartRun {
   if (!existsSync(startScript))
     throw new Error(`${startScript} is missing: run npm run build (npm test does)`);
   return tracked(
-    spawn(process.execPath, [startScript, ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] }),
+    spawn(process.execPath, [startScript, ...args], {
+      cwd: repoRoot,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: options.ownGroup === true,
+    }),
   );
 }
 
