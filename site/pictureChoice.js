@@ -57,15 +57,26 @@ function fallbackFormat(byFormat) {
 }
 
 /**
- * One candidate per width (the smallest file), narrowest first, as a width-described srcset: a width listed
- * twice makes the whole srcset invalid.
- * @param {{ url: string, width: number, sizeBytes: number }[]} variants
+ * Which of two variants of one width a srcset keeps: the taller, then the smaller file. Of one shape, a width
+ * fixes the height within a pixel, except where a side is clamped to 1 px: a 1×3000 source's 1×1 square crop
+ * and its 1×1280 resize both have its shape (`hasShape` cannot tell them apart: a 1×1 box gives 1×1 too), and
+ * the taller is the picture.
+ * @param {{ height: number, sizeBytes: number }} a @param {{ height: number, sizeBytes: number }} b
+ */
+function better(a, b) {
+  return a.height !== b.height ? a.height > b.height : a.sizeBytes < b.sizeBytes;
+}
+
+/**
+ * One candidate per width (see `better`), narrowest first, as a width-described srcset: a width listed twice
+ * makes the whole srcset invalid.
+ * @param {{ url: string, width: number, height: number, sizeBytes: number }[]} variants
  */
 export function srcsetOf(variants) {
   const byWidth = new Map();
   for (const variant of variants) {
     const kept = byWidth.get(variant.width);
-    if (!kept || variant.sizeBytes < kept.sizeBytes) byWidth.set(variant.width, variant);
+    if (!kept || better(variant, kept)) byWidth.set(variant.width, variant);
   }
   return [...byWidth.values()]
     .sort((a, b) => a.width - b.width)
@@ -74,9 +85,11 @@ export function srcsetOf(variants) {
 }
 
 /**
- * What a <picture> lists for a document's variants (see `oneShape`): one <source> per newer format present
- * (AVIF, WebP) and the <img> in `fallbackFormat`, each a width-described srcset; the <img>'s `src`, `width` and
- * `height` are its largest variant's (their ratio reserves the frame). Null when there are no variants.
+ * What a <picture> lists for a document's variants (see `oneShape`): one <source> per newer format (AVIF, WebP)
+ * present at EVERY width of the <img>'s srcset, and the <img> in `fallbackFormat`, each a width-described
+ * srcset; the <img>'s `src`, `width` and `height` are its largest variant's (their ratio reserves the frame).
+ * A browser takes the first <source> whose type it supports whatever its widths, so a format made for the
+ * thumb alone would fill a wide slot with the thumb. Null when there are no variants.
  * @param {{ format: string, width: number, height: number, contentType: string, url: string,
  *   sizeBytes: number }[]} variants
  * @param {{ width?: number | null, height?: number | null }} [source] the document's sourceWidth/sourceHeight
@@ -89,9 +102,11 @@ export function choosePicture(variants, source) {
   const format = fallbackFormat(byFormat);
   const fallback = byFormat.get(format);
   if (!fallback) return null;
-  const largest = [...fallback].sort((a, b) => b.width - a.width || a.sizeBytes - b.sizeBytes)[0];
+  const largest = [...fallback].sort((a, b) => b.width - a.width || (better(a, b) ? -1 : 1))[0];
+  const atEveryWidth = (f) =>
+    fallback.every((v) => byFormat.get(f)?.some((other) => other.width === v.width));
   return {
-    sources: SOURCE_ORDER.filter((f) => f !== format && byFormat.has(f)).map((f) => ({
+    sources: SOURCE_ORDER.filter((f) => f !== format && atEveryWidth(f)).map((f) => ({
       type: byFormat.get(f)[0].contentType,
       srcset: srcsetOf(byFormat.get(f)),
     })),

@@ -18,6 +18,14 @@ export const DERIVATIVE_METADATA = {
   height: 'height',
   /** `renditionSpecHash` of the label's settings the bytes were rendered with. */
   renditionSpec: 'renditionspec',
+  /**
+   * The source version as the render's decode found it (format upper case, displayed width and height, bytes),
+   * so a re-run whose formats are all stored answers without reading the source.
+   */
+  sourceFormat: 'sourceformat',
+  sourceWidth: 'sourcewidth',
+  sourceHeight: 'sourceheight',
+  sourceLength: 'sourcelength',
 } as const;
 
 /** `users/42/IMG_0001.JPG` + `3fa9c04e1b7d` + `thumb` + `jpg` -> `users/42/IMG_0001.JPG/3fa9c04e1b7d/thumb.jpg`. */

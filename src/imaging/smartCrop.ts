@@ -10,8 +10,8 @@ import type { RawPixels } from './types';
 export const STABLE_FREEDOM_PX = 4;
 
 /**
- * Relative margin by which the strategy's window must out-score the centre window (by `detailProfile`, see
- * below) to be kept. Under it the two are a tie, broken toward the centre. Measured on blurred-noise sources
+ * `entropy` only: windows whose detail (`detailProfile`, see below) is within this fraction of the best are a
+ * tie, broken toward the centre. Measured on blurred-noise sources
  * (many near-equal candidates): the two decode paths' choices then differed by up to 100+ px with libvips
  * alone; the detail scores of one window from the two paths differ by well under 1 %.
  */
@@ -88,10 +88,10 @@ function nearestTo(middle: number, offsets: readonly number[]): number {
  *   information a window holds and, unlike a histogram entropy, adds up line by line); every window within
  *   `TIE_MARGIN` of the best is a tie, and the tie nearest the centre wins. A flat image crops at the centre;
  * - `attention`: libvips' saliency search (`vips_smartcrop`: skin tones, saturation, edges), run on the image
- *   and on its mirror. When the two disagree by more than a pixel the image holds near-equal candidates (the
- *   greedy search's tie-break depends on the side it trims first): the one with more detail wins, the one
- *   nearer the centre when those are within `TIE_MARGIN`. A choice whose detail does not beat the centre
- *   window's by `TIE_MARGIN` is a tie with the centre, which wins.
+ *   and on its mirror. Where the two agree (±1 px) that is the crop: a detail score never overrides it (a
+ *   textured background out-scores a smooth face). Where they disagree the image holds near-equal candidates
+ *   (the greedy search's tie-break depends on the side it trims first): the offset between the two nearest
+ *   the centre wins (a flat image: the centre).
  * The fixed axis (freedom 0, or 1 from rounding) is centred. Returns the crop's top-left in `pixels`.
  */
 export async function smartCropOffset(
@@ -135,17 +135,11 @@ export async function smartCropOffset(
   const along = (offset: { left: number; top: number }) => (horizontal ? offset.left : offset.top);
   const direct = along(await strategyOffset(pixels, box, strategy, false));
   const mirrored = along(await strategyOffset(pixels, box, strategy, true));
-  let chosen = direct;
-  if (Math.abs(direct - mirrored) > 1) {
-    const [a, b] = [score(direct), score(mirrored)];
-    chosen =
-      Math.abs(a - b) <= TIE_MARGIN * Math.max(a, b)
-        ? nearestTo(middle, [direct, mirrored])
-        : a > b
-          ? direct
-          : mirrored;
-  }
-  return score(chosen) > (1 + TIE_MARGIN) * score(middle) ? place(chosen) : centre;
+  // libvips' choice stands. Where it is ambiguous (the image and its mirror disagree: a flat image gives 0 and
+  // the far end) libvips prefers nothing between the two, and the offset there nearest the centre wins, so
+  // both decode paths settle on the same one.
+  if (Math.abs(direct - mirrored) <= 1) return place(direct);
+  return place(Math.min(Math.max(middle, Math.min(direct, mirrored)), Math.max(direct, mirrored)));
 }
 
 /** The `box` at `offset` cut out of raw pixels (an exact copy of those rows and columns). */

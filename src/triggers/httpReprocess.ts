@@ -14,7 +14,7 @@ import { describeReceived } from '../domain/validation';
 import { newRunInput } from '../domain/runInput';
 import type { ImageDocument, SizeSpec, SourceRef } from '../domain/types';
 import { DECODABLE_FORMATS } from '../imaging/types';
-import { storedLabel } from '../activities/resize/storedRendition';
+import { storedFormats } from '../activities/resize/storedRendition';
 import { invocationLogger } from '../logging';
 import { blobNameFrom } from './http/blobNameParam';
 import { productionHttpDeps, type ImageHttpDeps } from './http/deps';
@@ -38,19 +38,20 @@ export const ALREADY_PRESENT_NOTE =
   'stored for this version with these settings: the run will re-record them without decoding or rewriting ' +
   '(derivative names are immutable per version; to change a rendition, give it a new label)';
 
-/** What the 202 says about sizes whose every derivative of this version is stored with OTHER settings. */
+/** What the 202 says about sizes with derivatives of this version stored with OTHER settings. */
 export const RENDITION_CHANGED_NOTE =
   'stored for this version with other settings: the run will keep those derivatives and record ' +
-  "`rendition-changed` (a version's derivatives are never rewritten; give the new settings a new label and " +
-  'backfill it)';
+  "`rendition-changed` for their formats, rendering only formats not stored (a version's derivatives are " +
+  'never rewritten; give the new settings a new label and backfill it)';
 
 /** What a run of the current version will find for one label, from the derivatives' metadata. */
 type PlannedLabel = 'stored' | 'changed' | 'render';
 
 /**
- * Per requested label, what the run will do, read from storage (one listing per label, the same check the
- * resize activity makes before any decode: `storedLabel`): `stored` (every format there with these settings),
- * `changed` (every format there, some with other settings) or `render`. A label asking for `source` needs the
+ * Per requested label, what the run will do, read from storage (one listing per label, the same reading the
+ * resize activity makes before any decode: `storedFormats`): `stored` (every format there with these
+ * settings), `changed` (some format there with other settings: the run records `rendition-changed` for it,
+ * whether or not other formats are missing and rendered) or `render`. A label asking for `source` needs the
  * source's format, known from a document of this version; without one it is planned as `render`, and a
  * derivative deleted since is `render` too. A plan: another run may write in between.
  */
@@ -68,7 +69,7 @@ async function plannedLabels(
       planned.set(spec.label, 'render');
       continue;
     }
-    const stored = await storedLabel(deps.derivativeBlobService, {
+    const stored = await storedFormats(deps.derivativeBlobService, {
       processedContainer: deps.settings.processedContainer,
       source,
       spec,
@@ -79,7 +80,7 @@ async function plannedLabels(
     });
     planned.set(
       spec.label,
-      stored === undefined ? 'render' : stored.changed.length > 0 ? 'changed' : 'stored',
+      stored.changed.length > 0 ? 'changed' : stored.missing.length > 0 ? 'render' : 'stored',
     );
   }
   return planned;
@@ -153,8 +154,9 @@ async function requestedSizes(request: HttpRequest): Promise<RequestedSizes> {
  * `statusUrl` (the app's own instance endpoint, never the Durable management URLs); `following: true`: no run was
  * started, because a run of this version in flight (any starter's) will write every requested size; `id` is that
  * run; `alreadyPresent` names the sizes whose every derivative of this version is stored with their settings and
- * `renditionChanged` those stored with other settings, as read from the derivatives' metadata when answering
- * (the run re-records them without decoding; for `renditionChanged` it records `rendition-changed`); `note`
+ * `renditionChanged` those with any format stored with other settings, as read from the derivatives' metadata
+ * when answering (the run re-records them without decoding; for `renditionChanged` it records
+ * `rendition-changed` for those formats and renders any not stored); `note`
  * says so in words. 400 unknown sizes, a body that is not `{ sizes?: string[] }` or unsafe name, 404 no blob, 401/403 not an operator, 403/415 cross-site.
  */
 export function createReprocessHandler(deps: () => ImageHttpDeps = productionHttpDeps) {

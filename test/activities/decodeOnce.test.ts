@@ -177,6 +177,28 @@ describe('decode once against Azurite', () => {
     await createDeleteIntermediateHandler(() => blobService)(again, context());
   });
 
+  it('a reprocess with nothing to do reads no source byte: the source deleted since gives the same answers', async () => {
+    const png = await makePhoto({ width: 1200, height: 900, format: 'png' });
+    const source = await uploadSource(png, 'gone.png', 'image/png');
+    const upload = intermediateOf(await prepare(source, SIZES, 'img-upload'));
+    const first = new Map<string, ResizeOutcome>();
+    for (const size of SIZES) first.set(size.label, await resize(source, size, upload));
+    await createDeleteIntermediateHandler(() => blobService)(upload, context());
+    // Gone: any read of it would be `source-missing`.
+    await unprocessed.deleteBlob(source.blobName);
+    expect(await prepare(source, SIZES, 'img-reprocess')).toEqual({
+      ok: true,
+      readSource: NOTHING_TO_DECODE,
+    });
+    for (const size of SIZES) {
+      const outcome = await resize(source, size);
+      const before = first.get(size.label)!;
+      expect(outcome.ok).toBe(true);
+      expect(outcome.variants.map((variant) => variant.eTag)).toEqual(before.variants.map((v) => v.eTag));
+      expect(outcome.source).toEqual(before.source);
+    }
+  });
+
   it("two runs of one version keep their own intermediates: one run ending never deletes the other's", async () => {
     const png = await makePhoto({ width: 800, height: 600, format: 'png' });
     const source = await uploadSource(png, 'twice.png', 'image/png');

@@ -9,7 +9,7 @@ import { cosmosDocumentStore } from '../../src/storage/documentStore';
 import { createPlaceholderHandler } from '../../src/activities/makePlaceholder';
 import type { PlaceholderDeps } from '../../src/activities/placeholder/placeholderToOutcome';
 import { loadSettings } from '../../src/config/settings';
-import type { PlaceholderOutcome, SourceRef } from '../../src/domain/types';
+import type { IntermediateRef, PlaceholderOutcome, SourceRef } from '../../src/domain/types';
 import { ImageResourceError } from '../../src/domain/errors';
 import { makePlaceholder, makePlaceholderFromIntermediate } from '../../src/imaging';
 import { testEnv } from '../support/env';
@@ -75,13 +75,19 @@ function uploadSource(data: Buffer): Promise<SourceRef> {
   );
 }
 
-async function run(source: SourceRef, placeholderDeps = deps(), lines: string[] = []) {
+async function run(
+  source: SourceRef,
+  placeholderDeps = deps(),
+  lines: string[] = [],
+  intermediate?: IntermediateRef,
+) {
   const handler = createPlaceholderHandler(() => placeholderDeps);
   const context = new InvocationContext({
     functionName: 'makePlaceholder',
     logHandler: (_level, ...args) => lines.push(args.map(String).join(' ')),
   });
-  return (await handler({ source, instanceId: 'img-placeholder' }, context)) as PlaceholderOutcome;
+  const input = { source, instanceId: 'img-placeholder', ...(intermediate ? { intermediate } : {}) };
+  return (await handler(input, context)) as PlaceholderOutcome;
 }
 
 describe('placeholder activity against Azurite', () => {
@@ -115,6 +121,34 @@ describe('placeholder activity against Azurite', () => {
     // Gone: a decode could not even start, so an ok answer can only come from the document.
     await containers.unprocessed.getBlobClient(source.blobName).delete();
     const outcome = await run(source, deps({ store: cosmosDocumentStore(cosmos) }));
+    expect(outcome).toEqual({
+      ok: true,
+      placeholder: { thumbhash: 'HBkSHYSIeHiPiHh8eJd4eTN0EEQG', dominantColor: '#c81828' },
+    });
+  });
+
+  it("a later run of the version that built an intermediate still reuses the document's placeholder", async () => {
+    const source = await uploadSource(photo);
+    await documentWithPlaceholder(source, source.eTag.replace(/"/g, ''));
+    // Neither the source nor the intermediate is there to read: the answer can only come from the document,
+    // so a placeholder made from a 900x300 intermediate never replaces the one made from the source.
+    await containers.unprocessed.getBlobClient(source.blobName).delete();
+    const intermediate: IntermediateRef = {
+      container: settings.unprocessedContainer,
+      blobName: `intermediate-${randomUUID()}.raw`,
+      eTag: '"0x8DC0000000000001"',
+      width: 900,
+      height: 600,
+      source: {
+        format: 'JPEG',
+        width: 1200,
+        height: 800,
+        length: photo.length,
+        contentType: 'image/jpeg',
+        hasAlpha: false,
+      },
+    };
+    const outcome = await run(source, deps({ store: cosmosDocumentStore(cosmos) }), [], intermediate);
     expect(outcome).toEqual({
       ok: true,
       placeholder: { thumbhash: 'HBkSHYSIeHiPiHh8eJd4eTN0EEQG', dominantColor: '#c81828' },

@@ -274,6 +274,32 @@ describe('resize activity against Azurite', () => {
     expect(again.source).toEqual(first.source);
   });
 
+  it('a re-run with every format stored reads no source byte: the source deleted since still gives the stored outcome', async () => {
+    const source = await uploadSource(photo);
+    const size: SizeSpec = { label: 'both', width: 300, fit: 'inside', formats: ['source', 'webp'] };
+    const first = await run(source, size);
+    if (!first.ok) throw new Error(`expected ok, got ${JSON.stringify(first)}`);
+    // Gone: any read of the source would end in `source-missing`.
+    await unprocessed.deleteBlob(source.blobName);
+    const lines: string[] = [];
+    const again = await run(source, size, deps(), lines);
+    const withoutCreated = (outcome: ResizeOutcome) =>
+      outcome.variants.map(({ createdAt: _createdAt, ...rest }) => rest);
+    expect(again.ok).toBe(true);
+    expect(withoutCreated(again)).toEqual(withoutCreated(first));
+    expect(again.source).toEqual(first.source);
+    expect(lines.filter((line) => line.includes('source downloaded'))).toEqual([]);
+    // Retuned: the stored blobs are kept and `rendition-changed` recorded, still without the source.
+    const retuned = await run(source, { ...size, width: 200 });
+    expect(retuned.errors.map((e) => [e.format, e.code])).toEqual([
+      ['jpeg', 'rendition-changed'],
+      ['webp', 'rendition-changed'],
+    ]);
+    // A format not stored needs the pixels: then the missing source is what the run reports.
+    const widened = await run(source, { ...size, formats: ['source', 'webp', 'avif'] });
+    expect(widened.errors.map((e) => e.code)).toEqual(['source-missing']);
+  });
+
   it('a retuned label keeps the stored derivative of the version, records ITS real size and says the settings changed', async () => {
     const source = await uploadSource(photo);
     const before: SizeSpec = {

@@ -170,3 +170,68 @@ describe('smartCropOffset', () => {
     }
   });
 });
+
+describe('a subject on a textured field (3000x1000 JPEG into a 150x150 thumb)', () => {
+  const SKIN: [number, number, number] = [224, 172, 140];
+  /** A green field with ±30 luma block texture (16-px blocks) and a skin-tone disk of `radius` at (2850, 500). */
+  async function field(radius: number): Promise<Buffer> {
+    const noise = texture(11);
+    return sharp(
+      await png(3000, 1000, (x, y) => {
+        if ((x - 2850) ** 2 + (y - 500) ** 2 <= radius ** 2) return SKIN;
+        const step = Math.round(((noise(x >> 4, y >> 4) - 128) * 30) / 128);
+        return [60 + step, 140 + step, 60 + step];
+      }),
+    )
+      .jpeg({ quality: 90 })
+      .toBuffer();
+  }
+  /** Pixels of the thumb in the subject's colours (red well above green; the field is green). */
+  async function subjectPixels(
+    result: RenditionResult,
+  ): Promise<{ count: number; width: number; height: number }> {
+    const { data, info } = await sharp(derivativeOf(result)).raw().toBuffer({ resolveWithObject: true });
+    let count = 0;
+    for (let i = 0; i < data.length; i += info.channels) {
+      if ((data[i] ?? 0) > 180 && (data[i] ?? 0) - (data[i + 1] ?? 0) > 25) count++;
+    }
+    return { count, width: info.width, height: info.height };
+  }
+  const thumb = (position: CropPosition): SizeSpec => ({
+    label: 'thumb',
+    width: 150,
+    height: 150,
+    fit: 'cover',
+    position,
+    formats: ['jpeg'],
+  });
+
+  it.each([60, 100, 180])('attention keeps the disk (r=%i) that libvips finds', async (radius) => {
+    const source = await field(radius);
+    const got = await subjectPixels(await renderRendition(source, thumb('attention'), LIMITS));
+    expect([got.width, got.height]).toEqual([150, 150]);
+    // The disk scaled by 0.15 covers ~pi*(0.15r)^2 px (254 at r=60); most of it survives in the crop.
+    expect(got.count).toBeGreaterThan(0.4 * Math.PI * (0.15 * radius) ** 2);
+    // Plain sharp agrees that the subject is there to keep.
+    const plain = await sharp(source)
+      .resize(150, 150, { fit: 'cover', position: sharp.strategy.attention })
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    let plainCount = 0;
+    for (let i = 0; i < plain.data.length; i += 3) {
+      if ((plain.data[i] ?? 0) > 180 && (plain.data[i] ?? 0) - (plain.data[i + 1] ?? 0) > 25) plainCount++;
+    }
+    expect(plainCount).toBeGreaterThan(0);
+  });
+
+  it('entropy (the most texture, not a subject) crops the evenly textured field at the centre', async () => {
+    // The disk is flat inside; the field's block steps carry as much detail in every window, a tie broken
+    // toward the centre, which holds no subject pixels.
+    const source = await field(100);
+    const got = await subjectPixels(await renderRendition(source, thumb('entropy'), LIMITS));
+    const centre = await subjectPixels(await renderRendition(source, thumb('centre'), LIMITS));
+    expect([got.width, got.height]).toEqual([150, 150]);
+    expect(centre.count).toBe(0);
+    expect(got.count).toBe(0);
+  });
+});

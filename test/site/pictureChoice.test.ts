@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { coverBox } from '../../src/imaging/geometry';
 
 /** The shape of site/pictureChoice.js (plain browser JavaScript, loaded as the page loads it). */
 interface Variant {
@@ -147,10 +148,72 @@ describe('site/pictureChoice.js: which variants a <picture> lists', () => {
       ],
       { width: 3000, height: 2000 },
     );
+    // WebP exists at 1280 only, not at every width of the <img>: no <source> (see the next test).
     expect(chosen).toEqual({
-      sources: [{ type: 'image/webp', srcset: 'large.webp 1280w' }],
+      sources: [],
       img: { src: 'large.png', srcset: 'thumb.png 150w, large.png 1280w', width: 1280, height: 853 },
     });
     expect(choice.choosePicture([], { width: 10, height: 10 })).toBeNull();
+  });
+
+  it("lists a <source> only for a format at every width the <img> offers: a thumb's AVIF never fills a wide slot", () => {
+    const plan = [
+      variant('thumb', 'jpeg', 150, 100),
+      variant('thumb', 'webp', 150, 100),
+      variant('thumb', 'avif', 150, 100),
+      variant('medium', 'jpeg', 640, 427),
+      variant('large', 'jpeg', 1280, 853),
+    ];
+    expect(choice.choosePicture(plan, { width: 3000, height: 2000 })).toEqual({
+      sources: [],
+      img: {
+        src: 'large.jpeg',
+        srcset: 'thumb.jpeg 150w, medium.jpeg 640w, large.jpeg 1280w',
+        width: 1280,
+        height: 853,
+      },
+    });
+    // AVIF at every width is listed; WebP missing at 640 is not.
+    const full = choice.choosePicture(
+      [
+        ...plan,
+        variant('medium', 'avif', 640, 427),
+        variant('large', 'avif', 1280, 853),
+        variant('large', 'webp', 1280, 853),
+      ],
+      { width: 3000, height: 2000 },
+    );
+    expect(full?.sources).toEqual([
+      { type: 'image/avif', srcset: 'thumb.avif 150w, medium.avif 640w, large.avif 1280w' },
+    ]);
+  });
+
+  it('a 1-px-wide source (1x3000) shows its 1x1280 resize, not the 1x1 square crop that shares its width', async () => {
+    // Real sizes: a 150x150 `cover` never enlarges, so its crop is `coverBox` (1x1); `inside` boxes keep width 1.
+    const source = await sharp({ create: { width: 1, height: 3000, channels: 3, background: '#808080' } })
+      .jpeg()
+      .toBuffer();
+    const size = async (box: { width: number; height: number }, fit: 'cover' | 'inside') =>
+      (
+        await sharp(source)
+          .resize({ ...box, fit, withoutEnlargement: true })
+          .jpeg()
+          .toBuffer({ resolveWithObject: true })
+      ).info;
+    const thumb = await size(coverBox({ width: 150, height: 150 }, 1, 3000), 'cover');
+    const medium = await size({ width: 640, height: 640 }, 'inside');
+    const large = await size({ width: 1280, height: 1280 }, 'inside');
+    expect([thumb.width, thumb.height, medium.width, medium.height, large.width, large.height]).toEqual([
+      1, 1, 1, 640, 1, 1280,
+    ]);
+    const chosen = choice.choosePicture(
+      [
+        variant('thumb', 'jpeg', thumb.width, thumb.height, 300),
+        variant('medium', 'jpeg', medium.width, medium.height, 900),
+        variant('large', 'jpeg', large.width, large.height, 1500),
+      ],
+      { width: 1, height: 3000 },
+    );
+    expect(chosen?.img).toEqual({ src: 'large.jpeg', srcset: 'large.jpeg 1w', width: 1, height: 1280 });
   });
 });

@@ -346,6 +346,46 @@ describe('POST /api/reprocess/{*blobName}', () => {
       /^thumb: stored for this version with other settings: .*`rendition-changed`/,
     );
 
+    // Retuned AND given a new format: the stored JPEG keeps its blob (`rendition-changed`), WebP is rendered.
+    const widened = createReprocessHandler(() => ({
+      ...deps,
+      settings: {
+        ...deps.settings,
+        sizes: deps.settings.sizes.map((size) =>
+          size.label === 'thumb'
+            ? { ...size, width: 100, height: 100, formats: [...size.formats, 'webp' as const] }
+            : size,
+        ),
+      },
+    }));
+    const partly = await answer('?sizes=thumb', widened);
+    expect([partly.alreadyPresent, partly.renditionChanged]).toEqual([[], ['thumb']]);
+    // Only given a new format (settings of the stored JPEG unchanged): rendered, nothing changed.
+    const added = createReprocessHandler(() => ({
+      ...deps,
+      settings: {
+        ...deps.settings,
+        sizes: deps.settings.sizes.map((size) =>
+          size.label === 'thumb' ? { ...size, formats: [...size.formats, 'webp' as const] } : size,
+        ),
+      },
+    }));
+    const more = await answer('?sizes=thumb', added);
+    expect([more.alreadyPresent, more.renditionChanged]).toEqual([[], []]);
+    // The retuned run's resize activity does what the answer said.
+    const widenedSpec = {
+      ...thumbSpec,
+      width: 100,
+      height: 100,
+      formats: [...thumbSpec.formats, 'webp' as const],
+    };
+    const run = (await resize(
+      { source, size: widenedSpec, instanceId: 'img-test' },
+      recordingContext().context,
+    )) as ResizeOutcome;
+    expect(run.errors?.map((error) => [error.code, error.format])).toEqual([['rendition-changed', 'jpeg']]);
+    expect(run.variants.map((variant) => variant.format).sort()).toEqual(['jpeg', 'webp']);
+
     // A document of another version: that version's derivatives are not this version's names.
     const other = uniqueBlobName();
     await uploadSource(deps, other);

@@ -65,8 +65,8 @@ async function fromIntermediate(
 }
 
 /**
- * The placeholder of one source version: the one its document already records (runs without an intermediate),
- * else the run's intermediate when it has one (decode once), else download (If-Match, the version the sizes read), tiny decode,
+ * The placeholder of one source version: the one its document already records (fixed per version, whatever
+ * this run decodes), else the run's intermediate when it has one (decode once), else download (If-Match, the version the sizes read), tiny decode,
  * ThumbHash and dominant colour. A problem with the file, or a bug, is not `ok`, with the reason (logged): the
  * document is then written without a placeholder. Transient failures (storage, memory) throw so Durable
  * retries; if they outlast the retries the orchestrator leaves the placeholder out too. Nothing here can fail a
@@ -77,13 +77,12 @@ export async function placeholderToOutcome(
   deps: PlaceholderDeps,
   log: InvocationLogger,
 ): Promise<PlaceholderOutcome> {
-  // Without an intermediate the run decoded nothing so far (every label stored): reuse the version's own.
-  if (input.intermediate === undefined) {
-    const stored = await storedPlaceholder(input.source, deps.store);
-    if (stored !== undefined) {
-      log.info('placeholder of this version already stored; not decoded', { ...stored });
-      return { ok: true, placeholder: stored };
-    }
+  // A version's placeholder is fixed once recorded: one made now from this run's intermediate (another
+  // resample of the same bytes) would hash differently, and the page's placeholder would change.
+  const stored = await storedPlaceholder(input.source, deps.store);
+  if (stored !== undefined) {
+    log.info('placeholder of this version already stored; not decoded', { ...stored });
+    return { ok: true, placeholder: stored };
   }
   // Only ok results come back from the intermediate; anything else reads the source below.
   let made = await fromIntermediate(input, deps, log);

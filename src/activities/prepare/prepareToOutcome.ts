@@ -34,7 +34,8 @@ export const NOTHING_TO_DECODE =
 async function everyLabelStored(
   input: PrepareSourceInput,
   deps: PrepareDeps,
-  sourceFormat: DecodableFormat,
+  /** Undefined: the format recorded on the stored blobs (`storedFormats`), before the source is read. */
+  sourceFormat: DecodableFormat | undefined,
 ): Promise<boolean> {
   for (const spec of input.sizes) {
     const stored = await storedRendition(deps.derivativeBlobService, {
@@ -67,6 +68,12 @@ export async function prepareToOutcome(
   if (existing !== undefined) {
     log.info('intermediate reused', { intermediate: blobName });
     return { ok: true, intermediate: existing };
+  }
+
+  // Every label stored (read from the derivatives' metadata): nothing to decode, and no source byte read.
+  if (await everyLabelStored(input, deps, undefined)) {
+    log.info('every label already stored; source not read');
+    return { ok: true, readSource: NOTHING_TO_DECODE };
   }
 
   // Route by the bytes, never by the declared content type: the first bytes say JPEG or not.

@@ -16,7 +16,7 @@ import type { InvocationLogger } from '../../logging';
 import { downloadSource } from './downloadSource';
 import { downloadIntermediate } from '../../storage/intermediateBlob';
 import { uploadDerivative } from './uploadDerivative';
-import { storedLabel } from './storedRendition';
+import { storedFormats } from './storedRendition';
 import { renditionSpecHash } from '../../domain/renditionSpec';
 import { readHeader } from './sourceHeader';
 
@@ -125,19 +125,22 @@ function renditionChangedError(label: string, variant: Variant): ImageError {
 async function storedOutcome(
   input: ResizeActivityInput,
   deps: ResizeDeps,
-  sourceFormat: DecodableFormat,
-  source: SourceInfo,
+  /** The source as read (header or intermediate); undefined: as recorded on the stored blobs, unread. */
+  known: { format: DecodableFormat; source: SourceInfo } | undefined,
   log: InvocationLogger,
 ): Promise<ResizeOutcome | undefined> {
-  const stored = await storedLabel(deps.derivativeBlobService, {
+  const stored = await storedFormats(deps.derivativeBlobService, {
     processedContainer: deps.processedContainer,
     source: input.source,
     spec: input.size,
-    sourceFormat,
+    sourceFormat: known?.format,
     now: deps.now(),
     derivativeBaseUrl: deps.derivativeBaseUrl,
   });
-  if (stored === undefined) return undefined;
+  const source =
+    known?.source ??
+    (stored.source === undefined ? undefined : { ...stored.source, contentType: input.source.contentType });
+  if (stored.missing.length > 0 || source === undefined) return undefined;
   const { variants, changed } = stored;
   if (changed.length === 0) {
     log.info('every format already stored with these settings; not rendered', { variants: variants.length });
@@ -172,10 +175,11 @@ export async function resizeToOutcome(
   let sourceFacts: Rendered['source'];
   try {
     const ref = input.intermediate;
-    if (ref !== undefined) {
-      const stored = await storedOutcome(input, deps, ref.source.format as DecodableFormat, ref.source, log);
-      if (stored !== undefined) return stored;
-    }
+    // Decided from the derivatives' metadata before any source byte is read: a re-run with nothing to do
+    // (reprocess, backfill) downloads nothing.
+    const known = ref && { format: ref.source.format as DecodableFormat, source: ref.source };
+    const stored = await storedOutcome(input, deps, known, log);
+    if (stored !== undefined) return stored;
     const fromIntermediate = ref && (await renderFromIntermediateRef(ref, size, deps, log));
     if (fromIntermediate) {
       rendered = fromIntermediate.result;
@@ -190,8 +194,9 @@ export async function resizeToOutcome(
       sourceFacts = { length: downloaded.data.length, contentType: downloaded.contentType };
       const header = await readHeader(downloaded.data, deps.limits);
       if (header !== undefined) {
+        // Blobs written before the source's facts were recorded: decided now that the header is read.
         const facts = { ...header, ...sourceFacts };
-        const stored = await storedOutcome(input, deps, header.format, facts, log);
+        const stored = await storedOutcome(input, deps, { format: header.format, source: facts }, log);
         if (stored !== undefined) return stored;
       }
       rendered = await renderGuarded(() => deps.render(downloaded.data, size, deps.limits));
@@ -228,6 +233,7 @@ export async function resizeToOutcome(
       derivative,
       now: deps.now(),
       derivativeBaseUrl: deps.derivativeBaseUrl,
+      sourceFacts: { ...rendered.source, length: sourceFacts.length },
     });
     log.info('derivative uploaded', {
       derivative: variant.blobName,

@@ -4,6 +4,7 @@ import { DERIVATIVE_METADATA } from '../../domain/derivativeNames';
 import { unquoteETag } from '../../domain/ids';
 import type { SourceRef } from '../../domain/types';
 import { downloadRange, quotedETag } from '../../storage/blobs';
+import { DECODABLE_FORMATS, type DecodableFormat } from '../../imaging/types';
 
 /*
  * What a derivative already stored at its name really is. A version's derivative is never overwritten (its
@@ -53,6 +54,23 @@ export function madeFromVersion(stored: StoredDerivative, source: SourceRef): bo
 function positiveInt(value: string | undefined): number | undefined {
   if (value === undefined || !/^[1-9][0-9]{0,5}$/.test(value)) return undefined;
   return Number(value);
+}
+
+/** The source facts recorded in the blob's metadata at write (see `DERIVATIVE_METADATA.sourceFormat`). */
+export function recordedSource(
+  stored: StoredDerivative,
+): { format: DecodableFormat; width: number; height: number; length: number } | undefined {
+  const format = DECODABLE_FORMATS.find(
+    (known) => known === stored.metadata[DERIVATIVE_METADATA.sourceFormat],
+  );
+  const width = positiveInt(stored.metadata[DERIVATIVE_METADATA.sourceWidth]);
+  const height = positiveInt(stored.metadata[DERIVATIVE_METADATA.sourceHeight]);
+  const lengthText = stored.metadata[DERIVATIVE_METADATA.sourceLength];
+  const length =
+    lengthText !== undefined && /^[1-9][0-9]{0,15}$/.test(lengthText) ? Number(lengthText) : undefined;
+  if (format === undefined || width === undefined || height === undefined || length === undefined)
+    return undefined;
+  return { format, width, height, length };
 }
 
 /** Width and height recorded in the blob's metadata at write, or undefined (written before they were). */

@@ -12,7 +12,7 @@ import {
   WEBP_OUTPUT,
 } from '../../imaging/outputEncoding';
 import type { DecodableFormat, OutputEncoding } from '../../imaging/types';
-import { listLabelBlobs, madeFromVersion, recordedDimensions } from './storedDerivative';
+import { listLabelBlobs, madeFromVersion, recordedDimensions, recordedSource } from './storedDerivative';
 import { variantOf } from './uploadDerivative';
 
 /**
@@ -43,10 +43,18 @@ export interface StoredLabel {
   changed: Variant[];
 }
 
+/** What a label has stored, format by format: `storedLabel`'s answer plus the formats not (usably) stored. */
+export interface StoredFormats extends StoredLabel {
+  /** Requested formats with no blob of this version carrying its dimensions and spec. */
+  missing: SizeSpec['formats'];
+  /** The source facts recorded on the label's stored blobs of this version (`recordedSource`), if any. */
+  source?: { format: DecodableFormat; width: number; height: number; length: number };
+}
+
 /**
  * This version's variants of `spec`, when EVERY format it asks for is already stored, made from this source
  * version, with its dimensions and `renditionSpecHash` in the blob's metadata; else undefined and the label is
- * rendered. Decided from one listing, before any decode: a re-run (reprocess, backfill, a retry after a crash)
+ * rendered (`storedFormats` gives the partial answer). Decided from one listing, before any decode: a re-run (reprocess, backfill, a retry after a crash)
  * of a label that is done re-records what is stored, and a label whose settings changed since (`changed`)
  * keeps the stored blobs, since a version's derivatives are never rewritten, so rendering it would be thrown
  * away. A blob without a recorded spec (written before it was recorded) is left to the render, which compares
@@ -54,15 +62,25 @@ export interface StoredLabel {
  */
 export async function storedLabel(
   derivativeBlobService: BlobServiceClient,
+  options: Parameters<typeof storedFormats>[1],
+): Promise<StoredLabel | undefined> {
+  const { variants, changed, missing } = await storedFormats(derivativeBlobService, options);
+  return missing.length > 0 ? undefined : { variants, changed };
+}
+
+/** `storedLabel`'s reading for each requested format, whether or not every one is stored (one listing). */
+export async function storedFormats(
+  derivativeBlobService: BlobServiceClient,
   options: {
     processedContainer: string;
     source: SourceRef;
     spec: SizeSpec;
-    sourceFormat: DecodableFormat;
+    /** Undefined: the format recorded on the label's stored blobs (none recorded: every format missing). */
+    sourceFormat: DecodableFormat | undefined;
     now: Date;
     derivativeBaseUrl?: string;
   },
-): Promise<StoredLabel | undefined> {
+): Promise<StoredFormats> {
   const { source, spec, now } = options;
   const container = derivativeBlobService.getContainerClient(options.processedContainer);
   const versionTag = versionTagFor(source.container, source.blobName, source.eTag);
@@ -71,10 +89,17 @@ export async function storedLabel(
     `${derivativePrefix(source.blobName)}${versionTag}/`,
     spec.label,
   );
+  const recorded = [...stored.values()]
+    .filter((blob) => madeFromVersion(blob, source))
+    .map(recordedSource)
+    .find((facts) => facts !== undefined);
+  const sourceFormat = options.sourceFormat ?? recorded?.format;
   const variants: Variant[] = [];
   const changed: Variant[] = [];
+  const missing: SizeSpec['formats'] = [];
+  if (sourceFormat === undefined) return { variants, changed, missing: [...spec.formats] };
   for (const requested of spec.formats) {
-    const found = candidates(requested, options.sourceFormat).flatMap((encoding) => {
+    const found = candidates(requested, sourceFormat).flatMap((encoding) => {
       const blobName = derivativeBlobName(source.blobName, versionTag, spec.label, encoding.extension);
       const blob = stored.get(blobName);
       if (blob === undefined || !madeFromVersion(blob, source)) return [];
@@ -87,12 +112,15 @@ export async function storedLabel(
     });
     // The one with these settings first, when `source` could have resolved to either of two encodings.
     const entry = found.find((candidate) => candidate.same) ?? found[0];
-    if (entry === undefined) return undefined;
+    if (entry === undefined) {
+      missing.push(requested);
+      continue;
+    }
     if (variants.some((chosen) => chosen.format === entry.variant.format)) continue;
     variants.push(entry.variant);
     if (!entry.same) changed.push(entry.variant);
   }
-  return { variants, changed };
+  return { variants, changed, missing, ...(recorded === undefined ? {} : { source: recorded }) };
 }
 
 /** `storedLabel`'s variants when none changed settings; else undefined. */

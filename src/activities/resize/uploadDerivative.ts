@@ -82,6 +82,8 @@ export async function uploadDerivative(
     maxAttempts?: number;
     /** `DERIVATIVE_BASE_URL`: the variant's `url` points there instead of at the blob. */
     derivativeBaseUrl?: string;
+    /** The source as the render found it, recorded so a re-run answers without reading it (`recordedSource`). */
+    sourceFacts?: { format: string; width: number; height: number; length: number };
   },
 ): Promise<UploadedDerivative> {
   const { processedContainer, source, label, derivative, now } = options;
@@ -99,6 +101,14 @@ export async function uploadDerivative(
       [DERIVATIVE_METADATA.width]: String(derivative.width),
       [DERIVATIVE_METADATA.height]: String(derivative.height),
       [DERIVATIVE_METADATA.renditionSpec]: options.specHash,
+      ...(options.sourceFacts === undefined
+        ? {}
+        : {
+            [DERIVATIVE_METADATA.sourceFormat]: options.sourceFacts.format,
+            [DERIVATIVE_METADATA.sourceWidth]: String(options.sourceFacts.width),
+            [DERIVATIVE_METADATA.sourceHeight]: String(options.sourceFacts.height),
+            [DERIVATIVE_METADATA.sourceLength]: String(options.sourceFacts.length),
+          }),
     },
   };
   const attempts = options.maxAttempts ?? WRITE_ATTEMPTS;
