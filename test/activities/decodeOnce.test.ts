@@ -168,6 +168,15 @@ describe('decode once against Azurite', () => {
       expect(outcome.variants.map((variant) => variant.eTag)).toEqual(stored.get(size.label));
     }
 
+    // A label retuned since (same formats, other settings): its sizes record `rendition-changed` from the
+    // stored blobs without decoding, so this step decodes nothing either.
+    const retuned = SIZES.map((size) => (size.label === 'thumb' ? { ...size, width: 120 } : size));
+    expect(await prepare(source, retuned, 'img-retuned')).toEqual({
+      ok: true,
+      readSource: NOTHING_TO_DECODE,
+    });
+    expect(await scratchNames()).toEqual([]);
+
     // A format not stored yet: the run decodes once again.
     const withWebp = SIZES.map((size) =>
       size.label === 'thumb' ? { ...size, formats: ['source' as const, 'webp' as const] } : size,

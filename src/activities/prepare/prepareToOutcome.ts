@@ -8,7 +8,7 @@ import { findIntermediate, intermediateBlobName, writeIntermediate } from '../..
 import { downloadSource } from '../resize/downloadSource';
 import { STORAGE_CALL_TIMEOUT_MS } from '../../storage/callTimeout';
 import { readHeader } from '../resize/sourceHeader';
-import { storedRendition } from '../resize/storedRendition';
+import { storedLabel } from '../resize/storedRendition';
 
 /** Enough of the source to sniff its format: every signature `detectFormat` tells JPEG by is in the first bytes. */
 const SNIFF_BYTES = 4096;
@@ -22,14 +22,16 @@ export interface PrepareDeps {
   processedContainer: string;
 }
 
-/** `readSource` when every label of the plan is stored with its settings: the sizes re-record them. */
-export const NOTHING_TO_DECODE =
-  'every label of the plan is already stored with these settings: nothing to decode';
+/**
+ * `readSource` when every label of the plan is stored for this version: the sizes re-record them (or record
+ * `rendition-changed` for those stored with other settings) without decoding.
+ */
+export const NOTHING_TO_DECODE = 'every label of the plan is already stored: nothing to decode';
 
 /**
- * Whether every label of the plan is already stored for this version with its current settings (the same test
- * each `resize-{label}` makes before rendering, `storedRendition`): then no size decodes, and neither should
- * this step. One listing per label.
+ * Whether every label of the plan is already stored for this version (the same test each `resize-{label}` makes
+ * before rendering, `storedLabel`: with these settings it re-records them, with others it records
+ * `rendition-changed`): then no size decodes, and neither should this step. One listing per label.
  */
 async function everyLabelStored(
   input: PrepareSourceInput,
@@ -38,7 +40,7 @@ async function everyLabelStored(
   sourceFormat: DecodableFormat | undefined,
 ): Promise<boolean> {
   for (const spec of input.sizes) {
-    const stored = await storedRendition(deps.derivativeBlobService, {
+    const stored = await storedLabel(deps.derivativeBlobService, {
       processedContainer: deps.processedContainer,
       source: input.source,
       spec,

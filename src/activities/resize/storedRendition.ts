@@ -122,12 +122,3 @@ export async function storedFormats(
   }
   return { variants, changed, missing, ...(recorded === undefined ? {} : { source: recorded }) };
 }
-
-/** `storedLabel`'s variants when none changed settings; else undefined. */
-export async function storedRendition(
-  derivativeBlobService: BlobServiceClient,
-  options: Parameters<typeof storedLabel>[1],
-): Promise<Variant[] | undefined> {
-  const stored = await storedLabel(derivativeBlobService, options);
-  return stored === undefined || stored.changed.length > 0 ? undefined : stored.variants;
-}
