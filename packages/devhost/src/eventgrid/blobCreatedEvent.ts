@@ -50,24 +50,15 @@ export function sequencer(sequence: number): string {
 }
 
 /** A `Microsoft.Storage.BlobCreated` event in the Event Grid schema (event-schema-blob-storage.md). */
-export function blobCreatedEvent(blob: {
-  accountName: string;
-  container: string;
-  name: string;
-  url: string;
-  api: BlobCreatedApi;
-  /** The write's `x-ms-client-request-id` and `x-ms-request-id` (random when unknown). */
-  clientRequestId?: string | undefined;
-  requestId?: string | undefined;
-  eTag: string;
-  contentType: string | undefined;
-  contentLength: number | undefined;
-  blobType: 'BlockBlob' | 'PageBlob' | 'AppendBlob' | undefined;
-  /** The event's time (the write's). */
-  lastModified: Date;
-  /** The blob's event counter: see `sequencer`. */
-  sequence: number;
-}): BlobCreatedEvent {
+export function blobCreatedEvent(
+  blob: StorageEventBlob & {
+    api: BlobCreatedApi;
+    eTag: string;
+    contentLength: number | undefined;
+    /** The event's time (the write's). */
+    lastModified: Date;
+  },
+): BlobCreatedEvent {
   const { envelope, data } = storageEventParts(blob, blob.lastModified);
   return {
     ...envelope,
@@ -105,18 +96,7 @@ export type BlobStorageEvent = BlobCreatedEvent | BlobDeletedEvent;
  * A `Microsoft.Storage.BlobDeleted` event in the Event Grid schema: like BlobCreated without `eTag` and
  * `contentLength` (the version is gone), `api` = `DeleteBlob`.
  */
-export function blobDeletedEvent(blob: {
-  accountName: string;
-  container: string;
-  name: string;
-  url: string;
-  clientRequestId?: string | undefined;
-  requestId?: string | undefined;
-  contentType: string | undefined;
-  blobType: 'BlockBlob' | 'PageBlob' | 'AppendBlob' | undefined;
-  time: Date;
-  sequence: number;
-}): BlobDeletedEvent {
+export function blobDeletedEvent(blob: StorageEventBlob & { time: Date }): BlobDeletedEvent {
   const { envelope, data } = storageEventParts(blob, blob.time);
   return {
     ...envelope,
@@ -127,24 +107,26 @@ export function blobDeletedEvent(blob: {
   };
 }
 
+/** The blob facts a storage event carries (absent ids and types take Azure's defaults). */
+interface StorageEventBlob {
+  accountName: string;
+  container: string;
+  name: string;
+  url: string;
+  /** The write's `x-ms-client-request-id` and `x-ms-request-id` (random when unknown). */
+  clientRequestId?: string | undefined;
+  requestId?: string | undefined;
+  contentType: string | undefined;
+  blobType: 'BlockBlob' | 'PageBlob' | 'AppendBlob' | undefined;
+  /** The blob's event counter: see `sequencer`. */
+  sequence: number;
+}
+
 /**
  * What BlobCreated and BlobDeleted share: the envelope (topic, subject, time, a fresh id) and the data fields
  * with Azure's defaults (random request ids when unknown, `application/octet-stream`, `BlockBlob`).
  */
-function storageEventParts(
-  blob: {
-    accountName: string;
-    container: string;
-    name: string;
-    url: string;
-    clientRequestId?: string | undefined;
-    requestId?: string | undefined;
-    contentType: string | undefined;
-    blobType: 'BlockBlob' | 'PageBlob' | 'AppendBlob' | undefined;
-    sequence: number;
-  },
-  time: Date,
-) {
+function storageEventParts(blob: StorageEventBlob, time: Date) {
   return {
     envelope: {
       topic: storageAccountTopic(blob.accountName),
